@@ -1,0 +1,559 @@
+// Package capture reads browser captures (HAR 1.2 from Chrome, Edge,
+// Firefox, Safari and Playwright; SAML-tracer exports; a bare SAMLResponse or
+// SAMLRequest value) and finds every SAML message in them and every response
+// along the sign-in path. HAR files are streamed: memory is bounded by
+// constants, not by the size of the file.
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/jsonscan"
+	"github.com/samldoctor/samldoctor/internal/samlvalue"
+)
+
+// Formats of input files.
+const (
+	FormatHAR    = "har"
+	FormatTracer = "saml-tracer"
+	FormatValue  = "value"
+)
+
+// Capture is everything read from one or more input files.
+type Capture struct {
+	Sources  []Source   `json:"sources"`
+	Messages []*Message `json:"messages"`
+	Pages    []Page     `json:"pages"`
+	Warnings []Warning  `json:"warnings"`
+}
+
+// Source describes one input file.
+type Source struct {
+	File      string      `json:"file"`
+	Format    string      `json:"format"`
+	Gzip      bool        `json:"gzip,omitempty"`
+	Creator   string      `json:"creator,omitempty"`
+	Entries   int         `json:"entries"`
+	Bytes     int64       `json:"bytes"`
+	Truncated *Truncation `json:"truncated,omitempty"`
+}
+
+// Truncation says where a file that ends early stopped.
+type Truncation struct {
+	Offset  int64  `json:"offset"`
+	Message string `json:"message"`
+}
+
+// Warning is something about the input that a person should know.
+type Warning struct {
+	File    string `json:"file"`
+	Entry   int    `json:"entry"`
+	Message string `json:"message"`
+}
+
+// Place is one place a message was seen.
+type Place struct {
+	File  string    `json:"file"`
+	Entry int       `json:"entry"`
+	Time  time.Time `json:"time,omitzero"`
+	// ServerDate is the response's Date header (the server's clock).
+	ServerDate time.Time `json:"serverDate,omitzero"`
+	Method     string    `json:"method,omitempty"`
+	URL        string    `json:"url,omitempty"`
+	// Where is "post" (a form POST body), "query" (the URL),
+	// "html-form" (a form in a response body), "saml-tracer" (the message
+	// SAML-tracer stored), or "value" (a bare value file).
+	Where string `json:"where"`
+	// FormAction is the form's action, for html-form places.
+	FormAction string `json:"formAction,omitempty"`
+	// RoleChooser marks AWS's role selection page.
+	RoleChooser bool   `json:"roleChooser,omitempty"`
+	RelayState  string `json:"relayState,omitempty"`
+	RoleIndex   string `json:"roleIndex,omitempty"`
+	Status      int    `json:"status,omitempty"`
+}
+
+// Message is one SAML message, however many times it was seen.
+type Message struct {
+	Type    string  `json:"type"`
+	Binding string  `json:"binding"`
+	Seen    []Place `json:"seen"`
+	// RelayState is the value posted with the message to AWS sign-in (or
+	// the first one seen).
+	RelayState string `json:"relayState"`
+	// RoleIndex is the role the AWS role chooser POST picked.
+	RoleIndex string `json:"roleIndex,omitempty"`
+	// Encoding lists the decoding steps (url-decode, base64, deflate, xml).
+	Encoding []string `json:"encoding"`
+	Notes    []string `json:"notes,omitempty"`
+	// DecodeError says why the value could not be decoded.
+	DecodeError string `json:"decodeError,omitempty"`
+	// ParseError says why the XML could not be read.
+	ParseError string `json:"parseError,omitempty"`
+	// AWS is what AWS sign-in reads from the message, and the RelayState.
+	AWS    *AWSView           `json:"aws"`
+	Parsed *assertion.Message `json:"saml,omitempty"`
+
+	// XML is the decoded message; Raw the value as captured. Both hold a
+	// live assertion and are printed only on request.
+	XML []byte `json:"-"`
+	Raw string `json:"-"`
+	key [32]byte
+}
+
+// AWSView is the AWS attributes of the assertion AWS would consume, with the
+// parsed RelayState.
+type AWSView struct {
+	*assertion.AWS
+	RelayState *awsarn.RelayState `json:"relayState,omitempty"`
+}
+
+// Time is when the message was first seen.
+func (m *Message) Time() time.Time {
+	for _, p := range m.Seen {
+		if !p.Time.IsZero() {
+			return p.Time
+		}
+	}
+	return time.Time{}
+}
+
+// PostedToAWS returns the first place the message was posted to an AWS
+// sign-in endpoint.
+func (m *Message) PostedToAWS() (Place, bool) {
+	for _, p := range m.Seen {
+		if p.Where == "post" {
+			if _, ok := awsarn.ParseSignIn(stripQuery(p.URL)); ok {
+				return p, true
+			}
+		}
+	}
+	return Place{}, false
+}
+
+// Page is a response along the sign-in path.
+type Page struct {
+	File       string    `json:"file"`
+	Entry      int       `json:"entry"`
+	Time       time.Time `json:"time,omitzero"`
+	ServerDate time.Time `json:"serverDate,omitzero"`
+	Method     string    `json:"method"`
+	URL        string    `json:"url"`
+	// Stage is "idp", "aws-signin", "connect-federation", "connect-app" or
+	// "aws-console".
+	Stage      string `json:"stage"`
+	Status     int    `json:"status"`
+	StatusText string `json:"statusText,omitempty"`
+	Location   string `json:"location,omitempty"`
+	MimeType   string `json:"mimeType,omitempty"`
+	// Body says what the capture holds of the body: "present", "missing"
+	// (not recorded), "too-large" (over the limit, not read) or "skipped".
+	Body        string            `json:"body"`
+	Errors      []errorpage.Match `json:"errors,omitempty"`
+	RoleChooser bool              `json:"roleChooser,omitempty"`
+	// RoleOptions are the role ARNs offered on the role chooser page.
+	RoleOptions []string `json:"roleOptions,omitempty"`
+	host        string
+}
+
+// InputError is input that cannot be read, with the place it went wrong.
+type InputError struct {
+	File   string
+	Entry  int   // -1 when not inside an entry
+	Offset int64 // -1 when unknown
+	Err    error
+}
+
+func (e *InputError) Error() string {
+	s := e.File
+	if e.Entry >= 0 {
+		s += fmt.Sprintf(": entry %d", e.Entry)
+	}
+	if e.Offset >= 0 {
+		s += fmt.Sprintf(": byte %d", e.Offset)
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Options tune a Reader.
+type Options struct {
+	// ShowSecrets keeps token values in the URLs reported.
+	ShowSecrets bool
+	// Progress, when set, is called as a file is read.
+	Progress func(file string, offset int64)
+}
+
+// Reader accumulates captures from one or more files.
+type Reader struct {
+	opts     Options
+	capture  Capture
+	byKey    map[[32]byte]*Message
+	pages    []Page
+	idpHosts map[string]bool
+}
+
+// NewReader returns an empty Reader.
+func NewReader(opts Options) *Reader {
+	return &Reader{opts: opts, byKey: map[[32]byte]*Message{}, idpHosts: map[string]bool{}}
+}
+
+// maxPageCandidates bounds the responses remembered while streaming.
+const maxPageCandidates = 20000
+
+// ReadFile reads one capture file; "-" is standard input.
+func (r *Reader) ReadFile(name string) error {
+	if name == "-" {
+		return r.Read("-", os.Stdin)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: unwrapPathError(err)}
+	}
+	defer f.Close()
+	return r.Read(name, f)
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// countingReader counts bytes and reports progress.
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	next     int64
+	file     string
+	progress func(string, int64)
+}
+
+const progressEvery = 64 << 20
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && c.n >= c.next {
+		c.progress(c.file, c.n)
+		c.next = c.n + progressEvery
+	}
+	return n, err
+}
+
+// Read reads one capture from r; name is used in messages.
+func (r *Reader) Read(name string, in io.Reader) error {
+	cr := &countingReader{r: in, file: name, progress: r.opts.Progress, next: progressEvery}
+	br := bufio.NewReaderSize(cr, 64<<10)
+	src := Source{File: name}
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return &InputError{File: name, Entry: -1, Offset: 0, Err: fmt.Errorf("gzip: %w", err)}
+		}
+		defer gz.Close()
+		src.Gzip = true
+		br = bufio.NewReaderSize(gz, 64<<10)
+	}
+	// Skip a byte-order mark and leading white space.
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	first, err := firstByte(br)
+	if err != nil {
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("the file is empty")}
+	}
+	var rerr error
+	if first == '{' {
+		rerr = r.readJSON(name, br, &src)
+	} else {
+		src.Format = FormatValue
+		rerr = r.readValue(name, br)
+	}
+	src.Bytes = cr.n
+	if rerr != nil {
+		return rerr
+	}
+	r.capture.Sources = append(r.capture.Sources, src)
+	return nil
+}
+
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			return 0, err
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			br.Discard(1)
+			continue
+		}
+		return b[0], nil
+	}
+}
+
+// readJSON reads a HAR ({"log": {"entries": [...]}}) or a SAML-tracer
+// export ({"requests": [...]}).
+func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
+	d := jsonscan.NewDecoder(in, readBufferBytes)
+	h := &harReader{d: d}
+	entries := 0
+	var cur *entry
+	sawLog, sawRequests := false, false
+	err := d.ReadObject(func(key string) error {
+		switch key {
+		case "log":
+			sawLog = true
+			src.Format = FormatHAR
+			return h.obj(func(key string) error {
+				switch key {
+				case "creator", "browser":
+					return h.obj(func(k string) error {
+						s, _, err := h.str(maxSmallField)
+						if k == "name" && src.Creator == "" {
+							src.Creator = s
+						} else if k == "version" && src.Creator != "" && key == "creator" {
+							src.Creator += " " + s
+						}
+						return err
+					})
+				case "entries":
+					return h.arr(func(i int) error {
+						cur = &entry{index: i, offset: d.Offset()}
+						if err := h.readEntry(cur); err != nil {
+							return err
+						}
+						entries++
+						r.process(name, cur)
+						cur = nil
+						return nil
+					})
+				}
+				return d.Skip()
+			})
+		case "requests":
+			sawRequests = true
+			if src.Format == "" {
+				src.Format = FormatTracer
+			}
+			return h.arr(func(i int) error {
+				cur = &entry{index: i, offset: d.Offset()}
+				if err := h.readTracerRequest(cur); err != nil {
+					return err
+				}
+				entries++
+				r.process(name, cur)
+				cur = nil
+				return nil
+			})
+		}
+		return d.Skip()
+	})
+	src.Entries = entries
+	if err != nil {
+		entryIdx := -1
+		if cur != nil {
+			entryIdx = cur.index
+		}
+		if jsonscan.IsTruncated(err) && entries > 0 {
+			where := "after the last entry"
+			if cur != nil {
+				where = fmt.Sprintf("inside entry %d", cur.index)
+			}
+			src.Truncated = &Truncation{Offset: d.Offset(), Message: fmt.Sprintf("the file ends early at byte %d, %s; the %d complete entries before it were read (was the browser closed while saving?)", d.Offset(), where, entries)}
+			r.capture.Warnings = append(r.capture.Warnings, Warning{File: name, Entry: entryIdx, Message: src.Truncated.Message})
+			return nil
+		}
+		var se *jsonscan.SyntaxError
+		if errors.As(err, &se) {
+			return &InputError{File: name, Entry: entryIdx, Offset: se.Offset, Err: errors.New(se.Msg)}
+		}
+		var te *jsonscan.TruncatedError
+		if errors.As(err, &te) {
+			return &InputError{File: name, Entry: entryIdx, Offset: te.Offset, Err: errors.New("the file ends early (truncated) before any complete entry")}
+		}
+		return &InputError{File: name, Entry: entryIdx, Offset: d.Offset(), Err: err}
+	}
+	if !sawLog && !sawRequests {
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("JSON that is neither a HAR (no log.entries) nor a SAML-tracer export (no requests)")}
+	}
+	if !d.AtEOF() {
+		r.capture.Warnings = append(r.capture.Warnings, Warning{File: name, Entry: -1, Message: fmt.Sprintf("data after the end of the JSON at byte %d was ignored", d.Offset())})
+	}
+	return nil
+}
+
+// readValue reads a file holding one bare value: XML, base64 (with or
+// without DEFLATE), URL-encoded, or a whole form body
+// (SAMLResponse=...&RelayState=...).
+func (r *Reader) readValue(name string, in io.Reader) error {
+	b, err := io.ReadAll(io.LimitReader(in, samlvalue.MaxEncoded+1))
+	if err != nil {
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: err}
+	}
+	if len(b) > samlvalue.MaxEncoded {
+		return &InputError{File: name, Entry: -1, Offset: samlvalue.MaxEncoded, Err: fmt.Errorf("a bare SAML value larger than %d bytes; is this a capture in another format?", samlvalue.MaxEncoded)}
+	}
+	e := &entry{index: -1}
+	trimmed := bytes.TrimSpace(b)
+	if form, ok := parseFormBody(string(trimmed)); ok && (form["SAMLResponse"] != nil || form["SAMLRequest"] != nil) {
+		// A whole form body, as copied from a browser's network panel.
+		e.method = "POST"
+		r.fromForm(name, e, form, "value")
+		return nil
+	}
+	msg, err := r.addValue(name, e, "SAMLResponse", string(trimmed), Place{File: name, Entry: -1, Where: "value"})
+	if err != nil {
+		return &InputError{File: name, Entry: -1, Offset: offsetOf(err), Err: err}
+	}
+	if msg.Parsed != nil && msg.Parsed.Kind != "" && msg.Parsed.Kind != "Response" && msg.Parsed.Kind != "Assertion" && msg.Parsed.Kind != "ArtifactResponse" && msg.Parsed.Kind != "LogoutResponse" {
+		msg.Type = "SAMLRequest"
+	}
+	return nil
+}
+
+func offsetOf(err error) int64 {
+	var ve *samlvalue.Error
+	if errors.As(err, &ve) {
+		return ve.Offset
+	}
+	return -1
+}
+
+// addValue decodes and records one message value seen at place.
+func (r *Reader) addValue(file string, e *entry, typ, value string, place Place) (*Message, error) {
+	dec, derr := samlvalue.Decode([]byte(value))
+	var key [32]byte
+	if derr == nil {
+		key = sha256.Sum256(dec.XML)
+	} else {
+		key = sha256.Sum256([]byte(value))
+	}
+	m := r.byKey[key]
+	if m == nil {
+		m = &Message{Type: typ, Raw: value, key: key, Encoding: []string{}}
+		if derr != nil {
+			m.DecodeError = derr.Error()
+		} else {
+			m.XML = dec.XML
+			m.Encoding = dec.Steps
+			m.Notes = dec.Notes
+			parsed, perr := assertion.Parse(dec.XML)
+			if perr != nil {
+				m.ParseError = perr.Error()
+			} else {
+				m.Parsed = parsed
+			}
+		}
+		m.Binding = binding(place.Where, dec)
+		r.byKey[key] = m
+		r.capture.Messages = append(r.capture.Messages, m)
+	}
+	m.Seen = append(m.Seen, place)
+	if place.RoleIndex != "" {
+		m.RoleIndex = place.RoleIndex
+	}
+	if derr != nil && place.Where == "value" {
+		return m, derr
+	}
+	return m, nil
+}
+
+func binding(where string, dec *samlvalue.Decoded) string {
+	switch where {
+	case "query":
+		return "HTTP-Redirect"
+	case "post", "html-form":
+		return "HTTP-POST"
+	}
+	if dec != nil && dec.Compressed() {
+		return "HTTP-Redirect"
+	}
+	return "unknown"
+}
+
+// Finish orders what was read and returns the capture.
+func (r *Reader) Finish() *Capture {
+	c := &r.capture
+	for _, m := range c.Messages {
+		// The RelayState AWS received is the one posted to it.
+		if p, ok := m.PostedToAWS(); ok && p.RelayState != "" {
+			m.RelayState = p.RelayState
+		} else {
+			for _, p := range m.Seen {
+				if p.RelayState != "" {
+					m.RelayState = p.RelayState
+					break
+				}
+			}
+		}
+		sort.SliceStable(m.Seen, func(i, j int) bool { return placeBefore(m.Seen[i], m.Seen[j]) })
+		if m.Parsed != nil && m.Parsed.AWS != nil {
+			m.AWS = &AWSView{AWS: m.Parsed.AWS}
+			if m.RelayState != "" {
+				rs := awsarn.ParseRelayState(m.RelayState)
+				m.AWS.RelayState = &rs
+			}
+		}
+	}
+	sort.SliceStable(c.Messages, func(i, j int) bool {
+		return placeBefore(c.Messages[i].Seen[0], c.Messages[j].Seen[0])
+	})
+	c.Pages = []Page{}
+	for _, p := range r.pages {
+		if p.Stage == "" {
+			if !r.idpHosts[p.host] {
+				continue
+			}
+			p.Stage = "idp"
+		}
+		c.Pages = append(c.Pages, p)
+	}
+	sort.SliceStable(c.Pages, func(i, j int) bool {
+		a, b := c.Pages[i], c.Pages[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if !a.Time.Equal(b.Time) && !a.Time.IsZero() && !b.Time.IsZero() {
+			return a.Time.Before(b.Time)
+		}
+		return a.Entry < b.Entry
+	})
+	if c.Messages == nil {
+		c.Messages = []*Message{}
+	}
+	if c.Warnings == nil {
+		c.Warnings = []Warning{}
+	}
+	return c
+}
+
+func placeBefore(a, b Place) bool {
+	if !a.Time.IsZero() && !b.Time.IsZero() && !a.Time.Equal(b.Time) {
+		return a.Time.Before(b.Time)
+	}
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.Entry != b.Entry {
+		return a.Entry < b.Entry
+	}
+	// In one entry, the page that carried a form comes after its request.
+	return a.Where != "html-form" && b.Where == "html-form"
+}

@@ -1,0 +1,466 @@
+package capture
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/samlvalue"
+)
+
+// The form and query fields that carry SAML.
+var samlFields = []string{"SAMLResponse", "SAMLRequest"}
+
+// process finds messages and pages in one entry. Nothing of the entry is
+// kept after it returns except the (small) records it makes.
+func (r *Reader) process(file string, e *entry) {
+	if e.urlCut {
+		r.warn(file, e, "the URL is longer than %d bytes and was cut", maxURL)
+	}
+	base := Place{File: file, Entry: e.index, Time: e.started, ServerDate: e.serverDate(), Method: e.method, URL: r.displayURL(e.url), Status: e.status}
+
+	// Redirect binding (and SAML in any URL query).
+	if q := rawQuery(e.url); q != "" {
+		if vals, err := url.ParseQuery(q); err == nil {
+			for _, f := range samlFields {
+				for _, v := range vals[f] {
+					p := base
+					p.Where = "query"
+					p.RelayState = vals.Get("RelayState")
+					r.addValue(file, e, f, v, p)
+				}
+			}
+		}
+	}
+
+	// POST bodies.
+	if strings.EqualFold(e.method, "POST") {
+		if e.postTextCut {
+			r.warn(file, e, "the POST body is longer than %d bytes; only params were read", maxPostText)
+		}
+		form := r.postForm(file, e)
+		r.fromForm(file, e, form, "post")
+	}
+
+	// SAML-tracer's own decoded copy, when the form value was not kept
+	// (its "mask values" export profile hashes POST values).
+	if e.tracerSAML != "" && !r.entryHasMessage(file, e.index) {
+		p := base
+		p.Where = "saml-tracer"
+		typ := "SAMLResponse"
+		if strings.Contains(e.tracerSAML[:min(len(e.tracerSAML), 512)], "Request") && !strings.Contains(e.tracerSAML[:min(len(e.tracerSAML), 512)], "Response") {
+			typ = "SAMLRequest"
+		}
+		r.addValue(file, e, typ, e.tracerSAML, p)
+	}
+
+	// Response bodies: the IdP's auto-post page and AWS's pages.
+	host := hostOf(e.url)
+	stage := stageOf(e.url)
+	var page *Page
+	body := e.bodyBytes()
+	if e.bodyCut {
+		r.warn(file, e, "the response body is longer than %d bytes and was not searched", maxBody)
+	}
+	if len(body) > 0 && (bytes.Contains(body, []byte("SAML")) || bytes.Contains(body, []byte("saml"))) {
+		for _, f := range htmlForms(body) {
+			found := false
+			for _, name := range samlFields {
+				for _, v := range f.fields[name] {
+					p := base
+					p.Where = "html-form"
+					p.FormAction = resolve(e.url, f.action)
+					p.RelayState = first(f.fields["RelayState"])
+					p.RoleChooser = len(f.roleOptions) > 0
+					r.addValue(file, e, name, v, p)
+					found = true
+					if name == "SAMLResponse" && stage == "" {
+						r.idpHosts[host] = true
+					}
+				}
+			}
+			if found || len(f.roleOptions) > 0 {
+				if page == nil {
+					page = r.newPage(file, e, stage)
+				}
+				if len(f.roleOptions) > 0 {
+					page.RoleChooser = true
+					page.RoleOptions = append(page.RoleOptions, f.roleOptions...)
+				}
+			}
+		}
+	}
+	if strings.EqualFold(e.method, "GET") || strings.EqualFold(e.method, "POST") {
+		if q := rawQuery(e.url); strings.Contains(q, "SAMLRequest=") {
+			r.idpHosts[host] = true
+		}
+	}
+
+	// Known error texts on AWS and Connect pages.
+	if stage != "" && len(body) > 0 {
+		shown := errorpage.Connect
+		if stage == "aws-signin" {
+			shown = errorpage.SignIn
+		}
+		if ms := errorpage.Find(body, shown); len(ms) > 0 {
+			if page == nil {
+				page = r.newPage(file, e, stage)
+			}
+			page.Errors = append(page.Errors, ms...)
+		}
+	}
+	if page == nil && r.isPathResponse(e, stage) {
+		page = r.newPage(file, e, stage)
+	}
+	if page != nil {
+		if len(r.pages) < maxPageCandidates || page.Stage != "" {
+			r.pages = append(r.pages, *page)
+		}
+	}
+}
+
+// isPathResponse reports whether a response is worth listing on the
+// timeline: a document, a redirect or an error, on AWS, Connect or (later
+// filtered) an IdP host.
+func (r *Reader) isPathResponse(e *entry, stage string) bool {
+	if e.status >= 300 && e.status < 400 {
+		return true
+	}
+	m := strings.ToLower(e.mime)
+	if strings.Contains(m, "html") {
+		return true
+	}
+	if stage != "" && (e.status >= 400 || e.status == 0) && (stage == "aws-signin" || stage == "connect-federation") {
+		return true
+	}
+	return stage == "aws-signin" || stage == "connect-federation"
+}
+
+func (r *Reader) newPage(file string, e *entry, stage string) *Page {
+	p := &Page{
+		File: file, Entry: e.index, Time: e.started, ServerDate: e.serverDate(),
+		Method: e.method, URL: r.displayURL(e.url), Stage: stage, Status: e.status, StatusText: e.statusText,
+		Location: r.displayURL(e.location()), MimeType: e.mime, host: hostOf(e.url),
+	}
+	switch {
+	case e.bodyCut:
+		p.Body = "too-large"
+	case e.bodyPresent && e.body != "":
+		p.Body = "present"
+	case e.bodyPresent:
+		p.Body = "missing"
+	case e.mime != "" && !interestingMime(e.mime):
+		p.Body = "skipped"
+	default:
+		p.Body = "missing"
+	}
+	return p
+}
+
+func (r *Reader) entryHasMessage(file string, idx int) bool {
+	for _, m := range r.capture.Messages {
+		for _, p := range m.Seen {
+			if p.File == file && p.Entry == idx {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (r *Reader) warn(file string, e *entry, format string, args ...any) {
+	r.capture.Warnings = append(r.capture.Warnings, Warning{File: file, Entry: e.index, Message: fmt.Sprintf(format, args...)})
+}
+
+// postForm returns the form fields of a POST. postData.text is what went on
+// the wire; postData.params is the browser's parse of it (Chrome keeps the
+// values URL-encoded, Firefox decodes them, SAML-tracer decodes them). When
+// both exist the text wins and a disagreement is reported.
+func (r *Reader) postForm(file string, e *entry) map[string][]string {
+	var fromText map[string][]string
+	if e.postText != "" && !e.postTextCut {
+		if f, ok := parseFormBody(e.postText); ok {
+			fromText = f
+		}
+	}
+	var fromParams map[string][]string
+	if len(e.postParams) > 0 {
+		fromParams = map[string][]string{}
+		for _, p := range e.postParams {
+			v := p.value
+			if !e.paramsDecode {
+				v = decodeParam(p.name, v)
+			}
+			fromParams[p.name] = append(fromParams[p.name], v)
+		}
+	}
+	if fromText != nil && fromParams != nil {
+		for _, name := range []string{"SAMLResponse", "SAMLRequest", "RelayState"} {
+			a, b := first(fromText[name]), first(fromParams[name])
+			if a != "" && b != "" && !sameValue(name, a, b) {
+				r.warn(file, e, "postData.text and postData.params disagree on %s; the text (what was sent) is used", name)
+			}
+		}
+		return fromText
+	}
+	if fromText != nil {
+		return fromText
+	}
+	return fromParams
+}
+
+// sameValue compares two captures of one field by what they decode to.
+func sameValue(name, a, b string) bool {
+	if a == b {
+		return true
+	}
+	if name == "RelayState" {
+		return false
+	}
+	da, err1 := samlvalue.Decode([]byte(a))
+	db, err2 := samlvalue.Decode([]byte(b))
+	return err1 == nil && err2 == nil && bytes.Equal(da.XML, db.XML)
+}
+
+// decodeParam URL-decodes a HAR postData.params value once when it is still
+// encoded (Chrome). SAML values are left to samlvalue, which undoes any
+// encoding itself; RelayState must be decoded exactly once, and only when it
+// is still encoded, or its own %2F escapes would be lost.
+func decodeParam(name, v string) string {
+	if name == "SAMLResponse" || name == "SAMLRequest" {
+		return v
+	}
+	if strings.Contains(v, "://") || !strings.Contains(v, "%") {
+		return v
+	}
+	if d, err := url.QueryUnescape(v); err == nil {
+		return d
+	}
+	return v
+}
+
+// parseFormBody parses an application/x-www-form-urlencoded body, keeping
+// SAML values raw (samlvalue decodes them) and decoding the rest once.
+func parseFormBody(s string) (map[string][]string, bool) {
+	if !strings.Contains(s, "=") || strings.HasPrefix(strings.TrimSpace(s), "<") {
+		return nil, false
+	}
+	out := map[string][]string{}
+	for _, part := range strings.Split(s, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		name = strings.TrimSpace(name)
+		if name != "SAMLResponse" && name != "SAMLRequest" {
+			if d, err := url.QueryUnescape(v); err == nil {
+				v = d
+			}
+		}
+		out[name] = append(out[name], v)
+	}
+	_, hasResp := out["SAMLResponse"]
+	_, hasReq := out["SAMLRequest"]
+	_, hasRelay := out["RelayState"]
+	return out, hasResp || hasReq || hasRelay || len(out) > 0
+}
+
+// fromForm records the SAML values of a posted form.
+func (r *Reader) fromForm(file string, e *entry, form map[string][]string, where string) {
+	if form == nil {
+		return
+	}
+	for _, name := range samlFields {
+		for _, v := range form[name] {
+			p := Place{File: file, Entry: e.index, Time: e.started, ServerDate: e.serverDate(), Method: e.method,
+				URL: r.displayURL(e.url), Where: where, Status: e.status,
+				RelayState: first(form["RelayState"]), RoleIndex: first(form["roleIndex"])}
+			r.addValue(file, e, name, v, p)
+		}
+	}
+}
+
+func first(v []string) string {
+	if len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// form is one HTML form's SAML-relevant content.
+type form struct {
+	action      string
+	fields      map[string][]string
+	roleOptions []string
+}
+
+// htmlForms finds forms and their inputs with the HTML tokenizer, which
+// decodes character references in attribute values as a browser would.
+func htmlForms(body []byte) []form {
+	z := html.NewTokenizer(bytes.NewReader(body))
+	var forms []form
+	cur := -1
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		name, hasAttr := z.TagName()
+		switch string(name) {
+		case "form":
+			f := form{fields: map[string][]string{}}
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				if string(k) == "action" {
+					f.action = string(v)
+				}
+			}
+			forms = append(forms, f)
+			cur = len(forms) - 1
+		case "input", "textarea":
+			var n, v, typ string
+			for hasAttr {
+				var k, val []byte
+				k, val, hasAttr = z.TagAttr()
+				switch string(k) {
+				case "name":
+					n = string(val)
+				case "value":
+					v = string(val)
+				case "type":
+					typ = strings.ToLower(string(val))
+				}
+			}
+			if string(name) == "textarea" {
+				if z.Next() == html.TextToken {
+					v = string(z.Text())
+				}
+			}
+			if n == "" {
+				continue
+			}
+			if cur < 0 {
+				forms = append(forms, form{fields: map[string][]string{}})
+				cur = 0
+			}
+			if n == "roleIndex" && typ == "radio" {
+				forms[cur].roleOptions = append(forms[cur].roleOptions, v)
+				continue
+			}
+			forms[cur].fields[n] = append(forms[cur].fields[n], v)
+		}
+	}
+	return forms
+}
+
+// stageOf classifies a URL on the sign-in path; "" for other hosts.
+func stageOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host := strings.ToLower(u.Hostname())
+	switch {
+	case awsarn.IsSignInHost(host):
+		return "aws-signin"
+	case awsarn.IsConsoleHost(host) && strings.HasPrefix(u.Path, "/connect/federate/"):
+		return "connect-federation"
+	case awsarn.IsConnectAppHost(host):
+		return "connect-app"
+	case awsarn.IsConsoleHost(host):
+		return "aws-console"
+	}
+	return ""
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+func rawQuery(raw string) string {
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		q := raw[i+1:]
+		if j := strings.IndexByte(q, '#'); j >= 0 {
+			q = q[:j]
+		}
+		return q
+	}
+	return ""
+}
+
+func stripQuery(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		return raw[:i]
+	}
+	return raw
+}
+
+func resolve(base, ref string) string {
+	if ref == "" {
+		return base
+	}
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	u, err := b.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return u.String()
+}
+
+// secretParams are URL parameters whose values are credentials.
+var secretParams = map[string]bool{
+	"code": true, "token": true, "access_token": true, "id_token": true, "refresh_token": true,
+	"client_secret": true, "password": true, "sessiontoken": true, "x-amz-security-token": true,
+	"x-amz-signature": true, "x-amz-credential": true, "signature": true, "sig": true, "assertion": true,
+	"samlart": true, "wresult": true, "session": true, "authtoken": true, "state": true,
+}
+
+// displayURL returns a URL fit for output: SAML values (printed decoded
+// elsewhere) are replaced by "…", and credential values by "REDACTED"
+// unless ShowSecrets is set.
+func (r *Reader) displayURL(raw string) string {
+	i := strings.IndexByte(raw, '?')
+	if i < 0 {
+		return raw
+	}
+	head, q := raw[:i], raw[i+1:]
+	frag := ""
+	if j := strings.IndexByte(q, '#'); j >= 0 {
+		q, frag = q[:j], q[j:]
+	}
+	parts := strings.Split(q, "&")
+	for k, part := range parts {
+		name, _, hasVal := strings.Cut(part, "=")
+		if !hasVal {
+			continue
+		}
+		lname := strings.ToLower(name)
+		switch {
+		case name == "SAMLRequest" || name == "SAMLResponse":
+			parts[k] = name + "=…"
+		case secretParams[lname] && !r.opts.ShowSecrets:
+			parts[k] = name + "=REDACTED"
+		}
+	}
+	return head + "?" + strings.Join(parts, "&") + frag
+}

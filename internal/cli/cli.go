@@ -1,0 +1,94 @@
+// Package cli is samldoctor's command line: it parses flags, builds the
+// inputs and calls capture → assertion → diagnosis → report. It holds no
+// logic of its own beyond that wiring.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/samldoctor/samldoctor/internal/report"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitProblems = 1 // diagnose found an error
+	ExitUsage    = 2 // bad usage or unreadable input
+)
+
+// usageError marks errors that are the caller's: bad flags, bad input.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usage(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitError carries an exit code without a message (already printed).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// env is what commands write to.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	style  report.Style
+	// stderrTTY enables progress output.
+	stderrTTY bool
+}
+
+// Main runs samldoctor with args and returns the exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if f, ok := stdout.(*os.File); ok {
+		e.style = report.StyleFor(f)
+	}
+	if f, ok := stderr.(*os.File); ok {
+		e.stderrTTY = report.StyleFor(f).Color
+	}
+	root := &cobra.Command{
+		Use:   "samldoctor",
+		Short: "Explain why an Amazon Connect SAML sign-in failed, and how to fix it",
+		Long: `samldoctor reads a browser capture (HAR, SAML-tracer export, or a SAMLResponse value) of an
+agent's SAML sign-in to Amazon Connect, finds every SAML message in it, and explains what went wrong.
+
+Everything runs offline: nothing leaves this machine.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(inspectCmd(e), decodeCmd(e))
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// Every other error is about the input or the call: usage, unreadable
+	// or hostile files. Each names the file and place itself.
+	fmt.Fprintf(stderr, "samldoctor: %v\n", err)
+	return ExitUsage
+}
+
+// formatFlag validates --format.
+func formatFlag(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return usage("--format must be one of %v, not %q", allowed, v)
+}

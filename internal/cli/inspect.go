@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/report"
+)
+
+func inspectCmd(e *env) *cobra.Command {
+	var format string
+	var showSecrets bool
+	cmd := &cobra.Command{
+		Use:   "inspect FILE...",
+		Short: "Show every SAML message in a capture, and the sign-in path, as a timeline",
+		Long: `inspect reads captures (HAR files from Chrome, Edge, Firefox or Safari, .har.gz, SAML-tracer
+exports, or files holding a bare SAMLResponse/SAMLRequest value; "-" is standard input) and shows each
+SAML message (time, URL, binding, issuer, NameID, the AWS attributes, its validity window) and each
+response along the sign-in path (identity provider, AWS sign-in, Connect federation) with any known AWS
+or Connect error text.`,
+		Example: `  samldoctor inspect examples/not-onboarded.har
+  samldoctor inspect --format json capture.har | jq '.messages[].aws'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := formatFlag(format, "text", "json"); err != nil {
+				return err
+			}
+			c, err := readCaptures(e, args, showSecrets)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return report.WriteInspectJSON(e.stdout, c)
+			}
+			return report.WriteInspectText(e.stdout, c, e.style)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
+	return cmd
+}
+
+// readCaptures reads every file into one capture.
+func readCaptures(e *env, files []string, showSecrets bool) (*capture.Capture, error) {
+	opts := capture.Options{ShowSecrets: showSecrets}
+	if e.stderrTTY {
+		opts.Progress = func(file string, n int64) {
+			fmt.Fprintf(e.stderr, "\rsamldoctor: reading %s: %d MiB", file, n>>20)
+		}
+	}
+	r := capture.NewReader(opts)
+	stdinUsed := false
+	for _, f := range files {
+		if f == "-" {
+			if stdinUsed {
+				return nil, usage("standard input (-) can be read only once")
+			}
+			stdinUsed = true
+			if err := r.Read("-", e.stdin); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := r.ReadFile(f); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Progress != nil {
+		fmt.Fprint(e.stderr, "\r\x1b[K")
+	}
+	return r.Finish(), nil
+}

@@ -1,0 +1,158 @@
+// Package errorpage recognises the error texts that AWS sign-in, STS and
+// Amazon Connect show a person whose SAML sign-in failed. The texts are the
+// ones AWS documents (IAM "Troubleshooting SAML 2.0 federation", Amazon
+// Connect "Troubleshoot SAML") and ones seen in public reports; see
+// shared/docs/aws-saml-catalog.md §2.
+package errorpage
+
+import (
+	"html"
+	"regexp"
+	"strings"
+)
+
+// Where a text is shown.
+const (
+	SignIn  = "aws-signin"
+	Connect = "connect"
+)
+
+// Symptom is one known error text.
+type Symptom struct {
+	// ID is the stable symptom id used in findings.
+	ID string
+	// Text is the text as AWS shows it (for reports).
+	Text string
+	// Shown is where AWS shows it: SignIn or Connect.
+	Shown string
+	// needles are lower-case fragments, any of which identifies the text.
+	needles []string
+}
+
+// Symptoms lists every known text. Order matters only for display.
+var Symptoms = []Symptom{
+	{ID: "signin.invalid_saml_response", Shown: SignIn, Text: "Your request included an invalid SAML response. To logout, click here.",
+		needles: []string{"your request included an invalid saml response"}},
+	{ID: "signin.role_session_name_required", Shown: SignIn, Text: "RoleSessionName is required in AuthnResponse (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)",
+		needles: []string{"rolesessionname is required in authnresponse"}},
+	{ID: "signin.role_session_name_invalid", Shown: SignIn, Text: "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64} (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)",
+		needles: []string{"rolesessionname in authnresponse must match"}},
+	{ID: "signin.source_identity_invalid", Shown: SignIn, Text: "Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with \"aws:\"",
+		needles: []string{"source identity must match"}},
+	{ID: "signin.not_authorized_assume_role", Shown: SignIn, Text: "Not authorized to perform sts:AssumeRoleWithSAML (Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied)",
+		needles: []string{"not authorized to perform sts:assumerolewithsaml"}},
+	{ID: "signin.signature_invalid", Shown: SignIn, Text: "Response signature invalid (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)",
+		needles: []string{"response signature invalid"}},
+	{ID: "signin.issuer_not_in_provider", Shown: SignIn, Text: "Failed to assume role: Issuer not present in specified provider (Service: AWSOpenIdDiscoveryService; Status Code: 400; Error Code: AuthSamlInvalidSamlResponseException)",
+		needles: []string{"issuer not present in specified provider"}},
+	{ID: "signin.provider_not_found", Shown: SignIn, Text: "Specified provider doesn't exist. (Service: AWSOpenIdDiscoveryService; Error Code: AuthSamlManifestNotFoundException)",
+		needles: []string{"specified provider doesn't exist", "specified provider does not exist", "authsamlmanifestnotfoundexception"}},
+	{ID: "signin.audience_missing", Shown: SignIn, Text: "Response does not contain the required audience.",
+		needles: []string{"response does not contain the required audience"}},
+	{ID: "signin.expired", Shown: SignIn, Text: "Response has expired (ExpiredTokenException)",
+		needles: []string{"response has expired"}},
+	{ID: "signin.redeem_window_passed", Shown: SignIn, Text: "Token must be redeemed within 5 minutes of issuance (ExpiredTokenException)",
+		needles: []string{"token must be redeemed within 5 minutes"}},
+	{ID: "signin.subject_confirmation_invalid", Shown: SignIn, Text: "Responses must contain SubjectConfirmatonData with a Recipient and NotOnOrAfter",
+		needles: []string{"subjectconfirmatondata with a recipient", "subjectconfirmationdata with a recipient"}},
+	{ID: "signin.invalid_base64", Shown: SignIn, Text: "Invalid base64 SAMLResponse (Error Code: AuthSamlInvalidSamlResponseException)",
+		needles: []string{"invalid base64 samlresponse"}},
+	{ID: "signin.role_not_in_assertion", Shown: SignIn, Text: "SAML Assertion doesn't contain the requested Role and Metadata in the attributes",
+		needles: []string{"doesn't contain the requested role and metadata"}},
+	{ID: "signin.region_disabled", Shown: SignIn, Text: "STS is not activated in the requested region (RegionDisabledException)",
+		needles: []string{"regiondisabledexception", "sts is not activated in"}},
+	{ID: "connect.not_onboarded", Shown: Connect, Text: "Access Denied. Your account has been authenticated, but has not been onboarded to this application.",
+		needles: []string{"has not been onboarded to this application", "usernotonboardedexception"}},
+	{ID: "connect.bad_request", Shown: Connect, Text: "Bad Request. The request was not valid and could not be processed.",
+		needles: []string{"the request was not valid and could not be processed"}},
+	{ID: "connect.access_denied_admin", Shown: Connect, Text: "Access denied, Please contact your AWS account administrator for assistance.",
+		needles: []string{"contact your aws account administrator for assistance"}},
+	{ID: "connect.session_expired", Shown: Connect, Text: "Session Expired",
+		needles: []string{"session expired"}},
+}
+
+// Match is a known text found in a body.
+type Match struct {
+	ID      string `json:"id"`
+	Text    string `json:"text"`
+	Excerpt string `json:"excerpt"`
+}
+
+var (
+	scriptRE = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)\s*>`)
+	tagRE    = regexp.MustCompile(`(?s)<[^>]*>`)
+	spaceRE  = regexp.MustCompile(`\s+`)
+)
+
+// Text reduces an HTML or plain-text body to its visible text on one line.
+func Text(body []byte) string {
+	b := scriptRE.ReplaceAll(body, []byte(" "))
+	b = tagRE.ReplaceAll(b, []byte(" "))
+	s := html.UnescapeString(string(b))
+	s = strings.ReplaceAll(s, "\u00a0", " ")
+	s = strings.ReplaceAll(s, "\u2019", "'")
+	return strings.TrimSpace(spaceRE.ReplaceAllString(s, " "))
+}
+
+// Find returns the known texts shown in body, for the given place
+// (SignIn or Connect). Texts shown elsewhere are not matched, so a generic
+// phrase such as "Session Expired" counts only on a Connect page.
+func Find(body []byte, shown string) []Match {
+	if len(body) == 0 {
+		return nil
+	}
+	text := Text(body)
+	lower := strings.ToLower(text)
+	var out []Match
+	for _, s := range Symptoms {
+		if s.Shown != shown {
+			continue
+		}
+		for _, n := range s.needles {
+			if i := strings.Index(lower, n); i >= 0 {
+				out = append(out, Match{ID: s.ID, Text: s.Text, Excerpt: excerpt(text, i, len(n))})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// excerpt returns the sentence around a match, at most about 300 bytes.
+func excerpt(text string, at, n int) string {
+	start := at - 120
+	if start < 0 {
+		start = 0
+	}
+	end := at + n + 180
+	if end > len(text) {
+		end = len(text)
+	}
+	// Do not cut inside a UTF-8 sequence.
+	for start > 0 && !isStart(text[start]) {
+		start--
+	}
+	for end < len(text) && !isStart(text[end]) {
+		end++
+	}
+	s := strings.TrimSpace(text[start:end])
+	if start > 0 {
+		s = "…" + s
+	}
+	if end < len(text) {
+		s += "…"
+	}
+	return s
+}
+
+func isStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// Lookup returns the symptom with the given id.
+func Lookup(id string) (Symptom, bool) {
+	for _, s := range Symptoms {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Symptom{}, false
+}
