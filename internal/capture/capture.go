@@ -377,7 +377,6 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 				where = fmt.Sprintf("inside entry %d", cur.index)
 			}
 			src.Truncated = &Truncation{Offset: d.Offset(), Message: fmt.Sprintf("the file ends early at byte %d, %s; the %d complete entries before it were read (was the browser closed while saving?)", d.Offset(), where, entries)}
-			r.capture.Warnings = append(r.capture.Warnings, Warning{File: name, Entry: entryIdx, Message: src.Truncated.Message})
 			return nil
 		}
 		var se *jsonscan.SyntaxError

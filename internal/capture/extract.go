@@ -44,6 +44,18 @@ func (r *Reader) process(file string, e *entry) {
 			r.warn(file, e, "the POST body is longer than %d bytes; only params were read", maxPostText)
 		}
 		form := r.postForm(file, e)
+		if e.tracerSAML != "" {
+			// SAML-tracer's "mask values" profile hashes POST values; its
+			// stored copy of the message stands in for a value that no
+			// longer decodes.
+			for _, name := range samlFields {
+				for i, v := range form[name] {
+					if _, err := samlvalue.Decode([]byte(v)); err != nil {
+						form[name][i] = e.tracerSAML
+					}
+				}
+			}
+		}
 		r.fromForm(file, e, form, "post")
 	}
 

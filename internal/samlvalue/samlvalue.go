@@ -88,6 +88,12 @@ func Decode(raw []byte) (*Decoded, error) {
 		if err != nil {
 			return nil, &Error{Step: "url-decode", Offset: -1, Err: err}
 		}
+		if looksXML([]byte(s)) {
+			// XML sent as a form value: form encoding, where '+' is a space.
+			if q, err := url.QueryUnescape(string(v)); err == nil {
+				s = q
+			}
+		}
 		v = []byte(s)
 		d.Steps = append(d.Steps, "url-decode")
 		if i == 1 {
@@ -183,7 +189,9 @@ func decodeBase64(v []byte, d *Decoded) ([]byte, string, error) {
 			off = int64(ce)
 		}
 		msg := "not valid base64"
-		if off >= 0 && off < int64(len(trimmed)) {
+		if off >= 0 && len(trimmed)%4 == 1 && off >= int64(len(trimmed)-1) {
+			msg = "the base64 ends early (truncated)"
+		} else if off >= 0 && off < int64(len(trimmed)) {
 			msg = fmt.Sprintf("not valid base64 (character %q)", trimmed[off])
 		} else if off >= 0 {
 			msg = "the base64 ends early (truncated)"

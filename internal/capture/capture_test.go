@@ -1,0 +1,511 @@
+package capture_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+)
+
+var at = time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+
+func read(t *testing.T, name string, data []byte) *capture.Capture {
+	t.Helper()
+	r := capture.NewReader(capture.Options{})
+	if err := r.Read(name, bytes.NewReader(data)); err != nil {
+		t.Fatalf("Read(%s): %v", name, err)
+	}
+	return r.Finish()
+}
+
+func readErr(data []byte) error {
+	r := capture.NewReader(capture.Options{})
+	return r.Read("bad.har", bytes.NewReader(data))
+}
+
+// healthy is a signed Entra-style response for the default instance.
+func healthy(mod func(*fixture.Response)) []byte {
+	r := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, SessionDuration: "43200", IssueInstant: at.Add(-time.Second), SignAssertion: true}
+	if mod != nil {
+		mod(&r)
+	}
+	return r.XML()
+}
+
+// summary is what must not depend on the browser that wrote the HAR.
+type summary struct {
+	Type, Binding, RelayState, RoleIndex string
+	XML                                  string
+	AWS                                  string
+	Wheres                               []string
+}
+
+func summarize(c *capture.Capture) []summary {
+	var out []summary
+	for _, m := range c.Messages {
+		aws, _ := json.Marshal(m.AWS)
+		s := summary{Type: m.Type, Binding: m.Binding, RelayState: m.RelayState, RoleIndex: m.RoleIndex, XML: string(m.XML), AWS: string(aws)}
+		for _, p := range m.Seen {
+			s.Wheres = append(s.Wheres, p.Where)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestChromeAndFirefoxGiveTheSameMessages(t *testing.T) {
+	tests := []struct {
+		name    string
+		xml     []byte
+		relay   string
+		outcome fixture.Outcome
+	}{
+		{"not onboarded", healthy(nil), fixture.RelayState(), fixture.NotOnboarded},
+		{"relay state with destination", healthy(nil), fixture.RelayState() + "?destination=%2Fccp-v2%2Fchat&new_domain=true", fixture.Success},
+		{"two roles, plus signs in values", healthy(func(r *fixture.Response) {
+			r.Roles = []string{fixture.DefaultRole + "," + fixture.DefaultProvider, "arn:aws:iam::111122223333:saml-provider/EntraID,arn:aws:iam::111122223333:role/Admins+Ops"}
+			r.RoleSessionName = []string{"first+last@example.com"}
+		}), fixture.RelayState(), fixture.AccessDeniedAdmin},
+		{"sign-in error", healthy(func(r *fixture.Response) { r.RoleSessionName = nil }), fixture.RelayState(), fixture.SessionNameMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps := fixture.SignIn(tt.xml, tt.relay, at, tt.outcome)
+			chrome := read(t, "chrome.har", fixture.HAR(fixture.Chrome, steps))
+			firefox := read(t, "firefox.har", fixture.HAR(fixture.Firefox, steps))
+			cs, fs := summarize(chrome), summarize(firefox)
+			if len(cs) != 1 {
+				t.Fatalf("Chrome: %d messages, want 1", len(cs))
+			}
+			if !reflect.DeepEqual(cs, fs) {
+				t.Errorf("Chrome and Firefox differ:\nchrome:  %+v\nfirefox: %+v", cs, fs)
+			}
+			if got := chrome.Messages[0].RelayState; got != tt.relay {
+				t.Errorf("RelayState = %q, want %q", got, tt.relay)
+			}
+			if !bytes.Equal(chrome.Messages[0].XML, tt.xml) {
+				t.Errorf("decoded XML differs from the response sent")
+			}
+			if len(chrome.Pages) != len(firefox.Pages) {
+				t.Errorf("pages: Chrome %d, Firefox %d", len(chrome.Pages), len(firefox.Pages))
+			}
+			for i := range chrome.Pages {
+				if i < len(firefox.Pages) && !reflect.DeepEqual(chrome.Pages[i].Errors, firefox.Pages[i].Errors) {
+					t.Errorf("page %d errors: Chrome %v, Firefox %v", i, chrome.Pages[i].Errors, firefox.Pages[i].Errors)
+				}
+			}
+		})
+	}
+}
+
+func TestAutoPostPageAndPostAreOneMessage(t *testing.T) {
+	c := read(t, "x.har", fixture.HAR(fixture.Chrome, fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.NotOnboarded)))
+	if len(c.Messages) != 1 {
+		t.Fatalf("%d messages, want 1", len(c.Messages))
+	}
+	m := c.Messages[0]
+	if len(m.Seen) != 2 {
+		t.Fatalf("%d places, want 2: %+v", len(m.Seen), m.Seen)
+	}
+	if m.Seen[0].Where != "html-form" || m.Seen[0].Entry != 0 || m.Seen[0].FormAction != "https://signin.aws.amazon.com/saml" {
+		t.Errorf("first place = %+v, want the IdP's form in entry 0 posting to AWS sign-in", m.Seen[0])
+	}
+	if m.Seen[1].Where != "post" || m.Seen[1].Entry != 1 {
+		t.Errorf("second place = %+v, want the POST in entry 1", m.Seen[1])
+	}
+	if _, ok := m.PostedToAWS(); !ok {
+		t.Error("PostedToAWS = false")
+	}
+	// The pages along the path: IdP, AWS sign-in redirect, Connect error.
+	var stages []string
+	for _, p := range c.Pages {
+		stages = append(stages, p.Stage)
+	}
+	if want := []string{"idp", "aws-signin", "connect-federation"}; !reflect.DeepEqual(stages, want) {
+		t.Errorf("stages = %v, want %v", stages, want)
+	}
+	last := c.Pages[len(c.Pages)-1]
+	if len(last.Errors) != 1 || last.Errors[0].ID != "connect.not_onboarded" {
+		t.Errorf("Connect page errors = %+v, want connect.not_onboarded", last.Errors)
+	}
+	if c.Pages[1].Location != fixture.RelayState() {
+		t.Errorf("sign-in redirect = %q", c.Pages[1].Location)
+	}
+}
+
+func TestRoleChooser(t *testing.T) {
+	xml := healthy(func(r *fixture.Response) {
+		r.Roles = []string{fixture.DefaultRole + "," + fixture.DefaultProvider, "arn:aws:iam::111122223333:role/Supervisors," + fixture.DefaultProvider}
+	})
+	b64 := base64.StdEncoding.EncodeToString(xml)
+	steps := fixture.SignIn(xml, fixture.RelayState(), at, fixture.NotOnboarded)
+	// AWS answers the first POST with the role chooser; the user picks the
+	// second role and the page posts again with roleIndex.
+	steps[1].Status, steps[1].Location, steps[1].Mime = 200, "", "text/html"
+	steps[1].Body = fixture.RoleChooserPage(b64, []string{fixture.DefaultRole, "arn:aws:iam::111122223333:role/Supervisors"})
+	second := fixture.Step{Time: at.Add(5 * time.Second), Method: "POST", URL: "https://signin.aws.amazon.com/saml", Status: 302, Location: fixture.RelayState(),
+		Form: [][2]string{{"RelayState", ""}, {"SAMLResponse", b64}, {"roleIndex", "arn:aws:iam::111122223333:role/Supervisors"}}}
+	steps = append(steps[:2], append([]fixture.Step{second}, steps[2:]...)...)
+	for _, b := range []fixture.Browser{fixture.Chrome, fixture.Firefox} {
+		c := read(t, "chooser.har", fixture.HAR(b, steps))
+		if len(c.Messages) != 1 {
+			t.Fatalf("%d messages, want 1", len(c.Messages))
+		}
+		m := c.Messages[0]
+		if len(m.Seen) != 4 {
+			t.Errorf("%d places, want 4 (IdP form, POST, chooser page, chooser POST): %+v", len(m.Seen), m.Seen)
+		}
+		if m.RoleIndex != "arn:aws:iam::111122223333:role/Supervisors" {
+			t.Errorf("RoleIndex = %q", m.RoleIndex)
+		}
+		if m.RelayState != fixture.RelayState() {
+			t.Errorf("RelayState = %q; the first POST to AWS carried the relay state", m.RelayState)
+		}
+		chooser := false
+		for _, p := range c.Pages {
+			if p.RoleChooser && len(p.RoleOptions) == 2 {
+				chooser = true
+			}
+		}
+		if !chooser {
+			t.Error("no page marked as the role chooser with 2 options")
+		}
+	}
+}
+
+func TestRedirectBinding(t *testing.T) {
+	req := fixture.AuthnRequest("https://signin.aws.amazon.com/saml", "urn:amazon:webservices", at)
+	u := "https://idp.example.com/sso/saml?SAMLRequest=" + url.QueryEscape(req) + "&RelayState=" + url.QueryEscape(fixture.RelayState())
+	har := fixture.HAR(fixture.Chrome, []fixture.Step{{Time: at, Method: "GET", URL: u, Status: 200, Mime: "text/html", Body: "<html>login</html>"}})
+	c := read(t, "redirect.har", har)
+	if len(c.Messages) != 1 {
+		t.Fatalf("%d messages, want 1", len(c.Messages))
+	}
+	m := c.Messages[0]
+	if m.Type != "SAMLRequest" || m.Binding != "HTTP-Redirect" || m.Parsed.Kind != "AuthnRequest" {
+		t.Errorf("got %s %s %s, want SAMLRequest HTTP-Redirect AuthnRequest", m.Type, m.Binding, m.Parsed.Kind)
+	}
+	if !reflect.DeepEqual(m.Encoding, []string{"base64", "deflate", "xml"}) {
+		t.Errorf("encoding = %v", m.Encoding)
+	}
+	if m.RelayState != fixture.RelayState() {
+		t.Errorf("RelayState = %q", m.RelayState)
+	}
+	if strings.Contains(m.Seen[0].URL, req[:20]) {
+		t.Errorf("the URL shown still carries the SAML value: %s", m.Seen[0].URL)
+	}
+	if len(c.Pages) != 1 || c.Pages[0].Stage != "idp" {
+		t.Errorf("pages = %+v, want the IdP page", c.Pages)
+	}
+}
+
+func TestPostDataVariants(t *testing.T) {
+	xml := healthy(nil)
+	b64 := base64.StdEncoding.EncodeToString(xml)
+	enc := url.QueryEscape(b64)
+	relayEnc := url.QueryEscape(fixture.RelayState() + "?destination=%2Fccp-v2")
+	entry := func(postData string) []byte {
+		return []byte(`{"log":{"version":"1.2","entries":[{"startedDateTime":"2026-11-20T09:00:01.000Z","request":{"method":"POST","url":"https://signin.aws.amazon.com/saml","postData":` + postData + `},"response":{"status":302,"headers":[],"content":{"size":0}}}]}}`)
+	}
+	tests := []struct{ name, postData string }{
+		{"text only", `{"mimeType":"application/x-www-form-urlencoded","text":"SAMLResponse=` + enc + `&RelayState=` + relayEnc + `"}`},
+		{"encoded params only (Chrome)", `{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"SAMLResponse","value":"` + enc + `"},{"name":"RelayState","value":"` + relayEnc + `"}]}`},
+		{"decoded params only (Firefox)", `{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"SAMLResponse","value":"` + b64 + `"},{"name":"RelayState","value":"` + fixture.RelayState() + `?destination=%2Fccp-v2"}]}`},
+		{"base64 with line breaks", `{"mimeType":"application/x-www-form-urlencoded","text":"SAMLResponse=` + url.QueryEscape(wrap(b64, 76)) + `&RelayState=` + relayEnc + `"}`},
+		{"unpadded base64", `{"mimeType":"application/x-www-form-urlencoded","text":"SAMLResponse=` + strings.TrimRight(b64, "=") + `&RelayState=` + relayEnc + `"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := read(t, "p.har", entry(tt.postData))
+			if len(c.Messages) != 1 {
+				t.Fatalf("%d messages, want 1", len(c.Messages))
+			}
+			m := c.Messages[0]
+			if !bytes.Equal(m.XML, xml) {
+				t.Errorf("XML differs (decode error %q)", m.DecodeError)
+			}
+			if want := fixture.RelayState() + "?destination=%2Fccp-v2"; m.RelayState != want {
+				t.Errorf("RelayState = %q, want %q", m.RelayState, want)
+			}
+			if m.AWS == nil || m.AWS.RelayState == nil || m.AWS.RelayState.Destination != "/ccp-v2" {
+				t.Errorf("parsed RelayState = %+v, want destination /ccp-v2", m.AWS)
+			}
+		})
+	}
+}
+
+func wrap(s string, n int) string {
+	var b strings.Builder
+	for len(s) > n {
+		b.WriteString(s[:n] + "\r\n")
+		s = s[n:]
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+func TestTextAndParamsDisagree(t *testing.T) {
+	a := base64.StdEncoding.EncodeToString(healthy(nil))
+	b := base64.StdEncoding.EncodeToString(healthy(func(r *fixture.Response) { r.RoleSessionName = []string{"other"} }))
+	har := `{"log":{"entries":[{"startedDateTime":"2026-11-20T09:00:01Z","request":{"method":"POST","url":"https://signin.aws.amazon.com/saml","postData":{"text":"SAMLResponse=` + url.QueryEscape(a) + `","params":[{"name":"SAMLResponse","value":"` + url.QueryEscape(b) + `"}]}},"response":{"status":302}}]}}`
+	c := read(t, "d.har", []byte(har))
+	if len(c.Messages) != 1 || c.Messages[0].AWS.RoleSessionName != "jane.doe@example.com" {
+		t.Fatalf("want the message from postData.text")
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Message, "disagree") {
+		t.Errorf("warnings = %+v, want one about the disagreement", c.Warnings)
+	}
+}
+
+func TestEncodingsOfTheFile(t *testing.T) {
+	har := fixture.HAR(fixture.Chrome, fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.NotOnboarded))
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(har)
+	w.Close()
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, har, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string][]byte{
+		"one line":        har,
+		"byte-order mark": append([]byte("\xef\xbb\xbf"), har...),
+		"gzip":            gz.Bytes(),
+		"pretty-printed":  pretty.Bytes(),
+		"CRLF and indent": bytes.ReplaceAll(pretty.Bytes(), []byte("\n"), []byte("\r\n")),
+	}
+	for name, data := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := read(t, "x.har", data)
+			if len(c.Messages) != 1 || len(c.Messages[0].Seen) != 2 || len(c.Pages) != 3 {
+				t.Errorf("%d messages, %d pages; want 1 message seen twice and 3 pages", len(c.Messages), len(c.Pages))
+			}
+			if c.Sources[0].Format != capture.FormatHAR || c.Sources[0].Entries != 3 {
+				t.Errorf("source = %+v", c.Sources[0])
+			}
+		})
+	}
+}
+
+func TestTruncatedHAR(t *testing.T) {
+	har := fixture.HAR(fixture.Chrome, fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.NotOnboarded))
+	// Cut inside the last entry (the Connect page).
+	cut := bytes.LastIndex(har, []byte("Access Denied"))
+	c := read(t, "cut.har", har[:cut])
+	src := c.Sources[0]
+	if src.Truncated == nil {
+		t.Fatal("not reported as truncated")
+	}
+	if src.Entries != 2 || len(c.Messages) != 1 {
+		t.Errorf("entries %d, messages %d; want the 2 complete entries and their message", src.Entries, len(c.Messages))
+	}
+	if !strings.Contains(src.Truncated.Message, "inside entry 2") || src.Truncated.Offset != int64(cut) {
+		t.Errorf("truncation = %+v, want inside entry 2 at byte %d", src.Truncated, cut)
+	}
+	// Cut before any entry is complete: an error naming the place.
+	err := readErr(har[:40])
+	var ie *capture.InputError
+	if !errors.As(err, &ie) || ie.Offset != 40 {
+		t.Errorf("err = %v, want an InputError at byte 40", err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		name, data, want string
+	}{
+		{"not a HAR", `{"hello":"world"}`, "neither a HAR"},
+		{"syntax error in entry", `{"log":{"entries":[{"request":{"method":"GET",}}]}}`, "entry 0: byte 46"},
+		{"empty", ``, "empty"},
+		{"not SAML", `hello world, this is not base64!`, "not valid base64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := readErr([]byte(tt.data))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "bad.har") {
+				t.Errorf("err = %v, want it to name the file", err)
+			}
+		})
+	}
+}
+
+func TestSAMLTracerExport(t *testing.T) {
+	xml := healthy(nil)
+	b64 := base64.StdEncoding.EncodeToString(xml)
+	current := `{"requests":[{"method":"POST","url":"https://signin.aws.amazon.com/saml","requestId":"request-1-POST-x","requestHeaders":[{"name":"Content-Type","value":"application/x-www-form-urlencoded"}],` +
+		`"post":[["SAMLResponse",` + js(b64) + `],["RelayState",` + js(fixture.RelayState()) + `]],"protocol":"SAML-P","saml":` + js(string(xml)) +
+		`,"responseStatus":302,"responseStatusText":"HTTP/1.1 302 Found","responseHeaders":[{"name":"Date","value":"Fri, 20 Nov 2026 09:00:01 GMT"},{"name":"Location","value":` + js(fixture.RelayState()) + `}]}],"timestamp":"2026-11-20T09:05:00.000Z"}`
+	legacy := `{"requests":[{"id":"1","method":"POST","url":"https://signin.aws.amazon.com/saml","requestHeaders":[["Content-Type","application/x-www-form-urlencoded"]],` +
+		`"post":[["SAMLResponse","hashed-value"]],"saml":` + js(string(xml)) + `,"responseStatus":302,"responseHeaders":[["Date","Fri, 20 Nov 2026 09:00:01 GMT"]]}]}`
+	for name, data := range map[string]string{"current": current, "legacy, masked values": legacy} {
+		t.Run(name, func(t *testing.T) {
+			c := read(t, "tracer.json", []byte(data))
+			if c.Sources[0].Format != capture.FormatTracer {
+				t.Errorf("format = %s", c.Sources[0].Format)
+			}
+			var found bool
+			for _, m := range c.Messages {
+				if bytes.Equal(m.XML, xml) {
+					found = true
+					if !m.Seen[0].ServerDate.Equal(at) {
+						t.Errorf("server date = %v, want %v", m.Seen[0].ServerDate, at)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("the response was not found; messages: %+v", summarize(c))
+			}
+		})
+	}
+}
+
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func TestBareValues(t *testing.T) {
+	xml := healthy(nil)
+	b64 := base64.StdEncoding.EncodeToString(xml)
+	tests := map[string]string{
+		"xml":               string(xml),
+		"base64":            b64,
+		"url-encoded":       url.QueryEscape(b64),
+		"wrapped base64":    wrap(b64, 64) + "\n",
+		"form body":         "SAMLResponse=" + url.QueryEscape(b64) + "&RelayState=" + url.QueryEscape(fixture.RelayState()),
+		"double-encoded":    url.QueryEscape(url.QueryEscape(b64)),
+		"spaces for pluses": strings.ReplaceAll(b64, "+", " "),
+	}
+	for name, v := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := read(t, "value.txt", []byte(v))
+			if len(c.Messages) != 1 || !bytes.Equal(c.Messages[0].XML, xml) {
+				t.Fatalf("want the response back; got %+v", summarize(c))
+			}
+			if c.Sources[0].Format != capture.FormatValue {
+				t.Errorf("format = %s", c.Sources[0].Format)
+			}
+		})
+	}
+}
+
+func TestLargeBodies(t *testing.T) {
+	big := strings.Repeat("QUFB", 3<<20) // 12 MiB of base64, as an image body
+	steps := fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.NotOnboarded)
+	img := fixture.Step{Time: at.Add(-time.Second), Method: "GET", URL: "https://cdn.example.com/logo.png", Status: 200, Mime: "image/png", Body: big}
+	page := fixture.Step{Time: at.Add(-time.Second), Method: "GET", URL: "https://portal.example.com/", Status: 200, Mime: "text/html", Body: "<html>" + big + "</html>"}
+	c := read(t, "big.har", fixture.HAR(fixture.Chrome, append([]fixture.Step{img, page}, steps...)))
+	if len(c.Messages) != 1 || len(c.Messages[0].Seen) != 2 {
+		t.Fatalf("the sign-in was not found among large bodies")
+	}
+	warned := false
+	for _, w := range c.Warnings {
+		if w.Entry == 1 && strings.Contains(w.Message, "not searched") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning for the HTML body over the limit: %+v", c.Warnings)
+	}
+}
+
+// corpusDir is the shared test corpus; tests skip when it is absent.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "corpus")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("../shared/corpus is not here")
+	}
+	return dir
+}
+
+func TestCorpusDecodes(t *testing.T) {
+	dir := corpusDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+	type want struct {
+		roles    int
+		accounts int
+		rsn      string
+	}
+	aws := map[string]want{
+		"gimme-aws-creds/okta_classic_aws_roles.b64":           {5, 2, "john.doe@mycorp.com"},
+		"gimme-aws-creds/okta_oie_aws_roles_prettyprinted.b64": {2, 1, "test@example.com"},
+		"saml2aws/aad_SAMLResponse.xml":                        {2, 2, "exampleuser@exampledomain.com"},
+		"saml2aws/adfs_assertion.xml":                          {2, 1, "wolfeidau@example.com"},
+		"saml2aws/shibboleth_ecp_soap_response_success.xml":    {1, 1, "user@example.com"},
+		"aws-google-auth/valid-response.xml":                   {3, 1, "first.last@example.com"},
+		"aws-google-auth/saml-response-too-late.xml":           {3, 1, "first.last@example.com"},
+		"saml2aws/pingfed_assertion_no_namespaces.xml":         {5, 3, ""},
+	}
+	n := 0
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		rel = filepath.ToSlash(rel)
+		if strings.HasSuffix(f, ".pem") || strings.HasSuffix(f, ".cert") || strings.HasSuffix(f, "README.md") {
+			continue
+		}
+		n++
+		t.Run(rel, func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := read(t, rel, data)
+			if len(c.Messages) != 1 {
+				t.Fatalf("%d messages", len(c.Messages))
+			}
+			m := c.Messages[0]
+			if m.DecodeError != "" || m.ParseError != "" || m.Parsed.Kind != "Response" {
+				t.Fatalf("decode %q parse %q kind %q", m.DecodeError, m.ParseError, m.Parsed.Kind)
+			}
+			w, hasAWS := aws[rel]
+			if !hasAWS {
+				if m.AWS != nil && len(m.AWS.Roles) > 0 {
+					t.Errorf("unexpected AWS roles: %+v", m.AWS.Roles)
+				}
+				return
+			}
+			if m.AWS == nil || len(m.AWS.Roles) != w.roles {
+				t.Fatalf("AWS view %+v, want %d roles", m.AWS, w.roles)
+			}
+			accounts := map[string]bool{}
+			for _, r := range m.AWS.Roles {
+				if r.Problem != "" || r.RoleArn == "" || r.ProviderArn == "" {
+					t.Errorf("role %+v not split", r)
+				}
+				accounts[strings.Split(r.RoleArn, ":")[4]] = true
+			}
+			if len(accounts) != w.accounts {
+				t.Errorf("%d accounts, want %d", len(accounts), w.accounts)
+			}
+			if w.rsn != "" && m.AWS.RoleSessionName != w.rsn {
+				t.Errorf("RoleSessionName = %q, want %q", m.AWS.RoleSessionName, w.rsn)
+			}
+			// Wrapped in a HAR the same message comes out.
+			steps := []fixture.Step{{Time: at, Method: "POST", URL: "https://signin.aws.amazon.com/saml", Status: 302, Form: [][2]string{{"SAMLResponse", base64.StdEncoding.EncodeToString(m.XML)}}}}
+			for _, b := range []fixture.Browser{fixture.Chrome, fixture.Firefox} {
+				h := read(t, "wrapped.har", fixture.HAR(b, steps))
+				if len(h.Messages) != 1 || !bytes.Equal(h.Messages[0].XML, m.XML) {
+					t.Errorf("wrapped in a HAR (%v) the message was not found", b)
+				}
+			}
+		})
+	}
+	if n < 20 {
+		t.Errorf("only %d corpus files", n)
+	}
+}

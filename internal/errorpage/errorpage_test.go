@@ -1,0 +1,52 @@
+package errorpage
+
+import (
+	"reflect"
+	"testing"
+)
+
+func ids(ms []Match) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
+}
+
+func TestFind(t *testing.T) {
+	tests := []struct {
+		name, body, shown string
+		want              []string
+	}{
+		{"sign-in invalid response", `<h2>Amazon Web Services Sign In</h2><p>Your request included an invalid SAML response. To logout, click <a href="/oauth?Action=logout">here</a></p>`, SignIn, []string{"signin.invalid_saml_response"}},
+		{"STS wrapper, escaped", `<p>Specified provider doesn&#39;t exist. (Service: AWSOpenIdDiscoveryService; Status Code: 400; Error Code: AuthSamlManifestNotFoundException)</p>`, SignIn, []string{"signin.provider_not_found"}},
+		{"text split by tags and spaces", `<div>RoleSessionName   in <b>AuthnResponse</b>
+			must match [a-zA-Z_0-9+=,.@-]{2,64}</div>`, SignIn, []string{"signin.role_session_name_invalid"}},
+		{"not onboarded", `<h1>Access Denied</h1><p>Your account has been authenticated, but has not been onboarded to this application.</p>`, Connect, []string{"connect.not_onboarded"}},
+		{"bad request", `Bad Request. The request was not valid and could not be processed.`, Connect, []string{"connect.bad_request"}},
+		{"access denied admin", `Access denied, Please contact your AWS account administrator for assistance.`, Connect, []string{"connect.access_denied_admin"}},
+		{"a Connect text on a sign-in page does not count", `Session Expired`, SignIn, nil},
+		{"script content is not text", `<script>var m = "Response has expired";</script><p>Welcome</p>`, SignIn, nil},
+		{"nothing", `<html><body>Welcome</body></html>`, Connect, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ids(Find([]byte(tt.body), tt.shown)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Find = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExcerptKeepsUTF8(t *testing.T) {
+	body := []byte("ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé Response has expired ééé")
+	ms := Find(body, SignIn)
+	if len(ms) != 1 {
+		t.Fatal("no match")
+	}
+	for _, r := range ms[0].Excerpt {
+		if r == '\uFFFD' {
+			t.Fatalf("excerpt cut a character: %q", ms[0].Excerpt)
+		}
+	}
+}

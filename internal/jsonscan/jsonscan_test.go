@@ -1,0 +1,152 @@
+package jsonscan
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// collect reads any JSON value into a Go value, limiting strings to limit.
+func collect(d *Decoder, limit int) (any, error) {
+	k, err := d.Peek()
+	if err != nil {
+		return nil, err
+	}
+	switch k {
+	case Object:
+		m := map[string]any{}
+		err := d.ReadObject(func(key string) error {
+			v, err := collect(d, limit)
+			m[key] = v
+			return err
+		})
+		return m, err
+	case Array:
+		var a []any
+		err := d.ReadArray(func(int) error {
+			v, err := collect(d, limit)
+			a = append(a, v)
+			return err
+		})
+		return a, err
+	case String:
+		s, complete, err := d.ReadString(limit)
+		if !complete {
+			s += "…"
+		}
+		return s, err
+	}
+	return d.ReadScalar(limit)
+}
+
+func TestStrings(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`"plain"`, "plain"},
+		{`"esc \" \\ \/ \b \f \n \r \t"`, "esc \" \\ / \b \f \n \r \t"},
+		{`"\u00e9\u4e2d"`, "é中"},
+		{`"\ud83d\ude00"`, "😀"},
+		{`"\ud83d alone"`, "\ufffd alone"},
+		{`""`, ""},
+	}
+	for _, tt := range tests {
+		d := NewDecoder(strings.NewReader(tt.in), 0)
+		got, complete, err := d.ReadString(100)
+		if err != nil || !complete || got != tt.want {
+			t.Errorf("ReadString(%s) = %q, %v, %v; want %q", tt.in, got, complete, err, tt.want)
+		}
+	}
+}
+
+func TestStringLimitConsumesTheRest(t *testing.T) {
+	long := strings.Repeat("ab\\n", 100000)
+	d := NewDecoder(strings.NewReader(`["`+long+`", 7]`), 0)
+	var got []any
+	err := d.ReadArray(func(i int) error {
+		if i == 0 {
+			s, complete, err := d.ReadString(10)
+			if complete || s != "ab\nab\nab\na" {
+				t.Errorf("ReadString = %q, complete %v", s, complete)
+			}
+			return err
+		}
+		v, err := d.ReadScalar(10)
+		got = append(got, v)
+		return err
+	})
+	if err != nil || len(got) != 1 || got[0] != "7" {
+		t.Errorf("after a cut string: %v, %v", got, err)
+	}
+}
+
+func TestSkip(t *testing.T) {
+	in := `{"a":[1,{"b":"x\"]}"},[[]],true,null,-1.5e3],"c":{"d":"\u005d"},"e":"keep"}`
+	d := NewDecoder(strings.NewReader(in), 0)
+	var kept string
+	err := d.ReadObject(func(key string) error {
+		if key == "e" {
+			s, _, err := d.ReadString(10)
+			kept = s
+			return err
+		}
+		return d.Skip()
+	})
+	if err != nil || kept != "keep" {
+		t.Errorf("kept %q, err %v", kept, err)
+	}
+	if !d.AtEOF() {
+		t.Error("not at EOF")
+	}
+}
+
+func TestErrorsNameTheOffset(t *testing.T) {
+	tests := []struct {
+		in        string
+		truncated bool
+		offset    int64
+	}{
+		{`{"a":1,}`, false, 7},
+		{`{"a" 1}`, false, 5},
+		{`{"a":[1,2`, true, 9},
+		{`{"a":"abc`, true, 9},
+		{`{"a":"\x"}`, false, 8},
+		{`{"a":tru}`, false, 8},
+	}
+	for _, tt := range tests {
+		d := NewDecoder(strings.NewReader(tt.in), 0)
+		_, err := collect(d, 100)
+		var se *SyntaxError
+		var te *TruncatedError
+		switch {
+		case tt.truncated && errors.As(err, &te):
+			if te.Offset != tt.offset {
+				t.Errorf("%s: truncated at %d, want %d", tt.in, te.Offset, tt.offset)
+			}
+		case !tt.truncated && errors.As(err, &se):
+			if se.Offset != tt.offset {
+				t.Errorf("%s: syntax error at %d, want %d (%v)", tt.in, se.Offset, tt.offset, err)
+			}
+		default:
+			t.Errorf("%s: err = %v (truncated %v)", tt.in, err, tt.truncated)
+		}
+	}
+}
+
+func TestDeepNestingDoesNotRecurse(t *testing.T) {
+	deep := strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000)
+	d := NewDecoder(strings.NewReader(deep), 0)
+	if err := d.Skip(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzDecoder(f *testing.F) {
+	for _, s := range []string{`{"log":{"entries":[{"request":{"url":"x"}}]}}`, `[1,"a\u00e9",{"b":null}]`, `"\ud800"`, `{"a":`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := NewDecoder(strings.NewReader(string(b)), 0)
+		collect(d, 64)
+		d = NewDecoder(strings.NewReader(string(b)), 0)
+		d.Skip()
+	})
+}
