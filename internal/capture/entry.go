@@ -2,7 +2,6 @@ package capture
 
 import (
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -117,8 +116,7 @@ func interestingMime(m string) bool {
 
 // harReader reads HAR 1.2 entries, one at a time.
 type harReader struct {
-	d       *jsonscan.Decoder
-	creator string
+	d *jsonscan.Decoder
 }
 
 func (h *harReader) nameValues(limit int) ([]nv, error) {
@@ -406,13 +404,4 @@ func (h *harReader) readTracerRequest(e *entry) error {
 		}
 		return err
 	})
-}
-
-// describe names an entry for messages.
-func (e *entry) describe() string {
-	u := e.url
-	if len(u) > 80 {
-		u = u[:77] + "..."
-	}
-	return fmt.Sprintf("entry %d (%s %s)", e.index, e.method, u)
 }

@@ -291,12 +291,53 @@ func (d *Decoder) ReadString(limit int) (s string, complete bool, err error) {
 	return string(d.buf), complete, nil
 }
 
-// skipString consumes a string value without keeping it.
+// skipString consumes a string value without keeping it or decoding its
+// escapes: it only finds the closing quote, a quote preceded by an even run
+// of backslashes. Escapes are not validated on this path.
 func (d *Decoder) skipString() error {
 	if err := d.expect('"'); err != nil {
 		return err
 	}
-	return d.scanString(nil)
+	escaped := false // the previous chunk ended with an unpaired backslash
+	for {
+		n := d.r.Buffered()
+		if n == 0 {
+			if _, err := d.r.Peek(1); err != nil {
+				return d.ioErr(err)
+			}
+			n = d.r.Buffered()
+		}
+		chunk, _ := d.r.Peek(n)
+		i := 0
+		if escaped {
+			i, escaped = 1, false
+		}
+		for {
+			q := bytes.IndexByte(chunk[i:], '"')
+			if q < 0 {
+				run := 0
+				for k := len(chunk) - 1; k >= i && chunk[k] == '\\'; k-- {
+					run++
+				}
+				escaped = run%2 == 1
+				d.r.Discard(len(chunk))
+				d.off += int64(len(chunk))
+				break
+			}
+			q += i
+			run := 0
+			for k := q - 1; k >= i && chunk[k] == '\\'; k-- {
+				run++
+			}
+			if run%2 == 1 {
+				i = q + 1
+				continue
+			}
+			d.r.Discard(q + 1)
+			d.off += int64(q + 1)
+			return nil
+		}
+	}
 }
 
 // scanString consumes the rest of a string after its opening quote, passing

@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -149,4 +150,48 @@ func FuzzDecoder(f *testing.F) {
 		d = NewDecoder(strings.NewReader(string(b)), 0)
 		d.Skip()
 	})
+}
+
+func TestSkipAcrossBufferBoundaries(t *testing.T) {
+	// Strings dense in backslashes and quotes, longer than the buffer, so
+	// escape runs straddle refills at every offset.
+	alphabet := []string{`\`, `"`, `a`, `\\`, "\n", `é`}
+	for seed := 0; seed < 200; seed++ {
+		var b strings.Builder
+		for i := 0; i < 6000+seed*7; i++ {
+			b.WriteString(alphabet[(i*31+seed*17+i*i)%len(alphabet)])
+		}
+		skipped, want := b.String(), "after"
+		in := `[` + quote(skipped) + `,` + quote(want) + `]`
+		d := NewDecoder(strings.NewReader(in), 4096)
+		var got string
+		err := d.ReadArray(func(i int) error {
+			if i == 0 {
+				return d.Skip()
+			}
+			s, _, err := d.ReadString(100)
+			got = s
+			return err
+		})
+		if err != nil || got != want {
+			t.Fatalf("seed %d: got %q, %v", seed, got, err)
+		}
+		// And reading the same string gives it back whole.
+		d = NewDecoder(strings.NewReader(in), 4096)
+		d.ReadArray(func(i int) error {
+			if i == 0 {
+				s, _, err := d.ReadString(1 << 20)
+				if s != skipped {
+					t.Fatalf("seed %d: ReadString differs", seed)
+				}
+				return err
+			}
+			return d.Skip()
+		})
+	}
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
