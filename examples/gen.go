@@ -21,8 +21,15 @@ func main() {
 		SignAssertion:   true,
 		SignResponse:    true,
 	}.XML()
-	har := fixture.HAR(fixture.Chrome, fixture.SignIn(resp, fixture.RelayState(), at, fixture.NotOnboarded))
-	if err := os.WriteFile("examples/not-onboarded.har", har, 0o644); err != nil {
-		panic(err)
+	for name, out := range map[string]fixture.Outcome{
+		"not-onboarded": fixture.NotOnboarded,
+		"access-denied": fixture.AccessDeniedAdmin,
+		"bad-request":   fixture.BadRequest,
+	} {
+		har := fixture.HAR(fixture.Chrome, fixture.SignIn(resp, fixture.RelayState(), at, out))
+		if err := os.WriteFile("examples/"+name+".har", har, 0o644); err != nil {
+			panic(err)
+		}
 	}
+
 }

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/report"
+)
+
+func diagnoseCmd(e *env) *cobra.Command {
+	var format, idpMetadata string
+	var awsData []string
+	var showSecrets bool
+	cmd := &cobra.Command{
+		Use:   "diagnose FILE... [--aws-data PATH...] [--idp-metadata FILE]",
+		Short: "Explain why the sign-in in a capture failed, and how to fix it",
+		Long: `diagnose judges the sign-in in a capture stage by stage: the SAML message, its AWS attributes,
+AssumeRoleWithSAML, the RelayState, connect:GetFederationToken, the Connect user, and the user's earlier
+sign-ins. Each finding names its evidence and gives the fix with the real values filled in.
+
+--aws-data takes the JSON output of AWS CLI commands (files, or folders of .json files), recognised by
+their shape: aws connect list-users / search-users / describe-user / describe-instance, aws iam
+get-account-authorization-details / get-role / get-role-policy / list-role-policies /
+list-attached-role-policies / get-policy / get-policy-version / get-saml-provider / list-saml-providers,
+and aws cloudtrail lookup-events. Without it, diagnose says which of them would settle each question.
+
+Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
+		Example: `  samldoctor diagnose examples/not-onboarded.har
+  samldoctor diagnose capture.har --aws-data aws-data/ --format markdown > ticket.md`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
+				return err
+			}
+			c, err := readCaptures(e, args, showSecrets)
+			if err != nil {
+				return err
+			}
+			set := evidence.NewSet()
+			if err := set.LoadPaths(awsData); err != nil {
+				return err
+			}
+			if idpMetadata != "" {
+				b, err := os.ReadFile(idpMetadata)
+				if err != nil {
+					return fmt.Errorf("--idp-metadata: %w", err)
+				}
+				md, err := evidence.ParseMetadata(b)
+				if err != nil {
+					return fmt.Errorf("--idp-metadata %s: %w", idpMetadata, err)
+				}
+				set.IdPMetadata = md
+			}
+			res := diagnose.Run(diagnose.Input{Capture: c, AWS: set})
+			switch format {
+			case "json":
+				var data []report.AWSDataSource
+				for _, s := range set.Sources {
+					data = append(data, report.AWSDataSource{File: s.File, Kind: s.Kind})
+				}
+				err = report.WriteDiagnoseJSON(e.stdout, c, res, data)
+			case "markdown":
+				err = report.WriteDiagnoseMarkdown(e.stdout, c, res)
+			default:
+				err = report.WriteDiagnoseText(e.stdout, c, res, e.style)
+			}
+			if err != nil {
+				return err
+			}
+			if res.HasErrors() {
+				return exitError{code: ExitProblems}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
+	cmd.Flags().StringArrayVar(&awsData, "aws-data", nil, "AWS CLI JSON output file or folder (repeatable)")
+	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's SAML metadata XML")
+	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
+	return cmd
+}

@@ -1,0 +1,530 @@
+// Package diagnose judges an Amazon Connect SAML sign-in stage by stage
+// (the SAML message, its AWS attributes, AssumeRoleWithSAML, the
+// RelayState, connect:GetFederationToken, the Connect user, and the user's
+// earlier sign-ins) from the evidence at hand, and explains each failure
+// with a finding: what was seen, what it means, and the fix with the real
+// values filled in. Where evidence is missing it says which input would
+// settle the question, and never guesses.
+package diagnose
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+)
+
+// Severities.
+const (
+	Error   = "error"
+	Warning = "warning"
+	Info    = "info"
+)
+
+// Stages of the sign-in path.
+const (
+	StageCapture    = "capture"
+	StageSAML       = "S1 SAML message"
+	StageAttributes = "S2 AWS attributes"
+	StageAssumeRole = "S3 AssumeRoleWithSAML"
+	StageRelayState = "S4 RelayState"
+	StageFederation = "S5 GetFederationToken"
+	StageUser       = "S6 Connect user"
+	StageBinding    = "S7 earlier sign-ins"
+)
+
+// Evidence is one thing seen, and where.
+type Evidence struct {
+	What  string `json:"what"`
+	Value string `json:"value,omitempty"`
+	Where string `json:"where"`
+}
+
+// Fix is how to repair a finding.
+type Fix struct {
+	Summary string `json:"summary"`
+	// Steps are to be followed in order.
+	Steps []string `json:"steps,omitempty"`
+	// Commands are shell commands (AWS CLI) with the real values.
+	Commands []string `json:"commands,omitempty"`
+	// Policy is a policy document the commands refer to as PolicyFile.
+	Policy     string `json:"policy,omitempty"`
+	PolicyFile string `json:"policyFile,omitempty"`
+	// IdP is the change to make at the identity provider.
+	IdP string `json:"idp,omitempty"`
+	// DataLoss warns that the fix loses data.
+	DataLoss string `json:"dataLoss,omitempty"`
+}
+
+// Finding is one judgement, with its evidence and fix.
+type Finding struct {
+	ID       string     `json:"id"`
+	Severity string     `json:"severity"`
+	Stage    string     `json:"stage"`
+	Title    string     `json:"title"`
+	Detail   string     `json:"detail,omitempty"`
+	Evidence []Evidence `json:"evidence"`
+	// Explains lists the observed symptom ids this finding accounts for.
+	Explains []string `json:"explains"`
+	Fix      *Fix     `json:"fix,omitempty"`
+}
+
+// Symptom is what the person saw: an error page, or that the sign-in
+// reached Connect.
+type Symptom struct {
+	ID       string     `json:"id"`
+	Text     string     `json:"text"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Subject is the sign-in under diagnosis, as the capture tells it.
+type Subject struct {
+	// Message is the index in the capture's messages.
+	Message         int    `json:"message"`
+	Issuer          string `json:"issuer,omitempty"`
+	NameID          string `json:"nameId,omitempty"`
+	RoleSessionName string `json:"roleSessionName,omitempty"`
+	RoleArn         string `json:"roleArn,omitempty"`
+	ProviderArn     string `json:"providerArn,omitempty"`
+	Partition       string `json:"partition,omitempty"`
+	Account         string `json:"account,omitempty"`
+	Region          string `json:"region,omitempty"`
+	InstanceID      string `json:"instanceId,omitempty"`
+	// PostedTo is the AWS sign-in endpoint the message was posted to.
+	PostedTo string `json:"postedTo,omitempty"`
+	// At is the time the sign-in is judged at: AWS's Date header on the
+	// POST's response when the capture has it, else the POST's start time.
+	At time.Time `json:"at,omitzero"`
+}
+
+// Result is a diagnosis.
+type Result struct {
+	// Verdict is one or two plain sentences for a contact-center admin.
+	Verdict  string    `json:"verdict"`
+	Outcome  string    `json:"outcome"`
+	Subject  *Subject  `json:"subject,omitempty"`
+	Symptoms []Symptom `json:"symptoms"`
+	Findings []Finding `json:"findings"`
+}
+
+// HasErrors reports whether any finding is an error.
+func (r *Result) HasErrors() bool {
+	for _, f := range r.Findings {
+		if f.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Input is what a diagnosis is made from.
+type Input struct {
+	Capture *capture.Capture
+	AWS     *evidence.Set
+}
+
+// run carries one diagnosis.
+type run struct {
+	in       Input
+	aws      *evidence.Set
+	res      *Result
+	msg      *capture.Message
+	parsed   *assertion.Message
+	assert   *assertion.Assertion
+	awsView  *assertion.AWS
+	subject  *Subject
+	post     capture.Place
+	posted   bool
+	symptoms map[string]bool
+	// role is the IAM role the sign-in used, when known from evidence.
+	role *evidence.Role
+	// roleUsed is the role ARN the sign-in used (the only Role value, or
+	// the role chooser's pick).
+	roleUsed     string
+	providerUsed string
+}
+
+// Run diagnoses a capture against the AWS evidence.
+func Run(in Input) *Result {
+	if in.AWS == nil {
+		in.AWS = evidence.NewSet()
+	}
+	r := &run{in: in, aws: in.AWS, res: &Result{Symptoms: []Symptom{}, Findings: []Finding{}}, symptoms: map[string]bool{}}
+	r.observeSymptoms()
+	if !r.chooseMessage() {
+		r.noSAML()
+		r.finish()
+		return r.res
+	}
+	r.checkCapture()
+	if r.checkSAML() {
+		r.checkAttributes()
+		r.checkAssumeRole()
+		r.checkRelayState()
+		r.checkFederation()
+		r.checkUser()
+		r.checkBinding()
+	}
+	r.needs()
+	r.finish()
+	return r.res
+}
+
+func (r *run) add(f Finding) {
+	if f.Evidence == nil {
+		f.Evidence = []Evidence{}
+	}
+	if f.Explains == nil {
+		f.Explains = []string{}
+	}
+	// Keep only the symptoms actually observed.
+	var ex []string
+	for _, id := range f.Explains {
+		if r.symptoms[id] {
+			ex = append(ex, id)
+		}
+	}
+	f.Explains = ex
+	if f.Explains == nil {
+		f.Explains = []string{}
+	}
+	r.res.Findings = append(r.res.Findings, f)
+}
+
+func (r *run) has(id string) bool {
+	for _, f := range r.res.Findings {
+		if f.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// placeWhere describes a place in the capture.
+func placeWhere(p capture.Place) string {
+	if p.Entry < 0 {
+		return p.File
+	}
+	s := fmt.Sprintf("%s entry %d", p.File, p.Entry)
+	if p.Method != "" || p.URL != "" {
+		s += fmt.Sprintf(" (%s %s", p.Method, p.URL)
+		if !p.Time.IsZero() {
+			s += ", " + p.Time.UTC().Format(time.RFC3339)
+		}
+		s += ")"
+	}
+	return s
+}
+
+func pageWhere(p capture.Page) string {
+	s := fmt.Sprintf("%s entry %d (%s %s", p.File, p.Entry, p.Method, p.URL)
+	if !p.Time.IsZero() {
+		s += ", " + p.Time.UTC().Format(time.RFC3339)
+	}
+	return s + fmt.Sprintf(", status %d)", p.Status)
+}
+
+// observeSymptoms records the error pages in the capture, and whether the
+// sign-in reached Connect.
+func (r *run) observeSymptoms() {
+	seen := map[string]int{}
+	for _, p := range r.in.Capture.Pages {
+		for _, e := range p.Errors {
+			ev := Evidence{What: "error page", Value: e.Excerpt, Where: pageWhere(p)}
+			if i, ok := seen[e.ID]; ok {
+				r.res.Symptoms[i].Evidence = append(r.res.Symptoms[i].Evidence, ev)
+				continue
+			}
+			seen[e.ID] = len(r.res.Symptoms)
+			r.res.Symptoms = append(r.res.Symptoms, Symptom{ID: e.ID, Text: e.Text, Evidence: []Evidence{ev}})
+			r.symptoms[e.ID] = true
+		}
+	}
+	if len(r.res.Symptoms) > 0 {
+		return
+	}
+	for _, p := range r.in.Capture.Pages {
+		reached := p.Stage == "connect-app" && p.Status >= 200 && p.Status < 400
+		if p.Stage == "connect-federation" && p.Status >= 300 && p.Status < 400 && isConnectApp(p.Location) {
+			reached = true
+		}
+		if reached {
+			r.res.Symptoms = append(r.res.Symptoms, Symptom{ID: "signin.success", Text: "The sign-in reached Amazon Connect.",
+				Evidence: []Evidence{{What: "Connect answered", Value: fmt.Sprintf("status %d", p.Status), Where: pageWhere(p)}}})
+			r.symptoms["signin.success"] = true
+			return
+		}
+	}
+}
+
+func isConnectApp(u string) bool {
+	host := u
+	if i := strings.Index(host, "://"); i >= 0 {
+		host = host[i+3:]
+	}
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	return awsarn.IsConnectAppHost(host)
+}
+
+// chooseMessage picks the sign-in to diagnose: the last SAMLResponse
+// posted to AWS sign-in, else the last SAMLResponse seen.
+func (r *run) chooseMessage() bool {
+	idx := -1
+	for i, m := range r.in.Capture.Messages {
+		if m.Type != "SAMLResponse" {
+			continue
+		}
+		if _, ok := m.PostedToAWS(); ok {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		for i, m := range r.in.Capture.Messages {
+			if m.Type == "SAMLResponse" {
+				idx = i
+			}
+		}
+	}
+	if idx < 0 {
+		return false
+	}
+	m := r.in.Capture.Messages[idx]
+	r.msg = m
+	r.subject = &Subject{Message: idx}
+	r.res.Subject = r.subject
+	if p, ok := m.PostedToAWS(); ok {
+		r.post, r.posted = p, true
+		r.subject.PostedTo = stripQuery(p.URL)
+		r.subject.At = p.Time
+		if !p.ServerDate.IsZero() {
+			r.subject.At = p.ServerDate
+		}
+	} else if len(m.Seen) > 0 {
+		r.subject.At = m.Seen[0].Time
+	}
+	r.parsed = m.Parsed
+	if r.parsed != nil {
+		r.subject.Issuer = r.parsed.Issuer
+		if len(r.parsed.Assertions) > 0 {
+			r.assert = &r.parsed.Assertions[0]
+			if r.assert.Issuer != "" && r.subject.Issuer == "" {
+				r.subject.Issuer = r.assert.Issuer
+			}
+			if s := r.assert.Subject; s != nil && s.NameID != nil {
+				r.subject.NameID = s.NameID.Value
+			}
+		}
+		r.awsView = r.parsed.AWS
+	}
+	if r.awsView != nil {
+		r.subject.RoleSessionName = r.awsView.RoleSessionName
+		r.pickRole()
+	}
+	if m.AWS != nil && m.AWS.RelayState != nil {
+		rs := m.AWS.RelayState
+		if rs.Kind == "connect-federation" {
+			r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
+			if rs.Region == "" && rs.Partition == "aws-us-gov" {
+				r.subject.Region = "us-gov-west-1"
+			}
+		}
+	} else if m.RelayState != "" {
+		rs := awsarn.ParseRelayState(m.RelayState)
+		if rs.Kind == "connect-federation" {
+			r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
+		}
+	}
+	// Evidence may name the instance when the capture does not.
+	if r.subject.InstanceID == "" && len(r.aws.Instances) == 1 {
+		i := r.aws.Instances[0]
+		r.subject.InstanceID, r.subject.Region = i.ID, i.Region()
+	}
+	if r.subject.Account == "" {
+		for _, i := range r.aws.Instances {
+			if i.ID == r.subject.InstanceID {
+				r.subject.Account = i.Account()
+			}
+		}
+	}
+	if r.subject.Partition == "" {
+		r.subject.Partition = "aws"
+	}
+	return true
+}
+
+// pickRole settles which Role value the sign-in used.
+func (r *run) pickRole() {
+	var valid []assertion.Role
+	for _, ro := range r.awsView.Roles {
+		if ro.Problem == "" || ro.RoleArn != "" && ro.ProviderArn != "" {
+			valid = append(valid, ro)
+		}
+	}
+	pick := func(ro assertion.Role) {
+		r.roleUsed, r.providerUsed = ro.RoleArn, ro.ProviderArn
+		r.subject.RoleArn, r.subject.ProviderArn = ro.RoleArn, ro.ProviderArn
+		if a, err := awsarn.Parse(ro.RoleArn); err == nil {
+			r.subject.Partition, r.subject.Account = a.Partition, a.Account
+		}
+	}
+	switch {
+	case len(valid) == 1:
+		pick(valid[0])
+	case r.msg.RoleIndex != "":
+		for _, ro := range valid {
+			if ro.RoleArn == r.msg.RoleIndex {
+				pick(ro)
+			}
+		}
+	}
+	if r.roleUsed == "" && len(valid) > 0 {
+		// Several roles and no pick seen: the account is still known
+		// when every value agrees.
+		acct := ""
+		for _, ro := range valid {
+			a, _ := awsarn.Parse(ro.RoleArn)
+			if acct == "" {
+				acct = a.Account
+			} else if acct != a.Account {
+				acct = "-"
+			}
+		}
+		if acct != "-" {
+			a, _ := awsarn.Parse(valid[0].RoleArn)
+			r.subject.Account, r.subject.Partition = a.Account, a.Partition
+		}
+	}
+}
+
+func stripQuery(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
+// noSAML explains a capture without a SAMLResponse.
+func (r *run) noSAML() {
+	c := r.in.Capture
+	var ev []Evidence
+	for _, s := range c.Sources {
+		ev = append(ev, Evidence{What: "capture read", Value: fmt.Sprintf("%d entries, no SAMLResponse", s.Entries), Where: s.File})
+	}
+	if r.symptoms["connect.session_expired"] {
+		r.add(Finding{ID: "connect.direct_login", Severity: Error, Stage: StageCapture,
+			Title:    "The agent opened Amazon Connect directly instead of signing in through the identity provider",
+			Detail:   "With SAML, Connect cannot be signed in to from its own page (no reverse federation); opening it directly shows \"Session Expired\". Sessions also end 12 hours after sign-in.",
+			Evidence: ev, Explains: []string{"connect.session_expired"},
+			Fix: &Fix{Summary: "Sign in from the identity provider's app portal (IdP-initiated), or bookmark the IdP's sign-in URL for the Amazon Connect app, not the Connect URL.",
+				Steps: []string{"Start at the identity provider (for example the Entra ID My Apps tile, the Okta dashboard tile) for the Amazon Connect application.", "Set the app's Relay State to the Connect federation URL so the agent lands in Connect."}}})
+		return
+	}
+	r.add(Finding{ID: "capture.no_saml", Severity: Error, Stage: StageCapture,
+		Title:    "The capture holds no SAMLResponse",
+		Detail:   "Without the SAML message nothing about the sign-in can be checked. The capture may have started after the identity provider posted it, or was saved without \"Preserve log\".",
+		Evidence: ev, Explains: symptomIDs(r.res.Symptoms),
+		Fix: &Fix{Summary: "Capture the whole sign-in again, from the identity provider's page to the error.",
+			Steps: []string{"Open the browser's developer tools (F12) on the Network tab before signing in.",
+				"Tick \"Preserve log\" (Chrome, Edge) or \"Persist Logs\" (Firefox).",
+				"Sign in through the identity provider until the error shows.",
+				"Save with \"Export HAR\" / \"Save all as HAR with content\", and run samldoctor on that file."}}})
+}
+
+func symptomIDs(s []Symptom) []string {
+	var out []string
+	for _, x := range s {
+		if x.ID != "signin.success" {
+			out = append(out, x.ID)
+		}
+	}
+	return out
+}
+
+// checkCapture looks at the capture as a record: clock skew, an outcome.
+func (r *run) checkCapture() {
+	if r.posted && !r.post.ServerDate.IsZero() && !r.post.Time.IsZero() {
+		skew := r.post.Time.Sub(r.post.ServerDate)
+		if skew > 2*time.Minute || skew < -2*time.Minute {
+			r.add(Finding{ID: "capture.clock_skew", Severity: Warning, Stage: StageCapture,
+				Title:  fmt.Sprintf("The computer's clock was %s off AWS's clock", roundDur(abs(skew))),
+				Detail: "Times are judged by AWS's clock (the Date header of its response), not the computer's.",
+				Evidence: []Evidence{{What: "request start (the computer's clock)", Value: r.post.Time.UTC().Format(time.RFC3339), Where: placeWhere(r.post)},
+					{What: "Date header of AWS's response", Value: r.post.ServerDate.UTC().Format(time.RFC3339), Where: placeWhere(r.post)}},
+				Fix: &Fix{Summary: "Sync the computer's clock (NTP). It does not affect AWS's checks, but it does the identity provider's if both run on it."}})
+		}
+	}
+	if r.posted && len(r.res.Symptoms) == 0 {
+		after := false
+		for _, p := range r.in.Capture.Pages {
+			if p.File == r.post.File && p.Entry >= r.post.Entry && (p.Stage == "aws-signin" || p.Stage == "connect-federation" || p.Stage == "connect-app" || p.Stage == "aws-console") && p.Status != 0 {
+				after = true
+			}
+		}
+		if !after {
+			r.add(Finding{ID: "capture.no_outcome", Severity: Warning, Stage: StageCapture,
+				Title:    "The capture ends before AWS answered the sign-in",
+				Detail:   "The SAMLResponse was posted to AWS sign-in, but no answer from AWS or Connect is in the capture, so the symptom is unknown.",
+				Evidence: []Evidence{{What: "POST to AWS sign-in", Where: placeWhere(r.post)}},
+				Fix:      &Fix{Summary: "Capture again and keep recording until the error page or Connect shows."}})
+		}
+	}
+}
+
+func abs(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func roundDur(d time.Duration) string {
+	switch {
+	case d >= time.Hour:
+		return d.Round(time.Minute).String()
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// finish orders the findings: the root causes of observed symptoms first,
+// then other errors, warnings and information; and writes the verdict.
+func (r *run) finish() {
+	rank := func(f Finding) int {
+		sev := map[string]int{Error: 0, Warning: 1, Info: 2}[f.Severity]
+		if len(f.Explains) > 0 {
+			return sev
+		}
+		return 3 + sev
+	}
+	sort.SliceStable(r.res.Findings, func(i, j int) bool {
+		return rank(r.res.Findings[i]) < rank(r.res.Findings[j])
+	})
+	switch {
+	case r.symptoms["signin.success"]:
+		r.res.Outcome = "succeeded"
+	case len(r.res.Symptoms) > 0:
+		r.res.Outcome = "failed"
+	case r.msg == nil:
+		r.res.Outcome = "no-saml"
+	default:
+		r.res.Outcome = "unknown"
+	}
+	r.res.Verdict = r.verdict()
+}
+
+// symptomText is the text a symptom id stands for.
+func symptomText(id string) string {
+	if s, ok := errorpage.Lookup(id); ok {
+		return s.Text
+	}
+	return id
+}

@@ -1,0 +1,619 @@
+package diagnose
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+)
+
+// where names the message's place for evidence: the POST to AWS when
+// there is one, else where it was first seen.
+func (r *run) where() string {
+	if r.posted {
+		return placeWhere(r.post)
+	}
+	return placeWhere(r.msg.Seen[0])
+}
+
+func (r *run) at(path string) string {
+	return path + " in the SAMLResponse, " + r.where()
+}
+
+func (r *run) attrWhere(name string) string {
+	a := "/Response/Assertion"
+	if r.assert != nil {
+		a = r.assert.Path
+	}
+	return r.at(a + "/AttributeStatement/Attribute[@Name='" + name + "']")
+}
+
+// idpFix names the change at the IdP in generic terms.
+func idpFix(what string) string {
+	return "In the identity provider's Amazon Connect (AWS) application, " + what
+}
+
+// checkSAML judges the message itself (S1). It returns false when the
+// message cannot be read far enough to check the AWS attributes.
+func (r *run) checkSAML() bool {
+	m := r.msg
+	if m.DecodeError != "" || m.ParseError != "" || r.parsed == nil || r.parsed.Kind == "" {
+		why := m.DecodeError
+		if why == "" {
+			why = m.ParseError
+		}
+		if why == "" {
+			why = "the XML is not a SAML message"
+		}
+		r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+			Title:    "The SAMLResponse cannot be read",
+			Detail:   "AWS sign-in rejects a SAMLResponse that is not base64 of a SAML 2.0 Response.",
+			Evidence: []Evidence{{What: "SAMLResponse", Value: why, Where: r.where()}},
+			Explains: []string{"signin.invalid_saml_response", "signin.invalid_base64"},
+			Fix: &Fix{Summary: "Find what changes the SAMLResponse between the identity provider and AWS.",
+				Steps: []string{"Check that nothing between the browser and AWS (a proxy, a browser extension, a custom auto-post page) re-encodes the form.",
+					"Decode the value the IdP produced (`samldoctor decode`) to see the document as sent."}}})
+		return false
+	}
+	x := r.parsed
+	for _, a := range x.Anomalies {
+		switch a.Code {
+		case "foreign-namespace":
+			if a.Path == "/Response" || strings.Count(a.Path, "/") <= 1 {
+				r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+					Title:    "The SAMLResponse's elements are not in the SAML 2.0 namespaces",
+					Detail:   "AWS reads elements by namespace; a Response without the SAML namespaces is not a SAML Response to it.",
+					Evidence: []Evidence{{What: "root element", Value: a.Message, Where: r.at(a.Path)}},
+					Explains: []string{"signin.invalid_saml_response"},
+					Fix:      &Fix{Summary: "The IdP (or something after it) strips namespaces; send the Response as the IdP generates it.", IdP: idpFix("check that the SAML response is not transformed after signing.")}})
+				return false
+			}
+			r.add(Finding{ID: "saml.foreign_namespace", Severity: Warning, Stage: StageSAML,
+				Title:    "An element has a SAML name in another namespace, and AWS ignores it",
+				Evidence: []Evidence{{What: "element", Value: a.Message, Where: r.at(a.Path)}},
+				Fix:      &Fix{Summary: "Fix the IdP's output so every SAML element is in its SAML namespace (an undeclared prefix is the usual cause)."}})
+		case "multiple-assertions", "assertion-misplaced", "duplicate-id", "signature-reference-mismatch":
+			r.add(Finding{ID: "saml.signature_wrapping", Severity: Error, Stage: StageSAML,
+				Title:    "The message has the shape of an XML signature-wrapping attack",
+				Detail:   "The assertion AWS would read may not be the one the signature covers. Real IdPs never produce this; the message was tampered with, or a proxy rewrote it.",
+				Evidence: []Evidence{{What: a.Code, Value: a.Message, Where: r.at(a.Path)}},
+				Explains: []string{"signin.invalid_saml_response", "signin.signature_invalid"},
+				Fix:      &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP."}})
+		case "comment-in-value":
+			r.add(Finding{ID: "saml.comment_in_value", Severity: Warning, Stage: StageSAML,
+				Title:    "An XML comment sits inside a value",
+				Detail:   "XML parsers disagree on text split by a comment (the comment-injection trick); AWS may read a different value than samldoctor shows.",
+				Evidence: []Evidence{{What: "value", Value: a.Message, Where: r.at(a.Path)}}})
+		case "entity-declaration", "doctype":
+			r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+				Title:    "The SAMLResponse has a DOCTYPE",
+				Detail:   "SAML messages never carry a DOCTYPE; AWS rejects them, and entity declarations are an attack shape.",
+				Evidence: []Evidence{{What: a.Code, Value: a.Message, Where: r.where()}},
+				Explains: []string{"signin.invalid_saml_response"},
+				Fix:      &Fix{Summary: "Send the Response as the IdP generates it; find what added the DOCTYPE."}})
+		}
+	}
+	if x.Kind != "Response" {
+		r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+			Title:    fmt.Sprintf("The SAMLResponse is a %s, not a Response", x.Kind),
+			Evidence: []Evidence{{What: "root element", Value: x.Kind, Where: r.where()}},
+			Explains: []string{"signin.invalid_saml_response"},
+			Fix:      &Fix{Summary: "AWS sign-in expects a samlp:Response carrying one Assertion.", IdP: idpFix("send a SAML 2.0 Response (HTTP-POST binding) to the AWS sign-in endpoint.")}})
+		if x.Kind != "Assertion" {
+			return false
+		}
+	}
+	if x.Status != nil && !x.Status.Success() {
+		st := shortURN(x.Status.Code)
+		if x.Status.SubCode != "" {
+			st += " / " + shortURN(x.Status.SubCode)
+		}
+		ev := []Evidence{{What: "samlp:StatusCode", Value: x.Status.Code, Where: r.at("/Response/Status")}}
+		if x.Status.SubCode != "" {
+			ev = append(ev, Evidence{What: "second-level StatusCode", Value: x.Status.SubCode, Where: r.at("/Response/Status/StatusCode")})
+		}
+		if x.Status.Message != "" {
+			ev = append(ev, Evidence{What: "samlp:StatusMessage", Value: x.Status.Message, Where: r.at("/Response/Status")})
+		}
+		r.add(Finding{ID: "saml.status_failed", Severity: Error, Stage: StageSAML,
+			Title:    "The identity provider refused the sign-in (" + st + ")",
+			Detail:   "The IdP sent a failure status and no usable assertion; AWS cannot sign anyone in with it.",
+			Evidence: ev, Explains: []string{"signin.invalid_saml_response"},
+			Fix: &Fix{Summary: "Resolve the IdP's error first: its status message and its sign-in logs say why it refused.",
+				IdP: idpFix("check that the user is assigned to the application, and read the IdP's sign-in log for this attempt.")}})
+		return false
+	}
+	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 {
+		r.add(Finding{ID: "saml.encrypted", Severity: Info, Stage: StageSAML,
+			Title:    "The assertion is encrypted; its attributes cannot be checked here",
+			Detail:   "IAM accepts encrypted assertions when the SAML provider holds the private key. Without that key samldoctor cannot read Role, RoleSessionName, audience or times; the checks that need AWS data still run.",
+			Evidence: []Evidence{{What: "EncryptedAssertion", Value: x.EncryptedAssertions[0].EncryptionMethod, Where: r.at(x.EncryptedAssertions[0].Path)}},
+			Fix:      &Fix{Summary: "To check the attributes, capture with encryption turned off at the IdP for a test user, or run samldoctor with the provider's private key once it supports --sp-key."}})
+		return false
+	}
+	if len(x.Assertions) == 0 {
+		r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+			Title:    "The Response carries no Assertion",
+			Evidence: []Evidence{{What: "Response", Value: "no saml:Assertion element", Where: r.where()}},
+			Explains: []string{"signin.invalid_saml_response"},
+			Fix:      &Fix{Summary: "The IdP must send one signed Assertion with the AWS attributes.", IdP: idpFix("check the application's SAML configuration.")}})
+		return false
+	}
+	r.checkSigned()
+	r.checkTimes()
+	r.checkAudience()
+	r.checkSubject()
+	return true
+}
+
+func shortURN(s string) string {
+	if i := strings.LastIndex(s, ":"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func (r *run) checkSigned() {
+	if len(r.parsed.Signatures) > 0 {
+		return
+	}
+	r.add(Finding{ID: "saml.unsigned", Severity: Error, Stage: StageSAML,
+		Title:    "Neither the Response nor the Assertion is signed",
+		Detail:   "AWS requires a signed assertion (its service-provider metadata says WantAssertionsSigned=\"true\") and checks it against the certificate in the IAM SAML provider.",
+		Evidence: []Evidence{{What: "ds:Signature", Value: "none in the message", Where: r.where()}},
+		Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
+		Fix:      &Fix{Summary: "Turn signing on at the IdP.", IdP: idpFix("set the signing option to sign the assertion (or the response and the assertion).")}})
+}
+
+// checkTimes judges the validity window at the capture's time, never now.
+func (r *run) checkTimes() {
+	at := r.subject.At
+	a := r.assert
+	if at.IsZero() {
+		return // a bare value: no capture time; reported by needs()
+	}
+	atWhere := "the POST to AWS sign-in, " + r.where()
+	if r.posted && !r.post.ServerDate.IsZero() {
+		atWhere = "AWS's Date header answering " + r.where()
+	}
+	atEv := Evidence{What: "time of the sign-in", Value: at.UTC().Format(time.RFC3339), Where: atWhere}
+	type bound struct {
+		t    *assertion.Time
+		path string
+	}
+	var ends []bound
+	if c := a.Conditions; c != nil && c.NotOnOrAfter != nil {
+		ends = append(ends, bound{c.NotOnOrAfter, a.Path + "/Conditions/@NotOnOrAfter"})
+	}
+	if s := a.Subject; s != nil {
+		for i, sc := range s.Confirmations {
+			if sc.NotOnOrAfter != nil {
+				ends = append(ends, bound{sc.NotOnOrAfter, fmt.Sprintf("%s/Subject/SubjectConfirmation[%d]/SubjectConfirmationData/@NotOnOrAfter", a.Path, i+1)})
+			}
+		}
+	}
+	for _, e := range ends {
+		if e.t.Valid() && !at.Before(e.t.Time) {
+			r.add(Finding{ID: "saml.expired", Severity: Error, Stage: StageSAML,
+				Title:    fmt.Sprintf("The assertion had expired %s before it reached AWS", roundDur(at.Sub(e.t.Time))),
+				Detail:   "AWS rejects an assertion at or after its NotOnOrAfter time. Usual causes: a very short validity at the IdP, a page left open before posting, a replayed or cached response, or the IdP's clock running behind.",
+				Evidence: []Evidence{{What: "NotOnOrAfter", Value: e.t.Raw, Where: r.at(e.path)}, atEv},
+				Explains: []string{"signin.expired"},
+				Fix: &Fix{Summary: "Sign in again straight from the IdP. If it happens again, lengthen the assertion's validity at the IdP (5 minutes is usual) and check the IdP server's clock.",
+					IdP: idpFix("check the assertion validity / clock skew settings.")}})
+			break
+		}
+	}
+	if c := a.Conditions; c != nil && c.NotBefore.Valid() && at.Before(c.NotBefore.Time) {
+		ahead := c.NotBefore.Time.Sub(at)
+		sev := Warning
+		if ahead > time.Minute {
+			sev = Error
+		}
+		r.add(Finding{ID: "saml.not_yet_valid", Severity: sev, Stage: StageSAML,
+			Title:    fmt.Sprintf("The assertion was not valid yet: it starts %s after AWS received it", roundDur(ahead)),
+			Detail:   "The identity provider's clock runs ahead of AWS's. AWS's tolerance for clock skew is not documented.",
+			Evidence: []Evidence{{What: "Conditions NotBefore", Value: c.NotBefore.Raw, Where: r.at(a.Path + "/Conditions/@NotBefore")}, atEv},
+			Explains: []string{"signin.expired"},
+			Fix:      &Fix{Summary: "Sync the identity provider's clock (NTP).", IdP: "On the IdP servers (AD FS, Shibboleth, Keycloak, ...), sync the system clock with NTP."}})
+	}
+	issued := r.parsed.IssueInstant
+	path := "/Response/@IssueInstant"
+	if !issued.Valid() {
+		issued, path = a.IssueInstant, a.Path+"/@IssueInstant"
+	}
+	if issued.Valid() {
+		age := at.Sub(issued.Time)
+		switch {
+		case age > 5*time.Minute:
+			r.add(Finding{ID: "saml.stale_issue_instant", Severity: Error, Stage: StageSAML,
+				Title:    fmt.Sprintf("The response was issued %s before it reached AWS; AWS accepts it for 5 minutes", roundDur(age)),
+				Detail:   "AWS requires a SAML response to be redeemed within 5 minutes of its IssueInstant (\"Token must be redeemed within 5 minutes of issuance\"). The role chooser left open, a replayed response, or the IdP's clock running behind all cause it.",
+				Evidence: []Evidence{{What: "IssueInstant", Value: issued.Raw, Where: r.at(path)}, atEv},
+				Explains: []string{"signin.redeem_window_passed", "signin.expired"},
+				Fix:      &Fix{Summary: "Sign in again straight from the IdP and complete the sign-in (and any role choice) within 5 minutes; check the IdP server's clock."}})
+		case age < -time.Minute:
+			if !r.has("saml.not_yet_valid") {
+				r.add(Finding{ID: "saml.not_yet_valid", Severity: Error, Stage: StageSAML,
+					Title:    fmt.Sprintf("The response claims to be issued %s after AWS received it", roundDur(-age)),
+					Detail:   "The identity provider's clock runs ahead of AWS's.",
+					Evidence: []Evidence{{What: "IssueInstant", Value: issued.Raw, Where: r.at(path)}, atEv},
+					Explains: []string{"signin.expired"},
+					Fix:      &Fix{Summary: "Sync the identity provider's clock (NTP)."}})
+			}
+		}
+	}
+}
+
+func (r *run) partition() string {
+	if r.subject.Partition != "" {
+		return r.subject.Partition
+	}
+	return "aws"
+}
+
+func (r *run) checkAudience() {
+	a := r.assert
+	path := a.Path + "/Conditions/AudienceRestriction/Audience"
+	var auds []string
+	if a.Conditions != nil {
+		auds = a.Conditions.Audiences
+	}
+	accepted := awsarn.Audiences(r.partition())
+	for _, au := range auds {
+		for _, ok := range accepted {
+			if au == ok {
+				return
+			}
+		}
+	}
+	fix := &Fix{Summary: "Set the application's audience (identifier, entity ID) to " + accepted[0] + ".",
+		IdP: idpFix("set the Identifier (Entity ID) / Audience URI to " + accepted[0] + " (" + accepted[1] + " is also accepted).")}
+	if len(auds) == 0 {
+		r.add(Finding{ID: "saml.audience_invalid", Severity: Error, Stage: StageSAML,
+			Title:    "The assertion names no audience",
+			Detail:   "AWS requires an AudienceRestriction naming AWS: " + strings.Join(accepted, " or ") + ".",
+			Evidence: []Evidence{{What: "Audience", Value: "none", Where: r.at(a.Path + "/Conditions")}},
+			Explains: []string{"signin.audience_missing"}, Fix: fix})
+		return
+	}
+	for _, au := range auds {
+		base, _, hasSuffix := strings.Cut(au, "#")
+		if hasSuffix && (base == accepted[0] || base == accepted[1]) {
+			r.add(Finding{ID: "saml.audience_invalid", Severity: Error, Stage: StageSAML,
+				Title:    fmt.Sprintf("The audience %q keeps a #suffix", au),
+				Detail:   "Entra ID and others let an identifier carry a #suffix to tell several AWS apps apart; it must be stripped before sending. AWS does not accept the suffixed value.",
+				Evidence: []Evidence{{What: "Audience", Value: au, Where: r.at(path)}},
+				Explains: []string{"signin.audience_missing"}, Fix: fix})
+			return
+		}
+		if s, ok := awsarn.ParseSignIn(au); ok && s.Region != "" {
+			r.add(Finding{ID: "saml.audience_invalid", Severity: Warning, Stage: StageSAML,
+				Title:    fmt.Sprintf("The audience is the regional endpoint %s, which AWS does not document as an audience", au),
+				Detail:   "AWS documents " + strings.Join(accepted, " and ") + " as audiences; regional endpoints belong in the Recipient and the ACS URL.",
+				Evidence: []Evidence{{What: "Audience", Value: au, Where: r.at(path)}},
+				Explains: []string{"signin.audience_missing"}, Fix: fix})
+			return
+		}
+	}
+	r.add(Finding{ID: "saml.audience_invalid", Severity: Error, Stage: StageSAML,
+		Title:    fmt.Sprintf("The audience %q is not AWS", auds[0]),
+		Detail:   "AWS accepts only " + strings.Join(accepted, " or ") + " as the audience.",
+		Evidence: []Evidence{{What: "Audience", Value: strings.Join(auds, ", "), Where: r.at(path)}},
+		Explains: []string{"signin.audience_missing"}, Fix: fix})
+}
+
+func (r *run) checkSubject() {
+	a := r.assert
+	if a.Subject == nil || a.Subject.NameID == nil || a.Subject.NameID.Value == "" {
+		r.add(Finding{ID: "saml.nameid_missing", Severity: Error, Stage: StageSAML,
+			Title:    "The assertion's Subject has no NameID",
+			Detail:   "AWS requires a Subject with a NameID; without it AssumeRoleWithSAML is refused.",
+			Evidence: []Evidence{{What: "Subject/NameID", Value: "missing", Where: r.at(a.Path + "/Subject")}},
+			Explains: []string{"signin.not_authorized_assume_role"},
+			Fix:      &Fix{Summary: "Send a NameID.", IdP: idpFix("set the Name ID (Unique User Identifier) claim, for example to the user's e-mail or a persistent ID.")}})
+	}
+	var bearer []assertion.SubjectConfirmation
+	if a.Subject != nil {
+		for _, c := range a.Subject.Confirmations {
+			if c.Method == assertion.MethodBearer {
+				bearer = append(bearer, c)
+			}
+		}
+	}
+	recipientFix := &Fix{Summary: "The SubjectConfirmationData must carry Recipient (the AWS sign-in endpoint) and NotOnOrAfter.",
+		IdP: idpFix("set the Reply URL / ACS URL to " + r.acsURL() + ".")}
+	switch {
+	case len(bearer) == 0:
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
+			Title:    "The assertion has no bearer SubjectConfirmation",
+			Detail:   "AWS requires exactly one SubjectConfirmation (bearer) whose SubjectConfirmationData has a Recipient and a NotOnOrAfter.",
+			Evidence: []Evidence{{What: "SubjectConfirmation", Value: "none with Method " + assertion.MethodBearer, Where: r.at(a.Path + "/Subject")}},
+			Explains: []string{"signin.subject_confirmation_invalid"}, Fix: recipientFix})
+		return
+	case len(bearer) > 1:
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
+			Title:    fmt.Sprintf("The assertion has %d bearer SubjectConfirmations; AWS requires exactly one", len(bearer)),
+			Evidence: []Evidence{{What: "SubjectConfirmation", Value: fmt.Sprint(len(bearer)), Where: r.at(a.Path + "/Subject")}},
+			Explains: []string{"signin.subject_confirmation_invalid"}, Fix: recipientFix})
+		return
+	}
+	c := bearer[0]
+	dataPath := a.Path + "/Subject/SubjectConfirmation/SubjectConfirmationData"
+	if !c.HasData || c.Recipient == "" || c.NotOnOrAfter == nil {
+		missing := []string{}
+		if c.Recipient == "" {
+			missing = append(missing, "Recipient")
+		}
+		if c.NotOnOrAfter == nil {
+			missing = append(missing, "NotOnOrAfter")
+		}
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
+			Title:    "The SubjectConfirmationData lacks " + strings.Join(missing, " and "),
+			Detail:   "AWS answers \"Responses must contain SubjectConfirmatonData with a Recipient and NotOnOrAfter\".",
+			Evidence: []Evidence{{What: "SubjectConfirmationData", Value: "missing " + strings.Join(missing, ", "), Where: r.at(dataPath)}},
+			Explains: []string{"signin.subject_confirmation_invalid"}, Fix: recipientFix})
+		return
+	}
+	if _, ok := awsarn.ParseSignIn(c.Recipient); !ok {
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
+			Title:    fmt.Sprintf("The Recipient %q is not an AWS sign-in endpoint", c.Recipient),
+			Detail:   "The Recipient must be the AWS sign-in SAML endpoint (https://signin.aws.amazon.com/saml or https://REGION.signin.aws.amazon.com/saml). It also becomes the SAML:aud key that role trust policies test.",
+			Evidence: []Evidence{{What: "Recipient", Value: c.Recipient, Where: r.at(dataPath + "/@Recipient")}},
+			Explains: []string{"signin.subject_confirmation_invalid", "signin.not_authorized_assume_role"}, Fix: recipientFix})
+		return
+	}
+	if r.posted && c.Recipient != r.subject.PostedTo {
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Warning, Stage: StageSAML,
+			Title:  fmt.Sprintf("The Recipient is %s but the response was posted to %s", c.Recipient, r.subject.PostedTo),
+			Detail: "AWS does not document whether the two must match, but the Recipient is the SAML:aud value the role's trust policy tests; a regional endpoint needs its own SAML:aud entry.",
+			Evidence: []Evidence{{What: "Recipient", Value: c.Recipient, Where: r.at(dataPath + "/@Recipient")},
+				{What: "POST target", Value: r.subject.PostedTo, Where: r.where()}},
+			Fix: recipientFix})
+	}
+	if d := r.parsed.Destination; d != "" {
+		if _, ok := awsarn.ParseSignIn(d); !ok {
+			r.add(Finding{ID: "saml.recipient_invalid", Severity: Warning, Stage: StageSAML,
+				Title:    fmt.Sprintf("The Response's Destination %q is not an AWS sign-in endpoint", d),
+				Evidence: []Evidence{{What: "Destination", Value: d, Where: r.at("/Response/@Destination")}},
+				Fix:      recipientFix})
+		}
+	}
+}
+
+// acsURL is the sign-in endpoint to configure: the one posted to, else the
+// instance Region's regional endpoint (AWS's recommendation for Connect).
+func (r *run) acsURL() string {
+	if r.subject.PostedTo != "" {
+		return r.subject.PostedTo
+	}
+	if r.subject.Region != "" {
+		return awsarn.SignInURL(r.partition(), r.subject.Region)
+	}
+	return awsarn.SignInURL(r.partition(), "")
+}
+
+var (
+	// STS: RoleSessionName [\w+=,.@-]{2,64}.
+	stsSessionRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	// Connect SAML user names: [a-zA-Z0-9_.@-], '@' only in an e-mail.
+	connectUserRE = regexp.MustCompile(`^[A-Za-z0-9_.@-]+$`)
+	emailRE       = regexp.MustCompile(`^[A-Za-z0-9_.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$`)
+)
+
+// checkAttributes judges the AWS attributes (S2).
+func (r *run) checkAttributes() {
+	v := r.awsView
+	if v == nil {
+		return
+	}
+	nearMiss := func(expected string) []Evidence {
+		var ev []Evidence
+		for _, n := range v.NearMisses {
+			if n.Expected == expected {
+				ev = append(ev, Evidence{What: "attribute named almost like AWS's (" + n.How + ")", Value: n.Found, Where: r.attrWhere(n.Found)})
+			}
+		}
+		return ev
+	}
+	if !v.HasRoleAttribute {
+		ev := append([]Evidence{{What: "attribute " + assertion.AttrRole, Value: "missing", Where: r.at(v.Assertion + "/AttributeStatement")}}, nearMiss(assertion.AttrRole)...)
+		title := "The Role attribute is missing"
+		if len(ev) > 1 {
+			title = "The Role attribute is not named exactly " + assertion.AttrRole
+		}
+		r.add(Finding{ID: "aws.role_missing", Severity: Error, Stage: StageAttributes, Title: title,
+			Detail:   "AWS sign-in needs the attribute " + assertion.AttrRole + " (case-sensitive) with one or more values \"ROLE-ARN,PROVIDER-ARN\". Without it AWS answers \"Your request included an invalid SAML response\".",
+			Evidence: ev, Explains: []string{"signin.invalid_saml_response"},
+			Fix: &Fix{Summary: "Send the Role attribute under its exact name.",
+				IdP: idpFix(fmt.Sprintf("add the claim/attribute named %s (exactly, case-sensitive), with the value %s.", assertion.AttrRole, r.rolePairExample()))}})
+	}
+	var bad []Evidence
+	for i, ro := range v.Roles {
+		if ro.Problem != "" && ro.Problem != "white space around the comma" {
+			bad = append(bad, Evidence{What: fmt.Sprintf("Role value %d: %s", i+1, ro.Problem), Value: ro.Value, Where: r.attrWhere(assertion.AttrRole)})
+		}
+	}
+	if len(bad) > 0 && len(bad) == len(v.Roles) {
+		r.add(Finding{ID: "aws.role_malformed", Severity: Error, Stage: StageAttributes,
+			Title:    "The Role attribute's values are not role/provider ARN pairs",
+			Detail:   "Each value must be a role ARN and an IAM SAML provider ARN of the same account, separated by a comma (either order).",
+			Evidence: bad, Explains: []string{"signin.invalid_saml_response", "signin.provider_not_found", "signin.not_authorized_assume_role"},
+			Fix: &Fix{Summary: "Send each Role value as ROLE-ARN,PROVIDER-ARN.",
+				IdP: idpFix("set the Role attribute's value to " + r.rolePairExample() + ".")}})
+	} else if len(bad) > 0 {
+		r.add(Finding{ID: "aws.role_malformed", Severity: Warning, Stage: StageAttributes,
+			Title:    fmt.Sprintf("%d of the %d Role values are not valid role/provider pairs", len(bad), len(v.Roles)),
+			Evidence: bad,
+			Fix:      &Fix{Summary: "Remove or correct the broken values at the IdP."}})
+	}
+	valid := 0
+	for _, ro := range v.Roles {
+		if ro.RoleArn != "" && ro.ProviderArn != "" {
+			valid++
+		}
+	}
+	if valid > 1 {
+		f := Finding{ID: "aws.role_multiple", Severity: Info, Stage: StageAttributes,
+			Title:    fmt.Sprintf("The assertion offers %d roles, so AWS shows its role chooser", valid),
+			Detail:   "Amazon Connect binds a user to the role of their first sign-in; AWS recommends one federation role for Connect. A different pick later gives \"Bad Request\".",
+			Evidence: []Evidence{{What: "Role values", Value: fmt.Sprint(valid), Where: r.attrWhere(assertion.AttrRole)}},
+			Explains: []string{"connect.bad_request"},
+			Fix:      &Fix{Summary: "Send agents exactly one Role value: the Connect federation role.", IdP: idpFix("assign agents to one AWS role only.")}}
+		if r.msg.RoleIndex != "" {
+			f.Evidence = append(f.Evidence, Evidence{What: "role picked in the role chooser (roleIndex)", Value: r.msg.RoleIndex, Where: r.roleIndexWhere()})
+		} else {
+			f.Severity = Warning
+			f.Evidence = append(f.Evidence, Evidence{What: "role picked", Value: "not in the capture (no roleIndex POST)", Where: r.where()})
+		}
+		r.add(f)
+	}
+	// RoleSessionName.
+	switch {
+	case !v.HasRoleSessionName || (len(v.RoleSessionNameValues) == 0 && strings.TrimSpace(v.RoleSessionName) == ""):
+		ev := append([]Evidence{{What: "attribute " + assertion.AttrRoleSessionName, Value: "missing or empty", Where: r.at(v.Assertion + "/AttributeStatement")}}, nearMiss(assertion.AttrRoleSessionName)...)
+		r.add(Finding{ID: "aws.session_name_missing", Severity: Error, Stage: StageAttributes,
+			Title:    "The RoleSessionName attribute is missing or empty",
+			Detail:   "AWS needs " + assertion.AttrRoleSessionName + " (case-sensitive), and Amazon Connect matches its value to the Connect user name.",
+			Evidence: ev, Explains: []string{"signin.role_session_name_required"},
+			Fix: &Fix{Summary: "Send RoleSessionName with the agent's Connect user name.",
+				IdP: idpFix("add the claim/attribute " + assertion.AttrRoleSessionName + " mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it.")}})
+	case len(v.RoleSessionNameValues) > 1:
+		r.add(Finding{ID: "aws.session_name_invalid", Severity: Error, Stage: StageAttributes,
+			Title:    fmt.Sprintf("RoleSessionName has %d values; AWS expects one", len(v.RoleSessionNameValues)),
+			Evidence: []Evidence{{What: "RoleSessionName values", Value: strings.Join(v.RoleSessionNameValues, ", "), Where: r.attrWhere(assertion.AttrRoleSessionName)}},
+			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"},
+			Fix:      &Fix{Summary: "Map RoleSessionName to a single-valued user attribute.", IdP: idpFix("map RoleSessionName to a single-valued attribute (not a group or multi-valued field).")}})
+	default:
+		rsn := v.RoleSessionName
+		if !stsSessionRE.MatchString(rsn) {
+			r.add(Finding{ID: "aws.session_name_invalid", Severity: Error, Stage: StageAttributes,
+				Title:    fmt.Sprintf("RoleSessionName %q does not match [a-zA-Z_0-9+=,.@-]{2,64}", rsn),
+				Detail:   sessionNameProblem(rsn) + " STS refuses it: \"RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}\".",
+				Evidence: []Evidence{{What: "RoleSessionName", Value: rsn, Where: r.attrWhere(assertion.AttrRoleSessionName)}},
+				Explains: []string{"signin.role_session_name_invalid"},
+				Fix: &Fix{Summary: "Map RoleSessionName to an attribute without spaces or other characters outside [a-zA-Z_0-9+=,.@-], 2 to 64 long (the user principal name or e-mail, not the display name).",
+					IdP: idpFix("map RoleSessionName to the user principal name / e-mail, not the display name.")}})
+		} else if !connectUserRE.MatchString(rsn) || (strings.Contains(rsn, "@") && !emailRE.MatchString(rsn)) {
+			r.add(Finding{ID: "aws.session_name_invalid", Severity: Warning, Stage: StageAttributes,
+				Title:    fmt.Sprintf("RoleSessionName %q passes STS but cannot be an Amazon Connect user name", rsn),
+				Detail:   "Connect user names for SAML instances use only letters, digits and _ . @ -, and '@' only in an e-mail address; no Connect user can match this value.",
+				Evidence: []Evidence{{What: "RoleSessionName", Value: rsn, Where: r.attrWhere(assertion.AttrRoleSessionName)}},
+				Explains: []string{"connect.not_onboarded"},
+				Fix:      &Fix{Summary: "Map RoleSessionName to a value that is also a valid Connect user name.", IdP: idpFix("map RoleSessionName to the user principal name or e-mail.")}})
+		}
+	}
+	if d := v.SessionDuration; d != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(d))
+		if err != nil || n < 900 || n > 43200 {
+			r.add(Finding{ID: "aws.session_duration_invalid", Severity: Warning, Stage: StageAttributes,
+				Title:    fmt.Sprintf("SessionDuration %q is not a whole number of seconds from 900 to 43200", d),
+				Evidence: []Evidence{{What: "SessionDuration", Value: d, Where: r.attrWhere(assertion.AttrSessionDuration)}},
+				Fix:      &Fix{Summary: "Send a SessionDuration between 900 and 43200 seconds, or none (the default is one hour; Connect's own session lasts 12 hours).", IdP: idpFix("set the SessionDuration attribute to a number from 900 to 43200, or remove it.")}})
+		}
+	}
+	if s := v.SourceIdentity; s != "" && (!stsSessionRE.MatchString(s) || strings.HasPrefix(strings.ToLower(s), "aws:")) {
+		r.add(Finding{ID: "aws.source_identity_invalid", Severity: Error, Stage: StageAttributes,
+			Title:    fmt.Sprintf("SourceIdentity %q is not valid", s),
+			Detail:   "SourceIdentity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with \"aws:\".",
+			Evidence: []Evidence{{What: "SourceIdentity", Value: s, Where: r.attrWhere(assertion.AttrSourceIdentity)}},
+			Explains: []string{"signin.source_identity_invalid"},
+			Fix:      &Fix{Summary: "Fix or remove the SourceIdentity attribute at the IdP."}})
+	}
+}
+
+func sessionNameProblem(s string) string {
+	switch {
+	case len(s) < 2:
+		return "It is shorter than 2 characters."
+	case len(s) > 64:
+		return fmt.Sprintf("It is %d characters long; the limit is 64.", len(s))
+	case strings.ContainsRune(s, ' '):
+		return "It contains a space (a display name?)."
+	case strings.ContainsAny(s, `\/:`):
+		return "It contains \\, / or : (a DOMAIN\\user name?)."
+	}
+	return "It contains characters outside [a-zA-Z_0-9+=,.@-]."
+}
+
+// rolePairExample is the Role value to send, with the real ARNs when known.
+func (r *run) rolePairExample() string {
+	role, prov := r.roleUsed, r.providerUsed
+	if role == "" {
+		role = "arn:" + r.partition() + ":iam::" + orX(r.subject.Account, "ACCOUNT-ID") + ":role/ROLE-NAME"
+	}
+	if prov == "" {
+		prov = "arn:" + r.partition() + ":iam::" + orX(r.subject.Account, "ACCOUNT-ID") + ":saml-provider/PROVIDER-NAME"
+	}
+	return role + "," + prov
+}
+
+func orX(s, x string) string {
+	if s == "" {
+		return x
+	}
+	return s
+}
+
+func (r *run) roleIndexWhere() string {
+	for _, p := range r.msg.Seen {
+		if p.RoleIndex != "" {
+			return placeWhere(p)
+		}
+	}
+	return r.where()
+}
+
+// checkRelayState judges the RelayState (S4).
+func (r *run) checkRelayState() {
+	m := r.msg
+	fedURL := awsarn.FederationURL(r.partition(), orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"))
+	fix := &Fix{Summary: "Set the application's RelayState to the Connect federation URL: " + fedURL,
+		IdP: idpFix("set the Relay State (Default Relay State / Application start URL) to " + fedURL + ". For AD FS, put it in the RelayState of the IdP-initiated sign-on URL.")}
+	if m.RelayState == "" {
+		if !r.posted {
+			return
+		}
+		r.add(Finding{ID: "aws.relay_state_missing", Severity: Error, Stage: StageRelayState,
+			Title:    "No RelayState was posted, so the agent lands in the AWS console, not Connect",
+			Detail:   "After sign-in AWS sends the browser to the RelayState; Amazon Connect's is https://REGION.console.aws.amazon.com/connect/federate/INSTANCE-ID.",
+			Evidence: []Evidence{{What: "RelayState", Value: "none", Where: r.where()}},
+			Fix:      fix})
+		return
+	}
+	rs := awsarn.ParseRelayState(m.RelayState)
+	ev := Evidence{What: "RelayState", Value: m.RelayState, Where: r.where()}
+	if len(rs.Problems) > 0 {
+		sev := Error
+		if rs.Kind == "connect-federation" && rs.InstanceID != "" && awsarn.ValidInstanceID(rs.InstanceID) {
+			sev = Warning
+		}
+		r.add(Finding{ID: "aws.relay_state_invalid", Severity: sev, Stage: StageRelayState,
+			Title:    "The RelayState is not the documented Connect federation URL",
+			Detail:   strings.Join(rs.Problems, "; ") + ".",
+			Evidence: []Evidence{ev}, Fix: fix})
+		return
+	}
+	if rs.Kind != "connect-federation" {
+		r.add(Finding{ID: "aws.relay_state_invalid", Severity: Error, Stage: StageRelayState,
+			Title:    "The RelayState does not lead to Amazon Connect",
+			Evidence: []Evidence{ev}, Fix: fix})
+		return
+	}
+	// The instance's own Region, when evidence has it.
+	for _, in := range r.aws.Instances {
+		if in.ID == rs.InstanceID && in.Region() != "" && rs.Region != "" && in.Region() != rs.Region {
+			r.add(Finding{ID: "aws.relay_state_invalid", Severity: Error, Stage: StageRelayState,
+				Title:    fmt.Sprintf("The RelayState names Region %s, but instance %s is in %s", rs.Region, rs.InstanceID, in.Region()),
+				Detail:   "The console host in the RelayState must be the instance's Region.",
+				Evidence: []Evidence{ev, {What: "instance ARN", Value: in.ARN, Where: in.Source.String()}},
+				Explains: []string{"connect.access_denied_admin", "connect.not_onboarded"},
+				Fix: &Fix{Summary: "Use the instance's Region in the RelayState: " + awsarn.FederationURL(r.partition(), in.Region(), in.ID),
+					IdP: idpFix("set the Relay State to " + awsarn.FederationURL(r.partition(), in.Region(), in.ID) + ".")}})
+		}
+	}
+}

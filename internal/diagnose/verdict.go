@@ -1,0 +1,194 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+)
+
+// explained reports whether an error or warning finding explains the
+// symptom.
+func (r *run) explained(id string) bool {
+	for _, f := range r.res.Findings {
+		if f.Severity == Info {
+			continue
+		}
+		for _, e := range f.Explains {
+			if e == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// needs says, for each observed symptom no finding explains, which AWS
+// output would settle its cause, with the commands filled in.
+func (r *run) needs() {
+	s := r.subject
+	region := orX(s.Region, "REGION")
+	inst := orX(s.InstanceID, "INSTANCE-ID")
+	roleName := "ROLE-NAME"
+	if s.RoleArn != "" {
+		roleName = s.RoleArn[strings.LastIndex(s.RoleArn, "/")+1:]
+	}
+	signinRegion := "us-east-1"
+	if si, ok := awsarn.ParseSignIn(s.PostedTo); ok {
+		signinRegion = si.DefaultRegion
+		if si.Region != "" {
+			signinRegion = si.Region
+		}
+	}
+	since := "START-DATE"
+	if !s.At.IsZero() {
+		since = s.At.AddDate(0, 0, -90).UTC().Format("2006-01-02")
+	}
+	need := func(id, title, detail string, explains []string, cmds ...string) {
+		if r.has(id) {
+			return
+		}
+		r.add(Finding{ID: id, Severity: Info, Stage: StageCapture, Title: title, Detail: detail,
+			Evidence: []Evidence{{What: "observed", Value: strings.Join(explains, ", "), Where: r.symptomWhere(explains)}},
+			Explains: explains,
+			Fix:      &Fix{Summary: "Run these with read access to the account and pass the files with --aws-data (a folder works too).", Commands: cmds}})
+	}
+	for _, sym := range r.res.Symptoms {
+		if r.explained(sym.ID) {
+			continue
+		}
+		switch sym.ID {
+		case "connect.not_onboarded":
+			if r.users() == nil || !r.users().Complete {
+				need("needs.connect_users", "Which Connect users exist would settle why "+quoteOr(s.RoleSessionName, "the agent")+" is not onboarded",
+					"\"Not onboarded\" means Connect has no user whose name is exactly the RoleSessionName. The instance's user list tells whether the user is missing, differs by case, or exists under another name.",
+					[]string{sym.ID},
+					fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", region, inst),
+					fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))
+			}
+		case "connect.access_denied_admin":
+			need("needs.role_policies", "The role's policies would settle whether it may call connect:GetFederationToken",
+				"This page means the role assumed at sign-in may not call connect:GetFederationToken for the agent's Connect user.",
+				[]string{sym.ID},
+				"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy > iam.json",
+				fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))
+		case "connect.bad_request":
+			need("needs.cloudtrail", "CloudTrail's record of earlier sign-ins would settle whether the user was bound to another role",
+				"\"Bad Request\" usually means the Connect user first signed in with a different role (or a role since recreated). CloudTrail keeps 90 days of events.",
+				[]string{sym.ID},
+				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken --start-time %s > connect-events.json", region, since),
+				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithSAML --start-time %s > sts-events.json", signinRegion, since),
+				fmt.Sprintf("aws iam get-role --role-name %s > role.json", roleName),
+				fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", region, inst))
+		case "signin.not_authorized_assume_role":
+			need("needs.trust_policy", "The role and the account's SAML providers would settle why AssumeRoleWithSAML was refused",
+				"STS refuses when the role does not exist (names are case-sensitive), its trust policy does not trust the provider or its conditions fail (SAML:aud is the Recipient), or session tags need sts:TagSession.",
+				[]string{sym.ID},
+				fmt.Sprintf("aws iam get-role --role-name %s > role.json", roleName),
+				"aws iam list-saml-providers > saml-providers.json")
+		case "signin.issuer_not_in_provider", "signin.signature_invalid":
+			prov := orX(s.ProviderArn, "PROVIDER-ARN")
+			need("needs.saml_provider", "The IAM SAML provider's metadata would settle whether its issuer and certificate match the response",
+				"AWS checks the response's Issuer against the provider metadata's entityID and its signature against the metadata's certificates.",
+				[]string{sym.ID},
+				fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s > saml-provider.json", prov),
+				"also pass the IdP's current metadata: --idp-metadata idp-metadata.xml")
+		case "signin.provider_not_found":
+			need("needs.saml_providers", "The account's SAML providers would settle which provider name is wrong",
+				"", []string{sym.ID}, "aws iam list-saml-providers > saml-providers.json")
+		}
+	}
+	if r.msg != nil && r.subject.At.IsZero() {
+		r.add(Finding{ID: "capture.no_time", Severity: Info, Stage: StageCapture,
+			Title:    "The input has no capture time, so the assertion's validity window was not judged",
+			Evidence: []Evidence{{What: "input", Value: "a SAML value without a browser capture", Where: r.where()}},
+			Fix:      &Fix{Summary: "Pass the HAR of the sign-in so expiry and issue time can be judged at the moment AWS received the response."}})
+	}
+}
+
+func quoteOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func (r *run) symptomWhere(ids []string) string {
+	for _, s := range r.res.Symptoms {
+		for _, id := range ids {
+			if s.ID == id && len(s.Evidence) > 0 {
+				return s.Evidence[0].Where
+			}
+		}
+	}
+	return ""
+}
+
+// verdict is one or two plain sentences for a contact-center admin.
+func (r *run) verdict() string {
+	who := "The agent"
+	if r.subject != nil {
+		switch {
+		case r.subject.RoleSessionName != "":
+			who = r.subject.RoleSessionName
+		case r.subject.NameID != "":
+			who = r.subject.NameID
+		}
+	}
+	var top *Finding
+	for i := range r.res.Findings {
+		f := &r.res.Findings[i]
+		if f.Severity == Error || (f.Severity == Warning && len(f.Explains) > 0) {
+			top = f
+			break
+		}
+	}
+	if r.res.Outcome == "succeeded" && (top == nil || top.Severity != Error) {
+		return who + " signed in to Amazon Connect; samldoctor found no error."
+	}
+	if r.res.Outcome == "no-saml" && top != nil {
+		return top.Title + "."
+	}
+	if top == nil {
+		if len(r.res.Symptoms) > 0 {
+			sym := r.res.Symptoms[0]
+			sym.Text = strings.TrimSuffix(sym.Text, ".")
+			return fmt.Sprintf("%s could not sign in: the page said %q. The capture alone does not show why; the findings below say which AWS data would settle it.", who, sym.Text)
+		}
+		return "samldoctor found no error in the SAML message. The capture shows no error page either; capture the sign-in up to the error to learn more."
+	}
+	cause := r.plain(top)
+	if len(r.res.Symptoms) > 0 && r.res.Outcome == "failed" {
+		return who + " could not sign in: " + cause
+	}
+	return "The sign-in of " + who + " will fail: " + cause
+}
+
+// plain restates a finding for a contact-center admin.
+func (r *run) plain(f *Finding) string {
+	s := r.subject
+	switch f.ID {
+	case "connect.username_case_mismatch":
+		other := ""
+		for _, e := range f.Evidence {
+			if strings.HasPrefix(e.What, "Connect user") {
+				other, _, _ = strings.Cut(e.Value, " (")
+			}
+		}
+		return fmt.Sprintf("Amazon Connect has no user with that exact name. It has %s, and user names are case sensitive.", other)
+	case "connect.user_not_found":
+		return fmt.Sprintf("Amazon Connect has no user named %s, the name the identity provider sent.", s.RoleSessionName)
+	case "iam.federation_token_denied":
+		return fmt.Sprintf("the role %s may not call connect:GetFederationToken for Connect instance %s, so Connect refuses the sign-in. Add the permission to the role.", roleName(s.RoleArn), s.InstanceID)
+	case "connect.role_changed":
+		return f.Title + ". Connect keeps a user bound to the role of their first sign-in."
+	case "saml.expired", "saml.stale_issue_instant", "saml.not_yet_valid":
+		return f.Title + " (at " + s.At.UTC().Format(time.RFC3339) + ")."
+	}
+	t := f.Title
+	if len(t) > 0 {
+		t = strings.ToLower(t[:1]) + t[1:]
+	}
+	return t + "."
+}

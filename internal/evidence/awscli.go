@@ -1,0 +1,675 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
+)
+
+// MaxFile bounds one AWS CLI output file.
+const MaxFile = 512 << 20
+
+// Commands lists the AWS CLI outputs recognised, for messages and docs.
+var Commands = []string{
+	"aws connect list-users", "aws connect search-users", "aws connect describe-user",
+	"aws connect describe-instance", "aws connect list-instances",
+	"aws iam get-account-authorization-details", "aws iam get-role", "aws iam get-role-policy",
+	"aws iam list-role-policies", "aws iam list-attached-role-policies", "aws iam get-policy",
+	"aws iam get-policy-version", "aws iam get-saml-provider", "aws iam list-saml-providers",
+	"aws cloudtrail lookup-events",
+}
+
+// LoadPaths reads AWS CLI JSON outputs from files, or from every *.json file
+// in folders, into the set.
+func (s *Set) LoadPaths(paths []string) error {
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("--aws-data %s: %w", p, unwrap(err))
+		}
+		if !st.IsDir() {
+			if err := s.LoadFile(p); err != nil {
+				return err
+			}
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".json") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("--aws-data %s: %w", p, err)
+		}
+		sort.Strings(files)
+		if len(files) == 0 {
+			return fmt.Errorf("--aws-data %s: the folder has no .json files", p)
+		}
+		for _, f := range files {
+			if err := s.LoadFile(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func unwrap(err error) error {
+	var pe *fs.PathError
+	if e, ok := err.(*fs.PathError); ok {
+		pe = e
+		return pe.Err
+	}
+	return err
+}
+
+// LoadFile reads one AWS CLI JSON output.
+func (s *Set) LoadFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, unwrap(err))
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if len(b) > MaxFile {
+		return fmt.Errorf("%s: larger than %d MiB", name, MaxFile>>20)
+	}
+	return s.Load(name, b)
+}
+
+// Load reads one AWS CLI JSON output held in memory; name is used in
+// messages.
+func (s *Set) Load(name string, b []byte) error {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return fmt.Errorf("%s: not JSON output of the AWS CLI: %s", name, jsonErr(b, err))
+	}
+	has := func(k string) bool { _, ok := top[k]; return ok }
+	var err error
+	switch {
+	case has("UserSummaryList"):
+		err = s.loadListUsers(name, b, top)
+	case has("Users") && (has("ApproximateTotalCount") || looksLikeUsers(top["Users"])):
+		err = s.loadSearchUsers(name, b, top)
+	case has("User"):
+		err = s.loadDescribeUser(name, b, top)
+	case has("Instance"):
+		err = s.loadDescribeInstance(name, b, top)
+	case has("InstanceSummaryList"):
+		err = s.loadListInstances(name, b, top)
+	case has("RoleDetailList") || (has("Policies") && has("UserDetailList")):
+		err = s.loadAuthDetails(name, b, top)
+	case has("Role"):
+		err = s.loadGetRole(name, b, top)
+	case has("PolicyDocument") && has("RoleName"):
+		err = s.loadGetRolePolicy(name, b, top)
+	case has("PolicyVersion"):
+		err = s.loadGetPolicyVersion(name, b, top)
+	case has("Policy"):
+		err = s.loadGetPolicy(name, b, top)
+	case has("AttachedPolicies"):
+		err = s.loadListAttached(name, b, top)
+	case has("PolicyNames"):
+		err = s.loadListRolePolicies(name, b, top)
+	case has("SAMLMetadataDocument"):
+		err = s.loadGetSAMLProvider(name, b, top)
+	case has("SAMLProviderList"):
+		err = s.loadListSAMLProviders(name, b, top)
+	case has("Events"):
+		err = s.loadLookupEvents(name, b, top)
+	default:
+		keys := make([]string, 0, len(top))
+		for k := range top {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return fmt.Errorf("%s: not an AWS CLI output samldoctor knows (its top-level keys are %v); it reads the JSON output of: %s",
+			name, keys, strings.Join(Commands, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func jsonErr(b []byte, err error) string {
+	if se, ok := err.(*json.SyntaxError); ok {
+		line := 1 + bytes.Count(b[:min(int(se.Offset), len(b))], []byte("\n"))
+		return fmt.Sprintf("line %d (byte %d): %v", line, se.Offset, err)
+	}
+	return err.Error()
+}
+
+func looksLikeUsers(raw json.RawMessage) bool {
+	var us []map[string]json.RawMessage
+	if json.Unmarshal(raw, &us) != nil {
+		return false
+	}
+	for _, u := range us {
+		if _, ok := u["Username"]; ok {
+			return true
+		}
+	}
+	return len(us) == 0
+}
+
+// Connect user ARNs: arn:aws:connect:REGION:ACCOUNT:instance/ID/agent/USERID.
+func instanceOfUserARN(arn string) string {
+	res := arnPart(arn, 5)
+	if !strings.HasPrefix(res, "instance/") {
+		return ""
+	}
+	parts := strings.Split(res, "/")
+	if len(parts) >= 2 {
+		return parts[1]
+	}
+	return ""
+}
+
+func (s *Set) userList(instance string, src Source) *UserList {
+	ul := s.Users[instance]
+	if ul == nil {
+		ul = &UserList{InstanceID: instance}
+		s.Users[instance] = ul
+	}
+	ul.Sources = append(ul.Sources, src)
+	return ul
+}
+
+type apiUser struct {
+	ID           string `json:"Id"`
+	Arn          string `json:"Arn"`
+	Username     string `json:"Username"`
+	IdentityInfo struct {
+		FirstName string `json:"FirstName"`
+		LastName  string `json:"LastName"`
+	} `json:"IdentityInfo"`
+	PhoneConfig        map[string]any `json:"PhoneConfig"`
+	SecurityProfileIds []string       `json:"SecurityProfileIds"`
+	RoutingProfileID   string         `json:"RoutingProfileId"`
+	HierarchyGroupID   string         `json:"HierarchyGroupId"`
+	DirectoryUserID    string         `json:"DirectoryUserId"`
+}
+
+func (u apiUser) user(src Source, detailed bool) *User {
+	return &User{ID: u.ID, ARN: u.Arn, Username: u.Username, FirstName: u.IdentityInfo.FirstName, LastName: u.IdentityInfo.LastName,
+		Detailed: detailed, PhoneConfig: u.PhoneConfig, SecurityProfileIDs: u.SecurityProfileIds, RoutingProfileID: u.RoutingProfileID,
+		HierarchyGroupID: u.HierarchyGroupID, DirectoryUserID: u.DirectoryUserID, Source: src}
+}
+
+// addUser adds or completes a user.
+func (ul *UserList) addUser(u *User) {
+	for i, have := range ul.Users {
+		if (u.ID != "" && have.ID == u.ID) || (u.ID == "" && have.Username == u.Username) {
+			if u.Detailed || !have.Detailed {
+				ul.Users[i] = u
+			}
+			return
+		}
+	}
+	ul.Users = append(ul.Users, u)
+}
+
+func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		UserSummaryList []apiUser `json:"UserSummaryList"`
+		NextToken       string    `json:"NextToken"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("list-users output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws connect list-users"}
+	s.Sources = append(s.Sources, src)
+	instance := ""
+	for _, u := range out.UserSummaryList {
+		if id := instanceOfUserARN(u.Arn); id != "" {
+			instance = id
+			break
+		}
+	}
+	ul := s.userList(instance, src)
+	if out.NextToken == "" {
+		ul.Complete = true
+	}
+	for _, u := range out.UserSummaryList {
+		ul.addUser(u.user(src, false))
+	}
+	return nil
+}
+
+func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		Users []apiUser `json:"Users"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("search-users output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws connect search-users"}
+	s.Sources = append(s.Sources, src)
+	for _, u := range out.Users {
+		s.userList(instanceOfUserARN(u.Arn), src).addUser(u.user(src, true))
+	}
+	if len(out.Users) == 0 {
+		s.userList("", src)
+	}
+	return nil
+}
+
+func (s *Set) loadDescribeUser(name string, raw []byte, top map[string]json.RawMessage) error {
+	var u apiUser
+	if err := json.Unmarshal(top["User"], &u); err != nil {
+		return fmt.Errorf("describe-user output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws connect describe-user"}
+	s.Sources = append(s.Sources, src)
+	s.userList(instanceOfUserARN(u.Arn), src).addUser(u.user(src, true))
+	return nil
+}
+
+type apiInstance struct {
+	ID                     string `json:"Id"`
+	Arn                    string `json:"Arn"`
+	IdentityManagementType string `json:"IdentityManagementType"`
+	InstanceAlias          string `json:"InstanceAlias"`
+	InstanceStatus         string `json:"InstanceStatus"`
+}
+
+func (s *Set) addInstance(i apiInstance, src Source) {
+	for _, have := range s.Instances {
+		if have.ID == i.ID {
+			return
+		}
+	}
+	s.Instances = append(s.Instances, &Instance{ID: i.ID, ARN: i.Arn, Alias: i.InstanceAlias, IdentityManagementType: i.IdentityManagementType, Status: i.InstanceStatus, Source: src})
+}
+
+func (s *Set) loadDescribeInstance(name string, raw []byte, top map[string]json.RawMessage) error {
+	var i apiInstance
+	if err := json.Unmarshal(top["Instance"], &i); err != nil {
+		return fmt.Errorf("describe-instance output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws connect describe-instance"}
+	s.Sources = append(s.Sources, src)
+	s.addInstance(i, src)
+	return nil
+}
+
+func (s *Set) loadListInstances(name string, raw []byte, top map[string]json.RawMessage) error {
+	var is []apiInstance
+	if err := json.Unmarshal(top["InstanceSummaryList"], &is); err != nil {
+		return fmt.Errorf("list-instances output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws connect list-instances"}
+	s.Sources = append(s.Sources, src)
+	for _, i := range is {
+		s.addInstance(i, src)
+	}
+	return nil
+}
+
+type apiRole struct {
+	Path                     string          `json:"Path"`
+	RoleName                 string          `json:"RoleName"`
+	RoleID                   string          `json:"RoleId"`
+	Arn                      string          `json:"Arn"`
+	CreateDate               time.Time       `json:"CreateDate"`
+	AssumeRolePolicyDocument json.RawMessage `json:"AssumeRolePolicyDocument"`
+	MaxSessionDuration       int             `json:"MaxSessionDuration"`
+	PermissionsBoundary      struct {
+		Arn string `json:"PermissionsBoundaryArn"`
+	} `json:"PermissionsBoundary"`
+	RolePolicyList []struct {
+		PolicyName     string          `json:"PolicyName"`
+		PolicyDocument json.RawMessage `json:"PolicyDocument"`
+	} `json:"RolePolicyList"`
+	AttachedManagedPolicies []struct {
+		PolicyName string `json:"PolicyName"`
+		PolicyArn  string `json:"PolicyArn"`
+	} `json:"AttachedManagedPolicies"`
+}
+
+func (s *Set) addRole(r apiRole, src Source, full bool) (*Role, error) {
+	role := &Role{ARN: r.Arn, Name: r.RoleName, Path: r.Path, ID: r.RoleID, CreateDate: r.CreateDate, MaxSessionDuration: r.MaxSessionDuration,
+		PermissionsBoundary: r.PermissionsBoundary.Arn, Inline: map[string]*iampolicy.Policy{}, Source: src}
+	if len(r.AssumeRolePolicyDocument) > 0 {
+		p, err := iampolicy.ParseJSON(r.AssumeRolePolicyDocument)
+		if err != nil {
+			role.TrustErr = err.Error()
+		}
+		role.Trust = p
+	}
+	if full {
+		role.InlineComplete, role.AttachedComplete = true, true
+		for _, ip := range r.RolePolicyList {
+			p, err := iampolicy.ParseJSON(ip.PolicyDocument)
+			if err != nil {
+				return nil, fmt.Errorf("role %s, inline policy %s: %w", r.RoleName, ip.PolicyName, err)
+			}
+			role.Inline[ip.PolicyName] = p
+		}
+		for _, ap := range r.AttachedManagedPolicies {
+			role.Attached = append(role.Attached, AttachedPolicy{Name: ap.PolicyName, ARN: ap.PolicyArn})
+		}
+	}
+	for i, have := range s.Roles {
+		if have.ARN == role.ARN {
+			// Keep what the earlier source knew that this one does not.
+			if !full {
+				role.Inline, role.InlineComplete = have.Inline, have.InlineComplete
+				role.Attached, role.AttachedComplete = have.Attached, have.AttachedComplete
+			}
+			s.Roles[i] = role
+			return role, nil
+		}
+	}
+	s.Roles = append(s.Roles, role)
+	return role, nil
+}
+
+// RoleByName finds a role by exact name.
+func (s *Set) RoleByName(name string) *Role {
+	for _, r := range s.Roles {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *Set) loadAuthDetails(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		RoleDetailList []apiRole `json:"RoleDetailList"`
+		Policies       []struct {
+			PolicyName        string `json:"PolicyName"`
+			Arn               string `json:"Arn"`
+			DefaultVersionID  string `json:"DefaultVersionId"`
+			PolicyVersionList []struct {
+				Document         json.RawMessage `json:"Document"`
+				VersionID        string          `json:"VersionId"`
+				IsDefaultVersion bool            `json:"IsDefaultVersion"`
+			} `json:"PolicyVersionList"`
+		} `json:"Policies"`
+		IsTruncated bool `json:"IsTruncated"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("get-account-authorization-details output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws iam get-account-authorization-details"}
+	s.Sources = append(s.Sources, src)
+	for _, r := range out.RoleDetailList {
+		if _, err := s.addRole(r, src, true); err != nil {
+			return err
+		}
+	}
+	if len(out.RoleDetailList) > 0 && !out.IsTruncated {
+		s.RolesComplete = &src
+	}
+	for _, p := range out.Policies {
+		mp := &ManagedPolicy{ARN: p.Arn, Name: p.PolicyName, DefaultVersionID: p.DefaultVersionID, Versions: map[string]*iampolicy.Policy{}, Source: src}
+		for _, v := range p.PolicyVersionList {
+			doc, err := iampolicy.ParseJSON(v.Document)
+			if err != nil {
+				return fmt.Errorf("policy %s version %s: %w", p.Arn, v.VersionID, err)
+			}
+			mp.Versions[v.VersionID] = doc
+			if v.IsDefaultVersion && mp.DefaultVersionID == "" {
+				mp.DefaultVersionID = v.VersionID
+			}
+		}
+		s.Policies[p.Arn] = mp
+	}
+	return nil
+}
+
+func (s *Set) loadGetRole(name string, raw []byte, top map[string]json.RawMessage) error {
+	var r apiRole
+	if err := json.Unmarshal(top["Role"], &r); err != nil {
+		return fmt.Errorf("get-role output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws iam get-role"}
+	s.Sources = append(s.Sources, src)
+	_, err := s.addRole(r, src, false)
+	return err
+}
+
+func (s *Set) loadGetRolePolicy(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		RoleName       string          `json:"RoleName"`
+		PolicyName     string          `json:"PolicyName"`
+		PolicyDocument json.RawMessage `json:"PolicyDocument"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("get-role-policy output: %w", err)
+	}
+	p, err := iampolicy.ParseJSON(out.PolicyDocument)
+	if err != nil {
+		return fmt.Errorf("inline policy %s: %w", out.PolicyName, err)
+	}
+	src := Source{File: name, Kind: "aws iam get-role-policy"}
+	s.Sources = append(s.Sources, src)
+	r := s.RoleByName(out.RoleName)
+	if r == nil {
+		r = &Role{Name: out.RoleName, Inline: map[string]*iampolicy.Policy{}, Source: src}
+		s.Roles = append(s.Roles, r)
+	}
+	r.Inline[out.PolicyName] = p
+	return nil
+}
+
+func (s *Set) loadGetPolicyVersion(name string, raw []byte, top map[string]json.RawMessage) error {
+	var v struct {
+		Document         json.RawMessage `json:"Document"`
+		VersionID        string          `json:"VersionId"`
+		IsDefaultVersion bool            `json:"IsDefaultVersion"`
+	}
+	if err := json.Unmarshal(top["PolicyVersion"], &v); err != nil {
+		return fmt.Errorf("get-policy-version output: %w", err)
+	}
+	doc, err := iampolicy.ParseJSON(v.Document)
+	if err != nil {
+		return err
+	}
+	src := Source{File: name, Kind: "aws iam get-policy-version"}
+	s.Sources = append(s.Sources, src)
+	s.Unattributed.PolicyVersions = append(s.Unattributed.PolicyVersions, PolicyVersion{VersionID: v.VersionID, IsDefault: v.IsDefaultVersion, Document: doc, Source: src})
+	return nil
+}
+
+func (s *Set) loadGetPolicy(name string, raw []byte, top map[string]json.RawMessage) error {
+	var p struct {
+		PolicyName       string `json:"PolicyName"`
+		Arn              string `json:"Arn"`
+		DefaultVersionID string `json:"DefaultVersionId"`
+	}
+	if err := json.Unmarshal(top["Policy"], &p); err != nil || p.Arn == "" {
+		return fmt.Errorf("get-policy output: no Policy.Arn")
+	}
+	src := Source{File: name, Kind: "aws iam get-policy"}
+	s.Sources = append(s.Sources, src)
+	mp := s.Policies[p.Arn]
+	if mp == nil {
+		mp = &ManagedPolicy{ARN: p.Arn, Versions: map[string]*iampolicy.Policy{}, Source: src}
+		s.Policies[p.Arn] = mp
+	}
+	mp.Name, mp.DefaultVersionID = p.PolicyName, p.DefaultVersionID
+	return nil
+}
+
+func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		AttachedPolicies []struct {
+			PolicyName string `json:"PolicyName"`
+			PolicyArn  string `json:"PolicyArn"`
+		} `json:"AttachedPolicies"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("list-attached-role-policies output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws iam list-attached-role-policies"}
+	s.Sources = append(s.Sources, src)
+	l := AttachedPolicyList{Source: src, Policies: []AttachedPolicy{}}
+	for _, p := range out.AttachedPolicies {
+		l.Policies = append(l.Policies, AttachedPolicy{Name: p.PolicyName, ARN: p.PolicyArn})
+	}
+	s.Unattributed.AttachedPolicies = append(s.Unattributed.AttachedPolicies, l)
+	return nil
+}
+
+func (s *Set) loadListRolePolicies(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		PolicyNames []string `json:"PolicyNames"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("list-role-policies output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws iam list-role-policies"}
+	s.Sources = append(s.Sources, src)
+	s.Unattributed.InlineNames = append(s.Unattributed.InlineNames, InlineNameList{Names: append([]string{}, out.PolicyNames...), Source: src})
+	return nil
+}
+
+func (s *Set) loadGetSAMLProvider(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		SAMLMetadataDocument    string    `json:"SAMLMetadataDocument"`
+		ValidUntil              time.Time `json:"ValidUntil"`
+		CreateDate              time.Time `json:"CreateDate"`
+		AssertionEncryptionMode string    `json:"AssertionEncryptionMode"`
+		// Not in the AWS CLI's output; samldoctor's own bundles add it.
+		SAMLProviderArn string `json:"SAMLProviderArn"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("get-saml-provider output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws iam get-saml-provider"}
+	s.Sources = append(s.Sources, src)
+	p := &SAMLProvider{ARN: out.SAMLProviderArn, ValidUntil: out.ValidUntil, CreateDate: out.CreateDate, AssertionEncryptionMode: out.AssertionEncryptionMode, Source: src}
+	md, err := ParseMetadata([]byte(out.SAMLMetadataDocument))
+	if err != nil {
+		p.MetadataErr = err.Error()
+	}
+	p.Metadata = md
+	if p.ARN != "" {
+		s.Providers = append(s.Providers, p)
+	} else {
+		s.Unattributed.Providers = append(s.Unattributed.Providers, p)
+	}
+	return nil
+}
+
+func (s *Set) loadListSAMLProviders(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		SAMLProviderList []struct {
+			Arn string `json:"Arn"`
+		} `json:"SAMLProviderList"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("list-saml-providers output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws iam list-saml-providers"}
+	s.Sources = append(s.Sources, src)
+	pl := &ProviderList{Source: src, ARNs: []string{}}
+	for _, p := range out.SAMLProviderList {
+		pl.ARNs = append(pl.ARNs, p.Arn)
+	}
+	s.ProviderList = pl
+	return nil
+}
+
+func (s *Set) loadLookupEvents(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		Events []struct {
+			EventID         string    `json:"EventId"`
+			EventName       string    `json:"EventName"`
+			EventTime       time.Time `json:"EventTime"`
+			EventSource     string    `json:"EventSource"`
+			Username        string    `json:"Username"`
+			CloudTrailEvent string    `json:"CloudTrailEvent"`
+		} `json:"Events"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("lookup-events output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws cloudtrail lookup-events"}
+	s.Sources = append(s.Sources, src)
+	s.EventSources = append(s.EventSources, src)
+	for i, e := range out.Events {
+		ev := &Event{ID: e.EventID, Name: e.EventName, Time: e.EventTime, Source: e.EventSource, Username: e.Username, File: src}
+		if e.CloudTrailEvent != "" {
+			if err := fillEvent(ev, e.CloudTrailEvent); err != nil {
+				return fmt.Errorf("event %d (%s): CloudTrailEvent: %w", i, e.EventID, err)
+			}
+		}
+		s.Events = append(s.Events, ev)
+	}
+	return nil
+}
+
+// fillEvent reads the fields diagnosis uses from a CloudTrail record.
+func fillEvent(ev *Event, record string) error {
+	var r struct {
+		EventSource  string `json:"eventSource"`
+		EventName    string `json:"eventName"`
+		AWSRegion    string `json:"awsRegion"`
+		ErrorCode    string `json:"errorCode"`
+		ErrorMessage string `json:"errorMessage"`
+		UserIdentity struct {
+			Type           string `json:"type"`
+			PrincipalID    string `json:"principalId"`
+			Arn            string `json:"arn"`
+			UserName       string `json:"userName"`
+			SessionContext struct {
+				SessionIssuer struct {
+					Arn string `json:"arn"`
+				} `json:"sessionIssuer"`
+			} `json:"sessionContext"`
+		} `json:"userIdentity"`
+		RequestParameters map[string]any `json:"requestParameters"`
+		ResponseElements  map[string]any `json:"responseElements"`
+	}
+	if err := json.Unmarshal([]byte(record), &r); err != nil {
+		return err
+	}
+	if ev.Source == "" {
+		ev.Source = r.EventSource
+	}
+	if ev.Name == "" {
+		ev.Name = r.EventName
+	}
+	ev.Region, ev.ErrorCode, ev.ErrorMsg = r.AWSRegion, r.ErrorCode, r.ErrorMessage
+	ev.IdentityType, ev.IdentityARN, ev.PrincipalID = r.UserIdentity.Type, r.UserIdentity.Arn, r.UserIdentity.PrincipalID
+	ev.SessionIssuerARN = r.UserIdentity.SessionContext.SessionIssuer.Arn
+	str := func(m map[string]any, keys ...string) string {
+		for _, k := range keys {
+			if v, ok := m[k].(string); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	ev.RoleARN = str(r.RequestParameters, "roleArn")
+	ev.PrincipalARN = str(r.RequestParameters, "principalArn")
+	ev.RoleSessionName = str(r.RequestParameters, "roleSessionName")
+	ev.InstanceID = str(r.RequestParameters, "InstanceId", "instanceId")
+	if aru, ok := r.ResponseElements["assumedRoleUser"].(map[string]any); ok {
+		ev.AssumedRoleID = str(aru, "assumedRoleId")
+	}
+	return nil
+}

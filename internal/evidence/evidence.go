@@ -1,0 +1,263 @@
+// Package evidence holds the AWS facts a diagnosis is judged against:
+// Connect users and instances, IAM roles and their policies, IAM SAML
+// providers, CloudTrail events, and the IdP's metadata. The facts have the
+// same types whether they come from AWS CLI JSON files, a collect bundle or
+// live API calls.
+package evidence
+
+import (
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
+)
+
+// Set is every fact known, with where each came from.
+type Set struct {
+	Sources []Source
+
+	Instances []*Instance
+	// Users by instance ID.
+	Users map[string]*UserList
+	Roles []*Role
+	// Policies are managed policies by ARN.
+	Policies  map[string]*ManagedPolicy
+	Providers []*SAMLProvider
+	// ProviderList is the account's SAML providers (list-saml-providers),
+	// nil when not known.
+	ProviderList *ProviderList
+	// RolesComplete is set when every role of the account is known
+	// (get-account-authorization-details).
+	RolesComplete *Source
+	Events        []*Event
+	// EventSources are the lookup-events files read.
+	EventSources []Source
+	// IdPMetadata is the IdP's own metadata (--idp-metadata).
+	IdPMetadata *Metadata
+
+	// Facts read from outputs that do not say which role or provider they
+	// are about (list-attached-role-policies, list-role-policies,
+	// get-policy-version, get-saml-provider): they are taken to be about
+	// the role and provider of the sign-in when that is unambiguous.
+	Unattributed Unattributed
+}
+
+// Unattributed facts.
+type Unattributed struct {
+	AttachedPolicies []AttachedPolicyList
+	InlineNames      []InlineNameList
+	PolicyVersions   []PolicyVersion
+	Providers        []*SAMLProvider
+}
+
+// Source names where a fact came from: a file (and the AWS CLI command that
+// writes its shape), a bundle, or a live API call.
+type Source struct {
+	File string `json:"file,omitempty"`
+	// Kind is the AWS CLI command whose output the file holds, e.g.
+	// "aws connect list-users", or "live: iam:GetRole".
+	Kind string `json:"kind"`
+}
+
+func (s Source) String() string {
+	if s.File == "" {
+		return s.Kind
+	}
+	return s.File + " (" + s.Kind + ")"
+}
+
+// NewSet returns an empty set.
+func NewSet() *Set {
+	return &Set{Users: map[string]*UserList{}, Policies: map[string]*ManagedPolicy{}}
+}
+
+// Empty reports whether no AWS fact is known.
+func (s *Set) Empty() bool {
+	return len(s.Instances) == 0 && len(s.Users) == 0 && len(s.Roles) == 0 && len(s.Policies) == 0 &&
+		len(s.Providers) == 0 && s.ProviderList == nil && len(s.EventSources) == 0 &&
+		len(s.Unattributed.AttachedPolicies) == 0 && len(s.Unattributed.InlineNames) == 0 &&
+		len(s.Unattributed.PolicyVersions) == 0 && len(s.Unattributed.Providers) == 0
+}
+
+// Instance is a Connect instance (describe-instance, list-instances).
+type Instance struct {
+	ID                     string
+	ARN                    string
+	Alias                  string
+	IdentityManagementType string
+	Status                 string
+	Source                 Source
+}
+
+// Region is the instance's Region, from its ARN.
+func (i *Instance) Region() string { return arnPart(i.ARN, 3) }
+
+// Account is the instance's account, from its ARN.
+func (i *Instance) Account() string { return arnPart(i.ARN, 4) }
+
+func arnPart(arn string, n int) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) > n {
+		return p[n]
+	}
+	return ""
+}
+
+// UserList is what is known of one instance's users.
+type UserList struct {
+	InstanceID string
+	Users      []*User
+	// Complete is set when the list holds every user of the instance
+	// (list-users read to the end); a search only says who matched it.
+	Complete bool
+	Sources  []Source
+}
+
+// User is a Connect user.
+type User struct {
+	ID        string
+	ARN       string
+	Username  string
+	FirstName string
+	LastName  string
+	// Details are set when known from describe-user or search-users.
+	Detailed           bool
+	PhoneConfig        map[string]any
+	SecurityProfileIDs []string
+	RoutingProfileID   string
+	HierarchyGroupID   string
+	DirectoryUserID    string
+	Source             Source
+}
+
+// Role is an IAM role.
+type Role struct {
+	ARN                 string
+	Name                string
+	Path                string
+	ID                  string
+	CreateDate          time.Time
+	MaxSessionDuration  int
+	Trust               *iampolicy.Policy
+	TrustErr            string
+	Inline              map[string]*iampolicy.Policy
+	InlineComplete      bool
+	Attached            []AttachedPolicy
+	AttachedComplete    bool
+	PermissionsBoundary string
+	Source              Source
+}
+
+// AttachedPolicy is a managed policy attached to a role.
+type AttachedPolicy struct {
+	Name string
+	ARN  string
+}
+
+// AttachedPolicyList is a list-attached-role-policies output.
+type AttachedPolicyList struct {
+	Policies []AttachedPolicy
+	Source   Source
+}
+
+// InlineNameList is a list-role-policies output.
+type InlineNameList struct {
+	Names  []string
+	Source Source
+}
+
+// ManagedPolicy is a managed policy with the versions known.
+type ManagedPolicy struct {
+	ARN              string
+	Name             string
+	DefaultVersionID string
+	Versions         map[string]*iampolicy.Policy
+	Source           Source
+}
+
+// Default returns the policy's default version, when known.
+func (p *ManagedPolicy) Default() *iampolicy.Policy {
+	if v, ok := p.Versions[p.DefaultVersionID]; ok {
+		return v
+	}
+	if len(p.Versions) == 1 && p.DefaultVersionID == "" {
+		for _, v := range p.Versions {
+			return v
+		}
+	}
+	return nil
+}
+
+// PolicyVersion is a get-policy-version output (it does not name its
+// policy).
+type PolicyVersion struct {
+	VersionID string
+	IsDefault bool
+	Document  *iampolicy.Policy
+	Source    Source
+}
+
+// SAMLProvider is an IAM SAML provider.
+type SAMLProvider struct {
+	ARN                     string
+	Metadata                *Metadata
+	MetadataErr             string
+	ValidUntil              time.Time
+	CreateDate              time.Time
+	AssertionEncryptionMode string
+	Source                  Source
+}
+
+// ProviderList is a list-saml-providers output.
+type ProviderList struct {
+	ARNs   []string
+	Source Source
+}
+
+// Metadata is SAML metadata: the entities it declares.
+type Metadata struct {
+	Entities []Entity
+}
+
+// Entity is one EntityDescriptor.
+type Entity struct {
+	EntityID     string
+	SigningCerts []assertion.Certificate
+}
+
+// EntityIDs lists the metadata's entity IDs.
+func (m *Metadata) EntityIDs() []string {
+	var out []string
+	for _, e := range m.Entities {
+		out = append(out, e.EntityID)
+	}
+	return out
+}
+
+// Event is a CloudTrail event (lookup-events).
+type Event struct {
+	ID        string
+	Name      string
+	Time      time.Time
+	Source    string // event source, e.g. sts.amazonaws.com
+	Region    string
+	ErrorCode string
+	ErrorMsg  string
+	Username  string
+	// Identity of the caller.
+	IdentityType string
+	IdentityARN  string
+	PrincipalID  string
+	// SessionIssuerARN is the role behind an assumed-role session.
+	SessionIssuerARN string
+	// Request parameters that matter.
+	RoleARN         string
+	PrincipalARN    string
+	RoleSessionName string
+	InstanceID      string
+	// AssumedRoleID is AssumeRoleWithSAML's responseElements
+	// assumedRoleUser.assumedRoleId (ROLEID:session).
+	AssumedRoleID string
+	File          Source
+}

@@ -1,0 +1,225 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+)
+
+// DiagnoseJSON is the JSON document of `samldoctor diagnose`.
+type DiagnoseJSON struct {
+	SchemaVersion int                `json:"schemaVersion"`
+	Verdict       string             `json:"verdict"`
+	Outcome       string             `json:"outcome"`
+	Subject       *diagnose.Subject  `json:"subject,omitempty"`
+	Symptoms      []diagnose.Symptom `json:"symptoms"`
+	Findings      []diagnose.Finding `json:"findings"`
+	Sources       []capture.Source   `json:"sources"`
+	Messages      []*capture.Message `json:"messages"`
+	Pages         []capture.Page     `json:"pages"`
+	Warnings      []capture.Warning  `json:"warnings"`
+	AWSData       []AWSDataSource    `json:"awsData"`
+}
+
+// AWSDataSource is one AWS evidence file read.
+type AWSDataSource struct {
+	File string `json:"file,omitempty"`
+	Kind string `json:"kind"`
+}
+
+// WriteDiagnoseJSON writes a diagnosis as JSON.
+func WriteDiagnoseJSON(w io.Writer, c *capture.Capture, res *diagnose.Result, data []AWSDataSource) error {
+	if data == nil {
+		data = []AWSDataSource{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, Subject: res.Subject,
+		Symptoms: res.Symptoms, Findings: res.Findings, Sources: c.Sources, Messages: c.Messages, Pages: c.Pages, Warnings: c.Warnings, AWSData: data})
+}
+
+func sevLabel(st Style, sev string) string {
+	switch sev {
+	case diagnose.Error:
+		return st.Red("ERROR")
+	case diagnose.Warning:
+		return st.Yellow("WARNING")
+	}
+	return st.Cyan("INFO")
+}
+
+// WriteDiagnoseText writes a diagnosis for people: the verdict first, then
+// what was seen, then each finding with its evidence and fix.
+func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st Style) error {
+	bw := &errWriter{w: w}
+	bw.printf("%s\n\n", st.Bold(wrapText(res.Verdict, 100, "")))
+	if len(res.Symptoms) > 0 {
+		bw.printf("%s\n", st.Bold("What the agent saw"))
+		for _, s := range res.Symptoms {
+			bw.printf("  %s %s\n", st.Dim("["+s.ID+"]"), s.Text)
+			for _, e := range s.Evidence {
+				bw.printf("      %s\n", st.Dim(e.Where))
+			}
+		}
+		bw.printf("\n")
+	}
+	if len(res.Findings) == 0 {
+		bw.printf("No findings.\n")
+	}
+	for i, f := range res.Findings {
+		bw.printf("%s %s %s\n", sevLabel(st, f.Severity), st.Bold(f.Title), st.Dim("["+f.ID+"]"))
+		if f.Detail != "" {
+			bw.printf("%s\n", wrapText(f.Detail, 100, "  "))
+		}
+		if len(f.Explains) > 0 {
+			bw.printf("  %s %s\n", st.Dim("explains:"), strings.Join(f.Explains, ", "))
+		}
+		if len(f.Evidence) > 0 {
+			bw.printf("  %s\n", st.Dim("evidence:"))
+			for _, e := range f.Evidence {
+				if e.Value != "" {
+					bw.printf("    - %s: %s\n", e.What, e.Value)
+				} else {
+					bw.printf("    - %s\n", e.What)
+				}
+				if e.Where != "" {
+					bw.printf("      %s\n", st.Dim("at "+e.Where))
+				}
+			}
+		}
+		if fx := f.Fix; fx != nil {
+			bw.printf("  %s %s\n", st.Green("fix:"), strings.TrimLeft(wrapText(fx.Summary, 100, "       "), " "))
+			if fx.IdP != "" {
+				bw.printf("    %s %s\n", st.Dim("at the IdP:"), fx.IdP)
+			}
+			if fx.Policy != "" {
+				bw.printf("    %s\n", st.Dim("save as "+fx.PolicyFile+":"))
+				for _, l := range strings.Split(fx.Policy, "\n") {
+					bw.printf("      %s\n", l)
+				}
+			}
+			for _, cmd := range fx.Commands {
+				bw.printf("    $ %s\n", cmd)
+			}
+			for _, s := range fx.Steps {
+				bw.printf("    - %s\n", s)
+			}
+			if fx.DataLoss != "" {
+				bw.printf("    %s %s\n", st.Red("data loss:"), fx.DataLoss)
+			}
+		}
+		if i < len(res.Findings)-1 {
+			bw.printf("\n")
+		}
+	}
+	return bw.err
+}
+
+// WriteDiagnoseMarkdown writes a diagnosis for pasting into a ticket.
+func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result) error {
+	bw := &errWriter{w: w}
+	bw.printf("## samldoctor diagnosis\n\n**%s**\n\n", mdEscape(res.Verdict))
+	if s := res.Subject; s != nil {
+		bw.printf("| | |\n|---|---|\n")
+		row := func(k, v string) {
+			if v != "" {
+				bw.printf("| %s | `%s` |\n", k, v)
+			}
+		}
+		row("RoleSessionName", s.RoleSessionName)
+		row("Role", s.RoleArn)
+		row("SAML provider", s.ProviderArn)
+		row("Issuer", s.Issuer)
+		row("Connect instance", s.InstanceID)
+		row("Region", s.Region)
+		if !s.At.IsZero() {
+			row("Signed in at", s.At.UTC().Format("2006-01-02 15:04:05Z"))
+		}
+		bw.printf("\n")
+	}
+	if len(res.Symptoms) > 0 {
+		bw.printf("### What the agent saw\n\n")
+		for _, s := range res.Symptoms {
+			bw.printf("- %s (`%s`)\n", mdEscape(s.Text), s.ID)
+			for _, e := range s.Evidence {
+				bw.printf("  - %s\n", mdEscape(e.Where))
+			}
+		}
+		bw.printf("\n")
+	}
+	bw.printf("### Findings\n\n")
+	if len(res.Findings) == 0 {
+		bw.printf("None.\n")
+	}
+	for _, f := range res.Findings {
+		bw.printf("#### %s: %s (`%s`)\n\n", strings.ToUpper(f.Severity), mdEscape(f.Title), f.ID)
+		if f.Detail != "" {
+			bw.printf("%s\n\n", mdEscape(f.Detail))
+		}
+		if len(f.Explains) > 0 {
+			bw.printf("Explains: %s\n\n", "`"+strings.Join(f.Explains, "`, `")+"`")
+		}
+		if len(f.Evidence) > 0 {
+			bw.printf("Evidence:\n\n")
+			for _, e := range f.Evidence {
+				v := ""
+				if e.Value != "" {
+					v = ": `" + strings.ReplaceAll(e.Value, "`", "'") + "`"
+				}
+				bw.printf("- %s%s", mdEscape(e.What), v)
+				if e.Where != "" {
+					bw.printf(" — %s", mdEscape(e.Where))
+				}
+				bw.printf("\n")
+			}
+			bw.printf("\n")
+		}
+		if fx := f.Fix; fx != nil {
+			bw.printf("**Fix:** %s\n\n", mdEscape(fx.Summary))
+			if fx.IdP != "" {
+				bw.printf("At the identity provider: %s\n\n", mdEscape(fx.IdP))
+			}
+			if fx.Policy != "" {
+				bw.printf("`%s`:\n\n```json\n%s\n```\n\n", fx.PolicyFile, fx.Policy)
+			}
+			if len(fx.Commands) > 0 {
+				bw.printf("```sh\n%s\n```\n\n", strings.Join(fx.Commands, "\n"))
+			}
+			for _, s := range fx.Steps {
+				bw.printf("- %s\n", mdEscape(s))
+			}
+			if len(fx.Steps) > 0 {
+				bw.printf("\n")
+			}
+			if fx.DataLoss != "" {
+				bw.printf("> **Data loss:** %s\n\n", mdEscape(fx.DataLoss))
+			}
+		}
+	}
+	return bw.err
+}
+
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`)
+	return r.Replace(s)
+}
+
+// wrapText folds s at width, prefixing every line with indent.
+func wrapText(s string, width int, indent string) string {
+	words := strings.Fields(s)
+	var b strings.Builder
+	line := indent
+	for _, w := range words {
+		if len(line)+len(w)+1 > width && strings.TrimSpace(line) != "" {
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+			line = indent
+		}
+		line += w + " "
+	}
+	b.WriteString(strings.TrimRight(line, " "))
+	return b.String()
+}
