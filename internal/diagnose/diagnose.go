@@ -464,7 +464,13 @@ func (r *run) checkCapture() {
 	if r.posted && len(r.res.Symptoms) == 0 {
 		after := false
 		for _, p := range r.in.Capture.Pages {
-			if p.File == r.post.File && p.Entry >= r.post.Entry && (p.Stage == "aws-signin" || p.Stage == "connect-federation" || p.Stage == "connect-app" || p.Stage == "aws-console") && p.Status != 0 {
+			if p.File != r.post.File || p.Entry < r.post.Entry || p.Status == 0 {
+				continue
+			}
+			switch {
+			case p.Stage == "aws-signin" && (p.Status >= 300 && p.Status < 400 || p.RoleChooser || len(p.Errors) > 0):
+				after = true
+			case p.Stage == "connect-federation" || p.Stage == "connect-app" || p.Stage == "aws-console":
 				after = true
 			}
 		}

@@ -1,0 +1,457 @@
+package diagnose_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+)
+
+const (
+	acct     = fixture.DefaultAccount
+	instance = fixture.DefaultInstance
+	region   = fixture.DefaultRegion
+	rsn      = "jane.doe@example.com"
+)
+
+var at = time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+
+// scenario is one sign-in: the response the IdP sends, how it is posted,
+// how it ends, and the AWS data at hand.
+type scenario struct {
+	resp    fixture.Response
+	relay   *string
+	postAt  time.Duration // after IssueInstant
+	outcome fixture.Outcome
+	acs     string
+	steps   func([]fixture.Step) []fixture.Step
+	aws     map[string]string
+}
+
+func base() scenario {
+	return scenario{
+		resp:    fixture.Response{NameID: rsn, RoleSessionName: []string{rsn}, SignAssertion: true},
+		postAt:  time.Second,
+		outcome: fixture.NotOnboarded,
+		aws:     map[string]string{},
+	}
+}
+
+func (s scenario) run(t *testing.T) *diagnose.Result {
+	t.Helper()
+	issued := at.Add(-s.postAt)
+	s.resp.IssueInstant = issued
+	if s.acs != "" {
+		s.resp.Destination = s.acs
+	}
+	relay := fixture.RelayState()
+	if s.relay != nil {
+		relay = *s.relay
+	}
+	steps := fixture.SignIn(s.resp.XML(), relay, at, s.outcome)
+	if s.acs != "" {
+		for i := range steps {
+			if steps[i].URL == "https://signin.aws.amazon.com/saml" {
+				steps[i].URL = s.acs
+			}
+		}
+	}
+	if s.steps != nil {
+		steps = s.steps(steps)
+	}
+	r := capture.NewReader(capture.Options{})
+	if err := r.Read("c.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps))); err != nil {
+		t.Fatal(err)
+	}
+	set := evidence.NewSet()
+	for name, data := range s.aws {
+		if err := set.Load(name, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return diagnose.Run(diagnose.Input{Capture: r.Finish(), AWS: set})
+}
+
+func ids(res *diagnose.Result) []string {
+	var out []string
+	for _, f := range res.Findings {
+		out = append(out, f.ID+"("+f.Severity+")")
+	}
+	return out
+}
+
+func find(res *diagnose.Result, id string) *diagnose.Finding {
+	for i := range res.Findings {
+		if res.Findings[i].ID == id {
+			return &res.Findings[i]
+		}
+	}
+	return nil
+}
+
+// AWS CLI outputs, shaped as the CLI prints them.
+
+func js(v any) string {
+	b, _ := json.MarshalIndent(v, "", "    ")
+	return string(b)
+}
+
+func usersJSON(names ...string) string {
+	var l []map[string]string
+	for i, n := range names {
+		id := fmt.Sprintf("0000000%d-1a3d-4e5f-8a9b-0c1d2e3f4a5b", i)
+		l = append(l, map[string]string{"Id": id, "Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance + "/agent/" + id, "Username": n, "LastModifiedRegion": region})
+	}
+	return js(map[string]any{"UserSummaryList": l})
+}
+
+func instanceJSON(idm string) string {
+	return js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance, "IdentityManagementType": idm, "InstanceAlias": "example-corp", "InstanceStatus": "ACTIVE"}})
+}
+
+const roleARN = "arn:aws:iam::" + acct + ":role/ConnectAgents"
+
+func trustDoc(aud ...string) map[string]any {
+	var a any = aud
+	if len(aud) == 1 {
+		a = aud[0]
+	}
+	return map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": fixture.DefaultProvider}, "Action": "sts:AssumeRoleWithSAML",
+		"Condition": map[string]any{"StringEquals": map[string]any{"SAML:aud": a}}}}}
+}
+
+func federationDoc(reg string) map[string]any {
+	return map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "connect:GetFederationToken",
+		"Resource": "arn:aws:connect:" + reg + ":" + acct + ":instance/" + instance + "/user/${aws:userid}"}}}
+}
+
+func authJSON(roleName string, trust, inline map[string]any) string {
+	role := map[string]any{"Path": "/", "RoleName": roleName, "RoleId": "AROAYZ2EXAMPLE5AGENT", "Arn": "arn:aws:iam::" + acct + ":role/" + roleName,
+		"CreateDate": "2024-03-11T09:40:12Z", "AssumeRolePolicyDocument": trust, "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{}}
+	if inline != nil {
+		role["RolePolicyList"] = []any{map[string]any{"PolicyName": "ConnectFederation", "PolicyDocument": inline}}
+	}
+	return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{role}, "Policies": []any{}})
+}
+
+func metadataXML(entityID string, certDER []byte) string {
+	return `<?xml version="1.0"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + entityID + `"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+		`<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>` + base64.StdEncoding.EncodeToString(certDER) +
+		`</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor>`
+}
+
+func providerJSON(entityID string, certDER []byte) string {
+	return js(map[string]any{"SAMLMetadataDocument": metadataXML(entityID, certDER), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"})
+}
+
+func eventsJSON(roleName, roleID string) string {
+	rec := map[string]any{"eventVersion": "1.09", "eventSource": "connect.amazonaws.com", "eventName": "GetFederationToken", "awsRegion": region,
+		"userIdentity": map[string]any{"type": "AssumedRole", "principalId": roleID + ":" + rsn, "arn": "arn:aws:sts::" + acct + ":assumed-role/" + roleName + "/" + rsn,
+			"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "principalId": roleID, "arn": "arn:aws:iam::" + acct + ":role/" + roleName}}},
+		"requestParameters": map[string]any{"InstanceId": instance}}
+	b, _ := json.Marshal(rec)
+	return js(map[string]any{"Events": []any{map[string]any{"EventId": "e1", "EventName": "GetFederationToken", "EventTime": "2026-10-14T07:58:03Z", "EventSource": "connect.amazonaws.com", "Username": rsn, "CloudTrailEvent": string(b)}}})
+}
+
+func str(s string) *string { return &s }
+
+// TestCauses gives each cause id a case that produces it and a near miss
+// that must not.
+func TestCauses(t *testing.T) {
+	otherKey := fixture.NewKey("rotated IdP certificate", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+	tests := []struct {
+		id       string
+		produce  func(*scenario)
+		nearMiss func(*scenario)
+		// explains is the symptom the produced finding must explain.
+		explains string
+	}{
+		{"capture.no_saml",
+			func(s *scenario) {
+				s.steps = func(st []fixture.Step) []fixture.Step { return st[2:] }
+			}, func(s *scenario) {}, "connect.not_onboarded"},
+		{"capture.no_outcome",
+			func(s *scenario) {
+				s.steps = func(st []fixture.Step) []fixture.Step { st[1].Status, st[1].Location = -1, ""; return st[:2] }
+			}, func(s *scenario) {}, ""},
+		{"saml.malformed",
+			func(s *scenario) {
+				s.outcome = fixture.InvalidSAMLPage
+				s.steps = func(st []fixture.Step) []fixture.Step { st[1].Form[0][1] = "PHNhbWxwOl!!!"; return st[1:] }
+			}, func(s *scenario) { s.outcome = fixture.InvalidSAMLPage }, "signin.invalid_saml_response"},
+		{"saml.status_failed",
+			func(s *scenario) {
+				s.outcome = fixture.InvalidSAMLPage
+				s.resp.StatusCode, s.resp.StatusMessage, s.resp.NoAssertion = "urn:oasis:names:tc:SAML:2.0:status:Responder", "User is not assigned to the application", true
+			}, func(s *scenario) { s.outcome = fixture.InvalidSAMLPage }, "signin.invalid_saml_response"},
+		{"saml.unsigned",
+			func(s *scenario) { s.resp.SignAssertion = false }, func(s *scenario) { s.resp.SignAssertion, s.resp.SignResponse = false, true }, ""},
+		{"saml.expired",
+			func(s *scenario) { s.resp.Validity, s.postAt = time.Minute, 2*time.Minute },
+			func(s *scenario) { s.resp.Validity, s.postAt = time.Minute, 30*time.Second }, ""},
+		{"saml.not_yet_valid",
+			func(s *scenario) { s.postAt = -10 * time.Minute }, func(s *scenario) { s.postAt = -30 * time.Second }, ""},
+		{"saml.stale_issue_instant",
+			func(s *scenario) { s.resp.Validity, s.postAt = 10*time.Minute, 6*time.Minute },
+			func(s *scenario) { s.resp.Validity, s.postAt = 10*time.Minute, 4*time.Minute }, ""},
+		{"saml.audience_invalid",
+			func(s *scenario) { s.resp.Audience = "https://signin.aws.amazon.com/saml#2" },
+			func(s *scenario) { s.resp.Audience = "urn:amazon:webservices" }, ""},
+		{"saml.recipient_invalid",
+			func(s *scenario) { s.resp.Recipient = "https://idp.example.com/acs" },
+			func(s *scenario) { s.acs = "https://ap-southeast-2.signin.aws.amazon.com/saml" }, ""},
+		{"saml.nameid_missing",
+			func(s *scenario) { s.resp.NameID = "" }, func(s *scenario) {}, ""},
+		{"aws.role_missing",
+			func(s *scenario) {
+				s.outcome = fixture.InvalidSAMLPage
+				s.resp.RoleAttrName = "https://aws.amazon.com/SAML/Attributes/role"
+			}, func(s *scenario) { s.outcome = fixture.InvalidSAMLPage }, "signin.invalid_saml_response"},
+		{"aws.role_malformed",
+			func(s *scenario) { s.resp.Roles = []string{roleARN} },
+			func(s *scenario) { s.resp.Roles = []string{fixture.DefaultProvider + "," + roleARN} }, ""},
+		{"aws.role_multiple",
+			func(s *scenario) {
+				s.resp.Roles = []string{roleARN + "," + fixture.DefaultProvider, "arn:aws:iam::" + acct + ":role/Other," + fixture.DefaultProvider}
+			}, func(s *scenario) {}, ""},
+		{"aws.session_name_missing",
+			func(s *scenario) { s.resp.RoleSessionName, s.outcome = nil, fixture.SessionNameMissing },
+			func(s *scenario) { s.outcome = fixture.SessionNameMissing }, "signin.role_session_name_required"},
+		{"aws.session_name_invalid",
+			func(s *scenario) { s.resp.RoleSessionName = []string{"Jane Doe"} },
+			func(s *scenario) { s.resp.RoleSessionName = []string{"jane_doe-1.x@example.com"} }, ""},
+		{"aws.session_duration_invalid",
+			func(s *scenario) { s.resp.SessionDuration = "50000" }, func(s *scenario) { s.resp.SessionDuration = "43200" }, ""},
+		{"aws.relay_state_missing",
+			func(s *scenario) { s.relay = str("") }, func(s *scenario) {}, ""},
+		{"aws.relay_state_invalid",
+			func(s *scenario) { s.relay = str("https://us-east-1.console.aws.amazon.com/console/home") },
+			func(s *scenario) { s.relay = str(fixture.RelayState() + "?destination=%2Fccp-v2&new_domain=true") }, ""},
+		{"iam.provider_not_found",
+			func(s *scenario) {
+				s.outcome = fixture.Outcome{SignInError: "Specified provider doesn't exist."}
+				s.aws["p.json"] = js(map[string]any{"SAMLProviderList": []any{map[string]string{"Arn": "arn:aws:iam::" + acct + ":saml-provider/entraid"}}})
+			}, func(s *scenario) {
+				s.aws["p.json"] = js(map[string]any{"SAMLProviderList": []any{map[string]string{"Arn": fixture.DefaultProvider}}})
+			}, "signin.provider_not_found"},
+		{"iam.issuer_mismatch",
+			func(s *scenario) {
+				s.outcome = fixture.Outcome{SignInError: "Failed to assume role: Issuer not present in specified provider"}
+				s.aws["prov.json"] = providerJSON("https://sts.windows.net/ffffffff-0000-4000-8000-123456789abc/", fixture.TestKey().DER)
+			}, func(s *scenario) { s.aws["prov.json"] = providerJSON(fixture.DefaultIssuer, fixture.TestKey().DER) }, "signin.issuer_not_in_provider"},
+		{"iam.cert_not_in_provider",
+			func(s *scenario) {
+				s.outcome = fixture.Outcome{SignInError: "Response signature invalid (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)"}
+				s.aws["prov.json"] = providerJSON(fixture.DefaultIssuer, otherKey.DER)
+			}, func(s *scenario) { s.aws["prov.json"] = providerJSON(fixture.DefaultIssuer, fixture.TestKey().DER) }, "signin.signature_invalid"},
+		{"iam.role_not_found",
+			func(s *scenario) {
+				s.outcome = fixture.Outcome{SignInError: "Not authorized to perform sts:AssumeRoleWithSAML"}
+				s.aws["iam.json"] = authJSON("connectagents", trustDoc("https://signin.aws.amazon.com/saml"), nil)
+			}, func(s *scenario) { s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), nil) }, "signin.not_authorized_assume_role"},
+		{"iam.trust_policy_denies",
+			func(s *scenario) {
+				s.outcome = fixture.Outcome{SignInError: "Not authorized to perform sts:AssumeRoleWithSAML"}
+				s.acs = "https://ap-southeast-2.signin.aws.amazon.com/saml"
+				s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), nil)
+			}, func(s *scenario) {
+				s.acs = "https://ap-southeast-2.signin.aws.amazon.com/saml"
+				s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml", "https://ap-southeast-2.signin.aws.amazon.com/saml"), nil)
+			}, "signin.not_authorized_assume_role"},
+		{"iam.federation_token_denied",
+			func(s *scenario) {
+				s.outcome = fixture.AccessDeniedAdmin
+				s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), federationDoc("us-east-1"))
+			}, func(s *scenario) {
+				s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), federationDoc(region))
+			}, "connect.access_denied_admin"},
+		{"connect.instance_not_saml",
+			func(s *scenario) { s.aws["i.json"] = instanceJSON("CONNECT_MANAGED") },
+			func(s *scenario) { s.aws["i.json"] = instanceJSON("SAML") }, "connect.not_onboarded"},
+		{"connect.user_not_found",
+			func(s *scenario) { s.aws["u.json"] = usersJSON("john.smith@example.com", "admin") },
+			func(s *scenario) { s.aws["u.json"] = usersJSON("john.smith@example.com", rsn) }, "connect.not_onboarded"},
+		{"connect.username_case_mismatch",
+			func(s *scenario) { s.aws["u.json"] = usersJSON("Jane.Doe@example.com") },
+			func(s *scenario) { s.aws["u.json"] = usersJSON(rsn) }, "connect.not_onboarded"},
+		{"connect.role_changed",
+			func(s *scenario) {
+				s.outcome = fixture.BadRequest
+				s.aws["ct.json"] = eventsJSON("ConnectAgentsLegacy", "AROAYZ2EXAMPLE1LEGACY")
+			}, func(s *scenario) { s.aws["ct.json"] = eventsJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT") }, "connect.bad_request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			s := base()
+			tt.produce(&s)
+			res := s.run(t)
+			f := find(res, tt.id)
+			if f == nil {
+				t.Fatalf("%s not produced; findings: %v", tt.id, ids(res))
+			}
+			if len(f.Evidence) == 0 {
+				t.Errorf("%s has no evidence", tt.id)
+			}
+			for _, e := range f.Evidence {
+				if e.Where == "" {
+					t.Errorf("%s: evidence %q says not where it was seen", tt.id, e.What)
+				}
+			}
+			if f.Severity == diagnose.Error && (f.Fix == nil || f.Fix.Summary == "") {
+				t.Errorf("%s: an error without a fix", tt.id)
+			}
+			if tt.explains != "" {
+				if !contains(f.Explains, tt.explains) {
+					t.Errorf("%s explains %v, want %s", tt.id, f.Explains, tt.explains)
+				}
+				if res.Findings[0].ID != tt.id {
+					t.Errorf("the root cause %s is not first: %v", tt.id, ids(res))
+				}
+			}
+			n := base()
+			tt.nearMiss(&n)
+			if nres := n.run(t); find(nres, tt.id) != nil {
+				t.Errorf("near miss produced %s: %v", tt.id, ids(nres))
+			}
+		})
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHealthySignInHasNoError(t *testing.T) {
+	s := base()
+	s.outcome = fixture.Success
+	s.resp.SignResponse = true
+	s.aws = map[string]string{
+		"u.json":   usersJSON(rsn, "john.smith@example.com"),
+		"i.json":   instanceJSON("SAML"),
+		"iam.json": authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), federationDoc(region)),
+		"p.json":   js(map[string]any{"SAMLProviderList": []any{map[string]string{"Arn": fixture.DefaultProvider}}}),
+		"sp.json":  providerJSON(fixture.DefaultIssuer, fixture.TestKey().DER),
+		"ct.json":  eventsJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT"),
+	}
+	res := s.run(t)
+	if res.HasErrors() || res.Outcome != "succeeded" {
+		t.Errorf("outcome %s, findings %v", res.Outcome, ids(res))
+	}
+	for _, f := range res.Findings {
+		if f.Severity == diagnose.Warning {
+			t.Errorf("warning on a healthy sign-in: %s %s", f.ID, f.Title)
+		}
+	}
+	if !strings.Contains(res.Verdict, "signed in to Amazon Connect") {
+		t.Errorf("verdict = %q", res.Verdict)
+	}
+}
+
+// The three errors of the Amazon Connect troubleshooting page, from the
+// shipped examples: with the AWS data the root cause comes first with a
+// fix that works; without it the symptom is named with the command that
+// would settle it.
+func TestSeedErrors(t *testing.T) {
+	tests := []struct {
+		name, symptom, cause, needs string
+		fix, command                []string
+		verdict                     string
+	}{
+		{"not-onboarded", "connect.not_onboarded", "connect.username_case_mismatch", "needs.connect_users",
+			[]string{"aws connect create-user --region ap-southeast-2 --instance-id " + instance + " --username jane.doe@example.com", "--security-profile-ids 4d2e8f10-3b5c-4a7d-9e1f-2a3b4c5d6e7f", "--routing-profile-id 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "--hierarchy-group-id 6e5d4c3b-2a1f-4e0d-9c8b-7a6f5e4d3c2b", "PhoneType=SOFT_PHONE"},
+			[]string{"aws connect list-users --region ap-southeast-2 --instance-id " + instance},
+			"It has Jane.Doe@example.com, and user names are case sensitive."},
+		{"access-denied", "connect.access_denied_admin", "iam.federation_token_denied", "needs.role_policies",
+			[]string{"aws iam put-role-policy --role-name ConnectAgents --policy-name AmazonConnectFederation --policy-document file://connect-federation-policy.json",
+				`"Resource": "arn:aws:connect:ap-southeast-2:111122223333:instance/` + instance + `/user/${aws:userid}"`},
+			[]string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy"},
+			"may not call connect:GetFederationToken"},
+		{"bad-request", "connect.bad_request", "connect.role_changed", "needs.cloudtrail",
+			[]string{"aws iam update-assume-role-policy --role-name ConnectAgentsLegacy --policy-document file://trust-policy.json", `"Federated": "arn:aws:iam::111122223333:saml-provider/EntraID"`,
+				"aws connect delete-user --region ap-southeast-2 --instance-id " + instance, "--security-profile-ids 4d2e8f10-3b5c-4a7d-9e1f-2a3b4c5d6e7f"},
+			[]string{"aws cloudtrail lookup-events --region ap-southeast-2 --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken"},
+			"signed in to Connect before as role ConnectAgentsLegacy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := readExample(t, tt.name+".har")
+			set := evidence.NewSet()
+			if err := set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", tt.name)}); err != nil {
+				t.Fatal(err)
+			}
+			res := diagnose.Run(diagnose.Input{Capture: c, AWS: set})
+			if len(res.Symptoms) != 1 || res.Symptoms[0].ID != tt.symptom {
+				t.Fatalf("symptoms = %+v", res.Symptoms)
+			}
+			if res.Findings[0].ID != tt.cause || !contains(res.Findings[0].Explains, tt.symptom) {
+				t.Fatalf("first finding %s explaining %v, want %s: %v", res.Findings[0].ID, res.Findings[0].Explains, tt.cause, ids(res))
+			}
+			fix := fixText(res.Findings[0].Fix)
+			for _, want := range tt.fix {
+				if !strings.Contains(fix, want) {
+					t.Errorf("fix lacks %q:\n%s", want, fix)
+				}
+			}
+			for _, bad := range []string{"—", "aws create-user", "REGION", "ACCOUNT-ID", "INSTANCE-ID"} {
+				if strings.Contains(fix, bad) {
+					t.Errorf("fix contains %q:\n%s", bad, fix)
+				}
+			}
+			if !strings.Contains(res.Verdict, tt.verdict) {
+				t.Errorf("verdict = %q, want it to say %q", res.Verdict, tt.verdict)
+			}
+
+			bare := diagnose.Run(diagnose.Input{Capture: c})
+			if len(bare.Symptoms) != 1 || bare.Symptoms[0].ID != tt.symptom {
+				t.Fatalf("without AWS data, symptoms = %+v", bare.Symptoms)
+			}
+			n := find(bare, tt.needs)
+			if n == nil {
+				t.Fatalf("without AWS data, no %s: %v", tt.needs, ids(bare))
+			}
+			for _, want := range tt.command {
+				if !strings.Contains(fixText(n.Fix), want) {
+					t.Errorf("%s lacks %q:\n%s", tt.needs, want, fixText(n.Fix))
+				}
+			}
+			if bare.HasErrors() {
+				t.Errorf("without AWS data nothing is known to be wrong, yet: %v", ids(bare))
+			}
+		})
+	}
+}
+
+func fixText(f *diagnose.Fix) string {
+	if f == nil {
+		return ""
+	}
+	return strings.Join(append(append([]string{f.Summary, f.IdP, f.Policy}, f.Commands...), f.Steps...), "\n")
+}
+
+func readExample(t *testing.T, name string) *capture.Capture {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := capture.NewReader(capture.Options{})
+	if err := r.Read(name, bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	return r.Finish()
+}
