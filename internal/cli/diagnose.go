@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/report"
@@ -13,10 +14,10 @@ import (
 
 func diagnoseCmd(e *env) *cobra.Command {
 	var format, idpMetadata string
-	var awsData []string
+	var awsData, idpCerts []string
 	var showSecrets bool
 	cmd := &cobra.Command{
-		Use:   "diagnose FILE... [--aws-data PATH...] [--idp-metadata FILE]",
+		Use:   "diagnose FILE... [--aws-data PATH...] [--idp-metadata FILE] [--idp-cert FILE]",
 		Short: "Explain why the sign-in in a capture failed, and how to fix it",
 		Long: `diagnose judges the sign-in in a capture stage by stage: the SAML message, its AWS attributes,
 AssumeRoleWithSAML, the RelayState, connect:GetFederationToken, the Connect user, and the user's earlier
@@ -55,7 +56,15 @@ Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 				}
 				set.IdPMetadata = md
 			}
-			res := diagnose.Run(diagnose.Input{Capture: c, AWS: set})
+			var certs []assertion.Candidate
+			for _, f := range idpCerts {
+				cs, err := assertion.ReadCertFile(f)
+				if err != nil {
+					return fmt.Errorf("--idp-cert: %w", err)
+				}
+				certs = append(certs, cs...)
+			}
+			res := diagnose.Run(diagnose.Input{Capture: c, AWS: set, Certs: certs})
 			switch format {
 			case "json":
 				var data []report.AWSDataSource
@@ -80,6 +89,7 @@ Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().StringArrayVar(&awsData, "aws-data", nil, "AWS CLI JSON output file or folder (repeatable)")
 	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's SAML metadata XML")
+	cmd.Flags().StringArrayVar(&idpCerts, "idp-cert", nil, "an IdP signing certificate, PEM or DER (repeatable)")
 	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
 	return cmd
 }

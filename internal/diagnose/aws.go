@@ -257,7 +257,7 @@ func (r *run) checkProviderCerts(p *evidence.SAMLProvider) {
 			list = append(list, certName(c))
 		}
 	}
-	if len(known) == 0 {
+	if len(known) == 0 || r.has("iam.cert_not_in_provider") {
 		return
 	}
 	for _, sig := range r.parsed.Signatures {

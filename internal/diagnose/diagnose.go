@@ -111,6 +111,8 @@ type Result struct {
 	Subject  *Subject  `json:"subject,omitempty"`
 	Symptoms []Symptom `json:"symptoms"`
 	Findings []Finding `json:"findings"`
+	// Signatures are the verdicts on the sign-in message's signatures.
+	Signatures []assertion.Verification `json:"signatures"`
 }
 
 // HasErrors reports whether any finding is an error.
@@ -127,6 +129,8 @@ func (r *Result) HasErrors() bool {
 type Input struct {
 	Capture *capture.Capture
 	AWS     *evidence.Set
+	// Certs are IdP signing certificates given by the user (--idp-cert).
+	Certs []assertion.Candidate
 }
 
 // run carries one diagnosis.
@@ -155,7 +159,7 @@ func Run(in Input) *Result {
 	if in.AWS == nil {
 		in.AWS = evidence.NewSet()
 	}
-	r := &run{in: in, aws: in.AWS, res: &Result{Symptoms: []Symptom{}, Findings: []Finding{}}, symptoms: map[string]bool{}}
+	r := &run{in: in, aws: in.AWS, res: &Result{Symptoms: []Symptom{}, Findings: []Finding{}, Signatures: []assertion.Verification{}}, symptoms: map[string]bool{}}
 	r.observeSymptoms()
 	if !r.chooseMessage() {
 		r.noSAML()

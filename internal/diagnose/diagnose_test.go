@@ -169,6 +169,7 @@ func str(s string) *string { return &s }
 // that must not.
 func TestCauses(t *testing.T) {
 	otherKey := fixture.NewKey("rotated IdP certificate", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+	expiredKey := fixture.NewKey("expired IdP certificate", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	tests := []struct {
 		id       string
 		produce  func(*scenario)
@@ -237,6 +238,20 @@ func TestCauses(t *testing.T) {
 		{"aws.relay_state_invalid",
 			func(s *scenario) { s.relay = str("https://us-east-1.console.aws.amazon.com/console/home") },
 			func(s *scenario) { s.relay = str(fixture.RelayState() + "?destination=%2Fccp-v2&new_domain=true") }, ""},
+		{"saml.signature_invalid",
+			func(s *scenario) {
+				s.outcome = fixture.Outcome{SignInError: "Response signature invalid"}
+				s.steps = func(st []fixture.Step) []fixture.Step {
+					xml, _ := base64.StdEncoding.DecodeString(st[1].Form[0][1])
+					xml = bytes.Replace(xml, []byte(">"+rsn+"</AttributeValue>"), []byte(">admin@example.com</AttributeValue>"), 1)
+					st[1].Form[0][1] = base64.StdEncoding.EncodeToString(xml)
+					return st[1:]
+				}
+			}, func(s *scenario) { s.outcome = fixture.Outcome{SignInError: "Response signature invalid"} }, "signin.signature_invalid"},
+		{"saml.weak_algorithm",
+			func(s *scenario) { s.resp.SHA1 = true }, func(s *scenario) {}, ""},
+		{"saml.cert_expired",
+			func(s *scenario) { s.resp.Key = expiredKey }, func(s *scenario) {}, ""},
 		{"iam.provider_not_found",
 			func(s *scenario) {
 				s.outcome = fixture.Outcome{SignInError: "Specified provider doesn't exist."}
@@ -258,7 +273,9 @@ func TestCauses(t *testing.T) {
 			func(s *scenario) {
 				s.outcome = fixture.Outcome{SignInError: "Not authorized to perform sts:AssumeRoleWithSAML"}
 				s.aws["iam.json"] = authJSON("connectagents", trustDoc("https://signin.aws.amazon.com/saml"), nil)
-			}, func(s *scenario) { s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), nil) }, "signin.not_authorized_assume_role"},
+			}, func(s *scenario) {
+				s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), nil)
+			}, "signin.not_authorized_assume_role"},
 		{"iam.trust_policy_denies",
 			func(s *scenario) {
 				s.outcome = fixture.Outcome{SignInError: "Not authorized to perform sts:AssumeRoleWithSAML"}
@@ -454,4 +471,40 @@ func readExample(t *testing.T, name string) *capture.Capture {
 		t.Fatal(err)
 	}
 	return r.Finish()
+}
+
+// Every signature-wrapping response in the corpus is flagged, whatever
+// certificate it is checked with.
+func TestCorpusXSWIsFlagged(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "corpus")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("../shared/corpus is not here")
+	}
+	for _, f := range []string{"crewjam-saml/TestXswPermutationOneIsRejected_response.b64", "crewjam-saml/TestXswPermutationThreeIsRejected_response.b64",
+		"crewjam-saml/TestXswPermutationSevenIsRejected_response.b64", "python3-saml/invalids_signature_wrapping_attack.xml.base64"} {
+		t.Run(f, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := capture.NewReader(capture.Options{})
+			if err := r.Read(f, bytes.NewReader(b)); err != nil {
+				t.Fatal(err)
+			}
+			res := diagnose.Run(diagnose.Input{Capture: r.Finish()})
+			if find(res, "saml.signature_wrapping") == nil {
+				t.Errorf("not flagged: %v", ids(res))
+			}
+		})
+	}
+	// A genuine signed response is not.
+	b, err := os.ReadFile(filepath.Join(dir, "python3-saml/valid_response.xml.base64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := capture.NewReader(capture.Options{})
+	r.Read("valid", bytes.NewReader(b))
+	if res := diagnose.Run(diagnose.Input{Capture: r.Finish()}); find(res, "saml.signature_wrapping") != nil || find(res, "saml.signature_invalid") != nil {
+		t.Errorf("a valid response flagged: %v", ids(res))
+	}
 }

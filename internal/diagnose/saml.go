@@ -144,6 +144,7 @@ func (r *run) checkSAML() bool {
 		return false
 	}
 	r.checkSigned()
+	r.checkSignatures()
 	r.checkTimes()
 	r.checkAudience()
 	r.checkSubject()

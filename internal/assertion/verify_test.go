@@ -1,0 +1,175 @@
+package assertion_test
+
+import (
+	"encoding/pem"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/samlvalue"
+)
+
+type signed struct {
+	name string
+	xml  []byte
+	cert []byte // DER; nil: use the message's own KeyInfo certificate
+	// want is the expected verdict per signature, in document order.
+	want []string
+}
+
+func corpusDir(t *testing.T) string {
+	dir := filepath.Join("..", "..", "..", "shared", "corpus")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("../shared/corpus is not here")
+	}
+	return dir
+}
+
+func readValue(t *testing.T, path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := samlvalue.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.XML
+}
+
+func pemDER(t *testing.T, path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		t.Fatalf("%s: no PEM", path)
+	}
+	return blk.Bytes
+}
+
+// corpusCases are the corpus files that carry a signature and a
+// certificate to check it with (see the corpus README).
+func corpusCases(t *testing.T) []signed {
+	dir := corpusDir(t)
+	p := func(s string) string { return filepath.Join(dir, s) }
+	V, I, E := assertion.SigValid, assertion.SigInvalid, assertion.SigValidEmbedded
+	return []signed{
+		{"gosaml2/okta_response.xml", readValue(t, p("gosaml2/okta_response.xml")), pemDER(t, p("gosaml2/okta_cert.pem")), []string{V, V}},
+		{"gosaml2/adfs_response.b64", readValue(t, p("gosaml2/adfs_response.b64")), pemDER(t, p("gosaml2/adfs_idp_signing_cert.pem")), []string{V}},
+		{"gosaml2/auth0_response.xml", readValue(t, p("gosaml2/auth0_response.xml")), pemDER(t, p("gosaml2/auth0_cert.pem")), []string{V}},
+		{"gosaml2/onelogin_response.xml", readValue(t, p("gosaml2/onelogin_response.xml")), pemDER(t, p("gosaml2/onelogin_cert.pem")), []string{V}},
+		{"gosaml2/pingfed_pfed11_response_01.b64", readValue(t, p("gosaml2/pingfed_pfed11_response_01.b64")), pemDER(t, p("gosaml2/pingfed_idp.signing.cert")), []string{V}},
+		{"gosaml2/oam_response.xml", readValue(t, p("gosaml2/oam_response.xml")), pemDER(t, p("gosaml2/oam_cert.pem")), []string{V}},
+		{"okta response checked with the Auth0 certificate", readValue(t, p("gosaml2/okta_response.xml")), pemDER(t, p("gosaml2/auth0_cert.pem")), []string{E, E}},
+		{"crewjam-saml/TestSPCanHandlePlaintextResponse_response.b64", readValue(t, p("crewjam-saml/TestSPCanHandlePlaintextResponse_response.b64")), nil, []string{V}},
+		{"python3-saml/valid_response.xml.base64", readValue(t, p("python3-saml/valid_response.xml.base64")), nil, []string{V, V}},
+		{"ruby-saml/valid_response_deflated.xml.base64", readValue(t, p("ruby-saml/valid_response_deflated.xml.base64")), nil, []string{V}},
+		{"aws-google-auth/valid-response.xml", readValue(t, p("aws-google-auth/valid-response.xml")), nil, []string{I}},
+		{"crewjam-saml/TestXswPermutationThreeIsRejected_response.b64", readValue(t, p("crewjam-saml/TestXswPermutationThreeIsRejected_response.b64")), nil, nil},
+		{"crewjam-saml/TestXswPermutationSevenIsRejected_response.b64", readValue(t, p("crewjam-saml/TestXswPermutationSevenIsRejected_response.b64")), nil, nil},
+		{"crewjam-saml/TestXswPermutationOneIsRejected_response.b64", readValue(t, p("crewjam-saml/TestXswPermutationOneIsRejected_response.b64")), nil, nil},
+		{"python3-saml/invalids_signature_wrapping_attack.xml.base64", readValue(t, p("python3-saml/invalids_signature_wrapping_attack.xml.base64")), nil, nil},
+	}
+}
+
+// fixtureCases are responses signed here with throwaway keys.
+func fixtureCases() []signed {
+	key := fixture.TestKey()
+	other := fixture.NewKey("another IdP", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+	base := fixture.Response{NameID: "jane@example.com", RoleSessionName: []string{"jane@example.com"}}
+	mk := func(mod func(*fixture.Response)) []byte {
+		r := base
+		mod(&r)
+		return r.XML()
+	}
+	V, I := assertion.SigValid, assertion.SigInvalid
+	tampered := strings.Replace(string(mk(func(r *fixture.Response) { r.SignAssertion = true })), "<AttributeValue>jane@example.com</AttributeValue>", "<AttributeValue>admin@example.com</AttributeValue>", 1)
+	return []signed{
+		{"assertion signed", mk(func(r *fixture.Response) { r.SignAssertion = true }), key.DER, []string{V}},
+		{"response signed", mk(func(r *fixture.Response) { r.SignResponse = true }), key.DER, []string{V}},
+		{"both signed", mk(func(r *fixture.Response) { r.SignAssertion, r.SignResponse = true, true }), key.DER, []string{V, V}},
+		{"rsa-sha1", mk(func(r *fixture.Response) { r.SignAssertion, r.SHA1 = true, true }), key.DER, []string{V}},
+		{"exclusive c14n with comments", mk(func(r *fixture.Response) { r.SignAssertion, r.C14N = true, "exc-comments" }), key.DER, []string{V}},
+		{"inclusive c14n 1.0", mk(func(r *fixture.Response) { r.SignResponse, r.C14N = true, "c14n10" }), key.DER, []string{V}},
+		{"c14n 1.1", mk(func(r *fixture.Response) { r.SignResponse, r.C14N = true, "c14n11" }), key.DER, []string{V}},
+		{"signed by another key", mk(func(r *fixture.Response) { r.SignAssertion, r.Key = true, other }), key.DER, []string{assertion.SigValidEmbedded}},
+		{"changed after signing", []byte(tampered), key.DER, []string{I}},
+	}
+}
+
+func TestVerifyAgreesWithXmlsec1(t *testing.T) {
+	xmlsec, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		t.Skip("xmlsec1 is not installed (apt-get install xmlsec1); .ci/run installs it")
+	}
+	cases := append(fixtureCases(), corpusCases(t)...)
+	dir := t.TempDir()
+	for n, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := assertion.Parse(c.xml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cands []assertion.Candidate
+			der := c.cert
+			if der == nil {
+				for _, s := range m.Signatures {
+					for _, cert := range s.Certificates {
+						if der == nil && cert.DER != nil {
+							der = cert.DER
+						}
+					}
+				}
+			}
+			if der == nil {
+				t.Fatal("no certificate to check with")
+			}
+			cand, err := assertion.CandidateFromDER(der, "test certificate")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cands = append(cands, cand)
+			vs := assertion.Verify(c.xml, m, cands)
+			if len(vs) != len(m.Signatures) {
+				t.Fatalf("%d verdicts for %d signatures", len(vs), len(m.Signatures))
+			}
+			xmlFile := filepath.Join(dir, fmt.Sprintf("%d.xml", n))
+			certFile := filepath.Join(dir, fmt.Sprintf("%d.pem", n))
+			os.WriteFile(xmlFile, c.xml, 0o644)
+			os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+			for i, v := range vs {
+				cmd := exec.Command(xmlsec, "--verify", "--pubkey-cert-pem", certFile,
+					"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+					"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+					"--enabled-reference-uris", "same-doc",
+					"--node-xpath", fmt.Sprintf("(//*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#'])[%d]", i+1),
+					xmlFile)
+				out, xerr := cmd.CombinedOutput()
+				theirs := xerr == nil
+				ours := v.Status == assertion.SigValid
+				if ours != theirs {
+					t.Errorf("signature %d on %s: samldoctor %s (%s %s), xmlsec1 ok=%v:\n%s", i+1, v.Covers, v.Status, v.Reason, v.Detail, theirs, lastLines(string(out), 4))
+				}
+				if c.want != nil && v.Status != c.want[i] {
+					t.Errorf("signature %d: %s, want %s (%s)", i+1, v.Status, c.want[i], v.Detail)
+				}
+			}
+		})
+	}
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}

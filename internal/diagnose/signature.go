@@ -1,0 +1,158 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+)
+
+// candidates are the certificates the message's signatures are checked
+// with: the user's (--idp-cert, --idp-metadata) and the IAM SAML
+// provider's.
+func (r *run) candidates() (cands []assertion.Candidate, providerSources map[string]bool) {
+	providerSources = map[string]bool{}
+	cands = append(cands, r.in.Certs...)
+	if md := r.aws.IdPMetadata; md != nil {
+		for _, e := range md.Entities {
+			for _, c := range e.SigningCerts {
+				if cand, err := assertion.CandidateFromDER(c.DER, "the IdP metadata (--idp-metadata)"); err == nil {
+					cands = append(cands, cand)
+				}
+			}
+		}
+	}
+	if r.providerUsed != "" {
+		if p := r.provider(); p != nil && p.Metadata != nil {
+			src := "the metadata of IAM SAML provider " + r.providerUsed + " (" + p.Source.String() + ")"
+			for _, e := range p.Metadata.Entities {
+				for _, c := range e.SigningCerts {
+					if cand, err := assertion.CandidateFromDER(c.DER, src); err == nil {
+						cands = append(cands, cand)
+						providerSources[src] = true
+					}
+				}
+			}
+		}
+	}
+	return cands, providerSources
+}
+
+// checkSignatures verifies every signature (goxmldsig, one certificate at a
+// time) and judges which assertion the valid ones cover.
+func (r *run) checkSignatures() {
+	if len(r.parsed.Signatures) == 0 {
+		return
+	}
+	cands, fromProvider := r.candidates()
+	vs := assertion.Verify(r.msg.XML, r.parsed, cands)
+	r.res.Signatures = vs
+	trusted := len(cands) > 0
+	coveredConsumed := false
+	anyValid := false
+	for _, v := range vs {
+		if v.Status == assertion.SigValid || v.Status == assertion.SigValidEmbedded {
+			anyValid = true
+			if v.CoversConsumed {
+				coveredConsumed = true
+			}
+		}
+	}
+	for _, v := range vs {
+		where := r.at(v.Covers + "/Signature")
+		ev := []Evidence{{What: "signature on " + v.Covers, Value: v.Status, Where: where}}
+		if v.Detail != "" {
+			ev = append(ev, Evidence{What: "verifier", Value: v.Detail, Where: where})
+		}
+		switch {
+		case v.Status == assertion.SigInvalid && (v.Reason == assertion.ReasonReference || v.Reason == assertion.ReasonAmbiguousID):
+			if !r.has("saml.signature_wrapping") {
+				r.add(Finding{ID: "saml.signature_wrapping", Severity: Error, Stage: StageSAML,
+					Title:    "A signature does not cover the element it sits in: the message has been wrapped",
+					Detail:   "The signature " + v.Reason + ". AWS reads the first Assertion of the Response; a tampered message moves a signed element aside and puts another in its place.",
+					Evidence: ev, Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
+					Fix: &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP."}})
+			}
+		case v.Status == assertion.SigInvalid:
+			f := Finding{ID: "saml.signature_invalid", Severity: Error, Stage: StageSAML,
+				Title:    fmt.Sprintf("The signature on %s does not verify: %s", v.Covers, v.Reason),
+				Evidence: ev, Explains: []string{"signin.signature_invalid"}}
+			switch v.Reason {
+			case assertion.ReasonContentChanged, assertion.ReasonUndecodable:
+				f.Detail = "Something between the identity provider and AWS changed the signed XML (re-formatting, re-encoding, an edit); AWS rejects it as \"Response signature invalid\"."
+				f.Fix = &Fix{Summary: "Post the response exactly as the IdP produced it: check proxies, browser extensions and any custom auto-post page that rewrite it."}
+			default:
+				f.Detail = "None of the certificates checked made this signature."
+				var srcs []string
+				for _, c := range cands {
+					srcs = append(srcs, c.Source)
+				}
+				f.Evidence = append(f.Evidence, Evidence{What: "certificates checked", Value: strings.Join(uniq(srcs), "; "), Where: where})
+				f.Fix = &Fix{Summary: "Check with the IdP's current signing certificate (--idp-cert or --idp-metadata), and update the IAM SAML provider if it changed.",
+					Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", orX(r.providerUsed, "PROVIDER-ARN"))}}
+			}
+			r.add(f)
+		case v.Status == assertion.SigValid && len(fromProvider) > 0 && !fromProvider[v.CertSource] && !r.has("iam.cert_not_in_provider"):
+			r.add(Finding{ID: "iam.cert_not_in_provider", Severity: Error, Stage: StageAssumeRole,
+				Title:    "The response is signed with a certificate the IAM SAML provider does not have",
+				Detail:   "It verifies with " + v.CertSource + ", but with none of the provider's certificates: the IdP's signing certificate changed and the provider was not updated (\"Response signature invalid\").",
+				Evidence: append(ev, Evidence{What: "verified with", Value: certName(*v.Cert), Where: v.CertSource}),
+				Explains: []string{"signin.signature_invalid"},
+				Fix: &Fix{Summary: "Update the IAM SAML provider with the IdP's current metadata.",
+					Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", r.providerUsed)}}})
+		case v.Status == assertion.SigValidEmbedded && trusted && len(fromProvider) == 0 && !r.has("saml.signature_invalid"):
+			r.add(Finding{ID: "saml.signature_invalid", Severity: Error, Stage: StageSAML,
+				Title:    fmt.Sprintf("The signature on %s is intact but was not made with the certificate you gave", v.Covers),
+				Detail:   "It verifies only with the certificate the message carries (" + certName(*v.Cert) + "), which proves nothing about who signed it.",
+				Evidence: ev, Explains: []string{"signin.signature_invalid"},
+				Fix: &Fix{Summary: "Check that the certificate given is the IdP's current signing certificate; if the IdP rotated it, update the IAM SAML provider."}})
+		}
+		if v.Weak && !r.has("saml.weak_algorithm") {
+			r.add(Finding{ID: "saml.weak_algorithm", Severity: Warning, Stage: StageSAML,
+				Title:    "The signature uses SHA-1",
+				Detail:   "SHA-1 is deprecated for signatures. AWS does not document rejecting it, but move the IdP to RSA-SHA256.",
+				Evidence: []Evidence{{What: "algorithms", Value: v.SignatureMethod + ", " + v.DigestMethod, Where: where}},
+				Fix:      &Fix{Summary: "Set the application's signing algorithm to SHA-256 at the IdP."}})
+		}
+		r.checkCertTimes(v)
+	}
+	if anyValid && !coveredConsumed && len(r.parsed.Assertions) > 0 && !r.has("saml.signature_wrapping") {
+		r.add(Finding{ID: "saml.signature_wrapping", Severity: Error, Stage: StageSAML,
+			Title:    "The assertion AWS would read is not the one the signature covers",
+			Detail:   "A signature verifies, but over another element than the Response or its first Assertion, which is what AWS reads: an XML signature-wrapping shape.",
+			Evidence: []Evidence{{What: "assertion read", Value: r.parsed.Assertions[0].Path, Where: r.where()}},
+			Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
+			Fix:      &Fix{Summary: "Do not trust this message; capture a sign-in straight from the IdP."}})
+	}
+}
+
+// checkCertTimes reports a signing certificate outside its validity at the
+// time AWS received the response.
+func (r *run) checkCertTimes(v assertion.Verification) {
+	if v.Cert == nil || r.subject.At.IsZero() || r.has("saml.cert_expired") {
+		return
+	}
+	c := v.Cert
+	at := r.subject.At
+	if (!c.NotAfter.IsZero() && at.After(c.NotAfter)) || (!c.NotBefore.IsZero() && at.Before(c.NotBefore)) {
+		r.add(Finding{ID: "saml.cert_expired", Severity: Warning, Stage: StageSAML,
+			Title:  fmt.Sprintf("The signing certificate was not valid when the sign-in happened (valid %s to %s)", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02")),
+			Detail: "AWS may still accept a signature from an expired IdP certificate that is in the provider's metadata, but renew it before it becomes the problem.",
+			Evidence: []Evidence{{What: "signing certificate", Value: certName(*c), Where: v.CertSource},
+				{What: "time of the sign-in", Value: at.UTC().Format("2006-01-02T15:04:05Z"), Where: r.where()}},
+			Fix: &Fix{Summary: "Renew the IdP's signing certificate, then update the IAM SAML provider with the new metadata.",
+				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", orX(r.providerUsed, "PROVIDER-ARN"))}}})
+	}
+}
+
+func uniq(l []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range l {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
