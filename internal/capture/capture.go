@@ -100,6 +100,9 @@ type Message struct {
 	Notes    []string `json:"notes,omitempty"`
 	// DecodeError says why the value could not be decoded.
 	DecodeError string `json:"decodeError,omitempty"`
+	// Hostile is set when the value is built to attack its reader (a
+	// DEFLATE bomb, XML entity declarations); it was refused.
+	Hostile bool `json:"hostile,omitempty"`
 	// ParseError says why the XML could not be read.
 	ParseError string `json:"parseError,omitempty"`
 	// AWS is what AWS sign-in reads from the message, and the RelayState.
@@ -256,6 +259,33 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// A gzip-compressed HAR compresses 3 to 20 times; past maxGzipRatio (and
+// maxGzipSmall bytes) the stream is a decompression bomb.
+const (
+	maxGzipRatio = 200
+	maxGzipSmall = 64 << 20
+)
+
+// ErrBomb is a compressed input that inflates far beyond any real capture.
+var ErrBomb = errors.New("decompression bomb")
+
+// bombGuard stops a gzip stream whose output outgrows its input.
+type bombGuard struct {
+	r    io.Reader
+	in   *countingReader
+	out  int64
+	file string
+}
+
+func (b *bombGuard) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.out += int64(n)
+	if b.out > maxGzipSmall && b.out > maxGzipRatio*b.in.n {
+		return n, fmt.Errorf("%w: %d bytes of gzip inflate to more than %d bytes", ErrBomb, b.in.n, b.out)
+	}
+	return n, err
+}
+
 // Read reads one capture from r; name is used in messages.
 func (r *Reader) Read(name string, in io.Reader) error {
 	cr := &countingReader{r: in, file: name, progress: r.opts.Progress, next: progressEvery}
@@ -268,15 +298,17 @@ func (r *Reader) Read(name string, in io.Reader) error {
 		}
 		defer gz.Close()
 		src.Gzip = true
-		br = bufio.NewReaderSize(gz, 64<<10)
+		br = bufio.NewReaderSize(&bombGuard{r: gz, in: cr, file: name}, 64<<10)
 	}
 	// Skip a byte-order mark and leading white space.
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
 	first, err := firstByte(br)
-	if err != nil {
+	if err == io.EOF {
 		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("the file is empty")}
+	} else if err != nil {
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: err}
 	}
 	var rerr error
 	if first == '{' {
@@ -449,6 +481,7 @@ func (r *Reader) addValue(file string, e *entry, typ, value string, place Place)
 		m = &Message{Type: typ, Raw: value, key: key, Encoding: []string{}}
 		if derr != nil {
 			m.DecodeError = derr.Error()
+			m.Hostile = errors.Is(derr, samlvalue.ErrTooLarge)
 		} else {
 			m.XML = dec.XML
 			m.Encoding = dec.Steps
@@ -456,6 +489,8 @@ func (r *Reader) addValue(file string, e *entry, typ, value string, place Place)
 			parsed, perr := assertion.Parse(dec.XML)
 			if perr != nil {
 				m.ParseError = perr.Error()
+				var h *assertion.HostileError
+				m.Hostile = errors.As(perr, &h)
 			} else {
 				m.Parsed = parsed
 			}
@@ -485,6 +520,17 @@ func binding(where string, dec *samlvalue.Decoded) string {
 		return "HTTP-Redirect"
 	}
 	return "unknown"
+}
+
+// Hostile returns the first message that was refused as an attack on its
+// reader, with where it was seen.
+func (c *Capture) Hostile() (*Message, bool) {
+	for _, m := range c.Messages {
+		if m.Hostile {
+			return m, true
+		}
+	}
+	return nil, false
 }
 
 // Finish orders what was read and returns the capture.

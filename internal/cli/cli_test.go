@@ -1,7 +1,11 @@
 package cli_test
 
 import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
 	"flag"
+	"strconv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,6 +32,22 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// genbomb FILE MIB writes base64 of raw DEFLATE inflating to MIB MiB of zeros.
+			"genbomb": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: genbomb FILE MIB")
+				}
+				mib, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				var one bytes.Buffer
+				w, _ := flate.NewWriter(&one, flate.BestCompression)
+				w.Write(make([]byte, 1<<20))
+				w.Flush()
+				bomb := append(bytes.Repeat(one.Bytes(), mib), 0x03, 0x00)
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(base64.StdEncoding.EncodeToString(bomb)), 0o644))
+			},
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
 			env.Setenv("NO_COLOR", "1")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -49,6 +50,12 @@ indented. The XML is printed as it is, signature included: it is the point of th
 			dec, err := samlvalue.Decode(raw)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
+			}
+			if _, err := assertion.ReadDocument(dec.XML); err != nil {
+				var h *assertion.HostileError
+				if errors.As(err, &h) {
+					return fmt.Errorf("%s: %w", name, err)
+				}
 			}
 			if format == "json" {
 				out := decodeJSON{SchemaVersion: 1, Encoding: dec.Steps, Notes: dec.Notes, XML: string(dec.XML)}

@@ -32,14 +32,37 @@ or Connect error text.`,
 				return err
 			}
 			if format == "json" {
-				return report.WriteInspectJSON(e.stdout, c)
+				err = report.WriteInspectJSON(e.stdout, c)
+			} else {
+				err = report.WriteInspectText(e.stdout, c, e.style)
 			}
-			return report.WriteInspectText(e.stdout, c, e.style)
+			if err != nil {
+				return err
+			}
+			return hostileError(c)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
 	return cmd
+}
+
+// hostileError fails the command when a message was refused as an attack.
+func hostileError(c *capture.Capture) error {
+	m, ok := c.Hostile()
+	if !ok {
+		return nil
+	}
+	p := m.Seen[0]
+	why := m.DecodeError
+	if why == "" {
+		why = m.ParseError
+	}
+	where := p.File
+	if p.Entry >= 0 {
+		where += fmt.Sprintf(": entry %d", p.Entry)
+	}
+	return fmt.Errorf("%s: %s: %s", where, m.Type, why)
 }
 
 // readCaptures reads every file into one capture.

@@ -6,10 +6,13 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/url"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 const xml = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_1">+/=</samlp:Response>`
@@ -107,4 +110,44 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("XML of %d bytes passed the limit", len(d.XML))
 		}
 	})
+}
+
+// tenGigabyteBomb builds raw DEFLATE that inflates to 10 GiB of zeros
+// without compressing 10 GiB: one sync-flushed block of 1 MiB of zeros is
+// self-contained and byte-aligned, so it can be repeated; its back
+// references only ever reach zeros.
+func tenGigabyteBomb() []byte {
+	var one bytes.Buffer
+	w, _ := flate.NewWriter(&one, flate.BestCompression)
+	w.Write(make([]byte, 1<<20))
+	w.Flush()
+	block := one.Bytes()
+	out := bytes.Repeat(block, 10<<10)
+	return append(out, 0x03, 0x00) // a final, empty fixed-Huffman block
+}
+
+func TestTenGigabyteBomb(t *testing.T) {
+	bomb := tenGigabyteBomb()
+	value := []byte(base64.StdEncoding.EncodeToString(bomb))
+	t.Logf("bomb: %d bytes of DEFLATE, %d of base64", len(bomb), len(value))
+	// The stream is genuine: its first 64 MiB inflate to zeros.
+	n, err := io.Copy(io.Discard, io.LimitReader(flate.NewReader(bytes.NewReader(bomb)), 64<<20))
+	if err != nil || n != 64<<20 {
+		t.Fatalf("the bomb does not inflate: %d, %v", n, err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, err = Decode(value)
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "DEFLATE bomb") {
+		t.Fatalf("err = %v", err)
+	}
+	if elapsed > time.Second {
+		t.Errorf("took %v", elapsed)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
+		t.Errorf("allocated %d MiB", alloc>>20)
+	}
 }
