@@ -172,7 +172,12 @@ type Signature struct {
 	Transforms             []string      `json:"transforms,omitempty"`
 	Certificates           []Certificate `json:"certificates"`
 	HasKeyInfo             bool          `json:"hasKeyInfo"`
+	// Redacted is set when samldoctor redact removed the SignatureValue.
+	Redacted bool `json:"redacted,omitempty"`
 }
+
+// RedactedSignature replaces a SignatureValue in a redacted capture.
+const RedactedSignature = "REDACTED-BY-SAMLDOCTOR"
 
 // Certificate describes an X.509 certificate found in a KeyInfo.
 type Certificate struct {

@@ -503,6 +503,9 @@ func (p *parser) signatures(root *etree.Element) {
 				}
 			}
 		}
+		if sv := childNS(e, NSDSig, "SignatureValue"); sv != nil && strings.TrimSpace(sv.Text()) == RedactedSignature {
+			s.Redacted = true
+		}
 		if ki := childNS(e, NSDSig, "KeyInfo"); ki != nil {
 			s.HasKeyInfo = true
 			walk(ki, func(c *etree.Element) bool {

@@ -76,6 +76,8 @@ const (
 	SigInvalid       = "invalid"
 	// SigUnchecked: no certificate to check it with.
 	SigUnchecked = "unchecked"
+	// SigRedacted: samldoctor redact removed its value; it cannot be checked.
+	SigRedacted = "redacted"
 )
 
 // Verification is the verdict on one ds:Signature.
@@ -160,6 +162,10 @@ func verifyOne(root, sigEl *etree.Element, s Signature, cands []Candidate) Verif
 	v := Verification{Covers: s.Covers, CoversID: s.CoversID, SignatureMethod: s.SignatureMethod, DigestMethod: s.DigestMethod}
 	v.Weak = strings.HasSuffix(s.SignatureMethod, "#rsa-sha1") || strings.HasSuffix(s.SignatureMethod, "#dsa-sha1") ||
 		strings.HasSuffix(s.SignatureMethod, "ecdsa-sha1") || strings.HasSuffix(s.DigestMethod, "#sha1")
+	if s.Redacted {
+		v.Status = SigRedacted
+		return v
+	}
 	parent := sigEl.Parent()
 	if parent == nil {
 		v.Status, v.Reason = SigInvalid, ReasonReference

@@ -11,6 +11,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
+	"github.com/samldoctor/samldoctor/internal/secret"
 )
 
 // The form and query fields that carry SAML.
@@ -439,40 +440,31 @@ func resolve(base, ref string) string {
 	return u.String()
 }
 
-// secretParams are URL parameters whose values are credentials.
-var secretParams = map[string]bool{
-	"code": true, "token": true, "access_token": true, "id_token": true, "refresh_token": true,
-	"client_secret": true, "password": true, "sessiontoken": true, "x-amz-security-token": true,
-	"x-amz-signature": true, "x-amz-credential": true, "signature": true, "sig": true, "assertion": true,
-	"samlart": true, "wresult": true, "session": true, "authtoken": true, "state": true,
-}
-
 // displayURL returns a URL fit for output: SAML values (printed decoded
 // elsewhere) are replaced by "…", and credential values by "REDACTED"
 // unless ShowSecrets is set.
 func (r *Reader) displayURL(raw string) string {
-	i := strings.IndexByte(raw, '?')
-	if i < 0 {
+	if !strings.ContainsAny(raw, "?#") {
 		return raw
 	}
-	head, q := raw[:i], raw[i+1:]
-	frag := ""
-	if j := strings.IndexByte(q, '#'); j >= 0 {
-		q, frag = q[:j], q[j:]
-	}
-	parts := strings.Split(q, "&")
-	for k, part := range parts {
-		name, _, hasVal := strings.Cut(part, "=")
-		if !hasVal {
-			continue
+	samlOnly := func(name, value string) (string, bool) {
+		if name == "SAMLRequest" || name == "SAMLResponse" {
+			return "…", true
 		}
-		lname := strings.ToLower(name)
-		switch {
-		case name == "SAMLRequest" || name == "SAMLResponse":
-			parts[k] = name + "=…"
-		case secretParams[lname] && !r.opts.ShowSecrets:
-			parts[k] = name + "=REDACTED"
-		}
+		return "", false
 	}
-	return head + "?" + strings.Join(parts, "&") + frag
+	if r.opts.ShowSecrets {
+		i := strings.IndexByte(raw, '?')
+		if i < 0 {
+			return raw
+		}
+		parts := strings.Split(raw[i+1:], "&")
+		for k, p := range parts {
+			if name, _, ok := strings.Cut(p, "="); ok && (name == "SAMLRequest" || name == "SAMLResponse") {
+				parts[k] = name + "=…"
+			}
+		}
+		return raw[:i+1] + strings.Join(parts, "&")
+	}
+	return secret.MaskURL(raw, samlOnly)
 }

@@ -5,9 +5,9 @@ import (
 	"compress/flate"
 	"encoding/base64"
 	"flag"
-	"strconv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"

@@ -59,6 +59,15 @@ func (r *run) checkSignatures() {
 		}
 	}
 	for _, v := range vs {
+		if v.Status == assertion.SigRedacted {
+			if !r.has("saml.signature_redacted") {
+				r.add(Finding{ID: "saml.signature_redacted", Severity: Info, Stage: StageSAML,
+					Title:    "The capture was redacted: signature values were removed, so signatures cannot be checked",
+					Evidence: []Evidence{{What: "SignatureValue", Value: assertion.RedactedSignature, Where: r.at(v.Covers + "/Signature/SignatureValue")}},
+					Fix:      &Fix{Summary: "To check signatures, run samldoctor on the original capture (on the machine that has it)."}})
+			}
+			continue
+		}
 		where := r.at(v.Covers + "/Signature")
 		ev := []Evidence{{What: "signature on " + v.Covers, Value: v.Status, Where: where}}
 		if v.Detail != "" {

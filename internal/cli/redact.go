@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/samldoctor/samldoctor/internal/redact"
+)
+
+func redactCmd(e *env) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "redact IN -o OUT",
+		Short: "Write a copy of a HAR that is safe to attach to a support ticket",
+		Long: `redact removes from a HAR: cookie and Set-Cookie values, Authorization and other credential
+headers, passwords and tokens in login forms, tokens in URLs, bodies and JSON, JWT signatures, and the
+SignatureValue of every SAML message, so the assertion can no longer be replayed. It keeps what the
+diagnosis reads: diagnose on the redacted file gives the same findings, with signature checks marked as
+not possible. Bodies larger than 16 MiB are dropped. IN may be gzip-compressed; "-" is standard input
+or output.`,
+		Example: `  samldoctor redact capture.har -o capture.redacted.har`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usage("redact needs -o OUT (use -o - for standard output)")
+			}
+			in := args[0]
+			if in != "-" && out != "-" {
+				a, _ := filepath.Abs(in)
+				b, _ := filepath.Abs(out)
+				if a == b {
+					return usage("-o must not be the input file")
+				}
+			}
+			var r io.Reader = e.stdin
+			if in != "-" {
+				f, err := os.Open(in)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				r = f
+			}
+			br := bufio.NewReaderSize(r, 64<<10)
+			if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+				gz, err := gzip.NewReader(br)
+				if err != nil {
+					return fmt.Errorf("%s: gzip: %w", in, err)
+				}
+				defer gz.Close()
+				br = bufio.NewReaderSize(gz, 64<<10)
+			}
+			var w io.Writer = e.stdout
+			var f *os.File
+			if out != "-" {
+				var err error
+				f, err = os.Create(out)
+				if err != nil {
+					return err
+				}
+				w = f
+			}
+			stats, err := redact.HAR(in, br, w)
+			if f != nil {
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					os.Remove(out)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "samldoctor: %s → %s: %s\n", in, out, stats)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "where to write the redacted HAR (- for standard output)")
+	return cmd
+}

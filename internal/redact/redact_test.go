@@ -1,0 +1,188 @@
+package redact_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/redact"
+)
+
+// Secrets planted in every place real captures carry them. Each is unique
+// so that any survivor is found by a plain search.
+var secrets = map[string]string{
+	"cookie":          "SESSIONCOOKIEVALUE0001",
+	"set-cookie":      "SETCOOKIEVALUE0002",
+	"authorization":   "BEARERTOKENVALUE0003",
+	"amz-token":       "AMZSECURITYTOKEN0004",
+	"cookies-array":   "COOKIEARRAYVALUE0005",
+	"oidc-code":       "OIDCCODEVALUE0006",
+	"access-token":    "ACCESSTOKENVALUE0007",
+	"password":        "Hunter2Password0008",
+	"entra-flowtoken": "FLOWTOKENVALUE0009",
+	"okta-password":   "OktaPassword0010",
+	"session-token":   "SESSIONTOKENJSON0011",
+	"id-token-input":  "IDTOKENINPUT0012",
+	"location-token":  "LOCATIONTOKEN0013",
+	"csrf":            "CSRFHEADER0014",
+}
+
+const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.JWTSIGNATUREPART0015"
+
+func seeded(t *testing.T) ([]byte, []byte) {
+	at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+	xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: at.Add(-time.Second), SignAssertion: true, SignResponse: true}.XML()
+	steps := fixture.SignIn(xml, fixture.RelayState(), at, fixture.NotOnboarded)
+	login := []fixture.Step{
+		{Time: at.Add(-10 * time.Second), Method: "POST", URL: "https://login.microsoftonline.com/common/login",
+			ReqHeaders: [][2]string{{"Cookie", "ESTSAUTH=" + secrets["cookie"] + "; buid=x"}, {"Authorization", "Bearer " + secrets["authorization"]}, {"X-CSRF-Token", secrets["csrf"]}},
+			Form:       [][2]string{{"login", "jane.doe@example.com"}, {"passwd", secrets["password"]}, {"flowToken", secrets["entra-flowtoken"]}},
+			Status:     302, Location: "https://login.microsoftonline.com/kmsi?code=" + secrets["location-token"],
+			RespHeaders: [][2]string{{"Set-Cookie", "ESTSAUTHPERSISTENT=" + secrets["set-cookie"] + "; path=/; secure; HttpOnly"}, {"x-amz-security-token", secrets["amz-token"]}}},
+		{Time: at.Add(-9 * time.Second), Method: "GET", URL: "https://app.example.com/cb?code=" + secrets["oidc-code"] + "&state=abc#access_token=" + secrets["access-token"],
+			Status: 200, Mime: "text/html", Body: `<form method="post" action="https://app.example.com/cb"><input type="hidden" name="id_token" value="` + secrets["id-token-input"] + `"/></form><script>var t="` + jwt + `";</script>`},
+		{Time: at.Add(-8 * time.Second), Method: "GET", URL: "https://example.okta.com/api/v1/authn", Status: 200, Mime: "application/json",
+			Body: `{"status":"SUCCESS","sessionToken":"` + secrets["session-token"] + `","_embedded":{"user":{"profile":{"login":"jane.doe@example.com"}}}}`},
+	}
+	steps = append(login, steps...)
+	har := fixture.HAR(fixture.Chrome, steps)
+	// An Okta JSON login POST, and HAR cookie arrays, which the fixture
+	// writer leaves empty.
+	har = bytes.Replace(har, []byte(`"cookies":[]`), []byte(`"cookies":[{"name":"sid","value":"`+secrets["cookies-array"]+`"}]`), 1)
+	okta := `{"startedDateTime":"2026-11-20T08:59:50.000Z","time":1,"request":{"method":"POST","url":"https://example.okta.com/api/v1/authn","headers":[],"postData":{"mimeType":"application/json","text":"{\"username\":\"jane\",\"password\":\"` + secrets["okta-password"] + `\"}"}},"response":{"status":200,"headers":[],"content":{"size":0,"mimeType":"application/json"}}},`
+	har = bytes.Replace(har, []byte(`"entries":[`), []byte(`"entries":[`+okta), 1)
+	return har, xml
+}
+
+func read(t *testing.T, har []byte) *capture.Capture {
+	r := capture.NewReader(capture.Options{ShowSecrets: true})
+	if err := r.Read("x.har", bytes.NewReader(har)); err != nil {
+		t.Fatal(err)
+	}
+	return r.Finish()
+}
+
+func TestSeededSecretsAreRemoved(t *testing.T) {
+	har, xml := seeded(t)
+	for name, s := range secrets {
+		if !bytes.Contains(har, []byte(s)) && !bytes.Contains(har, []byte(url.QueryEscape(s))) {
+			t.Fatalf("the seed %s is not in the input HAR", name)
+		}
+	}
+	var out bytes.Buffer
+	stats, err := redact.HAR("x.har", bytes.NewReader(har), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	red := out.Bytes()
+	if !json.Valid(red) {
+		t.Fatal("the redacted HAR is not valid JSON")
+	}
+	// Search the HAR as written, and every base64 body decoded.
+	hay := string(red)
+	for _, m := range regexp.MustCompile(`"text":"([A-Za-z0-9+/=]{16,})"`).FindAllStringSubmatch(hay, -1) {
+		if b, err := base64.StdEncoding.DecodeString(m[1]); err == nil {
+			hay += string(b)
+		}
+	}
+	for name, s := range secrets {
+		if strings.Contains(hay, s) {
+			t.Errorf("%s survived redaction", name)
+		}
+	}
+	if strings.Contains(hay, "JWTSIGNATUREPART0015") || !strings.Contains(hay, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.REDACTED") {
+		t.Error("the JWT's signature survived, or its header and payload were lost")
+	}
+	// No signature value of the SAML response survives, in any place.
+	sigs := regexp.MustCompile(`<ds:SignatureValue>([^<]+)</ds:SignatureValue>`).FindAllSubmatch(xml, -1)
+	if len(sigs) != 2 {
+		t.Fatalf("%d signatures in the fixture", len(sigs))
+	}
+	c := read(t, red)
+	for _, m := range c.Messages {
+		for _, s := range sigs {
+			if bytes.Contains(m.XML, s[1]) {
+				t.Errorf("a SignatureValue survived in the message seen at %+v", m.Seen[0])
+			}
+		}
+	}
+	for _, s := range sigs {
+		if strings.Contains(hay, string(s[1][:40])) {
+			t.Error("a SignatureValue survived in the HAR")
+		}
+	}
+	if stats.Signatures != 6 || stats.Cookies == 0 || stats.Headers < 4 {
+		t.Errorf("stats = %+v", stats)
+	}
+	// What diagnosis reads is kept: names, the cookie names, the RelayState.
+	for _, keep := range []string{"jane.doe@example.com", "ESTSAUTH=REDACTED", fixture.RelayState(), "has not been onboarded"} {
+		if !strings.Contains(hay, keep) && !strings.Contains(hay, url.QueryEscape(keep)) {
+			t.Errorf("%q was lost", keep)
+		}
+	}
+}
+
+func findingIDs(res *diagnose.Result) []string {
+	var out []string
+	for _, f := range res.Findings {
+		if !strings.HasPrefix(f.ID, "saml.signature") {
+			out = append(out, f.ID+"/"+f.Severity)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestDiagnosisIsUnchanged(t *testing.T) {
+	har, _ := seeded(t)
+	var out bytes.Buffer
+	if _, err := redact.HAR("x.har", bytes.NewReader(har), &out); err != nil {
+		t.Fatal(err)
+	}
+	set := func() *evidence.Set {
+		s := evidence.NewSet()
+		s.Load("users.json", []byte(`{"UserSummaryList":[{"Id":"u1","Arn":"arn:aws:connect:ap-southeast-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/agent/u1","Username":"Jane.Doe@example.com"}]}`))
+		return s
+	}
+	before := diagnose.Run(diagnose.Input{Capture: read(t, har), AWS: set()})
+	after := diagnose.Run(diagnose.Input{Capture: read(t, out.Bytes()), AWS: set()})
+	if a, b := findingIDs(before), findingIDs(after); strings.Join(a, ",") != strings.Join(b, ",") {
+		t.Errorf("findings differ:\nbefore %v\nafter  %v", a, b)
+	}
+	if before.Verdict != after.Verdict {
+		t.Errorf("verdict differs:\n%s\n%s", before.Verdict, after.Verdict)
+	}
+	redacted := false
+	for _, f := range after.Findings {
+		if f.ID == "saml.signature_redacted" {
+			redacted = true
+		}
+	}
+	if !redacted {
+		t.Error("the redacted capture does not say its signatures cannot be checked")
+	}
+	for _, v := range after.Signatures {
+		if v.Status != "redacted" {
+			t.Errorf("signature on %s: %s, want redacted", v.Covers, v.Status)
+		}
+	}
+}
+
+func TestNotAHAR(t *testing.T) {
+	for _, in := range []string{`[1,2]`, `{"requests":[]}`, `{"log":{"entries":[{"request":`} {
+		var out bytes.Buffer
+		if _, err := redact.HAR("in.json", strings.NewReader(in), &out); err == nil || !strings.HasPrefix(err.Error(), "in.json") {
+			t.Errorf("%s: err = %v", in, err)
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package redact
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strconv"
+
+	"github.com/samldoctor/samldoctor/internal/jsonscan"
+)
+
+// node is one JSON value of an entry, held so it can be rewritten. Object
+// members keep their order.
+type node struct {
+	kind jsonscan.Kind
+	// str is a string's content, or a literal's text.
+	str string
+	// cut is set for a string longer than the limit: it is not kept.
+	cut     bool
+	members []member
+	items   []*node
+}
+
+type member struct {
+	key string
+	val *node
+}
+
+// maxString bounds one string held while redacting; longer strings (large
+// response bodies) are removed from the output.
+const maxString = 16 << 20
+
+func readNode(d *jsonscan.Decoder) (*node, error) {
+	k, err := d.Peek()
+	if err != nil {
+		return nil, err
+	}
+	n := &node{kind: k}
+	switch k {
+	case jsonscan.Object:
+		err = d.ReadObject(func(key string) error {
+			v, err := readNode(d)
+			if err != nil {
+				return err
+			}
+			n.members = append(n.members, member{key, v})
+			return nil
+		})
+	case jsonscan.Array:
+		err = d.ReadArray(func(int) error {
+			v, err := readNode(d)
+			if err != nil {
+				return err
+			}
+			n.items = append(n.items, v)
+			return nil
+		})
+	case jsonscan.String:
+		var complete bool
+		n.str, complete, err = d.ReadString(maxString)
+		n.cut = !complete
+		if n.cut {
+			n.str = ""
+		}
+	default:
+		n.str, err = d.ReadScalar(64)
+	}
+	return n, err
+}
+
+// get returns an object member.
+func (n *node) get(key string) *node {
+	if n == nil || n.kind != jsonscan.Object {
+		return nil
+	}
+	for _, m := range n.members {
+		if m.key == key {
+			return m.val
+		}
+	}
+	return nil
+}
+
+// text returns a string value ("" for anything else).
+func (n *node) text() string {
+	if n == nil || n.kind != jsonscan.String {
+		return ""
+	}
+	return n.str
+}
+
+func (n *node) set(s string) {
+	n.kind, n.str, n.cut = jsonscan.String, s, false
+}
+
+func strNode(s string) *node { return &node{kind: jsonscan.String, str: s} }
+
+// writeNode writes n as JSON.
+func writeNode(w *bufio.Writer, n *node) error {
+	switch n.kind {
+	case jsonscan.Object:
+		w.WriteByte('{')
+		for i, m := range n.members {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			writeString(w, m.key)
+			w.WriteByte(':')
+			if err := writeNode(w, m.val); err != nil {
+				return err
+			}
+		}
+		return w.WriteByte('}')
+	case jsonscan.Array:
+		w.WriteByte('[')
+		for i, it := range n.items {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			if err := writeNode(w, it); err != nil {
+				return err
+			}
+		}
+		return w.WriteByte(']')
+	case jsonscan.String:
+		if n.cut {
+			return writeString(w, "[removed by samldoctor redact: a value longer than "+strconv.Itoa(maxString>>20)+" MiB]")
+		}
+		return writeString(w, n.str)
+	}
+	_, err := w.WriteString(n.str)
+	return err
+}
+
+func writeString(w io.Writer, s string) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
