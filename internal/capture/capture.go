@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -108,6 +109,15 @@ type Message struct {
 	// AWS is what AWS sign-in reads from the message, and the RelayState.
 	AWS    *AWSView           `json:"aws"`
 	Parsed *assertion.Message `json:"saml,omitempty"`
+	// DecryptError says why the encrypted assertion could not be
+	// decrypted with the key given.
+	DecryptError string `json:"decryptError,omitempty"`
+	// Decrypted is set when the assertion was decrypted (--sp-key): Parsed
+	// then describes the decrypted message, and Original the message as
+	// sent, whose XML is XML.
+	Decrypted    bool               `json:"decrypted,omitempty"`
+	DecryptedXML []byte             `json:"-"`
+	Original     *assertion.Message `json:"-"`
 
 	// XML is the decoded message; Raw the value as captured. Both hold a
 	// live assertion and are printed only on request.
@@ -196,6 +206,8 @@ func (e *InputError) Unwrap() error { return e.Err }
 type Options struct {
 	// ShowSecrets keeps token values in the URLs reported.
 	ShowSecrets bool
+	// SPKey decrypts encrypted assertions.
+	SPKey *rsa.PrivateKey
 	// Progress, when set, is called as a file is read.
 	Progress func(file string, offset int64)
 }
@@ -493,6 +505,9 @@ func (r *Reader) addValue(file string, e *entry, typ, value string, place Place)
 				m.Hostile = errors.As(perr, &h)
 			} else {
 				m.Parsed = parsed
+				if len(parsed.EncryptedAssertions) > 0 && r.opts.SPKey != nil {
+					r.decrypt(m)
+				}
 			}
 		}
 		m.Binding = binding(place.Where, dec)
@@ -507,6 +522,21 @@ func (r *Reader) addValue(file string, e *entry, typ, value string, place Place)
 		return m, derr
 	}
 	return m, nil
+}
+
+// decrypt replaces the parsed view by the decrypted message's.
+func (r *Reader) decrypt(m *Message) {
+	plain, err := assertion.Decrypt(m.XML, r.opts.SPKey)
+	if err != nil {
+		m.DecryptError = err.Error()
+		return
+	}
+	parsed, err := assertion.Parse(plain)
+	if err != nil {
+		m.DecryptError = "the decrypted message: " + err.Error()
+		return
+	}
+	m.Original, m.Parsed, m.DecryptedXML, m.Decrypted = m.Parsed, parsed, plain, true
 }
 
 func binding(where string, dec *samlvalue.Decoded) string {

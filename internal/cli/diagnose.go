@@ -13,7 +13,7 @@ import (
 )
 
 func diagnoseCmd(e *env) *cobra.Command {
-	var format, idpMetadata string
+	var format, idpMetadata, spKey string
 	var awsData, idpCerts []string
 	var showSecrets bool
 	cmd := &cobra.Command{
@@ -37,7 +37,7 @@ Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
 				return err
 			}
-			c, err := readCaptures(e, args, showSecrets)
+			c, err := readCaptures(e, args, showSecrets, spKey)
 			if err != nil {
 				return err
 			}
@@ -91,5 +91,6 @@ Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's SAML metadata XML")
 	cmd.Flags().StringArrayVar(&idpCerts, "idp-cert", nil, "an IdP signing certificate, PEM or DER (repeatable)")
 	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
+	cmd.Flags().StringVar(&spKey, "sp-key", "", "private key (PEM) of the IAM SAML provider, to decrypt encrypted assertions")
 	return cmd
 }

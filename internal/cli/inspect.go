@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/report"
 )
@@ -12,6 +13,7 @@ import (
 func inspectCmd(e *env) *cobra.Command {
 	var format string
 	var showSecrets bool
+	var spKey string
 	cmd := &cobra.Command{
 		Use:   "inspect FILE...",
 		Short: "Show every SAML message in a capture, and the sign-in path, as a timeline",
@@ -27,7 +29,7 @@ or Connect error text.`,
 			if err := formatFlag(format, "text", "json"); err != nil {
 				return err
 			}
-			c, err := readCaptures(e, args, showSecrets)
+			c, err := readCaptures(e, args, showSecrets, spKey)
 			if err != nil {
 				return err
 			}
@@ -44,6 +46,7 @@ or Connect error text.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
+	cmd.Flags().StringVar(&spKey, "sp-key", "", "private key (PEM) to decrypt encrypted assertions")
 	return cmd
 }
 
@@ -66,8 +69,15 @@ func hostileError(c *capture.Capture) error {
 }
 
 // readCaptures reads every file into one capture.
-func readCaptures(e *env, files []string, showSecrets bool) (*capture.Capture, error) {
+func readCaptures(e *env, files []string, showSecrets bool, spKey string) (*capture.Capture, error) {
 	opts := capture.Options{ShowSecrets: showSecrets}
+	if spKey != "" {
+		k, err := assertion.ReadPrivateKey(spKey)
+		if err != nil {
+			return nil, fmt.Errorf("--sp-key: %w", err)
+		}
+		opts.SPKey = k
+	}
 	if e.stderrTTY {
 		opts.Progress = func(file string, n int64) {
 			fmt.Fprintf(e.stderr, "\rsamldoctor: reading %s: %d MiB", file, n>>20)

@@ -508,3 +508,48 @@ func TestCorpusXSWIsFlagged(t *testing.T) {
 		t.Errorf("a valid response flagged: %v", ids(res))
 	}
 }
+
+func TestEncryptedAssertion(t *testing.T) {
+	sp := fixture.NewKey("IAM SAML provider encryption key", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+	wrong := fixture.NewKey("another key", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+	xml := fixture.Response{NameID: rsn, RoleSessionName: []string{rsn}, IssueInstant: at.Add(-time.Second), SignAssertion: true, SignResponse: true, EncryptFor: sp}.XML()
+	har := fixture.HAR(fixture.Chrome, fixture.SignIn(xml, fixture.RelayState(), at, fixture.NotOnboarded))
+	run := func(key *fixture.Key) *diagnose.Result {
+		opts := capture.Options{}
+		if key != nil {
+			opts.SPKey = key.Private
+		}
+		r := capture.NewReader(opts)
+		if err := r.Read("enc.har", bytes.NewReader(har)); err != nil {
+			t.Fatal(err)
+		}
+		set := evidence.NewSet()
+		set.Load("u.json", []byte(usersJSON("Jane.Doe@example.com")))
+		return diagnose.Run(diagnose.Input{Capture: r.Finish(), AWS: set})
+	}
+	// Without the key: what can and cannot be checked.
+	res := run(nil)
+	if f := find(res, "saml.encrypted"); f == nil || f.Severity != diagnose.Info {
+		t.Fatalf("without a key: %v", ids(res))
+	}
+	// With the key: decrypted and diagnosed as usual; both signatures
+	// (the Response's over the encrypted form, the assertion's over the
+	// plaintext) verify.
+	res = run(sp)
+	if find(res, "saml.encrypted") != nil || res.Findings[0].ID != "connect.username_case_mismatch" {
+		t.Fatalf("with the key: %v", ids(res))
+	}
+	if len(res.Signatures) != 2 {
+		t.Fatalf("signatures: %+v", res.Signatures)
+	}
+	for _, v := range res.Signatures {
+		if v.Status != "valid-embedded-only" {
+			t.Errorf("signature on %s: %s %s %s", v.Covers, v.Status, v.Reason, v.Detail)
+		}
+	}
+	// With the wrong key: an error that says so.
+	res = run(wrong)
+	if f := find(res, "saml.encrypted"); f == nil || f.Severity != diagnose.Error {
+		t.Fatalf("with the wrong key: %v", ids(res))
+	}
+}

@@ -127,12 +127,21 @@ func (r *run) checkSAML() bool {
 				IdP: idpFix("check that the user is assigned to the application, and read the IdP's sign-in log for this attempt.")}})
 		return false
 	}
+	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 && r.msg.DecryptError != "" {
+		r.add(Finding{ID: "saml.encrypted", Severity: Error, Stage: StageSAML,
+			Title:    "The encrypted assertion does not decrypt with the key given",
+			Detail:   "The key passed with --sp-key is not the one the IdP encrypted for. IAM decrypts with the private keys uploaded to the SAML provider; if none matches, sign-in fails.",
+			Evidence: []Evidence{{What: "decryption", Value: r.msg.DecryptError, Where: r.at(x.EncryptedAssertions[0].Path)}},
+			Fix: &Fix{Summary: "Make the IdP encrypt with the certificate of a private key the IAM SAML provider holds (aws iam update-saml-provider --add-private-key), or pass that key to --sp-key.",
+				Commands: []string{fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s   # PrivateKeyList shows the keys IAM holds", orX(r.providerUsed, "PROVIDER-ARN"))}}})
+		return false
+	}
 	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 {
 		r.add(Finding{ID: "saml.encrypted", Severity: Info, Stage: StageSAML,
 			Title:    "The assertion is encrypted; its attributes cannot be checked here",
 			Detail:   "IAM accepts encrypted assertions when the SAML provider holds the private key. Without that key samldoctor cannot read Role, RoleSessionName, audience or times; the checks that need AWS data still run.",
 			Evidence: []Evidence{{What: "EncryptedAssertion", Value: x.EncryptedAssertions[0].EncryptionMethod, Where: r.at(x.EncryptedAssertions[0].Path)}},
-			Fix:      &Fix{Summary: "To check the attributes, capture with encryption turned off at the IdP for a test user, or run samldoctor with the provider's private key once it supports --sp-key."}})
+			Fix:      &Fix{Summary: "Pass the private key the IAM SAML provider uses for assertion encryption with --sp-key (it stays on this machine), or capture with encryption turned off at the IdP for a test user."}})
 		return false
 	}
 	if len(x.Assertions) == 0 {

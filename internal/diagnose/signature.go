@@ -46,6 +46,21 @@ func (r *run) checkSignatures() {
 	}
 	cands, fromProvider := r.candidates()
 	vs := assertion.Verify(r.msg.XML, r.parsed, cands)
+	if r.msg.Decrypted {
+		// The Response's signature covers the message as sent (with the
+		// EncryptedAssertion); the assertion's, the decrypted assertion.
+		vs = nil
+		for _, v := range assertion.Verify(r.msg.XML, r.msg.Original, cands) {
+			if !strings.Contains(strings.TrimPrefix(v.Covers, "/"), "/") {
+				vs = append(vs, v)
+			}
+		}
+		for _, v := range assertion.Verify(r.msg.DecryptedXML, r.parsed, cands) {
+			if strings.Contains(strings.TrimPrefix(v.Covers, "/"), "/") {
+				vs = append(vs, v)
+			}
+		}
+	}
 	r.res.Signatures = vs
 	trusted := len(cands) > 0
 	coveredConsumed := false
