@@ -38,7 +38,10 @@ type Message struct {
 	// Empty when the XML is not a SAML message at all.
 	Kind string `json:"kind"`
 	// Namespace of the root element as found.
-	Namespace    string  `json:"namespace"`
+	Namespace string `json:"namespace"`
+	// Wrapper is the local name of the element the message came wrapped
+	// in (a SOAP Envelope), if any.
+	Wrapper      string  `json:"wrapper,omitempty"`
 	ID           string  `json:"id,omitempty"`
 	Version      string  `json:"version,omitempty"`
 	IssueInstant *Time   `json:"issueInstant,omitempty"`

@@ -74,6 +74,7 @@ func Parse(xml []byte) (*Message, error) {
 	p.m.Kind = root.Tag
 	p.m.Namespace = root.NamespaceURI()
 	if root != doc.Root() {
+		p.m.Wrapper = doc.Root().Tag
 		p.anomaly("wrapped", path(root), "the SAML message is wrapped in <%s> (for example a SOAP envelope)", doc.Root().FullTag())
 	}
 	if lenient {

@@ -18,6 +18,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
 // Severities.
@@ -56,8 +57,13 @@ type Fix struct {
 	// Policy is a policy document the commands refer to as PolicyFile.
 	Policy     string `json:"policy,omitempty"`
 	PolicyFile string `json:"policyFile,omitempty"`
-	// IdP is the change to make at the identity provider.
+	// IdP is the change to make at the identity provider, in general terms.
 	IdP string `json:"idp,omitempty"`
+	// IdPSteps are the same change in the recognised product's own words
+	// and places (IdPProduct), from its documentation (IdPDocs).
+	IdPProduct string   `json:"idpProduct,omitempty"`
+	IdPSteps   []string `json:"idpSteps,omitempty"`
+	IdPDocs    string   `json:"idpDocs,omitempty"`
 	// DataLoss warns that the fix loses data.
 	DataLoss string `json:"dataLoss,omitempty"`
 }
@@ -113,6 +119,8 @@ type Result struct {
 	Findings []Finding `json:"findings"`
 	// Signatures are the verdicts on the sign-in message's signatures.
 	Signatures []assertion.Verification `json:"signatures"`
+	// IdP is the identity-provider product, and the evidence for it.
+	IdP *idp.Detection `json:"idp"`
 }
 
 // HasErrors reports whether any finding is an error.
@@ -163,6 +171,7 @@ func Run(in Input) *Result {
 	r.observeSymptoms()
 	if !r.chooseMessage() {
 		r.noSAML()
+		r.applyIdP()
 		r.finish()
 		return r.res
 	}
@@ -176,6 +185,7 @@ func Run(in Input) *Result {
 		r.checkBinding()
 	}
 	r.needs()
+	r.applyIdP()
 	r.finish()
 	return r.res
 }

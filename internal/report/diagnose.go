@@ -5,23 +5,27 @@ import (
 	"io"
 	"strings"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
 // DiagnoseJSON is the JSON document of `samldoctor diagnose`.
 type DiagnoseJSON struct {
-	SchemaVersion int                `json:"schemaVersion"`
-	Verdict       string             `json:"verdict"`
-	Outcome       string             `json:"outcome"`
-	Subject       *diagnose.Subject  `json:"subject,omitempty"`
-	Symptoms      []diagnose.Symptom `json:"symptoms"`
-	Findings      []diagnose.Finding `json:"findings"`
-	Sources       []capture.Source   `json:"sources"`
-	Messages      []*capture.Message `json:"messages"`
-	Pages         []capture.Page     `json:"pages"`
-	Warnings      []capture.Warning  `json:"warnings"`
-	AWSData       []AWSDataSource    `json:"awsData"`
+	SchemaVersion int                      `json:"schemaVersion"`
+	Verdict       string                   `json:"verdict"`
+	Outcome       string                   `json:"outcome"`
+	Subject       *diagnose.Subject        `json:"subject,omitempty"`
+	Symptoms      []diagnose.Symptom       `json:"symptoms"`
+	Findings      []diagnose.Finding       `json:"findings"`
+	IdP           *idp.Detection           `json:"idp"`
+	Signatures    []assertion.Verification `json:"signatures"`
+	Sources       []capture.Source         `json:"sources"`
+	Messages      []*capture.Message       `json:"messages"`
+	Pages         []capture.Page           `json:"pages"`
+	Warnings      []capture.Warning        `json:"warnings"`
+	AWSData       []AWSDataSource          `json:"awsData"`
 }
 
 // AWSDataSource is one AWS evidence file read.
@@ -39,7 +43,7 @@ func WriteDiagnoseJSON(w io.Writer, c *capture.Capture, res *diagnose.Result, da
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, Subject: res.Subject,
-		Symptoms: res.Symptoms, Findings: res.Findings, Sources: c.Sources, Messages: c.Messages, Pages: c.Pages, Warnings: c.Warnings, AWSData: data})
+		Symptoms: res.Symptoms, Findings: res.Findings, IdP: res.IdP, Signatures: res.Signatures, Sources: c.Sources, Messages: c.Messages, Pages: c.Pages, Warnings: c.Warnings, AWSData: data})
 }
 
 func sevLabel(st Style, sev string) string {
@@ -57,6 +61,17 @@ func sevLabel(st Style, sev string) string {
 func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st Style) error {
 	bw := &errWriter{w: w}
 	bw.printf("%s\n\n", st.Bold(wrapText(res.Verdict, 100, "")))
+	if d := res.IdP; d != nil {
+		if d.Product != idp.Unknown {
+			var why []string
+			for _, c := range d.Evidence {
+				why = append(why, c.Says)
+			}
+			bw.printf("%s %s %s\n\n", st.Dim("Identity provider:"), d.Name, st.Dim("("+strings.Join(why, "; ")+")"))
+		} else if res.Subject != nil {
+			bw.printf("%s %s %s\n\n", st.Dim("Identity provider:"), "not recognised", st.Dim("("+d.Reason+")"))
+		}
+	}
 	if len(res.Symptoms) > 0 {
 		bw.printf("%s\n", st.Bold("What the agent saw"))
 		for _, s := range res.Symptoms {
@@ -93,7 +108,14 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 		}
 		if fx := f.Fix; fx != nil {
 			bw.printf("  %s %s\n", st.Green("fix:"), strings.TrimLeft(wrapText(fx.Summary, 100, "       "), " "))
-			if fx.IdP != "" {
+			switch {
+			case len(fx.IdPSteps) > 0:
+				bw.printf("    %s\n", st.Dim("in "+fx.IdPProduct+":"))
+				for i, s := range fx.IdPSteps {
+					bw.printf("      %d. %s\n", i+1, s)
+				}
+				bw.printf("      %s\n", st.Dim("("+fx.IdPDocs+")"))
+			case fx.IdP != "":
 				bw.printf("    %s %s\n", st.Dim("at the IdP:"), fx.IdP)
 			}
 			if fx.Policy != "" {
@@ -134,6 +156,9 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 		row("Role", s.RoleArn)
 		row("SAML provider", s.ProviderArn)
 		row("Issuer", s.Issuer)
+		if res.IdP != nil && res.IdP.Product != idp.Unknown {
+			row("Identity provider", res.IdP.Name)
+		}
 		row("Connect instance", s.InstanceID)
 		row("Region", s.Region)
 		if !s.At.IsZero() {
@@ -180,7 +205,14 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 		}
 		if fx := f.Fix; fx != nil {
 			bw.printf("**Fix:** %s\n\n", mdEscape(fx.Summary))
-			if fx.IdP != "" {
+			switch {
+			case len(fx.IdPSteps) > 0:
+				bw.printf("In %s ([documentation](%s)):\n\n", mdEscape(fx.IdPProduct), fx.IdPDocs)
+				for i, s := range fx.IdPSteps {
+					bw.printf("%d. %s\n", i+1, mdEscape(s))
+				}
+				bw.printf("\n")
+			case fx.IdP != "":
 				bw.printf("At the identity provider: %s\n\n", mdEscape(fx.IdP))
 			}
 			if fx.Policy != "" {

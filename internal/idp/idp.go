@@ -1,0 +1,240 @@
+// Package idp names the identity-provider product that produced a SAML
+// response, from evidence in the capture (issuer shape, IdP host names and
+// URLs, certificate subjects, attribute names, message ID style), and gives
+// fixes in that product's own words and places.
+//
+// Each product's evidence rules and fix steps are data, one file per
+// product in products/, so that a product can be corrected without touching
+// the diagnosis logic. docs/idps.md lists them with their sources.
+package idp
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"text/template"
+)
+
+//go:embed products/*.json
+var productFiles embed.FS
+
+// Unknown is the product when the evidence does not settle it.
+const Unknown = "unknown"
+
+// Product is one IdP product: how to recognise it and how to fix things in
+// it.
+type Product struct {
+	ID    string         `json:"id"`
+	Name  string         `json:"name"`
+	Clues []Rule         `json:"clues"`
+	Fixes map[string]Fix `json:"fixes"`
+}
+
+// Rule is one kind of evidence for a product.
+type Rule struct {
+	// Kind is what the pattern is matched against: "issuer", "host" (IdP
+	// host names in the capture), "url" (IdP URLs), "cert" (signing
+	// certificate subjects), "attribute" (attribute names), "id" (message
+	// and assertion IDs), "wrapped" (the element wrapping the message).
+	Kind    string `json:"kind"`
+	Pattern string `json:"pattern"`
+	// Weight: 3 settles it alone, 2 and 1 only together with others.
+	Weight int    `json:"weight"`
+	Says   string `json:"says"`
+	re     *regexp.Regexp
+}
+
+// Fix is the steps for one kind of change, with the page they come from.
+type Fix struct {
+	Docs  string   `json:"docs"`
+	Steps []string `json:"steps"`
+}
+
+// Kinds of fix made at the IdP.
+var FixKinds = []string{"rolesessionname", "rolesessionname-case", "role", "audience", "acs", "relaystate", "metadata", "signing", "signing-algorithm", "nameid", "assignment"}
+
+// Products are all products known, in a stable order.
+var Products = load()
+
+func load() []*Product {
+	entries, err := productFiles.ReadDir("products")
+	if err != nil {
+		panic(err)
+	}
+	var out []*Product
+	for _, e := range entries {
+		b, err := productFiles.ReadFile(path.Join("products", e.Name()))
+		if err != nil {
+			panic(err)
+		}
+		var p Product
+		if err := json.Unmarshal(b, &p); err != nil {
+			panic(fmt.Sprintf("idp: %s: %v", e.Name(), err))
+		}
+		for i := range p.Clues {
+			p.Clues[i].re = regexp.MustCompile(p.Clues[i].Pattern)
+		}
+		out = append(out, &p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Lookup returns a product by id.
+func Lookup(id string) *Product {
+	for _, p := range Products {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// Observation is one thing seen that may name the product.
+type Observation struct {
+	Kind  string
+	Value string
+	Where string
+}
+
+// Clue is an observation that matched a product's rule.
+type Clue struct {
+	Product string `json:"product"`
+	Kind    string `json:"kind"`
+	Value   string `json:"value"`
+	Where   string `json:"where"`
+	Says    string `json:"says"`
+	Weight  int    `json:"weight"`
+}
+
+// Detection is the product named, and why.
+type Detection struct {
+	Product  string `json:"product"`
+	Name     string `json:"name"`
+	Evidence []Clue `json:"evidence"`
+	// Reason says why the product is unknown.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Decision thresholds: a product needs Settle points (one strong clue, or
+// several weaker ones) and Lead points more than any other.
+const (
+	Settle = 3
+	Lead   = 2
+)
+
+// Detect names the product from observations. It never guesses from a
+// single weak hint, nor between two products with similar evidence.
+func Detect(obs []Observation) Detection {
+	scores := map[string]int{}
+	var clues []Clue
+	for _, p := range Products {
+		for _, r := range p.Clues {
+			for _, o := range obs {
+				if o.Kind == r.Kind && r.re.MatchString(o.Value) {
+					scores[p.ID] += r.Weight
+					clues = append(clues, Clue{Product: p.ID, Kind: r.Kind, Value: o.Value, Where: o.Where, Says: r.Says, Weight: r.Weight})
+					break // each rule counts once
+				}
+			}
+		}
+	}
+	ranked := make([]string, 0, len(scores))
+	for id := range scores {
+		ranked = append(ranked, id)
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		if scores[ranked[i]] != scores[ranked[j]] {
+			return scores[ranked[i]] > scores[ranked[j]]
+		}
+		return ranked[i] < ranked[j]
+	})
+	d := Detection{Product: Unknown, Name: "an identity provider samldoctor does not recognise", Evidence: []Clue{}}
+	if len(ranked) == 0 {
+		d.Reason = "nothing in the capture names the product"
+		return d
+	}
+	best := ranked[0]
+	second := 0
+	if len(ranked) > 1 {
+		second = scores[ranked[1]]
+	}
+	switch {
+	case scores[best] < Settle:
+		d.Reason = fmt.Sprintf("the only hints (%s) are too weak to name the product", hintList(clues))
+		d.Evidence = clues
+		return d
+	case scores[best]-second < Lead:
+		d.Reason = fmt.Sprintf("the evidence points at both %s and %s", Lookup(best).Name, Lookup(ranked[1]).Name)
+		d.Evidence = clues
+		return d
+	}
+	p := Lookup(best)
+	d.Product, d.Name = p.ID, p.Name
+	for _, c := range clues {
+		if c.Product == best {
+			d.Evidence = append(d.Evidence, c)
+		}
+	}
+	return d
+}
+
+func hintList(clues []Clue) string {
+	var s []string
+	for _, c := range clues {
+		s = append(s, c.Says)
+	}
+	return strings.Join(s, "; ")
+}
+
+// Values fill in a fix's steps.
+type Values struct {
+	RoleSessionName string
+	// ConnectUser is the exact Connect user name the IdP should send, when
+	// known; CaseTransform is "lower" or "upper" when a case transformation
+	// of the sent value yields it, "" when none does.
+	ConnectUser   string
+	CaseTransform string
+	RolePair      string
+	RoleArn       string
+	ProviderArn   string
+	Account       string
+	ACS           string
+	Audience      string
+	RelayState    string
+	// RelayStateEncoded is RelayState URL-encoded once; ..DoubleEncoded
+	// twice (AD FS nests it in its own RelayState).
+	RelayStateEncoded       string
+	RelayStateDoubleEncoded string
+}
+
+// Steps returns the product's steps for a kind of fix with the values
+// filled in, and the page they come from; ok is false when the product has
+// none.
+func Steps(product, kind string, v Values) (steps []string, docs string, ok bool) {
+	p := Lookup(product)
+	if p == nil {
+		return nil, "", false
+	}
+	f, found := p.Fixes[kind]
+	if !found {
+		return nil, "", false
+	}
+	for _, s := range f.Steps {
+		t, err := template.New("step").Option("missingkey=error").Parse(s)
+		if err != nil {
+			return nil, "", false
+		}
+		var b bytes.Buffer
+		if err := t.Execute(&b, v); err != nil {
+			return nil, "", false
+		}
+		steps = append(steps, b.String())
+	}
+	return steps, f.Docs, true
+}
