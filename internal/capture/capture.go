@@ -339,16 +339,19 @@ func (r *Reader) Read(name string, in io.Reader) error {
 
 func firstByte(br *bufio.Reader) (byte, error) {
 	for {
-		b, err := br.Peek(1)
-		if err != nil {
+		if _, err := br.Peek(1); err != nil {
 			return 0, err
 		}
-		switch b[0] {
-		case ' ', '\t', '\r', '\n':
-			br.Discard(1)
-			continue
+		chunk, _ := br.Peek(br.Buffered())
+		i := 0
+		for i < len(chunk) && (chunk[i] == ' ' || chunk[i] == '\t' || chunk[i] == '\r' || chunk[i] == '\n') {
+			i++
 		}
-		return b[0], nil
+		if i < len(chunk) {
+			br.Discard(i)
+			return chunk[i], nil
+		}
+		br.Discard(len(chunk))
 	}
 }
 

