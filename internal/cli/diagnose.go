@@ -15,7 +15,8 @@ import (
 func diagnoseCmd(e *env) *cobra.Command {
 	var format, idpMetadata, spKey string
 	var awsData, idpCerts []string
-	var showSecrets bool
+	var showSecrets, live bool
+	var af awsFlags
 	cmd := &cobra.Command{
 		Use:   "diagnose FILE... [--aws-data PATH...] [--idp-metadata FILE] [--idp-cert FILE]",
 		Short: "Explain why the sign-in in a capture failed, and how to fix it",
@@ -44,6 +45,15 @@ Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 			set := evidence.NewSet()
 			if err := set.LoadPaths(awsData); err != nil {
 				return err
+			}
+			if live {
+				b, err := e.collect(af, targetFrom(c))
+				if err != nil {
+					return err
+				}
+				if err := set.LoadBundle("AWS", b); err != nil {
+					return err
+				}
 			}
 			if idpMetadata != "" {
 				b, err := os.ReadFile(idpMetadata)
@@ -90,6 +100,8 @@ Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 	cmd.Flags().StringArrayVar(&awsData, "aws-data", nil, "AWS CLI JSON output file or folder (repeatable)")
 	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's SAML metadata XML")
 	cmd.Flags().StringArrayVar(&idpCerts, "idp-cert", nil, "an IdP signing certificate, PEM or DER (repeatable)")
+	cmd.Flags().BoolVar(&live, "aws", false, "read the evidence from AWS now (read-only calls, standard credential chain)")
+	af.add(cmd)
 	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
 	cmd.Flags().StringVar(&spKey, "sp-key", "", "private key (PEM) of the IAM SAML provider, to decrypt encrypted assertions")
 	return cmd

@@ -598,6 +598,7 @@ func (r *run) checkFederation() {
 	}
 	req := iampolicy.Request{Action: "connect:GetFederationToken", Resource: r.userARN(roleID), Context: ctx}
 	res := iampolicy.Evaluate(policies, req)
+	defer func() { r.compareSimulation(res.Decision, req.Resource) }()
 	if ro.PermissionsBoundary != "" {
 		if mp := r.aws.Policies[ro.PermissionsBoundary]; mp != nil && mp.Default() != nil {
 			b := iampolicy.Evaluate([]iampolicy.Named{{Name: "permissions boundary " + ro.PermissionsBoundary, Policy: mp.Default()}}, req)

@@ -184,6 +184,7 @@ func Run(in Input) *Result {
 		r.checkUser()
 		r.checkBinding()
 	}
+	r.checkLive()
 	r.needs()
 	r.applyIdP()
 	r.finish()

@@ -99,8 +99,8 @@ func (r *run) checkUser() {
 		r.add(f)
 		return
 	}
-	if !ul.Complete {
-		return // a search result or partial list says nothing of absence
+	if !ul.Complete && !ul.SearchedFor[rsn] {
+		return // a partial list, or a search for another name, says nothing of absence
 	}
 	near := nearUsers(ul.Users, rsn)
 	ev := []Evidence{rsnEv, {What: "users of instance " + r.subject.InstanceID, Value: fmt.Sprintf("%d users, none named %q in any case", len(ul.Users), rsn), Where: sourcesOf(ul)}}
@@ -201,7 +201,9 @@ func (r *run) createUserCommand(u *evidence.User, name string) string {
 				}
 				sort.Strings(keys)
 				for _, k := range keys {
-					parts = append(parts, fmt.Sprintf("%s=%v", k, u.PhoneConfig[k]))
+					if v := u.PhoneConfig[k]; v != nil {
+						parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+					}
 				}
 				phone = strings.Join(parts, ",")
 			}

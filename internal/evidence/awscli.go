@@ -25,7 +25,7 @@ var Commands = []string{
 	"aws iam get-account-authorization-details", "aws iam get-role", "aws iam get-role-policy",
 	"aws iam list-role-policies", "aws iam list-attached-role-policies", "aws iam get-policy",
 	"aws iam get-policy-version", "aws iam get-saml-provider", "aws iam list-saml-providers",
-	"aws cloudtrail lookup-events",
+	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy",
 }
 
 // LoadPaths reads AWS CLI JSON outputs from files, or from every *.json file
@@ -105,6 +105,14 @@ func (s *Set) Load(name string, b []byte) error {
 	has := func(k string) bool { _, ok := top[k]; return ok }
 	var err error
 	switch {
+	case has("samldoctorBundle"):
+		var bundle Bundle
+		if err := json.Unmarshal(b, &bundle); err != nil {
+			return fmt.Errorf("%s: a samldoctor bundle that cannot be read: %w", name, err)
+		}
+		return s.LoadBundle(name, &bundle)
+	case has("EvaluationResults"):
+		err = s.loadSimulation(name, b, top)
 	case has("UserSummaryList"):
 		err = s.loadListUsers(name, b, top)
 	case has("Users") && (has("ApproximateTotalCount") || looksLikeUsers(top["Users"])):
@@ -264,11 +272,25 @@ func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMe
 	}
 	src := Source{File: name, Kind: "aws connect search-users"}
 	s.Sources = append(s.Sources, src)
+	// samldoctor collect records what it searched for; the AWS CLI's
+	// output does not.
+	var searched, instance string
+	json.Unmarshal(top["SearchedUsername"], &searched)
+	json.Unmarshal(top["InstanceId"], &instance)
 	for _, u := range out.Users {
-		s.userList(instanceOfUserARN(u.Arn), src).addUser(u.user(src, true))
+		if id := instanceOfUserARN(u.Arn); id != "" {
+			instance = id
+		}
 	}
-	if len(out.Users) == 0 {
-		s.userList("", src)
+	ul := s.userList(instance, src)
+	for _, u := range out.Users {
+		ul.addUser(u.user(src, true))
+	}
+	if searched != "" {
+		if ul.SearchedFor == nil {
+			ul.SearchedFor = map[string]bool{}
+		}
+		ul.SearchedFor[searched] = true
 	}
 	return nil
 }
@@ -489,6 +511,20 @@ func (s *Set) loadGetPolicyVersion(name string, raw []byte, top map[string]json.
 	}
 	src := Source{File: name, Kind: "aws iam get-policy-version"}
 	s.Sources = append(s.Sources, src)
+	// Not in the AWS CLI's output; samldoctor's own bundles add it.
+	var arn string
+	if a, ok := top["PolicyArn"]; ok && json.Unmarshal(a, &arn) == nil && arn != "" {
+		mp := s.Policies[arn]
+		if mp == nil {
+			mp = &ManagedPolicy{ARN: arn, Versions: map[string]*iampolicy.Policy{}, Source: src}
+			s.Policies[arn] = mp
+		}
+		mp.Versions[v.VersionID] = doc
+		if v.IsDefaultVersion && mp.DefaultVersionID == "" {
+			mp.DefaultVersionID = v.VersionID
+		}
+		return nil
+	}
 	s.Unattributed.PolicyVersions = append(s.Unattributed.PolicyVersions, PolicyVersion{VersionID: v.VersionID, IsDefault: v.IsDefaultVersion, Document: doc, Source: src})
 	return nil
 }
@@ -670,6 +706,48 @@ func fillEvent(ev *Event, record string) error {
 	ev.InstanceID = str(r.RequestParameters, "InstanceId", "instanceId")
 	if aru, ok := r.ResponseElements["assumedRoleUser"].(map[string]any); ok {
 		ev.AssumedRoleID = str(aru, "assumedRoleId")
+	}
+	return nil
+}
+
+func (s *Set) loadSimulation(name string, raw []byte, top map[string]json.RawMessage) error {
+	var out struct {
+		EvaluationResults []struct {
+			EvalActionName    string `json:"EvalActionName"`
+			EvalResourceName  string `json:"EvalResourceName"`
+			EvalDecision      string `json:"EvalDecision"`
+			MatchedStatements []struct {
+				SourcePolicyID   string `json:"SourcePolicyId"`
+				SourcePolicyType string `json:"SourcePolicyType"`
+			} `json:"MatchedStatements"`
+			MissingContextValues        []string `json:"MissingContextValues"`
+			OrganizationsDecisionDetail *struct {
+				AllowedByOrganizations bool `json:"AllowedByOrganizations"`
+			} `json:"OrganizationsDecisionDetail"`
+			PermissionsBoundaryDecisionDetail *struct {
+				AllowedByPermissionsBoundary bool `json:"AllowedByPermissionsBoundary"`
+			} `json:"PermissionsBoundaryDecisionDetail"`
+		} `json:"EvaluationResults"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("simulate-principal-policy output: %w", err)
+	}
+	src := Source{File: name, Kind: "aws iam simulate-principal-policy"}
+	s.Sources = append(s.Sources, src)
+	for _, r := range out.EvaluationResults {
+		sim := &Simulation{Action: r.EvalActionName, Resource: r.EvalResourceName, Decision: r.EvalDecision, MissingContext: r.MissingContextValues, Source: src}
+		for _, m := range r.MatchedStatements {
+			sim.MatchedStatements = append(sim.MatchedStatements, m.SourcePolicyType+" "+m.SourcePolicyID)
+		}
+		if d := r.OrganizationsDecisionDetail; d != nil {
+			v := d.AllowedByOrganizations
+			sim.AllowedByOrganizations = &v
+		}
+		if d := r.PermissionsBoundaryDecisionDetail; d != nil {
+			v := d.AllowedByPermissionsBoundary
+			sim.AllowedByPermissionsBoundary = &v
+		}
+		s.Simulations = append(s.Simulations, sim)
 	}
 	return nil
 }

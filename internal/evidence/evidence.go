@@ -35,6 +35,12 @@ type Set struct {
 	EventSources []Source
 	// IdPMetadata is the IdP's own metadata (--idp-metadata).
 	IdPMetadata *Metadata
+	// Simulations are IAM policy-simulator verdicts.
+	Simulations []*Simulation
+	// Denied and NotFound are calls of a live collection that AWS refused
+	// or that found nothing.
+	Denied   []Denied
+	NotFound []NotFound
 
 	// Facts read from outputs that do not say which role or provider they
 	// are about (list-attached-role-policies, list-role-policies,
@@ -74,7 +80,7 @@ func NewSet() *Set {
 
 // Empty reports whether no AWS fact is known.
 func (s *Set) Empty() bool {
-	return len(s.Instances) == 0 && len(s.Users) == 0 && len(s.Roles) == 0 && len(s.Policies) == 0 &&
+	return len(s.Instances) == 0 && len(s.Users) == 0 && len(s.Simulations) == 0 && len(s.Denied) == 0 && len(s.NotFound) == 0 && len(s.Roles) == 0 && len(s.Policies) == 0 &&
 		len(s.Providers) == 0 && s.ProviderList == nil && len(s.EventSources) == 0 &&
 		len(s.Unattributed.AttachedPolicies) == 0 && len(s.Unattributed.InlineNames) == 0 &&
 		len(s.Unattributed.PolicyVersions) == 0 && len(s.Unattributed.Providers) == 0
@@ -111,7 +117,11 @@ type UserList struct {
 	// Complete is set when the list holds every user of the instance
 	// (list-users read to the end); a search only says who matched it.
 	Complete bool
-	Sources  []Source
+	// SearchedFor are user names searched for (samldoctor collect's
+	// SearchUsers, exact and by local part): for them, no match means no
+	// user.
+	SearchedFor map[string]bool
+	Sources     []Source
 }
 
 // User is a Connect user.

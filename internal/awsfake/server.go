@@ -1,0 +1,390 @@
+package awsfake
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is the fake, with a log of the calls it answered.
+type Server struct {
+	*httptest.Server
+	World *World
+	// Deny makes these actions (e.g. "iam:GetRole") answer AccessDenied.
+	Deny map[string]bool
+	// Throttle makes the first N calls of an action answer a throttling
+	// error.
+	Throttle map[string]int
+	mu       sync.Mutex
+	calls    []string
+}
+
+// New starts a fake serving w on loopback.
+func New(w *World) *Server {
+	s := &Server{World: w, Deny: map[string]bool{}, Throttle: map[string]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Calls returns every call received, as IAM actions, in order.
+func (s *Server) Calls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string{}, s.calls...)
+}
+
+// Count returns how many calls of an action were received.
+func (s *Server) Count(action string) int {
+	n := 0
+	for _, c := range s.Calls() {
+		if c == action {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Server) record(action string) (deny, throttle bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, action)
+	if s.Throttle[action] > 0 {
+		s.Throttle[action]--
+		return false, true
+	}
+	return s.Deny[action], false
+}
+
+var credRegion = regexp.MustCompile(`Credential=[^/]+/\d{8}/([a-z0-9-]+)/`)
+
+func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/instance/") || strings.HasPrefix(r.URL.Path, "/users") || r.URL.Path == "/search-users":
+		s.connect(rw, r, body)
+	case r.Header.Get("X-Amz-Target") != "":
+		s.cloudTrail(rw, r, body)
+	default:
+		form, _ := url.ParseQuery(string(body))
+		s.iam(rw, form)
+	}
+}
+
+// Connect: REST-JSON.
+
+func connectError(rw http.ResponseWriter, status int, code, msg string) {
+	rw.Header().Set("X-Amzn-ErrorType", code)
+	rw.Header().Set("Content-Type", "application/json")
+	rw.WriteHeader(status)
+	json.NewEncoder(rw).Encode(map[string]string{"message": msg})
+}
+
+func writeJSON(rw http.ResponseWriter, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(rw).Encode(v)
+}
+
+func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	var action string
+	switch {
+	case parts[0] == "instance" && r.Method == http.MethodGet:
+		action = "connect:DescribeInstance"
+	case parts[0] == "search-users":
+		action = "connect:SearchUsers"
+	case parts[0] == "users-summary":
+		action = "connect:ListUsers"
+	case parts[0] == "users" && len(parts) == 3 && r.Method == http.MethodGet:
+		action = "connect:DescribeUser"
+	default:
+		action = "connect:" + r.Method + " " + r.URL.Path
+		s.record(action)
+		connectError(rw, 400, "InvalidRequestException", "the fake does not serve "+r.URL.Path)
+		return
+	}
+	deny, throttle := s.record(action)
+	switch {
+	case throttle:
+		connectError(rw, 429, "ThrottlingException", "Rate exceeded")
+		return
+	case deny:
+		connectError(rw, 403, "AccessDeniedException", "User: arn:aws:sts::111122223333:assumed-role/Reader/admin is not authorized to perform: "+action)
+		return
+	}
+	w := s.World
+	instanceOK := func(id string) bool { return w.Instance != nil && str(w.Instance["Id"]) == id }
+	switch action {
+	case "connect:DescribeInstance":
+		if !instanceOK(parts[1]) {
+			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
+			return
+		}
+		writeJSON(rw, map[string]any{"Instance": w.Instance})
+	case "connect:SearchUsers":
+		var in struct {
+			InstanceId     string
+			MaxResults     int
+			NextToken      string
+			SearchCriteria struct {
+				StringCondition struct{ FieldName, Value, ComparisonType string }
+			}
+		}
+		json.Unmarshal(body, &in)
+		if !instanceOK(in.InstanceId) {
+			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
+			return
+		}
+		c := in.SearchCriteria.StringCondition
+		if c.FieldName != "Username" {
+			connectError(rw, 400, "InvalidParameterException", "the fake searches by Username only")
+			return
+		}
+		found := w.searchUsers(c.Value, c.ComparisonType)
+		page, next := paginate(len(found), in.MaxResults, 100, in.NextToken)
+		out := map[string]any{"Users": found[page[0]:page[1]], "ApproximateTotalCount": len(found)}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		writeJSON(rw, out)
+	case "connect:ListUsers":
+		if !instanceOK(parts[1]) {
+			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
+			return
+		}
+		max, _ := strconv.Atoi(r.URL.Query().Get("maxResults"))
+		page, next := paginate(len(w.Users), max, 100, r.URL.Query().Get("nextToken"))
+		var sum []map[string]any
+		for _, u := range w.Users[page[0]:page[1]] {
+			sum = append(sum, map[string]any{"Id": u["Id"], "Arn": u["Arn"], "Username": u["Username"], "LastModifiedRegion": u["LastModifiedRegion"]})
+		}
+		out := map[string]any{"UserSummaryList": sum}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		writeJSON(rw, out)
+	case "connect:DescribeUser":
+		for _, u := range w.Users {
+			if str(u["Id"]) == parts[2] && instanceOK(parts[1]) {
+				writeJSON(rw, map[string]any{"User": u})
+				return
+			}
+		}
+		connectError(rw, 404, "ResourceNotFoundException", "User not found")
+	}
+}
+
+// paginate returns the [from, to) slice of a page and the next token.
+func paginate(n, max, def int, token string) ([2]int, string) {
+	if max <= 0 {
+		max = def
+	}
+	from, _ := strconv.Atoi(token)
+	if from > n {
+		from = n
+	}
+	to := from + max
+	if to >= n {
+		return [2]int{from, n}, ""
+	}
+	return [2]int{from, to}, strconv.Itoa(to)
+}
+
+// CloudTrail: JSON 1.1.
+
+func ctError(rw http.ResponseWriter, code, msg string) {
+	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	rw.WriteHeader(400)
+	json.NewEncoder(rw).Encode(map[string]string{"__type": code, "message": msg})
+}
+
+func (s *Server) cloudTrail(rw http.ResponseWriter, r *http.Request, body []byte) {
+	target := r.Header.Get("X-Amz-Target")
+	if target != "CloudTrail_20131101.LookupEvents" {
+		s.record("cloudtrail:" + target)
+		ctError(rw, "InvalidRequestException", "the fake serves LookupEvents only")
+		return
+	}
+	deny, throttle := s.record("cloudtrail:LookupEvents")
+	switch {
+	case throttle:
+		ctError(rw, "ThrottlingException", "Rate exceeded")
+		return
+	case deny:
+		ctError(rw, "AccessDeniedException", "not authorized to perform cloudtrail:LookupEvents")
+		return
+	}
+	var in struct {
+		LookupAttributes []struct{ AttributeKey, AttributeValue string }
+		MaxResults       int
+		NextToken        string
+	}
+	json.Unmarshal(body, &in)
+	region := ""
+	if m := credRegion.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		region = m[1]
+	}
+	var found []map[string]any
+	for _, e := range s.World.Events {
+		ok := true
+		for _, a := range in.LookupAttributes {
+			if a.AttributeKey == "EventName" && str(e["EventName"]) != a.AttributeValue {
+				ok = false
+			}
+		}
+		var rec struct {
+			AWSRegion string `json:"awsRegion"`
+		}
+		json.Unmarshal([]byte(str(e["CloudTrailEvent"])), &rec)
+		if region != "" && rec.AWSRegion != "" && rec.AWSRegion != region {
+			ok = false
+		}
+		if ok {
+			out := map[string]any{}
+			for k, v := range e {
+				out[k] = v
+			}
+			if t, err := time.Parse(time.RFC3339, str(e["EventTime"])); err == nil {
+				out["EventTime"] = float64(t.Unix())
+			}
+			found = append(found, out)
+		}
+	}
+	page, next := paginate(len(found), in.MaxResults, 50, in.NextToken)
+	res := map[string]any{"Events": found[page[0]:page[1]]}
+	if next != "" {
+		res["NextToken"] = next
+	}
+	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	json.NewEncoder(rw).Encode(res)
+}
+
+// IAM: Query protocol, XML answers.
+
+func esc(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+func iamError(rw http.ResponseWriter, status int, code, msg string) {
+	rw.Header().Set("Content-Type", "text/xml")
+	rw.WriteHeader(status)
+	fmt.Fprintf(rw, `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>4a8f2c1e-0000-4000-8000-000000000001</RequestId></ErrorResponse>`, code, esc(msg))
+}
+
+func iamOK(rw http.ResponseWriter, action, result string) {
+	rw.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(rw, `<%sResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><%sResult>%s</%sResult><ResponseMetadata><RequestId>4a8f2c1e-0000-4000-8000-000000000002</RequestId></ResponseMetadata></%sResponse>`, action, action, result, action, action)
+}
+
+func (s *Server) iam(rw http.ResponseWriter, f url.Values) {
+	op := f.Get("Action")
+	deny, throttle := s.record("iam:" + op)
+	switch {
+	case throttle:
+		iamError(rw, 400, "Throttling", "Rate exceeded")
+		return
+	case deny:
+		iamError(rw, 403, "AccessDenied", "User: arn:aws:sts::111122223333:assumed-role/Reader/admin is not authorized to perform: iam:"+op)
+		return
+	}
+	w := s.World
+	role := func() *Role {
+		r := w.Roles[f.Get("RoleName")]
+		if r == nil {
+			iamError(rw, 404, "NoSuchEntity", "The role with name "+f.Get("RoleName")+" cannot be found.")
+		}
+		return r
+	}
+	enc := url.PathEscape
+	switch op {
+	case "GetRole":
+		r := role()
+		if r == nil {
+			return
+		}
+		pb := ""
+		if r.Boundary != "" {
+			pb = "<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>" + esc(r.Boundary) + "</PermissionsBoundaryArn></PermissionsBoundary>"
+		}
+		iamOK(rw, op, fmt.Sprintf("<Role><Path>%s</Path><RoleName>%s</RoleName><RoleId>%s</RoleId><Arn>%s</Arn><CreateDate>%s</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration>%s</Role>",
+			esc(r.Path), esc(r.Name), esc(r.ID), esc(r.ARN), esc(r.Created), esc(enc(r.Trust)), pb))
+	case "ListRolePolicies":
+		r := role()
+		if r == nil {
+			return
+		}
+		var b strings.Builder
+		for n := range r.Inline {
+			b.WriteString("<member>" + esc(n) + "</member>")
+		}
+		iamOK(rw, op, "<PolicyNames>"+b.String()+"</PolicyNames><IsTruncated>false</IsTruncated>")
+	case "GetRolePolicy":
+		r := role()
+		if r == nil {
+			return
+		}
+		d, ok := r.Inline[f.Get("PolicyName")]
+		if !ok {
+			iamError(rw, 404, "NoSuchEntity", "The role policy with name "+f.Get("PolicyName")+" cannot be found.")
+			return
+		}
+		iamOK(rw, op, fmt.Sprintf("<RoleName>%s</RoleName><PolicyName>%s</PolicyName><PolicyDocument>%s</PolicyDocument>", esc(r.Name), esc(f.Get("PolicyName")), esc(enc(d))))
+	case "ListAttachedRolePolicies":
+		r := role()
+		if r == nil {
+			return
+		}
+		var b strings.Builder
+		for _, a := range r.Attached {
+			b.WriteString("<member><PolicyName>" + esc(a[0]) + "</PolicyName><PolicyArn>" + esc(a[1]) + "</PolicyArn></member>")
+		}
+		iamOK(rw, op, "<AttachedPolicies>"+b.String()+"</AttachedPolicies><IsTruncated>false</IsTruncated>")
+	case "GetPolicy", "GetPolicyVersion":
+		p := w.Policies[f.Get("PolicyArn")]
+		if p == nil {
+			iamError(rw, 404, "NoSuchEntity", "Policy "+f.Get("PolicyArn")+" was not found.")
+			return
+		}
+		if op == "GetPolicy" {
+			iamOK(rw, op, fmt.Sprintf("<Policy><PolicyName>%s</PolicyName><Arn>%s</Arn><DefaultVersionId>%s</DefaultVersionId><AttachmentCount>1</AttachmentCount><IsAttachable>true</IsAttachable></Policy>", esc(p.Name), esc(p.ARN), esc(p.Version)))
+			return
+		}
+		iamOK(rw, op, fmt.Sprintf("<PolicyVersion><Document>%s</Document><VersionId>%s</VersionId><IsDefaultVersion>true</IsDefaultVersion></PolicyVersion>", esc(enc(p.Document)), esc(p.Version)))
+	case "GetSAMLProvider":
+		md, ok := w.Providers[f.Get("SAMLProviderArn")]
+		if !ok {
+			iamError(rw, 404, "NoSuchEntity", "Manifest not found for arn "+f.Get("SAMLProviderArn"))
+			return
+		}
+		iamOK(rw, op, "<SAMLMetadataDocument>"+esc(md)+"</SAMLMetadataDocument><CreateDate>2024-03-11T09:30:00Z</CreateDate><ValidUntil>2124-03-11T09:30:00Z</ValidUntil>")
+	case "ListSAMLProviders":
+		var b strings.Builder
+		for arn := range w.Providers {
+			b.WriteString("<member><Arn>" + esc(arn) + "</Arn><ValidUntil>2124-03-11T09:30:00Z</ValidUntil><CreateDate>2024-03-11T09:30:00Z</CreateDate></member>")
+		}
+		iamOK(rw, op, "<SAMLProviderList>"+b.String()+"</SAMLProviderList>")
+	case "SimulatePrincipalPolicy":
+		dec := w.SimDecision
+		if dec == "" {
+			dec = w.simulate(f)
+		}
+		orgs := "true"
+		if dec != "allowed" {
+			orgs = "false"
+		}
+		iamOK(rw, op, fmt.Sprintf("<EvaluationResults><member><EvalActionName>%s</EvalActionName><EvalResourceName>%s</EvalResourceName><EvalDecision>%s</EvalDecision><MatchedStatements/><MissingContextValues/><OrganizationsDecisionDetail><AllowedByOrganizations>%s</AllowedByOrganizations></OrganizationsDecisionDetail></member></EvaluationResults><IsTruncated>false</IsTruncated>",
+			esc(f.Get("ActionNames.member.1")), esc(f.Get("ResourceArns.member.1")), dec, orgs))
+	default:
+		iamError(rw, 400, "InvalidAction", "the fake does not serve "+op)
+	}
+}

@@ -1,0 +1,87 @@
+// Package awslive gathers, from a live AWS account, the evidence that AWS
+// CLI files give offline: read-only calls through aws-sdk-go-v2 with the
+// standard credential chain. Every call goes through one allow-list; a call
+// not on it fails before anything is sent.
+package awslive
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Allowed is every AWS API call samldoctor may make, as IAM actions. They
+// only read; none changes state or issues credentials. This is the one
+// place the list lives: the clients refuse any other call, and
+// `samldoctor permissions` prints the policy made from it.
+var Allowed = []string{
+	"connect:DescribeInstance",
+	"connect:SearchUsers",
+	"connect:ListUsers",
+	"connect:DescribeUser",
+	"iam:GetRole",
+	"iam:ListRolePolicies",
+	"iam:GetRolePolicy",
+	"iam:ListAttachedRolePolicies",
+	"iam:GetPolicy",
+	"iam:GetPolicyVersion",
+	"iam:GetSAMLProvider",
+	"iam:ListSAMLProviders",
+	"iam:SimulatePrincipalPolicy",
+	"cloudtrail:LookupEvents",
+}
+
+// serviceAction maps the SDK's service IDs to IAM action prefixes.
+var serviceAction = map[string]string{"Connect": "connect", "IAM": "iam", "CloudTrail": "cloudtrail"}
+
+// IsAllowed reports whether an IAM action is on the allow-list.
+func IsAllowed(action string) bool {
+	for _, a := range Allowed {
+		if a == action {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrNotAllowed is a call refused by the allow-list.
+type ErrNotAllowed struct{ Action string }
+
+func (e ErrNotAllowed) Error() string {
+	return fmt.Sprintf("samldoctor does not call %s: it is not on its read-only allow-list", e.Action)
+}
+
+// guard is an SDK middleware that refuses calls not on the allow-list,
+// before they are signed or sent.
+func guard(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("samldoctorAllowList",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			action := serviceAction[awsmiddleware.GetServiceID(ctx)] + ":" + awsmiddleware.GetOperationName(ctx)
+			if !IsAllowed(action) {
+				return middleware.InitializeOutput{}, middleware.Metadata{}, ErrNotAllowed{Action: action}
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
+}
+
+// Policy is the minimal IAM policy samldoctor needs, as JSON.
+func Policy() string {
+	actions := append([]string{}, Allowed...)
+	sort.Strings(actions)
+	type statement struct {
+		Sid      string   `json:"Sid"`
+		Effect   string   `json:"Effect"`
+		Action   []string `json:"Action"`
+		Resource string   `json:"Resource"`
+	}
+	doc := struct {
+		Version   string      `json:"Version"`
+		Statement []statement `json:"Statement"`
+	}{"2012-10-17", []statement{{"SamldoctorReadOnly", "Allow", actions, "*"}}}
+	b, _ := json.MarshalIndent(doc, "", "  ")
+	return string(b)
+}

@@ -1,0 +1,388 @@
+package awslive
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	cntypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+)
+
+// Target is what to collect evidence about; the capture fills it in when
+// the user does not.
+type Target struct {
+	Region          string    `json:"region"`
+	InstanceID      string    `json:"instanceId"`
+	RoleArn         string    `json:"roleArn,omitempty"`
+	ProviderArn     string    `json:"providerArn,omitempty"`
+	RoleSessionName string    `json:"roleSessionName,omitempty"`
+	SignInRegion    string    `json:"signInRegion,omitempty"`
+	Since           time.Time `json:"since,omitzero"`
+}
+
+// Clients are the SDK clients to collect with. CloudTrail is asked per
+// Region, since events land where they happen.
+type Clients struct {
+	Connect    *connect.Client
+	IAM        *iam.Client
+	CloudTrail func(region string) *cloudtrail.Client
+}
+
+// NewClients builds the clients from an SDK config (the standard
+// credential chain: profile, SSO, environment), with the allow-list guard
+// and the SDK's retryer for throttling. optFns lets tests point them at
+// local servers.
+func NewClients(cfg aws.Config, maxBackoff time.Duration) Clients {
+	cfg = cfg.Copy()
+	cfg.APIOptions = append(cfg.APIOptions, guard)
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 8
+			if maxBackoff > 0 {
+				o.MaxBackoff = maxBackoff
+			}
+		})
+	}
+	return Clients{
+		Connect: connect.NewFromConfig(cfg),
+		IAM:     iam.NewFromConfig(cfg),
+		CloudTrail: func(region string) *cloudtrail.Client {
+			return cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) { o.Region = region })
+		},
+	}
+}
+
+// Collector gathers the evidence into a bundle.
+type Collector struct {
+	Clients  Clients
+	Progress func(string)
+	b        *evidence.Bundle
+}
+
+func (c *Collector) progress(format string, args ...any) {
+	if c.Progress != nil {
+		c.Progress(fmt.Sprintf(format, args...))
+	}
+}
+
+// output records one answer in the AWS CLI's shape.
+func (c *Collector) output(call, kind string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	c.b.Outputs = append(c.b.Outputs, evidence.BundleOutput{Call: call, Kind: kind, Output: b})
+}
+
+// failed records a call that did not answer; it reports whether the
+// collection can go on with what depends on the call.
+func (c *Collector) failed(call, resource, affects string, err error) {
+	var ae smithy.APIError
+	code := ""
+	if errors.As(err, &ae) {
+		code = ae.ErrorCode()
+	}
+	switch {
+	case code == "NoSuchEntity" || code == "ResourceNotFoundException":
+		c.b.NotFound = append(c.b.NotFound, evidence.NotFound{Call: call, Resource: resource, Error: err.Error()})
+	case strings.Contains(code, "AccessDenied") || strings.Contains(code, "Unauthorized") || strings.Contains(code, "NotAuthorized"):
+		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: code, Affects: affects})
+	default:
+		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: err.Error(), Affects: affects})
+	}
+}
+
+// Collect makes the read-only calls for t and returns what they answered.
+func (c *Collector) Collect(ctx context.Context, t Target) *evidence.Bundle {
+	c.b = &evidence.Bundle{Version: 1, CollectedAt: time.Now().UTC(), Target: evidence.BundleTarget(t)}
+	if t.InstanceID != "" && t.Region != "" {
+		c.connect(ctx, t)
+	}
+	if t.RoleArn != "" || t.ProviderArn != "" {
+		c.iam(ctx, t)
+	}
+	if t.RoleSessionName != "" {
+		c.cloudTrail(ctx, t)
+	}
+	return c.b
+}
+
+func (c *Collector) connect(ctx context.Context, t Target) {
+	opt := func(o *connect.Options) { o.Region = t.Region }
+	c.progress("Connect: instance %s in %s", t.InstanceID, t.Region)
+	di, err := c.Clients.Connect.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(t.InstanceID)}, opt)
+	if err != nil {
+		c.failed("connect:DescribeInstance", t.InstanceID, "whether the instance exists and uses SAML", err)
+	} else {
+		c.output("connect:DescribeInstance", "aws connect describe-instance", map[string]any{"Instance": di.Instance})
+	}
+	if t.RoleSessionName != "" {
+		c.findUser(ctx, t, opt)
+	}
+}
+
+// findUser looks the user up with SearchUsers (an exact match, then the
+// names that differ by case or domain) and DescribeUser, at most three
+// calls; without SearchUsers it reads the whole ListUsers.
+func (c *Collector) findUser(ctx context.Context, t Target, opt func(*connect.Options)) {
+	rsn := t.RoleSessionName
+	search := func(value string, cmp cntypes.StringComparisonType) ([]cntypes.UserSearchSummary, error) {
+		out, err := c.Clients.Connect.SearchUsers(ctx, &connect.SearchUsersInput{
+			InstanceId: aws.String(t.InstanceID),
+			MaxResults: aws.Int32(100),
+			SearchCriteria: &cntypes.UserSearchCriteria{StringCondition: &cntypes.StringCondition{
+				FieldName: aws.String("Username"), Value: aws.String(value), ComparisonType: cmp}},
+		}, opt)
+		if err != nil {
+			return nil, err
+		}
+		return out.Users, nil
+	}
+	c.progress("Connect: looking for user %q", rsn)
+	users, err := search(rsn, cntypes.StringComparisonTypeExact)
+	if err != nil {
+		c.failed("connect:SearchUsers", rsn, "", err)
+		c.listUsers(ctx, t, opt)
+		return
+	}
+	var exact *cntypes.UserSearchSummary
+	for i, u := range users {
+		if aws.ToString(u.Username) == rsn {
+			exact = &users[i]
+		}
+	}
+	found := users
+	if exact == nil {
+		// Candidates: the same name in another case, or with another domain.
+		local := rsn
+		if i := strings.IndexByte(local, '@'); i > 0 {
+			local = local[:i]
+		}
+		if len(local) > 25 {
+			local = local[:25] // CONTAINS takes 2 to 25 characters
+		}
+		if len(local) >= 2 {
+			more, err := search(local, cntypes.StringComparisonTypeContains)
+			if err != nil {
+				c.failed("connect:SearchUsers", local, "", err)
+			} else {
+				found = append(found, more...)
+			}
+		}
+	}
+	c.output("connect:SearchUsers", "aws connect search-users", map[string]any{"Users": found, "ApproximateTotalCount": len(found),
+		"SearchedUsername": rsn, "InstanceId": t.InstanceID})
+	// The user's full settings, for a create-user command that keeps them.
+	pick := exact
+	if pick == nil {
+		for i, u := range found {
+			if strings.EqualFold(aws.ToString(u.Username), rsn) {
+				pick = &found[i]
+				break
+			}
+		}
+	}
+	if pick != nil {
+		du, err := c.Clients.Connect.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: aws.String(t.InstanceID), UserId: pick.Id}, opt)
+		if err != nil {
+			c.failed("connect:DescribeUser", aws.ToString(pick.Id), "the user's settings for a create-user command", err)
+		} else {
+			c.output("connect:DescribeUser", "aws connect describe-user", map[string]any{"User": du.User})
+		}
+	}
+}
+
+func (c *Collector) listUsers(ctx context.Context, t Target, opt func(*connect.Options)) {
+	var all []cntypes.UserSummary
+	p := connect.NewListUsersPaginator(c.Clients.Connect, &connect.ListUsersInput{InstanceId: aws.String(t.InstanceID), MaxResults: aws.Int32(1000)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx, opt)
+		if err != nil {
+			c.failed("connect:ListUsers", t.InstanceID, "whether a Connect user named "+t.RoleSessionName+" exists", err)
+			return
+		}
+		all = append(all, out.UserSummaryList...)
+		c.progress("Connect: %d users read", len(all))
+	}
+	c.output("connect:ListUsers", "aws connect list-users", map[string]any{"UserSummaryList": all})
+}
+
+func (c *Collector) iam(ctx context.Context, t Target) {
+	cl := c.Clients.IAM
+	if t.RoleArn != "" {
+		c.role(ctx, t)
+	}
+	if t.ProviderArn != "" {
+		sp, err := cl.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(t.ProviderArn)})
+		if err != nil {
+			c.failed("iam:GetSAMLProvider", t.ProviderArn, "whether the response's issuer and certificate match the provider", err)
+		} else {
+			c.output("iam:GetSAMLProvider", "aws iam get-saml-provider", struct {
+				*iam.GetSAMLProviderOutput
+				SAMLProviderArn string
+			}{sp, t.ProviderArn})
+		}
+		lp, err := cl.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
+		if err != nil {
+			c.failed("iam:ListSAMLProviders", "", "whether the provider exists", err)
+		} else {
+			c.output("iam:ListSAMLProviders", "aws iam list-saml-providers", map[string]any{"SAMLProviderList": lp.SAMLProviderList})
+		}
+	}
+}
+
+func (c *Collector) role(ctx context.Context, t Target) {
+	cl := c.Clients.IAM
+	ra, err := awsarn.ParseRole(t.RoleArn)
+	if err != nil {
+		return
+	}
+	c.progress("IAM: role %s", ra.Name)
+	gr, err := cl.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(ra.Name)})
+	if err != nil {
+		c.failed("iam:GetRole", t.RoleArn, "the role's trust policy and role ID", err)
+		return
+	}
+	c.output("iam:GetRole", "aws iam get-role", map[string]any{"Role": gr.Role})
+	// Inline policies.
+	var names []string
+	lp := iam.NewListRolePoliciesPaginator(cl, &iam.ListRolePoliciesInput{RoleName: aws.String(ra.Name)})
+	ok := true
+	for lp.HasMorePages() {
+		out, err := lp.NextPage(ctx)
+		if err != nil {
+			c.failed("iam:ListRolePolicies", t.RoleArn, "the role's inline policies", err)
+			ok = false
+			break
+		}
+		names = append(names, out.PolicyNames...)
+	}
+	if ok {
+		c.output("iam:ListRolePolicies", "aws iam list-role-policies", map[string]any{"PolicyNames": names})
+		for _, n := range names {
+			rp, err := cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(ra.Name), PolicyName: aws.String(n)})
+			if err != nil {
+				c.failed("iam:GetRolePolicy", n, "the inline policy "+n, err)
+				continue
+			}
+			c.output("iam:GetRolePolicy", "aws iam get-role-policy", map[string]any{"RoleName": rp.RoleName, "PolicyName": rp.PolicyName, "PolicyDocument": rp.PolicyDocument})
+		}
+	}
+	// Attached managed policies, and the permissions boundary.
+	var attached []iamtypes.AttachedPolicy
+	la := iam.NewListAttachedRolePoliciesPaginator(cl, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(ra.Name)})
+	ok = true
+	for la.HasMorePages() {
+		out, err := la.NextPage(ctx)
+		if err != nil {
+			c.failed("iam:ListAttachedRolePolicies", t.RoleArn, "the role's managed policies", err)
+			ok = false
+			break
+		}
+		attached = append(attached, out.AttachedPolicies...)
+	}
+	var arns []string
+	if ok {
+		c.output("iam:ListAttachedRolePolicies", "aws iam list-attached-role-policies", map[string]any{"AttachedPolicies": attached})
+		for _, a := range attached {
+			arns = append(arns, aws.ToString(a.PolicyArn))
+		}
+	}
+	if gr.Role.PermissionsBoundary != nil {
+		arns = append(arns, aws.ToString(gr.Role.PermissionsBoundary.PermissionsBoundaryArn))
+	}
+	for _, arn := range arns {
+		gp, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+		if err != nil {
+			c.failed("iam:GetPolicy", arn, "the managed policy "+arn, err)
+			continue
+		}
+		c.output("iam:GetPolicy", "aws iam get-policy", map[string]any{"Policy": gp.Policy})
+		gv, err := cl.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: gp.Policy.DefaultVersionId})
+		if err != nil {
+			c.failed("iam:GetPolicyVersion", arn, "the document of "+arn, err)
+			continue
+		}
+		c.output("iam:GetPolicyVersion", "aws iam get-policy-version", map[string]any{"PolicyVersion": gv.PolicyVersion, "PolicyArn": arn})
+	}
+	// IAM's own verdict on connect:GetFederationToken, beside the offline
+	// evaluation (it includes SCPs that no file shows).
+	if t.InstanceID != "" && t.Region != "" && t.RoleSessionName != "" && gr.Role.RoleId != nil {
+		userID := aws.ToString(gr.Role.RoleId) + ":" + t.RoleSessionName
+		res := awsarn.ConnectUserARN(ra.Partition, t.Region, ra.Account, t.InstanceID, userID)
+		sim, err := cl.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
+			PolicySourceArn: aws.String(t.RoleArn),
+			ActionNames:     []string{"connect:GetFederationToken"},
+			ResourceArns:    []string{res},
+			ContextEntries: []iamtypes.ContextEntry{
+				{ContextKeyName: aws.String("aws:userid"), ContextKeyType: iamtypes.ContextKeyTypeEnumString, ContextKeyValues: []string{userID}},
+				{ContextKeyName: aws.String("connect:InstanceId"), ContextKeyType: iamtypes.ContextKeyTypeEnumString, ContextKeyValues: []string{t.InstanceID}},
+			},
+		})
+		if err != nil {
+			c.failed("iam:SimulatePrincipalPolicy", t.RoleArn, "IAM's own verdict on connect:GetFederationToken", err)
+		} else {
+			c.output("iam:SimulatePrincipalPolicy", "aws iam simulate-principal-policy", map[string]any{"EvaluationResults": sim.EvaluationResults, "IsTruncated": sim.IsTruncated})
+		}
+	}
+}
+
+// cloudTrail looks for earlier federations of the user: GetFederationToken
+// in the instance's Region, AssumeRoleWithSAML in the sign-in endpoint's.
+func (c *Collector) cloudTrail(ctx context.Context, t Target) {
+	since := t.Since
+	if since.IsZero() {
+		since = time.Now().AddDate(0, 0, -90)
+	}
+	type look struct{ region, event string }
+	var looks []look
+	if t.Region != "" {
+		looks = append(looks, look{t.Region, "GetFederationToken"})
+	}
+	sr := t.SignInRegion
+	if sr == "" {
+		sr = "us-east-1"
+	}
+	looks = append(looks, look{sr, "AssumeRoleWithSAML"})
+	for _, l := range looks {
+		cl := c.Clients.CloudTrail(l.region)
+		var events []cttypes.Event
+		p := cloudtrail.NewLookupEventsPaginator(cl, &cloudtrail.LookupEventsInput{
+			LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(l.event)}},
+			StartTime:        aws.Time(since),
+			MaxResults:       aws.Int32(50),
+		})
+		ok := true
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				c.failed("cloudtrail:LookupEvents", l.region+" "+l.event, "earlier sign-ins of "+t.RoleSessionName+" (the \"Bad Request\" check)", err)
+				ok = false
+				break
+			}
+			for _, e := range out.Events {
+				if e.CloudTrailEvent != nil && strings.Contains(strings.ToLower(*e.CloudTrailEvent), strings.ToLower(t.RoleSessionName)) {
+					events = append(events, e)
+				}
+			}
+			c.progress("CloudTrail %s: %s events of %s so far", l.region, l.event, t.RoleSessionName)
+		}
+		if ok {
+			c.output("cloudtrail:LookupEvents", "aws cloudtrail lookup-events", map[string]any{"Events": events})
+		}
+	}
+}

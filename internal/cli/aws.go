@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/spf13/cobra"
+
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/awslive"
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+)
+
+// awsFlags are the flags of commands that call AWS.
+type awsFlags struct {
+	profile, region string
+}
+
+func (f *awsFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.profile, "profile", "", "AWS profile (as with the AWS CLI; SSO profiles work)")
+	cmd.Flags().StringVar(&f.region, "region", "", "the Connect instance's Region (default: from the capture's RelayState)")
+}
+
+// targetFrom reads what to collect about from the capture's sign-in.
+func targetFrom(c *capture.Capture) awslive.Target {
+	var t awslive.Target
+	if c == nil {
+		return t
+	}
+	res := diagnose.Run(diagnose.Input{Capture: c})
+	if s := res.Subject; s != nil {
+		t.Region, t.InstanceID = s.Region, s.InstanceID
+		t.RoleArn, t.ProviderArn, t.RoleSessionName = s.RoleArn, s.ProviderArn, s.RoleSessionName
+		if si, ok := awsarn.ParseSignIn(s.PostedTo); ok {
+			t.SignInRegion = si.DefaultRegion
+			if si.Region != "" {
+				t.SignInRegion = si.Region
+			}
+		}
+		if !s.At.IsZero() {
+			t.Since = s.At.AddDate(0, 0, -90)
+		}
+	}
+	return t
+}
+
+// collect gathers the evidence live.
+func (e *env) collect(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
+	if f.region != "" {
+		t.Region = f.region
+	}
+	ctx := context.Background()
+	opts := []func(*config.LoadOptions) error{}
+	if f.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(f.profile))
+	}
+	if t.Region != "" {
+		opts = append(opts, config.WithRegion(t.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("AWS credentials: %w (set AWS_PROFILE or --profile, run aws sso login, or export AWS_ACCESS_KEY_ID)", err)
+	}
+	col := &awslive.Collector{Clients: awslive.NewClients(cfg, 20*time.Second)}
+	col.Progress = func(s string) { fmt.Fprintf(e.stderr, "samldoctor: %s\n", s) }
+	return col.Collect(ctx, t), nil
+}
+
+func collectCmd(e *env) *cobra.Command {
+	var af awsFlags
+	var t awslive.Target
+	var out string
+	cmd := &cobra.Command{
+		Use:   "collect [CAPTURE...] -o BUNDLE --instance-id ID [--role-arn ARN] [--user NAME]",
+		Short: "Save the AWS evidence for a sign-in into one file, for diagnosis elsewhere",
+		Long: `collect makes the same read-only AWS calls as diagnose --aws and writes their answers into one
+bundle file that someone without AWS access can pass to --aws-data (support tickets, air-gapped
+analysis). What is not given is taken from the capture (RelayState, Role and RoleSessionName).`,
+		Example: `  samldoctor collect capture.har -o bundle.json
+  samldoctor collect --instance-id aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee --region eu-west-2 --user jane.doe@example.com --role-arn arn:aws:iam::111122223333:role/ConnectAgents -o bundle.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usage("collect needs -o BUNDLE (use -o - for standard output)")
+			}
+			from := awslive.Target{}
+			if len(args) > 0 {
+				c, err := readCaptures(e, args, false, "")
+				if err != nil {
+					return err
+				}
+				from = targetFrom(c)
+			}
+			if t.InstanceID == "" {
+				t.InstanceID = from.InstanceID
+			}
+			if t.RoleArn == "" {
+				t.RoleArn = from.RoleArn
+			}
+			if t.ProviderArn == "" {
+				t.ProviderArn = from.ProviderArn
+			}
+			if t.RoleSessionName == "" {
+				t.RoleSessionName = from.RoleSessionName
+			}
+			t.Region, t.SignInRegion, t.Since = from.Region, from.SignInRegion, from.Since
+			if t.InstanceID == "" && t.RoleArn == "" {
+				return usage("collect needs --instance-id (or a capture whose RelayState names the instance)")
+			}
+			b, err := e.collect(af, t)
+			if err != nil {
+				return err
+			}
+			data, _ := json.MarshalIndent(b, "", "  ")
+			data = append(data, '\n')
+			if out == "-" {
+				_, err = e.stdout.Write(data)
+				return err
+			}
+			if err := os.WriteFile(out, data, 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "samldoctor: wrote %s: %d answers, %d denied, %d not found\n", out, len(b.Outputs), len(b.Denied), len(b.NotFound))
+			return nil
+		},
+	}
+	af.add(cmd)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "the bundle file to write")
+	cmd.Flags().StringVar(&t.InstanceID, "instance-id", "", "the Connect instance ID")
+	cmd.Flags().StringVar(&t.RoleArn, "role-arn", "", "the IAM role the agents sign in with")
+	cmd.Flags().StringVar(&t.ProviderArn, "provider-arn", "", "the IAM SAML provider")
+	cmd.Flags().StringVar(&t.RoleSessionName, "user", "", "the agent's user name (RoleSessionName)")
+	return cmd
+}
+
+func permissionsCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "permissions",
+		Short: "Print the minimal read-only IAM policy samldoctor's AWS checks need",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintln(e.stdout, awslive.Policy())
+			return err
+		},
+	}
+}

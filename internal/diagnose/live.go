@@ -1,0 +1,100 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
+)
+
+// checkLive reports what a live collection could not settle (calls AWS
+// refused), what it found missing (NoSuchEntity, ResourceNotFound), and
+// where IAM's own policy simulator disagrees with the offline evaluation.
+func (r *run) checkLive() {
+	for _, d := range r.aws.Denied {
+		what := d.Affects
+		if what == "" {
+			what = "what it would have told"
+		}
+		r.add(Finding{ID: "aws.call_denied", Severity: Warning, Stage: stageOfCall(d.Call),
+			Title:    fmt.Sprintf("Could not call %s: %s; %s is undetermined", d.Call, d.Error, what),
+			Detail:   "The credentials samldoctor ran with may not make this read-only call, so the check that needs it was not made.",
+			Evidence: []Evidence{{What: d.Call + " on " + orX(d.Resource, "the account"), Value: d.Error, Where: d.Source.String()}},
+			Fix:      &Fix{Summary: "Run with credentials that have samldoctor's read-only policy (`samldoctor permissions` prints it), or pass the AWS CLI outputs with --aws-data."}})
+	}
+	for _, n := range r.aws.NotFound {
+		switch {
+		case n.Call == "iam:GetRole" && n.Resource == r.roleUsed && !r.has("iam.role_not_found"):
+			r.add(Finding{ID: "iam.role_not_found", Severity: Error, Stage: StageAssumeRole,
+				Title:  fmt.Sprintf("The role %s does not exist", r.roleUsed),
+				Detail: "AWS cannot assume a role that does not exist; role names are case-sensitive and the path is part of the ARN.",
+				Evidence: []Evidence{{What: "role in the Role attribute", Value: r.roleUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")},
+					{What: "iam:GetRole", Value: n.Error, Where: n.Source.String()}},
+				Explains: []string{"signin.not_authorized_assume_role"},
+				Fix:      &Fix{Summary: "Send the ARN of an existing role, exactly.", IdP: idpFix("set the Role value to an existing role's exact ARN.")}})
+		case n.Call == "iam:GetSAMLProvider" && n.Resource == r.providerUsed && !r.has("iam.provider_not_found"):
+			r.add(Finding{ID: "iam.provider_not_found", Severity: Error, Stage: StageAssumeRole,
+				Title: fmt.Sprintf("The SAML provider %s does not exist", r.providerUsed),
+				Evidence: []Evidence{{What: "SAML provider in the Role attribute", Value: r.providerUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")},
+					{What: "iam:GetSAMLProvider", Value: n.Error, Where: n.Source.String()}},
+				Explains: []string{"signin.provider_not_found"},
+				Fix: &Fix{Summary: "Name an existing provider in the Role value, or create the provider from the IdP's metadata.",
+					Commands: []string{fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", providerName(r.providerUsed))}}})
+		case n.Call == "connect:DescribeInstance" && n.Resource == r.subject.InstanceID:
+			r.add(Finding{ID: "connect.instance_not_found", Severity: Error, Stage: StageRelayState,
+				Title:    fmt.Sprintf("Connect instance %s does not exist in %s", r.subject.InstanceID, r.subject.Region),
+				Detail:   "The RelayState names an instance that Connect does not know in that Region (a wrong ID, or the wrong Region in the console host).",
+				Evidence: []Evidence{{What: "RelayState", Value: r.msg.RelayState, Where: r.where()}, {What: "connect:DescribeInstance", Value: n.Error, Where: n.Source.String()}},
+				Explains: []string{"connect.access_denied_admin", "connect.not_onboarded", "connect.bad_request"},
+				Fix:      &Fix{Summary: "Use the instance's ID and Region in the RelayState (aws connect list-instances --region REGION lists them)."}})
+		}
+	}
+}
+
+func stageOfCall(call string) string {
+	switch {
+	case strings.HasPrefix(call, "connect:"):
+		return StageUser
+	case strings.HasPrefix(call, "cloudtrail:"):
+		return StageBinding
+	case call == "iam:SimulatePrincipalPolicy", call == "iam:ListRolePolicies", call == "iam:GetRolePolicy", call == "iam:ListAttachedRolePolicies", call == "iam:GetPolicy", call == "iam:GetPolicyVersion":
+		return StageFederation
+	}
+	return StageAssumeRole
+}
+
+// compareSimulation sets IAM's own verdict beside the offline one.
+func (r *run) compareSimulation(offline iampolicy.Decision, resource string) {
+	for _, s := range r.aws.Simulations {
+		if s.Action != "connect:GetFederationToken" {
+			continue
+		}
+		sim := s.Decision
+		if (sim == "allowed") == (offline == iampolicy.Allowed) || offline == iampolicy.Undetermined {
+			if offline == iampolicy.Undetermined && sim != "allowed" {
+				r.add(Finding{ID: "iam.federation_token_denied", Severity: Error, Stage: StageFederation,
+					Title:    fmt.Sprintf("IAM's policy simulator denies connect:GetFederationToken to role %s (%s)", roleName(r.roleUsed), sim),
+					Evidence: []Evidence{{What: "iam:SimulatePrincipalPolicy on " + s.Resource, Value: sim, Where: s.Source.String()}},
+					Explains: []string{"connect.access_denied_admin"},
+					Fix:      &Fix{Summary: "Allow the role connect:GetFederationToken on its users in the instance.", Policy: r.federationPolicyDoc(), PolicyFile: "connect-federation-policy.json"}})
+			}
+			continue
+		}
+		why := "an organization SCP, a permissions boundary or a resource control policy the offline evaluation does not see"
+		if s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations {
+			why = "an organization service control policy (SCP) denies it"
+		} else if s.AllowedByPermissionsBoundary != nil && !*s.AllowedByPermissionsBoundary {
+			why = "the role's permissions boundary denies it"
+		}
+		f := Finding{ID: "iam.simulation_disagrees", Severity: Warning, Stage: StageFederation,
+			Title: fmt.Sprintf("IAM's policy simulator says %s where the role's own policies say %s: %s", sim, offline, why),
+			Evidence: []Evidence{{What: "iam:SimulatePrincipalPolicy on " + s.Resource, Value: sim, Where: s.Source.String()},
+				{What: "offline evaluation of the role's policies", Value: string(offline), Where: "--aws-data"}},
+			Fix: &Fix{Summary: "Find the policy that denies it: the organization's SCPs (aws organizations list-policies-for-target --target-id ACCOUNT-ID --filter SERVICE_CONTROL_POLICY) and the role's permissions boundary."}}
+		if sim != "allowed" {
+			f.Severity = Error
+			f.Explains = []string{"connect.access_denied_admin"}
+		}
+		r.add(f)
+	}
+}
