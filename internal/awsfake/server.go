@@ -88,9 +88,41 @@ func connectError(rw http.ResponseWriter, status int, code, msg string) {
 	json.NewEncoder(rw).Encode(map[string]string{"message": msg})
 }
 
+// writeJSON answers in REST-JSON, whose timestamps are epoch seconds
+// where the AWS CLI prints ISO 8601 strings.
 func writeJSON(rw http.ResponseWriter, v any) {
 	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(v)
+	json.NewEncoder(rw).Encode(wireTimes(v))
+}
+
+func wireTimes(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if s, ok := e.(string); ok && (strings.HasSuffix(k, "Time") || strings.HasSuffix(k, "Date")) {
+				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+					out[k] = float64(t.UnixNano()) / 1e9
+					continue
+				}
+			}
+			out[k] = wireTimes(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = wireTimes(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = wireTimes(e)
+		}
+		return out
+	}
+	return v
 }
 
 func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {

@@ -140,6 +140,8 @@ func (w *World) load(b []byte) error {
 		for _, e := range list("Events") {
 			w.Events = append(w.Events, e.(map[string]any))
 		}
+	case top["SAMLProviderList"] != nil:
+		// The providers are known from get-saml-provider outputs.
 	case top["SAMLMetadataDocument"] != nil:
 		arn := str(top["SAMLProviderArn"])
 		if arn == "" {

@@ -56,15 +56,16 @@ func (e ErrNotAllowed) Error() string {
 }
 
 // guard is an SDK middleware that refuses calls not on the allow-list,
-// before they are signed or sent.
+// before they are serialized, signed or sent. It runs in the Serialize
+// step, after the SDK has recorded the service and operation names.
 func guard(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("samldoctorAllowList",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	return stack.Serialize.Add(middleware.SerializeMiddlewareFunc("samldoctorAllowList",
+		func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
 			action := serviceAction[awsmiddleware.GetServiceID(ctx)] + ":" + awsmiddleware.GetOperationName(ctx)
 			if !IsAllowed(action) {
-				return middleware.InitializeOutput{}, middleware.Metadata{}, ErrNotAllowed{Action: action}
+				return middleware.SerializeOutput{}, middleware.Metadata{}, ErrNotAllowed{Action: action}
 			}
-			return next.HandleInitialize(ctx, in)
+			return next.HandleSerialize(ctx, in)
 		}), middleware.Before)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/samldoctor/samldoctor/internal/awsfake"
 	"github.com/samldoctor/samldoctor/internal/cli"
 )
 
@@ -33,6 +34,28 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// fakeaws DIR [deny ACTION...] starts a local AWS serving the
+			// account in DIR (AWS CLI outputs) and points the SDK at it.
+			"fakeaws": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 1 {
+					ts.Fatalf("usage: fakeaws DIR [deny ACTION...]")
+				}
+				w, err := awsfake.LoadDir(ts.MkAbs(args[0]))
+				ts.Check(err)
+				srv := awsfake.New(w)
+				for _, a := range args[1:] {
+					if a != "deny" {
+						srv.Deny[a] = true
+					}
+				}
+				ts.Defer(srv.Close)
+				ts.Setenv("AWS_ENDPOINT_URL", srv.URL)
+				ts.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+				ts.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+				ts.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+				ts.Setenv("AWS_CONFIG_FILE", ts.MkAbs("no-aws-config"))
+				ts.Setenv("AWS_SHARED_CREDENTIALS_FILE", ts.MkAbs("no-aws-credentials"))
+			},
 			// genbomb FILE MIB writes base64 of raw DEFLATE inflating to MIB MiB of zeros.
 			"genbomb": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {

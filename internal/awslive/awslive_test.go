@@ -1,0 +1,296 @@
+package awslive_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+
+	"github.com/samldoctor/samldoctor/internal/awsfake"
+	"github.com/samldoctor/samldoctor/internal/awslive"
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+)
+
+func clients(srv *awsfake.Server) awslive.Clients {
+	cfg := aws.Config{
+		Region:       "ap-southeast-2",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		BaseEndpoint: aws.String(srv.URL),
+	}
+	return awslive.NewClients(cfg, 10*time.Millisecond)
+}
+
+func readCapture(t *testing.T, path string) *capture.Capture {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := capture.NewReader(capture.Options{})
+	if err := r.Read(filepath.Base(path), bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	return r.Finish()
+}
+
+// target is what the CLI fills in from the capture.
+func target(c *capture.Capture) awslive.Target {
+	s := diagnose.Run(diagnose.Input{Capture: c}).Subject
+	return awslive.Target{Region: s.Region, InstanceID: s.InstanceID, RoleArn: s.RoleArn, ProviderArn: s.ProviderArn,
+		RoleSessionName: s.RoleSessionName, SignInRegion: "us-east-1", Since: s.At.AddDate(0, 0, -90)}
+}
+
+func findings(res *diagnose.Result) []string {
+	var out []string
+	for _, f := range res.Findings {
+		out = append(out, f.ID+"/"+f.Severity)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Each example gives the same findings from the AWS CLI files, live from
+// an account holding the same facts, and from a collect bundle.
+func TestLiveBundleAndFilesAgree(t *testing.T) {
+	for _, name := range []string{"not-onboarded", "access-denied", "bad-request"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("..", "..", "examples", "aws-data", name)
+			c := readCapture(t, filepath.Join("..", "..", "examples", name+".har"))
+			files := evidence.NewSet()
+			if err := files.LoadPaths([]string{dir}); err != nil {
+				t.Fatal(err)
+			}
+			offline := diagnose.Run(diagnose.Input{Capture: c, AWS: files})
+
+			world, err := awsfake.LoadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := awsfake.New(world)
+			defer srv.Close()
+			col := &awslive.Collector{Clients: clients(srv)}
+			bundle := col.Collect(context.Background(), target(c))
+			if len(bundle.Denied) > 0 {
+				t.Fatalf("denied: %+v", bundle.Denied)
+			}
+			live := evidence.NewSet()
+			if err := live.LoadBundle("live", bundle); err != nil {
+				t.Fatal(err)
+			}
+			liveRes := diagnose.Run(diagnose.Input{Capture: c, AWS: live})
+
+			b, _ := json.Marshal(bundle)
+			fromFile := evidence.NewSet()
+			if err := fromFile.Load("bundle.json", b); err != nil {
+				t.Fatal(err)
+			}
+			bundleRes := diagnose.Run(diagnose.Input{Capture: c, AWS: fromFile})
+
+			want := findings(offline)
+			if got := findings(liveRes); strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("live findings differ:\nfiles %v\nlive  %v", want, got)
+			}
+			if got := findings(bundleRes); strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("bundle findings differ:\nfiles  %v\nbundle %v", want, got)
+			}
+			if liveRes.Findings[0].ID != offline.Findings[0].ID || liveRes.Verdict != offline.Verdict {
+				t.Errorf("root cause: files %s (%s), live %s (%s)", offline.Findings[0].ID, offline.Verdict, liveRes.Findings[0].ID, liveRes.Verdict)
+			}
+			for _, call := range srv.Calls() {
+				if !awslive.IsAllowed(call) {
+					t.Errorf("a call not on the allow-list reached AWS: %s", call)
+				}
+			}
+		})
+	}
+}
+
+// A call not on the allow-list is refused before anything is sent.
+func TestAllowList(t *testing.T) {
+	srv := awsfake.New(awsfake.NewWorld())
+	defer srv.Close()
+	cl := clients(srv)
+	_, err := cl.Connect.DeleteUser(context.Background(), &connect.DeleteUserInput{InstanceId: aws.String("i"), UserId: aws.String("u")})
+	var na awslive.ErrNotAllowed
+	if !errors.As(err, &na) || na.Action != "connect:DeleteUser" {
+		t.Fatalf("err = %v, want ErrNotAllowed", err)
+	}
+	if calls := srv.Calls(); len(calls) != 0 {
+		t.Errorf("the refused call reached the server: %v", calls)
+	}
+	for _, a := range awslive.Allowed {
+		verb := a[strings.IndexByte(a, ':')+1:]
+		if !(strings.HasPrefix(verb, "Get") || strings.HasPrefix(verb, "List") || strings.HasPrefix(verb, "Describe") ||
+			strings.HasPrefix(verb, "Search") || strings.HasPrefix(verb, "Lookup") || verb == "SimulatePrincipalPolicy") {
+			t.Errorf("%s does not read", a)
+		}
+	}
+	if !strings.Contains(awslive.Policy(), `"iam:SimulatePrincipalPolicy"`) {
+		t.Error("the printed policy lacks an allowed action")
+	}
+}
+
+// bigWorld is an instance with n users, one of them the agent under
+// another case.
+func bigWorld(n int) *awsfake.World {
+	w := awsfake.NewWorld()
+	inst := "arn:aws:connect:ap-southeast-2:111122223333:instance/" + fixture.DefaultInstance
+	w.Instance = map[string]any{"Id": fixture.DefaultInstance, "Arn": inst, "IdentityManagementType": "SAML"}
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("%08d-0000-4000-8000-000000000000", i)
+		name := fmt.Sprintf("agent%05d@example.com", i)
+		if i == n/2 {
+			name = "Jane.Doe@example.com"
+		}
+		w.Users = append(w.Users, map[string]any{"Id": id, "Arn": inst + "/agent/" + id, "Username": name,
+			"IdentityInfo": map[string]any{"FirstName": "A", "LastName": "B"}, "SecurityProfileIds": []string{"sp"}, "RoutingProfileId": "rp",
+			"PhoneConfig": map[string]any{"PhoneType": "SOFT_PHONE", "AutoAccept": false, "AfterContactWorkTimeLimit": 0}})
+	}
+	return w
+}
+
+func lookupCalls(srv *awsfake.Server) int {
+	return srv.Count("connect:SearchUsers") + srv.Count("connect:ListUsers") + srv.Count("connect:DescribeUser")
+}
+
+func TestUserLookupCallCount(t *testing.T) {
+	srv := awsfake.New(bigWorld(50000))
+	defer srv.Close()
+	tg := awslive.Target{Region: "ap-southeast-2", InstanceID: fixture.DefaultInstance}
+	for _, name := range []string{"jane.doe@example.com", "Jane.Doe@example.com", "jane.doe@example.org", "nobody@example.com"} {
+		before := lookupCalls(srv)
+		tg.RoleSessionName = name
+		b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), tg)
+		if n := lookupCalls(srv) - before; n > 3 {
+			t.Errorf("%s: %d Connect calls to find the user among 50,000, want at most 3", name, n)
+		}
+		set := evidence.NewSet()
+		if err := set.LoadBundle("live", b); err != nil {
+			t.Fatal(err)
+		}
+		ul := set.Users[fixture.DefaultInstance]
+		if ul == nil || !ul.SearchedFor[name] {
+			t.Fatalf("%s: the search is not recorded: %+v", name, ul)
+		}
+		found := false
+		for _, u := range ul.Users {
+			if strings.EqualFold(u.Username, "jane.doe@example.com") {
+				found = true
+			}
+		}
+		if want := name != "nobody@example.com"; found != want {
+			t.Errorf("%s: Jane.Doe found %v, want %v", name, found, want)
+		}
+	}
+}
+
+// Without SearchUsers the collector reads the whole user list.
+func TestListUsersFallback(t *testing.T) {
+	srv := awsfake.New(bigWorld(2500))
+	defer srv.Close()
+	srv.Deny["connect:SearchUsers"] = true
+	var progress []string
+	col := &awslive.Collector{Clients: clients(srv), Progress: func(s string) { progress = append(progress, s) }}
+	b := col.Collect(context.Background(), awslive.Target{Region: "ap-southeast-2", InstanceID: fixture.DefaultInstance, RoleSessionName: "jane.doe@example.com"})
+	if srv.Count("connect:ListUsers") != 3 {
+		t.Errorf("%d ListUsers pages, want 3 (1000 per page)", srv.Count("connect:ListUsers"))
+	}
+	set := evidence.NewSet()
+	set.LoadBundle("live", b)
+	if ul := set.Users[fixture.DefaultInstance]; ul == nil || !ul.Complete || len(ul.Users) != 2500 {
+		t.Errorf("user list: %+v", ul)
+	}
+	if len(progress) < 3 {
+		t.Errorf("no progress for the long scan: %v", progress)
+	}
+}
+
+func TestThrottlingIsRetried(t *testing.T) {
+	w, err := awsfake.LoadDir(filepath.Join("..", "..", "examples", "aws-data", "access-denied"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awsfake.New(w)
+	defer srv.Close()
+	srv.Throttle["iam:GetRole"] = 2
+	srv.Throttle["connect:SearchUsers"] = 2
+	srv.Throttle["cloudtrail:LookupEvents"] = 1
+	b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), awslive.Target{Region: "ap-southeast-2", InstanceID: fixture.DefaultInstance,
+		RoleArn: fixture.DefaultRole, ProviderArn: fixture.DefaultProvider, RoleSessionName: "jane.doe@example.com"})
+	if len(b.Denied) != 0 {
+		t.Fatalf("throttled calls were not retried: %+v", b.Denied)
+	}
+	if srv.Count("iam:GetRole") != 3 {
+		t.Errorf("GetRole called %d times, want 3 (two throttled)", srv.Count("iam:GetRole"))
+	}
+}
+
+// A denied call becomes a finding that says what is undetermined.
+func TestDeniedCalls(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "aws-data", "access-denied")
+	w, err := awsfake.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awsfake.New(w)
+	defer srv.Close()
+	srv.Deny["iam:GetRole"] = true
+	srv.Deny["cloudtrail:LookupEvents"] = true
+	c := readCapture(t, filepath.Join("..", "..", "examples", "access-denied.har"))
+	b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), target(c))
+	set := evidence.NewSet()
+	set.LoadBundle("live", b)
+	res := diagnose.Run(diagnose.Input{Capture: c, AWS: set})
+	var titles []string
+	for _, f := range res.Findings {
+		if f.ID == "aws.call_denied" {
+			titles = append(titles, f.Title)
+		}
+	}
+	joined := strings.Join(titles, "\n")
+	if !strings.Contains(joined, "Could not call iam:GetRole: AccessDenied; the role's trust policy and role ID is undetermined") ||
+		!strings.Contains(joined, "Could not call cloudtrail:LookupEvents: AccessDeniedException") {
+		t.Errorf("denied findings:\n%s", joined)
+	}
+	for _, f := range res.Findings {
+		if f.ID == "iam.federation_token_denied" {
+			t.Error("without the role, its permissions cannot have been judged")
+		}
+	}
+}
+
+// Where IAM's simulator (which sees SCPs) denies what the role's own
+// policies allow, the disagreement is the finding.
+func TestSimulationDisagrees(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "aws-data", "not-onboarded")
+	w, err := awsfake.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SimDecision = "explicitDeny"
+	srv := awsfake.New(w)
+	defer srv.Close()
+	c := readCapture(t, filepath.Join("..", "..", "examples", "access-denied.har"))
+	b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), target(c))
+	set := evidence.NewSet()
+	set.LoadBundle("live", b)
+	res := diagnose.Run(diagnose.Input{Capture: c, AWS: set})
+	f := res.Findings[0]
+	if f.ID != "iam.simulation_disagrees" || f.Severity != diagnose.Error || !strings.Contains(f.Title, "service control policy") {
+		t.Fatalf("first finding %s %s: %s", f.ID, f.Severity, f.Title)
+	}
+}
