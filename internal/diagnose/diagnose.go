@@ -16,7 +16,6 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
-	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
@@ -540,12 +539,4 @@ func (r *run) finish() {
 		r.res.Outcome = "unknown"
 	}
 	r.res.Verdict = r.verdict()
-}
-
-// symptomText is the text a symptom id stands for.
-func symptomText(id string) string {
-	if s, ok := errorpage.Lookup(id); ok {
-		return s.Text
-	}
-	return id
 }

@@ -134,7 +134,7 @@ func parseStatement(b json.RawMessage) (Statement, error) {
 		}
 	}
 	if st.Effect != "Allow" && st.Effect != "Deny" {
-		return st, fmt.Errorf("Effect must be Allow or Deny, not %q", st.Effect)
+		return st, fmt.Errorf("the Effect must be Allow or Deny, not %q", st.Effect)
 	}
 	return st, nil
 }

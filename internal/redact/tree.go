@@ -93,8 +93,6 @@ func (n *node) set(s string) {
 	n.kind, n.str, n.cut = jsonscan.String, s, false
 }
 
-func strNode(s string) *node { return &node{kind: jsonscan.String, str: s} }
-
 // writeNode writes n as JSON.
 func writeNode(w *bufio.Writer, n *node) error {
 	switch n.kind {
