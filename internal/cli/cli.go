@@ -68,7 +68,7 @@ Everything runs offline: nothing leaves this machine.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(inspectCmd(e), decodeCmd(e), diagnoseCmd(e), redactCmd(e), collectCmd(e), permissionsCmd(e))
+	root.AddCommand(inspectCmd(e), decodeCmd(e), diagnoseCmd(e), redactCmd(e), collectCmd(e), permissionsCmd(e), serveCmd(e))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK

@@ -94,7 +94,7 @@ func (r *run) checkUser() {
 			Explains: []string{"connect.not_onboarded"},
 			Fix: &Fix{Summary: fmt.Sprintf("Make the IdP send %q exactly (best), or recreate the Connect user as %q.", u.Username, rsn),
 				IdP:   idpFix(fmt.Sprintf("change the RoleSessionName claim so it yields %q: map it to the attribute that holds that exact value, or apply a case transformation (for example ToLowercase when every Connect user name is lower-case).", u.Username)),
-				Steps: []string{"Connect cannot rename a user. If the IdP cannot send the exact name, recreate the user under the name the IdP sends (commands below); this loses the old user's history."}}}
+				Steps: []string{"Connect cannot rename a user. If the IdP cannot send the exact name, recreate the user under the name the IdP sends with the commands given; this loses the old user's history."}}}
 		f.Fix.Commands, f.Fix.DataLoss = r.recreateUser(u, rsn)
 		r.add(f)
 		return

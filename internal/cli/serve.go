@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/samldoctor/samldoctor/internal/web"
+)
+
+func serveCmd(e *env) *cobra.Command {
+	var addr string
+	var open bool
+	var maxMiB int64
+	cmd := &cobra.Command{
+		Use:   "serve [--addr 127.0.0.1:PORT] [--open]",
+		Short: "Start a local web page where a capture can be dropped and diagnosed",
+		Long: `serve starts a web server on this machine (loopback, a free port unless --addr says otherwise) and
+prints its URL. The page diagnoses a dropped HAR, SAML-tracer export or pasted SAMLResponse, with optional
+AWS CLI outputs and IdP metadata, and can download a redacted copy of the HAR. Nothing leaves the machine:
+the page loads nothing from the internet, and the server keeps nothing on disk or after answering.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return usage("--addr %s: %v", addr, err)
+			}
+			bound := ln.Addr().String()
+			if host, _, _ := net.SplitHostPort(bound); !net.ParseIP(host).IsLoopback() {
+				fmt.Fprintf(e.stderr, "samldoctor: warning: listening on %s, which other machines can reach; captures hold live credentials\n", bound)
+			}
+			s := web.New(bound)
+			s.MaxUpload = maxMiB << 20
+			url := "http://" + bound + "/"
+			fmt.Fprintf(e.stdout, "samldoctor is serving on %s (Ctrl-C stops it)\n", url)
+			if open {
+				openBrowser(url)
+			}
+			srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				srv.Shutdown(shut)
+			}()
+			if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
+	cmd.Flags().BoolVar(&open, "open", false, "open the page in the default browser")
+	cmd.Flags().Int64Var(&maxMiB, "max-upload", web.DefaultMaxUpload>>20, "largest upload accepted, in MiB")
+	return cmd
+}
+
+// openBrowser opens url with the platform's opener; failures are ignored
+// (the URL is printed anyway).
+func openBrowser(url string) {
+	var c *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		c = exec.Command("open", url)
+	case "windows":
+		c = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		c = exec.Command("xdg-open", url)
+	}
+	c.Start()
+}

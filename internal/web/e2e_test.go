@@ -1,0 +1,125 @@
+package web_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var updateScreenshot = flag.Bool("update-screenshot", false, "write docs/serve.png from the not-onboarded run")
+
+// chromium finds Debian's Chromium. Without it the end-to-end tests skip,
+// unless SAMLDOCTOR_E2E=1 (set by .ci/run, which installs it) says they
+// must run.
+func chromium(t *testing.T) string {
+	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p != "" {
+			if _, err := exec.LookPath(p); err == nil {
+				return p
+			}
+		}
+	}
+	if os.Getenv("SAMLDOCTOR_E2E") == "1" {
+		t.Fatal("SAMLDOCTOR_E2E=1 but no Chromium (apt-get install chromium)")
+	}
+	t.Skip("no Chromium; apt-get install chromium, or set CHROMIUM")
+	return ""
+}
+
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("SAMLDOCTOR_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("testdata", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// For each error of the Amazon Connect troubleshooting page: upload the
+// capture and its AWS data in a real headless Chromium, and check the
+// verdict, the marked step and the fix on the page.
+func TestEndToEnd(t *testing.T) {
+	exe := chromium(t)
+	tests := []struct {
+		scenario, stage, finding, verdict, fix string
+	}{
+		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "aws connect create-user --region ap-southeast-2"},
+		{"access-denied", "connect-federation", "iam.federation_token_denied", "may not call connect:GetFederationToken", "aws iam put-role-policy --role-name ConnectAgents"},
+		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "aws iam update-assume-role-policy --role-name ConnectAgentsLegacy"},
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1600),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			srv, _ := start(t, nil)
+			ctx, cancel := chromedp.NewContext(alloc)
+			defer cancel()
+			ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+			defer cancelT()
+			capture, _ := filepath.Abs(example(t, tt.scenario+".har"))
+			var aws []string
+			for _, f := range awsFiles(t, tt.scenario) {
+				a, _ := filepath.Abs(f)
+				aws = append(aws, a)
+			}
+			var verdict, failed, findings, fixes, csp string
+			var shot []byte
+			err := chromedp.Run(ctx,
+				chromedp.Navigate(srv.URL+"/"),
+				chromedp.WaitVisible("#drop", chromedp.ByQuery),
+				chromedp.SetUploadFiles("#capture", []string{capture}, chromedp.ByQuery),
+				chromedp.SetUploadFiles("#aws", aws, chromedp.ByQuery),
+				chromedp.Click("#diagnose", chromedp.ByQuery),
+				chromedp.WaitVisible("#result", chromedp.ByQuery),
+				chromedp.Text("#verdict", &verdict, chromedp.ByQuery),
+				chromedp.AttributeValue(".path li.failed", "data-stage", &failed, nil, chromedp.ByQuery),
+				chromedp.Evaluate(`[...document.querySelectorAll("article.finding")].map(a => a.dataset.id).join(" ")`, &findings),
+				chromedp.Text("article.finding .fix", &fixes, chromedp.ByQuery),
+				chromedp.Evaluate(`document.querySelector('meta[http-equiv]') ? 'meta' : 'header'`, &csp),
+				chromedp.FullScreenshot(&shot, 100),
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			png := filepath.Join(artifacts(t), tt.scenario+".png")
+			os.WriteFile(png, shot, 0o644)
+			t.Logf("screenshot: %s", png)
+			if !strings.Contains(verdict, tt.verdict) {
+				t.Errorf("verdict on the page = %q", verdict)
+			}
+			if failed != tt.stage {
+				t.Errorf("marked step = %q, want %s", failed, tt.stage)
+			}
+			if !strings.HasPrefix(findings, tt.finding) {
+				t.Errorf("findings on the page = %q", findings)
+			}
+			if !strings.Contains(fixes, tt.fix) {
+				t.Errorf("fix on the page lacks %q:\n%s", tt.fix, fixes)
+			}
+			if *updateScreenshot && tt.scenario == "not-onboarded" {
+				os.WriteFile(filepath.Join("..", "..", "docs", "serve.png"), shot, 0o644)
+			}
+		})
+	}
+}

@@ -1,0 +1,269 @@
+// samldoctor serve: the page. It sends the files to the local server and
+// shows the JSON diagnosis it answers. Everything from the capture is
+// untrusted, so it is only ever set as text, never as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === "") continue;
+    e.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return e;
+}
+
+let captureFile = null;
+
+function setCapture(file) {
+  captureFile = file;
+  $("capture-name").textContent = file ? file.name + " (" + Math.round(file.size / 1024) + " KiB)" : "";
+  $("download-redacted").disabled = !file;
+}
+
+function setupDrop() {
+  const drop = $("drop");
+  const input = $("capture");
+  input.addEventListener("change", () => setCapture(input.files[0] || null));
+  drop.addEventListener("click", (ev) => { if (ev.target.tagName !== "LABEL" && ev.target !== input) input.click(); });
+  drop.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); input.click(); }
+  });
+  drop.addEventListener("dragover", (ev) => { ev.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (ev) => {
+    ev.preventDefault();
+    drop.classList.remove("over");
+    if (ev.dataTransfer.files.length > 0) setCapture(ev.dataTransfer.files[0]);
+  });
+}
+
+function status(text) { $("status").textContent = text; }
+
+async function diagnose(ev) {
+  ev.preventDefault();
+  const fd = new FormData();
+  // Small files first, so the server has them before the capture streams.
+  for (const f of $("aws").files) fd.append("aws", f, f.name);
+  const md = $("idp-metadata").files[0];
+  if (md) fd.append("idp-metadata", md, md.name);
+  const value = $("value").value.trim();
+  if (value) fd.append("value", value);
+  if (captureFile) fd.append("capture", captureFile, captureFile.name);
+  if (!captureFile && !value) { status("Choose a capture file or paste a SAMLResponse first."); return; }
+  status("Reading the capture…");
+  $("diagnose").disabled = true;
+  try {
+    const resp = await fetch("/api/diagnose", { method: "POST", body: fd });
+    const data = await resp.json();
+    if (!resp.ok) { status(data.error || ("Error " + resp.status)); return; }
+    status("");
+    render(data);
+  } catch (e) {
+    status("The server did not answer: " + e);
+  } finally {
+    $("diagnose").disabled = false;
+  }
+}
+
+async function downloadRedacted() {
+  if (!captureFile) return;
+  const fd = new FormData();
+  fd.append("capture", captureFile, captureFile.name);
+  status("Redacting…");
+  const resp = await fetch("/api/redact", { method: "POST", body: fd });
+  if (!resp.ok) {
+    let msg = "Error " + resp.status;
+    try { msg = (await resp.json()).error || msg; } catch (e) { /* not JSON */ }
+    status(msg);
+    return;
+  }
+  const blob = await resp.blob();
+  const name = (resp.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+  const a = el("a", { href: URL.createObjectURL(blob), download: name ? name[1] : "capture.redacted.har" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  status("Redacted HAR downloaded: cookies, tokens and signature values removed.");
+}
+
+const STAGES = [
+  { id: "idp", name: "Identity provider" },
+  { id: "aws-signin", name: "AWS sign-in" },
+  { id: "connect-federation", name: "Connect federation" },
+  { id: "connect-app", name: "Amazon Connect" },
+];
+
+function failedStage(data) {
+  for (const s of data.symptoms) {
+    if (s.id === "signin.success") return null;
+    if (s.id.startsWith("signin.")) return "aws-signin";
+    if (s.id === "connect.session_expired") return "connect-app";
+    if (s.id.startsWith("connect.")) return "connect-federation";
+  }
+  if (data.findings.some((f) => f.id === "saml.status_failed")) return "idp";
+  return null;
+}
+
+function renderPath(data) {
+  const path = $("path");
+  path.replaceChildren();
+  const failed = failedStage(data);
+  const failedAt = STAGES.findIndex((s) => s.id === failed);
+  const reached = STAGES.map((s) => data.pages.some((p) => p.stage === s.id));
+  if (data.messages.some((m) => m.type === "SAMLResponse")) reached[0] = true;
+  const last = reached.lastIndexOf(true);
+  STAGES.forEach((s, i) => {
+    let state = "unknown", label = "not in the capture";
+    if (failedAt === i) { state = "failed"; label = "failed here"; }
+    else if (failedAt >= 0 && i > failedAt) { state = "unknown"; label = "not reached"; }
+    else if (reached[i] || i < last || (failedAt > i)) { state = "ok"; label = "passed"; }
+    const li = el("li", { class: state, "data-stage": s.id }, el("span", { class: "name", text: s.name }), el("span", { class: "state", text: label }));
+    if (state === "failed") {
+      li.setAttribute("aria-current", "step");
+      for (const sym of data.symptoms) {
+        for (const e of sym.evidence) li.append(el("blockquote", { text: "“" + e.value + "”" }));
+      }
+    }
+    path.append(li);
+  });
+}
+
+function copyButton(text) {
+  const b = el("button", { type: "button", class: "copy", text: "Copy" });
+  b.addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(text); b.textContent = "Copied"; }
+    catch (e) { b.textContent = "Select and copy"; }
+    setTimeout(() => { b.textContent = "Copy"; }, 1500);
+  });
+  return b;
+}
+
+function code(text) {
+  return el("div", { class: "code" }, el("pre", { text }), copyButton(text));
+}
+
+function renderFix(fix) {
+  const box = el("div", { class: "fix" }, el("strong", { text: "Fix: " }), fix.summary);
+  if (fix.idpSteps && fix.idpSteps.length) {
+    box.append(el("p", {}, "In " + fix.idpProduct + " (", el("a", { href: fix.idpDocs, target: "_blank", rel: "noreferrer noopener", text: "documentation" }), "):"));
+    const ol = el("ol");
+    for (const s of fix.idpSteps) ol.append(el("li", { text: s }));
+    box.append(ol);
+  } else if (fix.idp) {
+    box.append(el("p", { text: "At the identity provider: " + fix.idp }));
+  }
+  if (fix.policy) { box.append(el("p", { text: "Save as " + fix.policyFile + ":" }), code(fix.policy)); }
+  if (fix.commands && fix.commands.length) box.append(code(fix.commands.join("\n")));
+  if (fix.steps && fix.steps.length) {
+    const ul = el("ul");
+    for (const s of fix.steps) ul.append(el("li", { text: s }));
+    box.append(ul);
+  }
+  if (fix.dataLoss) box.append(el("p", { class: "dataloss", text: "Data loss: " + fix.dataLoss }));
+  return box;
+}
+
+function renderFindings(data) {
+  const box = $("findings");
+  box.replaceChildren();
+  if (data.findings.length) box.append(el("h2", { text: "Findings" }));
+  for (const f of data.findings) {
+    const card = el("article", { class: "finding " + f.severity, "data-id": f.id },
+      el("h3", {}, el("span", { class: "sev", text: f.severity }), f.title, " ", el("span", { class: "id", text: "[" + f.id + "]" })));
+    if (f.detail) card.append(el("p", { text: f.detail }));
+    if (f.evidence.length) {
+      const ul = el("ul", { class: "evidence" });
+      for (const e of f.evidence) ul.append(el("li", {}, e.what + (e.value ? ": " : ""), e.value ? el("code", { text: e.value }) : null, el("span", { class: "where", text: e.where })));
+      card.append(ul);
+    }
+    if (f.fix) card.append(renderFix(f.fix));
+    box.append(card);
+  }
+}
+
+// wrongValues maps a value the findings call wrong to what is expected.
+function wrongValues(data) {
+  const out = new Map();
+  for (const f of data.findings) {
+    if (f.severity === "info") continue;
+    let expected = "";
+    for (const e of f.evidence) {
+      if (e.what.startsWith("Connect user differing only by case") || e.what === "similar user name") expected = e.value.split(" (")[0];
+    }
+    if (f.id === "saml.audience_invalid") expected = "urn:amazon:webservices";
+    for (const e of f.evidence) {
+      if (["RoleSessionName", "Audience", "Recipient", "RelayState", "Issuer", "role in the Role attribute", "SessionDuration", "SourceIdentity"].includes(e.what) && e.value) {
+        out.set(e.value, expected);
+      }
+    }
+  }
+  return out;
+}
+
+function renderMessages(data) {
+  const box = $("messages");
+  box.replaceChildren();
+  const wrong = wrongValues(data);
+  const sigs = data.signatures || [];
+  data.messages.forEach((m, i) => {
+    const t = el("table");
+    const row = (k, v) => {
+      if (v === undefined || v === null || v === "") return;
+      const td = el("td");
+      if (wrong.has(v)) {
+        td.append(el("span", { class: "wrong", text: v }));
+        if (wrong.get(v)) td.append(el("span", { class: "expected", text: "expected " + wrong.get(v) }));
+      } else td.textContent = v;
+      t.append(el("tr", {}, el("th", { text: k }), td));
+    };
+    const s = m.saml || {};
+    const a = (s.assertions || [])[0] || {};
+    row("Seen", m.seen.map((p) => p.where + " " + (p.url || p.file)).join("\n"));
+    row("Issuer", s.issuer);
+    if (s.status) row("Status", s.status.code.split(":").pop() + (s.status.message ? ": " + s.status.message : ""));
+    if (a.subject && a.subject.nameId) row("NameID", a.subject.nameId.value);
+    if (m.aws) {
+      (m.aws.roles || []).forEach((r, j) => row("Role " + (j + 1), r.roleArn ? r.roleArn + "  via  " + r.providerArn : r.value + " (" + r.problem + ")"));
+      row("RoleSessionName", m.aws.roleSessionName || "(missing)");
+      row("SessionDuration", m.aws.sessionDuration);
+    }
+    if (a.conditions) {
+      row("Valid", (a.conditions.notBefore ? a.conditions.notBefore.raw : "?") + " → " + (a.conditions.notOnOrAfter ? a.conditions.notOnOrAfter.raw : "?"));
+      row("Audience", (a.conditions.audiences || []).join(", "));
+    }
+    if (a.subject) for (const c of a.subject.confirmations) row("Recipient", c.recipient);
+    row("RelayState", m.relayState);
+    if (data.subject && data.subject.message === i) {
+      for (const v of sigs) row("Signature on " + v.covers, v.status + (v.reason ? ": " + v.reason : "") + (v.certSource ? " (" + v.certSource + ")" : ""));
+    }
+    if (m.decodeError) row("Decoding", m.decodeError);
+    const xml = el("details", {}, el("summary", { text: "Full XML (signature values removed)" }), el("pre", { text: data.xml[i] || "" }));
+    box.append(el("div", { class: "message" }, el("h3", { text: m.type + " #" + (i + 1) + " (" + m.binding + ")" }), t, xml));
+  });
+}
+
+function render(data) {
+  const v = $("verdict");
+  v.textContent = data.verdict;
+  v.className = data.outcome === "succeeded" && !data.findings.some((f) => f.severity === "error") ? "ok" : (data.outcome === "failed" || data.findings.some((f) => f.severity === "error") ? "" : "unknown");
+  const idp = data.idp;
+  $("idp").textContent = idp && idp.product !== "unknown" ? "Identity provider: " + idp.name : "";
+  renderPath(data);
+  renderFindings(data);
+  renderMessages(data);
+  $("result").hidden = false;
+  v.focus();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupDrop();
+  $("form").addEventListener("submit", diagnose);
+  $("download-redacted").addEventListener("click", downloadRedacted);
+});

@@ -1,0 +1,290 @@
+// Package web is `samldoctor serve`: a page on loopback where a person
+// drops a capture and sees the diagnosis. The page shows what diagnose's
+// JSON says; nothing is computed twice. Uploads are streamed through the
+// same reader as the command line, kept in memory only while the request
+// runs, and never written to disk.
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/redact"
+	"github.com/samldoctor/samldoctor/internal/report"
+)
+
+//go:embed static
+var static embed.FS
+
+// DefaultMaxUpload bounds one request's body.
+const DefaultMaxUpload = 1 << 30
+
+// maxSmallPart bounds an AWS data, metadata or certificate file.
+const maxSmallPart = 64 << 20
+
+// CSP allows nothing but the page's own script and style.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Server serves the page.
+type Server struct {
+	// Addr is the address the server is reached at (host:port); requests
+	// for any other Host are refused.
+	Addr      string
+	MaxUpload int64
+	mux       *http.ServeMux
+}
+
+// New returns a server for a listener bound at addr.
+func New(addr string) *Server {
+	s := &Server{Addr: addr, MaxUpload: DefaultMaxUpload, mux: http.NewServeMux()}
+	sub, _ := fs.Sub(static, "static")
+	s.mux.Handle("GET /", http.FileServerFS(sub))
+	s.mux.HandleFunc("POST /api/diagnose", s.diagnose)
+	s.mux.HandleFunc("POST /api/redact", s.redact)
+	return s
+}
+
+// allowedHosts are the Host values the server answers to: its own address,
+// and localhost spellings of a loopback address.
+func (s *Server) allowedHosts() map[string]bool {
+	ok := map[string]bool{s.Addr: true}
+	host, port, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return ok
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		for _, h := range []string{"localhost", "127.0.0.1", "[::1]"} {
+			ok[h+":"+port] = true
+		}
+	}
+	return ok
+}
+
+// ServeHTTP refuses requests that are not the page's own (DNS rebinding,
+// cross-site posts), then sets the security headers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hosts := s.allowedHosts()
+	if !hosts[r.Host] {
+		http.Error(w, "samldoctor serve answers only requests for "+s.Addr, http.StatusForbidden)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		origin := r.Header.Get("Origin")
+		if origin == "" || !strings.HasPrefix(origin, "http://") || !hosts[strings.TrimPrefix(origin, "http://")] {
+			writeError(w, http.StatusForbidden, "refused: the request does not come from samldoctor's own page")
+			return
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", CSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	s.mux.ServeHTTP(w, r)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+// Response is what /api/diagnose answers: diagnose's JSON, plus the text
+// verdict and each message's XML with signature values removed.
+type Response struct {
+	report.DiagnoseJSON
+	// XML holds each message's decoded XML, SignatureValue removed (the
+	// assertion cannot be replayed from it), in messages order.
+	XML []string `json:"xml"`
+}
+
+var signatureValueRE = regexp.MustCompile(`(<(?:[\w.-]+:)?SignatureValue\b[^>]*>)[^<]*(</(?:[\w.-]+:)?SignatureValue>)`)
+
+// tooLarge tells whether an error is the upload limit.
+func tooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
+
+func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
+		return
+	}
+	reader := capture.NewReader(capture.Options{})
+	set := evidence.NewSet()
+	var certs []assertion.Candidate
+	got := false
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.partError(w, err)
+			return
+		}
+		name := p.FileName()
+		switch p.FormName() {
+		case "capture":
+			if name == "" {
+				name = "capture"
+			}
+			if err := reader.Read(name, p); err != nil {
+				s.partError(w, err)
+				return
+			}
+			got = true
+		case "value":
+			b, err := readSmall(p)
+			if err != nil {
+				s.partError(w, err)
+				return
+			}
+			if strings.TrimSpace(string(b)) == "" {
+				continue
+			}
+			if err := reader.Read("pasted value", strings.NewReader(string(b))); err != nil {
+				s.partError(w, err)
+				return
+			}
+			got = true
+		case "aws":
+			b, err := readSmall(p)
+			if err != nil {
+				s.partError(w, err)
+				return
+			}
+			if err := set.Load(name, b); err != nil {
+				writeError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+		case "idp-metadata":
+			b, err := readSmall(p)
+			if err != nil {
+				s.partError(w, err)
+				return
+			}
+			md, err := evidence.ParseMetadata(b)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, name+": "+err.Error())
+				return
+			}
+			set.IdPMetadata = md
+		}
+		p.Close()
+	}
+	if !got {
+		writeError(w, http.StatusBadRequest, "no capture: choose a HAR file, a SAML-tracer export, or paste a SAMLResponse")
+		return
+	}
+	c := reader.Finish()
+	res := diagnose.Run(diagnose.Input{Capture: c, AWS: set, Certs: certs})
+	var data []report.AWSDataSource
+	for _, src := range set.Sources {
+		data = append(data, report.AWSDataSource{File: src.File, Kind: src.Kind})
+	}
+	if data == nil {
+		data = []report.AWSDataSource{}
+	}
+	out := Response{DiagnoseJSON: report.DiagnoseJSON{SchemaVersion: report.SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, Subject: res.Subject,
+		Symptoms: res.Symptoms, Findings: res.Findings, IdP: res.IdP, Signatures: res.Signatures, Sources: c.Sources, Messages: c.Messages,
+		Pages: c.Pages, Warnings: c.Warnings, AWSData: data}, XML: []string{}}
+	for _, m := range c.Messages {
+		out.XML = append(out.XML, string(signatureValueRE.ReplaceAll(assertion.Indent(m.XML), []byte("${1}(removed)${2}"))))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(out)
+}
+
+func (s *Server) partError(w http.ResponseWriter, err error) {
+	if tooLarge(err) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than %d MiB; run samldoctor diagnose on the file instead", s.MaxUpload>>20))
+		return
+	}
+	writeError(w, http.StatusBadRequest, err.Error())
+}
+
+func readSmall(p *multipart.Part) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(p, maxSmallPart+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxSmallPart {
+		return nil, fmt.Errorf("%s: larger than %d MiB", p.FileName(), maxSmallPart>>20)
+	}
+	return b, nil
+}
+
+// redact streams the redacted HAR back as a download.
+func (s *Server) redact(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
+		return
+	}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.partError(w, err)
+			return
+		}
+		if p.FormName() != "capture" {
+			continue
+		}
+		name := p.FileName()
+		if name == "" {
+			name = "capture.har"
+		}
+		// Redact into memory first, so an error is an error page, not a
+		// half-written download. Bodies over 16 MiB are dropped, so this
+		// stays near the size of the capture's text.
+		var buf strings.Builder
+		if _, err := redact.HAR(name, p, &buf); err != nil {
+			if tooLarge(err) {
+				s.partError(w, err)
+				return
+			}
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		base := strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".har")
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.redacted.har"`, safeName(base)))
+		io.WriteString(w, buf.String())
+		return
+	}
+	writeError(w, http.StatusBadRequest, "no capture to redact")
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func safeName(s string) string {
+	s = unsafeName.ReplaceAllString(s, "_")
+	if s == "" {
+		return "capture"
+	}
+	return s
+}
