@@ -23,16 +23,8 @@ import (
 )
 
 // Target is what to collect evidence about; the capture fills it in when
-// the user does not.
-type Target struct {
-	Region          string    `json:"region"`
-	InstanceID      string    `json:"instanceId"`
-	RoleArn         string    `json:"roleArn,omitempty"`
-	ProviderArn     string    `json:"providerArn,omitempty"`
-	RoleSessionName string    `json:"roleSessionName,omitempty"`
-	SignInRegion    string    `json:"signInRegion,omitempty"`
-	Since           time.Time `json:"since,omitzero"`
-}
+// the user does not. It is recorded in the bundle as it was.
+type Target = evidence.BundleTarget
 
 // Clients are the SDK clients to collect with. CloudTrail is asked per
 // Region, since events land where they happen.
@@ -108,7 +100,7 @@ func (c *Collector) failed(call, resource, affects string, err error) {
 
 // Collect makes the read-only calls for t and returns what they answered.
 func (c *Collector) Collect(ctx context.Context, t Target) *evidence.Bundle {
-	c.b = &evidence.Bundle{Version: 1, CollectedAt: time.Now().UTC(), Target: evidence.BundleTarget(t)}
+	c.b = &evidence.Bundle{Version: 1, CollectedAt: time.Now().UTC(), Target: t}
 	if t.InstanceID != "" && t.Region != "" {
 		c.connect(ctx, t)
 	}

@@ -201,6 +201,23 @@ func (h *harReader) arr(fn func(i int) error) error {
 	return h.d.ReadArray(fn)
 }
 
+// readURL reads a request URL, recording whether it was cut.
+func (h *harReader) readURL(e *entry) (err error) {
+	var ok bool
+	e.url, ok, err = h.str(maxURL)
+	e.urlCut = !ok
+	return err
+}
+
+// readStatus reads an HTTP status code.
+func (h *harReader) readStatus(e *entry) error {
+	v, ok, err := h.d.ReadInt()
+	if ok {
+		e.status = int(v)
+	}
+	return err
+}
+
 // readEntry reads one element of log.entries.
 func (h *harReader) readEntry(e *entry) error {
 	return h.obj(func(key string) error {
@@ -218,9 +235,7 @@ func (h *harReader) readEntry(e *entry) error {
 				case "method":
 					e.method, _, err = h.str(maxSmallField)
 				case "url":
-					var ok bool
-					e.url, ok, err = h.str(maxURL)
-					e.urlCut = !ok
+					err = h.readURL(e)
 				case "headers":
 					e.reqHdrs, err = h.nameValues(maxHeaderValue)
 				case "postData":
@@ -250,12 +265,7 @@ func (h *harReader) readEntry(e *entry) error {
 				var err error
 				switch key {
 				case "status":
-					var v int64
-					var ok bool
-					v, ok, err = h.d.ReadInt()
-					if ok {
-						e.status = int(v)
-					}
+					err = h.readStatus(e)
 				case "statusText":
 					e.statusText, _, err = h.str(maxSmallField)
 				case "headers":
@@ -379,20 +389,13 @@ func (h *harReader) readTracerRequest(e *entry) error {
 		case "method":
 			e.method, _, err = h.str(maxSmallField)
 		case "url":
-			var ok bool
-			e.url, ok, err = h.str(maxURL)
-			e.urlCut = !ok
+			err = h.readURL(e)
 		case "requestHeaders":
 			e.reqHdrs, err = headers()
 		case "responseHeaders":
 			e.respHdrs, err = headers()
 		case "responseStatus":
-			var v int64
-			var ok bool
-			v, ok, err = h.d.ReadInt()
-			if ok {
-				e.status = int(v)
-			}
+			err = h.readStatus(e)
 		case "responseStatusText":
 			e.statusText, _, err = h.str(maxSmallField)
 		case "post":
