@@ -509,3 +509,21 @@ func TestCorpusDecodes(t *testing.T) {
 		t.Errorf("only %d corpus files", n)
 	}
 }
+
+func TestSecretsInURLsAreMasked(t *testing.T) {
+	steps := fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.Success)
+	steps[0].URL = "https://idp.example.com/cb?code=OIDCCODE123&state=STATE456&id_token=eyJhbGciOi.eyJzdWIi.SIG#access_token=ACCESS789"
+	har := fixture.HAR(fixture.Chrome, steps)
+	for _, show := range []bool{false, true} {
+		r := capture.NewReader(capture.Options{ShowSecrets: show})
+		if err := r.Read("s.har", bytes.NewReader(har)); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := json.Marshal(r.Finish())
+		for _, secret := range []string{"OIDCCODE123", "STATE456", "ACCESS789", "secret.sig"} {
+			if got := strings.Contains(string(out), secret); got != show {
+				t.Errorf("ShowSecrets=%v: %s present=%v", show, secret, got)
+			}
+		}
+	}
+}

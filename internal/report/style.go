@@ -15,17 +15,13 @@ type Style struct {
 // StyleFor returns colour only when f is a terminal and NO_COLOR is unset
 // (https://no-color.org).
 func StyleFor(f *os.File) Style {
-	if _, ok := os.LookupEnv("NO_COLOR"); ok {
-		return Style{}
-	}
-	if os.Getenv("TERM") == "dumb" {
-		return Style{}
-	}
 	st, err := f.Stat()
-	if err != nil {
-		return Style{}
-	}
-	return Style{Color: st.Mode()&os.ModeCharDevice != 0}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return styleFrom(err == nil && st.Mode()&os.ModeCharDevice != 0, noColor, os.Getenv("TERM"))
+}
+
+func styleFrom(terminal, noColor bool, term string) Style {
+	return Style{Color: terminal && !noColor && term != "dumb"}
 }
 
 func (s Style) wrap(code, text string) string {
