@@ -475,6 +475,24 @@ func (r *run) checkCapture() {
 				Fix: &Fix{Summary: "Sync the computer's clock (NTP). It does not affect AWS's checks, but it does the identity provider's if both run on it."}})
 		}
 	}
+	if len(r.res.Symptoms) == 0 {
+		// The last answer on the path came without its body: the error
+		// text, if any, is not in the capture.
+		var last *capture.Page
+		for i := range r.in.Capture.Pages {
+			p := &r.in.Capture.Pages[i]
+			if p.Stage == "aws-signin" || p.Stage == "connect-federation" || p.Stage == "connect-app" {
+				last = p
+			}
+		}
+		if last != nil && last.Status >= 200 && last.Status < 300 && last.Body == "missing" {
+			r.add(Finding{ID: "capture.body_missing", Severity: Info, Stage: StageCapture,
+				Title:    "The capture has no body for the last page of the sign-in, so the error it showed cannot be read",
+				Detail:   "Browsers leave out the bodies of some navigations (Chrome, for a page replaced by another, or a HAR saved without content).",
+				Evidence: []Evidence{{What: "response without a body", Value: fmt.Sprintf("status %d, %s", last.Status, orX(last.MimeType, "no content type")), Where: pageWhere(*last)}},
+				Fix: &Fix{Summary: "Capture again and save with content (Chrome, Edge: right-click > Save all as HAR with content; Firefox: Save All As HAR), or use the SAML-tracer extension, and note the exact error text shown."}})
+		}
+	}
 	if r.posted && len(r.res.Symptoms) == 0 {
 		after := false
 		for _, p := range r.in.Capture.Pages {

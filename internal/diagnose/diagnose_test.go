@@ -185,6 +185,10 @@ func TestCauses(t *testing.T) {
 			func(s *scenario) {
 				s.steps = func(st []fixture.Step) []fixture.Step { st[1].Status, st[1].Location = -1, ""; return st[:2] }
 			}, func(s *scenario) {}, ""},
+		{"capture.body_missing",
+			func(s *scenario) {
+				s.steps = func(st []fixture.Step) []fixture.Step { st[2].Body = ""; return st }
+			}, func(s *scenario) {}, ""},
 		{"saml.malformed",
 			func(s *scenario) {
 				s.outcome = fixture.InvalidSAMLPage

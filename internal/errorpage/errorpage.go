@@ -78,6 +78,12 @@ type Match struct {
 	Excerpt string `json:"excerpt"`
 }
 
+// minVisibleText is the visible text below which a page counts as a
+// script shell.
+const minVisibleText = 80
+
+var jsUnescape = strings.NewReplacer(`\u0027`, "'", `\u0022`, `"`, `\"`, `"`, `\/`, "/", `\'`, "'", `\u002F`, "/", `\u0026`, "&", `\n`, " ")
+
 var (
 	scriptRE = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)\s*>`)
 	tagRE    = regexp.MustCompile(`(?s)<[^>]*>`)
@@ -102,6 +108,14 @@ func Find(body []byte, shown string) []Match {
 		return nil
 	}
 	text := Text(body)
+	if len(text) < minVisibleText {
+		// A page that is only a script shell (a single-page app) shows
+		// its message from data in the page; search the whole body, with
+		// the JavaScript escapes such data uses undone. Pages with real
+		// visible text are not searched this way, so that strings inside
+		// their scripts (translation tables) do not count.
+		text = strings.TrimSpace(spaceRE.ReplaceAllString(jsUnescape.Replace(html.UnescapeString(tagRE.ReplaceAllString(string(body), " "))), " "))
+	}
 	lower := strings.ToLower(text)
 	var out []Match
 	for _, s := range Symptoms {

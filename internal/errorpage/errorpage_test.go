@@ -26,7 +26,9 @@ func TestFind(t *testing.T) {
 		{"bad request", `Bad Request. The request was not valid and could not be processed.`, Connect, []string{"connect.bad_request"}},
 		{"access denied admin", `Access denied, Please contact your AWS account administrator for assistance.`, Connect, []string{"connect.access_denied_admin"}},
 		{"a Connect text on a sign-in page does not count", `Session Expired`, SignIn, nil},
-		{"script content is not text", `<script>var m = "Response has expired";</script><p>Welcome</p>`, SignIn, nil},
+		{"script strings on a page with text do not count", `<script>var m = "Response has expired";</script><p>Welcome to Amazon Web Services Sign In. Choose an account and a role to continue to the console.</p>`, SignIn, nil},
+		{"a script shell's data counts", `<html><body><div id="root"></div><script>window.__DATA__={"error":"Access Denied. Your account has been authenticated, but has not been onboarded to this application.","code":403}</script></body></html>`, Connect, []string{"connect.not_onboarded"}},
+		{"JS-escaped apostrophe", `<div id="app"></div><script>render({msg:"Specified provider doesn\u0027t exist."})</script>`, SignIn, []string{"signin.provider_not_found"}},
 		{"nothing", `<html><body>Welcome</body></html>`, Connect, nil},
 	}
 	for _, tt := range tests {
