@@ -40,6 +40,12 @@ func ReadCertFile(name string) ([]Candidate, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseCerts(b, name)
+}
+
+// ParseCerts reads PEM CERTIFICATE blocks, or one DER certificate; source
+// names them in reports.
+func ParseCerts(b []byte, source string) ([]Candidate, error) {
 	var out []Candidate
 	rest := b
 	for {
@@ -51,7 +57,7 @@ func ReadCertFile(name string) ([]Candidate, error) {
 		if blk.Type != "CERTIFICATE" {
 			continue
 		}
-		c, err := CandidateFromDER(blk.Bytes, name)
+		c, err := CandidateFromDER(blk.Bytes, source)
 		if err != nil {
 			return nil, err
 		}
@@ -60,9 +66,9 @@ func ReadCertFile(name string) ([]Candidate, error) {
 	if len(out) > 0 {
 		return out, nil
 	}
-	c, err := CandidateFromDER(b, name)
+	c, err := CandidateFromDER(b, source)
 	if err != nil {
-		return nil, fmt.Errorf("%s: neither a PEM CERTIFICATE nor a DER certificate", name)
+		return nil, fmt.Errorf("%s: neither a PEM CERTIFICATE nor a DER certificate", source)
 	}
 	return []Candidate{c}, nil
 }

@@ -80,8 +80,8 @@ func (c *Collector) output(call, kind string, v any) {
 	c.b.Outputs = append(c.b.Outputs, evidence.BundleOutput{Call: call, Kind: kind, Output: b})
 }
 
-// failed records a call that did not answer; it reports whether the
-// collection can go on with what depends on the call.
+// failed records a call that did not answer: as not found, or as denied
+// with what its answer would have settled.
 func (c *Collector) failed(call, resource, affects string, err error) {
 	var ae smithy.APIError
 	code := ""

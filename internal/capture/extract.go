@@ -281,10 +281,7 @@ func parseFormBody(s string) (map[string][]string, bool) {
 		}
 		out[name] = append(out[name], v)
 	}
-	_, hasResp := out["SAMLResponse"]
-	_, hasReq := out["SAMLRequest"]
-	_, hasRelay := out["RelayState"]
-	return out, hasResp || hasReq || hasRelay || len(out) > 0
+	return out, len(out) > 0
 }
 
 // fromForm records the SAML values of a posted form.

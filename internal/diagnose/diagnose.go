@@ -490,7 +490,7 @@ func (r *run) checkCapture() {
 				Title:    "The capture has no body for the last page of the sign-in, so the error it showed cannot be read",
 				Detail:   "Browsers leave out the bodies of some navigations (Chrome, for a page replaced by another, or a HAR saved without content).",
 				Evidence: []Evidence{{What: "response without a body", Value: fmt.Sprintf("status %d, %s", last.Status, orX(last.MimeType, "no content type")), Where: pageWhere(*last)}},
-				Fix: &Fix{Summary: "Capture again and save with content (Chrome, Edge: right-click > Save all as HAR with content; Firefox: Save All As HAR), or use the SAML-tracer extension, and note the exact error text shown."}})
+				Fix:      &Fix{Summary: "Capture again and save with content (Chrome, Edge: right-click > Save all as HAR with content; Firefox: Save All As HAR), or use the SAML-tracer extension, and note the exact error text shown."}})
 		}
 	}
 	if r.posted && len(r.res.Symptoms) == 0 {
@@ -524,11 +524,8 @@ func abs(d time.Duration) time.Duration {
 }
 
 func roundDur(d time.Duration) string {
-	switch {
-	case d >= time.Hour:
+	if d >= time.Hour {
 		return d.Round(time.Minute).String()
-	case d >= time.Minute:
-		return d.Round(time.Second).String()
 	}
 	return d.Round(time.Second).String()
 }

@@ -187,6 +187,18 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			set.IdPMetadata = md
+		case "idp-cert":
+			b, err := readSmall(p)
+			if err != nil {
+				s.partError(w, err)
+				return
+			}
+			cs, err := assertion.ParseCerts(b, name+" (uploaded)")
+			if err != nil {
+				writeError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			certs = append(certs, cs...)
 		}
 		p.Close()
 	}

@@ -53,6 +53,8 @@ async function diagnose(ev) {
   for (const f of $("aws").files) fd.append("aws", f, f.name);
   const md = $("idp-metadata").files[0];
   if (md) fd.append("idp-metadata", md, md.name);
+  const cert = $("idp-cert").files[0];
+  if (cert) fd.append("idp-cert", cert, cert.name);
   const value = $("value").value.trim();
   if (value) fd.append("value", value);
   if (captureFile) fd.append("capture", captureFile, captureFile.name);
