@@ -283,10 +283,9 @@ var ErrBomb = errors.New("decompression bomb")
 
 // bombGuard stops a gzip stream whose output outgrows its input.
 type bombGuard struct {
-	r    io.Reader
-	in   *countingReader
-	out  int64
-	file string
+	r   io.Reader
+	in  *countingReader
+	out int64
 }
 
 func (b *bombGuard) Read(p []byte) (int, error) {
@@ -298,24 +297,40 @@ func (b *bombGuard) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Read reads one capture from r; name is used in messages.
-func (r *Reader) Read(name string, in io.Reader) error {
-	cr := &countingReader{r: in, file: name, progress: r.opts.Progress, next: progressEvery}
+// Text is the text of a capture file read from in: gunzipped when it starts
+// with gzip's magic bytes (a decompression bomb ends in ErrBomb), and
+// without a leading byte-order mark. gzipped says whether it was
+// compressed; name is used in messages.
+func Text(name string, in io.Reader) (text *bufio.Reader, gzipped bool, err error) {
+	cr, ok := in.(*countingReader)
+	if !ok {
+		cr = &countingReader{r: in, file: name}
+	}
 	br := bufio.NewReaderSize(cr, 64<<10)
-	src := Source{File: name}
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		// gzip.Reader.Close only reports errors Read reports too; there
+		// is nothing to release.
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return &InputError{File: name, Entry: -1, Offset: 0, Err: fmt.Errorf("gzip: %w", err)}
+			return nil, false, &InputError{File: name, Entry: -1, Offset: 0, Err: fmt.Errorf("gzip: %w", err)}
 		}
-		defer gz.Close()
-		src.Gzip = true
-		br = bufio.NewReaderSize(&bombGuard{r: gz, in: cr, file: name}, 64<<10)
+		gzipped = true
+		br = bufio.NewReaderSize(&bombGuard{r: gz, in: cr}, 64<<10)
 	}
-	// Skip a byte-order mark and leading white space.
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
+	return br, gzipped, nil
+}
+
+// Read reads one capture from r; name is used in messages.
+func (r *Reader) Read(name string, in io.Reader) error {
+	cr := &countingReader{r: in, file: name, progress: r.opts.Progress, next: progressEvery}
+	br, gzipped, err := Text(name, cr)
+	if err != nil {
+		return err
+	}
+	src := Source{File: name, Gzip: gzipped}
 	first, err := firstByte(br)
 	if err == io.EOF {
 		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("the file is empty")}

@@ -3,11 +3,13 @@ package cli_test
 import (
 	"bytes"
 	"compress/flate"
+	"compress/gzip"
 	"encoding/base64"
 	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -69,6 +71,27 @@ func TestScripts(t *testing.T) {
 				w.Flush()
 				bomb := append(bytes.Repeat(one.Bytes(), mib), 0x03, 0x00)
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(base64.StdEncoding.EncodeToString(bomb)), 0o644))
+			},
+			// gzip SRC DST writes SRC gzip-compressed, with a byte-order
+			// mark first; gzip bomb:MIB DST compresses the start of a HAR
+			// followed by MIB MiB of white space.
+			"gzip": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: gzip SRC|bomb:MIB DST")
+				}
+				var data []byte
+				if mib, ok := strings.CutPrefix(args[0], "bomb:"); ok {
+					n, err := strconv.Atoi(mib)
+					ts.Check(err)
+					data = append([]byte(`{"log":{"entries":[`), bytes.Repeat([]byte(" "), n<<20)...)
+				} else {
+					data = append([]byte("\xef\xbb\xbf"), ts.ReadFile(args[0])...)
+				}
+				var out bytes.Buffer
+				zw := gzip.NewWriter(&out)
+				zw.Write(data)
+				ts.Check(zw.Close())
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), out.Bytes(), 0o644))
 			},
 		},
 		Setup: func(env *testscript.Env) error {

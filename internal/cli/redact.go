@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/redact"
 )
 
@@ -47,14 +46,9 @@ or output.`,
 				defer f.Close()
 				r = f
 			}
-			br := bufio.NewReaderSize(r, 64<<10)
-			if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-				gz, err := gzip.NewReader(br)
-				if err != nil {
-					return fmt.Errorf("%s: gzip: %w", in, err)
-				}
-				defer gz.Close()
-				br = bufio.NewReaderSize(gz, 64<<10)
+			text, _, err := capture.Text(in, r)
+			if err != nil {
+				return err
 			}
 			var w io.Writer = e.stdout
 			var f *os.File
@@ -66,7 +60,7 @@ or output.`,
 				}
 				w = f
 			}
-			stats, err := redact.HAR(in, br, w)
+			stats, err := redact.HAR(in, text, w)
 			if f != nil {
 				if cerr := f.Close(); err == nil {
 					err = cerr
