@@ -66,7 +66,7 @@ func (r *Reader) process(file string, e *entry) {
 		p := base
 		p.Where = "saml-tracer"
 		typ := "SAMLResponse"
-		if strings.Contains(e.tracerSAML[:min(len(e.tracerSAML), 512)], "Request") && !strings.Contains(e.tracerSAML[:min(len(e.tracerSAML), 512)], "Response") {
+		if head := e.tracerSAML[:min(len(e.tracerSAML), 512)]; strings.Contains(head, "Request") && !strings.Contains(head, "Response") {
 			typ = "SAMLRequest"
 		}
 		r.addValue(file, e, typ, e.tracerSAML, p)

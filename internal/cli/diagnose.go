@@ -77,11 +77,7 @@ Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 			res := diagnose.Run(diagnose.Input{Capture: c, AWS: set, Certs: certs})
 			switch format {
 			case "json":
-				var data []report.AWSDataSource
-				for _, s := range set.Sources {
-					data = append(data, report.AWSDataSource{File: s.File, Kind: s.Kind})
-				}
-				err = report.WriteDiagnoseJSON(e.stdout, c, res, data)
+				err = report.WriteDiagnoseJSON(e.stdout, c, res, set)
 			case "markdown":
 				err = report.WriteDiagnoseMarkdown(e.stdout, c, res)
 			default:

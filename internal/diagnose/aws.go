@@ -5,7 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
@@ -545,12 +546,7 @@ func (r *run) checkFederation() {
 	var policies []iampolicy.Named
 	var missing []string
 	var names []string
-	inl := make([]string, 0, len(ro.Inline))
-	for n := range ro.Inline {
-		inl = append(inl, n)
-	}
-	sort.Strings(inl)
-	for _, n := range inl {
+	for _, n := range slices.Sorted(maps.Keys(ro.Inline)) {
 		if p := ro.Inline[n]; p != nil {
 			policies = append(policies, iampolicy.Named{Name: "inline policy " + n, Policy: p})
 			names = append(names, "inline "+n)

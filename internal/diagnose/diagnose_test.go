@@ -79,7 +79,7 @@ func (s scenario) run(t *testing.T) *diagnose.Result {
 			t.Fatal(err)
 		}
 	}
-	return diagnose.Run(diagnose.Input{Capture: r.Finish(), AWS: set})
+	return diagnoseChecked(t, diagnose.Input{Capture: r.Finish(), AWS: set})
 }
 
 func ids(res *diagnose.Result) []string {
@@ -415,7 +415,7 @@ func TestSeedErrors(t *testing.T) {
 			if err := set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", tt.name)}); err != nil {
 				t.Fatal(err)
 			}
-			res := diagnose.Run(diagnose.Input{Capture: c, AWS: set})
+			res := diagnoseChecked(t, diagnose.Input{Capture: c, AWS: set})
 			if len(res.Symptoms) != 1 || res.Symptoms[0].ID != tt.symptom {
 				t.Fatalf("symptoms = %+v", res.Symptoms)
 			}
@@ -437,7 +437,7 @@ func TestSeedErrors(t *testing.T) {
 				t.Errorf("verdict = %q, want it to say %q", res.Verdict, tt.verdict)
 			}
 
-			bare := diagnose.Run(diagnose.Input{Capture: c})
+			bare := diagnoseChecked(t, diagnose.Input{Capture: c})
 			if len(bare.Symptoms) != 1 || bare.Symptoms[0].ID != tt.symptom {
 				t.Fatalf("without AWS data, symptoms = %+v", bare.Symptoms)
 			}
@@ -455,6 +455,28 @@ func TestSeedErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// diagnoseChecked runs a diagnosis and checks what every finding of every
+// test owes its reader: evidence, each piece saying what and where it was
+// seen, and a fix when it is an error.
+func diagnoseChecked(t *testing.T, in diagnose.Input) *diagnose.Result {
+	t.Helper()
+	res := diagnose.Run(in)
+	for _, f := range res.Findings {
+		if len(f.Evidence) == 0 {
+			t.Errorf("%s has no evidence", f.ID)
+		}
+		for _, e := range f.Evidence {
+			if e.What == "" || e.Where == "" {
+				t.Errorf("%s: evidence %+v says not what or where it was seen", f.ID, e)
+			}
+		}
+		if f.Severity == diagnose.Error && (f.Fix == nil || f.Fix.Summary == "") {
+			t.Errorf("%s: an error without a fix", f.ID)
+		}
+	}
+	return res
 }
 
 func fixText(f *diagnose.Fix) string {
@@ -495,7 +517,7 @@ func TestCorpusXSWIsFlagged(t *testing.T) {
 			if err := r.Read(f, bytes.NewReader(b)); err != nil {
 				t.Fatal(err)
 			}
-			res := diagnose.Run(diagnose.Input{Capture: r.Finish()})
+			res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish()})
 			if find(res, "saml.signature_wrapping") == nil {
 				t.Errorf("not flagged: %v", ids(res))
 			}
@@ -508,7 +530,7 @@ func TestCorpusXSWIsFlagged(t *testing.T) {
 	}
 	r := capture.NewReader(capture.Options{})
 	r.Read("valid", bytes.NewReader(b))
-	if res := diagnose.Run(diagnose.Input{Capture: r.Finish()}); find(res, "saml.signature_wrapping") != nil || find(res, "saml.signature_invalid") != nil {
+	if res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish()}); find(res, "saml.signature_wrapping") != nil || find(res, "saml.signature_invalid") != nil {
 		t.Errorf("a valid response flagged: %v", ids(res))
 	}
 }
@@ -529,7 +551,7 @@ func TestEncryptedAssertion(t *testing.T) {
 		}
 		set := evidence.NewSet()
 		set.Load("u.json", []byte(usersJSON("Jane.Doe@example.com")))
-		return diagnose.Run(diagnose.Input{Capture: r.Finish(), AWS: set})
+		return diagnoseChecked(t, diagnose.Input{Capture: r.Finish(), AWS: set})
 	}
 	// Without the key: what can and cannot be checked.
 	res := run(nil)

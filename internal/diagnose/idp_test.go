@@ -56,7 +56,7 @@ func TestCorpusProducts(t *testing.T) {
 			if err := r.Read(tt.file, bytes.NewReader(b)); err != nil {
 				t.Fatal(err)
 			}
-			d := diagnose.Run(diagnose.Input{Capture: r.Finish()}).IdP
+			d := diagnoseChecked(t, diagnose.Input{Capture: r.Finish()}).IdP
 			if d.Product != tt.product {
 				t.Fatalf("product %s (%s), want %s; evidence %+v", d.Product, d.Reason, tt.product, d.Evidence)
 			}
@@ -110,7 +110,7 @@ func TestProductSpecificFixes(t *testing.T) {
 			}
 			set := evidence.NewSet()
 			set.Load("u.json", []byte(usersJSON("Jane.Doe@example.com")))
-			res := diagnose.Run(diagnose.Input{Capture: r.Finish(), AWS: set})
+			res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish(), AWS: set})
 			if res.IdP.Product != tt.product {
 				t.Fatalf("product %s (%s), want %s", res.IdP.Product, res.IdP.Reason, tt.product)
 			}
@@ -166,7 +166,7 @@ func TestCaseTransformation(t *testing.T) {
 	r.Read("p.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps)))
 	set := evidence.NewSet()
 	set.Load("u.json", []byte(usersJSON("jane.doe@example.com")))
-	res := diagnose.Run(diagnose.Input{Capture: r.Finish(), AWS: set})
+	res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish(), AWS: set})
 	f := find(res, "connect.username_case_mismatch")
 	if f == nil || res.IdP.Product != "entra" {
 		t.Fatalf("%s: %v", res.IdP.Product, ids(res))

@@ -2,6 +2,8 @@ package diagnose
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -195,12 +197,7 @@ func (r *run) createUserCommand(u *evidence.User, name string) string {
 		if u.Detailed {
 			if len(u.PhoneConfig) > 0 {
 				var parts []string
-				keys := make([]string, 0, len(u.PhoneConfig))
-				for k := range u.PhoneConfig {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				for _, k := range keys {
+				for _, k := range slices.Sorted(maps.Keys(u.PhoneConfig)) {
 					if v := u.PhoneConfig[k]; v != nil {
 						parts = append(parts, fmt.Sprintf("%s=%v", k, v))
 					}

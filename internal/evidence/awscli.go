@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -144,13 +146,8 @@ func (s *Set) Load(name string, b []byte) error {
 	case has("Events"):
 		err = s.loadLookupEvents(name, b, top)
 	default:
-		keys := make([]string, 0, len(top))
-		for k := range top {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		return fmt.Errorf("%s: not an AWS CLI output samldoctor knows (its top-level keys are %v); it reads the JSON output of: %s",
-			name, keys, strings.Join(Commands, ", "))
+			name, slices.Sorted(maps.Keys(top)), strings.Join(Commands, ", "))
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -244,8 +241,7 @@ func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMess
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-users output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws connect list-users"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws connect list-users")
 	instance := ""
 	for _, u := range out.UserSummaryList {
 		if id := instanceOfUserARN(u.Arn); id != "" {
@@ -263,6 +259,14 @@ func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMess
 	return nil
 }
 
+// source records that the file name, the output of an AWS CLI command
+// (kind), was read.
+func (s *Set) source(name, kind string) Source {
+	src := Source{File: name, Kind: kind}
+	s.Sources = append(s.Sources, src)
+	return src
+}
+
 func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMessage) error {
 	var out struct {
 		Users []apiUser `json:"Users"`
@@ -270,8 +274,7 @@ func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMe
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("search-users output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws connect search-users"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws connect search-users")
 	// samldoctor collect records what it searched for; the AWS CLI's
 	// output does not.
 	var searched, instance string
@@ -300,8 +303,7 @@ func (s *Set) loadDescribeUser(name string, raw []byte, top map[string]json.RawM
 	if err := json.Unmarshal(top["User"], &u); err != nil {
 		return fmt.Errorf("describe-user output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws connect describe-user"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws connect describe-user")
 	s.userList(instanceOfUserARN(u.Arn), src).addUser(u.user(src, true))
 	return nil
 }
@@ -328,8 +330,7 @@ func (s *Set) loadDescribeInstance(name string, raw []byte, top map[string]json.
 	if err := json.Unmarshal(top["Instance"], &i); err != nil {
 		return fmt.Errorf("describe-instance output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws connect describe-instance"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws connect describe-instance")
 	s.addInstance(i, src)
 	return nil
 }
@@ -339,8 +340,7 @@ func (s *Set) loadListInstances(name string, raw []byte, top map[string]json.Raw
 	if err := json.Unmarshal(top["InstanceSummaryList"], &is); err != nil {
 		return fmt.Errorf("list-instances output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws connect list-instances"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws connect list-instances")
 	for _, i := range is {
 		s.addInstance(i, src)
 	}
@@ -434,8 +434,7 @@ func (s *Set) loadAuthDetails(name string, raw []byte, top map[string]json.RawMe
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("get-account-authorization-details output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws iam get-account-authorization-details"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam get-account-authorization-details")
 	for _, r := range out.RoleDetailList {
 		if _, err := s.addRole(r, src, true); err != nil {
 			return err
@@ -466,8 +465,7 @@ func (s *Set) loadGetRole(name string, raw []byte, top map[string]json.RawMessag
 	if err := json.Unmarshal(top["Role"], &r); err != nil {
 		return fmt.Errorf("get-role output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws iam get-role"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam get-role")
 	_, err := s.addRole(r, src, false)
 	return err
 }
@@ -485,8 +483,7 @@ func (s *Set) loadGetRolePolicy(name string, raw []byte, top map[string]json.Raw
 	if err != nil {
 		return fmt.Errorf("inline policy %s: %w", out.PolicyName, err)
 	}
-	src := Source{File: name, Kind: "aws iam get-role-policy"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam get-role-policy")
 	r := s.RoleByName(out.RoleName)
 	if r == nil {
 		r = &Role{Name: out.RoleName, Inline: map[string]*iampolicy.Policy{}, Source: src}
@@ -509,8 +506,7 @@ func (s *Set) loadGetPolicyVersion(name string, raw []byte, top map[string]json.
 	if err != nil {
 		return err
 	}
-	src := Source{File: name, Kind: "aws iam get-policy-version"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam get-policy-version")
 	// Not in the AWS CLI's output; samldoctor's own bundles add it.
 	var arn string
 	if a, ok := top["PolicyArn"]; ok && json.Unmarshal(a, &arn) == nil && arn != "" {
@@ -538,8 +534,7 @@ func (s *Set) loadGetPolicy(name string, raw []byte, top map[string]json.RawMess
 	if err := json.Unmarshal(top["Policy"], &p); err != nil || p.Arn == "" {
 		return fmt.Errorf("get-policy output: no Policy.Arn")
 	}
-	src := Source{File: name, Kind: "aws iam get-policy"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam get-policy")
 	mp := s.Policies[p.Arn]
 	if mp == nil {
 		mp = &ManagedPolicy{ARN: p.Arn, Versions: map[string]*iampolicy.Policy{}, Source: src}
@@ -559,8 +554,7 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-attached-role-policies output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws iam list-attached-role-policies"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam list-attached-role-policies")
 	l := AttachedPolicyList{Source: src, Policies: []AttachedPolicy{}}
 	for _, p := range out.AttachedPolicies {
 		l.Policies = append(l.Policies, AttachedPolicy{Name: p.PolicyName, ARN: p.PolicyArn})
@@ -576,8 +570,7 @@ func (s *Set) loadListRolePolicies(name string, raw []byte, top map[string]json.
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-role-policies output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws iam list-role-policies"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam list-role-policies")
 	s.Unattributed.InlineNames = append(s.Unattributed.InlineNames, InlineNameList{Names: append([]string{}, out.PolicyNames...), Source: src})
 	return nil
 }
@@ -594,8 +587,7 @@ func (s *Set) loadGetSAMLProvider(name string, raw []byte, top map[string]json.R
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("get-saml-provider output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws iam get-saml-provider"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam get-saml-provider")
 	p := &SAMLProvider{ARN: out.SAMLProviderArn, ValidUntil: out.ValidUntil, CreateDate: out.CreateDate, AssertionEncryptionMode: out.AssertionEncryptionMode, Source: src}
 	md, err := ParseMetadata([]byte(out.SAMLMetadataDocument))
 	if err != nil {
@@ -619,8 +611,7 @@ func (s *Set) loadListSAMLProviders(name string, raw []byte, top map[string]json
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-saml-providers output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws iam list-saml-providers"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam list-saml-providers")
 	pl := &ProviderList{Source: src, ARNs: []string{}}
 	for _, p := range out.SAMLProviderList {
 		pl.ARNs = append(pl.ARNs, p.Arn)
@@ -643,8 +634,7 @@ func (s *Set) loadLookupEvents(name string, raw []byte, top map[string]json.RawM
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("lookup-events output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws cloudtrail lookup-events"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws cloudtrail lookup-events")
 	s.EventSources = append(s.EventSources, src)
 	for i, e := range out.Events {
 		ev := &Event{ID: e.EventID, Name: e.EventName, Time: e.EventTime, Source: e.EventSource, Username: e.Username, File: src}
@@ -732,8 +722,7 @@ func (s *Set) loadSimulation(name string, raw []byte, top map[string]json.RawMes
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("simulate-principal-policy output: %w", err)
 	}
-	src := Source{File: name, Kind: "aws iam simulate-principal-policy"}
-	s.Sources = append(s.Sources, src)
+	src := s.source(name, "aws iam simulate-principal-policy")
 	for _, r := range out.EvaluationResults {
 		sim := &Simulation{Action: r.EvalActionName, Resource: r.EvalResourceName, Decision: r.EvalDecision, MissingContext: r.MissingContextValues, Source: src}
 		for _, m := range r.MatchedStatements {

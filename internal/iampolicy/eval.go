@@ -2,7 +2,9 @@ package iampolicy
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,8 +222,8 @@ func applies(st Statement, req Request) (bool, string) {
 			}
 		}
 	}
-	for _, op := range sortedKeys(st.Condition) {
-		for _, key := range sortedKeys(st.Condition[op]) {
+	for _, op := range slices.Sorted(maps.Keys(st.Condition)) {
+		for _, key := range slices.Sorted(maps.Keys(st.Condition[op])) {
 			ok, why := conditionHolds(op, key, st.Condition[op][key], req.Context)
 			if why != "" {
 				return false, why

@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 )
 
@@ -212,14 +211,4 @@ func condition(v json.RawMessage) (map[string]map[string][]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// sortedKeys returns a map's keys in order, for stable reasons.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -291,6 +291,17 @@ func (d *Decoder) ReadString(limit int) (s string, complete bool, err error) {
 	return string(d.buf), complete, nil
 }
 
+// chunk returns what the reader holds, reading more when it holds nothing,
+// without consuming it.
+func (d *Decoder) chunk() ([]byte, error) {
+	if d.r.Buffered() == 0 {
+		if _, err := d.r.Peek(1); err != nil {
+			return nil, d.ioErr(err)
+		}
+	}
+	return d.r.Peek(d.r.Buffered())
+}
+
 // skipString consumes a string value without keeping it or decoding its
 // escapes: it only finds the closing quote, a quote preceded by an even run
 // of backslashes. Escapes are not validated on this path.
@@ -300,14 +311,10 @@ func (d *Decoder) skipString() error {
 	}
 	escaped := false // the previous chunk ended with an unpaired backslash
 	for {
-		n := d.r.Buffered()
-		if n == 0 {
-			if _, err := d.r.Peek(1); err != nil {
-				return d.ioErr(err)
-			}
-			n = d.r.Buffered()
+		chunk, err := d.chunk()
+		if err != nil {
+			return err
 		}
-		chunk, _ := d.r.Peek(n)
 		i := 0
 		if escaped {
 			i, escaped = 1, false
@@ -344,14 +351,10 @@ func (d *Decoder) skipString() error {
 // decoded chunks to keep (when not nil).
 func (d *Decoder) scanString(keep func([]byte)) error {
 	for {
-		n := d.r.Buffered()
-		if n == 0 {
-			if _, err := d.r.Peek(1); err != nil {
-				return d.ioErr(err)
-			}
-			n = d.r.Buffered()
+		chunk, err := d.chunk()
+		if err != nil {
+			return err
 		}
-		chunk, _ := d.r.Peek(n)
 		q := bytes.IndexByte(chunk, '"')
 		end := len(chunk)
 		if q >= 0 {

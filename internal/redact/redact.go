@@ -51,38 +51,8 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 		return r.stats, fmt.Errorf("%s: not a HAR (expected a JSON object)", name)
 	}
 	sawEntries := false
-	w.WriteByte('{')
-	first := true
-	err := d.ReadObject(func(key string) error {
-		if !first {
-			w.WriteByte(',')
-		}
-		first = false
-		writeString(w, key)
-		w.WriteByte(':')
-		if key != "log" {
-			n, err := readNode(d)
-			if err != nil {
-				return err
-			}
-			return writeNode(w, n)
-		}
-		w.WriteByte('{')
-		lfirst := true
-		err := d.ReadObject(func(key string) error {
-			if !lfirst {
-				w.WriteByte(',')
-			}
-			lfirst = false
-			writeString(w, key)
-			w.WriteByte(':')
-			if key != "entries" {
-				n, err := readNode(d)
-				if err != nil {
-					return err
-				}
-				return writeNode(w, n)
-			}
+	err := copyObject(d, w, "log", func() error {
+		return copyObject(d, w, "entries", func() error {
 			sawEntries = true
 			w.WriteByte('[')
 			err := d.ReadArray(func(i int) error {
@@ -100,17 +70,40 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 			w.WriteByte(']')
 			return err
 		})
-		w.WriteByte('}')
-		return err
 	})
-	w.WriteString("}\n")
+	w.WriteByte('\n')
 	if err != nil {
-		return r.stats, fmt.Errorf("%s: byte %d: %w", name, d.Offset(), err)
+		return r.stats, fmt.Errorf("%s: %w", name, err) // jsonscan errors say the byte
 	}
 	if !sawEntries {
 		return r.stats, fmt.Errorf("%s: not a HAR (no log.entries)", name)
 	}
 	return r.stats, w.Flush()
+}
+
+// copyObject copies the JSON object d is at to w, except that for the key
+// named into it calls descend, which copies that key's value itself.
+func copyObject(d *jsonscan.Decoder, w *bufio.Writer, into string, descend func() error) error {
+	w.WriteByte('{')
+	first := true
+	err := d.ReadObject(func(key string) error {
+		if !first {
+			w.WriteByte(',')
+		}
+		first = false
+		writeString(w, key)
+		w.WriteByte(':')
+		if key == into {
+			return descend()
+		}
+		n, err := readNode(d)
+		if err != nil {
+			return err
+		}
+		return writeNode(w, n)
+	})
+	w.WriteByte('}')
+	return err
 }
 
 type redactor struct {
@@ -459,6 +452,19 @@ func (r *redactor) html(s string) string {
 
 var signatureValueRE = regexp.MustCompile(`(<(?:[\w.-]+:)?SignatureValue\b[^>]*>)[^<]*(</(?:[\w.-]+:)?SignatureValue>)`)
 
+// SignatureValues replaces the text of every SignatureValue element in xml
+// with marker, keeping everything else byte for byte, and says how many it
+// replaced. Without its signature values an assertion cannot be replayed.
+func SignatureValues(xml []byte, marker string) ([]byte, int) {
+	n := 0
+	out := signatureValueRE.ReplaceAllFunc(xml, func(m []byte) []byte {
+		n++
+		sub := signatureValueRE.FindSubmatch(m)
+		return append(append(append([]byte{}, sub[1]...), marker...), sub[2]...)
+	})
+	return out, n
+}
+
 // samlValue removes the SignatureValue of every signature in a SAML value
 // and returns it encoded as before (base64, DEFLATE for the redirect
 // binding). Everything else in the XML is kept byte for byte.
@@ -470,12 +476,7 @@ func (r *redactor) samlValue(v string, deflated bool) (string, bool) {
 		}
 		return "", false
 	}
-	n := 0
-	xml := signatureValueRE.ReplaceAllFunc(dec.XML, func(m []byte) []byte {
-		n++
-		sub := signatureValueRE.FindSubmatch(m)
-		return append(append(append([]byte{}, sub[1]...), assertion.RedactedSignature...), sub[2]...)
-	})
+	xml, n := SignatureValues(dec.XML, assertion.RedactedSignature)
 	r.stats.Signatures += n
 	if dec.Compressed() || deflated {
 		var buf bytes.Buffer

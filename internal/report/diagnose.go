@@ -8,6 +8,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
@@ -25,25 +26,28 @@ type DiagnoseJSON struct {
 	Messages      []*capture.Message       `json:"messages"`
 	Pages         []capture.Page           `json:"pages"`
 	Warnings      []capture.Warning        `json:"warnings"`
-	AWSData       []AWSDataSource          `json:"awsData"`
+	// AWSData lists the AWS evidence files (or live calls) that were read.
+	AWSData []evidence.Source `json:"awsData"`
 }
 
-// AWSDataSource is one AWS evidence file read.
-type AWSDataSource struct {
-	File string `json:"file,omitempty"`
-	Kind string `json:"kind"`
-}
-
-// WriteDiagnoseJSON writes a diagnosis as JSON.
-func WriteDiagnoseJSON(w io.Writer, c *capture.Capture, res *diagnose.Result, data []AWSDataSource) error {
-	if data == nil {
-		data = []AWSDataSource{}
+// NewDiagnoseJSON is the JSON document of a diagnosis of c that read the
+// AWS evidence in aws (nil when there was none).
+func NewDiagnoseJSON(c *capture.Capture, res *diagnose.Result, aws *evidence.Set) DiagnoseJSON {
+	data := []evidence.Source{}
+	if aws != nil {
+		data = append(data, aws.Sources...)
 	}
+	return DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, Subject: res.Subject,
+		Symptoms: res.Symptoms, Findings: res.Findings, IdP: res.IdP, Signatures: res.Signatures,
+		Sources: c.Sources, Messages: c.Messages, Pages: c.Pages, Warnings: c.Warnings, AWSData: data}
+}
+
+// WriteDiagnoseJSON writes a diagnosis as indented JSON.
+func WriteDiagnoseJSON(w io.Writer, c *capture.Capture, res *diagnose.Result, aws *evidence.Set) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, Subject: res.Subject,
-		Symptoms: res.Symptoms, Findings: res.Findings, IdP: res.IdP, Signatures: res.Signatures, Sources: c.Sources, Messages: c.Messages, Pages: c.Pages, Warnings: c.Warnings, AWSData: data})
+	return enc.Encode(NewDiagnoseJSON(c, res, aws))
 }
 
 func sevLabel(st Style, sev string) string {

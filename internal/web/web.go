@@ -6,6 +6,7 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -112,12 +113,63 @@ type Response struct {
 	XML []string `json:"xml"`
 }
 
-var signatureValueRE = regexp.MustCompile(`(<(?:[\w.-]+:)?SignatureValue\b[^>]*>)[^<]*(</(?:[\w.-]+:)?SignatureValue>)`)
-
 // tooLarge tells whether an error is the upload limit.
 func tooLarge(err error) bool {
 	var mbe *http.MaxBytesError
 	return errors.As(err, &mbe)
+}
+
+// upload gathers the parts of a diagnose form: captures and pasted values
+// into one capture, AWS outputs and IdP metadata into the evidence, and
+// IdP certificates.
+type upload struct {
+	reader *capture.Reader
+	set    *evidence.Set
+	certs  []assertion.Candidate
+	got    bool // a capture or value was read
+}
+
+func (u *upload) add(p *multipart.Part) error {
+	name := p.FileName()
+	if p.FormName() == "capture" {
+		if name == "" {
+			name = "capture"
+		}
+		u.got = true
+		return u.reader.Read(name, p)
+	}
+	switch p.FormName() {
+	case "value", "aws", "idp-metadata", "idp-cert":
+	default:
+		return nil // not a field of the page's form
+	}
+	b, err := readSmall(p)
+	if err != nil {
+		return err
+	}
+	switch p.FormName() {
+	case "value":
+		if strings.TrimSpace(string(b)) == "" {
+			return nil
+		}
+		u.got = true
+		return u.reader.Read("pasted value", bytes.NewReader(b))
+	case "aws":
+		return u.set.Load(name, b)
+	case "idp-metadata":
+		md, err := evidence.ParseMetadata(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		u.set.IdPMetadata = md
+	case "idp-cert":
+		cs, err := assertion.ParseCerts(b, name+" (uploaded)")
+		if err != nil {
+			return err
+		}
+		u.certs = append(u.certs, cs...)
+	}
+	return nil
 }
 
 func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
@@ -127,99 +179,31 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
 		return
 	}
-	reader := capture.NewReader(capture.Options{})
-	set := evidence.NewSet()
-	var certs []assertion.Candidate
-	got := false
+	u := upload{reader: capture.NewReader(capture.Options{}), set: evidence.NewSet()}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
 			break
 		}
+		if err == nil {
+			err = u.add(p)
+			p.Close()
+		}
 		if err != nil {
 			s.partError(w, err)
 			return
 		}
-		name := p.FileName()
-		switch p.FormName() {
-		case "capture":
-			if name == "" {
-				name = "capture"
-			}
-			if err := reader.Read(name, p); err != nil {
-				s.partError(w, err)
-				return
-			}
-			got = true
-		case "value":
-			b, err := readSmall(p)
-			if err != nil {
-				s.partError(w, err)
-				return
-			}
-			if strings.TrimSpace(string(b)) == "" {
-				continue
-			}
-			if err := reader.Read("pasted value", strings.NewReader(string(b))); err != nil {
-				s.partError(w, err)
-				return
-			}
-			got = true
-		case "aws":
-			b, err := readSmall(p)
-			if err != nil {
-				s.partError(w, err)
-				return
-			}
-			if err := set.Load(name, b); err != nil {
-				writeError(w, http.StatusBadRequest, err.Error())
-				return
-			}
-		case "idp-metadata":
-			b, err := readSmall(p)
-			if err != nil {
-				s.partError(w, err)
-				return
-			}
-			md, err := evidence.ParseMetadata(b)
-			if err != nil {
-				writeError(w, http.StatusBadRequest, name+": "+err.Error())
-				return
-			}
-			set.IdPMetadata = md
-		case "idp-cert":
-			b, err := readSmall(p)
-			if err != nil {
-				s.partError(w, err)
-				return
-			}
-			cs, err := assertion.ParseCerts(b, name+" (uploaded)")
-			if err != nil {
-				writeError(w, http.StatusBadRequest, err.Error())
-				return
-			}
-			certs = append(certs, cs...)
-		}
-		p.Close()
 	}
-	if !got {
+	if !u.got {
 		writeError(w, http.StatusBadRequest, "no capture: choose a HAR file, a SAML-tracer export, or paste a SAMLResponse")
 		return
 	}
-	c := reader.Finish()
-	res := diagnose.Run(diagnose.Input{Capture: c, AWS: set, Certs: certs})
-	var data []report.AWSDataSource
-	for _, src := range set.Sources {
-		data = append(data, report.AWSDataSource{File: src.File, Kind: src.Kind})
-	}
-	if data == nil {
-		data = []report.AWSDataSource{}
-	}
-	out := Response{DiagnoseJSON: report.DiagnoseJSON{SchemaVersion: report.SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, Subject: res.Subject,
-		Symptoms: res.Symptoms, Findings: res.Findings, IdP: res.IdP, Signatures: res.Signatures, Sources: c.Sources, Messages: c.Messages,
-		Pages: c.Pages, Warnings: c.Warnings, AWSData: data}, XML: []string{}}
+	c := u.reader.Finish()
+	res := diagnose.Run(diagnose.Input{Capture: c, AWS: u.set, Certs: u.certs})
+	out := Response{DiagnoseJSON: report.NewDiagnoseJSON(c, res, u.set), XML: []string{}}
 	for _, m := range c.Messages {
-		out.XML = append(out.XML, string(signatureValueRE.ReplaceAll(assertion.Indent(m.XML), []byte("${1}(removed)${2}"))))
+		xml, _ := redact.SignatureValues(assertion.Indent(m.XML), "(removed)")
+		out.XML = append(out.XML, string(xml))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
@@ -274,12 +258,12 @@ func (s *Server) redact(w http.ResponseWriter, r *http.Request) {
 		// half-written download. Bodies over 16 MiB are dropped, so this
 		// stays near the size of the capture's text.
 		var buf strings.Builder
-		if _, err := redact.HAR(name, p, &buf); err != nil {
-			if tooLarge(err) {
-				s.partError(w, err)
-				return
-			}
-			writeError(w, http.StatusBadRequest, err.Error())
+		text, _, err := capture.Text(name, p)
+		if err == nil {
+			_, err = redact.HAR(name, text, &buf)
+		}
+		if err != nil {
+			s.partError(w, err)
 			return
 		}
 		base := strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".har")
