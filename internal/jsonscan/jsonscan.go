@@ -17,6 +17,7 @@ package jsonscan
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -267,7 +268,8 @@ func (d *Decoder) ReadArray(fn func(i int) error) error {
 
 // ReadString reads a string value and returns at most limit bytes of its
 // decoded content; complete is false when the string was longer (the rest is
-// consumed and dropped, never held in memory).
+// consumed and dropped, never held in memory). Bytes that are not UTF-8 are
+// kept as found (encoding/json would replace them with U+FFFD).
 func (d *Decoder) ReadString(limit int) (s string, complete bool, err error) {
 	if err := d.expect('"'); err != nil {
 		return "", false, err
@@ -411,21 +413,19 @@ func (d *Decoder) escape(keep func([]byte)) error {
 			return err
 		}
 		if utf16.IsSurrogate(r) {
-			// A high surrogate must be followed by \u and a low one.
-			if next, err := d.r.Peek(2); err == nil && next[0] == '\\' && next[1] == 'u' {
-				d.r.Discard(2)
-				d.off += 2
-				r2, err := d.hex4()
-				if err != nil {
-					return err
+			// A surrogate pairs with the \u escape right after it when that
+			// one completes it; otherwise it is U+FFFD and the next escape
+			// stands on its own, as in encoding/json.
+			high := r
+			r = utf8.RuneError
+			if next, err := d.r.Peek(6); err == nil && next[0] == '\\' && next[1] == 'u' {
+				if low, ok := parseHex4(next[2:]); ok {
+					if pair := utf16.DecodeRune(high, low); pair != utf8.RuneError {
+						r = pair
+						d.r.Discard(6)
+						d.off += 6
+					}
 				}
-				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-					r = dec
-				} else {
-					r = utf8.RuneError
-				}
-			} else {
-				r = utf8.RuneError
 			}
 		}
 		if keep != nil {
@@ -442,13 +442,27 @@ func (d *Decoder) escape(keep func([]byte)) error {
 	return nil
 }
 
+// hex4 reads the four hex digits of a \u escape.
 func (d *Decoder) hex4() (rune, error) {
+	b, err := d.r.Peek(4)
+	digits := [4]byte{'0', '0', '0', '0'} // what is there, padded
+	copy(digits[:], b)
+	if _, ok := parseHex4(digits[:]); !ok {
+		return 0, d.syntax("invalid \\u escape")
+	}
+	if err != nil {
+		return 0, d.ioErr(err) // the input ends inside the escape
+	}
+	r, _ := parseHex4(b)
+	d.r.Discard(4)
+	d.off += 4
+	return r, nil
+}
+
+// parseHex4 reads four hex digits.
+func parseHex4(b []byte) (rune, bool) {
 	var r rune
-	for i := 0; i < 4; i++ {
-		c, err := d.readByte()
-		if err != nil {
-			return 0, err
-		}
+	for _, c := range b[:4] {
 		var v byte
 		switch {
 		case c >= '0' && c <= '9':
@@ -458,11 +472,11 @@ func (d *Decoder) hex4() (rune, error) {
 		case c >= 'A' && c <= 'F':
 			v = c - 'A' + 10
 		default:
-			return 0, d.syntax("invalid \\u escape")
+			return 0, false
 		}
 		r = r<<4 | rune(v)
 	}
-	return r, nil
+	return r, true
 }
 
 // ReadScalar reads a number, boolean or null and returns its literal text,
@@ -516,23 +530,23 @@ func (d *Decoder) readLiteral() (string, error) {
 		if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ':' {
 			break
 		}
-		if len(lit) > 64 {
-			return "", d.syntax("literal too long")
+		if len(lit) > maxLiteral {
+			return "", d.syntax("literal longer than %d bytes", maxLiteral)
 		}
 		lit = append(lit, c)
 		d.r.Discard(1)
 		d.off++
 	}
-	s := string(lit)
-	switch s {
-	case "true", "false", "null":
-		return s, nil
+	// A lone literal is a JSON text of its own, so encoding/json can judge
+	// it by the grammar (1E700 is a number even though no float64 holds it).
+	if !json.Valid(lit) {
+		return "", d.syntax("invalid literal %q", lit)
 	}
-	if _, err := strconv.ParseFloat(s, 64); err != nil {
-		return "", d.syntax("invalid literal %q", s)
-	}
-	return s, nil
+	return string(lit), nil
 }
+
+// maxLiteral bounds a number, true, false or null.
+const maxLiteral = 4096
 
 // Skip consumes the next value, whatever its kind, holding none of it.
 // Nesting is tracked with a counter, so deep input cannot exhaust the stack.

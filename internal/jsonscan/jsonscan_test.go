@@ -1,10 +1,12 @@
 package jsonscan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // collect reads any JSON value into a Go value, limiting strings to limit.
@@ -47,6 +49,8 @@ func TestStrings(t *testing.T) {
 		{`"\u00e9\u4e2d"`, "é中"},
 		{`"\ud83d\ude00"`, "😀"},
 		{`"\ud83d alone"`, "\ufffd alone"},
+		{`"\ud800\u0041"`, "\ufffdA"},       // the escape after a lone surrogate stands on its own
+		{`"\ud800\ud83d\ude00"`, "\ufffd😀"}, // and can start a pair itself
 		{`""`, ""},
 	}
 	for _, tt := range tests {
@@ -76,6 +80,25 @@ func TestStringLimitConsumesTheRest(t *testing.T) {
 	})
 	if err != nil || len(got) != 1 || got[0] != "7" {
 		t.Errorf("after a cut string: %v, %v", got, err)
+	}
+}
+
+// Literals are judged by JSON's grammar, not by what a float64 holds.
+func TestScalars(t *testing.T) {
+	for _, tt := range []struct{ in, want, err string }{
+		{"1E700", "1E700", ""},
+		{"-0.5e-3", "-0.5e-3", ""},
+		{"null", "null", ""},
+		{"0x10", "", "invalid JSON"},
+		{"Infinity", "", "invalid JSON"},
+		{"+1", "", "invalid JSON"},
+		{".5", "", "invalid JSON"},
+		{"01", "", "invalid JSON"},
+	} {
+		got, err := NewDecoder(strings.NewReader(tt.in), 0).ReadScalar(10)
+		if got != tt.want || (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("ReadScalar(%s) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.err)
+		}
 	}
 }
 
@@ -144,11 +167,33 @@ func FuzzDecoder(f *testing.F) {
 	for _, s := range []string{`{"log":{"entries":[{"request":{"url":"x"}}]}}`, `[1,"a\u00e9",{"b":null}]`, `"\ud800"`, `{"a":`} {
 		f.Add([]byte(s))
 	}
+	// Any input: no panic, no hang. Valid JSON (by encoding/json): both
+	// ways through it succeed, Skip stops right after the value, and a
+	// top-level string in UTF-8 reads as encoding/json decodes it (bytes
+	// that are not UTF-8 are kept, where encoding/json replaces them).
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := NewDecoder(strings.NewReader(string(b)), 0)
-		collect(d, 64)
-		d = NewDecoder(strings.NewReader(string(b)), 0)
-		d.Skip()
+		valid := json.Valid(b)
+		d := NewDecoder(bytes.NewReader(b), 0)
+		v, err := collect(d, 1<<20)
+		if valid && err != nil {
+			t.Fatalf("valid JSON %q: %v", b, err)
+		}
+		if s, ok := v.(string); ok && valid && err == nil && utf8.Valid(b) && bytes.TrimLeft(b, " \t\r\n")[0] == '"' {
+			var want string
+			if json.Unmarshal(b, &want) == nil && s != want {
+				t.Fatalf("string %q read as %q, encoding/json says %q", b, s, want)
+			}
+		}
+		d = NewDecoder(bytes.NewReader(b), 0)
+		err = d.Skip()
+		if valid {
+			if err != nil {
+				t.Fatalf("Skip of valid JSON %q: %v", b, err)
+			}
+			if end := int64(len(bytes.TrimRight(b, " \t\r\n"))); d.Offset() != end {
+				t.Fatalf("Skip of %q stopped at byte %d, the value ends at %d", b, d.Offset(), end)
+			}
+		}
 	})
 }
 
