@@ -1,6 +1,8 @@
 package assertion_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -172,7 +174,32 @@ func TestRoleValues(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(fixture.Response{NameID: "a", RoleSessionName: []string{"a"}}.XML()))
 	f.Add([]byte(`<Response><Assertion><Subject><NameID>x<!---->y</NameID></Subject></Assertion></Response>`))
+	f.Add([]byte(fixture.Response{NameID: "a", RoleSessionName: []string{"a"},
+		Roles: []string{"arn:aws:iam::111122223333:saml-provider/P,arn:aws:iam::111122223333:role/R"}}.XML()))
+	// Any input: no panic, no hang; a message or an error, never both or
+	// neither; the same model every time; and a Role value taken as valid
+	// holds both ARNs it was split into.
 	f.Fuzz(func(t *testing.T, b []byte) {
-		assertion.Parse(b)
+		m, err := assertion.Parse(b)
+		if (m == nil) == (err == nil) {
+			t.Fatalf("message %v and error %v", m != nil, err)
+		}
+		if err != nil {
+			return
+		}
+		again, _ := assertion.Parse(b)
+		j1, err1 := json.Marshal(m)
+		j2, err2 := json.Marshal(again)
+		if err1 != nil || err2 != nil || !bytes.Equal(j1, j2) {
+			t.Fatalf("the model differs between two parses (%v, %v)", err1, err2)
+		}
+		if m.AWS == nil {
+			return
+		}
+		for _, r := range m.AWS.Roles {
+			if r.Problem == "" && (r.RoleArn == "" || r.ProviderArn == "" || !strings.Contains(r.Value, r.RoleArn) || !strings.Contains(r.Value, r.ProviderArn)) {
+				t.Fatalf("Role %q taken as valid, split into %q and %q", r.Value, r.RoleArn, r.ProviderArn)
+			}
+		}
 	})
 }
