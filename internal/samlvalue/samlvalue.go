@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"unicode/utf8"
 )
 
 // Limits on one value. The largest SAMLResponse AWS accepts is 100,000
@@ -77,9 +78,7 @@ func Decode(raw []byte) (*Decoded, error) {
 		return nil, &Error{Step: "read", Offset: -1, Err: errors.New("the value is empty")}
 	}
 	if looksXML(v) {
-		d.XML = bytes.Clone(v)
-		d.Steps = append(d.Steps, "xml")
-		return d, nil
+		return d.done(v)
 	}
 	// URL-decoding: base64 never contains '%', so a %XX escape means the
 	// value is still URL-encoded. Some proxies encode twice.
@@ -102,21 +101,24 @@ func Decode(raw []byte) (*Decoded, error) {
 	}
 	v = bytes.TrimSpace(v)
 	if looksXML(v) {
-		d.XML = bytes.Clone(v)
-		d.Steps = append(d.Steps, "xml")
-		return d, nil
+		return d.done(v)
 	}
 	bin, step, err := decodeBase64(v, d)
 	if err != nil {
 		return nil, err
 	}
 	d.Steps = append(d.Steps, step)
-	if looksXML(bin) {
-		d.XML = bytes.TrimPrefix(bin, []byte("\xef\xbb\xbf"))
-		d.Steps = append(d.Steps, "xml")
-		return d, nil
+	// DEFLATE output can start with '<' too (a dynamic block with HLIT 7),
+	// so binary that only looks like XML is inflated first.
+	if looksXML(bin) && utf8.Valid(bin) {
+		return d.done(bin)
 	}
 	xml, step, err := inflate(bin)
+	if err != nil || !looksXML(xml) {
+		if looksXML(bin) { // XML in a legacy encoding
+			return d.done(bin)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +126,17 @@ func Decode(raw []byte) (*Decoded, error) {
 	if !looksXML(xml) {
 		return nil, &Error{Step: step, Offset: -1, Err: errors.New("the inflated value is not XML")}
 	}
-	d.XML = bytes.TrimPrefix(xml, []byte("\xef\xbb\xbf"))
+	return d.done(xml)
+}
+
+// done records the decoded XML (without a byte-order mark, and copied, as
+// it may be the caller's bytes), refusing more than MaxXML.
+func (d *Decoded) done(xml []byte) (*Decoded, error) {
+	xml = bytes.TrimPrefix(xml, []byte("\xef\xbb\xbf"))
+	if len(xml) > MaxXML {
+		return nil, &Error{Step: "xml", Offset: -1, Err: fmt.Errorf("%w: %d bytes of XML, the limit is %d", ErrTooLarge, len(xml), MaxXML)}
+	}
+	d.XML = bytes.Clone(xml)
 	d.Steps = append(d.Steps, "xml")
 	return d, nil
 }
