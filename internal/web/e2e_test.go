@@ -33,6 +33,31 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// profileDir is a Chromium profile directory removed after the test.
+// Not t.TempDir: Chromium's helper processes can still write into the
+// profile for a moment after the browser exits, and t.TempDir fails the
+// test when its removal finds files appearing. Removal is retried for a
+// few seconds, and a directory left behind is logged, not a failure.
+func profileDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "samldoctor-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			err := os.RemoveAll(dir)
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Logf("Chromium profile left behind: %v", err)
+				return
+			}
+		}
+	})
+	return dir
+}
+
 func artifacts(t *testing.T) string {
 	dir := os.Getenv("SAMLDOCTOR_ARTIFACTS")
 	if dir == "" {
@@ -65,7 +90,9 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-breakpad", true),
+		chromedp.Flag("disable-crash-reporter", true),
+		chromedp.UserDataDir(profileDir(t)),
 		chromedp.WindowSize(1280, 1600),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
