@@ -73,7 +73,8 @@ func Decode(raw []byte) (*Decoded, error) {
 		return nil, &Error{Step: "read", Offset: -1, Err: fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(raw), MaxEncoded)}
 	}
 	d := &Decoded{}
-	v := bytes.TrimSpace(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")))
+	untrimmed := bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	v := bytes.TrimSpace(untrimmed)
 	if len(v) == 0 {
 		return nil, &Error{Step: "read", Offset: -1, Err: errors.New("the value is empty")}
 	}
@@ -93,7 +94,7 @@ func Decode(raw []byte) (*Decoded, error) {
 				s = q
 			}
 		}
-		v = []byte(s)
+		v, untrimmed = []byte(s), []byte(s)
 		d.Steps = append(d.Steps, "url-decode")
 		if i == 1 {
 			d.Notes = append(d.Notes, "the value was URL-encoded more than once")
@@ -103,7 +104,7 @@ func Decode(raw []byte) (*Decoded, error) {
 	if looksXML(v) {
 		return d.done(v)
 	}
-	bin, step, err := decodeBase64(v, d)
+	bin, step, err := decodeBase64(edgePluses(v, untrimmed), d)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +159,30 @@ func hasPercentEscape(b []byte) bool {
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// edgePluses undoes the trimming of spaces that were '+' signs. A value
+// form-decoded once too often has a space for every '+', and one that
+// began or ended with '+' then begins or ends with a space, which the
+// white-space trimming would drop. When spaces inside the value show it
+// was form-decoded, there is no '=' padding at the end, and keeping the
+// edge spaces makes a whole number of base64 quanta, they are kept (and
+// decodeBase64 turns them back into '+').
+func edgePluses(trimmed, untrimmed []byte) []byte {
+	kept := bytes.Trim(untrimmed, "\t\r\n\v\f")
+	if len(kept) == len(trimmed) || !bytes.Contains(trimmed, []byte(" ")) || bytes.HasSuffix(trimmed, []byte("=")) {
+		return trimmed
+	}
+	n := 0
+	for _, c := range kept {
+		if c != '\r' && c != '\n' && c != '\t' {
+			n++
+		}
+	}
+	if n%4 != 0 {
+		return trimmed
+	}
+	return kept
 }
 
 // decodeBase64 accepts the forms seen in captures: line breaks (Shibboleth,

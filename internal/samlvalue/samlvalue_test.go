@@ -67,6 +67,56 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// A value form-decoded once too often has spaces for '+', including a '+'
+// at either end, which white-space trimming must not lose.
+func TestPlusAtTheEdgesBecameSpace(t *testing.T) {
+	// An XML document whose base64 ends with '+' (so it has no padding).
+	var endsWithPlus []byte
+	for pad := 0; pad < 1000 && endsWithPlus == nil; pad++ {
+		doc := []byte(xml + "<!--" + strings.Repeat("x", pad) + "-->")
+		for _, tail := range []string{">", "\n", " \n", "\t"} {
+			b := append(bytes.Clone(doc), tail...)
+			if e := base64.StdEncoding.EncodeToString(b); strings.HasSuffix(e, "+") {
+				endsWithPlus = b
+				break
+			}
+		}
+	}
+	if endsWithPlus == nil {
+		t.Fatal("no document found whose base64 ends with '+'")
+	}
+	// A leading '+' (a first byte 0xF8-0xFB) cannot occur: XML starts
+	// with '<', zlib with 0x78, gzip with 0x1f, and raw DEFLATE would need
+	// a block header with HLIT 31 or reserved padding bits set.
+	tests := map[string]struct {
+		in   string
+		want []byte
+	}{
+		"ends with +":                    {base64.StdEncoding.EncodeToString(endsWithPlus), endsWithPlus},
+		"ends with +, then a line break": {base64.StdEncoding.EncodeToString(endsWithPlus) + "\r\n", endsWithPlus},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			spaced := strings.ReplaceAll(tt.in, "+", " ")
+			d, err := Decode([]byte(spaced))
+			if err != nil {
+				t.Fatalf("Decode(%q...): %v", spaced[:20], err)
+			}
+			if !bytes.Equal(d.XML, tt.want) {
+				t.Errorf("XML = %q\nwant %q", d.XML, tt.want)
+			}
+		})
+	}
+	// A genuine trailing space after padded base64 is still trimmed.
+	b64 := base64.StdEncoding.EncodeToString([]byte(xml))
+	if !strings.HasSuffix(b64, "=") {
+		t.Fatalf("test value %q should be padded", b64)
+	}
+	if d, err := Decode([]byte(strings.ReplaceAll(b64, "+", " ") + "  ")); err != nil || string(d.XML) != xml {
+		t.Errorf("padded value with trailing spaces: XML %q, err %v", d.XML, err)
+	}
+}
+
 func TestDecodeErrors(t *testing.T) {
 	b64 := base64.StdEncoding.EncodeToString([]byte(xml))
 	tests := []struct{ name, in, want string }{
