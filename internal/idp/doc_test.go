@@ -94,6 +94,10 @@ func TestDetectNeedsEnoughEvidence(t *testing.T) {
 		{[]Observation{{Kind: "issuer", Value: "https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/"}}, "entra"},
 		{[]Observation{{Kind: "host", Value: "example.okta.com"}, {Kind: "host", Value: "login.microsoftonline.com"}}, Unknown}, // a tie
 		{[]Observation{{Kind: "issuer", Value: "https://idp.example.com:9031/x"}, {Kind: "id", Value: "OyDuc8VO_V6Pfe-C.4yXC2hKLQ0"}}, "ping"},
+		// Any 27-character ID looks like PingFederate's; that alone must not
+		// outweigh an AD FS issuer, nor name Ping.
+		{[]Observation{{Kind: "issuer", Value: "http://fs.example.com/adfs/services/trust"}, {Kind: "id", Value: "_resp0123456789abcdef000001"}}, "adfs"},
+		{[]Observation{{Kind: "id", Value: "OyDuc8VO_V6Pfe-C.4yXC2hKLQ0"}}, Unknown},
 	}
 	for i, tt := range tests {
 		d := Detect(tt.obs)
