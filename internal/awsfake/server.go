@@ -19,20 +19,33 @@ import (
 type Server struct {
 	*httptest.Server
 	World *World
-	// Deny makes these actions (e.g. "iam:GetRole") answer AccessDenied.
-	Deny map[string]bool
-	// Throttle makes the first N calls of an action answer a throttling
-	// error.
-	Throttle map[string]int
-	mu       sync.Mutex
+	mu       sync.Mutex // guards what follows: requests come from other goroutines
+	deny     map[string]bool
+	throttle map[string]int
 	calls    []string
 }
 
 // New starts a fake serving w on loopback.
 func New(w *World) *Server {
-	s := &Server{World: w, Deny: map[string]bool{}, Throttle: map[string]int{}}
+	s := &Server{World: w, deny: map[string]bool{}, throttle: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// Deny makes these actions (e.g. "iam:GetRole") answer AccessDenied.
+func (s *Server) Deny(actions ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range actions {
+		s.deny[a] = true
+	}
+}
+
+// Throttle makes the next n calls of an action answer a throttling error.
+func (s *Server) Throttle(action string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.throttle[action] = n
 }
 
 // Calls returns every call received, as IAM actions, in order.
@@ -57,11 +70,11 @@ func (s *Server) record(action string) (deny, throttle bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, action)
-	if s.Throttle[action] > 0 {
-		s.Throttle[action]--
+	if s.throttle[action] > 0 {
+		s.throttle[action]--
 		return false, true
 	}
-	return s.Deny[action], false
+	return s.deny[action], false
 }
 
 var credRegion = regexp.MustCompile(`Credential=[^/]+/\d{8}/([a-z0-9-]+)/`)

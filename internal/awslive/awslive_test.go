@@ -202,7 +202,7 @@ func TestUserLookupCallCount(t *testing.T) {
 func TestListUsersFallback(t *testing.T) {
 	srv := awsfake.New(bigWorld(2500))
 	defer srv.Close()
-	srv.Deny["connect:SearchUsers"] = true
+	srv.Deny("connect:SearchUsers")
 	var progress []string
 	col := &awslive.Collector{Clients: clients(srv), Progress: func(s string) { progress = append(progress, s) }}
 	b := col.Collect(context.Background(), awslive.Target{Region: "ap-southeast-2", InstanceID: fixture.DefaultInstance, RoleSessionName: "jane.doe@example.com"})
@@ -226,9 +226,9 @@ func TestThrottlingIsRetried(t *testing.T) {
 	}
 	srv := awsfake.New(w)
 	defer srv.Close()
-	srv.Throttle["iam:GetRole"] = 2
-	srv.Throttle["connect:SearchUsers"] = 2
-	srv.Throttle["cloudtrail:LookupEvents"] = 1
+	srv.Throttle("iam:GetRole", 2)
+	srv.Throttle("connect:SearchUsers", 2)
+	srv.Throttle("cloudtrail:LookupEvents", 1)
 	b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), awslive.Target{Region: "ap-southeast-2", InstanceID: fixture.DefaultInstance,
 		RoleArn: fixture.DefaultRole, ProviderArn: fixture.DefaultProvider, RoleSessionName: "jane.doe@example.com"})
 	if len(b.Denied) != 0 {
@@ -248,8 +248,7 @@ func TestDeniedCalls(t *testing.T) {
 	}
 	srv := awsfake.New(w)
 	defer srv.Close()
-	srv.Deny["iam:GetRole"] = true
-	srv.Deny["cloudtrail:LookupEvents"] = true
+	srv.Deny("iam:GetRole", "cloudtrail:LookupEvents")
 	c := readCapture(t, filepath.Join("..", "..", "examples", "access-denied.har"))
 	b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), target(c))
 	set := evidence.NewSet()

@@ -47,7 +47,7 @@ func TestScripts(t *testing.T) {
 				srv := awsfake.New(w)
 				for _, a := range args[1:] {
 					if a != "deny" {
-						srv.Deny[a] = true
+						srv.Deny(a)
 					}
 				}
 				ts.Defer(srv.Close)
