@@ -173,7 +173,11 @@ type Page struct {
 	MimeType   string `json:"mimeType,omitempty"`
 	// Body says what the capture holds of the body: "present", "missing"
 	// (not recorded), "too-large" (over the limit, not read) or "skipped".
-	Body        string            `json:"body"`
+	Body string `json:"body"`
+	// Form says, for a POST, whether the capture holds the form it sent:
+	// "present" or "missing" (the browser saved the request without its
+	// body, as some do for requests that navigate away).
+	Form        string            `json:"form,omitempty"`
 	Errors      []errorpage.Match `json:"errors,omitempty"`
 	RoleChooser bool              `json:"roleChooser,omitempty"`
 	// RoleOptions are the role ARNs offered on the role chooser page.

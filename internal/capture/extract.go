@@ -172,6 +172,12 @@ func (r *Reader) newPage(file string, e *entry, stage string) *Page {
 	default:
 		p.Body = "missing"
 	}
+	if strings.EqualFold(e.method, "POST") {
+		p.Form = "missing"
+		if e.postText != "" || e.postTextCut || len(e.postParams) > 0 {
+			p.Form = "present"
+		}
+	}
 	return p
 }
 

@@ -441,15 +441,41 @@ func (r *run) noSAML() {
 				Steps: []string{"Start at the identity provider (for example the Entra ID My Apps tile, the Okta dashboard tile) for the Amazon Connect application.", "Set the app's Relay State to the Connect federation URL so the agent lands in Connect."}}})
 		return
 	}
+	detail := "Without the SAML message nothing about the sign-in can be checked. The capture may have started after the identity provider posted it, or was saved without \"Preserve log\"."
+	fix := &Fix{Summary: "Capture the whole sign-in again, from the identity provider's page to the error.",
+		Steps: []string{"Open the browser's developer tools (F12) on the Network tab before signing in.",
+			"Tick \"Preserve log\" (Chrome, Edge) or \"Persist Logs\" (Firefox).",
+			"Sign in through the identity provider until the error shows.",
+			"Save with \"Export HAR\" / \"Save all as HAR with content\", and run samldoctor on that file."}}
+	if post, ok := bodilessSignInPost(c.Pages); ok {
+		// The POST is there without its form: recapturing the same way
+		// would lose it again.
+		ev = append(ev, Evidence{What: "POST to AWS sign-in saved without its form body", Value: fmt.Sprintf("status %d", post.Status), Where: pageWhere(post)})
+		detail = "The browser recorded the POST that carried the SAMLResponse to AWS sign-in, but saved it without its form body, so the message itself is not in the file. Some browsers leave out the body of a request that navigates to another page."
+		if post.Status >= 300 && post.Status < 400 && post.Location != "" {
+			detail += fmt.Sprintf(" AWS answered %d and sent the browser on to %s, so AWS sign-in accepted the message; what failed came after it.", post.Status, post.Location)
+		}
+		fix = &Fix{Summary: "Capture the SAMLResponse itself: with SAML-tracer, or by copying it from the developer tools.",
+			Steps: []string{"Install the SAML-tracer extension (Firefox or Chrome), sign in until the error shows, and export the trace (File > Export); samldoctor reads that file.",
+				"Or: in the developer tools' Network tab, select the POST to " + post.URL + ", open its Payload (Chrome, Edge) or Request (Firefox) tab, and copy the SAMLResponse value into a file.",
+				"Run samldoctor diagnose on the HAR and the value file together (samldoctor diagnose capture.har samlresponse.txt): the value gives the message, the HAR the error pages and times."}}
+	}
 	r.add(Finding{ID: "capture.no_saml", Severity: Error, Stage: StageCapture,
 		Title:    "The capture holds no SAMLResponse",
-		Detail:   "Without the SAML message nothing about the sign-in can be checked. The capture may have started after the identity provider posted it, or was saved without \"Preserve log\".",
+		Detail:   detail,
 		Evidence: ev, Explains: symptomIDs(r.res.Symptoms),
-		Fix: &Fix{Summary: "Capture the whole sign-in again, from the identity provider's page to the error.",
-			Steps: []string{"Open the browser's developer tools (F12) on the Network tab before signing in.",
-				"Tick \"Preserve log\" (Chrome, Edge) or \"Persist Logs\" (Firefox).",
-				"Sign in through the identity provider until the error shows.",
-				"Save with \"Export HAR\" / \"Save all as HAR with content\", and run samldoctor on that file."}}})
+		Fix:      fix})
+}
+
+// bodilessSignInPost returns the first POST to AWS sign-in that the
+// capture holds without its form body.
+func bodilessSignInPost(pages []capture.Page) (capture.Page, bool) {
+	for _, p := range pages {
+		if p.Stage == "aws-signin" && p.Form == "missing" {
+			return p, true
+		}
+	}
+	return capture.Page{}, false
 }
 
 func symptomIDs(s []Symptom) []string {

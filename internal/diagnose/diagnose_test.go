@@ -357,6 +357,50 @@ func contains(l []string, s string) bool {
 	return false
 }
 
+// A browser that saves the POST to AWS sign-in without its form body
+// leaves no SAMLResponse: the finding points at that POST, says what its
+// answer shows, and asks for the value itself, not for the same capture
+// again. A capture that starts after the POST gets the generic advice.
+func TestNoSAMLWhenThePostLostItsBody(t *testing.T) {
+	lost := base()
+	lost.steps = func(st []fixture.Step) []fixture.Step {
+		st[0].Body = "" // the IdP's auto-post page, not saved either
+		st[1].Form = nil
+		return st
+	}
+	f := find(lost.run(t), "capture.no_saml")
+	if f == nil {
+		t.Fatal("no capture.no_saml")
+	}
+	var post *diagnose.Evidence
+	for i, e := range f.Evidence {
+		if strings.Contains(e.What, "without its form body") {
+			post = &f.Evidence[i]
+		}
+	}
+	if post == nil || !strings.Contains(post.Where, "entry 1 (POST https://signin.aws.amazon.com/saml") {
+		t.Fatalf("evidence does not point at the POST: %+v", f.Evidence)
+	}
+	if !strings.Contains(f.Detail, "AWS sign-in accepted the message") || !strings.Contains(f.Fix.Summary, "SAML-tracer") {
+		t.Errorf("detail %q / fix %q", f.Detail, f.Fix.Summary)
+	}
+
+	late := base()
+	late.steps = func(st []fixture.Step) []fixture.Step { return st[2:] }
+	f = find(late.run(t), "capture.no_saml")
+	if f == nil {
+		t.Fatal("no capture.no_saml")
+	}
+	for _, e := range f.Evidence {
+		if strings.Contains(e.What, "without its form body") {
+			t.Errorf("a capture without the POST blames a missing body: %+v", e)
+		}
+	}
+	if !strings.Contains(f.Fix.Summary, "Capture the whole sign-in again") {
+		t.Errorf("fix %q", f.Fix.Summary)
+	}
+}
+
 func TestHealthySignInHasNoError(t *testing.T) {
 	s := base()
 	s.outcome = fixture.Success
