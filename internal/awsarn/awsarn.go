@@ -174,19 +174,26 @@ type SignIn struct {
 	Region    string // "" for the partition's default endpoint
 	// DefaultRegion is the Region the unqualified endpoint lives in.
 	DefaultRegion string
+	// ProviderID is the SAML provider's own identifier (SAMLProviderUUID,
+	// e.g. SAMLSPD9IMTW2LM46J042K) in a provider's sign-in URL,
+	// https://[REGION.]signin.aws.amazon.com/saml/acs/ID, which IAM gives
+	// each provider and requires for encrypted assertions; "" for the
+	// shared endpoint.
+	ProviderID string
 }
 
-var signInRE = regexp.MustCompile(`^https://(?:([a-z0-9-]+)\.)?signin\.(aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)(?:/static)?/saml/?$`)
+var signInRE = regexp.MustCompile(`^https://(?:([a-z0-9-]+)\.)?signin\.(aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)(?:(?:/static)?/saml/?|/saml/acs/([A-Za-z0-9]{1,128})/?)$`)
 
 // ParseSignIn recognises an AWS sign-in SAML endpoint URL (the ACS URL):
 // https://signin.aws.amazon.com/saml, https://REGION.signin.aws.amazon.com/saml,
-// .../static/saml, and the GovCloud and China partitions.
+// .../static/saml, a provider's own .../saml/acs/ID, and the GovCloud and
+// China partitions.
 func ParseSignIn(u string) (SignIn, bool) {
 	m := signInRE.FindStringSubmatch(strings.TrimSpace(u))
 	if m == nil {
 		return SignIn{}, false
 	}
-	s := SignIn{URL: u, Region: m[1]}
+	s := SignIn{URL: u, Region: m[1], ProviderID: m[3]}
 	switch m[2] {
 	case "aws.amazon.com":
 		s.Partition, s.DefaultRegion = "aws", "us-east-1"
@@ -221,6 +228,12 @@ func SignInURL(partition, region string) string {
 		return "https://signin." + domain + "/saml"
 	}
 	return "https://" + region + ".signin." + domain + "/saml"
+}
+
+// ProviderSignInURL is a SAML provider's own sign-in endpoint, the one its
+// encrypted assertions must be posted to.
+func ProviderSignInURL(partition, region, providerID string) string {
+	return SignInURL(partition, region) + "/acs/" + providerID
 }
 
 // Audiences AWS documents as accepted in AudienceRestriction, by partition.

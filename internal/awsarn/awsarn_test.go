@@ -41,19 +41,24 @@ func TestParseSignIn(t *testing.T) {
 	tests := []struct {
 		in, partition, region string
 		ok                    bool
+		providerID            string
 	}{
-		{"https://signin.aws.amazon.com/saml", "aws", "", true},
-		{"https://eu-west-2.signin.aws.amazon.com/saml", "aws", "eu-west-2", true},
-		{"https://signin.aws.amazon.com/static/saml", "aws", "", true},
-		{"https://signin.amazonaws-us-gov.com/saml", "aws-us-gov", "", true},
-		{"https://signin.amazonaws.cn/saml", "aws-cn", "", true},
-		{"http://signin.aws.amazon.com/saml", "", "", false},
-		{"https://signin.aws.amazon.com.evil.com/saml", "", "", false},
-		{"https://evil.com/signin.aws.amazon.com/saml", "", "", false},
+		{"https://signin.aws.amazon.com/saml", "aws", "", true, ""},
+		{"https://signin.aws.amazon.com/saml/acs/SAMLSPD9IMTW2LM46J042K", "aws", "", true, "SAMLSPD9IMTW2LM46J042K"},
+		{"https://eu-west-2.signin.aws.amazon.com/saml/acs/SAMLSPD9IMTW2LM46J042K", "aws", "eu-west-2", true, "SAMLSPD9IMTW2LM46J042K"},
+		{"https://signin.aws.amazon.com/saml/acs/", "", "", false, ""},
+		{"https://signin.aws.amazon.com/saml/acs/SAMLSP/../x", "", "", false, ""},
+		{"https://eu-west-2.signin.aws.amazon.com/saml", "aws", "eu-west-2", true, ""},
+		{"https://signin.aws.amazon.com/static/saml", "aws", "", true, ""},
+		{"https://signin.amazonaws-us-gov.com/saml", "aws-us-gov", "", true, ""},
+		{"https://signin.amazonaws.cn/saml", "aws-cn", "", true, ""},
+		{"http://signin.aws.amazon.com/saml", "", "", false, ""},
+		{"https://signin.aws.amazon.com.evil.com/saml", "", "", false, ""},
+		{"https://evil.com/signin.aws.amazon.com/saml", "", "", false, ""},
 	}
 	for _, tt := range tests {
 		s, ok := ParseSignIn(tt.in)
-		if ok != tt.ok || s.Partition != tt.partition || s.Region != tt.region {
+		if ok != tt.ok || s.Partition != tt.partition || s.Region != tt.region || s.ProviderID != tt.providerID {
 			t.Errorf("%s: %+v %v", tt.in, s, ok)
 		}
 	}

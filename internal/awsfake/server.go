@@ -18,7 +18,7 @@ import (
 // Server is the fake, with a log of the calls it answered.
 type Server struct {
 	*httptest.Server
-	World *World
+	World    *World
 	mu       sync.Mutex // guards what follows: requests come from other goroutines
 	deny     map[string]bool
 	throttle map[string]int
@@ -406,12 +406,27 @@ func (s *Server) iam(rw http.ResponseWriter, f url.Values) {
 		}
 		iamOK(rw, op, fmt.Sprintf("<PolicyVersion><Document>%s</Document><VersionId>%s</VersionId><IsDefaultVersion>true</IsDefaultVersion></PolicyVersion>", esc(enc(p.Document)), esc(p.Version)))
 	case "GetSAMLProvider":
-		md, ok := w.Providers[f.Get("SAMLProviderArn")]
+		p, ok := w.Providers[f.Get("SAMLProviderArn")]
 		if !ok {
 			iamError(rw, 404, "NoSuchEntity", "Manifest not found for arn "+f.Get("SAMLProviderArn"))
 			return
 		}
-		iamOK(rw, op, "<SAMLMetadataDocument>"+esc(md)+"</SAMLMetadataDocument><CreateDate>2024-03-11T09:30:00Z</CreateDate><ValidUntil>2124-03-11T09:30:00Z</ValidUntil>")
+		var b strings.Builder
+		if p.UUID != "" {
+			b.WriteString("<SAMLProviderUUID>" + esc(p.UUID) + "</SAMLProviderUUID>")
+		}
+		b.WriteString("<SAMLMetadataDocument>" + esc(p.Metadata) + "</SAMLMetadataDocument><CreateDate>2024-03-11T09:30:00Z</CreateDate><ValidUntil>2124-03-11T09:30:00Z</ValidUntil>")
+		if p.EncryptionMode != "" {
+			b.WriteString("<AssertionEncryptionMode>" + esc(p.EncryptionMode) + "</AssertionEncryptionMode>")
+		}
+		if len(p.KeyIDs) > 0 {
+			b.WriteString("<PrivateKeyList>")
+			for _, k := range p.KeyIDs {
+				b.WriteString("<member><KeyId>" + esc(k) + "</KeyId><Timestamp>2024-03-11T09:30:00Z</Timestamp></member>")
+			}
+			b.WriteString("</PrivateKeyList>")
+		}
+		iamOK(rw, op, b.String())
 	case "ListSAMLProviders":
 		var b strings.Builder
 		for arn := range w.Providers {

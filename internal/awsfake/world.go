@@ -23,8 +23,8 @@ type World struct {
 	Users     []map[string]any // the fullest record known of each user
 	Roles     map[string]*Role // by name
 	Policies  map[string]*Policy
-	Providers map[string]string // ARN → metadata XML
-	Events    []map[string]any  // lookup-events' Events
+	Providers map[string]*Provider // by ARN
+	Events    []map[string]any     // lookup-events' Events
 	// SimDecision, when set, is the policy simulator's answer; otherwise
 	// it answers allowed.
 	SimDecision string
@@ -39,6 +39,17 @@ type Role struct {
 	Boundary                     string
 }
 
+// Provider is an IAM SAML provider, as get-saml-provider shows it.
+type Provider struct {
+	Metadata string // XML
+	// UUID is SAMLProviderUUID, the ID in the provider's own sign-in URL.
+	UUID string
+	// EncryptionMode is AssertionEncryptionMode: "Required", "Allowed" or "".
+	EncryptionMode string
+	// KeyIDs are the KeyIds of PrivateKeyList.
+	KeyIDs []string
+}
+
 // Policy is a managed policy.
 type Policy struct {
 	Name, ARN, Version string
@@ -47,7 +58,7 @@ type Policy struct {
 
 // NewWorld returns an empty world.
 func NewWorld() *World {
-	return &World{Roles: map[string]*Role{}, Policies: map[string]*Policy{}, Providers: map[string]string{}}
+	return &World{Roles: map[string]*Role{}, Policies: map[string]*Policy{}, Providers: map[string]*Provider{}}
 }
 
 // LoadDir builds the world from a folder of AWS CLI outputs.
@@ -147,7 +158,13 @@ func (w *World) load(b []byte) error {
 		if arn == "" {
 			return fmt.Errorf("get-saml-provider output without SAMLProviderArn (add it for the fake)")
 		}
-		w.Providers[arn] = str(top["SAMLMetadataDocument"])
+		p := &Provider{Metadata: str(top["SAMLMetadataDocument"]), UUID: str(top["SAMLProviderUUID"]), EncryptionMode: str(top["AssertionEncryptionMode"])}
+		for _, k := range list("PrivateKeyList") {
+			if m, ok := k.(map[string]any); ok {
+				p.KeyIDs = append(p.KeyIDs, str(m["KeyId"]))
+			}
+		}
+		w.Providers[arn] = p
 	default:
 		return fmt.Errorf("not an output the fake loads")
 	}

@@ -100,6 +100,13 @@ func TestLiveBundleAndFilesAgree(t *testing.T) {
 			}
 			bundleRes := diagnose.Run(diagnose.Input{Capture: c, AWS: fromFile})
 
+			// The provider's encryption settings travel through every path.
+			for src, set := range map[string]*evidence.Set{"files": files, "live": live, "bundle": fromFile} {
+				p := providerOf(set)
+				if p == nil || !strings.HasPrefix(p.UUID, "SAMLSP") || p.AssertionEncryptionMode != "Allowed" {
+					t.Errorf("%s: provider %+v", src, p)
+				}
+			}
 			want := findings(offline)
 			if got := findings(liveRes); strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("live findings differ:\nfiles %v\nlive  %v", want, got)
@@ -117,6 +124,16 @@ func TestLiveBundleAndFilesAgree(t *testing.T) {
 			}
 		})
 	}
+}
+
+func providerOf(s *evidence.Set) *evidence.SAMLProvider {
+	if len(s.Providers) > 0 {
+		return s.Providers[0]
+	}
+	if len(s.Unattributed.Providers) > 0 {
+		return s.Unattributed.Providers[0]
+	}
+	return nil
 }
 
 // A call not on the allow-list is refused before anything is sent.

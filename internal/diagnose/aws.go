@@ -192,7 +192,11 @@ func (r *run) checkProvider() {
 		}
 	}
 	p := r.provider()
-	if p == nil || p.Metadata == nil {
+	if p == nil {
+		return
+	}
+	r.checkEncryption(p)
+	if p.Metadata == nil {
 		return
 	}
 	ids := p.Metadata.EntityIDs()
@@ -231,6 +235,87 @@ func (r *run) checkProvider() {
 		break
 	}
 	r.checkProviderCerts(p)
+}
+
+// checkEncryption judges the provider's assertion-encryption setting and
+// its own sign-in URL against the message: IAM rejects an unencrypted
+// assertion when the provider's AssertionEncryptionMode is Required,
+// cannot decrypt without a private key, and gives each provider a sign-in
+// URL with its SAMLProviderUUID (https://signin.aws.amazon.com/saml/acs/ID),
+// which encrypted assertions must be posted to.
+func (r *run) checkEncryption(p *evidence.SAMLProvider) {
+	encrypted := r.msg.Decrypted
+	src := p.Source.String()
+	own := ""
+	if p.UUID != "" {
+		// On the host the response was posted to (regional or not).
+		region := ""
+		if si, ok := awsarn.ParseSignIn(r.subject.PostedTo); ok {
+			region = si.Region
+		}
+		own = awsarn.ProviderSignInURL(r.partition(), region, p.UUID)
+	}
+	encryptSteps := []string{"In the IAM console, open Identity providers > " + providerName(r.providerUsed) + ": download the provider's encryption certificate (SAML encryption section) and its sign-in URL.",
+		"At the IdP, turn on assertion encryption for the Amazon Connect application with that certificate."}
+	if own != "" {
+		encryptSteps = append(encryptSteps, "Set the application's ACS (Reply) URL and the Recipient to "+own+".")
+	}
+	switch {
+	case strings.EqualFold(p.AssertionEncryptionMode, "Required") && !encrypted:
+		r.add(Finding{ID: "iam.encryption_required", Severity: Error, Stage: StageAssumeRole,
+			Title:  fmt.Sprintf("The SAML provider %s requires encrypted assertions, and this one is not encrypted", providerName(r.providerUsed)),
+			Detail: "With AssertionEncryptionMode Required, IAM rejects a response whose assertion is sent in the clear.",
+			Evidence: []Evidence{{What: "AssertionEncryptionMode", Value: p.AssertionEncryptionMode, Where: src},
+				{What: "Assertion", Value: "not encrypted (saml:Assertion, no saml:EncryptedAssertion)", Where: r.at(r.assert.Path)}},
+			Explains: []string{"signin.invalid_saml_response"},
+			Fix: &Fix{Summary: "Make the IdP encrypt the assertion for the provider, or, if encryption is not wanted, allow unencrypted assertions.",
+				Steps:    encryptSteps,
+				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode Allowed   # only if encryption is not required by policy", r.providerUsed)}}})
+	case encrypted && p.PrivateKeysKnown && len(p.PrivateKeyIDs) == 0:
+		r.add(Finding{ID: "iam.no_decryption_key", Severity: Error, Stage: StageAssumeRole,
+			Title:  fmt.Sprintf("The assertion is encrypted, but the SAML provider %s holds no private key to decrypt it", providerName(r.providerUsed)),
+			Detail: "IAM decrypts assertions with the private keys uploaded to the SAML provider; its PrivateKeyList is empty.",
+			Evidence: []Evidence{{What: "EncryptedAssertion", Value: "decrypted here with --sp-key", Where: r.where()},
+				{What: "PrivateKeyList", Value: "empty", Where: src}},
+			Explains: []string{"signin.invalid_saml_response"},
+			Fix: &Fix{Summary: "Upload the private key whose certificate the IdP encrypts with to the SAML provider.",
+				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", r.providerUsed)}}})
+	}
+	if p.UUID == "" || !strings.HasPrefix(p.UUID, "SAML") {
+		return // the sign-in URL's ID cannot be compared
+	}
+	urls := []struct{ what, url, where string }{{"POST target", r.subject.PostedTo, r.where()}}
+	if c := r.bearer(); c != nil {
+		urls = append(urls, struct{ what, url, where string }{"Recipient", c.Recipient, r.at(r.assert.Path + "/Subject/SubjectConfirmation/SubjectConfirmationData/@Recipient")})
+	}
+	for _, u := range urls {
+		si, ok := awsarn.ParseSignIn(u.url)
+		if !ok {
+			continue
+		}
+		switch {
+		case si.ProviderID != "" && si.ProviderID != p.UUID:
+			r.add(Finding{ID: "iam.provider_signin_url", Severity: Warning, Stage: StageAssumeRole,
+				Title:  fmt.Sprintf("The %s is the sign-in URL of another SAML provider (%s), not of %s (%s)", u.what, si.ProviderID, providerName(r.providerUsed), p.UUID),
+				Detail: "IAM gives each SAML provider its own sign-in URL, ending in the provider's SAMLProviderUUID. The Role attribute names one provider and the URL another; AWS does not document what it does then, and the provider's keys for encrypted assertions are tied to its own URL.",
+				Evidence: []Evidence{{What: u.what, Value: u.url, Where: u.where},
+					{What: "SAMLProviderUUID", Value: p.UUID, Where: src}},
+				Explains: []string{"signin.invalid_saml_response"},
+				Fix: &Fix{Summary: "Post to the sign-in URL of the provider the Role attribute names: " + own + ".",
+					IdP: idpFix("set the ACS (Reply) URL and the Recipient to " + own + ".")}})
+			return
+		case si.ProviderID == "" && encrypted:
+			r.add(Finding{ID: "iam.provider_signin_url", Severity: Warning, Stage: StageAssumeRole,
+				Title:  fmt.Sprintf("The encrypted assertion went to the shared sign-in URL, not to the provider's own (%s)", own),
+				Detail: "AWS documents that with SAML encryption the sign-in URL must include the identifier it assigns to the provider.",
+				Evidence: []Evidence{{What: u.what, Value: u.url, Where: u.where},
+					{What: "SAMLProviderUUID", Value: p.UUID, Where: src}},
+				Explains: []string{"signin.invalid_saml_response"},
+				Fix: &Fix{Summary: "Post encrypted assertions to " + own + ".",
+					IdP: idpFix("set the ACS (Reply) URL and the Recipient to " + own + ".")}})
+			return
+		}
+	}
 }
 
 func nearText(near []string) string {

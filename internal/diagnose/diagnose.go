@@ -464,7 +464,7 @@ func (r *run) noSAML() {
 		Title:    "The capture holds no SAMLResponse",
 		Detail:   detail,
 		Evidence: ev, Explains: symptomIDs(r.res.Symptoms),
-		Fix:      fix})
+		Fix: fix})
 }
 
 // bodilessSignInPost returns the first POST to AWS sign-in that the

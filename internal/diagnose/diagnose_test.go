@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,6 +155,18 @@ func providerJSON(entityID string, certDER []byte) string {
 	return js(map[string]any{"SAMLMetadataDocument": metadataXML(entityID, certDER), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"})
 }
 
+// providerWith is get-saml-provider output with the fields of IAM's
+// assertion encryption (AssertionEncryptionMode, SAMLProviderUUID,
+// PrivateKeyList) set as given.
+func providerWith(fields map[string]any) string {
+	out := map[string]any{"SAMLMetadataDocument": metadataXML(fixture.DefaultIssuer, fixture.TestKey().DER), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"}
+	maps.Copy(out, fields)
+	return js(out)
+}
+
+// providerID is the test provider's SAMLProviderUUID.
+const providerID = "SAMLSPD9IMTW2LM46J042K"
+
 func eventsJSON(roleName, roleID string) string {
 	rec := map[string]any{"eventVersion": "1.09", "eventSource": "connect.amazonaws.com", "eventName": "GetFederationToken", "awsRegion": region,
 		"userIdentity": map[string]any{"type": "AssumedRole", "principalId": roleID + ":" + rsn, "arn": "arn:aws:sts::" + acct + ":assumed-role/" + roleName + "/" + rsn,
@@ -273,6 +286,21 @@ func TestCauses(t *testing.T) {
 				s.outcome = fixture.Outcome{SignInError: "Response signature invalid (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)"}
 				s.aws["prov.json"] = providerJSON(fixture.DefaultIssuer, otherKey.DER)
 			}, func(s *scenario) { s.aws["prov.json"] = providerJSON(fixture.DefaultIssuer, fixture.TestKey().DER) }, "signin.signature_invalid"},
+		{"iam.encryption_required",
+			func(s *scenario) {
+				s.outcome = fixture.InvalidSAMLPage
+				s.aws["prov.json"] = providerWith(map[string]any{"AssertionEncryptionMode": "Required", "SAMLProviderUUID": providerID})
+			}, func(s *scenario) {
+				s.aws["prov.json"] = providerWith(map[string]any{"AssertionEncryptionMode": "Allowed", "SAMLProviderUUID": providerID})
+			}, "signin.invalid_saml_response"},
+		{"iam.provider_signin_url",
+			func(s *scenario) {
+				s.acs = "https://signin.aws.amazon.com/saml/acs/SAMLSPQ7XK2M4N8P1R3T5V"
+				s.aws["prov.json"] = providerWith(map[string]any{"AssertionEncryptionMode": "Allowed", "SAMLProviderUUID": providerID})
+			}, func(s *scenario) {
+				s.acs = "https://signin.aws.amazon.com/saml/acs/" + providerID
+				s.aws["prov.json"] = providerWith(map[string]any{"AssertionEncryptionMode": "Allowed", "SAMLProviderUUID": providerID})
+			}, ""},
 		{"iam.role_not_found",
 			func(s *scenario) {
 				s.outcome = fixture.Outcome{SignInError: "Not authorized to perform sts:AssumeRoleWithSAML"}
@@ -584,7 +612,7 @@ func TestEncryptedAssertion(t *testing.T) {
 	wrong := fixture.NewKey("another key", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
 	xml := fixture.Response{NameID: rsn, RoleSessionName: []string{rsn}, IssueInstant: at.Add(-time.Second), SignAssertion: true, SignResponse: true, EncryptFor: sp}.XML()
 	har := fixture.HAR(fixture.Chrome, fixture.SignIn(xml, fixture.RelayState(), at, fixture.NotOnboarded))
-	run := func(key *fixture.Key) *diagnose.Result {
+	run := func(key *fixture.Key, aws ...string) *diagnose.Result {
 		opts := capture.Options{}
 		if key != nil {
 			opts.SPKey = key.Private
@@ -595,6 +623,11 @@ func TestEncryptedAssertion(t *testing.T) {
 		}
 		set := evidence.NewSet()
 		set.Load("u.json", []byte(usersJSON("Jane.Doe@example.com")))
+		for i, a := range aws {
+			if err := set.Load(fmt.Sprintf("aws%d.json", i), []byte(a)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		return diagnoseChecked(t, diagnose.Input{Capture: r.Finish(), AWS: set})
 	}
 	// Without the key: what can and cannot be checked.
@@ -615,6 +648,25 @@ func TestEncryptedAssertion(t *testing.T) {
 	for _, v := range res.Signatures {
 		if v.Status != "valid-embedded-only" {
 			t.Errorf("signature on %s: %s %s %s", v.Covers, v.Status, v.Reason, v.Detail)
+		}
+	}
+	// The provider holds no private key: IAM cannot decrypt. With a key
+	// listed, or the list not in the output, nothing is said.
+	for _, tt := range []struct {
+		provider string
+		want     bool
+	}{
+		{providerWith(map[string]any{"AssertionEncryptionMode": "Required", "SAMLProviderUUID": providerID, "PrivateKeyList": []any{}}), true},
+		{providerWith(map[string]any{"AssertionEncryptionMode": "Required", "SAMLProviderUUID": providerID, "PrivateKeyList": []any{map[string]any{"KeyId": "AKFOOBAR1234567890", "Timestamp": "2024-03-11T09:30:00Z"}}}), false},
+		{providerWith(map[string]any{"SAMLProviderUUID": providerID}), false},
+	} {
+		res = run(sp, tt.provider)
+		if got := find(res, "iam.no_decryption_key") != nil; got != tt.want {
+			t.Errorf("provider %s: iam.no_decryption_key %v, want %v: %v", tt.provider[:80], got, tt.want, ids(res))
+		}
+		// Posted to the shared endpoint, not the provider's own URL.
+		if f := find(res, "iam.provider_signin_url"); f == nil || !strings.Contains(f.Fix.Summary, "/saml/acs/"+providerID) {
+			t.Errorf("encrypted assertion at the shared endpoint: %v", ids(res))
 		}
 	}
 	// With the wrong key: an error that says so.

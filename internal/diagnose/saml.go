@@ -301,10 +301,14 @@ func (r *run) checkAudience() {
 				Explains: []string{"signin.audience_missing"}, Fix: fix})
 			return
 		}
-		if s, ok := awsarn.ParseSignIn(au); ok && s.Region != "" {
+		if s, ok := awsarn.ParseSignIn(au); ok && (s.Region != "" || s.ProviderID != "") {
+			kind := "regional endpoint"
+			if s.ProviderID != "" {
+				kind = "provider's sign-in URL"
+			}
 			r.add(Finding{ID: "saml.audience_invalid", Severity: Warning, Stage: StageSAML,
-				Title:    fmt.Sprintf("The audience is the regional endpoint %s, which AWS does not document as an audience", au),
-				Detail:   "AWS documents " + strings.Join(accepted, " and ") + " as audiences; regional endpoints belong in the Recipient and the ACS URL.",
+				Title:    fmt.Sprintf("The audience is the %s %s, which AWS does not document as an audience", kind, au),
+				Detail:   "AWS documents " + strings.Join(accepted, " and ") + " as audiences; regional endpoints and providers' own sign-in URLs belong in the Recipient and the ACS URL.",
 				Evidence: []Evidence{{What: "Audience", Value: au, Where: r.at(path)}},
 				Explains: []string{"signin.audience_missing"}, Fix: fix})
 			return
@@ -372,7 +376,7 @@ func (r *run) checkSubject() {
 	if _, ok := awsarn.ParseSignIn(c.Recipient); !ok {
 		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
 			Title:    fmt.Sprintf("The Recipient %q is not an AWS sign-in endpoint", c.Recipient),
-			Detail:   "The Recipient must be the AWS sign-in SAML endpoint (https://signin.aws.amazon.com/saml or https://REGION.signin.aws.amazon.com/saml). It also becomes the SAML:aud key that role trust policies test.",
+			Detail:   "The Recipient must be the AWS sign-in SAML endpoint (https://signin.aws.amazon.com/saml, https://REGION.signin.aws.amazon.com/saml, or the provider's own https://signin.aws.amazon.com/saml/acs/ID). It also becomes the SAML:aud key that role trust policies test.",
 			Evidence: []Evidence{{What: "Recipient", Value: c.Recipient, Where: r.at(dataPath + "/@Recipient")}},
 			Explains: []string{"signin.subject_confirmation_invalid", "signin.not_authorized_assume_role"}, Fix: recipientFix})
 		return

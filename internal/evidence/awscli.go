@@ -581,6 +581,10 @@ func (s *Set) loadGetSAMLProvider(name string, raw []byte, top map[string]json.R
 		ValidUntil              time.Time `json:"ValidUntil"`
 		CreateDate              time.Time `json:"CreateDate"`
 		AssertionEncryptionMode string    `json:"AssertionEncryptionMode"`
+		SAMLProviderUUID        string    `json:"SAMLProviderUUID"`
+		PrivateKeyList          *[]struct {
+			KeyID string `json:"KeyId"`
+		} `json:"PrivateKeyList"`
 		// Not in the AWS CLI's output; samldoctor's own bundles add it.
 		SAMLProviderArn string `json:"SAMLProviderArn"`
 	}
@@ -588,7 +592,14 @@ func (s *Set) loadGetSAMLProvider(name string, raw []byte, top map[string]json.R
 		return fmt.Errorf("get-saml-provider output: %w", err)
 	}
 	src := s.source(name, "aws iam get-saml-provider")
-	p := &SAMLProvider{ARN: out.SAMLProviderArn, ValidUntil: out.ValidUntil, CreateDate: out.CreateDate, AssertionEncryptionMode: out.AssertionEncryptionMode, Source: src}
+	p := &SAMLProvider{ARN: out.SAMLProviderArn, ValidUntil: out.ValidUntil, CreateDate: out.CreateDate,
+		AssertionEncryptionMode: out.AssertionEncryptionMode, UUID: out.SAMLProviderUUID, Source: src}
+	if out.PrivateKeyList != nil {
+		p.PrivateKeysKnown = true
+		for _, k := range *out.PrivateKeyList {
+			p.PrivateKeyIDs = append(p.PrivateKeyIDs, k.KeyID)
+		}
+	}
 	md, err := ParseMetadata([]byte(out.SAMLMetadataDocument))
 	if err != nil {
 		p.MetadataErr = err.Error()

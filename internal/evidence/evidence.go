@@ -210,13 +210,22 @@ type PolicyVersion struct {
 
 // SAMLProvider is an IAM SAML provider.
 type SAMLProvider struct {
-	ARN                     string
-	Metadata                *Metadata
-	MetadataErr             string
-	ValidUntil              time.Time
-	CreateDate              time.Time
+	ARN         string
+	Metadata    *Metadata
+	MetadataErr string
+	ValidUntil  time.Time
+	CreateDate  time.Time
+	// AssertionEncryptionMode is "Required" (IAM rejects unencrypted
+	// assertions), "Allowed", or "" when the output predates the setting.
 	AssertionEncryptionMode string
-	Source                  Source
+	// UUID is SAMLProviderUUID, the ID in the provider's own sign-in URL
+	// (https://signin.aws.amazon.com/saml/acs/UUID).
+	UUID string
+	// PrivateKeyIDs are the KeyIds of the decryption keys IAM holds;
+	// PrivateKeysKnown says the output listed them (the list may be empty).
+	PrivateKeyIDs    []string
+	PrivateKeysKnown bool
+	Source           Source
 }
 
 // ProviderList is a list-saml-providers output.
