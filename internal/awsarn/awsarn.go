@@ -182,7 +182,9 @@ type SignIn struct {
 	ProviderID string
 }
 
-var signInRE = regexp.MustCompile(`^https://(?:([a-z0-9-]+)\.)?signin\.(aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)(?:(?:/static)?/saml/?|/saml/acs/([A-Za-z0-9]{1,128})/?)$`)
+// An explicit default port (:443), which some IdPs write in the form
+// action or the Recipient, names the same endpoint.
+var signInRE = regexp.MustCompile(`^https://(?:([a-z0-9-]+)\.)?signin\.(aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)(?::443)?(?:(?:/static)?/saml/?|/saml/acs/([A-Za-z0-9]{1,128})/?)$`)
 
 // ParseSignIn recognises an AWS sign-in SAML endpoint URL (the ACS URL):
 // https://signin.aws.amazon.com/saml, https://REGION.signin.aws.amazon.com/saml,

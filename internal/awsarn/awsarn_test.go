@@ -47,6 +47,8 @@ func TestParseSignIn(t *testing.T) {
 		{"https://signin.aws.amazon.com/saml/acs/SAMLSPD9IMTW2LM46J042K", "aws", "", true, "SAMLSPD9IMTW2LM46J042K"},
 		{"https://eu-west-2.signin.aws.amazon.com/saml/acs/SAMLSPD9IMTW2LM46J042K", "aws", "eu-west-2", true, "SAMLSPD9IMTW2LM46J042K"},
 		{"https://signin.aws.amazon.com/saml/acs/", "", "", false, ""},
+		{"https://signin.aws.amazon.com:443/saml", "aws", "", true, ""},
+		{"https://signin.aws.amazon.com:8443/saml", "", "", false, ""},
 		{"https://signin.aws.amazon.com/saml/acs/SAMLSP/../x", "", "", false, ""},
 		{"https://eu-west-2.signin.aws.amazon.com/saml", "aws", "eu-west-2", true, ""},
 		{"https://signin.aws.amazon.com/static/saml", "aws", "", true, ""},

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -141,6 +142,40 @@ func TestAutoPostPageAndPostAreOneMessage(t *testing.T) {
 	}
 	if c.Pages[1].Location != fixture.RelayState() {
 		t.Errorf("sign-in redirect = %q", c.Pages[1].Location)
+	}
+}
+
+// Okta writes its auto-post page with every URL character as a
+// hexadecimal entity, '+' and '=' in the value included; the form action
+// may carry the default port. It is still the message that was posted.
+func TestAutoPostPageWithEntities(t *testing.T) {
+	xml := healthy(nil)
+	b64 := base64.StdEncoding.EncodeToString(xml)
+	ent := func(s string) string {
+		var b strings.Builder
+		for _, c := range s {
+			if strings.ContainsRune(":/+=?&%", c) {
+				fmt.Fprintf(&b, "&#x%x;", c)
+			} else {
+				b.WriteRune(c)
+			}
+		}
+		return b.String()
+	}
+	page := `<!DOCTYPE html><html><body><form id="appForm" action="` + ent("https://signin.aws.amazon.com:443/saml") + `" method="POST">` +
+		`<input name="SAMLResponse" type="hidden" value="` + ent(b64) + `"/><input name="RelayState" type="hidden" value="` + ent(fixture.RelayState()) + `"/></form></body></html>`
+	if !strings.Contains(page, "&#x2b;") && !strings.Contains(page, "&#x3d;") {
+		t.Fatal("the test value has neither '+' nor '='")
+	}
+	steps := fixture.SignIn(xml, fixture.RelayState(), at, fixture.NotOnboarded)
+	steps[0].URL, steps[0].Body = "https://example.okta.com/app/amazon_aws/exk1a2b3c4d5e6f7g8h9/sso/saml", page
+	c := read(t, "okta.har", fixture.HAR(fixture.Chrome, steps))
+	if len(c.Messages) != 1 || !bytes.Equal(c.Messages[0].XML, xml) {
+		t.Fatalf("want one message, the response; got %+v", summarize(c))
+	}
+	m := c.Messages[0]
+	if len(m.Seen) != 2 || m.Seen[0].Where != "html-form" || m.Seen[0].FormAction != "https://signin.aws.amazon.com:443/saml" || m.RelayState != fixture.RelayState() {
+		t.Errorf("places %+v, relay state %q", m.Seen, m.RelayState)
 	}
 }
 
