@@ -477,13 +477,17 @@ func (r *Reader) readValue(name string, in io.Reader) error {
 	}
 	e := &entry{index: -1}
 	trimmed := bytes.TrimSpace(b)
-	if form, ok := parseFormBody(string(trimmed)); ok && (form["SAMLResponse"] != nil || form["SAMLRequest"] != nil) {
-		// A whole form body, as copied from a browser's network panel.
-		e.method = "POST"
-		r.fromForm(name, e, form, "value")
-		return nil
+	// A whole form body, as copied from a browser's network panel. Only
+	// a value naming the fields can be one; testing that first spares
+	// copies of a large value (a bomb must stay small here).
+	if bytes.Contains(trimmed, []byte("SAMLResponse=")) || bytes.Contains(trimmed, []byte("SAMLRequest=")) {
+		if form, ok := parseFormBody(string(trimmed)); ok && (form["SAMLResponse"] != nil || form["SAMLRequest"] != nil) {
+			e.method = "POST"
+			r.fromForm(name, e, form, "value")
+			return nil
+		}
 	}
-	msg, err := r.addValue(name, e, "SAMLResponse", string(trimmed), Place{File: name, Entry: -1, Where: "value"})
+	msg, err := r.addValue(name, e, "SAMLResponse", trimmed, Place{File: name, Entry: -1, Where: "value"})
 	if err != nil {
 		return &InputError{File: name, Entry: -1, Offset: offsetOf(err), Err: err}
 	}
@@ -502,17 +506,17 @@ func offsetOf(err error) int64 {
 }
 
 // addValue decodes and records one message value seen at place.
-func (r *Reader) addValue(file string, e *entry, typ, value string, place Place) (*Message, error) {
-	dec, derr := samlvalue.Decode([]byte(value))
+func (r *Reader) addValue(file string, e *entry, typ string, value []byte, place Place) (*Message, error) {
+	dec, derr := samlvalue.Decode(value)
 	var key [32]byte
 	if derr == nil {
 		key = sha256.Sum256(dec.XML)
 	} else {
-		key = sha256.Sum256([]byte(value))
+		key = sha256.Sum256(value)
 	}
 	m := r.byKey[key]
 	if m == nil {
-		m = &Message{Type: typ, Raw: value, key: key, Encoding: []string{}}
+		m = &Message{Type: typ, Raw: string(value), key: key, Encoding: []string{}}
 		if derr != nil {
 			m.DecodeError = derr.Error()
 			m.Hostile = errors.Is(derr, samlvalue.ErrTooLarge)

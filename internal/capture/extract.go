@@ -33,7 +33,7 @@ func (r *Reader) process(file string, e *entry) {
 					p := base
 					p.Where = "query"
 					p.RelayState = vals.Get("RelayState")
-					r.addValue(file, e, f, v, p)
+					r.addValue(file, e, f, []byte(v), p)
 				}
 			}
 		}
@@ -69,7 +69,7 @@ func (r *Reader) process(file string, e *entry) {
 		if head := e.tracerSAML[:min(len(e.tracerSAML), 512)]; strings.Contains(head, "Request") && !strings.Contains(head, "Response") {
 			typ = "SAMLRequest"
 		}
-		r.addValue(file, e, typ, e.tracerSAML, p)
+		r.addValue(file, e, typ, []byte(e.tracerSAML), p)
 	}
 
 	// Response bodies: the IdP's auto-post page and AWS's pages.
@@ -90,7 +90,7 @@ func (r *Reader) process(file string, e *entry) {
 					p.FormAction = resolve(e.url, f.action)
 					p.RelayState = first(f.fields["RelayState"])
 					p.RoleChooser = len(f.roleOptions) > 0
-					r.addValue(file, e, name, v, p)
+					r.addValue(file, e, name, []byte(v), p)
 					found = true
 					if name == "SAMLResponse" && stage == "" {
 						r.idpHosts[host] = true
@@ -300,7 +300,7 @@ func (r *Reader) fromForm(file string, e *entry, form map[string][]string, where
 			p := Place{File: file, Entry: e.index, Time: e.started, ServerDate: e.serverDate(), Method: e.method,
 				URL: r.displayURL(e.url), Where: where, Status: e.status,
 				RelayState: first(form["RelayState"]), RoleIndex: first(form["roleIndex"])}
-			r.addValue(file, e, name, v, p)
+			r.addValue(file, e, name, []byte(v), p)
 		}
 	}
 }

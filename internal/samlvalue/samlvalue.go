@@ -189,17 +189,20 @@ func edgePluses(trimmed, untrimmed []byte) []byte {
 // pretty-printers), a '+' turned into a space by form decoding, missing '='
 // padding, and the URL-safe alphabet.
 func decodeBase64(v []byte, d *Decoded) ([]byte, string, error) {
-	clean := make([]byte, 0, len(v))
+	clean := v // copied only when there is white space to take out
 	var sawBreak, sawSpace bool
-	for _, c := range v {
-		switch c {
-		case '\r', '\n', '\t':
-			sawBreak = true
-		case ' ':
-			sawSpace = true
-			clean = append(clean, '+')
-		default:
-			clean = append(clean, c)
+	if bytes.ContainsAny(v, "\r\n\t ") {
+		clean = make([]byte, 0, len(v))
+		for _, c := range v {
+			switch c {
+			case '\r', '\n', '\t':
+				sawBreak = true
+			case ' ':
+				sawSpace = true
+				clean = append(clean, '+')
+			default:
+				clean = append(clean, c)
+			}
 		}
 	}
 	if sawBreak {
