@@ -293,28 +293,26 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 		if !ok {
 			continue
 		}
+		var title, detail, summary string
 		switch {
 		case si.ProviderID != "" && si.ProviderID != p.UUID:
-			r.add(Finding{ID: "iam.provider_signin_url", Severity: Warning, Stage: StageAssumeRole,
-				Title:  fmt.Sprintf("The %s is the sign-in URL of another SAML provider (%s), not of %s (%s)", u.what, si.ProviderID, providerName(r.providerUsed), p.UUID),
-				Detail: "IAM gives each SAML provider its own sign-in URL, ending in the provider's SAMLProviderUUID. The Role attribute names one provider and the URL another; AWS does not document what it does then, and the provider's keys for encrypted assertions are tied to its own URL.",
-				Evidence: []Evidence{{What: u.what, Value: u.url, Where: u.where},
-					{What: "SAMLProviderUUID", Value: p.UUID, Where: src}},
-				Explains: []string{"signin.invalid_saml_response"},
-				Fix: &Fix{Summary: "Post to the sign-in URL of the provider the Role attribute names: " + own + ".",
-					IdP: idpFix("set the ACS (Reply) URL and the Recipient to " + own + ".")}})
-			return
+			title = fmt.Sprintf("The %s is the sign-in URL of another SAML provider (%s), not of %s (%s)", u.what, si.ProviderID, providerName(r.providerUsed), p.UUID)
+			detail = "IAM gives each SAML provider its own sign-in URL, ending in the provider's SAMLProviderUUID. The Role attribute names one provider and the URL another; AWS does not document what it does then, and the provider's keys for encrypted assertions are tied to its own URL."
+			summary = "Post to the sign-in URL of the provider the Role attribute names: " + own + "."
 		case si.ProviderID == "" && encrypted:
-			r.add(Finding{ID: "iam.provider_signin_url", Severity: Warning, Stage: StageAssumeRole,
-				Title:  fmt.Sprintf("The encrypted assertion went to the shared sign-in URL, not to the provider's own (%s)", own),
-				Detail: "AWS documents that with SAML encryption the sign-in URL must include the identifier it assigns to the provider.",
-				Evidence: []Evidence{{What: u.what, Value: u.url, Where: u.where},
-					{What: "SAMLProviderUUID", Value: p.UUID, Where: src}},
-				Explains: []string{"signin.invalid_saml_response"},
-				Fix: &Fix{Summary: "Post encrypted assertions to " + own + ".",
-					IdP: idpFix("set the ACS (Reply) URL and the Recipient to " + own + ".")}})
-			return
+			title = fmt.Sprintf("The encrypted assertion went to the shared sign-in URL, not to the provider's own (%s)", own)
+			detail = "AWS documents that with SAML encryption the sign-in URL must include the identifier it assigns to the provider."
+			summary = "Post encrypted assertions to " + own + "."
+		default:
+			continue
 		}
+		r.add(Finding{ID: "iam.provider_signin_url", Severity: Warning, Stage: StageAssumeRole,
+			Title: title, Detail: detail,
+			Evidence: []Evidence{{What: u.what, Value: u.url, Where: u.where},
+				{What: "SAMLProviderUUID", Value: p.UUID, Where: src}},
+			Explains: []string{"signin.invalid_saml_response"},
+			Fix:      &Fix{Summary: summary, IdP: idpFix("set the ACS (Reply) URL and the Recipient to " + own + ".")}})
+		return
 	}
 }
 
