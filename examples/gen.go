@@ -5,7 +5,6 @@
 package main
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"os"
 	"time"
@@ -23,6 +22,8 @@ func main() {
 		SignAssertion:   true,
 		SignResponse:    true,
 	}.XML()
+	// Each example account's provider has its own SAMLProviderUUID.
+	providerIDs := map[string]string{"not-onboarded": "SAMLSPD9IMTW2LM46J042K", "access-denied": "SAMLSPK3Q8W5E2R7T1Y4U6", "bad-request": "SAMLSPM6N2B8V4C1X7Z3L9"}
 	for name, out := range map[string]fixture.Outcome{
 		"not-onboarded": fixture.NotOnboarded,
 		"access-denied": fixture.AccessDeniedAdmin,
@@ -34,12 +35,7 @@ func main() {
 		}
 		// The IAM SAML provider holds the certificate the example is signed
 		// with, as the account would.
-		write("examples/aws-data/"+name+"/saml-provider.json", map[string]any{
-			"SAMLMetadataDocument": metadata(fixture.DefaultIssuer, fixture.TestKey().DER),
-			"CreateDate":           "2024-03-11T09:30:00+00:00",
-			"ValidUntil":           "2124-03-11T09:30:00+00:00",
-			"SAMLProviderArn":      fixture.DefaultProvider,
-		})
+		write("examples/aws-data/"+name+"/saml-provider.json", fixture.GetSAMLProvider(providerIDs[name]))
 		write("examples/aws-data/"+name+"/saml-providers.json", map[string]any{"SAMLProviderList": []any{map[string]string{
 			"Arn": fixture.DefaultProvider, "ValidUntil": "2124-03-11T09:30:00+00:00", "CreateDate": "2024-03-11T09:30:00+00:00"}}})
 	}
@@ -54,16 +50,4 @@ func write(name string, v any) {
 	if err := os.WriteFile(name, append(b, '\n'), 0o644); err != nil {
 		panic(err)
 	}
-}
-
-// metadata is the IdP metadata an IAM SAML provider holds (get-saml-provider
-// adds SAMLProviderArn only in samldoctor's own bundles; the AWS CLI's
-// output lacks it, and samldoctor then takes the provider of the sign-in).
-func metadata(entityID string, cert []byte) string {
-	return `<?xml version="1.0" encoding="utf-8"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + entityID + `">` +
-		`<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><KeyDescriptor use="signing">` +
-		`<KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>` + base64.StdEncoding.EncodeToString(cert) +
-		`</X509Certificate></X509Data></KeyInfo></KeyDescriptor>` +
-		`<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-123456789abc/saml2"/>` +
-		`</IDPSSODescriptor></EntityDescriptor>`
 }

@@ -110,6 +110,46 @@ func TestChromeAndFirefoxGiveTheSameMessages(t *testing.T) {
 	}
 }
 
+// testdata/firefox/not-onboarded.har was written by Firefox 153 itself
+// (tools/firefoxhar): the same messages come out of it as out of a
+// Chrome-style HAR of the same sign-in.
+func TestRealFirefoxHAR(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "firefox", "not-onboarded.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	firefox := read(t, "firefox.har", b)
+	if src := firefox.Sources[0]; src.Format != capture.FormatHAR || !strings.HasPrefix(src.Creator, "Firefox") || src.Truncated != nil {
+		t.Fatalf("source %+v", src)
+	}
+	if len(firefox.Messages) != 1 || len(firefox.Warnings) != 0 {
+		t.Fatalf("messages %+v, warnings %+v", summarize(firefox), firefox.Warnings)
+	}
+	m := firefox.Messages[0]
+	post, ok := m.PostedToAWS()
+	if !ok || post.Time.IsZero() {
+		t.Fatalf("not posted to AWS, or no time: %+v", m.Seen)
+	}
+	// The same sign-in, written by the Chrome-style fixture.
+	steps := fixture.SignIn(m.XML, fixture.RelayState(), post.Time, fixture.NotOnboarded)
+	chrome := read(t, "chrome.har", fixture.HAR(fixture.Chrome, steps))
+	if cs, fs := summarize(chrome), summarize(firefox); !reflect.DeepEqual(cs, fs) {
+		t.Errorf("Chrome and Firefox differ:\nchrome:  %+v\nfirefox: %+v", cs, fs)
+	}
+	if m.AWS == nil || len(m.AWS.Roles) != 1 || m.AWS.Roles[0].RoleArn != fixture.DefaultRole || m.RelayState != fixture.RelayState() {
+		t.Errorf("AWS view %+v, relay state %q", m.AWS, m.RelayState)
+	}
+	var errs []string
+	for _, p := range firefox.Pages {
+		for _, e := range p.Errors {
+			errs = append(errs, p.Stage+":"+e.ID)
+		}
+	}
+	if want := []string{"connect-federation:connect.not_onboarded"}; !reflect.DeepEqual(errs, want) {
+		t.Errorf("error pages %v, want %v", errs, want)
+	}
+}
+
 func TestAutoPostPageAndPostAreOneMessage(t *testing.T) {
 	c := read(t, "x.har", fixture.HAR(fixture.Chrome, fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.NotOnboarded)))
 	if len(c.Messages) != 1 {
