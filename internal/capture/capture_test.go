@@ -110,43 +110,48 @@ func TestChromeAndFirefoxGiveTheSameMessages(t *testing.T) {
 	}
 }
 
-// testdata/firefox/not-onboarded.har was written by Firefox 153 itself
-// (tools/firefoxhar): the same messages come out of it as out of a
-// Chrome-style HAR of the same sign-in.
-func TestRealFirefoxHAR(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "firefox", "not-onboarded.har"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	firefox := read(t, "firefox.har", b)
-	if src := firefox.Sources[0]; src.Format != capture.FormatHAR || !strings.HasPrefix(src.Creator, "Firefox") || src.Truncated != nil {
-		t.Fatalf("source %+v", src)
-	}
-	if len(firefox.Messages) != 1 || len(firefox.Warnings) != 0 {
-		t.Fatalf("messages %+v, warnings %+v", summarize(firefox), firefox.Warnings)
-	}
-	m := firefox.Messages[0]
-	post, ok := m.PostedToAWS()
-	if !ok || post.Time.IsZero() {
-		t.Fatalf("not posted to AWS, or no time: %+v", m.Seen)
-	}
-	// The same sign-in, written by the Chrome-style fixture.
-	steps := fixture.SignIn(m.XML, fixture.RelayState(), post.Time, fixture.NotOnboarded)
-	chrome := read(t, "chrome.har", fixture.HAR(fixture.Chrome, steps))
-	if cs, fs := summarize(chrome), summarize(firefox); !reflect.DeepEqual(cs, fs) {
-		t.Errorf("Chrome and Firefox differ:\nchrome:  %+v\nfirefox: %+v", cs, fs)
-	}
-	if m.AWS == nil || len(m.AWS.Roles) != 1 || m.AWS.Roles[0].RoleArn != fixture.DefaultRole || m.RelayState != fixture.RelayState() {
-		t.Errorf("AWS view %+v, relay state %q", m.AWS, m.RelayState)
-	}
-	var errs []string
-	for _, p := range firefox.Pages {
-		for _, e := range p.Errors {
-			errs = append(errs, p.Stage+":"+e.ID)
-		}
-	}
-	if want := []string{"connect-federation:connect.not_onboarded"}; !reflect.DeepEqual(errs, want) {
-		t.Errorf("error pages %v, want %v", errs, want)
+// testdata/firefox and testdata/chromium hold HAR files written by the
+// browsers themselves (tools/firefoxhar: Firefox 153's HAR export;
+// tools/chromehar: Chromium 156's developer tools' HAR writer) of the same
+// kind of sign-in. Each gives the messages a Chrome-style fixture HAR of
+// the same response gives.
+func TestRealBrowserHARs(t *testing.T) {
+	for browser, creator := range map[string]string{"firefox": "Firefox", "chromium": "WebInspector"} {
+		t.Run(browser, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", browser, "not-onboarded.har"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			real := read(t, browser+".har", b)
+			if src := real.Sources[0]; src.Format != capture.FormatHAR || !strings.HasPrefix(src.Creator, creator) || src.Truncated != nil {
+				t.Fatalf("source %+v", src)
+			}
+			if len(real.Messages) != 1 || len(real.Warnings) != 0 {
+				t.Fatalf("messages %+v, warnings %+v", summarize(real), real.Warnings)
+			}
+			m := real.Messages[0]
+			post, ok := m.PostedToAWS()
+			if !ok || post.Time.IsZero() {
+				t.Fatalf("not posted to AWS, or no time: %+v", m.Seen)
+			}
+			steps := fixture.SignIn(m.XML, fixture.RelayState(), post.Time, fixture.NotOnboarded)
+			chrome := read(t, "chrome.har", fixture.HAR(fixture.Chrome, steps))
+			if cs, rs := summarize(chrome), summarize(real); !reflect.DeepEqual(cs, rs) {
+				t.Errorf("fixture and %s differ:\nfixture: %+v\n%s: %+v", browser, cs, browser, rs)
+			}
+			if m.AWS == nil || len(m.AWS.Roles) != 1 || m.AWS.Roles[0].RoleArn != fixture.DefaultRole || m.RelayState != fixture.RelayState() {
+				t.Errorf("AWS view %+v, relay state %q", m.AWS, m.RelayState)
+			}
+			var errs []string
+			for _, p := range real.Pages {
+				for _, e := range p.Errors {
+					errs = append(errs, p.Stage+":"+e.ID)
+				}
+			}
+			if want := []string{"connect-federation:connect.not_onboarded"}; !reflect.DeepEqual(errs, want) {
+				t.Errorf("error pages %v, want %v", errs, want)
+			}
+		})
 	}
 }
 

@@ -571,44 +571,48 @@ func readExample(t *testing.T, name string) *capture.Capture {
 	return r.Finish()
 }
 
-// A HAR written by Firefox itself (internal/capture/testdata/firefox, made
-// by tools/firefoxhar) with the not-onboarded AWS data: the same root
-// cause as the shipped Chrome-style example, and the IdP recognised.
-func TestRealFirefoxCapture(t *testing.T) {
-	dir := filepath.Join("..", "capture", "testdata", "firefox")
-	name := filepath.Join(dir, "not-onboarded.har")
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := capture.NewReader(capture.Options{})
-	if err := r.Read(name, bytes.NewReader(b)); err != nil {
-		t.Fatal(err)
-	}
-	// The example account, with the provider that holds the certificate
-	// this capture was signed with.
-	paths := []string{filepath.Join(dir, "saml-provider.json")}
-	for _, f := range []string{"iam.json", "instance.json", "jane.json", "saml-providers.json", "users.json"} {
-		paths = append(paths, filepath.Join("..", "..", "examples", "aws-data", "not-onboarded", f))
-	}
-	set := evidence.NewSet()
-	if err := set.LoadPaths(paths); err != nil {
-		t.Fatal(err)
-	}
-	res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish(), AWS: set})
-	if len(res.Findings) == 0 || res.Findings[0].ID != "connect.username_case_mismatch" {
-		t.Fatalf("findings %v", ids(res))
-	}
-	if res.IdP.Product != "entra" {
-		t.Errorf("IdP %s (%s)", res.IdP.Product, res.IdP.Reason)
-	}
-	for _, v := range res.Signatures {
-		if v.Status != "valid" {
-			t.Errorf("signature on %s: %s %s", v.Covers, v.Status, v.Detail)
-		}
-	}
-	if len(res.Signatures) != 2 {
-		t.Errorf("%d signatures, want the Response's and the Assertion's", len(res.Signatures))
+// HAR files written by Firefox and Chromium themselves
+// (internal/capture/testdata, made by tools/firefoxhar and
+// tools/chromehar) with the not-onboarded AWS data: the same root cause as
+// the shipped Chrome-style example, the IdP recognised, both signatures
+// verified against the provider that holds the recording's certificate.
+func TestRealBrowserCaptures(t *testing.T) {
+	for _, browser := range []string{"firefox", "chromium"} {
+		t.Run(browser, func(t *testing.T) {
+			dir := filepath.Join("..", "capture", "testdata", browser)
+			name := filepath.Join(dir, "not-onboarded.har")
+			b, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := capture.NewReader(capture.Options{})
+			if err := r.Read(name, bytes.NewReader(b)); err != nil {
+				t.Fatal(err)
+			}
+			paths := []string{filepath.Join(dir, "saml-provider.json")}
+			for _, f := range []string{"iam.json", "instance.json", "jane.json", "saml-providers.json", "users.json"} {
+				paths = append(paths, filepath.Join("..", "..", "examples", "aws-data", "not-onboarded", f))
+			}
+			set := evidence.NewSet()
+			if err := set.LoadPaths(paths); err != nil {
+				t.Fatal(err)
+			}
+			res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish(), AWS: set})
+			if len(res.Findings) == 0 || res.Findings[0].ID != "connect.username_case_mismatch" {
+				t.Fatalf("findings %v", ids(res))
+			}
+			if res.IdP.Product != "entra" {
+				t.Errorf("IdP %s (%s)", res.IdP.Product, res.IdP.Reason)
+			}
+			if len(res.Signatures) != 2 {
+				t.Errorf("%d signatures, want the Response's and the Assertion's", len(res.Signatures))
+			}
+			for _, v := range res.Signatures {
+				if v.Status != "valid" {
+					t.Errorf("signature on %s: %s %s", v.Covers, v.Status, v.Detail)
+				}
+			}
+		})
 	}
 }
 

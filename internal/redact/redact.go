@@ -180,7 +180,7 @@ func (r *redactor) headers(h *node) {
 		case secret.IsHeader(n):
 			val.set(secret.Marker)
 			r.stats.Headers++
-		case n == "location" || n == "referer" || n == "content-location":
+		case n == "location" || n == "referer" || n == "content-location" || n == ":path":
 			val.set(r.url(val.text()))
 		default:
 			val.set(r.jwts(val.text()))

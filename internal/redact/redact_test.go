@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -35,6 +37,7 @@ var secrets = map[string]string{
 	"id-token-input":  "IDTOKENINPUT0012",
 	"location-token":  "LOCATIONTOKEN0013",
 	"csrf":            "CSRFHEADER0014",
+	"h2-path":         "HTTP2PATHCODE0016",
 }
 
 const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.JWTSIGNATUREPART0015"
@@ -49,6 +52,11 @@ func seeded(t *testing.T) ([]byte, []byte) {
 			Form:       [][2]string{{"login", "jane.doe@example.com"}, {"passwd", secrets["password"]}, {"flowToken", secrets["entra-flowtoken"]}},
 			Status:     302, Location: "https://login.microsoftonline.com/kmsi?code=" + secrets["location-token"],
 			RespHeaders: [][2]string{{"Set-Cookie", "ESTSAUTHPERSISTENT=" + secrets["set-cookie"] + "; path=/; secure; HttpOnly"}, {"x-amz-security-token", secrets["amz-token"]}}},
+		// Chrome records HTTP/2 requests with their pseudo-headers: :path
+		// repeats the query, :authority is only the host.
+		{Time: at.Add(-9500 * time.Millisecond), Method: "GET", URL: "https://login.microsoftonline.com/kmsi?code=" + secrets["h2-path"],
+			ReqHeaders: [][2]string{{":authority", "login.microsoftonline.com"}, {":method", "GET"}, {":path", "/kmsi?code=" + secrets["h2-path"]}, {":scheme", "https"}},
+			Status:     200, Mime: "text/html", Body: "<html></html>"},
 		{Time: at.Add(-9 * time.Second), Method: "GET", URL: "https://app.example.com/cb?code=" + secrets["oidc-code"] + "&state=abc#access_token=" + secrets["access-token"],
 			Status: 200, Mime: "text/html", Body: `<form method="post" action="https://app.example.com/cb"><input type="hidden" name="id_token" value="` + secrets["id-token-input"] + `"/></form><script>var t="` + jwt + `";</script>`},
 		{Time: at.Add(-8 * time.Second), Method: "GET", URL: "https://example.okta.com/api/v1/authn", Status: 200, Mime: "application/json",
@@ -99,6 +107,9 @@ func TestSeededSecretsAreRemoved(t *testing.T) {
 		if strings.Contains(hay, s) {
 			t.Errorf("%s survived redaction", name)
 		}
+	}
+	if !strings.Contains(hay, `{"name":":authority","value":"login.microsoftonline.com"}`) {
+		t.Error("the :authority pseudo-header (the host) was removed")
 	}
 	if strings.Contains(hay, "JWTSIGNATUREPART0015") || !strings.Contains(hay, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.REDACTED") {
 		t.Error("the JWT's signature survived, or its header and payload were lost")
@@ -175,6 +186,41 @@ func TestDiagnosisIsUnchanged(t *testing.T) {
 		if v.Status != "redacted" {
 			t.Errorf("signature on %s: %s, want redacted", v.Covers, v.Status)
 		}
+	}
+}
+
+// HAR files written by Firefox and Chromium themselves: redaction keeps
+// the diagnosis, masks the signatures, and keeps what is not a secret
+// (Chromium's HTTP/2 :authority pseudo-header, the host).
+func TestRealBrowserHARs(t *testing.T) {
+	for _, browser := range []string{"firefox", "chromium"} {
+		t.Run(browser, func(t *testing.T) {
+			har, err := os.ReadFile(filepath.Join("..", "capture", "testdata", browser, "not-onboarded.har"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			stats, err := redact.HAR(browser+".har", bytes.NewReader(har), &out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stats.Signatures == 0 {
+				t.Errorf("no signature masked: %+v", stats)
+			}
+			if browser == "chromium" && (stats.Headers != 0 || !bytes.Contains(out.Bytes(), []byte("signin.aws.amazon.com"))) {
+				t.Errorf("headers removed from a capture without credentials: %+v", stats)
+			}
+			set := func() *evidence.Set {
+				s := evidence.NewSet()
+				s.Load("users.json", []byte(`{"UserSummaryList":[{"Id":"u1","Arn":"arn:aws:connect:ap-southeast-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/agent/u1","Username":"Jane.Doe@example.com"}]}`))
+				return s
+			}
+			before := diagnose.Run(diagnose.Input{Capture: read(t, har), AWS: set()})
+			after := diagnose.Run(diagnose.Input{Capture: read(t, out.Bytes()), AWS: set()})
+			if before.Findings[0].ID != "connect.username_case_mismatch" || after.Findings[0].ID != before.Findings[0].ID || after.Verdict != before.Verdict {
+				t.Errorf("before %v, after %v", findingIDs(before), findingIDs(after))
+			}
+		})
 	}
 }
 

@@ -41,11 +41,16 @@ var headers = map[string]bool{
 	"x-auth-token": true, "x-access-token": true, "x-amzn-authorization": true,
 }
 
-// IsHeader reports whether a header's value is a credential.
+// IsHeader reports whether a header's value is a credential. HTTP/2
+// pseudo-headers (:authority, :path, ...) never are, though :path can
+// carry credentials in its query, as a URL does.
 func IsHeader(name string) bool {
 	n := strings.ToLower(strings.TrimSpace(name))
 	if headers[n] {
 		return true
+	}
+	if strings.HasPrefix(n, ":") {
+		return false
 	}
 	return strings.Contains(n, "token") || strings.Contains(n, "secret") || strings.Contains(n, "session") ||
 		(strings.Contains(n, "auth") && n != "www-authenticate")

@@ -22,35 +22,21 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/tools/internal/signinsim"
 )
-
-const idpURL = "https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-123456789abc/saml2"
 
 func main() {
 	out := flag.String("o", "not-onboarded.har", "the HAR file to write")
@@ -62,12 +48,10 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 
-	ca, err := newCA()
+	sim, err := signinsim.Start()
 	if err != nil {
 		log.Fatal(err)
 	}
-	tlsAddr := serveTLS(ca, handler())
-	proxy := serveProxy(tlsAddr)
 
 	profile, harDir := filepath.Join(dir, "profile"), filepath.Join(dir, "har")
 	for _, d := range []string{profile, harDir} {
@@ -76,16 +60,16 @@ func main() {
 		}
 	}
 	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate[0]}), 0o644); err != nil {
+	if err := os.WriteFile(caFile, sim.CAPEM, 0o644); err != nil {
 		log.Fatal(err)
 	}
 	run("certutil", "-N", "--empty-password", "-d", "sql:"+profile)
 	run("certutil", "-A", "-n", "samldoctor test CA", "-t", "C,,", "-i", caFile, "-d", "sql:"+profile)
-	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(prefs(proxy, harDir)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(prefs(sim.Proxy, harDir)), 0o644); err != nil {
 		log.Fatal(err)
 	}
 
-	ff := exec.Command("xvfb-run", "-a", "firefox-esr", "--profile", profile, "--no-remote", "--devtools", "https://login.microsoftonline.com/start")
+	ff := exec.Command("xvfb-run", "-a", "firefox-esr", "--profile", profile, "--no-remote", "--devtools", signinsim.StartURL)
 	ff.Stdout, ff.Stderr = io.Discard, io.Discard
 	if err := ff.Start(); err != nil {
 		log.Fatal(err)
@@ -95,12 +79,12 @@ func main() {
 		exec.Command("pkill", "-f", "firefox-esr --profile "+profile).Run()
 	}()
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-		if done.Load() {
+		if sim.Done() {
 			time.Sleep(2 * time.Second) // the last export
 			break
 		}
 	}
-	if !done.Load() {
+	if !sim.Done() {
 		log.Fatal("Firefox did not finish the sign-in within 90 s")
 	}
 	har, err := join(harDir)
@@ -111,9 +95,8 @@ func main() {
 		log.Fatal(err)
 	}
 	// The IAM SAML provider holding this run's signing certificate.
-	provider, _ := json.MarshalIndent(fixture.GetSAMLProvider("SAMLSPD9IMTW2LM46J042K"), "", "    ")
 	providerFile := filepath.Join(filepath.Dir(*out), "saml-provider.json")
-	if err := os.WriteFile(providerFile, append(provider, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(providerFile, signinsim.ProviderJSON(), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	log.Printf("wrote %s and %s", *out, providerFile)
@@ -171,135 +154,6 @@ func prefs(proxy, harDir string) string {
 		fmt.Fprintf(&b, "user_pref(%q, %s);\n", k, v)
 	}
 	return b.String()
-}
-
-// done is set when Firefox reaches the page after the Connect error.
-var done atomic.Bool
-
-// handler plays the identity provider, AWS sign-in and Connect. Each page
-// moves on after a moment, so that each is exported as its own page.
-func handler() http.Handler {
-	xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, SessionDuration: "43200", SignAssertion: true, SignResponse: true}
-	relay := fixture.RelayState()
-	page := func(w http.ResponseWriter, body string) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, body)
-	}
-	next := func(url string) string {
-		return `<script>setTimeout(function(){location.href=` + mustJSON(url) + `},3000)</script>`
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Host == "login.microsoftonline.com" && r.URL.Path == "/start":
-			page(w, "<!DOCTYPE html><html><body>Signing in…"+next(idpURL+"?sso_reload=true")+"</body></html>")
-		case r.Host == "login.microsoftonline.com" && strings.HasSuffix(r.URL.Path, "/saml2"):
-			// The response is made now, so that its times match the capture's.
-			x := xml
-			x.IssueInstant = time.Now().Add(-time.Second)
-			b64 := base64.StdEncoding.EncodeToString(x.XML())
-			body := fixture.AutoPostPage("https://signin.aws.amazon.com/saml", b64, relay)
-			// Submit after the developer tools have seen the page.
-			body = strings.Replace(body, "window.setTimeout('document.forms[0].submit()', 0)", "window.setTimeout('document.forms[0].submit()', 3000)", 1)
-			page(w, body)
-		case r.Host == "signin.aws.amazon.com" && r.Method == http.MethodPost && r.URL.Path == "/saml":
-			r.ParseForm()
-			http.Redirect(w, r, r.PostForm.Get("RelayState"), http.StatusFound)
-		case strings.HasSuffix(r.Host, ".console.aws.amazon.com") && strings.HasPrefix(r.URL.Path, "/connect/federate/"):
-			page(w, strings.Replace(fixture.ConnectErrorPage(fixture.NotOnboarded.ConnectError[0], fixture.NotOnboarded.ConnectError[1]), "</body>", next("https://login.microsoftonline.com/done")+"</body>", 1))
-		case r.Host == "login.microsoftonline.com" && r.URL.Path == "/done":
-			done.Store(true)
-			page(w, "<!DOCTYPE html><html><body>Done."+next("https://login.microsoftonline.com/end")+"</body></html>")
-		default:
-			http.NotFound(w, r)
-		}
-	})
-}
-
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// newCA makes a throw-away certificate authority.
-func newCA() (*tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "samldoctor firefoxhar test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
-}
-
-// serveTLS serves h over TLS with a certificate for whatever host the
-// client names, and returns the address.
-func serveTLS(ca *tls.Certificate, h http.Handler) string {
-	var mu sync.Mutex
-	certs := map[string]*tls.Certificate{}
-	cfg := &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if c := certs[hello.ServerName]; c != nil {
-			return c, nil
-		}
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-		tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: hello.ServerName}, DNSNames: []string{hello.ServerName},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Leaf, &key.PublicKey, ca.PrivateKey)
-		if err != nil {
-			return nil, err
-		}
-		c := &tls.Certificate{Certificate: [][]byte{der, ca.Certificate[0]}, PrivateKey: key}
-		certs[hello.ServerName] = c
-		return c, nil
-	}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go (&http.Server{Handler: h, TLSConfig: cfg}).ServeTLS(ln, "", "")
-	return ln.Addr().String()
-}
-
-// serveProxy is an HTTP proxy whose CONNECT tunnels all lead to the TLS
-// server, whatever host is asked for.
-func serveProxy(tlsAddr string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "only HTTPS here", http.StatusBadGateway)
-			return
-		}
-		up, err := net.Dial("tcp", tlsAddr)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			up.Close()
-			return
-		}
-		io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n")
-		go func() { io.Copy(up, buf); up.Close() }()
-		io.Copy(conn, up)
-		conn.Close()
-	}))
-	return ln.Addr().String()
 }
 
 // join merges Firefox's per-page exports into one log, in time order.

@@ -1,0 +1,206 @@
+// Package signinsim plays the hosts of an Amazon Connect SAML sign-in
+// (the IdP, AWS sign-in, Connect) for a real browser, through a local
+// proxy with a throw-away certificate authority, so that the browser
+// records the real URLs and nothing leaves the machine. tools/firefoxhar
+// and tools/chromehar use it to record HAR files written by browsers
+// themselves.
+package signinsim
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/fixture"
+)
+
+// StartURL is where the browser starts; the page moves on to the IdP after
+// a few seconds, time for the recorder to set the browser up.
+const StartURL = "https://login.microsoftonline.com/start"
+
+const idpURL = "https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-123456789abc/saml2"
+
+// ProviderUUID is the SAMLProviderUUID of the provider the recordings'
+// saml-provider.json describes.
+const ProviderUUID = "SAMLSPD9IMTW2LM46J042K"
+
+// Sim is a running simulation.
+type Sim struct {
+	// Proxy is the host:port of the HTTP proxy the browser must use.
+	Proxy string
+	// CAPEM is the certificate authority the browser must trust.
+	CAPEM []byte
+	done  atomic.Bool
+}
+
+// Start starts the servers. The sign-in is IdP-initiated from Entra ID,
+// posts a response (internal/fixture's, signed with its test key, for
+// jane.doe@example.com) to AWS sign-in, and ends on Connect's "not
+// onboarded" page.
+func Start() (*Sim, error) {
+	ca, err := newCA()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate[0]})}
+	tlsAddr, err := serveTLS(ca, s.handler())
+	if err != nil {
+		return nil, err
+	}
+	if s.Proxy, err = serveProxy(tlsAddr); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Done reports whether the browser reached the page after Connect's error.
+func (s *Sim) Done() bool { return s.done.Load() }
+
+// handler plays the identity provider, AWS sign-in and Connect. Each page
+// moves on after a moment, so that each is exported as its own page.
+func (s *Sim) handler() http.Handler {
+	xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, SessionDuration: "43200", SignAssertion: true, SignResponse: true}
+	relay := fixture.RelayState()
+	page := func(w http.ResponseWriter, body string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, body)
+	}
+	next := func(url string) string {
+		return `<script>setTimeout(function(){location.href=` + mustJSON(url) + `},3000)</script>`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Host == "login.microsoftonline.com" && r.URL.Path == "/start":
+			page(w, "<!DOCTYPE html><html><body>Signing in…"+next(idpURL+"?sso_reload=true")+"</body></html>")
+		case r.Host == "login.microsoftonline.com" && strings.HasSuffix(r.URL.Path, "/saml2"):
+			// The response is made now, so that its times match the capture's.
+			x := xml
+			x.IssueInstant = time.Now().Add(-time.Second)
+			b64 := base64.StdEncoding.EncodeToString(x.XML())
+			body := fixture.AutoPostPage("https://signin.aws.amazon.com/saml", b64, relay)
+			// Submit after the developer tools have seen the page.
+			body = strings.Replace(body, "window.setTimeout('document.forms[0].submit()', 0)", "window.setTimeout('document.forms[0].submit()', 3000)", 1)
+			page(w, body)
+		case r.Host == "signin.aws.amazon.com" && r.Method == http.MethodPost && r.URL.Path == "/saml":
+			r.ParseForm()
+			http.Redirect(w, r, r.PostForm.Get("RelayState"), http.StatusFound)
+		case strings.HasSuffix(r.Host, ".console.aws.amazon.com") && strings.HasPrefix(r.URL.Path, "/connect/federate/"):
+			page(w, strings.Replace(fixture.ConnectErrorPage(fixture.NotOnboarded.ConnectError[0], fixture.NotOnboarded.ConnectError[1]), "</body>", next("https://login.microsoftonline.com/done")+"</body>", 1))
+		case r.Host == "login.microsoftonline.com" && r.URL.Path == "/done":
+			s.done.Store(true)
+			page(w, "<!DOCTYPE html><html><body>Done."+next("https://login.microsoftonline.com/end")+"</body></html>")
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// newCA makes a throw-away certificate authority.
+func newCA() (*tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "samldoctor firefoxhar test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+}
+
+// serveTLS serves h over TLS with a certificate for whatever host the
+// client names, and returns the address.
+func serveTLS(ca *tls.Certificate, h http.Handler) (string, error) {
+	var mu sync.Mutex
+	certs := map[string]*tls.Certificate{}
+	cfg := &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c := certs[hello.ServerName]; c != nil {
+			return c, nil
+		}
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+		tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: hello.ServerName}, DNSNames: []string{hello.ServerName},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Leaf, &key.PublicKey, ca.PrivateKey)
+		if err != nil {
+			return nil, err
+		}
+		c := &tls.Certificate{Certificate: [][]byte{der, ca.Certificate[0]}, PrivateKey: key}
+		certs[hello.ServerName] = c
+		return c, nil
+	}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	go (&http.Server{Handler: h, TLSConfig: cfg, ErrorLog: log.New(io.Discard, "", 0)}).ServeTLS(ln, "", "") // browsers drop connections at will
+	return ln.Addr().String(), nil
+}
+
+// serveProxy is an HTTP proxy whose CONNECT tunnels all lead to the TLS
+// server, whatever host is asked for.
+func serveProxy(tlsAddr string) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "only HTTPS here", http.StatusBadGateway)
+			return
+		}
+		up, err := net.Dial("tcp", tlsAddr)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n")
+		go func() { io.Copy(up, buf); up.Close() }()
+		io.Copy(conn, up)
+		conn.Close()
+	}))
+	return ln.Addr().String(), nil
+}
+
+// ProviderJSON is `aws iam get-saml-provider` output for the provider that
+// holds this process's signing certificate: the recording's
+// saml-provider.json.
+func ProviderJSON() []byte {
+	b, _ := json.MarshalIndent(fixture.GetSAMLProvider(ProviderUUID), "", "    ")
+	return append(b, '\n')
+}
