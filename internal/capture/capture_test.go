@@ -155,6 +155,80 @@ func TestRealBrowserHARs(t *testing.T) {
 	}
 }
 
+// The role chooser, as the browsers recorded it: the agent picked the
+// second role on AWS's page, whose form posts the response again with
+// roleIndex.
+func TestRealBrowserRoleChooser(t *testing.T) {
+	const supervisors = "arn:aws:iam::111122223333:role/Supervisors"
+	for _, browser := range []string{"firefox", "chromium"} {
+		t.Run(browser, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", browser, "role-chooser.har"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := read(t, browser+".har", b)
+			if len(c.Messages) != 1 {
+				t.Fatalf("messages %+v", summarize(c))
+			}
+			m := c.Messages[0]
+			var wheres []string
+			for _, p := range m.Seen {
+				wheres = append(wheres, p.Where)
+			}
+			if want := []string{"html-form", "post", "html-form", "post"}; !reflect.DeepEqual(wheres, want) || m.RoleIndex != supervisors {
+				t.Errorf("places %v (want %v), roleIndex %q", wheres, want, m.RoleIndex)
+			}
+			var chooser *capture.Page
+			var errs []string
+			for i, p := range c.Pages {
+				if p.RoleChooser {
+					chooser = &c.Pages[i]
+				}
+				for _, e := range p.Errors {
+					errs = append(errs, e.ID)
+				}
+				if strings.Contains(p.URL, "favicon") {
+					t.Errorf("an icon on the timeline: %s", p.URL)
+				}
+			}
+			if chooser == nil || !reflect.DeepEqual(chooser.RoleOptions, []string{fixture.DefaultRole, supervisors}) {
+				t.Errorf("role chooser page %+v", chooser)
+			}
+			if !reflect.DeepEqual(errs, []string{"connect.access_denied_admin"}) {
+				t.Errorf("error pages %v", errs)
+			}
+		})
+	}
+}
+
+// What pages load (scripts, styles, icons, images) is not a step of the
+// sign-in, even on AWS's hosts and even when a script carries an error
+// text.
+func TestSubresourcesAreNotPages(t *testing.T) {
+	steps := fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.Success)
+	fed := "https://" + fixture.DefaultRegion + ".console.aws.amazon.com"
+	steps = append(steps,
+		fixture.Step{Time: at.Add(time.Second), Method: "GET", URL: "https://signin.aws.amazon.com/favicon.ico", Status: 404, Mime: "text/html", Body: "<html>Not found</html>"},
+		fixture.Step{Time: at.Add(time.Second), Method: "GET", URL: fed + "/connect/static/app.3f2a.js", Status: 200, Mime: "text/javascript",
+			Body: `var m={notOnboarded:"Access Denied. Your account has been authenticated, but has not been onboarded to this application."};`},
+		fixture.Step{Time: at.Add(time.Second), Method: "GET", URL: fed + "/connect/i18n/strings.json?v=2", Status: 200, Mime: "application/javascript",
+			Body: `{"denied":"Access denied, Please contact your AWS account administrator for assistance."}`},
+		fixture.Step{Time: at.Add(time.Second), Method: "GET", URL: fed + "/connect/static/logo.svg", Status: 200, Mime: "image/svg+xml", Body: "<svg/>"},
+	)
+	c := read(t, "x.har", fixture.HAR(fixture.Chrome, steps))
+	for _, p := range c.Pages {
+		if strings.Contains(p.URL, "favicon") || strings.Contains(p.URL, "/static/") || strings.Contains(p.URL, "i18n") {
+			t.Errorf("a subresource on the timeline: %s %s", p.Method, p.URL)
+		}
+		if len(p.Errors) > 0 {
+			t.Errorf("error text taken from %s: %+v", p.URL, p.Errors)
+		}
+	}
+	if len(c.Pages) < 3 {
+		t.Errorf("the sign-in's own pages are gone: %+v", c.Pages)
+	}
+}
+
 func TestAutoPostPageAndPostAreOneMessage(t *testing.T) {
 	c := read(t, "x.har", fixture.HAR(fixture.Chrome, fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.NotOnboarded)))
 	if len(c.Messages) != 1 {

@@ -55,6 +55,10 @@ type entry struct {
 	encoding    string
 
 	tracerSAML string // SAML-tracer: the decoded message it stored
+
+	// resourceType is Chrome's _resourceType ("document", "script", ...);
+	// other browsers do not write it.
+	resourceType string
 }
 
 func header(h []nv, name string) string {
@@ -222,6 +226,10 @@ func (h *harReader) readStatus(e *entry) error {
 func (h *harReader) readEntry(e *entry) error {
 	return h.obj(func(key string) error {
 		switch key {
+		case "_resourceType":
+			s, _, err := h.str(maxSmallField)
+			e.resourceType = s
+			return err
 		case "startedDateTime":
 			s, _, err := h.str(maxSmallField)
 			if err == nil {

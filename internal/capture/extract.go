@@ -114,8 +114,9 @@ func (r *Reader) process(file string, e *entry) {
 		}
 	}
 
-	// Known error texts on AWS and Connect pages.
-	if stage != "" && len(body) > 0 {
+	// Known error texts on AWS and Connect pages (not in the scripts
+	// and styles the pages load, which can carry the same texts).
+	if stage != "" && len(body) > 0 && !isSubresource(e) {
 		shown := errorpage.Connect
 		if stage == "aws-signin" {
 			shown = errorpage.SignIn
@@ -141,6 +142,9 @@ func (r *Reader) process(file string, e *entry) {
 // timeline: a document, a redirect or an error, on AWS, Connect or (later
 // filtered) an IdP host.
 func (r *Reader) isPathResponse(e *entry, stage string) bool {
+	if isSubresource(e) {
+		return false
+	}
 	if e.status >= 300 && e.status < 400 {
 		return true
 	}
@@ -152,6 +156,29 @@ func (r *Reader) isPathResponse(e *entry, stage string) bool {
 		return true
 	}
 	return stage == "aws-signin" || stage == "connect-federation"
+}
+
+// isSubresource reports whether an entry is something a page loads
+// (script, style, image, font, icon) rather than a page of the sign-in.
+func isSubresource(e *entry) bool {
+	switch e.resourceType {
+	case "document", "":
+	default:
+		return true
+	}
+	m := strings.ToLower(e.mime)
+	for _, p := range []string{"image/", "font/", "text/css", "javascript", "application/wasm"} {
+		if strings.HasPrefix(m, p) || strings.Contains(m, p) {
+			return true
+		}
+	}
+	path := strings.ToLower(stripQuery(e.url))
+	for _, ext := range []string{".ico", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".css", ".js", ".mjs", ".map", ".woff", ".woff2", ".ttf", ".eot"} {
+		if strings.HasSuffix(path, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Reader) newPage(file string, e *entry, stage string) *Page {

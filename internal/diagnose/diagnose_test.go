@@ -589,7 +589,7 @@ func TestRealBrowserCaptures(t *testing.T) {
 			if err := r.Read(name, bytes.NewReader(b)); err != nil {
 				t.Fatal(err)
 			}
-			paths := []string{filepath.Join(dir, "saml-provider.json")}
+			paths := []string{filepath.Join(dir, "not-onboarded.saml-provider.json")}
 			for _, f := range []string{"iam.json", "instance.json", "jane.json", "saml-providers.json", "users.json"} {
 				paths = append(paths, filepath.Join("..", "..", "examples", "aws-data", "not-onboarded", f))
 			}

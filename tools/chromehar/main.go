@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -38,17 +39,27 @@ import (
 )
 
 func main() {
-	out := flag.String("o", "not-onboarded.har", "the HAR file to write")
+	out := flag.String("o", "not-onboarded.har", "the HAR file to write; the IAM SAML provider holding its signing certificate goes beside it as NAME.saml-provider.json")
+	scenario := flag.String("scenario", "not-onboarded", "the sign-in: "+scenarios())
 	browser := flag.String("chromium", "/usr/bin/chromium", "the browser")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := record(*browser, *out); err != nil {
+	if err := record(*browser, *scenario, *out); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func record(browser, out string) error {
-	sim, err := signinsim.Start()
+func scenarios() string {
+	var s []string
+	for name, what := range signinsim.Scenarios {
+		s = append(s, name+" ("+what+")")
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}
+
+func record(browser, scenario, out string) error {
+	sim, err := signinsim.Start(scenario)
 	if err != nil {
 		return err
 	}
@@ -151,7 +162,7 @@ func record(browser, out string) error {
 	if err := os.WriteFile(out, []byte(har), 0o644); err != nil {
 		return err
 	}
-	providerFile := filepath.Join(filepath.Dir(out), "saml-provider.json")
+	providerFile := strings.TrimSuffix(out, ".har") + ".saml-provider.json"
 	if err := os.WriteFile(providerFile, signinsim.ProviderJSON(), 0o644); err != nil {
 		return err
 	}

@@ -39,7 +39,8 @@ import (
 )
 
 func main() {
-	out := flag.String("o", "not-onboarded.har", "the HAR file to write")
+	out := flag.String("o", "not-onboarded.har", "the HAR file to write; the IAM SAML provider holding its signing certificate goes beside it as NAME.saml-provider.json")
+	scenario := flag.String("scenario", "not-onboarded", "the sign-in: one of signinsim.Scenarios")
 	flag.Parse()
 	log.SetFlags(0)
 	dir, err := os.MkdirTemp("", "firefoxhar-")
@@ -48,7 +49,7 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 
-	sim, err := signinsim.Start()
+	sim, err := signinsim.Start(*scenario)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func main() {
 		log.Fatal(err)
 	}
 	// The IAM SAML provider holding this run's signing certificate.
-	providerFile := filepath.Join(filepath.Dir(*out), "saml-provider.json")
+	providerFile := strings.TrimSuffix(*out, ".har") + ".saml-provider.json"
 	if err := os.WriteFile(providerFile, signinsim.ProviderJSON(), 0o644); err != nil {
 		log.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
@@ -39,8 +40,18 @@ const idpURL = "https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-123456
 // saml-provider.json describes.
 const ProviderUUID = "SAMLSPD9IMTW2LM46J042K"
 
+// Scenarios are the sign-ins the simulator plays.
+var Scenarios = map[string]string{
+	"not-onboarded": "one role; Connect answers \"not onboarded\"",
+	"role-chooser":  "two roles; AWS sign-in shows its role chooser, the second role is picked; Connect answers \"Access denied\"",
+}
+
+// SupervisorRole is the second role of the role-chooser scenario.
+const SupervisorRole = "arn:aws:iam::111122223333:role/Supervisors"
+
 // Sim is a running simulation.
 type Sim struct {
+	scenario string
 	// Proxy is the host:port of the HTTP proxy the browser must use.
 	Proxy string
 	// CAPEM is the certificate authority the browser must trust.
@@ -48,16 +59,19 @@ type Sim struct {
 	done  atomic.Bool
 }
 
-// Start starts the servers. The sign-in is IdP-initiated from Entra ID,
-// posts a response (internal/fixture's, signed with its test key, for
-// jane.doe@example.com) to AWS sign-in, and ends on Connect's "not
-// onboarded" page.
-func Start() (*Sim, error) {
+// Start starts the servers for one of Scenarios. The sign-in is
+// IdP-initiated from Entra ID, posts a response (internal/fixture's,
+// signed with its test key, for jane.doe@example.com) to AWS sign-in, and
+// ends on a Connect error page.
+func Start(scenario string) (*Sim, error) {
+	if _, ok := Scenarios[scenario]; !ok {
+		return nil, fmt.Errorf("no scenario %q", scenario)
+	}
 	ca, err := newCA()
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate[0]})}
+	s := &Sim{scenario: scenario, CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate[0]})}
 	tlsAddr, err := serveTLS(ca, s.handler())
 	if err != nil {
 		return nil, err
@@ -75,6 +89,11 @@ func (s *Sim) Done() bool { return s.done.Load() }
 // moves on after a moment, so that each is exported as its own page.
 func (s *Sim) handler() http.Handler {
 	xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, SessionDuration: "43200", SignAssertion: true, SignResponse: true}
+	outcome := fixture.NotOnboarded
+	if s.scenario == "role-chooser" {
+		xml.Roles = []string{fixture.DefaultRole + "," + fixture.DefaultProvider, SupervisorRole + "," + fixture.DefaultProvider}
+		outcome = fixture.AccessDeniedAdmin
+	}
 	relay := fixture.RelayState()
 	page := func(w http.ResponseWriter, body string) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -98,9 +117,16 @@ func (s *Sim) handler() http.Handler {
 			page(w, body)
 		case r.Host == "signin.aws.amazon.com" && r.Method == http.MethodPost && r.URL.Path == "/saml":
 			r.ParseForm()
-			http.Redirect(w, r, r.PostForm.Get("RelayState"), http.StatusFound)
+			if s.scenario == "role-chooser" && r.PostForm.Get("roleIndex") == "" {
+				// AWS's role chooser; the agent picks the second role.
+				body := fixture.RoleChooserPage(r.PostForm.Get("SAMLResponse"), []string{fixture.DefaultRole, SupervisorRole})
+				pick := `<script>setTimeout(function(){document.getElementById(` + mustJSON(SupervisorRole) + `).checked=true;document.forms[0].submit()},3000)</script>`
+				page(w, strings.Replace(body, "</body>", pick+"</body>", 1))
+				return
+			}
+			http.Redirect(w, r, relay, http.StatusFound)
 		case strings.HasSuffix(r.Host, ".console.aws.amazon.com") && strings.HasPrefix(r.URL.Path, "/connect/federate/"):
-			page(w, strings.Replace(fixture.ConnectErrorPage(fixture.NotOnboarded.ConnectError[0], fixture.NotOnboarded.ConnectError[1]), "</body>", next("https://login.microsoftonline.com/done")+"</body>", 1))
+			page(w, strings.Replace(fixture.ConnectErrorPage(outcome.ConnectError[0], outcome.ConnectError[1]), "</body>", next("https://login.microsoftonline.com/done")+"</body>", 1))
 		case r.Host == "login.microsoftonline.com" && r.URL.Path == "/done":
 			s.done.Store(true)
 			page(w, "<!DOCTYPE html><html><body>Done."+next("https://login.microsoftonline.com/end")+"</body></html>")
