@@ -284,9 +284,10 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 	if p.UUID == "" || !strings.HasPrefix(p.UUID, "SAML") {
 		return // the sign-in URL's ID cannot be compared
 	}
-	urls := []struct{ what, url, where string }{{"POST target", r.subject.PostedTo, r.where()}}
+	type seenURL struct{ what, url, where string }
+	urls := []seenURL{{"POST target", r.subject.PostedTo, r.where()}}
 	if c := r.bearer(); c != nil {
-		urls = append(urls, struct{ what, url, where string }{"Recipient", c.Recipient, r.at(r.assert.Path + "/Subject/SubjectConfirmation/SubjectConfirmationData/@Recipient")})
+		urls = append(urls, seenURL{"Recipient", c.Recipient, r.at(r.assert.Path + "/Subject/SubjectConfirmation/SubjectConfirmationData/@Recipient")})
 	}
 	for _, u := range urls {
 		si, ok := awsarn.ParseSignIn(u.url)

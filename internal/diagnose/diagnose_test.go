@@ -145,21 +145,15 @@ func authJSON(roleName string, trust, inline map[string]any) string {
 	return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{role}, "Policies": []any{}})
 }
 
-func metadataXML(entityID string, certDER []byte) string {
-	return `<?xml version="1.0"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + entityID + `"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
-		`<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>` + base64.StdEncoding.EncodeToString(certDER) +
-		`</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor>`
-}
-
 func providerJSON(entityID string, certDER []byte) string {
-	return js(map[string]any{"SAMLMetadataDocument": metadataXML(entityID, certDER), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"})
+	return js(map[string]any{"SAMLMetadataDocument": fixture.IdPMetadata(entityID, certDER), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"})
 }
 
 // providerWith is get-saml-provider output with the fields of IAM's
 // assertion encryption (AssertionEncryptionMode, SAMLProviderUUID,
 // PrivateKeyList) set as given.
 func providerWith(fields map[string]any) string {
-	out := map[string]any{"SAMLMetadataDocument": metadataXML(fixture.DefaultIssuer, fixture.TestKey().DER), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"}
+	out := map[string]any{"SAMLMetadataDocument": fixture.IdPMetadata(fixture.DefaultIssuer, fixture.TestKey().DER), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"}
 	maps.Copy(out, fields)
 	return js(out)
 }

@@ -27,7 +27,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -40,22 +39,13 @@ import (
 
 func main() {
 	out := flag.String("o", "not-onboarded.har", "the HAR file to write; the IAM SAML provider holding its signing certificate goes beside it as NAME.saml-provider.json")
-	scenario := flag.String("scenario", "not-onboarded", "the sign-in: "+scenarios())
+	scenario := flag.String("scenario", "not-onboarded", "the sign-in: "+signinsim.ScenarioList())
 	browser := flag.String("chromium", "/usr/bin/chromium", "the browser")
 	flag.Parse()
 	log.SetFlags(0)
 	if err := record(*browser, *scenario, *out); err != nil {
 		log.Fatal(err)
 	}
-}
-
-func scenarios() string {
-	var s []string
-	for name, what := range signinsim.Scenarios {
-		s = append(s, name+" ("+what+")")
-	}
-	sort.Strings(s)
-	return strings.Join(s, ", ")
 }
 
 func record(browser, scenario, out string) error {

@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ import (
 
 func main() {
 	out := flag.String("o", "not-onboarded.har", "the HAR file to write; the IAM SAML provider holding its signing certificate goes beside it as NAME.saml-provider.json")
-	scenario := flag.String("scenario", "not-onboarded", "the sign-in: one of signinsim.Scenarios")
+	scenario := flag.String("scenario", "not-onboarded", "the sign-in: "+signinsim.ScenarioList())
 	flag.Parse()
 	log.SetFlags(0)
 	dir, err := os.MkdirTemp("", "firefoxhar-")
@@ -92,6 +93,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		log.Fatal(err)
+	}
 	if err := os.WriteFile(*out, har, 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -112,7 +116,8 @@ func run(name string, args ...string) {
 // prefs turns on the HAR export, points every connection at the proxy and
 // turns off Firefox's own background traffic.
 func prefs(proxy, harDir string) string {
-	host, port, _ := net.SplitHostPort(proxy)
+	host, portText, _ := net.SplitHostPort(proxy)
+	port, _ := strconv.Atoi(portText)
 	p := map[string]any{
 		"devtools.netmonitor.har.enableAutoExportToFile": true,
 		"devtools.netmonitor.har.defaultLogDir":          harDir,
@@ -149,9 +154,6 @@ func prefs(proxy, harDir string) string {
 	var b strings.Builder
 	for _, k := range keys {
 		v, _ := json.Marshal(p[k])
-		if s, ok := p[k].(string); ok && (k == "network.proxy.http_port" || k == "network.proxy.ssl_port") {
-			v = []byte(s)
-		}
 		fmt.Fprintf(&b, "user_pref(%q, %s);\n", k, v)
 	}
 	return b.String()

@@ -22,6 +22,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,16 @@ const ProviderUUID = "SAMLSPD9IMTW2LM46J042K"
 var Scenarios = map[string]string{
 	"not-onboarded": "one role; Connect answers \"not onboarded\"",
 	"role-chooser":  "two roles; AWS sign-in shows its role chooser, the second role is picked; Connect answers \"Access denied\"",
+}
+
+// ScenarioList names and describes Scenarios, for a flag's help.
+func ScenarioList() string {
+	var s []string
+	for name, what := range Scenarios {
+		s = append(s, name+" ("+what+")")
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
 }
 
 // SupervisorRole is the second role of the role-chooser scenario.
