@@ -30,7 +30,14 @@ get-account-authorization-details / get-role / get-role-policy / list-role-polic
 list-attached-role-policies / get-policy / get-policy-version / get-saml-provider / list-saml-providers,
 and aws cloudtrail lookup-events. Without it, diagnose says which of them would settle each question.
 
-Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
+Every fix is checked before it is shown: its changes are applied to a copy of the evidence and the
+sign-in is diagnosed again ("checked: ...", "not enough alone: ...", "not checked: ..."), and a fix that
+would break what works today (a deleted user, a dropped provider, another agent's binding) says so and
+is never offered first.
+
+Exit status: 0 when the capture shows the sign-in reaching Amazon Connect and no finding is an error;
+1 when the sign-in failed, an error was found, or the capture does not show the outcome (cut short, no
+answer, a bare value); 2 for bad input.`,
 		Example: `  samldoctor diagnose examples/not-onboarded.har
   samldoctor diagnose capture.har --aws-data aws-data/ --format markdown > ticket.md`,
 		Args: cobra.MinimumNArgs(1),
@@ -86,7 +93,7 @@ Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 			if err != nil {
 				return err
 			}
-			if res.HasErrors() {
+			if res.Failed() {
 				return exitError{code: ExitProblems}
 			}
 			return nil

@@ -3,9 +3,7 @@ package diagnose
 import (
 	"crypto/sha1"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -108,17 +106,24 @@ func (r *run) checkAssumeRole() {
 	}
 	ra, _ := awsarn.ParseRole(r.roleUsed)
 	if strings.HasPrefix(ra.Path, "/aws-reserved/sso.amazonaws.com/") || strings.HasPrefix(ra.Name, "AWSReservedSSO_") {
-		r.add(Finding{ID: "iam.reserved_sso_role", Severity: Error, Stage: StageAssumeRole,
+		r.add(Finding{ID: "iam.reserved_sso_role", Severity: Error,
 			Title:    "The Role value is an IAM Identity Center permission-set role, which SAML federation cannot assume",
 			Detail:   "Roles named AWSReservedSSO_* belong to IAM Identity Center and do not work with AssumeRoleWithSAML.",
 			Evidence: []Evidence{{What: "role", Value: r.roleUsed, Where: r.attrWhere(assertion.AttrRole)}},
 			Explains: []string{"signin.issuer_not_in_provider", "signin.not_authorized_assume_role"},
 			Fix: &Fix{Summary: "Create a dedicated IAM role for Connect federation that trusts the IAM SAML provider, and send its ARN in the Role attribute.",
-				IdP: "In IAM Identity Center, use a custom SAML 2.0 application for Amazon Connect whose Role attribute maps to that role and the IAM SAML provider made from the application's metadata."}})
+				IdP:   "In IAM Identity Center, use a custom SAML 2.0 application for Amazon Connect whose Role attribute maps to that role and the IAM SAML provider made from the application's metadata.",
+				Check: &Check{Result: CheckNotChecked, Why: "the new role does not exist yet, so there is nothing to diagnose it against"}}})
 		return
 	}
 	if r.role == nil {
 		r.roleNotFound(ra)
+		return
+	}
+	if r.has("iam.provider_not_found") {
+		// AWS stops at the missing provider; a trust policy naming it
+		// would not help, and must not be proposed.
+		r.covered[StageAssumeRole] = true
 		return
 	}
 	if r.role.Trust == nil {
@@ -137,6 +142,7 @@ func (r *run) roleNotFound(ra awsarn.Role) {
 	if r.aws.RolesComplete == nil && len(near) == 0 {
 		return
 	}
+	r.covered[StageAssumeRole] = true
 	ev := []Evidence{{What: "role in the Role attribute", Value: r.roleUsed, Where: r.attrWhere(assertion.AttrRole)}}
 	detail := "AWS cannot assume a role that does not exist; role names are case-sensitive and the path is part of the ARN."
 	if r.aws.RolesComplete != nil {
@@ -145,18 +151,16 @@ func (r *run) roleNotFound(ra awsarn.Role) {
 	for _, n := range near {
 		ev = append(ev, Evidence{What: "similar role", Value: n, Where: r.roleSource(n)})
 	}
-	f := Finding{ID: "iam.role_not_found", Severity: Error, Stage: StageAssumeRole,
+	f := Finding{ID: "iam.role_not_found", Severity: Error,
 		Title:  fmt.Sprintf("The role %s does not exist", r.roleUsed),
-		Detail: detail, Evidence: ev, Explains: []string{"signin.not_authorized_assume_role"},
-		Fix: &Fix{Summary: "Send the ARN of an existing role, exactly.", IdP: idpFix("set the Role value to the exact role ARN, e.g. " + firstOr(near, r.roleUsed) + "," + r.providerUsed + ".")}}
-	r.add(f)
-}
-
-func firstOr(l []string, def string) string {
-	if len(l) > 0 {
-		return l[0]
+		Detail: detail, Evidence: ev, Explains: []string{"signin.not_authorized_assume_role"}}
+	if len(near) > 0 {
+		f.Fix = r.newFix(fmt.Sprintf("Send the existing role's exact ARN, %s.", near[0]), Change{Kind: SendRoles, Roles: []string{rolePair(near[0], r.providerUsed)}})
+	} else {
+		f.Fix = &Fix{Summary: "Send the ARN of an existing role, exactly.", IdP: idpFix("set the Role value to the exact ARN of the Connect federation role, with " + r.providerUsed + "."),
+			Check: &Check{Result: CheckNotChecked, Why: "no role of the account is close to the one sent, so which role is meant is not in the evidence"}}
 	}
-	return def
+	r.add(f)
 }
 
 func (r *run) roleSource(arn string) string {
@@ -182,13 +186,7 @@ func (r *run) checkProvider() {
 		if !found {
 			ev := []Evidence{{What: "SAML provider in the Role attribute", Value: r.providerUsed, Where: r.attrWhere(assertion.AttrRole)},
 				{What: "SAML providers of the account", Value: strings.Join(pl.ARNs, ", "), Where: pl.Source.String()}}
-			r.add(Finding{ID: "iam.provider_not_found", Severity: Error, Stage: StageAssumeRole,
-				Title:    fmt.Sprintf("The SAML provider %s does not exist", r.providerUsed),
-				Detail:   "The Role attribute must name an IAM SAML provider of the role's account, exactly. AWS answers \"Specified provider doesn't exist\".",
-				Evidence: ev, Explains: []string{"signin.provider_not_found"},
-				Fix: &Fix{Summary: "Name an existing provider in the Role value" + nearText(near) + ", or create the provider from the IdP's metadata.",
-					Commands: []string{fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", providerName(r.providerUsed))},
-					IdP:      idpFix("set the Role value's provider ARN to " + firstOr(near, "the provider's exact ARN") + ".")}})
+			r.providerNotFound(ev, pl.ARNs, near)
 		}
 	}
 	p := r.provider()
@@ -223,15 +221,14 @@ func (r *run) checkProvider() {
 				detail += " The two differ only by a trailing '/'."
 			}
 		}
-		r.add(Finding{ID: "iam.issuer_mismatch", Severity: Error, Stage: StageAssumeRole,
+		r.add(Finding{ID: "iam.issuer_mismatch", Severity: Error,
 			Title:  fmt.Sprintf("The response's issuer %q is not the provider's entity ID", iss),
 			Detail: detail,
 			Evidence: []Evidence{{What: "Issuer", Value: iss, Where: r.at("/Response/Issuer")},
 				{What: "entityID in the provider's metadata", Value: strings.Join(ids, ", "), Where: p.Source.String() + " SAMLMetadataDocument"}},
 			Explains: []string{"signin.issuer_not_in_provider"},
-			Fix: &Fix{Summary: "Upload the metadata of the identity provider application that signs the agents in (each IdP application has its own issuer).",
-				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", r.providerUsed)},
-				IdP:      "Download the federation metadata XML of the Amazon Connect application from the IdP and save it as idp-metadata.xml."}})
+			Fix: r.newFix("Upload the metadata of the identity provider application that signs the agents in (each IdP application has its own issuer).",
+				Change{Kind: UpdateProviderMetadata, Provider: r.providerUsed})})
 		break
 	}
 	r.checkProviderCerts(p)
@@ -255,31 +252,32 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 		}
 		own = awsarn.ProviderSignInURL(r.partition(), region, p.UUID)
 	}
-	encryptSteps := []string{"In the IAM console, open Identity providers > " + providerName(r.providerUsed) + ": download the provider's encryption certificate (SAML encryption section) and its sign-in URL.",
-		"At the IdP, turn on assertion encryption for the Amazon Connect application with that certificate."}
+	download := "In the IAM console, open Identity providers > " + providerName(r.providerUsed) + ": download the provider's encryption certificate (SAML encryption section) and note its sign-in URL."
+	encryptChanges := []Change{{Kind: EncryptAssertion, Provider: r.providerUsed}}
 	if own != "" {
-		encryptSteps = append(encryptSteps, "Set the application's ACS (Reply) URL and the Recipient to "+own+".")
+		encryptChanges = append(encryptChanges, Change{Kind: SetACS, Value: own})
 	}
+	encryptFix := r.newFix("Make the IdP encrypt the assertion for the provider's encryption certificate.", encryptChanges...)
+	encryptFix.Steps = append([]string{download}, encryptFix.Steps...)
 	switch {
 	case strings.EqualFold(p.AssertionEncryptionMode, "Required") && !encrypted:
-		r.add(Finding{ID: "iam.encryption_required", Severity: Error, Stage: StageAssumeRole,
+		r.add(Finding{ID: "iam.encryption_required", Severity: Error,
 			Title:  fmt.Sprintf("The SAML provider %s requires encrypted assertions, and this one is not encrypted", providerName(r.providerUsed)),
 			Detail: "With AssertionEncryptionMode Required, IAM rejects a response whose assertion is sent in the clear.",
 			Evidence: []Evidence{{What: "AssertionEncryptionMode", Value: p.AssertionEncryptionMode, Where: src},
 				{What: "Assertion", Value: "not encrypted (saml:Assertion, no saml:EncryptedAssertion)", Where: r.at(r.assert.Path)}},
 			Explains: []string{"signin.invalid_saml_response"},
-			Fix: &Fix{Summary: "Make the IdP encrypt the assertion for the provider, or, if encryption is not wanted, allow unencrypted assertions.",
-				Steps:    encryptSteps,
-				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode Allowed   # only if encryption is not required by policy", r.providerUsed)}}})
+			Fix:      encryptFix,
+			Alternatives: []Fix{*r.newFix("Only if encryption is not required by your policy: allow unencrypted assertions.",
+				Change{Kind: SetEncryptionMode, Provider: r.providerUsed, Value: "Allowed"})}})
 	case encrypted && p.PrivateKeysKnown && len(p.PrivateKeyIDs) == 0:
-		r.add(Finding{ID: "iam.no_decryption_key", Severity: Error, Stage: StageAssumeRole,
+		r.add(Finding{ID: "iam.no_decryption_key", Severity: Error,
 			Title:  fmt.Sprintf("The assertion is encrypted, but the SAML provider %s holds no private key to decrypt it", providerName(r.providerUsed)),
 			Detail: "IAM decrypts assertions with the private keys uploaded to the SAML provider; its PrivateKeyList is empty.",
 			Evidence: []Evidence{{What: "EncryptedAssertion", Value: "decrypted here with --sp-key", Where: r.where()},
 				{What: "PrivateKeyList", Value: "empty", Where: src}},
 			Explains: []string{"signin.invalid_saml_response"},
-			Fix: &Fix{Summary: "Upload the private key whose certificate the IdP encrypts with to the SAML provider.",
-				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", r.providerUsed)}}})
+			Fix:      r.newFix("Upload the private key whose certificate the IdP encrypts with to the SAML provider.", Change{Kind: AddPrivateKey, Provider: r.providerUsed})})
 	}
 	if p.UUID == "" || !strings.HasPrefix(p.UUID, "SAML") {
 		return // the sign-in URL's ID cannot be compared
@@ -307,21 +305,48 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 		default:
 			continue
 		}
-		r.add(Finding{ID: "iam.provider_signin_url", Severity: Warning, Stage: StageAssumeRole,
+		r.add(Finding{ID: "iam.provider_signin_url", Severity: Warning,
 			Title: title, Detail: detail,
 			Evidence: []Evidence{{What: u.what, Value: u.url, Where: u.where},
 				{What: "SAMLProviderUUID", Value: p.UUID, Where: src}},
 			Explains: []string{"signin.invalid_saml_response"},
-			Fix:      &Fix{Summary: summary, IdP: idpFix("set the ACS (Reply) URL and the Recipient to " + own + ".")}})
+			Fix:      r.newFix(summary, Change{Kind: SetACS, Value: own})})
 		return
 	}
 }
 
-func nearText(near []string) string {
-	if len(near) == 0 {
-		return ""
+// providerNotFound explains a Role value naming a provider that does not
+// exist. The fix sends a provider that exists, preferring one the role's
+// trust policy already trusts, then one named almost the same; creating a
+// provider comes after.
+func (r *run) providerNotFound(ev []Evidence, existing, near []string) {
+	f := Finding{ID: "iam.provider_not_found", Severity: Error,
+		Title:    fmt.Sprintf("The SAML provider %s does not exist", r.providerUsed),
+		Detail:   "The Role attribute must name an IAM SAML provider of the role's account, exactly. AWS answers \"Specified provider doesn't exist\".",
+		Evidence: ev, Explains: []string{"signin.provider_not_found"}}
+	var trusted []string
+	for _, ro := range r.aws.Roles {
+		if ro.ARN != r.roleUsed || ro.Trust == nil {
+			continue
+		}
+		for _, st := range ro.Trust.Statements {
+			for _, p := range st.Principal["Federated"] {
+				if st.Effect == "Allow" && allowsAction(st, "sts:AssumeRoleWithSAML") && slices.Contains(existing, p) && !slices.Contains(trusted, p) {
+					trusted = append(trusted, p)
+					f.Evidence = append(f.Evidence, Evidence{What: fmt.Sprintf("role %s trusts the existing provider", ro.Name), Value: p, Where: ro.Source.String() + " AssumeRolePolicyDocument"})
+				}
+			}
+		}
 	}
-	return " (the account has " + strings.Join(near, ", ") + ")"
+	create := r.newFix("Create the provider "+providerName(r.providerUsed)+" from the IdP's metadata.", Change{Kind: CreateProvider, Provider: r.providerUsed})
+	switch use := append(trusted, near...); {
+	case len(use) > 0:
+		f.Fix = r.newFix(fmt.Sprintf("Send the existing provider %s in the Role value instead.", use[0]), Change{Kind: SendRoles, Roles: []string{rolePair(r.roleUsed, use[0])}})
+		f.Alternatives = []Fix{*create}
+	default:
+		f.Fix = create
+	}
+	r.add(f)
 }
 
 func providerName(arn string) string {
@@ -350,15 +375,13 @@ func (r *run) checkProviderCerts(p *evidence.SAMLProvider) {
 			if c.SHA256 == "" || known[c.SHA256] {
 				continue
 			}
-			r.add(Finding{ID: "iam.cert_not_in_provider", Severity: Error, Stage: StageAssumeRole,
+			r.add(Finding{ID: "iam.cert_not_in_provider", Severity: Error,
 				Title:  "The response is signed with a certificate the IAM SAML provider does not have",
 				Detail: "AWS checks the signature against the certificates in the provider's metadata. This is what happens after the IdP rotates its signing certificate and the provider is not updated (\"Response signature invalid\").",
 				Evidence: []Evidence{{What: "signing certificate (KeyInfo)", Value: certName(c), Where: r.at(sig.Covers + "/Signature/KeyInfo")},
 					{What: "certificates in the provider's metadata", Value: strings.Join(list, "; "), Where: p.Source.String() + " SAMLMetadataDocument"}},
 				Explains: []string{"signin.signature_invalid"},
-				Fix: &Fix{Summary: "Update the IAM SAML provider with the IdP's current metadata.",
-					Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", r.providerUsed)},
-					IdP:      "Download the current federation metadata XML of the Amazon Connect application (with the new signing certificate) and save it as idp-metadata.xml."}})
+				Fix:      r.newFix("Update the IAM SAML provider with the IdP's current metadata.", Change{Kind: UpdateProviderMetadata, Provider: r.providerUsed})})
 			return
 		}
 	}
@@ -366,13 +389,12 @@ func (r *run) checkProviderCerts(p *evidence.SAMLProvider) {
 		for _, e := range md.Entities {
 			for _, c := range e.SigningCerts {
 				if c.SHA256 != "" && !known[c.SHA256] {
-					r.add(Finding{ID: "iam.cert_not_in_provider", Severity: Warning, Stage: StageAssumeRole,
+					r.add(Finding{ID: "iam.cert_not_in_provider", Severity: Warning,
 						Title: "The IdP's metadata has a signing certificate the IAM SAML provider does not have",
 						Evidence: []Evidence{{What: "certificate in the IdP's metadata", Value: certName(c), Where: "--idp-metadata"},
 							{What: "certificates in the provider's metadata", Value: strings.Join(list, "; "), Where: p.Source.String() + " SAMLMetadataDocument"}},
 						Explains: []string{"signin.signature_invalid"},
-						Fix: &Fix{Summary: "Update the provider before the IdP starts signing with the new certificate.",
-							Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", r.providerUsed)}}})
+						Fix:      r.newFix("Update the provider before the IdP starts signing with the new certificate.", Change{Kind: UpdateProviderMetadata, Provider: r.providerUsed})})
 					return
 				}
 			}
@@ -453,294 +475,9 @@ func (r *run) bearer() *assertion.SubjectConfirmation {
 	return nil
 }
 
-func (r *run) checkTrust() {
-	ro := r.role
-	trust := []iampolicy.Named{{Name: "trust policy of " + ro.Name, Policy: ro.Trust}}
-	who := &iampolicy.Principal{Type: "Federated", ID: r.providerUsed}
-	ctx := r.samlContext()
-	actions := []string{"sts:AssumeRoleWithSAML"}
-	if r.awsView != nil && len(r.awsView.PrincipalTags) > 0 {
-		actions = append(actions, "sts:TagSession")
-	}
-	if r.awsView != nil && r.awsView.SourceIdentity != "" {
-		actions = append(actions, "sts:SetSourceIdentity")
-	}
-	var denied, unknown []string
-	var ev []Evidence
-	for _, act := range actions {
-		res := iampolicy.Evaluate(trust, iampolicy.Request{Action: act, Principal: who, Context: ctx})
-		switch res.Decision {
-		case iampolicy.ImplicitDeny, iampolicy.ExplicitDeny:
-			denied = append(denied, act)
-			ev = append(ev, Evidence{What: "trust policy verdict for " + act, Value: string(res.Decision) + r.trustWhy(act, res), Where: ro.Source.String() + " AssumeRolePolicyDocument"})
-		case iampolicy.Undetermined:
-			unknown = append(unknown, act+": "+strings.Join(res.Reasons(), "; "))
-		}
-	}
-	if len(denied) > 0 {
-		doc := r.trustPolicyDoc()
-		r.add(Finding{ID: "iam.trust_policy_denies", Severity: Error, Stage: StageAssumeRole,
-			Title:    fmt.Sprintf("The trust policy of role %s does not allow %s for this sign-in", ro.Name, strings.Join(denied, " and ")),
-			Detail:   "The role's trust policy must allow sts:AssumeRoleWithSAML for the Federated principal " + r.providerUsed + ", with conditions the assertion meets (SAML:aud is the assertion's Recipient), plus sts:TagSession when session tags are sent and sts:SetSourceIdentity when a SourceIdentity is sent.",
-			Evidence: append(ev, Evidence{What: "SAML:aud (the Recipient)", Value: firstValue(ctx, "saml:aud"), Where: r.at("SubjectConfirmationData/@Recipient")}),
-			Explains: []string{"signin.not_authorized_assume_role"},
-			Fix: &Fix{Summary: "Replace the role's trust policy with one that trusts the provider for this sign-in.",
-				Policy: doc, PolicyFile: "trust-policy.json",
-				Commands: []string{fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://trust-policy.json", ro.Name)}}})
-	} else if len(unknown) > 0 {
-		r.add(Finding{ID: "iam.trust_policy_undetermined", Severity: Warning, Stage: StageAssumeRole,
-			Title:    fmt.Sprintf("Whether the trust policy of role %s allows this sign-in cannot be settled offline", ro.Name),
-			Evidence: []Evidence{{What: "undetermined", Value: strings.Join(unknown, " | "), Where: ro.Source.String() + " AssumeRolePolicyDocument"}}})
-	}
-}
-
-func firstValue(ctx iampolicy.Context, key string) string {
-	if v := ctx.Values[strings.ToLower(key)]; len(v) > 0 {
-		return v[0]
-	}
-	return "(none)"
-}
-
-// trustWhy explains a trust-policy denial by the statements that would
-// otherwise apply.
-func (r *run) trustWhy(action string, res iampolicy.Result) string {
-	if len(res.Deny) > 0 {
-		return ": denied by " + res.Deny[0].String()
-	}
-	var why []string
-	for _, st := range r.role.Trust.Statements {
-		if st.Effect != "Allow" {
-			continue
-		}
-		acts := st.Action
-		match := false
-		for _, a := range acts {
-			if strings.EqualFold(a, action) || a == "*" || strings.EqualFold(a, "sts:*") {
-				match = true
-			}
-		}
-		if !match {
-			continue
-		}
-		fed := st.Principal["Federated"]
-		if len(fed) > 0 && !contains(fed, r.providerUsed) {
-			why = append(why, fmt.Sprintf("statement %d trusts %s, not %s", st.Index+1, strings.Join(fed, ", "), r.providerUsed))
-			continue
-		}
-		for op, keys := range st.Condition {
-			for k, vals := range keys {
-				why = append(why, fmt.Sprintf("statement %d requires %s %s in [%s]", st.Index+1, k, op, strings.Join(vals, ", ")))
-			}
-		}
-	}
-	if len(why) == 0 {
-		return ": no statement allows " + action
-	}
-	return ": " + strings.Join(why, "; ")
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// trustPolicyDoc is the trust policy to use: the provider, the Recipient
-// (and the global endpoint) as SAML:aud, and session tags when sent.
-func (r *run) trustPolicyDoc() string {
-	auds := []string{awsarn.SignInURL(r.partition(), "")}
-	if c := r.bearer(); c != nil && c.Recipient != "" && c.Recipient != auds[0] {
-		if _, ok := awsarn.ParseSignIn(c.Recipient); ok {
-			auds = append(auds, c.Recipient)
-		}
-	}
-	actions := []string{"sts:AssumeRoleWithSAML"}
-	if r.awsView != nil && len(r.awsView.PrincipalTags) > 0 {
-		actions = append(actions, "sts:TagSession")
-	}
-	if r.awsView != nil && r.awsView.SourceIdentity != "" {
-		actions = append(actions, "sts:SetSourceIdentity")
-	}
-	var action any = actions
-	if len(actions) == 1 {
-		action = actions[0]
-	}
-	var aud any = auds
-	if len(auds) == 1 {
-		aud = auds[0]
-	}
-	doc := policyDoc{Version: "2012-10-17", Statement: []policyStatement{{
-		Effect:    "Allow",
-		Principal: map[string]string{"Federated": r.providerUsed},
-		Action:    action,
-		Condition: map[string]map[string]any{"StringEquals": {"SAML:aud": aud}},
-	}}}
-	return indentJSON(doc)
-}
-
-// policyDoc writes a policy with its elements in the usual order.
-type policyDoc struct {
-	Version   string            `json:"Version"`
-	Statement []policyStatement `json:"Statement"`
-}
-
-type policyStatement struct {
-	Sid       string                    `json:"Sid,omitempty"`
-	Effect    string                    `json:"Effect"`
-	Principal map[string]string         `json:"Principal,omitempty"`
-	Action    any                       `json:"Action"`
-	Resource  any                       `json:"Resource,omitempty"`
-	Condition map[string]map[string]any `json:"Condition,omitempty"`
-}
-
-func indentJSON(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return strings.ReplaceAll(string(b), `\u0026`, "&")
-}
-
 // userARN is the resource connect:GetFederationToken is authorised on.
 func (r *run) userARN(roleID string) string {
 	return awsarn.ConnectUserARN(r.partition(), r.subject.Region, r.subject.Account, r.subject.InstanceID, roleID+":"+r.subject.RoleSessionName)
-}
-
-// federationPolicyDoc is the documented permission policy, with the real
-// Region, account and instance.
-func (r *run) federationPolicyDoc() string {
-	return indentJSON(policyDoc{Version: "2012-10-17", Statement: []policyStatement{{
-		Sid:      "AllowConnectFederation",
-		Effect:   "Allow",
-		Action:   "connect:GetFederationToken",
-		Resource: awsarn.ConnectUserARN(r.partition(), orX(r.subject.Region, "REGION"), orX(r.subject.Account, "ACCOUNT-ID"), orX(r.subject.InstanceID, "INSTANCE-ID"), "${aws:userid}"),
-	}}})
-}
-
-// checkFederation evaluates the role's identity policies for
-// connect:GetFederationToken (S5).
-func (r *run) checkFederation() {
-	ro := r.role
-	if ro == nil || r.subject.InstanceID == "" || r.subject.Region == "" || r.subject.Account == "" || r.subject.RoleSessionName == "" {
-		return
-	}
-	if !ro.InlineComplete && !ro.AttachedComplete {
-		return
-	}
-	var policies []iampolicy.Named
-	var missing []string
-	var names []string
-	for _, n := range slices.Sorted(maps.Keys(ro.Inline)) {
-		if p := ro.Inline[n]; p != nil {
-			policies = append(policies, iampolicy.Named{Name: "inline policy " + n, Policy: p})
-			names = append(names, "inline "+n)
-		} else {
-			missing = append(missing, "inline policy "+n)
-		}
-	}
-	for _, ap := range ro.Attached {
-		if mp := r.aws.Policies[ap.ARN]; mp != nil && mp.Default() != nil {
-			policies = append(policies, iampolicy.Named{Name: "managed policy " + ap.Name, Policy: mp.Default()})
-			names = append(names, ap.ARN)
-		} else {
-			missing = append(missing, "managed policy "+ap.ARN)
-		}
-	}
-	if !ro.InlineComplete {
-		missing = append(missing, "the role's inline policies (list-role-policies)")
-	}
-	if !ro.AttachedComplete {
-		missing = append(missing, "the role's attached policies (list-attached-role-policies)")
-	}
-	roleID, idKnown := ro.ID, ro.ID != ""
-	if !idKnown {
-		roleID = "AROA-ROLE-ID"
-	}
-	ctx := iampolicy.NewContext()
-	ctx.Set("aws:userid", roleID+":"+r.subject.RoleSessionName)
-	ctx.SetAbsent("aws:username")
-	ctx.Set("connect:InstanceId", r.subject.InstanceID)
-	ctx.Set("aws:RequestedRegion", r.subject.Region)
-	ctx.Set("aws:PrincipalArn", ro.ARN)
-	ctx.Set("aws:PrincipalAccount", r.subject.Account)
-	ctx.Set("aws:PrincipalType", "AssumedRole")
-	if r.awsView != nil {
-		for _, t := range r.awsView.PrincipalTags {
-			ctx.Set("aws:PrincipalTag/"+t.Key, t.Values...)
-		}
-		if r.awsView.SourceIdentity == "" {
-			ctx.SetAbsent("aws:SourceIdentity")
-		}
-	}
-	if !r.subject.At.IsZero() {
-		ctx.Set("aws:CurrentTime", r.subject.At.UTC().Format("2006-01-02T15:04:05Z"))
-		ctx.Set("aws:EpochTime", fmt.Sprint(r.subject.At.Unix()))
-	}
-	req := iampolicy.Request{Action: "connect:GetFederationToken", Resource: r.userARN(roleID), Context: ctx}
-	res := iampolicy.Evaluate(policies, req)
-	defer func() { r.compareSimulation(res.Decision, req.Resource) }()
-	if ro.PermissionsBoundary != "" {
-		if mp := r.aws.Policies[ro.PermissionsBoundary]; mp != nil && mp.Default() != nil {
-			b := iampolicy.Evaluate([]iampolicy.Named{{Name: "permissions boundary " + ro.PermissionsBoundary, Policy: mp.Default()}}, req)
-			res = iampolicy.Intersect(res, b)
-		} else {
-			missing = append(missing, "the permissions boundary "+ro.PermissionsBoundary)
-		}
-	}
-	checked := Evidence{What: "identity policies evaluated for connect:GetFederationToken on " + r.userARN(roleID), Value: strings.Join(names, ", "), Where: ro.Source.String()}
-	if !idKnown {
-		checked.Value += " (the role ID is not in the evidence; aws:userid uses a placeholder)"
-	}
-	fix := &Fix{Summary: fmt.Sprintf("Allow role %s to call connect:GetFederationToken for its users in instance %s.", ro.Name, r.subject.InstanceID),
-		Policy: r.federationPolicyDoc(), PolicyFile: "connect-federation-policy.json",
-		Commands: []string{fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name AmazonConnectFederation --policy-document file://connect-federation-policy.json", ro.Name)},
-		Steps: []string{"Or, to use a managed policy: aws iam create-policy --policy-name AmazonConnectFederation --policy-document file://connect-federation-policy.json, then " +
-			fmt.Sprintf("aws iam attach-role-policy --role-name %s --policy-arn arn:%s:iam::%s:policy/AmazonConnectFederation", ro.Name, r.partition(), r.subject.Account)}}
-	switch res.Decision {
-	case iampolicy.ExplicitDeny:
-		var ev []Evidence
-		for _, d := range res.Deny {
-			ev = append(ev, Evidence{What: "explicit Deny", Value: d.String(), Where: ro.Source.String()})
-		}
-		r.add(Finding{ID: "iam.federation_token_denied", Severity: Error, Stage: StageFederation,
-			Title:    fmt.Sprintf("A Deny in role %s's policies blocks connect:GetFederationToken", ro.Name),
-			Detail:   "An explicit Deny wins over any Allow; Connect answers \"Access denied, Please contact your AWS account administrator\".",
-			Evidence: append([]Evidence{checked}, ev...), Explains: []string{"connect.access_denied_admin"},
-			Fix: &Fix{Summary: "Remove connect:GetFederationToken (or this instance's users) from the Deny statement named above, and keep an Allow like the policy below.",
-				Policy: fix.Policy, PolicyFile: fix.PolicyFile, Commands: fix.Commands}})
-	case iampolicy.ImplicitDeny:
-		if len(missing) > 0 {
-			r.add(Finding{ID: "iam.federation_token_undetermined", Severity: Warning, Stage: StageFederation,
-				Title:    fmt.Sprintf("No policy known so far lets role %s call connect:GetFederationToken, but some of its policies are missing", ro.Name),
-				Evidence: []Evidence{checked, {What: "not in the evidence", Value: strings.Join(missing, "; "), Where: "--aws-data"}},
-				Explains: []string{"connect.access_denied_admin"},
-				Fix: &Fix{Summary: "Pass every policy of the role so the check can be settled.",
-					Commands: []string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy > iam.json"}}})
-			return
-		}
-		r.add(Finding{ID: "iam.federation_token_denied", Severity: Error, Stage: StageFederation,
-			Title:    fmt.Sprintf("Role %s may not call connect:GetFederationToken for instance %s", ro.Name, r.subject.InstanceID),
-			Detail:   "After AWS sign-in, Connect calls connect:GetFederationToken as the role on arn:...:instance/ID/user/${aws:userid}; no policy of the role allows it, so Connect answers \"Access denied, Please contact your AWS account administrator\".",
-			Evidence: []Evidence{checked}, Explains: []string{"connect.access_denied_admin"}, Fix: fix})
-	case iampolicy.Undetermined:
-		r.add(Finding{ID: "iam.federation_token_undetermined", Severity: Warning, Stage: StageFederation,
-			Title:    fmt.Sprintf("Whether role %s may call connect:GetFederationToken cannot be settled offline", ro.Name),
-			Evidence: []Evidence{checked, {What: "undetermined", Value: strings.Join(res.Reasons(), "; "), Where: ro.Source.String()}},
-			Explains: []string{"connect.access_denied_admin"},
-			Fix:      &Fix{Summary: "Check with IAM's policy simulator, which knows the live context: " + r.simulateCommand(roleID)}})
-	case iampolicy.Allowed:
-		if r.symptoms["connect.access_denied_admin"] {
-			var al []string
-			for _, a := range res.Allow {
-				al = append(al, a.String())
-			}
-			r.add(Finding{ID: "iam.federation_token_allowed", Severity: Info, Stage: StageFederation,
-				Title:    fmt.Sprintf("Role %s's own policies allow connect:GetFederationToken", ro.Name),
-				Detail:   "The denial then comes from outside the role's policies: an organization SCP or RCP, a Region restriction, or the instance (see the other findings).",
-				Evidence: []Evidence{checked, {What: "allowed by", Value: strings.Join(al, ", "), Where: ro.Source.String()}},
-				Fix:      &Fix{Summary: "Check the organization's SCPs for connect:GetFederationToken or a Region restriction; IAM's simulator includes SCPs: " + r.simulateCommand(roleID)}})
-		}
-	}
 }
 
 func (r *run) simulateCommand(roleID string) string {

@@ -27,18 +27,6 @@ const (
 	Info    = "info"
 )
 
-// Stages of the sign-in path.
-const (
-	StageCapture    = "capture"
-	StageSAML       = "S1 SAML message"
-	StageAttributes = "S2 AWS attributes"
-	StageAssumeRole = "S3 AssumeRoleWithSAML"
-	StageRelayState = "S4 RelayState"
-	StageFederation = "S5 GetFederationToken"
-	StageUser       = "S6 Connect user"
-	StageBinding    = "S7 earlier sign-ins"
-)
-
 // Evidence is one thing seen, and where.
 type Evidence struct {
 	What  string `json:"what"`
@@ -46,38 +34,50 @@ type Evidence struct {
 	Where string `json:"where"`
 }
 
-// Fix is how to repair a finding.
+// Fix is how to repair a finding: typed changes, and what is rendered
+// from them (commands, policy files, the IdP step in general terms and in
+// the recognised product's own terms), checked before it is shown.
 type Fix struct {
-	Summary string `json:"summary"`
+	Summary string
+	// Changes are what the fix changes; the commands, files and IdP steps
+	// below are rendered from them.
+	Changes []Change
 	// Steps are to be followed in order.
-	Steps []string `json:"steps,omitempty"`
+	Steps []string
 	// Commands are shell commands (AWS CLI) with the real values.
-	Commands []string `json:"commands,omitempty"`
-	// Policy is a policy document the commands refer to as PolicyFile.
-	Policy     string `json:"policy,omitempty"`
-	PolicyFile string `json:"policyFile,omitempty"`
+	Commands []string
+	// Files are files the commands read (policy documents).
+	Files []File
 	// IdP is the change to make at the identity provider, in general terms.
-	IdP string `json:"idp,omitempty"`
+	IdP string
 	// IdPSteps are the same change in the recognised product's own words
 	// and places (IdPProduct), from its documentation (IdPDocs).
-	IdPProduct string   `json:"idpProduct,omitempty"`
-	IdPSteps   []string `json:"idpSteps,omitempty"`
-	IdPDocs    string   `json:"idpDocs,omitempty"`
+	IdPProduct string
+	IdPSteps   []string
+	IdPDocs    string
 	// DataLoss warns that the fix loses data.
-	DataLoss string `json:"dataLoss,omitempty"`
+	DataLoss string
+	// Check is the result of applying the changes and diagnosing again.
+	Check *Check
 }
 
 // Finding is one judgement, with its evidence and fix.
 type Finding struct {
 	ID       string     `json:"id"`
 	Severity string     `json:"severity"`
-	Stage    string     `json:"stage"`
+	Stage    Stage      `json:"stage"`
 	Title    string     `json:"title"`
 	Detail   string     `json:"detail,omitempty"`
 	Evidence []Evidence `json:"evidence"`
 	// Explains lists the observed symptom ids this finding accounts for.
 	Explains []string `json:"explains"`
 	Fix      *Fix     `json:"fix,omitempty"`
+	// Alternatives are other fixes, after Fix: the ones that break
+	// something that works today come last.
+	Alternatives []Fix `json:"alternatives,omitempty"`
+	// Downgraded says why an error became a warning: the capture proves
+	// the sign-in stopped before this stage, or passed it.
+	Downgraded string `json:"downgraded,omitempty"`
 }
 
 // Symptom is what the person saw: an error page, or that the sign-in
@@ -132,6 +132,13 @@ func (r *Result) HasErrors() bool {
 	return false
 }
 
+// Failed reports whether the sign-in is not shown to have succeeded: it
+// failed, an error was found, or the capture does not show the outcome
+// (diagnose's exit status 1).
+func (r *Result) Failed() bool {
+	return r.Outcome != "succeeded" || r.HasErrors()
+}
+
 // Input is what a diagnosis is made from.
 type Input struct {
 	Capture *capture.Capture
@@ -155,6 +162,11 @@ type run struct {
 	symptoms map[string]bool
 	// role is the IAM role the sign-in used, when known from evidence.
 	role *evidence.Role
+	// hypothetical is set for the diagnosis a fix's check runs on a
+	// changed copy of the evidence: no symptom is observed, no fix checked.
+	hypothetical bool
+	// covered are the stages the evidence let the diagnosis judge.
+	covered map[Stage]bool
 	// roleUsed is the role ARN the sign-in used (the only Role value, or
 	// the role chooser's pick).
 	roleUsed     string
@@ -163,19 +175,41 @@ type run struct {
 
 // Run diagnoses a capture against the AWS evidence.
 func Run(in Input) *Result {
-	if in.AWS == nil {
-		in.AWS = evidence.NewSet()
-	}
-	r := &run{in: in, aws: in.AWS, res: &Result{Symptoms: []Symptom{}, Findings: []Finding{}, Signatures: []assertion.Verification{}}, symptoms: map[string]bool{}}
+	r := newRun(in)
 	r.observeSymptoms()
 	if !r.chooseMessage() {
 		r.noSAML()
+		r.checkTruncation()
+		r.checkFixes()
 		r.applyIdP()
 		r.finish()
 		return r.res
 	}
 	r.checkCapture()
+	r.checkTruncation()
+	r.stages()
+	r.checkLive()
+	r.needs()
+	r.checkFixes()
+	r.applyCausality()
+	r.applyIdP()
+	r.finish()
+	return r.res
+}
+
+func newRun(in Input) *run {
+	if in.AWS == nil {
+		in.AWS = evidence.NewSet()
+	}
+	return &run{in: in, aws: in.AWS, res: &Result{Symptoms: []Symptom{}, Findings: []Finding{}, Signatures: []assertion.Verification{}},
+		symptoms: map[string]bool{}, covered: map[Stage]bool{}}
+}
+
+// stages judges the sign-in stage by stage.
+func (r *run) stages() {
+	r.checkIdPClock()
 	if r.checkSAML() {
+		r.covered[StageSAML], r.covered[StageAttributes], r.covered[StageRelayState] = true, true, true
 		r.checkAttributes()
 		r.checkAssumeRole()
 		r.checkRelayState()
@@ -183,14 +217,19 @@ func Run(in Input) *Result {
 		r.checkUser()
 		r.checkBinding()
 	}
-	r.checkLive()
-	r.needs()
-	r.applyIdP()
-	r.finish()
-	return r.res
+}
+
+// diagnoseStages is the diagnosis a fix's check runs: the stages and the
+// live evidence, on the one message of a changed copy.
+func (r *run) diagnoseStages() {
+	if r.chooseMessage() {
+		r.stages()
+		r.checkLive()
+	}
 }
 
 func (r *run) add(f Finding) {
+	fromCatalog(&f)
 	if f.Evidence == nil {
 		f.Evidence = []Evidence{}
 	}
@@ -433,16 +472,18 @@ func (r *run) noSAML() {
 		ev = append(ev, Evidence{What: "capture read", Value: fmt.Sprintf("%d entries, no SAMLResponse", s.Entries), Where: s.File})
 	}
 	if r.symptoms["connect.session_expired"] {
-		r.add(Finding{ID: "connect.direct_login", Severity: Error, Stage: StageCapture,
+		r.add(Finding{ID: "connect.direct_login", Severity: Error,
 			Title:    "The agent opened Amazon Connect directly instead of signing in through the identity provider",
 			Detail:   "With SAML, Connect cannot be signed in to from its own page (no reverse federation); opening it directly shows \"Session Expired\". Sessions also end 12 hours after sign-in.",
 			Evidence: ev, Explains: []string{"connect.session_expired"},
 			Fix: &Fix{Summary: "Sign in from the identity provider's app portal (IdP-initiated), or bookmark the IdP's sign-in URL for the Amazon Connect app, not the Connect URL.",
+				Check: &Check{Result: CheckNotChecked, Why: "how the agent starts the sign-in is not in the IdP, IAM or Connect configuration"},
 				Steps: []string{"Start at the identity provider (for example the Entra ID My Apps tile, the Okta dashboard tile) for the Amazon Connect application.", "Set the app's Relay State to the Connect federation URL so the agent lands in Connect."}}})
 		return
 	}
 	detail := "Without the SAML message nothing about the sign-in can be checked. The capture may have started after the identity provider posted it, or was saved without \"Preserve log\"."
 	fix := &Fix{Summary: "Capture the whole sign-in again, from the identity provider's page to the error.",
+		Check: &Check{Result: CheckNotChecked, Why: "a new capture is evidence, not a change to the sign-in"},
 		Steps: []string{"Open the browser's developer tools (F12) on the Network tab before signing in.",
 			"Tick \"Preserve log\" (Chrome, Edge) or \"Persist Logs\" (Firefox).",
 			"Sign in through the identity provider until the error shows.",
@@ -456,11 +497,12 @@ func (r *run) noSAML() {
 			detail += fmt.Sprintf(" AWS answered %d and sent the browser on to %s, so AWS sign-in accepted the message; what failed came after it.", post.Status, post.Location)
 		}
 		fix = &Fix{Summary: "Capture the SAMLResponse itself: with SAML-tracer, or by copying it from the developer tools.",
+			Check: &Check{Result: CheckNotChecked, Why: "a new capture is evidence, not a change to the sign-in"},
 			Steps: []string{"Install the SAML-tracer extension (Firefox or Chrome), sign in until the error shows, and export the trace (File > Export); samldoctor reads that file.",
 				"Or: in the developer tools' Network tab, select the POST to " + post.URL + ", open its Payload (Chrome, Edge) or Request (Firefox) tab, and copy the SAMLResponse value into a file.",
 				"Run samldoctor diagnose on the HAR and the value file together (samldoctor diagnose capture.har samlresponse.txt): the value gives the message, the HAR the error pages and times."}}
 	}
-	r.add(Finding{ID: "capture.no_saml", Severity: Error, Stage: StageCapture,
+	r.add(Finding{ID: "capture.no_saml", Severity: Error,
 		Title:    "The capture holds no SAMLResponse",
 		Detail:   detail,
 		Evidence: ev, Explains: symptomIDs(r.res.Symptoms),
@@ -493,7 +535,7 @@ func (r *run) checkCapture() {
 	if r.posted && !r.post.ServerDate.IsZero() && !r.post.Time.IsZero() {
 		skew := r.post.Time.Sub(r.post.ServerDate)
 		if skew > 2*time.Minute || skew < -2*time.Minute {
-			r.add(Finding{ID: "capture.clock_skew", Severity: Warning, Stage: StageCapture,
+			r.add(Finding{ID: "capture.clock_skew", Severity: Warning,
 				Title:  fmt.Sprintf("The computer's clock was %s off AWS's clock", roundDur(abs(skew))),
 				Detail: "Times are judged by AWS's clock (the Date header of its response), not the computer's.",
 				Evidence: []Evidence{{What: "request start (the computer's clock)", Value: r.post.Time.UTC().Format(time.RFC3339), Where: placeWhere(r.post)},
@@ -512,7 +554,7 @@ func (r *run) checkCapture() {
 			}
 		}
 		if last != nil && last.Status >= 200 && last.Status < 300 && last.Body == "missing" {
-			r.add(Finding{ID: "capture.body_missing", Severity: Info, Stage: StageCapture,
+			r.add(Finding{ID: "capture.body_missing", Severity: Info,
 				Title:    "The capture has no body for the last page of the sign-in, so the error it showed cannot be read",
 				Detail:   "Browsers leave out the bodies of some navigations (Chrome, for a page replaced by another, or a HAR saved without content).",
 				Evidence: []Evidence{{What: "response without a body", Value: fmt.Sprintf("status %d, %s", last.Status, orX(last.MimeType, "no content type")), Where: pageWhere(*last)}},
@@ -533,12 +575,28 @@ func (r *run) checkCapture() {
 			}
 		}
 		if !after {
-			r.add(Finding{ID: "capture.no_outcome", Severity: Warning, Stage: StageCapture,
+			r.add(Finding{ID: "capture.no_outcome", Severity: Warning,
 				Title:    "The capture ends before AWS answered the sign-in",
 				Detail:   "The SAMLResponse was posted to AWS sign-in, but no answer from AWS or Connect is in the capture, so the symptom is unknown.",
 				Evidence: []Evidence{{What: "POST to AWS sign-in", Where: placeWhere(r.post)}},
 				Fix:      &Fix{Summary: "Capture again and keep recording until the error page or Connect shows."}})
 		}
+	}
+}
+
+// checkTruncation says when a capture file ends early: what came after
+// the cut, perhaps the sign-in's outcome, is not in it.
+func (r *run) checkTruncation() {
+	for _, s := range r.in.Capture.Sources {
+		if s.Truncated == nil {
+			continue
+		}
+		r.add(Finding{ID: "capture.truncated", Severity: Warning,
+			Title:    fmt.Sprintf("The capture file %s ends early, at byte %d: what came after it is missing", s.File, s.Truncated.Offset),
+			Detail:   "The file was cut short (the browser stopped while saving, or the copy is incomplete). The entries before the cut were read; the rest of the sign-in, perhaps its outcome, is not in the file.",
+			Evidence: []Evidence{{What: "file ends early", Value: s.Truncated.Message, Where: fmt.Sprintf("%s byte %d (%d entries read)", s.File, s.Truncated.Offset, s.Entries)}},
+			Fix: &Fix{Summary: "Export the capture again and let the browser finish writing it (wait for the download to complete), then run samldoctor on the new file.",
+				Check: &Check{Result: CheckNotChecked, Why: "a new capture is not a change to the sign-in's configuration"}}})
 	}
 }
 

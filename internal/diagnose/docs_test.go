@@ -1,42 +1,109 @@
 package diagnose_test
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
 )
 
-// Every finding and symptom id the code can produce is documented.
-func TestEveryIDIsDocumented(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "findings.md"))
+var update = flag.Bool("update", false, "rewrite docs/findings.md from the catalog")
+
+// docs/findings.md is generated from the catalog; it fails when stale.
+func TestFindingsDoc(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "findings.md")
+	want := diagnose.FindingsDoc()
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if string(got) != want {
+		t.Errorf("docs/findings.md is stale: go test ./internal/diagnose -run TestFindingsDoc -update")
+	}
+}
+
+// Every id the code can produce is in the catalog, and every catalog
+// entry is produced somewhere.
+func TestCatalogCoversFindings(t *testing.T) {
 	files, _ := filepath.Glob("*.go")
 	re := regexp.MustCompile(`(?:ID: |need\()"([a-z]+\.[a-z_]+)"`)
-	seen := 0
+	emitted := map[string]bool{}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
 		src, _ := os.ReadFile(f)
 		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
-			seen++
-			if !strings.Contains(string(doc), "`"+m[1]+"`") {
-				t.Errorf("%s emits %s, which docs/findings.md does not document", f, m[1])
+			if m[1] == "signin.success" {
+				continue // a symptom, not a finding
+			}
+			emitted[m[1]] = true
+			if _, ok := diagnose.Lookup(m[1]); !ok {
+				t.Errorf("%s emits %s, which the catalog (findings.json) does not define", f, m[1])
 			}
 		}
 	}
-	if seen < 30 {
-		t.Errorf("only %d ids found in the source; the pattern is stale", seen)
+	if len(emitted) < 40 {
+		t.Errorf("only %d ids found in the source; the pattern is stale", len(emitted))
 	}
-	for _, s := range errorpage.Symptoms {
-		if !strings.Contains(string(doc), "`"+s.ID+"`") {
-			t.Errorf("symptom %s is not documented", s.ID)
+	kinds := map[diagnose.ChangeKind]bool{}
+	for _, k := range diagnose.ChangeKinds {
+		kinds[k] = true
+	}
+	for _, e := range diagnose.Catalog {
+		if !emitted[e.ID] {
+			t.Errorf("catalog entry %s is produced nowhere", e.ID)
+		}
+		if e.Cause == "" && !strings.HasPrefix(e.ID, "needs.") || e.Fix == "" || e.Section == "" {
+			t.Errorf("catalog entry %s lacks its cause, fix or section", e.ID)
+		}
+		for _, k := range e.Changes {
+			if !kinds[k] {
+				t.Errorf("catalog entry %s names an unknown change kind %s", e.ID, k)
+			}
+		}
+	}
+}
+
+// checkAgainstCatalog holds a diagnosis to the catalog: each finding's
+// stage is its entry's, it explains only what the entry says it can, and
+// its fixes are made of the entry's kinds of change.
+func checkAgainstCatalog(t *testing.T, res *diagnose.Result) {
+	t.Helper()
+	for _, f := range res.Findings {
+		e, ok := diagnose.Lookup(f.ID)
+		if !ok {
+			t.Errorf("%s is not in the catalog", f.ID)
+			continue
+		}
+		if e.Stage != "" && f.Stage != e.Stage {
+			t.Errorf("%s has stage %q, the catalog %q", f.ID, f.Stage, e.Stage)
+		}
+		for _, x := range f.Explains {
+			if !slices.Contains(e.Explains, x) && !slices.Contains(e.Explains, "*") {
+				t.Errorf("%s explains %s, which the catalog does not list", f.ID, x)
+			}
+		}
+		fixes := f.Alternatives
+		if f.Fix != nil {
+			fixes = append([]diagnose.Fix{*f.Fix}, fixes...)
+		}
+		for _, fx := range fixes {
+			for _, c := range fx.Changes {
+				if !slices.Contains(e.Changes, c.Kind) {
+					t.Errorf("%s has a fix with change %s, which the catalog does not list", f.ID, c.Kind)
+				}
+			}
 		}
 	}
 }

@@ -8,30 +8,15 @@ import (
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
-// idpFixKinds maps findings whose fix is at the identity provider to the
-// kind of change (see internal/idp).
-var idpFixKinds = map[string]string{
-	"aws.role_missing":               "role",
-	"aws.role_malformed":             "role",
-	"aws.role_multiple":              "role",
-	"iam.role_not_found":             "role",
-	"iam.provider_not_found":         "role",
-	"connect.role_changed":           "role",
-	"aws.session_name_missing":       "rolesessionname",
-	"aws.session_name_invalid":       "rolesessionname",
-	"connect.user_not_found":         "rolesessionname",
-	"connect.username_case_mismatch": "rolesessionname-case",
-	"saml.audience_invalid":          "audience",
-	"saml.recipient_invalid":         "acs",
-	"aws.relay_state_missing":        "relaystate",
-	"aws.relay_state_invalid":        "relaystate",
-	"iam.issuer_mismatch":            "metadata",
-	"iam.cert_not_in_provider":       "metadata",
-	"saml.cert_expired":              "metadata",
-	"saml.unsigned":                  "signing",
-	"saml.weak_algorithm":            "signing-algorithm",
-	"saml.nameid_missing":            "nameid",
-	"saml.status_failed":             "assignment",
+// manualIdPKinds maps findings whose fix is made by hand at the identity
+// provider (no change samldoctor can model) to the kind of product steps
+// (see internal/idp).
+var manualIdPKinds = map[string]string{
+	"saml.unsigned":       "signing",
+	"saml.weak_algorithm": "signing-algorithm",
+	"saml.nameid_missing": "nameid",
+	"saml.status_failed":  "assignment",
+	"saml.cert_expired":   "metadata",
 }
 
 // observations gathers what in the capture may name the IdP product.
@@ -100,42 +85,36 @@ func (r *run) applyIdP() {
 	if d.Product == idp.Unknown {
 		return
 	}
-	v := r.idpValues()
 	for i := range r.res.Findings {
 		f := &r.res.Findings[i]
-		kind, ok := idpFixKinds[f.ID]
-		if !ok || f.Fix == nil {
-			continue
+		if f.Fix != nil {
+			r.productSteps(d, f.ID, f.Fix)
 		}
-		if kind == "rolesessionname" || kind == "rolesessionname-case" {
-			v.ConnectUser = r.connectUserFor(f)
-			v.CaseTransform = ""
-			switch u := v.ConnectUser; {
-			case u == "":
-			case u == strings.ToLower(u) && strings.EqualFold(u, r.subject.RoleSessionName):
-				v.CaseTransform = "lower"
-			case u == strings.ToUpper(u) && strings.EqualFold(u, r.subject.RoleSessionName):
-				v.CaseTransform = "upper"
-			}
+		for j := range f.Alternatives {
+			r.productSteps(d, f.ID, &f.Alternatives[j])
 		}
-		steps, docs, ok := idp.Steps(d.Product, kind, v)
-		if !ok {
-			continue
-		}
-		f.Fix.IdPProduct, f.Fix.IdPSteps, f.Fix.IdPDocs = d.Name, steps, docs
 	}
 }
 
-// connectUserFor is the Connect user name the IdP should send, from the
-// finding's evidence.
-func (r *run) connectUserFor(f *Finding) string {
-	for _, e := range f.Evidence {
-		if strings.HasPrefix(e.What, "Connect user differing only by case") || e.What == "similar user name" {
-			name, _, _ := strings.Cut(e.Value, " (")
-			return name
-		}
+// productSteps writes the fix's IdP change in the product's own terms,
+// with the values the change sets (or, for a manual fix, this sign-in's).
+func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
+	var v idp.Values
+	c, kind, ok := idpChange(fx)
+	if ok {
+		v, kind = r.idpValuesFor(c, kind)
+	} else if len(fx.Changes) == 0 {
+		kind, ok = manualIdPKinds[id]
+		v = r.idpValues()
 	}
-	return ""
+	if !ok {
+		return
+	}
+	steps, docs, found := idp.Steps(d.Product, kind, v)
+	if !found {
+		return
+	}
+	fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
 }
 
 func (r *run) idpValues() idp.Values {

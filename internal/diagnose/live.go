@@ -25,7 +25,7 @@ func (r *run) checkLive() {
 	for _, n := range r.aws.NotFound {
 		switch {
 		case n.Call == "iam:GetRole" && n.Resource == r.roleUsed && !r.has("iam.role_not_found"):
-			r.add(Finding{ID: "iam.role_not_found", Severity: Error, Stage: StageAssumeRole,
+			r.add(Finding{ID: "iam.role_not_found", Severity: Error,
 				Title:  fmt.Sprintf("The role %s does not exist", r.roleUsed),
 				Detail: "AWS cannot assume a role that does not exist; role names are case-sensitive and the path is part of the ARN.",
 				Evidence: []Evidence{{What: "role in the Role attribute", Value: r.roleUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")},
@@ -33,7 +33,7 @@ func (r *run) checkLive() {
 				Explains: []string{"signin.not_authorized_assume_role"},
 				Fix:      &Fix{Summary: "Send the ARN of an existing role, exactly.", IdP: idpFix("set the Role value to an existing role's exact ARN.")}})
 		case n.Call == "iam:GetSAMLProvider" && n.Resource == r.providerUsed && !r.has("iam.provider_not_found"):
-			r.add(Finding{ID: "iam.provider_not_found", Severity: Error, Stage: StageAssumeRole,
+			r.add(Finding{ID: "iam.provider_not_found", Severity: Error,
 				Title: fmt.Sprintf("The SAML provider %s does not exist", r.providerUsed),
 				Evidence: []Evidence{{What: "SAML provider in the Role attribute", Value: r.providerUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")},
 					{What: "iam:GetSAMLProvider", Value: n.Error, Where: n.Source.String()}},
@@ -41,7 +41,7 @@ func (r *run) checkLive() {
 				Fix: &Fix{Summary: "Name an existing provider in the Role value, or create the provider from the IdP's metadata.",
 					Commands: []string{fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", providerName(r.providerUsed))}}})
 		case n.Call == "connect:DescribeInstance" && n.Resource == r.subject.InstanceID:
-			r.add(Finding{ID: "connect.instance_not_found", Severity: Error, Stage: StageRelayState,
+			r.add(Finding{ID: "connect.instance_not_found", Severity: Error,
 				Title:    fmt.Sprintf("Connect instance %s does not exist in %s", r.subject.InstanceID, r.subject.Region),
 				Detail:   "The RelayState names an instance that Connect does not know in that Region (a wrong ID, or the wrong Region in the console host).",
 				Evidence: []Evidence{{What: "RelayState", Value: r.msg.RelayState, Where: r.where()}, {What: "connect:DescribeInstance", Value: n.Error, Where: n.Source.String()}},
@@ -51,7 +51,7 @@ func (r *run) checkLive() {
 	}
 }
 
-func stageOfCall(call string) string {
+func stageOfCall(call string) Stage {
 	switch {
 	case strings.HasPrefix(call, "connect:"):
 		return StageUser
@@ -64,7 +64,7 @@ func stageOfCall(call string) string {
 }
 
 // compareSimulation sets IAM's own verdict beside the offline one.
-func (r *run) compareSimulation(offline iampolicy.Decision, resource string) {
+func (r *run) compareSimulation(offline iampolicy.Decision) {
 	for _, s := range r.aws.Simulations {
 		if s.Action != "connect:GetFederationToken" {
 			continue
@@ -72,11 +72,12 @@ func (r *run) compareSimulation(offline iampolicy.Decision, resource string) {
 		sim := s.Decision
 		if (sim == "allowed") == (offline == iampolicy.Allowed) || offline == iampolicy.Undetermined {
 			if offline == iampolicy.Undetermined && sim != "allowed" {
-				r.add(Finding{ID: "iam.federation_token_denied", Severity: Error, Stage: StageFederation,
+				r.add(Finding{ID: "iam.federation_token_denied", Severity: Error,
 					Title:    fmt.Sprintf("IAM's policy simulator denies connect:GetFederationToken to role %s (%s)", roleName(r.roleUsed), sim),
 					Evidence: []Evidence{{What: "iam:SimulatePrincipalPolicy on " + s.Resource, Value: sim, Where: s.Source.String()}},
 					Explains: []string{"connect.access_denied_admin"},
-					Fix:      &Fix{Summary: "Allow the role connect:GetFederationToken on its users in the instance.", Policy: r.federationPolicyDoc(), PolicyFile: "connect-federation-policy.json"}})
+					Fix: r.newFix("Allow the role connect:GetFederationToken on its users in the instance.",
+						Change{Kind: PutRolePolicy, Role: roleName(r.roleUsed), Policy: "AmazonConnectFederation", Document: r.federationPolicyDoc()})})
 			}
 			continue
 		}
@@ -86,7 +87,7 @@ func (r *run) compareSimulation(offline iampolicy.Decision, resource string) {
 		} else if s.AllowedByPermissionsBoundary != nil && !*s.AllowedByPermissionsBoundary {
 			why = "the role's permissions boundary denies it"
 		}
-		f := Finding{ID: "iam.simulation_disagrees", Severity: Warning, Stage: StageFederation,
+		f := Finding{ID: "iam.simulation_disagrees", Severity: Warning,
 			Title: fmt.Sprintf("IAM's policy simulator says %s where the role's own policies say %s: %s", sim, offline, why),
 			Evidence: []Evidence{{What: "iam:SimulatePrincipalPolicy on " + s.Resource, Value: sim, Where: s.Source.String()},
 				{What: "offline evaluation of the role's policies", Value: string(offline), Where: "--aws-data"}},

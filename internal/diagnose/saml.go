@@ -49,12 +49,13 @@ func (r *run) checkSAML() bool {
 		if why == "" {
 			why = "the XML is not a SAML message"
 		}
-		r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.malformed", Severity: Error,
 			Title:    "The SAMLResponse cannot be read",
 			Detail:   "AWS sign-in rejects a SAMLResponse that is not base64 of a SAML 2.0 Response.",
 			Evidence: []Evidence{{What: "SAMLResponse", Value: why, Where: r.where()}},
 			Explains: []string{"signin.invalid_saml_response", "signin.invalid_base64"},
 			Fix: &Fix{Summary: "Find what changes the SAMLResponse between the identity provider and AWS.",
+				Check: &Check{Result: CheckNotChecked, Why: "what alters the message (a proxy, an extension, a custom page) is outside the IdP, IAM and Connect configuration"},
 				Steps: []string{"Check that nothing between the browser and AWS (a proxy, a browser extension, a custom auto-post page) re-encodes the form.",
 					"Decode the value the IdP produced (`samldoctor decode`) to see the document as sent."}}})
 		return false
@@ -64,7 +65,7 @@ func (r *run) checkSAML() bool {
 		switch a.Code {
 		case "foreign-namespace":
 			if a.Path == "/Response" || strings.Count(a.Path, "/") <= 1 {
-				r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+				r.add(Finding{ID: "saml.malformed", Severity: Error,
 					Title:    "The SAMLResponse's elements are not in the SAML 2.0 namespaces",
 					Detail:   "AWS reads elements by namespace; a Response without the SAML namespaces is not a SAML Response to it.",
 					Evidence: []Evidence{{What: "root element", Value: a.Message, Where: r.at(a.Path)}},
@@ -72,24 +73,24 @@ func (r *run) checkSAML() bool {
 					Fix:      &Fix{Summary: "The IdP (or something after it) strips namespaces; send the Response as the IdP generates it.", IdP: idpFix("check that the SAML response is not transformed after signing.")}})
 				return false
 			}
-			r.add(Finding{ID: "saml.foreign_namespace", Severity: Warning, Stage: StageSAML,
+			r.add(Finding{ID: "saml.foreign_namespace", Severity: Warning,
 				Title:    "An element has a SAML name in another namespace, and AWS ignores it",
 				Evidence: []Evidence{{What: "element", Value: a.Message, Where: r.at(a.Path)}},
 				Fix:      &Fix{Summary: "Fix the IdP's output so every SAML element is in its SAML namespace (an undeclared prefix is the usual cause)."}})
 		case "multiple-assertions", "assertion-misplaced", "duplicate-id", "signature-reference-mismatch":
-			r.add(Finding{ID: "saml.signature_wrapping", Severity: Error, Stage: StageSAML,
+			r.add(Finding{ID: "saml.signature_wrapping", Severity: Error,
 				Title:    "The message has the shape of an XML signature-wrapping attack",
 				Detail:   "The assertion AWS would read may not be the one the signature covers. Real IdPs never produce this; the message was tampered with, or a proxy rewrote it.",
 				Evidence: []Evidence{{What: a.Code, Value: a.Message, Where: r.at(a.Path)}},
 				Explains: []string{"signin.invalid_saml_response", "signin.signature_invalid"},
 				Fix:      &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP."}})
 		case "comment-in-value":
-			r.add(Finding{ID: "saml.comment_in_value", Severity: Warning, Stage: StageSAML,
+			r.add(Finding{ID: "saml.comment_in_value", Severity: Warning,
 				Title:    "An XML comment sits inside a value",
 				Detail:   "XML parsers disagree on text split by a comment (the comment-injection trick); AWS may read a different value than samldoctor shows.",
 				Evidence: []Evidence{{What: "value", Value: a.Message, Where: r.at(a.Path)}}})
 		case "doctype":
-			r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+			r.add(Finding{ID: "saml.malformed", Severity: Error,
 				Title:    "The SAMLResponse has a DOCTYPE",
 				Detail:   "SAML messages never carry a DOCTYPE; AWS rejects them, and entity declarations are an attack shape.",
 				Evidence: []Evidence{{What: a.Code, Value: a.Message, Where: r.where()}},
@@ -98,7 +99,7 @@ func (r *run) checkSAML() bool {
 		}
 	}
 	if x.Kind != "Response" {
-		r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.malformed", Severity: Error,
 			Title:    fmt.Sprintf("The SAMLResponse is a %s, not a Response", x.Kind),
 			Evidence: []Evidence{{What: "root element", Value: x.Kind, Where: r.where()}},
 			Explains: []string{"signin.invalid_saml_response"},
@@ -119,16 +120,17 @@ func (r *run) checkSAML() bool {
 		if x.Status.Message != "" {
 			ev = append(ev, Evidence{What: "samlp:StatusMessage", Value: x.Status.Message, Where: r.at("/Response/Status")})
 		}
-		r.add(Finding{ID: "saml.status_failed", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.status_failed", Severity: Error,
 			Title:    "The identity provider refused the sign-in (" + st + ")",
 			Detail:   "The IdP sent a failure status and no usable assertion; AWS cannot sign anyone in with it.",
 			Evidence: ev, Explains: []string{"signin.invalid_saml_response"},
 			Fix: &Fix{Summary: "Resolve the IdP's error first: its status message and its sign-in logs say why it refused.",
-				IdP: idpFix("check that the user is assigned to the application, and read the IdP's sign-in log for this attempt.")}})
+				Check: &Check{Result: CheckNotChecked, Why: "why the IdP refused is in its own sign-in log, not in the capture"},
+				IdP:   idpFix("check that the user is assigned to the application, and read the IdP's sign-in log for this attempt.")}})
 		return false
 	}
 	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 && r.msg.DecryptError != "" {
-		r.add(Finding{ID: "saml.encrypted", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.encrypted", Severity: Error,
 			Title:    "The encrypted assertion does not decrypt with the key given",
 			Detail:   "The key passed with --sp-key is not the one the IdP encrypted for. IAM decrypts with the private keys uploaded to the SAML provider; if none matches, sign-in fails.",
 			Evidence: []Evidence{{What: "decryption", Value: r.msg.DecryptError, Where: r.at(x.EncryptedAssertions[0].Path)}},
@@ -137,7 +139,7 @@ func (r *run) checkSAML() bool {
 		return false
 	}
 	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 {
-		r.add(Finding{ID: "saml.encrypted", Severity: Info, Stage: StageSAML,
+		r.add(Finding{ID: "saml.encrypted", Severity: Info,
 			Title:    "The assertion is encrypted; its attributes cannot be checked here",
 			Detail:   "IAM accepts encrypted assertions when the SAML provider holds the private key. Without that key samldoctor cannot read Role, RoleSessionName, audience or times; the checks that need AWS data still run.",
 			Evidence: []Evidence{{What: "EncryptedAssertion", Value: x.EncryptedAssertions[0].EncryptionMethod, Where: r.at(x.EncryptedAssertions[0].Path)}},
@@ -145,7 +147,7 @@ func (r *run) checkSAML() bool {
 		return false
 	}
 	if len(x.Assertions) == 0 {
-		r.add(Finding{ID: "saml.malformed", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.malformed", Severity: Error,
 			Title:    "The Response carries no Assertion",
 			Evidence: []Evidence{{What: "Response", Value: "no saml:Assertion element", Where: r.where()}},
 			Explains: []string{"signin.invalid_saml_response"},
@@ -171,12 +173,13 @@ func (r *run) checkSigned() {
 	if len(r.parsed.Signatures) > 0 {
 		return
 	}
-	r.add(Finding{ID: "saml.unsigned", Severity: Error, Stage: StageSAML,
+	r.add(Finding{ID: "saml.unsigned", Severity: Error,
 		Title:    "Neither the Response nor the Assertion is signed",
 		Detail:   "AWS requires a signed assertion (its service-provider metadata says WantAssertionsSigned=\"true\") and checks it against the certificate in the IAM SAML provider.",
 		Evidence: []Evidence{{What: "ds:Signature", Value: "none in the message", Where: r.where()}},
 		Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
-		Fix:      &Fix{Summary: "Turn signing on at the IdP.", IdP: idpFix("set the signing option to sign the assertion (or the response and the assertion).")}})
+		Fix: &Fix{Summary: "Turn signing on at the IdP.", IdP: idpFix("set the signing option to sign the assertion (or the response and the assertion)."),
+			Check: &Check{Result: CheckNotChecked, Why: "a signature made with the IdP's key cannot be modelled here"}}})
 }
 
 // checkTimes judges the validity window at the capture's time, never now.
@@ -208,13 +211,13 @@ func (r *run) checkTimes() {
 	}
 	for _, e := range ends {
 		if e.t.Valid() && !at.Before(e.t.Time) {
-			r.add(Finding{ID: "saml.expired", Severity: Error, Stage: StageSAML,
+			r.add(Finding{ID: "saml.expired", Severity: Error,
 				Title:    fmt.Sprintf("The assertion had expired %s before it reached AWS", roundDur(at.Sub(e.t.Time))),
 				Detail:   "AWS rejects an assertion at or after its NotOnOrAfter time. Usual causes: a very short validity at the IdP, a page left open before posting, a replayed or cached response, or the IdP's clock running behind.",
 				Evidence: []Evidence{{What: "NotOnOrAfter", Value: e.t.Raw, Where: r.at(e.path)}, atEv},
 				Explains: []string{"signin.expired"},
-				Fix: &Fix{Summary: "Sign in again straight from the IdP. If it happens again, lengthen the assertion's validity at the IdP (5 minutes is usual) and check the IdP server's clock.",
-					IdP: idpFix("check the assertion validity / clock skew settings.")}})
+				Fix: r.timeFix("Sign in again straight from the IdP. If it happens again, lengthen the assertion's validity at the IdP (5 minutes is usual) and check the IdP server's clock.",
+					idpFix("check the assertion validity / clock skew settings."))})
 			break
 		}
 	}
@@ -224,12 +227,12 @@ func (r *run) checkTimes() {
 		if ahead > time.Minute {
 			sev = Error
 		}
-		r.add(Finding{ID: "saml.not_yet_valid", Severity: sev, Stage: StageSAML,
+		r.add(Finding{ID: "saml.not_yet_valid", Severity: sev,
 			Title:    fmt.Sprintf("The assertion was not valid yet: it starts %s after AWS received it", roundDur(ahead)),
 			Detail:   "The identity provider's clock runs ahead of AWS's. AWS's tolerance for clock skew is not documented.",
 			Evidence: []Evidence{{What: "Conditions NotBefore", Value: c.NotBefore.Raw, Where: r.at(a.Path + "/Conditions/@NotBefore")}, atEv},
 			Explains: []string{"signin.expired"},
-			Fix:      &Fix{Summary: "Sync the identity provider's clock (NTP).", IdP: "On the IdP servers (AD FS, Shibboleth, Keycloak, ...), sync the system clock with NTP."}})
+			Fix:      r.timeFix("Sync the identity provider's clock (NTP).", "On the IdP servers (AD FS, Shibboleth, Keycloak, ...), sync the system clock with NTP.")})
 	}
 	issued := r.parsed.IssueInstant
 	path := "/Response/@IssueInstant"
@@ -240,20 +243,20 @@ func (r *run) checkTimes() {
 		age := at.Sub(issued.Time)
 		switch {
 		case age > 5*time.Minute:
-			r.add(Finding{ID: "saml.stale_issue_instant", Severity: Error, Stage: StageSAML,
+			r.add(Finding{ID: "saml.stale_issue_instant", Severity: Error,
 				Title:    fmt.Sprintf("The response was issued %s before it reached AWS; AWS accepts it for 5 minutes", roundDur(age)),
 				Detail:   "AWS requires a SAML response to be redeemed within 5 minutes of its IssueInstant (\"Token must be redeemed within 5 minutes of issuance\"). The role chooser left open, a replayed response, or the IdP's clock running behind all cause it.",
 				Evidence: []Evidence{{What: "IssueInstant", Value: issued.Raw, Where: r.at(path)}, atEv},
 				Explains: []string{"signin.redeem_window_passed", "signin.expired"},
-				Fix:      &Fix{Summary: "Sign in again straight from the IdP and complete the sign-in (and any role choice) within 5 minutes; check the IdP server's clock."}})
+				Fix:      r.timeFix("Sign in again straight from the IdP and complete the sign-in (and any role choice) within 5 minutes; check the IdP server's clock.", "")})
 		case age < -time.Minute:
 			if !r.has("saml.not_yet_valid") {
-				r.add(Finding{ID: "saml.not_yet_valid", Severity: Error, Stage: StageSAML,
+				r.add(Finding{ID: "saml.not_yet_valid", Severity: Error,
 					Title:    fmt.Sprintf("The response claims to be issued %s after AWS received it", roundDur(-age)),
 					Detail:   "The identity provider's clock runs ahead of AWS's.",
 					Evidence: []Evidence{{What: "IssueInstant", Value: issued.Raw, Where: r.at(path)}, atEv},
 					Explains: []string{"signin.expired"},
-					Fix:      &Fix{Summary: "Sync the identity provider's clock (NTP)."}})
+					Fix:      r.timeFix("Sync the identity provider's clock (NTP).", "")})
 			}
 		}
 	}
@@ -281,10 +284,9 @@ func (r *run) checkAudience() {
 			}
 		}
 	}
-	fix := &Fix{Summary: "Set the application's audience (identifier, entity ID) to " + accepted[0] + ".",
-		IdP: idpFix("set the Identifier (Entity ID) / Audience URI to " + accepted[0] + " (" + accepted[1] + " is also accepted).")}
+	fix := r.newFix("Set the application's audience (identifier, entity ID) to "+accepted[0]+" ("+accepted[1]+" is also accepted).", Change{Kind: SetAudience, Value: accepted[0]})
 	if len(auds) == 0 {
-		r.add(Finding{ID: "saml.audience_invalid", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.audience_invalid", Severity: Error,
 			Title:    "The assertion names no audience",
 			Detail:   "AWS requires an AudienceRestriction naming AWS: " + strings.Join(accepted, " or ") + ".",
 			Evidence: []Evidence{{What: "Audience", Value: "none", Where: r.at(a.Path + "/Conditions")}},
@@ -294,7 +296,7 @@ func (r *run) checkAudience() {
 	for _, au := range auds {
 		base, _, hasSuffix := strings.Cut(au, "#")
 		if hasSuffix && (base == accepted[0] || base == accepted[1]) {
-			r.add(Finding{ID: "saml.audience_invalid", Severity: Error, Stage: StageSAML,
+			r.add(Finding{ID: "saml.audience_invalid", Severity: Error,
 				Title:    fmt.Sprintf("The audience %q keeps a #suffix", au),
 				Detail:   "Entra ID and others let an identifier carry a #suffix to tell several AWS apps apart; it must be stripped before sending. AWS does not accept the suffixed value.",
 				Evidence: []Evidence{{What: "Audience", Value: au, Where: r.at(path)}},
@@ -306,7 +308,7 @@ func (r *run) checkAudience() {
 			if s.ProviderID != "" {
 				kind = "provider's sign-in URL"
 			}
-			r.add(Finding{ID: "saml.audience_invalid", Severity: Warning, Stage: StageSAML,
+			r.add(Finding{ID: "saml.audience_invalid", Severity: Warning,
 				Title:    fmt.Sprintf("The audience is the %s %s, which AWS does not document as an audience", kind, au),
 				Detail:   "AWS documents " + strings.Join(accepted, " and ") + " as audiences; regional endpoints and providers' own sign-in URLs belong in the Recipient and the ACS URL.",
 				Evidence: []Evidence{{What: "Audience", Value: au, Where: r.at(path)}},
@@ -314,7 +316,7 @@ func (r *run) checkAudience() {
 			return
 		}
 	}
-	r.add(Finding{ID: "saml.audience_invalid", Severity: Error, Stage: StageSAML,
+	r.add(Finding{ID: "saml.audience_invalid", Severity: Error,
 		Title:    fmt.Sprintf("The audience %q is not AWS", auds[0]),
 		Detail:   "AWS accepts only " + strings.Join(accepted, " or ") + " as the audience.",
 		Evidence: []Evidence{{What: "Audience", Value: strings.Join(auds, ", "), Where: r.at(path)}},
@@ -324,12 +326,13 @@ func (r *run) checkAudience() {
 func (r *run) checkSubject() {
 	a := r.assert
 	if a.Subject == nil || a.Subject.NameID == nil || a.Subject.NameID.Value == "" {
-		r.add(Finding{ID: "saml.nameid_missing", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.nameid_missing", Severity: Error,
 			Title:    "The assertion's Subject has no NameID",
 			Detail:   "AWS requires a Subject with a NameID; without it AssumeRoleWithSAML is refused.",
 			Evidence: []Evidence{{What: "Subject/NameID", Value: "missing", Where: r.at(a.Path + "/Subject")}},
 			Explains: []string{"signin.not_authorized_assume_role"},
-			Fix:      &Fix{Summary: "Send a NameID.", IdP: idpFix("set the Name ID (Unique User Identifier) claim, for example to the user's e-mail or a persistent ID.")}})
+			Fix: &Fix{Summary: "Send a NameID.", IdP: idpFix("set the Name ID (Unique User Identifier) claim, for example to the user's e-mail or a persistent ID."),
+				Check: &Check{Result: CheckNotChecked, Why: "which identifier the IdP should send as NameID is its choice; the capture does not show it"}}})
 	}
 	var bearer []assertion.SubjectConfirmation
 	if a.Subject != nil {
@@ -339,18 +342,17 @@ func (r *run) checkSubject() {
 			}
 		}
 	}
-	recipientFix := &Fix{Summary: "The SubjectConfirmationData must carry Recipient (the AWS sign-in endpoint) and NotOnOrAfter.",
-		IdP: idpFix("set the Reply URL / ACS URL to " + r.acsURL() + ".")}
+	recipientFix := r.newFix("The SubjectConfirmationData must carry Recipient (the AWS sign-in endpoint) and NotOnOrAfter.", Change{Kind: SetACS, Value: r.acsURL()})
 	switch {
 	case len(bearer) == 0:
-		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error,
 			Title:    "The assertion has no bearer SubjectConfirmation",
 			Detail:   "AWS requires exactly one SubjectConfirmation (bearer) whose SubjectConfirmationData has a Recipient and a NotOnOrAfter.",
 			Evidence: []Evidence{{What: "SubjectConfirmation", Value: "none with Method " + assertion.MethodBearer, Where: r.at(a.Path + "/Subject")}},
 			Explains: []string{"signin.subject_confirmation_invalid"}, Fix: recipientFix})
 		return
 	case len(bearer) > 1:
-		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error,
 			Title:    fmt.Sprintf("The assertion has %d bearer SubjectConfirmations; AWS requires exactly one", len(bearer)),
 			Evidence: []Evidence{{What: "SubjectConfirmation", Value: fmt.Sprint(len(bearer)), Where: r.at(a.Path + "/Subject")}},
 			Explains: []string{"signin.subject_confirmation_invalid"}, Fix: recipientFix})
@@ -366,7 +368,7 @@ func (r *run) checkSubject() {
 		if c.NotOnOrAfter == nil {
 			missing = append(missing, "NotOnOrAfter")
 		}
-		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error,
 			Title:    "The SubjectConfirmationData lacks " + strings.Join(missing, " and "),
 			Detail:   "AWS answers \"Responses must contain SubjectConfirmatonData with a Recipient and NotOnOrAfter\".",
 			Evidence: []Evidence{{What: "SubjectConfirmationData", Value: "missing " + strings.Join(missing, ", "), Where: r.at(dataPath)}},
@@ -374,7 +376,7 @@ func (r *run) checkSubject() {
 		return
 	}
 	if _, ok := awsarn.ParseSignIn(c.Recipient); !ok {
-		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error,
 			Title:    fmt.Sprintf("The Recipient %q is not an AWS sign-in endpoint", c.Recipient),
 			Detail:   "The Recipient must be the AWS sign-in SAML endpoint (https://signin.aws.amazon.com/saml, https://REGION.signin.aws.amazon.com/saml, or the provider's own https://signin.aws.amazon.com/saml/acs/ID). It also becomes the SAML:aud key that role trust policies test.",
 			Evidence: []Evidence{{What: "Recipient", Value: c.Recipient, Where: r.at(dataPath + "/@Recipient")}},
@@ -382,7 +384,7 @@ func (r *run) checkSubject() {
 		return
 	}
 	if r.posted && c.Recipient != r.subject.PostedTo {
-		r.add(Finding{ID: "saml.recipient_invalid", Severity: Warning, Stage: StageSAML,
+		r.add(Finding{ID: "saml.recipient_invalid", Severity: Warning,
 			Title:  fmt.Sprintf("The Recipient is %s but the response was posted to %s", c.Recipient, r.subject.PostedTo),
 			Detail: "AWS does not document whether the two must match, but the Recipient is the SAML:aud value the role's trust policy tests; a regional endpoint needs its own SAML:aud entry.",
 			Evidence: []Evidence{{What: "Recipient", Value: c.Recipient, Where: r.at(dataPath + "/@Recipient")},
@@ -391,7 +393,7 @@ func (r *run) checkSubject() {
 	}
 	if d := r.parsed.Destination; d != "" {
 		if _, ok := awsarn.ParseSignIn(d); !ok {
-			r.add(Finding{ID: "saml.recipient_invalid", Severity: Warning, Stage: StageSAML,
+			r.add(Finding{ID: "saml.recipient_invalid", Severity: Warning,
 				Title:    fmt.Sprintf("The Response's Destination %q is not an AWS sign-in endpoint", d),
 				Evidence: []Evidence{{What: "Destination", Value: d, Where: r.at("/Response/@Destination")}},
 				Fix:      recipientFix})
@@ -440,11 +442,10 @@ func (r *run) checkAttributes() {
 		if len(ev) > 1 {
 			title = "The Role attribute is not named exactly " + assertion.AttrRole
 		}
-		r.add(Finding{ID: "aws.role_missing", Severity: Error, Stage: StageAttributes, Title: title,
+		r.add(Finding{ID: "aws.role_missing", Severity: Error, Title: title,
 			Detail:   "AWS sign-in needs the attribute " + assertion.AttrRole + " (case-sensitive) with one or more values \"ROLE-ARN,PROVIDER-ARN\". Without it AWS answers \"Your request included an invalid SAML response\".",
 			Evidence: ev, Explains: []string{"signin.invalid_saml_response"},
-			Fix: &Fix{Summary: "Send the Role attribute under its exact name.",
-				IdP: idpFix(fmt.Sprintf("add the claim/attribute named %s (exactly, case-sensitive), with the value %s.", assertion.AttrRole, r.rolePairExample()))}})
+			Fix: r.rolesFix("Send the Role attribute under its exact name, "+assertion.AttrRole+".", r.nearMissValues(assertion.AttrRole))})
 	}
 	var bad []Evidence
 	for i, ro := range v.Roles {
@@ -453,17 +454,16 @@ func (r *run) checkAttributes() {
 		}
 	}
 	if len(bad) > 0 && len(bad) == len(v.Roles) {
-		r.add(Finding{ID: "aws.role_malformed", Severity: Error, Stage: StageAttributes,
+		r.add(Finding{ID: "aws.role_malformed", Severity: Error,
 			Title:    "The Role attribute's values are not role/provider ARN pairs",
 			Detail:   "Each value must be a role ARN and an IAM SAML provider ARN of the same account, separated by a comma (either order).",
 			Evidence: bad, Explains: []string{"signin.invalid_saml_response", "signin.provider_not_found", "signin.not_authorized_assume_role"},
-			Fix: &Fix{Summary: "Send each Role value as ROLE-ARN,PROVIDER-ARN.",
-				IdP: idpFix("set the Role attribute's value to " + r.rolePairExample() + ".")}})
+			Fix: r.rolesFix("Send each Role value as ROLE-ARN,PROVIDER-ARN.", r.repairedRoles())})
 	} else if len(bad) > 0 {
-		r.add(Finding{ID: "aws.role_malformed", Severity: Warning, Stage: StageAttributes,
+		r.add(Finding{ID: "aws.role_malformed", Severity: Warning,
 			Title:    fmt.Sprintf("%d of the %d Role values are not valid role/provider pairs", len(bad), len(v.Roles)),
 			Evidence: bad,
-			Fix:      &Fix{Summary: "Remove or correct the broken values at the IdP."}})
+			Fix:      &Fix{Summary: "Remove or correct the broken values at the IdP.", Check: &Check{Result: CheckNotChecked, Why: "AWS ignores the broken values when a valid one is sent"}}})
 	}
 	valid := 0
 	for _, ro := range v.Roles {
@@ -472,12 +472,20 @@ func (r *run) checkAttributes() {
 		}
 	}
 	if valid > 1 {
-		f := Finding{ID: "aws.role_multiple", Severity: Info, Stage: StageAttributes,
+		f := Finding{ID: "aws.role_multiple", Severity: Info,
 			Title:    fmt.Sprintf("The assertion offers %d roles, so AWS shows its role chooser", valid),
 			Detail:   "Amazon Connect binds a user to the role of their first sign-in; AWS recommends one federation role for Connect. A different pick later gives \"Bad Request\".",
 			Evidence: []Evidence{{What: "Role values", Value: fmt.Sprint(valid), Where: r.attrWhere(assertion.AttrRole)}},
-			Explains: []string{"connect.bad_request"},
-			Fix:      &Fix{Summary: "Send agents exactly one Role value: the Connect federation role.", IdP: idpFix("assign agents to one AWS role only.")}}
+			Explains: []string{"connect.bad_request"}}
+		if pair, why, ok := r.preferredRole(); ok {
+			f.Evidence = append(f.Evidence, why)
+			f.Fix = r.newFix("Send agents exactly one Role value: the Connect federation role the agent is bound to, "+pair+".", Change{Kind: SendRoles, Roles: []string{pair}})
+		} else if r.roleUsed != "" {
+			f.Fix = r.newFix("Send agents exactly one Role value: the Connect federation role, "+rolePair(r.roleUsed, r.providerUsed)+" (the one picked).", Change{Kind: SendRoles, Roles: []string{rolePair(r.roleUsed, r.providerUsed)}})
+		} else {
+			f.Fix = &Fix{Summary: "Send agents exactly one Role value: the Connect federation role.", IdP: idpFix("assign agents to one AWS role only."),
+				Check: &Check{Result: CheckNotChecked, Why: "which role the agent picked is not in the capture, and CloudTrail does not show the role the user is bound to"}}
+		}
 		if r.msg.RoleIndex != "" {
 			f.Evidence = append(f.Evidence, Evidence{What: "role picked in the role chooser (roleIndex)", Value: r.msg.RoleIndex, Where: r.roleIndexWhere()})
 		} else {
@@ -490,53 +498,55 @@ func (r *run) checkAttributes() {
 	switch {
 	case !v.HasRoleSessionName || (len(v.RoleSessionNameValues) == 0 && strings.TrimSpace(v.RoleSessionName) == ""):
 		ev := append([]Evidence{{What: "attribute " + assertion.AttrRoleSessionName, Value: "missing or empty", Where: r.at(v.Assertion + "/AttributeStatement")}}, nearMiss(assertion.AttrRoleSessionName)...)
-		r.add(Finding{ID: "aws.session_name_missing", Severity: Error, Stage: StageAttributes,
+		r.add(Finding{ID: "aws.session_name_missing", Severity: Error,
 			Title:    "The RoleSessionName attribute is missing or empty",
 			Detail:   "AWS needs " + assertion.AttrRoleSessionName + " (case-sensitive), and Amazon Connect matches its value to the Connect user name.",
 			Evidence: ev, Explains: []string{"signin.role_session_name_required"},
-			Fix: &Fix{Summary: "Send RoleSessionName with the agent's Connect user name.",
-				IdP: idpFix("add the claim/attribute " + assertion.AttrRoleSessionName + " mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it.")}})
+			Fix: r.sessionNameFix("Send RoleSessionName with the agent's Connect user name",
+				idpFix("add the claim/attribute "+assertion.AttrRoleSessionName+" mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it."))})
 	case len(v.RoleSessionNameValues) > 1:
-		r.add(Finding{ID: "aws.session_name_invalid", Severity: Error, Stage: StageAttributes,
+		r.add(Finding{ID: "aws.session_name_invalid", Severity: Error,
 			Title:    fmt.Sprintf("RoleSessionName has %d values; AWS expects one", len(v.RoleSessionNameValues)),
 			Evidence: []Evidence{{What: "RoleSessionName values", Value: strings.Join(v.RoleSessionNameValues, ", "), Where: r.attrWhere(assertion.AttrRoleSessionName)}},
 			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"},
-			Fix:      &Fix{Summary: "Map RoleSessionName to a single-valued user attribute.", IdP: idpFix("map RoleSessionName to a single-valued attribute (not a group or multi-valued field).")}})
+			Fix:      r.sessionNameFix("Map RoleSessionName to a single-valued user attribute", idpFix("map RoleSessionName to a single-valued attribute (not a group or multi-valued field)."))})
 	default:
 		rsn := v.RoleSessionName
 		if !stsSessionRE.MatchString(rsn) {
-			r.add(Finding{ID: "aws.session_name_invalid", Severity: Error, Stage: StageAttributes,
+			r.add(Finding{ID: "aws.session_name_invalid", Severity: Error,
 				Title:    fmt.Sprintf("RoleSessionName %q does not match [a-zA-Z_0-9+=,.@-]{2,64}", rsn),
 				Detail:   sessionNameProblem(rsn) + " STS refuses it: \"RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}\".",
 				Evidence: []Evidence{{What: "RoleSessionName", Value: rsn, Where: r.attrWhere(assertion.AttrRoleSessionName)}},
 				Explains: []string{"signin.role_session_name_invalid"},
-				Fix: &Fix{Summary: "Map RoleSessionName to an attribute without spaces or other characters outside [a-zA-Z_0-9+=,.@-], 2 to 64 long (the user principal name or e-mail, not the display name).",
-					IdP: idpFix("map RoleSessionName to the user principal name / e-mail, not the display name.")}})
+				Fix: r.sessionNameFix("Map RoleSessionName to an attribute without spaces or other characters outside [a-zA-Z_0-9+=,.@-], 2 to 64 long (the user principal name or e-mail, not the display name)",
+					idpFix("map RoleSessionName to the user principal name / e-mail, not the display name."))})
 		} else if !connectUserRE.MatchString(rsn) || (strings.Contains(rsn, "@") && !emailRE.MatchString(rsn)) {
-			r.add(Finding{ID: "aws.session_name_invalid", Severity: Warning, Stage: StageAttributes,
+			r.add(Finding{ID: "aws.session_name_invalid", Severity: Warning,
 				Title:    fmt.Sprintf("RoleSessionName %q passes STS but cannot be an Amazon Connect user name", rsn),
 				Detail:   "Connect user names for SAML instances use only letters, digits and _ . @ -, and '@' only in an e-mail address; no Connect user can match this value.",
 				Evidence: []Evidence{{What: "RoleSessionName", Value: rsn, Where: r.attrWhere(assertion.AttrRoleSessionName)}},
 				Explains: []string{"connect.not_onboarded"},
-				Fix:      &Fix{Summary: "Map RoleSessionName to a value that is also a valid Connect user name.", IdP: idpFix("map RoleSessionName to the user principal name or e-mail.")}})
+				Fix:      r.sessionNameFix("Map RoleSessionName to a value that is also a valid Connect user name", idpFix("map RoleSessionName to the user principal name or e-mail."))})
 		}
 	}
 	if d := v.SessionDuration; d != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(d))
 		if err != nil || n < 900 || n > 43200 {
-			r.add(Finding{ID: "aws.session_duration_invalid", Severity: Warning, Stage: StageAttributes,
+			r.add(Finding{ID: "aws.session_duration_invalid", Severity: Warning,
 				Title:    fmt.Sprintf("SessionDuration %q is not a whole number of seconds from 900 to 43200", d),
 				Evidence: []Evidence{{What: "SessionDuration", Value: d, Where: r.attrWhere(assertion.AttrSessionDuration)}},
-				Fix:      &Fix{Summary: "Send a SessionDuration between 900 and 43200 seconds, or none (the default is one hour; Connect's own session lasts 12 hours).", IdP: idpFix("set the SessionDuration attribute to a number from 900 to 43200, or remove it.")}})
+				Fix: r.newFix("Send a SessionDuration between 900 and 43200 seconds, or none (the default is one hour; Connect's own session lasts 12 hours).",
+					Change{Kind: SetAttribute, Attribute: assertion.AttrSessionDuration, Value: "3600"})})
 		}
 	}
 	if s := v.SourceIdentity; s != "" && (!stsSessionRE.MatchString(s) || strings.HasPrefix(strings.ToLower(s), "aws:")) {
-		r.add(Finding{ID: "aws.source_identity_invalid", Severity: Error, Stage: StageAttributes,
+		r.add(Finding{ID: "aws.source_identity_invalid", Severity: Error,
 			Title:    fmt.Sprintf("SourceIdentity %q is not valid", s),
 			Detail:   "SourceIdentity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with \"aws:\".",
 			Evidence: []Evidence{{What: "SourceIdentity", Value: s, Where: r.attrWhere(assertion.AttrSourceIdentity)}},
 			Explains: []string{"signin.source_identity_invalid"},
-			Fix:      &Fix{Summary: "Fix or remove the SourceIdentity attribute at the IdP."}})
+			Fix: &Fix{Summary: "Fix or remove the SourceIdentity attribute at the IdP.",
+				Check: &Check{Result: CheckNotChecked, Why: "what the SourceIdentity should be is the IdP's choice; the capture does not show it"}}})
 	}
 }
 
@@ -586,13 +596,15 @@ func (r *run) roleIndexWhere() string {
 func (r *run) checkRelayState() {
 	m := r.msg
 	fedURL := awsarn.FederationURL(r.partition(), orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"))
-	fix := &Fix{Summary: "Set the application's RelayState to the Connect federation URL: " + fedURL,
-		IdP: idpFix("set the Relay State (Default Relay State / Application start URL) to " + fedURL + ". For AD FS, put it in the RelayState of the IdP-initiated sign-on URL.")}
+	fix := r.newFix("Set the application's RelayState to the Connect federation URL: "+fedURL+" (for AD FS, in the RelayState of the IdP-initiated sign-on URL).", Change{Kind: SetRelayState, Value: fedURL})
+	if r.subject.Region == "" || r.subject.InstanceID == "" {
+		fix.Check = &Check{Result: CheckNotChecked, Why: "the instance's ID and Region are not in the capture: pass aws connect describe-instance output"}
+	}
 	if m.RelayState == "" {
 		if !r.posted {
 			return
 		}
-		r.add(Finding{ID: "aws.relay_state_missing", Severity: Error, Stage: StageRelayState,
+		r.add(Finding{ID: "aws.relay_state_missing", Severity: Error,
 			Title:    "No RelayState was posted, so the agent lands in the AWS console, not Connect",
 			Detail:   "After sign-in AWS sends the browser to the RelayState; Amazon Connect's is https://REGION.console.aws.amazon.com/connect/federate/INSTANCE-ID.",
 			Evidence: []Evidence{{What: "RelayState", Value: "none", Where: r.where()}},
@@ -606,14 +618,14 @@ func (r *run) checkRelayState() {
 		if rs.Kind == "connect-federation" && rs.InstanceID != "" && awsarn.ValidInstanceID(rs.InstanceID) {
 			sev = Warning
 		}
-		r.add(Finding{ID: "aws.relay_state_invalid", Severity: sev, Stage: StageRelayState,
+		r.add(Finding{ID: "aws.relay_state_invalid", Severity: sev,
 			Title:    "The RelayState is not the documented Connect federation URL",
 			Detail:   strings.Join(rs.Problems, "; ") + ".",
 			Evidence: []Evidence{ev}, Fix: fix})
 		return
 	}
 	if rs.Kind != "connect-federation" {
-		r.add(Finding{ID: "aws.relay_state_invalid", Severity: Error, Stage: StageRelayState,
+		r.add(Finding{ID: "aws.relay_state_invalid", Severity: Error,
 			Title:    "The RelayState does not lead to Amazon Connect",
 			Evidence: []Evidence{ev}, Fix: fix})
 		return
@@ -621,13 +633,114 @@ func (r *run) checkRelayState() {
 	// The instance's own Region, when evidence has it.
 	for _, in := range r.aws.Instances {
 		if in.ID == rs.InstanceID && in.Region() != "" && rs.Region != "" && in.Region() != rs.Region {
-			r.add(Finding{ID: "aws.relay_state_invalid", Severity: Error, Stage: StageRelayState,
+			r.add(Finding{ID: "aws.relay_state_invalid", Severity: Error,
 				Title:    fmt.Sprintf("The RelayState names Region %s, but instance %s is in %s", rs.Region, rs.InstanceID, in.Region()),
 				Detail:   "The console host in the RelayState must be the instance's Region.",
 				Evidence: []Evidence{ev, {What: "instance ARN", Value: in.ARN, Where: in.Source.String()}},
 				Explains: []string{"connect.access_denied_admin", "connect.not_onboarded"},
-				Fix: &Fix{Summary: "Use the instance's Region in the RelayState: " + awsarn.FederationURL(r.partition(), in.Region(), in.ID),
-					IdP: idpFix("set the Relay State to " + awsarn.FederationURL(r.partition(), in.Region(), in.ID) + ".")}})
+				Fix: r.newFix("Use the instance's Region in the RelayState: "+awsarn.FederationURL(r.partition(), in.Region(), in.ID),
+					Change{Kind: SetRelayState, Value: awsarn.FederationURL(r.partition(), in.Region(), in.ID)})})
 		}
 	}
+}
+
+// timeFix is the fix for an assertion outside its validity: the IdP's
+// clock when it is skewed (the same change as saml.idp_clock_skew), else a
+// new sign-in, which changes no configuration.
+func (r *run) timeFix(summary, idp string) *Fix {
+	for _, f := range r.res.Findings {
+		if f.ID == "saml.idp_clock_skew" && f.Severity == Error {
+			return r.newFix("The identity provider's clock is off (see saml.idp_clock_skew): synchronise it; signing in again fails the same way until then.", f.Fix.Changes...)
+		}
+	}
+	return &Fix{Summary: summary, IdP: idp,
+		Check: &Check{Result: CheckNotChecked, Why: "a new sign-in makes a new assertion; nothing in the configuration is shown to be wrong"}}
+}
+
+// nearMissValues are the values of the attribute named almost like the
+// AWS attribute expected.
+func (r *run) nearMissValues(expected string) []string {
+	for _, n := range r.awsView.NearMisses {
+		if n.Expected != expected {
+			continue
+		}
+		for _, a := range r.assert.Attributes {
+			if a.Name == n.Found {
+				return a.Values
+			}
+		}
+	}
+	return nil
+}
+
+// repairedRoles are the Role values with what can be repaired from the
+// evidence: a role ARN alone gets the provider its trust policy names, or
+// the account's only provider.
+func (r *run) repairedRoles() []string {
+	var out []string
+	for _, ro := range r.awsView.Roles {
+		if ro.RoleArn != "" && ro.ProviderArn != "" {
+			out = append(out, rolePair(ro.RoleArn, ro.ProviderArn))
+			continue
+		}
+		v := strings.TrimSpace(strings.Trim(ro.Value, ","))
+		if !strings.Contains(v, ":role/") || strings.Contains(v, ",") {
+			continue
+		}
+		if p := r.providerFor(v); p != "" {
+			out = append(out, rolePair(v, p))
+		}
+	}
+	return out
+}
+
+// providerFor is the SAML provider a role trusts (its trust policy's only
+// Federated principal), or the account's only provider.
+func (r *run) providerFor(role string) string {
+	for _, ro := range r.aws.Roles {
+		if ro.ARN != role || ro.Trust == nil {
+			continue
+		}
+		var fed []string
+		for _, st := range ro.Trust.Statements {
+			if st.Effect == "Allow" {
+				fed = append(fed, st.Principal["Federated"]...)
+			}
+		}
+		if len(uniq(fed)) == 1 {
+			return fed[0]
+		}
+	}
+	if pl := r.aws.ProviderList; pl != nil && len(pl.ARNs) == 1 {
+		return pl.ARNs[0]
+	}
+	return ""
+}
+
+// rolesFix sends the given Role values when there are any that are real
+// role/provider pairs; else the fix is generic and not checked.
+func (r *run) rolesFix(summary string, values []string) *Fix {
+	var pairs []string
+	for _, v := range values {
+		if ro, err := splitRolePair(v); err == nil {
+			pairs = append(pairs, rolePair(ro.RoleArn, ro.ProviderArn))
+		}
+	}
+	if len(pairs) > 0 {
+		return r.newFix(summary, Change{Kind: SendRoles, Roles: pairs})
+	}
+	return &Fix{Summary: summary, IdP: idpFix(fmt.Sprintf("send the attribute %s (exactly, case-sensitive) with the value %s.", assertion.AttrRole, r.rolePairExample())),
+		Check: &Check{Result: CheckNotChecked, Why: "which role and provider to send is not in the capture or the AWS data (pass get-account-authorization-details and list-saml-providers output)"}}
+}
+
+// sessionNameFix sends the value the evidence shows the agent's Connect
+// user name to be; without such evidence the fix is generic and not
+// checked.
+func (r *run) sessionNameFix(summary, idp string) *Fix {
+	if v, ev := r.sessionNameCandidate(); v != "" {
+		f := r.newFix(fmt.Sprintf("%s: send %q (%s).", summary, v, strings.ToLower(ev.What[:1])+ev.What[1:]), r.setSessionName(v))
+		return f
+	}
+	return &Fix{Summary: summary + ".", IdP: idp,
+		Check: &Check{Result: CheckNotChecked, Why: "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"}}
 }

@@ -46,7 +46,7 @@ func (r *run) checkSignatures() {
 	}
 	cands, fromProvider := r.candidates()
 	vs := assertion.Verify(r.msg.XML, r.parsed, cands)
-	if r.msg.Decrypted {
+	if r.msg.Decrypted && r.msg.Original != nil {
 		// The Response's signature covers the message as sent (with the
 		// EncryptedAssertion); the assertion's, the decrypted assertion.
 		vs = nil
@@ -76,7 +76,7 @@ func (r *run) checkSignatures() {
 	for _, v := range vs {
 		if v.Status == assertion.SigRedacted {
 			if !r.has("saml.signature_redacted") {
-				r.add(Finding{ID: "saml.signature_redacted", Severity: Info, Stage: StageSAML,
+				r.add(Finding{ID: "saml.signature_redacted", Severity: Info,
 					Title:    "The capture was redacted: signature values were removed, so signatures cannot be checked",
 					Evidence: []Evidence{{What: "SignatureValue", Value: assertion.RedactedSignature, Where: r.at(v.Covers + "/Signature/SignatureValue")}},
 					Fix:      &Fix{Summary: "To check signatures, run samldoctor on the original capture (on the machine that has it)."}})
@@ -91,20 +91,21 @@ func (r *run) checkSignatures() {
 		switch {
 		case v.Status == assertion.SigInvalid && (v.Reason == assertion.ReasonReference || v.Reason == assertion.ReasonAmbiguousID):
 			if !r.has("saml.signature_wrapping") {
-				r.add(Finding{ID: "saml.signature_wrapping", Severity: Error, Stage: StageSAML,
+				r.add(Finding{ID: "saml.signature_wrapping", Severity: Error,
 					Title:    "A signature does not cover the element it sits in: the message has been wrapped",
 					Detail:   "The signature " + v.Reason + ". AWS reads the first Assertion of the Response; a tampered message moves a signed element aside and puts another in its place.",
 					Evidence: ev, Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
 					Fix: &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP."}})
 			}
 		case v.Status == assertion.SigInvalid:
-			f := Finding{ID: "saml.signature_invalid", Severity: Error, Stage: StageSAML,
+			f := Finding{ID: "saml.signature_invalid", Severity: Error,
 				Title:    fmt.Sprintf("The signature on %s does not verify: %s", v.Covers, v.Reason),
 				Evidence: ev, Explains: []string{"signin.signature_invalid"}}
 			switch v.Reason {
 			case assertion.ReasonContentChanged, assertion.ReasonUndecodable:
 				f.Detail = "Something between the identity provider and AWS changed the signed XML (re-formatting, re-encoding, an edit); AWS rejects it as \"Response signature invalid\"."
-				f.Fix = &Fix{Summary: "Post the response exactly as the IdP produced it: check proxies, browser extensions and any custom auto-post page that rewrite it."}
+				f.Fix = &Fix{Summary: "Post the response exactly as the IdP produced it: check proxies, browser extensions and any custom auto-post page that rewrite it.",
+					Check: &Check{Result: CheckNotChecked, Why: "what altered the signed XML is outside the IdP, IAM and Connect configuration"}}
 			default:
 				f.Detail = "None of the certificates checked made this signature."
 				var srcs []string
@@ -117,7 +118,7 @@ func (r *run) checkSignatures() {
 			}
 			r.add(f)
 		case v.Status == assertion.SigValid && len(fromProvider) > 0 && !fromProvider[v.CertSource] && !r.has("iam.cert_not_in_provider"):
-			r.add(Finding{ID: "iam.cert_not_in_provider", Severity: Error, Stage: StageAssumeRole,
+			r.add(Finding{ID: "iam.cert_not_in_provider", Severity: Error,
 				Title:    "The response is signed with a certificate the IAM SAML provider does not have",
 				Detail:   "It verifies with " + v.CertSource + ", but with none of the provider's certificates: the IdP's signing certificate changed and the provider was not updated (\"Response signature invalid\").",
 				Evidence: append(ev, Evidence{What: "verified with", Value: certName(*v.Cert), Where: v.CertSource}),
@@ -125,14 +126,14 @@ func (r *run) checkSignatures() {
 				Fix: &Fix{Summary: "Update the IAM SAML provider with the IdP's current metadata.",
 					Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", r.providerUsed)}}})
 		case v.Status == assertion.SigValidEmbedded && trusted && len(fromProvider) == 0 && !r.has("saml.signature_invalid"):
-			r.add(Finding{ID: "saml.signature_invalid", Severity: Error, Stage: StageSAML,
+			r.add(Finding{ID: "saml.signature_invalid", Severity: Error,
 				Title:    fmt.Sprintf("The signature on %s is intact but was not made with the certificate you gave", v.Covers),
 				Detail:   "It verifies only with the certificate the message carries (" + certName(*v.Cert) + "), which proves nothing about who signed it.",
 				Evidence: ev, Explains: []string{"signin.signature_invalid"},
 				Fix: &Fix{Summary: "Check that the certificate given is the IdP's current signing certificate; if the IdP rotated it, update the IAM SAML provider."}})
 		}
 		if v.Weak && !r.has("saml.weak_algorithm") {
-			r.add(Finding{ID: "saml.weak_algorithm", Severity: Warning, Stage: StageSAML,
+			r.add(Finding{ID: "saml.weak_algorithm", Severity: Warning,
 				Title:    "The signature uses SHA-1",
 				Detail:   "SHA-1 is deprecated for signatures. AWS does not document rejecting it, but move the IdP to RSA-SHA256.",
 				Evidence: []Evidence{{What: "algorithms", Value: v.SignatureMethod + ", " + v.DigestMethod, Where: where}},
@@ -141,7 +142,7 @@ func (r *run) checkSignatures() {
 		r.checkCertTimes(v)
 	}
 	if anyValid && !coveredConsumed && len(r.parsed.Assertions) > 0 && !r.has("saml.signature_wrapping") {
-		r.add(Finding{ID: "saml.signature_wrapping", Severity: Error, Stage: StageSAML,
+		r.add(Finding{ID: "saml.signature_wrapping", Severity: Error,
 			Title:    "The assertion AWS would read is not the one the signature covers",
 			Detail:   "A signature verifies, but over another element than the Response or its first Assertion, which is what AWS reads: an XML signature-wrapping shape.",
 			Evidence: []Evidence{{What: "assertion read", Value: r.parsed.Assertions[0].Path, Where: r.where()}},
@@ -159,7 +160,7 @@ func (r *run) checkCertTimes(v assertion.Verification) {
 	c := v.Cert
 	at := r.subject.At
 	if (!c.NotAfter.IsZero() && at.After(c.NotAfter)) || (!c.NotBefore.IsZero() && at.Before(c.NotBefore)) {
-		r.add(Finding{ID: "saml.cert_expired", Severity: Warning, Stage: StageSAML,
+		r.add(Finding{ID: "saml.cert_expired", Severity: Warning,
 			Title:  fmt.Sprintf("The signing certificate was not valid when the sign-in happened (valid %s to %s)", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02")),
 			Detail: "AWS may still accept a signature from an expired IdP certificate that is in the provider's metadata, but renew it before it becomes the problem.",
 			Evidence: []Evidence{{What: "signing certificate", Value: certName(*c), Where: v.CertSource},

@@ -49,12 +49,13 @@ func sourcesOf(ul *evidence.UserList) string {
 // checkUser matches RoleSessionName to a Connect user (S6).
 func (r *run) checkUser() {
 	if in := r.instance(); in != nil && in.IdentityManagementType != "" && in.IdentityManagementType != "SAML" {
-		r.add(Finding{ID: "connect.instance_not_saml", Severity: Error, Stage: StageUser,
+		r.add(Finding{ID: "connect.instance_not_saml", Severity: Error,
 			Title:    fmt.Sprintf("Instance %s manages identities as %s, not SAML", in.ID, in.IdentityManagementType),
 			Detail:   "Only an instance created with SAML identity management accepts SAML federation, and the type cannot be changed after the instance is created.",
 			Evidence: []Evidence{{What: "IdentityManagementType", Value: in.IdentityManagementType, Where: in.Source.String()}},
 			Explains: []string{"connect.not_onboarded", "connect.access_denied_admin"},
-			Fix:      &Fix{Summary: "Point the RelayState at an instance created with SAML identity management; an instance's identity management cannot be changed."}})
+			Fix: &Fix{Summary: "Point the RelayState at an instance created with SAML identity management; an instance's identity management cannot be changed.",
+				Check: &Check{Result: CheckNotChecked, Why: "which SAML instance the agents should use is not in the evidence"}}})
 	}
 	rsn := r.subject.RoleSessionName
 	ul := r.users()
@@ -72,15 +73,18 @@ func (r *run) checkUser() {
 	}
 	rsnEv := Evidence{What: "RoleSessionName", Value: rsn, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/RoleSessionName")}
 	if dups := caseDuplicates(ul.Users); len(dups) > 0 {
-		r.add(Finding{ID: "connect.duplicate_users", Severity: Warning, Stage: StageUser,
+		r.add(Finding{ID: "connect.duplicate_users", Severity: Warning,
 			Title:    "The instance has user names that differ only by case: " + strings.Join(dups, ", "),
 			Detail:   "Connect user names are case-sensitive, so these are different users; an agent can end up with two profiles.",
 			Evidence: []Evidence{{What: "user names", Value: strings.Join(dups, ", "), Where: sourcesOf(ul)}},
 			Fix:      &Fix{Summary: "Keep one user per agent (the one whose name equals the RoleSessionName the IdP sends) and delete the other after moving its settings."}})
 	}
+	if ul.Complete || ul.SearchedFor[rsn] || len(exact)+len(folded) > 0 {
+		r.covered[StageUser] = true
+	}
 	if len(exact) > 0 {
 		if r.symptoms["connect.not_onboarded"] {
-			r.add(Finding{ID: "connect.user_found", Severity: Info, Stage: StageUser,
+			r.add(Finding{ID: "connect.user_found", Severity: Info,
 				Title:    fmt.Sprintf("A Connect user named exactly %q exists", rsn),
 				Detail:   "The user name matches, so \"not onboarded\" comes from elsewhere: another instance than the RelayState's, or the user was created after the sign-in.",
 				Evidence: []Evidence{rsnEv, {What: "Connect user", Value: exact[0].Username + " (" + exact[0].ID + ")", Where: exact[0].Source.String()}}})
@@ -89,15 +93,15 @@ func (r *run) checkUser() {
 	}
 	if len(folded) > 0 {
 		u := folded[0]
-		f := Finding{ID: "connect.username_case_mismatch", Severity: Error, Stage: StageUser,
+		f := Finding{ID: "connect.username_case_mismatch", Severity: Error,
 			Title:    fmt.Sprintf("The Connect user is %q but the IdP sent %q: user names are case-sensitive", u.Username, rsn),
 			Detail:   "Amazon Connect matches RoleSessionName to the user name exactly, case included, even with SAML.",
 			Evidence: []Evidence{rsnEv, {What: "Connect user differing only by case", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}},
-			Explains: []string{"connect.not_onboarded"},
-			Fix: &Fix{Summary: fmt.Sprintf("Make the IdP send %q exactly (best), or recreate the Connect user as %q.", u.Username, rsn),
-				IdP:   idpFix(fmt.Sprintf("change the RoleSessionName claim so it yields %q: map it to the attribute that holds that exact value, or apply a case transformation (for example ToLowercase when every Connect user name is lower-case).", u.Username)),
-				Steps: []string{"Connect cannot rename a user. If the IdP cannot send the exact name, recreate the user under the name the IdP sends with the commands given; this loses the old user's history."}}}
-		f.Fix.Commands, f.Fix.DataLoss = r.recreateUser(u, rsn)
+			Explains: []string{"connect.not_onboarded"}}
+		f.Fix = r.newFix(fmt.Sprintf("Make the IdP send %q exactly as RoleSessionName.", u.Username), r.setSessionName(u.Username))
+		recreate := r.newFix(fmt.Sprintf("Only if the IdP cannot send %q: recreate the Connect user as %q (Connect cannot rename a user).", u.Username, rsn),
+			Change{Kind: RecreateUser, User: u, UserName: rsn})
+		f.Alternatives = []Fix{*recreate}
 		r.add(f)
 		return
 	}
@@ -109,19 +113,77 @@ func (r *run) checkUser() {
 	for _, n := range near {
 		ev = append(ev, Evidence{What: "similar user name", Value: n.Username + " (" + n.ID + ")", Where: n.Source.String()})
 	}
-	f := Finding{ID: "connect.user_not_found", Severity: Error, Stage: StageUser,
+	f := Finding{ID: "connect.user_not_found", Severity: Error,
 		Title:    fmt.Sprintf("Amazon Connect instance %s has no user named %q", r.subject.InstanceID, rsn),
 		Detail:   "Connect signs the agent in as the user whose name equals RoleSessionName; there is none.",
 		Evidence: ev, Explains: []string{"connect.not_onboarded"}}
-	if len(near) > 0 {
-		f.Fix = &Fix{Summary: fmt.Sprintf("The agent's user seems to be %q: make the IdP send that name as RoleSessionName.", near[0].Username),
-			IdP: idpFix(fmt.Sprintf("map RoleSessionName to the attribute that yields %q (for example the user principal name instead of the e-mail, or the reverse).", near[0].Username))}
-	} else {
-		f.Fix = &Fix{Summary: fmt.Sprintf("Create the Connect user %q (or fix the IdP's RoleSessionName if the agent has a user under another name).", rsn),
-			Commands: []string{r.createUserCommand(nil, rsn)},
-			Steps:    []string{"Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles / list-routing-profiles --instance-id " + r.subject.InstanceID + ")."}}
+	create := r.newFix(fmt.Sprintf("Create the Connect user %q (or fix the IdP's RoleSessionName if the agent has a user under another name).", rsn),
+		Change{Kind: CreateUser, UserName: rsn})
+	switch {
+	case len(near) > 0:
+		f.Fix = r.newFix(fmt.Sprintf("The agent's user seems to be %q: make the IdP send that name as RoleSessionName.", near[0].Username), r.setSessionName(near[0].Username))
+		f.Alternatives = []Fix{*create}
+	case !validConnectUserName(rsn):
+		// Connect refuses such a user name: the IdP must send another.
+		if v, src := r.sessionNameCandidate(); v != "" {
+			f.Evidence = append(f.Evidence, src)
+			f.Fix = r.newFix(fmt.Sprintf("Make the IdP send %q as RoleSessionName; Connect cannot have a user named %q.", v, rsn), r.setSessionName(v))
+		} else {
+			f.Fix = &Fix{Summary: fmt.Sprintf("Connect cannot have a user named %q: map RoleSessionName to the attribute that holds the agent's Connect user name (the user principal name or e-mail).", rsn),
+				IdP:   idpFix("map RoleSessionName to the user principal name or e-mail."),
+				Check: &Check{Result: CheckNotChecked, Why: "which value the IdP should send is not in the evidence: pass the Connect user list, or CloudTrail with the agent's earlier sign-ins"}}
+		}
+	default:
+		f.Fix = create
 	}
 	r.add(f)
+}
+
+// setSessionName is the IdP change that makes RoleSessionName value, with
+// the case transformation of what it sends now that yields it, if any.
+func (r *run) setSessionName(value string) Change {
+	c := Change{Kind: SetAttribute, Attribute: "https://aws.amazon.com/SAML/Attributes/RoleSessionName", Value: value}
+	if rsn := r.subject.RoleSessionName; strings.EqualFold(rsn, value) && rsn != value {
+		switch value {
+		case strings.ToLower(rsn):
+			c.Transform = "lower"
+		case strings.ToUpper(rsn):
+			c.Transform = "upper"
+		}
+	}
+	return c
+}
+
+// sessionNameCandidate is the value the IdP should send as RoleSessionName
+// when what it sends cannot work, and the evidence for it: a Connect user
+// named as the NameID, the RoleSessionName of the same person's earlier
+// sign-in in CloudTrail, a Connect user whose first and last name are what
+// was sent, or else the NameID when it is a valid user name.
+func (r *run) sessionNameCandidate() (string, Evidence) {
+	nameID := r.subject.NameID
+	if ul := r.users(); ul != nil {
+		for _, u := range ul.Users {
+			if nameID != "" && u.Username == nameID {
+				return u.Username, Evidence{What: "Connect user named as the NameID", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}
+			}
+		}
+	}
+	for _, e := range r.aws.Events {
+		if e.Name == "AssumeRoleWithSAML" && e.ErrorCode == "" && nameID != "" && e.Username == nameID && e.RoleSessionName != "" && validConnectUserName(e.RoleSessionName) {
+			return e.RoleSessionName, Evidence{What: "RoleSessionName of an earlier sign-in by NameID " + nameID, Value: e.RoleSessionName + " (" + e.Time.UTC().Format(time.RFC3339) + ", event " + e.ID + ")", Where: e.File.String()}
+		}
+	}
+	if ul := r.users(); ul != nil {
+		for _, u := range ul.Users {
+			if u.FirstName != "" && strings.EqualFold(strings.Join(strings.Fields(u.FirstName+" "+u.LastName), " "), strings.Join(strings.Fields(r.subject.RoleSessionName), " ")) {
+				return u.Username, Evidence{What: "Connect user whose name is " + r.subject.RoleSessionName, Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}
+			}
+		}
+	}
+	if nameID != "" && stsSessionRE.MatchString(nameID) && validConnectUserName(nameID) {
+		return nameID, Evidence{What: "NameID (a valid user name)", Value: nameID, Where: r.at(r.assert.Path + "/Subject/NameID")}
+	}
+	return "", Evidence{}
 }
 
 func caseDuplicates(users []*evidence.User) []string {
@@ -231,9 +293,10 @@ func shellQuote(s string) string {
 // role or provider, or a role recreated since (S7).
 func (r *run) checkBinding() {
 	rsn := r.subject.RoleSessionName
-	if rsn == "" || len(r.aws.Events) == 0 {
+	if rsn == "" || len(r.aws.Events) == 0 && len(r.aws.EventSources) == 0 {
 		return
 	}
+	r.covered[StageBinding] = true
 	var earlier []*evidence.Event
 	var stsOther []*evidence.Event
 	for _, e := range r.aws.Events {
@@ -326,25 +389,81 @@ func (r *run) roleChanged(e *evidence.Event, oldRole, how string) {
 		title = fmt.Sprintf("%s signed in before with role ID %s; role %s now has ID %s (it was recreated)", rsn, how, roleName(r.roleUsed), r.role.ID)
 		evs = append(evs, Evidence{What: "current role ID", Value: r.role.ID, Where: r.role.Source.String()})
 	}
-	f := Finding{ID: "connect.role_changed", Severity: Error, Stage: StageBinding, Title: title,
+	f := Finding{ID: "connect.role_changed", Severity: Error, Title: title,
 		Detail:   "Amazon Connect keeps a user bound to the role of their first federated sign-in; signing in with another role (or a recreated one) gives \"Bad Request\".",
 		Evidence: evs, Explains: []string{"connect.bad_request"}}
-	fix := &Fix{Summary: fmt.Sprintf("Reuse the role %s: make it trust the identity provider now in use and send it in the Role attribute again.", roleName(oldRole))}
-	if how == "" && oldRole != "" && !sameRole(oldRole, r.roleUsed) {
-		fix.PolicyFile = "trust-policy.json"
-		fix.Policy = r.trustPolicyDoc()
-		fix.Commands = []string{fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://trust-policy.json", roleName(oldRole))}
-		fix.IdP = idpFix(fmt.Sprintf("send %s,%s as the Role value.", oldRole, r.providerUsed))
-	}
+	var recreate *Fix
 	if u := r.userNamed(rsn); u != nil {
-		cmds, loss := r.recreateUser(u, rsn)
-		fix.Steps = append(fix.Steps, "Only if the old role cannot be reused: delete and recreate the Connect user, which binds it to the new role at its next sign-in: "+strings.Join(cmds, " && "))
-		fix.DataLoss = loss
+		recreate = r.newFix("Delete and recreate the Connect user, which binds it to the role of its next sign-in.", Change{Kind: RecreateUser, User: u, UserName: rsn})
 	} else {
-		fix.Steps = append(fix.Steps, fmt.Sprintf("Only if the old role cannot be reused: delete the Connect user %s and create it again (aws connect describe-user first, to keep its settings); this loses the user's data.", rsn))
+		recreate = &Fix{Summary: fmt.Sprintf("Delete the Connect user %s and create it again (aws connect describe-user first, to keep its settings); it is bound to the role of its next sign-in.", rsn),
+			DataLoss: "Deleting the user loses its history.",
+			Check:    &Check{Result: CheckNotChecked, Why: "the user is not in the AWS data (pass aws connect list-users output)", Breaks: []string{"deletes the Connect user " + rsn + " and its history"}}}
 	}
-	f.Fix = fix
+	if how == "" && oldRole != "" && !sameRole(oldRole, r.roleUsed) {
+		// Send the role the user is bound to, with the provider of this
+		// sign-in (or the one offered beside that role).
+		pair := r.offeredPair(oldRole)
+		changes := []Change{{Kind: SendRoles, Roles: []string{pair}}}
+		summary := fmt.Sprintf("Send the role %s, to which Connect bound %s, in the Role attribute again.", roleName(oldRole), rsn)
+		if c, ok := r.trustChangeFor(oldRole); ok {
+			changes = append(changes, c)
+			summary = fmt.Sprintf("Send the role %s, to which Connect bound %s, again, and let it trust the provider now in use.", roleName(oldRole), rsn)
+		}
+		f.Fix = r.newFix(summary, changes...)
+		f.Alternatives = []Fix{*recreate}
+	} else {
+		// A recreated role has a new ID: the old binding cannot be reused.
+		f.Fix = recreate
+	}
 	r.add(f)
+}
+
+// offeredPair is the Role value for role: the pair the assertion offered
+// with it when it did, else the role with this sign-in's provider.
+func (r *run) offeredPair(role string) string {
+	if r.awsView != nil {
+		for _, ro := range r.awsView.Roles {
+			if ro.RoleArn != "" && ro.ProviderArn != "" && sameRole(ro.RoleArn, role) {
+				return rolePair(ro.RoleArn, ro.ProviderArn)
+			}
+		}
+	}
+	return rolePair(r.fullRoleARN(role), r.providerUsed)
+}
+
+// fullRoleARN is the role's ARN as IAM has it (with its path), when the
+// evidence knows the role; an assumed-role ARN has no path.
+func (r *run) fullRoleARN(role string) string {
+	for _, ro := range r.aws.Roles {
+		if sameRole(ro.ARN, role) {
+			return ro.ARN
+		}
+	}
+	return role
+}
+
+// trustChangeFor is the trust-policy change another role needs to trust
+// this sign-in, when the evidence has its trust policy and it does not.
+func (r *run) trustChangeFor(role string) (Change, bool) {
+	for _, ro := range r.aws.Roles {
+		if !sameRole(ro.ARN, role) || ro.Trust == nil {
+			continue
+		}
+		denied, _, results := r.trustDecisions(ro.Trust, "trust policy of "+ro.Name)
+		if len(denied) == 0 {
+			return Change{}, false
+		}
+		saved := r.role
+		r.role = ro
+		doc, edit, ok := r.trustEdit(ro.Trust, results)
+		r.role = saved
+		if !ok {
+			return Change{}, false
+		}
+		return Change{Kind: UpdateTrustPolicy, Role: ro.Name, Edit: edit, Document: doc}, true
+	}
+	return Change{}, false
 }
 
 func roleName(arn string) string {

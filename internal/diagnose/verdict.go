@@ -49,7 +49,7 @@ func (r *run) needs() {
 		if r.has(id) {
 			return
 		}
-		r.add(Finding{ID: id, Severity: Info, Stage: StageCapture, Title: title, Detail: detail,
+		r.add(Finding{ID: id, Severity: Info, Title: title, Detail: detail,
 			Evidence: []Evidence{{What: "observed", Value: strings.Join(explains, ", "), Where: r.symptomWhere(explains)}},
 			Explains: explains,
 			Fix:      &Fix{Summary: "Run these with read access to the account and pass the files with --aws-data (a folder works too).", Commands: cmds}})
@@ -100,7 +100,7 @@ func (r *run) needs() {
 		}
 	}
 	if r.msg != nil && r.subject.At.IsZero() {
-		r.add(Finding{ID: "capture.no_time", Severity: Info, Stage: StageCapture,
+		r.add(Finding{ID: "capture.no_time", Severity: Info,
 			Title:    "The input has no capture time, so the assertion's validity window was not judged",
 			Evidence: []Evidence{{What: "input", Value: "a SAML value without a browser capture", Where: r.where()}},
 			Fix:      &Fix{Summary: "Pass the HAR of the sign-in so expiry and issue time can be judged at the moment AWS received the response."}})
@@ -150,6 +150,17 @@ func (r *run) verdict() string {
 	if r.res.Outcome == "no-saml" && top != nil {
 		return top.Title + "."
 	}
+	if r.res.Outcome == "unknown" || r.res.Outcome == "no-saml" {
+		for _, f := range r.res.Findings {
+			if f.ID == "capture.truncated" {
+				lead := f.Title + ", before the capture shows how the sign-in ended."
+				if top != nil && top.ID != "capture.truncated" {
+					return lead + " In what it holds: " + r.plain(top)
+				}
+				return lead + " samldoctor found no error in what it holds; capture the sign-in again, whole, to learn more."
+			}
+		}
+	}
 	if top == nil {
 		if len(r.res.Symptoms) > 0 {
 			sym := r.res.Symptoms[0]
@@ -180,6 +191,9 @@ func (r *run) plain(f *Finding) string {
 	case "connect.user_not_found":
 		return fmt.Sprintf("Amazon Connect has no user named %s, the name the identity provider sent.", s.RoleSessionName)
 	case "iam.federation_token_denied":
+		if strings.HasPrefix(f.Title, "Statement ") {
+			return "the role " + roleName(s.RoleArn) + " may not call connect:GetFederationToken, so Connect refuses the sign-in: " + lowerFirst(f.Title) + ". Correct that statement."
+		}
 		return fmt.Sprintf("the role %s may not call connect:GetFederationToken for Connect instance %s, so Connect refuses the sign-in. Add the permission to the role.", roleName(s.RoleArn), s.InstanceID)
 	case "connect.role_changed":
 		return f.Title + ". Connect keeps a user bound to the role of their first sign-in."

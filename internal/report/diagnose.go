@@ -91,6 +91,9 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 	}
 	for i, f := range res.Findings {
 		bw.printf("%s %s %s\n", sevLabel(st, f.Severity), st.Bold(f.Title), st.Dim("["+f.ID+"]"))
+		if f.Downgraded != "" {
+			bw.printf("%s\n", st.Dim(wrapText(f.Downgraded, 100, "  ")))
+		}
 		if f.Detail != "" {
 			bw.printf("%s\n", wrapText(f.Detail, 100, "  "))
 		}
@@ -110,39 +113,117 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 				}
 			}
 		}
-		if fx := f.Fix; fx != nil {
-			bw.printf("  %s %s\n", st.Green("fix:"), strings.TrimLeft(wrapText(fx.Summary, 100, "       "), " "))
-			switch {
-			case len(fx.IdPSteps) > 0:
-				bw.printf("    %s\n", st.Dim("in "+fx.IdPProduct+":"))
-				for i, s := range fx.IdPSteps {
-					bw.printf("      %d. %s\n", i+1, s)
-				}
-				bw.printf("      %s\n", st.Dim("("+fx.IdPDocs+")"))
-			case fx.IdP != "":
-				bw.printf("    %s %s\n", st.Dim("at the IdP:"), fx.IdP)
+		if f.Fix != nil {
+			writeFixText(bw, st, "fix:", *f.Fix)
+		}
+		for _, alt := range f.Alternatives {
+			label := "or:"
+			if len(alt.Check.Breaks) > 0 {
+				label = "last resort:"
 			}
-			if fx.Policy != "" {
-				bw.printf("    %s\n", st.Dim("save as "+fx.PolicyFile+":"))
-				for _, l := range strings.Split(fx.Policy, "\n") {
-					bw.printf("      %s\n", l)
-				}
-			}
-			for _, cmd := range fx.Commands {
-				bw.printf("    $ %s\n", cmd)
-			}
-			for _, s := range fx.Steps {
-				bw.printf("    - %s\n", s)
-			}
-			if fx.DataLoss != "" {
-				bw.printf("    %s %s\n", st.Red("data loss:"), fx.DataLoss)
-			}
+			writeFixText(bw, st, label, alt)
 		}
 		if i < len(res.Findings)-1 {
 			bw.printf("\n")
 		}
 	}
 	return bw.err
+}
+
+// checkLine is the one line that says what the fix's check found.
+func checkLine(c *diagnose.Check) string {
+	if c == nil {
+		return ""
+	}
+	switch c.Result {
+	case diagnose.CheckPasses:
+		return "checked: " + c.Why
+	case diagnose.CheckStillFails:
+		return c.Why
+	}
+	return "not checked: " + c.Why
+}
+
+// writeFixText writes one fix: the summary, its check, what it would
+// break, the IdP steps, the data-loss warning before the commands that
+// lose data, the files and commands, then further steps.
+func writeFixText(bw *errWriter, st Style, label string, fx diagnose.Fix) {
+	pad := strings.Repeat(" ", len(label)+3)
+	bw.printf("  %s %s\n", st.Green(label), strings.TrimLeft(wrapText(fx.Summary, 100, pad), " "))
+	if l := checkLine(fx.Check); l != "" {
+		color := st.Dim
+		if fx.Check.Result == diagnose.CheckStillFails {
+			color = st.Yellow
+		}
+		bw.printf("%s\n", color(wrapText(l, 100, "    ")))
+		for _, b := range fx.Check.Breaks {
+			bw.printf("    %s %s\n", st.Red("breaks:"), b)
+		}
+	}
+	switch {
+	case len(fx.IdPSteps) > 0:
+		bw.printf("    %s\n", st.Dim("in "+fx.IdPProduct+":"))
+		for i, s := range fx.IdPSteps {
+			bw.printf("      %d. %s\n", i+1, s)
+		}
+		bw.printf("      %s\n", st.Dim("("+fx.IdPDocs+")"))
+	case fx.IdP != "":
+		bw.printf("    %s %s\n", st.Dim("at the IdP:"), fx.IdP)
+	}
+	if fx.DataLoss != "" {
+		bw.printf("    %s %s\n", st.Red("data loss:"), fx.DataLoss)
+	}
+	for _, f := range fx.Files {
+		bw.printf("    %s\n", st.Dim("save as "+f.Name+":"))
+		for _, l := range strings.Split(f.Content, "\n") {
+			bw.printf("      %s\n", l)
+		}
+	}
+	for _, cmd := range fx.Commands {
+		bw.printf("    $ %s\n", cmd)
+	}
+	for _, s := range fx.Steps {
+		bw.printf("    - %s\n", s)
+	}
+}
+
+// writeFixMarkdown writes one fix for a ticket.
+func writeFixMarkdown(bw *errWriter, label string, fx diagnose.Fix) {
+	bw.printf("**%s** %s\n\n", label, mdEscape(fx.Summary))
+	if l := checkLine(fx.Check); l != "" {
+		bw.printf("_%s_\n\n", mdEscape(l))
+		for _, b := range fx.Check.Breaks {
+			bw.printf("- **Breaks:** %s\n", mdEscape(b))
+		}
+		if len(fx.Check.Breaks) > 0 {
+			bw.printf("\n")
+		}
+	}
+	switch {
+	case len(fx.IdPSteps) > 0:
+		bw.printf("In %s ([documentation](%s)):\n\n", mdEscape(fx.IdPProduct), fx.IdPDocs)
+		for i, s := range fx.IdPSteps {
+			bw.printf("%d. %s\n", i+1, mdEscape(s))
+		}
+		bw.printf("\n")
+	case fx.IdP != "":
+		bw.printf("At the identity provider: %s\n\n", mdEscape(fx.IdP))
+	}
+	if fx.DataLoss != "" {
+		bw.printf("> **Data loss:** %s\n\n", mdEscape(fx.DataLoss))
+	}
+	for _, f := range fx.Files {
+		bw.printf("`%s`:\n\n```json\n%s\n```\n\n", f.Name, f.Content)
+	}
+	if len(fx.Commands) > 0 {
+		bw.printf("```sh\n%s\n```\n\n", strings.Join(fx.Commands, "\n"))
+	}
+	for _, s := range fx.Steps {
+		bw.printf("- %s\n", mdEscape(s))
+	}
+	if len(fx.Steps) > 0 {
+		bw.printf("\n")
+	}
 }
 
 // WriteDiagnoseMarkdown writes a diagnosis for pasting into a ticket.
@@ -186,6 +267,9 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 	}
 	for _, f := range res.Findings {
 		bw.printf("#### %s: %s (`%s`)\n\n", strings.ToUpper(f.Severity), mdEscape(f.Title), f.ID)
+		if f.Downgraded != "" {
+			bw.printf("_%s_\n\n", mdEscape(f.Downgraded))
+		}
 		if f.Detail != "" {
 			bw.printf("%s\n\n", mdEscape(f.Detail))
 		}
@@ -207,33 +291,15 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 			}
 			bw.printf("\n")
 		}
-		if fx := f.Fix; fx != nil {
-			bw.printf("**Fix:** %s\n\n", mdEscape(fx.Summary))
-			switch {
-			case len(fx.IdPSteps) > 0:
-				bw.printf("In %s ([documentation](%s)):\n\n", mdEscape(fx.IdPProduct), fx.IdPDocs)
-				for i, s := range fx.IdPSteps {
-					bw.printf("%d. %s\n", i+1, mdEscape(s))
-				}
-				bw.printf("\n")
-			case fx.IdP != "":
-				bw.printf("At the identity provider: %s\n\n", mdEscape(fx.IdP))
+		if f.Fix != nil {
+			writeFixMarkdown(bw, "Fix:", *f.Fix)
+		}
+		for _, alt := range f.Alternatives {
+			label := "Or:"
+			if len(alt.Check.Breaks) > 0 {
+				label = "Last resort:"
 			}
-			if fx.Policy != "" {
-				bw.printf("`%s`:\n\n```json\n%s\n```\n\n", fx.PolicyFile, fx.Policy)
-			}
-			if len(fx.Commands) > 0 {
-				bw.printf("```sh\n%s\n```\n\n", strings.Join(fx.Commands, "\n"))
-			}
-			for _, s := range fx.Steps {
-				bw.printf("- %s\n", mdEscape(s))
-			}
-			if len(fx.Steps) > 0 {
-				bw.printf("\n")
-			}
-			if fx.DataLoss != "" {
-				bw.printf("> **Data loss:** %s\n\n", mdEscape(fx.DataLoss))
-			}
+			writeFixMarkdown(bw, label, alt)
 		}
 	}
 	return bw.err

@@ -1,0 +1,352 @@
+package diagnose
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/idp"
+)
+
+// ChangeKind names one kind of change a fix makes to the sign-in's
+// configuration: at the identity provider, in IAM, or in Connect.
+type ChangeKind string
+
+// The kinds of change. Each is rendered (text, commands, policy files, the
+// IdP product's steps) and applied to a copy of the evidence by the same
+// code, so what the admin reads is what was checked.
+const (
+	// At the identity provider.
+	SetAttribute  ChangeKind = "idp.set_attribute"   // Attribute, Value, Transform
+	SendRoles     ChangeKind = "idp.send_roles"      // Roles: the only Role values to send
+	SetAudience   ChangeKind = "idp.set_audience"    // Value
+	SetACS        ChangeKind = "idp.set_acs"         // Value: ACS URL and Recipient
+	SetRelayState ChangeKind = "idp.set_relay_state" // Value
+	SyncIdPClock  ChangeKind = "idp.sync_clock"      // Offset: how far the IdP's clock is behind AWS's
+	// EncryptAssertion: the IdP encrypts the assertion for Provider.
+	EncryptAssertion ChangeKind = "idp.encrypt_assertion"
+	// In IAM.
+	EditStatement          ChangeKind = "iam.edit_statement"       // Role, Policy, Managed, Statement, Edit, Document
+	PutRolePolicy          ChangeKind = "iam.put_role_policy"      // Role, Policy, Document
+	UpdateTrustPolicy      ChangeKind = "iam.update_trust_policy"  // Role, Edit, Document
+	UpdateProviderMetadata ChangeKind = "iam.update_saml_metadata" // Provider
+	CreateProvider         ChangeKind = "iam.create_saml_provider" // Provider
+	SetEncryptionMode      ChangeKind = "iam.set_encryption_mode"  // Provider, Value
+	AddPrivateKey          ChangeKind = "iam.add_private_key"      // Provider
+	CreateUser             ChangeKind = "connect.create_user"      // UserName, User (settings to copy)
+	RecreateUser           ChangeKind = "connect.recreate_user"    // User (deleted), UserName (created)
+	DeleteUser             ChangeKind = "connect.delete_user"      // User
+)
+
+// ChangeKinds are every kind, in the order docs/findings.md lists them.
+var ChangeKinds = []ChangeKind{SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, SyncIdPClock, EncryptAssertion,
+	EditStatement, PutRolePolicy, UpdateTrustPolicy, UpdateProviderMetadata, CreateProvider, SetEncryptionMode, AddPrivateKey,
+	CreateUser, RecreateUser, DeleteUser}
+
+// Change is one typed change. Which fields are set depends on Kind.
+type Change struct {
+	Kind ChangeKind
+	// Attribute is the SAML attribute set (SetAttribute).
+	Attribute string
+	// Value is the new value: the attribute's, the audience, the ACS URL,
+	// the RelayState, the encryption mode.
+	Value string
+	// Transform is "lower" or "upper" when a case transformation of what
+	// the IdP sends today yields Value.
+	Transform string
+	// Roles are the Role values (ROLE-ARN,PROVIDER-ARN) to send.
+	Roles []string
+	// Offset is how far the IdP's clock is behind AWS's (negative: ahead).
+	Offset time.Duration
+	// Role is the IAM role name; Policy the inline policy name or the
+	// managed policy ARN (Managed); Statement the 1-based statement edited.
+	Role      string
+	Policy    string
+	Managed   bool
+	Statement int
+	// Edit says in a few words what changes in the document.
+	Edit string
+	// Document is the whole new policy document.
+	Document *iampolicy.Policy
+	// Provider is the IAM SAML provider ARN.
+	Provider string
+	// User is the Connect user deleted or whose settings are copied;
+	// UserName the user name created.
+	User     *evidence.User
+	UserName string
+}
+
+// Where says which system the change is made in: "idp", "iam", "connect".
+func (c Change) Where() string {
+	k := string(c.Kind)
+	return k[:strings.IndexByte(k, '.')]
+}
+
+// File is a file a fix's commands read.
+type File struct {
+	Name    string
+	Content string
+}
+
+// Check is the result of applying a fix's changes to a copy of the
+// evidence and diagnosing again.
+type Check struct {
+	// Result is "passes", "still_fails" or "not_checked".
+	Result string
+	// After are the ids still in error after the change.
+	After []string
+	// Why says in one sentence what the check found, or why it was not
+	// made.
+	Why string
+	// Uncovered are the stages the evidence does not cover, so the check
+	// could not judge them.
+	Uncovered []Stage
+	// Breaks names what works today that the change would break.
+	Breaks []string
+}
+
+// Check results.
+const (
+	CheckPasses     = "passes"
+	CheckStillFails = "still_fails"
+	CheckNotChecked = "not_checked"
+)
+
+// describe is one line for a change, as a person would say it.
+func (r *run) describe(c Change) string {
+	switch c.Kind {
+	case SetAttribute:
+		s := fmt.Sprintf("At the IdP, make the %s attribute send %q", shortAttr(c.Attribute), c.Value)
+		if c.Transform != "" {
+			s += fmt.Sprintf(" (a %s-case transformation of what it sends now)", c.Transform)
+		}
+		return s + "."
+	case SendRoles:
+		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other."
+	case SetAudience:
+		return "At the IdP, set the audience (identifier, entity ID) to " + c.Value + "."
+	case SetACS:
+		return "At the IdP, set the ACS (Reply) URL and the Recipient to " + c.Value + "."
+	case SetRelayState:
+		return "At the IdP, set the RelayState to " + c.Value + "."
+	case SyncIdPClock:
+		dir := "behind"
+		if c.Offset < 0 {
+			dir = "ahead of"
+		}
+		return fmt.Sprintf("Synchronise the identity provider server's clock with NTP: it runs %s %s AWS's.", roundDur(abs(c.Offset)), dir)
+	case EncryptAssertion:
+		return "At the IdP, turn on assertion encryption with the encryption certificate of SAML provider " + providerName(c.Provider) + "."
+	case EditStatement:
+		return fmt.Sprintf("In %s of role %s, correct statement %d in place: %s.", policyLabel(c), c.Role, c.Statement, c.Edit)
+	case PutRolePolicy:
+		return fmt.Sprintf("Add the inline policy %s to role %s.", c.Policy, c.Role)
+	case UpdateTrustPolicy:
+		return fmt.Sprintf("In the trust policy of role %s, %s.", c.Role, c.Edit)
+	case UpdateProviderMetadata:
+		return "Upload the IdP's current metadata to the IAM SAML provider " + providerName(c.Provider) + "."
+	case CreateProvider:
+		return "Create the IAM SAML provider " + providerName(c.Provider) + " from the IdP's metadata."
+	case SetEncryptionMode:
+		return "Set the assertion encryption mode of SAML provider " + providerName(c.Provider) + " to " + c.Value + "."
+	case AddPrivateKey:
+		return "Upload the private key the IdP encrypts for to SAML provider " + providerName(c.Provider) + "."
+	case CreateUser:
+		return fmt.Sprintf("Create the Connect user %q.", c.UserName)
+	case RecreateUser:
+		return fmt.Sprintf("Delete the Connect user %q and create it again as %q.", c.User.Username, c.UserName)
+	case DeleteUser:
+		return fmt.Sprintf("Delete the Connect user %q.", c.User.Username)
+	}
+	return string(c.Kind)
+}
+
+func policyLabel(c Change) string {
+	if c.Managed {
+		return "managed policy " + c.Policy
+	}
+	return "inline policy " + c.Policy
+}
+
+func shortAttr(name string) string {
+	return strings.TrimPrefix(name, "https://aws.amazon.com/SAML/Attributes/")
+}
+
+// newFix is a fix made of changes: its commands, policy files and IdP
+// step are rendered from them.
+func (r *run) newFix(summary string, changes ...Change) *Fix {
+	f := &Fix{Summary: summary, Changes: changes}
+	r.render(f)
+	return f
+}
+
+// render writes the fix's commands, files and generic IdP step from its
+// changes.
+func (r *run) render(f *Fix) {
+	files := map[string]bool{}
+	file := func(base, content string) string {
+		name := base + ".json"
+		for i := 2; files[name]; i++ {
+			name = fmt.Sprintf("%s-%d.json", base, i)
+		}
+		files[name] = true
+		f.Files = append(f.Files, File{Name: name, Content: content})
+		return name
+	}
+	var idpSteps []string
+	for _, c := range f.Changes {
+		switch c.Kind {
+		case SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, EncryptAssertion:
+			idpSteps = append(idpSteps, strings.TrimSuffix(strings.TrimPrefix(r.describe(c), "At the IdP, "), "."))
+		case SyncIdPClock:
+			f.Steps = append(f.Steps, r.describe(c),
+				"On Windows (AD FS): w32tm /config /syncfromflags:domhier /update, then w32tm /resync; on Linux (Keycloak, Shibboleth, SimpleSAMLphp, PingFederate): enable chrony or systemd-timesyncd (timedatectl set-ntp true).")
+		case EditStatement:
+			name := file(slug(c.Policy), c.Document.Document())
+			if c.Managed {
+				f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-policy-version --policy-arn %s --policy-document file://%s --set-as-default", c.Policy, name))
+				f.Steps = append(f.Steps, "A managed policy keeps at most five versions: if create-policy-version says LimitExceeded, delete the oldest non-default one (aws iam list-policy-versions, aws iam delete-policy-version).")
+			} else {
+				f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", c.Role, c.Policy, name))
+			}
+		case PutRolePolicy:
+			name := file(slug(c.Policy), c.Document.Document())
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", c.Role, c.Policy, name))
+		case UpdateTrustPolicy:
+			name := file("trust-policy-"+slug(c.Role), c.Document.Document())
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", c.Role, name))
+		case UpdateProviderMetadata:
+			idpSteps = append(idpSteps, "download the application's current federation metadata XML and save it as idp-metadata.xml")
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", c.Provider))
+		case CreateProvider:
+			idpSteps = append(idpSteps, "download the application's federation metadata XML and save it as idp-metadata.xml")
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", providerName(c.Provider)))
+		case SetEncryptionMode:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode %s", c.Provider, c.Value))
+		case AddPrivateKey:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", c.Provider))
+		case CreateUser:
+			f.Commands = append(f.Commands, r.createUserCommand(c.User, c.UserName))
+			if c.User == nil || !c.User.Detailed {
+				f.Steps = append(f.Steps, "Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles / list-routing-profiles --instance-id "+orX(r.subject.InstanceID, "INSTANCE-ID")+").")
+			}
+		case RecreateUser:
+			cmds, loss := r.recreateUser(c.User, c.UserName)
+			f.Commands = append(f.Commands, cmds...)
+			f.DataLoss = loss
+		case DeleteUser:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, c.User.ID))
+			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)
+		}
+	}
+	if len(idpSteps) > 0 {
+		f.IdP = idpFix(strings.Join(idpSteps, "; then ") + ".")
+	}
+}
+
+// slug makes a file name from a policy or role name: ConnectFederation
+// becomes connect-federation.
+func slug(s string) string {
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		s = s[i+1:]
+	}
+	var b strings.Builder
+	prevLower := false
+	for _, c := range s {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			if prevLower {
+				b.WriteByte('-')
+			}
+			b.WriteRune(c + 'a' - 'A')
+			prevLower = false
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+			prevLower = true
+		default:
+			b.WriteByte('-')
+			prevLower = false
+		}
+	}
+	return b.String()
+}
+
+// idpChange is the fix's first change made at the IdP, and the kind of
+// product steps it calls for (see internal/idp).
+func idpChange(f *Fix) (Change, string, bool) {
+	for _, c := range f.Changes {
+		switch c.Kind {
+		case SetAttribute:
+			if c.Attribute != assertion.AttrRoleSessionName {
+				continue
+			}
+			return c, "rolesessionname", true
+		case SendRoles:
+			return c, "role", true
+		case SetAudience:
+			return c, "audience", true
+		case SetACS:
+			return c, "acs", true
+		case SetRelayState:
+			return c, "relaystate", true
+		case UpdateProviderMetadata, CreateProvider:
+			return c, "metadata", true
+		}
+	}
+	return Change{}, "", false
+}
+
+// idpValuesFor fills the product steps' values from the change, so the
+// steps name exactly what the change sets.
+func (r *run) idpValuesFor(c Change, kind string) (idp.Values, string) {
+	v := r.idpValues()
+	switch c.Kind {
+	case SetAttribute:
+		v.ConnectUser = c.Value
+		v.CaseTransform = c.Transform
+		if strings.EqualFold(c.Value, r.subject.RoleSessionName) && c.Value != r.subject.RoleSessionName {
+			kind = "rolesessionname-case"
+		}
+	case SendRoles:
+		v.RolePair = c.Roles[0]
+		if ro, err := splitRolePair(c.Roles[0]); err == nil {
+			v.RoleArn, v.ProviderArn = ro.RoleArn, ro.ProviderArn
+			if a, err := awsarn.Parse(ro.RoleArn); err == nil {
+				v.Account = a.Account
+			}
+		}
+	case SetAudience:
+		v.Audience = c.Value
+	case SetACS:
+		v.ACS = c.Value
+	case SetRelayState:
+		v.RelayState = c.Value
+		v.RelayStateEncoded = url.QueryEscape(c.Value)
+		v.RelayStateDoubleEncoded = url.QueryEscape(v.RelayStateEncoded)
+	}
+	return v, kind
+}
+
+// splitRolePair reads "ROLE-ARN,PROVIDER-ARN" (either order).
+func splitRolePair(v string) (assertion.Role, error) {
+	a, b, ok := strings.Cut(v, ",")
+	if !ok {
+		return assertion.Role{}, fmt.Errorf("no comma in %q", v)
+	}
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if strings.Contains(a, ":saml-provider/") {
+		a, b = b, a
+	}
+	if !strings.Contains(a, ":role/") || !strings.Contains(b, ":saml-provider/") {
+		return assertion.Role{}, fmt.Errorf("%q is not ROLE-ARN,PROVIDER-ARN", v)
+	}
+	return assertion.Role{Value: v, RoleArn: a, ProviderArn: b}, nil
+}
+
+// rolePair writes a Role value.
+func rolePair(role, provider string) string { return role + "," + provider }

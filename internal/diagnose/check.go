@@ -1,0 +1,728 @@
+package diagnose
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
+)
+
+// A fix is a claim: before it is shown, its changes are applied to a copy
+// of what the diagnosis saw (the decoded assertion, the pages' clocks, the
+// AWS evidence) and the sign-in is diagnosed again, with no symptom
+// observed, so that every stage the evidence covers is judged as AWS would
+// judge the changed sign-in. What would break today's sign-ins is named
+// beside it.
+
+// world is a copy of a diagnosis's inputs that changes can be applied to
+// without touching the original.
+type world struct {
+	msg   capture.Message
+	aws   evidence.Set
+	pages []capture.Page
+	// assumptions are what the model of a change takes for granted.
+	assumptions []string
+}
+
+// errNotModelled is a change the check cannot apply; errRefused a change
+// AWS would refuse.
+type changeError struct {
+	refused bool
+	why     string
+}
+
+func (e *changeError) Error() string { return e.why }
+
+func notModelled(format string, a ...any) error {
+	return &changeError{why: fmt.Sprintf(format, a...)}
+}
+
+func refused(format string, a ...any) error {
+	return &changeError{refused: true, why: fmt.Sprintf(format, a...)}
+}
+
+func (r *run) newWorld() *world {
+	w := &world{msg: *r.msg, aws: *r.aws}
+	if r.parsed != nil {
+		p := *r.parsed
+		p.Assertions = slices.Clone(p.Assertions)
+		if p.AWS != nil {
+			v := *p.AWS
+			v.Roles = slices.Clone(v.Roles)
+			p.AWS = &v
+		}
+		w.msg.Parsed = &p
+	}
+	w.msg.Seen = slices.Clone(w.msg.Seen)
+	if w.msg.AWS != nil {
+		v := *w.msg.AWS
+		w.msg.AWS = &v
+	}
+	// Facts were attributed to the sign-in's role and provider by the
+	// first diagnosis; the copy does not attribute them again.
+	w.aws.Unattributed = evidence.Unattributed{}
+	w.aws.Roles = slices.Clone(r.aws.Roles)
+	w.aws.Users = maps.Clone(r.aws.Users)
+	w.aws.Providers = slices.Clone(r.aws.Providers)
+	w.aws.Policies = maps.Clone(r.aws.Policies)
+	w.aws.Events = slices.Clone(r.aws.Events)
+	w.aws.Simulations = slices.Clone(r.aws.Simulations)
+	if pl := r.aws.ProviderList; pl != nil {
+		c := *pl
+		c.ARNs = slices.Clone(pl.ARNs)
+		w.aws.ProviderList = &c
+	}
+	w.pages = slices.Clone(r.in.Capture.Pages)
+	return w
+}
+
+func (w *world) assertion() *assertion.Assertion {
+	if w.msg.Parsed == nil || len(w.msg.Parsed.Assertions) == 0 {
+		return nil
+	}
+	return &w.msg.Parsed.Assertions[0]
+}
+
+func (w *world) view() (*assertion.AWS, error) {
+	if w.msg.Parsed == nil || w.msg.Parsed.AWS == nil {
+		return nil, notModelled("the message's attributes could not be read")
+	}
+	return w.msg.Parsed.AWS, nil
+}
+
+func (w *world) role(name string) (*evidence.Role, error) {
+	for i, ro := range w.aws.Roles {
+		if ro.Name == name {
+			c := *ro
+			c.Inline = maps.Clone(ro.Inline)
+			c.Attached = slices.Clone(ro.Attached)
+			w.aws.Roles[i] = &c
+			return &c, nil
+		}
+	}
+	return nil, notModelled("role %s is not in the AWS data", name)
+}
+
+func (w *world) provider(arn string) (*evidence.SAMLProvider, error) {
+	for i, p := range w.aws.Providers {
+		if p.ARN == arn {
+			c := *p
+			w.aws.Providers[i] = &c
+			return &c, nil
+		}
+	}
+	return nil, notModelled("get-saml-provider output for %s is not in the AWS data", arn)
+}
+
+// users returns a copy of the user list the diagnosis used, for editing.
+func (w *world) users(r *run) (*evidence.UserList, error) {
+	for k, ul := range w.aws.Users {
+		if ul == r.users() {
+			c := *ul
+			c.Users = slices.Clone(ul.Users)
+			w.aws.Users[k] = &c
+			return &c, nil
+		}
+	}
+	return nil, notModelled("the instance's user list is not in the AWS data")
+}
+
+func shiftTime(t *assertion.Time, d time.Duration) *assertion.Time {
+	if !t.Valid() {
+		return t
+	}
+	c := *t
+	c.Time = c.Time.Add(d)
+	c.Raw = c.Time.UTC().Format("2006-01-02T15:04:05.000Z")
+	return &c
+}
+
+// apply makes one change in the world.
+func (r *run) apply(w *world, c Change) error {
+	switch c.Kind {
+	case SetAttribute:
+		v, err := w.view()
+		if err != nil {
+			return err
+		}
+		switch c.Attribute {
+		case assertion.AttrRoleSessionName:
+			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName = c.Value, nil, true
+		case assertion.AttrSessionDuration:
+			v.SessionDuration = c.Value
+		case assertion.AttrSourceIdentity:
+			v.SourceIdentity = c.Value
+		default:
+			return notModelled("attribute %s is not modelled", c.Attribute)
+		}
+	case SendRoles:
+		v, err := w.view()
+		if err != nil {
+			return err
+		}
+		v.Roles = nil
+		for _, pair := range c.Roles {
+			ro, err := splitRolePair(pair)
+			if err != nil {
+				return refused("AWS refuses the Role value: %v", err)
+			}
+			v.Roles = append(v.Roles, ro)
+		}
+		v.HasRoleAttribute = true
+		if len(c.Roles) == 1 {
+			w.msg.RoleIndex = ""
+			for i := range w.msg.Seen {
+				w.msg.Seen[i].RoleIndex = ""
+			}
+		}
+	case SetAudience:
+		a := w.assertion()
+		if a == nil {
+			return notModelled("the message has no assertion to change")
+		}
+		cond := assertion.Conditions{}
+		if a.Conditions != nil {
+			cond = *a.Conditions
+		}
+		cond.Audiences = []string{c.Value}
+		a.Conditions = &cond
+	case SetACS:
+		a := w.assertion()
+		if a == nil || a.Subject == nil {
+			return notModelled("the message has no subject to change")
+		}
+		s := *a.Subject
+		s.Confirmations = slices.Clone(s.Confirmations)
+		for i := range s.Confirmations {
+			if s.Confirmations[i].Method == assertion.MethodBearer {
+				s.Confirmations[i].Recipient = c.Value
+			}
+		}
+		a.Subject = &s
+		if w.msg.Parsed.Destination != "" {
+			w.msg.Parsed.Destination = c.Value
+		}
+		for i, p := range w.msg.Seen {
+			if p.Where == "post" {
+				if _, ok := awsarn.ParseSignIn(stripQuery(p.URL)); ok {
+					w.msg.Seen[i].URL = c.Value
+				}
+			}
+		}
+	case SetRelayState:
+		w.msg.RelayState = c.Value
+		rs := awsarn.ParseRelayState(c.Value)
+		if w.msg.AWS == nil {
+			w.msg.AWS = &capture.AWSView{}
+		}
+		w.msg.AWS.RelayState = &rs
+	case SyncIdPClock:
+		p := w.msg.Parsed
+		if p == nil {
+			return notModelled("the message could not be read")
+		}
+		p.IssueInstant = shiftTime(p.IssueInstant, c.Offset)
+		for i := range p.Assertions {
+			a := &p.Assertions[i]
+			a.IssueInstant = shiftTime(a.IssueInstant, c.Offset)
+			if a.Conditions != nil {
+				cond := *a.Conditions
+				cond.NotBefore, cond.NotOnOrAfter = shiftTime(cond.NotBefore, c.Offset), shiftTime(cond.NotOnOrAfter, c.Offset)
+				a.Conditions = &cond
+			}
+			if a.Subject != nil {
+				s := *a.Subject
+				s.Confirmations = slices.Clone(s.Confirmations)
+				for j := range s.Confirmations {
+					s.Confirmations[j].NotBefore = shiftTime(s.Confirmations[j].NotBefore, c.Offset)
+					s.Confirmations[j].NotOnOrAfter = shiftTime(s.Confirmations[j].NotOnOrAfter, c.Offset)
+				}
+				a.Subject = &s
+			}
+		}
+		// The IdP's own Date headers move with its clock.
+		host := r.formHost()
+		for i := range w.pages {
+			if w.pages[i].Stage == "idp" && hostOfURL(w.pages[i].URL) == host && !w.pages[i].ServerDate.IsZero() {
+				w.pages[i].ServerDate = w.pages[i].ServerDate.Add(c.Offset)
+			}
+		}
+		for i := range w.msg.Seen {
+			if w.msg.Seen[i].Where == "html-form" && !w.msg.Seen[i].ServerDate.IsZero() {
+				w.msg.Seen[i].ServerDate = w.msg.Seen[i].ServerDate.Add(c.Offset)
+			}
+		}
+	case EncryptAssertion:
+		w.msg.Decrypted = true // encrypted on the wire; IAM decrypts it
+	case EditStatement, PutRolePolicy:
+		ro, err := w.role(c.Role)
+		if err != nil {
+			return err
+		}
+		if c.Managed {
+			mp := w.aws.Policies[c.Policy]
+			if mp == nil {
+				return notModelled("managed policy %s is not in the AWS data", c.Policy)
+			}
+			m := *mp
+			m.Versions = maps.Clone(mp.Versions)
+			m.Versions["samldoctor-fix"] = c.Document
+			m.DefaultVersionID = "samldoctor-fix"
+			w.aws.Policies[c.Policy] = &m
+		} else {
+			if ro.Inline == nil {
+				ro.Inline = map[string]*iampolicy.Policy{}
+			}
+			ro.Inline[c.Policy] = c.Document
+		}
+		// IAM's simulator judged the old policies: keep only its verdicts
+		// that come from outside them (SCPs, the boundary).
+		var keep []*evidence.Simulation
+		for _, s := range w.aws.Simulations {
+			if s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations || s.AllowedByPermissionsBoundary != nil && !*s.AllowedByPermissionsBoundary {
+				keep = append(keep, s)
+			}
+		}
+		w.aws.Simulations = keep
+	case UpdateTrustPolicy:
+		ro, err := w.role(c.Role)
+		if err != nil {
+			return err
+		}
+		ro.Trust = c.Document
+	case UpdateProviderMetadata:
+		p, err := w.provider(c.Provider)
+		if err != nil {
+			return err
+		}
+		md := r.aws.IdPMetadata
+		if md == nil {
+			md = r.responseMetadata()
+			if md == nil {
+				return notModelled("neither --idp-metadata nor the response's KeyInfo shows which certificate the IdP's current metadata holds")
+			}
+			w.assumptions = append(w.assumptions, "the IdP's current metadata declares the response's issuer and the certificate that signed it")
+		}
+		p.Metadata = md
+	case CreateProvider:
+		if w.aws.ProviderList != nil {
+			w.aws.ProviderList.ARNs = append(w.aws.ProviderList.ARNs, c.Provider)
+		}
+	case SetEncryptionMode:
+		p, err := w.provider(c.Provider)
+		if err != nil {
+			return err
+		}
+		p.AssertionEncryptionMode = c.Value
+	case AddPrivateKey:
+		p, err := w.provider(c.Provider)
+		if err != nil {
+			return err
+		}
+		p.PrivateKeyIDs, p.PrivateKeysKnown = append(slices.Clone(p.PrivateKeyIDs), "uploaded by the fix"), true
+	case CreateUser, RecreateUser, DeleteUser:
+		if c.Kind != DeleteUser && !validConnectUserName(c.UserName) {
+			return refused("Amazon Connect refuses the user name %q (letters, digits and _ . @ - only, '@' only in an e-mail address)", c.UserName)
+		}
+		ul, err := w.users(r)
+		if err != nil {
+			return err
+		}
+		if c.Kind != CreateUser {
+			ul.Users = slices.DeleteFunc(ul.Users, func(u *evidence.User) bool { return u.ID == c.User.ID })
+			// A new user is bound to a role at its first sign-in, not
+			// before: the old user's federations no longer count.
+			w.aws.Events = slices.DeleteFunc(w.aws.Events, func(e *evidence.Event) bool {
+				return e.Name == "GetFederationToken" && sessionOf(e.IdentityARN) == c.User.Username
+			})
+		}
+		if c.Kind != DeleteUser {
+			nu := &evidence.User{ID: "(created by the fix)", Username: c.UserName, Source: evidence.Source{Kind: "the fix"}}
+			if c.User != nil {
+				nu.FirstName, nu.LastName = c.User.FirstName, c.User.LastName
+			}
+			ul.Users = append(ul.Users, nu)
+		}
+	default:
+		return notModelled("%s is not modelled", c.Kind)
+	}
+	return nil
+}
+
+func validConnectUserName(s string) bool {
+	return connectUserRE.MatchString(s) && (!strings.Contains(s, "@") || emailRE.MatchString(s))
+}
+
+// responseMetadata is metadata declaring what the response shows of its
+// IdP: the issuer, and the certificates in its signatures' KeyInfo.
+func (r *run) responseMetadata() *evidence.Metadata {
+	if r.parsed == nil {
+		return nil
+	}
+	e := evidence.Entity{EntityID: r.subject.Issuer}
+	for _, s := range r.parsed.Signatures {
+		e.SigningCerts = append(e.SigningCerts, s.Certificates...)
+	}
+	if e.EntityID == "" || len(e.SigningCerts) == 0 {
+		return nil
+	}
+	return &evidence.Metadata{Entities: []evidence.Entity{e}}
+}
+
+// stagesJudged are the stages a check reports as covered or not.
+var stagesJudged = []Stage{StageSAML, StageAttributes, StageAssumeRole, StageRelayState, StageFederation, StageUser, StageBinding}
+
+// checkFix applies the fix's changes to a copy of the evidence and
+// diagnoses again.
+func (r *run) checkFix(f *Fix) {
+	if f.Check != nil {
+		return // set where the fix was made: a reason it cannot be modelled
+	}
+	if len(f.Changes) == 0 {
+		f.Check = &Check{Result: CheckNotChecked, Why: "this fix is a manual step, not a change to the IdP, IAM or Connect that samldoctor can model"}
+		return
+	}
+	if r.msg == nil || r.parsed == nil {
+		f.Check = &Check{Result: CheckNotChecked, Why: "the SAML message could not be read, so the sign-in cannot be diagnosed again"}
+		return
+	}
+	w := r.newWorld()
+	for _, c := range f.Changes {
+		if err := r.apply(w, c); err != nil {
+			var ce *changeError
+			if errors.As(err, &ce) && ce.refused {
+				f.Check = &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
+			} else {
+				f.Check = &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
+			}
+			return
+		}
+	}
+	in := Input{Capture: &capture.Capture{Sources: r.in.Capture.Sources, Messages: []*capture.Message{&w.msg}, Pages: w.pages}, AWS: &w.aws, Certs: r.in.Certs}
+	h := newRun(in)
+	h.hypothetical = true
+	h.diagnoseStages()
+	ck := &Check{Uncovered: h.uncovered()}
+	var first *Finding
+	for i := range h.res.Findings {
+		hf := &h.res.Findings[i]
+		if hf.Severity == Error && hf.Stage != StageCapture {
+			ck.After = append(ck.After, hf.ID)
+			if first == nil || stageRank(hf.Stage) < stageRank(first.Stage) {
+				first = hf
+			}
+		}
+	}
+	if first == nil {
+		ck.Result = CheckPasses
+		ck.Why = "with this change the sign-in passes every stage the evidence covers"
+		if len(ck.Uncovered) > 0 {
+			ck.Why += "; not covered by the evidence: " + joinStages(ck.Uncovered)
+		}
+	} else {
+		ck.Result = CheckStillFails
+		ck.Why = fmt.Sprintf("not enough alone: the sign-in then fails at %s because %s", first.Stage, lowerFirst(first.Title))
+	}
+	if len(w.assumptions) > 0 {
+		ck.Why += " (assuming " + strings.Join(w.assumptions, "; ") + ")"
+	}
+	ck.Breaks = r.breaks(f, w)
+	f.Check = ck
+}
+
+func stageRank(s Stage) int {
+	for i, x := range stagesJudged {
+		if x == s {
+			return i
+		}
+	}
+	return len(stagesJudged)
+}
+
+func lowerFirst(s string) string {
+	if len(s) > 1 && s[1] >= 'a' && s[1] <= 'z' {
+		return strings.ToLower(s[:1]) + s[1:]
+	}
+	return s
+}
+
+// uncovered lists the stages after the SAML message that the evidence did
+// not let the diagnosis judge.
+func (r *run) uncovered() []Stage {
+	var out []Stage
+	for _, s := range []Stage{StageAssumeRole, StageFederation, StageUser, StageBinding} {
+		if !r.covered[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// checkFixes checks every fix of every finding, then puts first the fix
+// that breaks nothing.
+func (r *run) checkFixes() {
+	for i := range r.res.Findings {
+		f := &r.res.Findings[i]
+		if f.Fix == nil {
+			continue
+		}
+		r.checkFix(f.Fix)
+		for j := range f.Alternatives {
+			r.checkFix(&f.Alternatives[j])
+		}
+		all := append([]Fix{*f.Fix}, f.Alternatives...)
+		sort.SliceStable(all, func(a, b int) bool {
+			return len(all[a].Check.Breaks) == 0 && len(all[b].Check.Breaks) > 0
+		})
+		*f.Fix = all[0]
+		f.Alternatives = all[1:]
+		if len(f.Alternatives) == 0 {
+			f.Alternatives = nil
+		}
+	}
+}
+
+// breaks names what works today that the fix would break.
+func (r *run) breaks(f *Fix, w *world) []string {
+	var out []string
+	for _, c := range f.Changes {
+		switch c.Kind {
+		case RecreateUser, DeleteUser:
+			out = append(out, fmt.Sprintf("deletes the Connect user %s (%s): its contact history, metrics and settings are not carried over", c.User.Username, c.User.ID))
+		case UpdateTrustPolicy:
+			out = append(out, r.trustBreaks(c)...)
+		case EditStatement, PutRolePolicy:
+			out = append(out, r.federationBreaks(c, w)...)
+		case SendRoles:
+			if bound, e := r.boundRole(); bound != "" {
+				ro, err := splitRolePair(c.Roles[0])
+				if err == nil && !sameRole(ro.RoleArn, bound) {
+					out = append(out, fmt.Sprintf("moves %s off role %s, to which Connect bound the user at its first sign-in (CloudTrail %s, %s): the next sign-in gives \"Bad Request\"",
+						r.subject.RoleSessionName, roleName(bound), e.ID, e.Time.UTC().Format(time.RFC3339)))
+				}
+			}
+		case SetAttribute:
+			if c.Attribute == assertion.AttrRoleSessionName && c.Transform != "" {
+				for _, s := range r.otherSessions() {
+					if t := transform(s, c.Transform); t != s {
+						out = append(out, fmt.Sprintf("agent %s signs in today as %q (CloudTrail); a %s-case transformation for the whole application would send %q", s, s, c.Transform, t))
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func transform(s, how string) string {
+	switch how {
+	case "lower":
+		return strings.ToLower(s)
+	case "upper":
+		return strings.ToUpper(s)
+	}
+	return s
+}
+
+// boundRole is the role of the user's first successful federation in
+// CloudTrail: the role Connect bound the user to.
+func (r *run) boundRole() (string, *evidence.Event) {
+	var first *evidence.Event
+	for _, e := range r.aws.Events {
+		if e.Name != "GetFederationToken" || e.ErrorCode != "" || sessionOf(e.IdentityARN) != r.subject.RoleSessionName {
+			continue
+		}
+		if e.InstanceID != "" && r.subject.InstanceID != "" && e.InstanceID != r.subject.InstanceID {
+			continue
+		}
+		if first == nil || e.Time.Before(first.Time) {
+			first = e
+		}
+	}
+	if first == nil {
+		return "", nil
+	}
+	role := first.SessionIssuerARN
+	if role == "" {
+		role = roleOfSession(first.IdentityARN)
+	}
+	return role, first
+}
+
+// otherSessions are the session names of other agents' successful
+// federations in CloudTrail.
+func (r *run) otherSessions() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range r.aws.Events {
+		s := sessionOf(e.IdentityARN)
+		if e.Name == "GetFederationToken" && e.ErrorCode == "" && s != "" && s != r.subject.RoleSessionName && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// trustBreaks evaluates the old and the new trust policy for every
+// provider the old one trusts or CloudTrail shows in use with the role,
+// with each audience the old one names.
+func (r *run) trustBreaks(c Change) []string {
+	var old *iampolicy.Policy
+	var roleARN string
+	for _, ro := range r.aws.Roles {
+		if ro.Name == c.Role {
+			old, roleARN = ro.Trust, ro.ARN
+		}
+	}
+	if old == nil {
+		return nil
+	}
+	providers := map[string]int{}
+	auds := map[string]bool{awsarn.SignInURL(r.partition(), ""): true}
+	for _, st := range old.Statements {
+		if st.Effect != "Allow" {
+			continue
+		}
+		for _, p := range st.Principal["Federated"] {
+			providers[p] += 0
+		}
+		for _, keys := range st.Condition {
+			for k, vals := range keys {
+				if strings.EqualFold(k, "SAML:aud") {
+					for _, v := range vals {
+						auds[v] = true
+					}
+				}
+			}
+		}
+	}
+	for _, e := range r.aws.Events {
+		if e.Name == "AssumeRoleWithSAML" && e.ErrorCode == "" && e.RoleARN == roleARN && e.PrincipalARN != "" {
+			providers[e.PrincipalARN]++
+		}
+	}
+	var out []string
+	for _, p := range slices.Sorted(maps.Keys(providers)) {
+		for _, aud := range slices.Sorted(maps.Keys(auds)) {
+			req := iampolicy.Request{Action: "sts:AssumeRoleWithSAML", Principal: &iampolicy.Principal{Type: "Federated", ID: p}, Context: iampolicy.NewContext()}
+			req.Context.Set("saml:aud", aud)
+			before := iampolicy.Evaluate([]iampolicy.Named{{Name: "old", Policy: old}}, req).Decision
+			after := iampolicy.Evaluate([]iampolicy.Named{{Name: "new", Policy: c.Document}}, req).Decision
+			if before == iampolicy.Allowed && after != iampolicy.Allowed && after != iampolicy.Undetermined {
+				s := fmt.Sprintf("stops sign-ins to role %s through %s with SAML:aud %s", c.Role, p, aud)
+				if n := providers[p]; n > 0 {
+					s += fmt.Sprintf(" (CloudTrail shows %d)", n)
+				}
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// federationBreaks compares the role's identity policies before and after
+// the change: federations CloudTrail shows, other known instances, and
+// whether the change widens access to other instances or other users.
+func (r *run) federationBreaks(c Change, w *world) []string {
+	var before, after *evidence.Role
+	for _, ro := range r.aws.Roles {
+		if ro.Name == c.Role {
+			before = ro
+		}
+	}
+	for _, ro := range w.aws.Roles {
+		if ro.Name == c.Role {
+			after = ro
+		}
+	}
+	if before == nil || after == nil {
+		return nil
+	}
+	roleID := orX(before.ID, "AROA-ROLE-ID")
+	// eval is the decision for the role's policies on a user of an
+	// instance, with the caller's aws:userid.
+	eval := func(ro *evidence.Role, policies map[string]*evidence.ManagedPolicy, region, account, instance, resourceUser, callerID string) iampolicy.Decision {
+		ctx := iampolicy.NewContext()
+		ctx.Set("aws:userid", callerID)
+		ctx.Set("connect:InstanceId", instance)
+		ctx.Set("aws:RequestedRegion", region)
+		ctx.Set("aws:PrincipalArn", ro.ARN)
+		ctx.Set("aws:PrincipalAccount", account)
+		return iampolicy.Evaluate(rolePolicies(ro, policies), iampolicy.Request{Action: "connect:GetFederationToken",
+			Resource: awsarn.ConnectUserARN(r.partition(), region, account, instance, resourceUser), Context: ctx}).Decision
+	}
+	var out []string
+	seen := map[string]bool{}
+	lose := func(region, account, instance, userid, why string) {
+		key := region + "|" + instance + "|" + userid
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		if eval(before, r.aws.Policies, region, account, instance, userid, userid) == iampolicy.Allowed &&
+			eval(after, w.aws.Policies, region, account, instance, userid, userid) != iampolicy.Allowed {
+			out = append(out, why)
+		}
+	}
+	for _, e := range r.aws.Events {
+		if e.Name != "GetFederationToken" || e.ErrorCode != "" || !sameRole(orX(e.SessionIssuerARN, roleOfSession(e.IdentityARN)), before.ARN) || e.InstanceID == "" {
+			continue
+		}
+		s := sessionOf(e.IdentityARN)
+		lose(orX(e.Region, r.subject.Region), r.subject.Account, e.InstanceID, roleID+":"+s,
+			fmt.Sprintf("removes connect:GetFederationToken for %s on instance %s in %s, which CloudTrail shows working (%s)", s, e.InstanceID, orX(e.Region, r.subject.Region), e.Time.UTC().Format(time.RFC3339)))
+	}
+	for _, in := range r.aws.Instances {
+		if in.ID == r.subject.InstanceID {
+			continue
+		}
+		lose(in.Region(), in.Account(), in.ID, roleID+":agent", fmt.Sprintf("removes connect:GetFederationToken on instance %s (%s), which exists and the role may federate into today", in.ID, in.Region()))
+	}
+	// Widening: another instance of the account, another user of this one.
+	const otherInstance = "00000000-0000-4000-8000-000000000000"
+	probe := func(region, instance, resourceUser, why string) {
+		caller := roleID + ":" + r.subject.RoleSessionName
+		if eval(before, r.aws.Policies, region, r.subject.Account, instance, resourceUser, caller) != iampolicy.Allowed &&
+			eval(after, w.aws.Policies, region, r.subject.Account, instance, resourceUser, caller) == iampolicy.Allowed {
+			out = append(out, why)
+		}
+	}
+	probe(r.subject.Region, otherInstance, roleID+":"+r.subject.RoleSessionName, "widens access: the role could federate into other Connect instances of the account")
+	probe(r.subject.Region, r.subject.InstanceID, roleID+":another.agent", "widens access: the role could federate as other users of the instance")
+	return out
+}
+
+// rolePolicies are the role's identity policies whose documents are known.
+func rolePolicies(ro *evidence.Role, policies map[string]*evidence.ManagedPolicy) []iampolicy.Named {
+	var named []iampolicy.Named
+	for _, n := range slices.Sorted(maps.Keys(ro.Inline)) {
+		if p := ro.Inline[n]; p != nil {
+			named = append(named, iampolicy.Named{Name: "inline policy " + n, Policy: p})
+		}
+	}
+	for _, ap := range ro.Attached {
+		if mp := policies[ap.ARN]; mp != nil && mp.Default() != nil {
+			named = append(named, iampolicy.Named{Name: "managed policy " + ap.Name, Policy: mp.Default()})
+		}
+	}
+	return named
+}
+
+func joinStages(l []Stage) string {
+	s := make([]string, len(l))
+	for i, x := range l {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,592 @@
+package diagnose_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+)
+
+// The first fix of each shipped example passes its check, and is exactly
+// the change the evidence calls for.
+func TestExampleFixes(t *testing.T) {
+	tests := []struct {
+		name   string
+		change diagnose.Change
+		// inFix must be in the fix's text (commands, files, IdP steps).
+		inFix    []string
+		notInFix []string
+	}{
+		{"not-onboarded", diagnose.Change{Kind: diagnose.SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "Jane.Doe@example.com"},
+			[]string{`send "Jane.Doe@example.com"`}, []string{"delete-user"}},
+		{"access-denied", diagnose.Change{Kind: diagnose.EditStatement, Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Edit: "Region us-east-1 → ap-southeast-2"},
+			[]string{"--policy-name ConnectFederation", "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance + "/user/${aws:userid}"}, []string{"arn:aws:connect:us-east-1", "AmazonConnectFederation"}},
+		{"bad-request", diagnose.Change{Kind: diagnose.SendRoles, Roles: []string{"arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"}},
+			// ConnectAgentsLegacy trusts the provider already: its trust
+			// policy is not rewritten, and the IdP step names it.
+			[]string{"Value is arn:aws:iam::111122223333:role/ConnectAgentsLegacy,"}, []string{"update-assume-role-policy", "role/ConnectAgents,", "delete-user"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := readExample(t, tt.name+".har")
+			set := evidence.NewSet()
+			if err := set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", tt.name)}); err != nil {
+				t.Fatal(err)
+			}
+			res := diagnoseChecked(t, diagnose.Input{Capture: c, AWS: set})
+			fx := res.Findings[0].Fix
+			if fx.Check == nil || fx.Check.Result != diagnose.CheckPasses || len(fx.Check.Breaks) > 0 {
+				t.Fatalf("first fix's check: %+v", fx.Check)
+			}
+			if len(fx.Changes) != 1 {
+				t.Fatalf("changes %+v, want one", fx.Changes)
+			}
+			got := fx.Changes[0]
+			got.Document, got.User = nil, nil
+			if !sameChange(got, tt.change) {
+				t.Errorf("change %+v, want %+v", got, tt.change)
+			}
+			text := fixText(fx) + "\n" + strings.Join(fx.IdPSteps, "\n")
+			for _, want := range tt.inFix {
+				if !strings.Contains(text, want) {
+					t.Errorf("fix lacks %q:\n%s", want, text)
+				}
+			}
+			for _, bad := range tt.notInFix {
+				if strings.Contains(text, bad) {
+					t.Errorf("fix has %q:\n%s", bad, text)
+				}
+			}
+			// The fixes that delete a user come after, and say so.
+			for _, alt := range res.Findings[0].Alternatives {
+				if slices.ContainsFunc(alt.Changes, func(c diagnose.Change) bool { return c.Kind == diagnose.RecreateUser }) && len(alt.Check.Breaks) == 0 {
+					t.Errorf("recreating a user breaks nothing? %+v", alt.Check)
+				}
+			}
+		})
+	}
+}
+
+func sameChange(a, b diagnose.Change) bool {
+	aj, _ := json.Marshal(a)
+	bj, _ := json.Marshal(b)
+	return string(aj) == string(bj)
+}
+
+// The property: for every failing scenario, the first error's first fix is
+// checked; when the check says it passes, making the same change in the
+// scenario's own inputs (a new response from the IdP, edited AWS CLI
+// outputs) and diagnosing the whole capture again leaves no error. The
+// re-diagnosis goes through the fixture, not through the checker's model
+// of the change, so the two are held against each other.
+func TestFirstFixesHold(t *testing.T) {
+	for _, tt := range causeCases() {
+		t.Run(tt.id, func(t *testing.T) {
+			// Without the page of the old outcome, every stage's error
+			// counts (a capture that stopped earlier would make later
+			// errors warnings).
+			s := base()
+			tt.produce(&s)
+			endAtSignIn(&s)
+			res := s.run(t)
+			i := slices.IndexFunc(res.Findings, func(f diagnose.Finding) bool { return f.Severity == diagnose.Error })
+			if i < 0 {
+				return // not a failing scenario
+			}
+			root := res.Findings[i]
+			fx := root.Fix
+			if fx == nil || fx.Check == nil {
+				t.Fatalf("%s: no checked fix", root.ID)
+			}
+			switch fx.Check.Result {
+			case diagnose.CheckNotChecked:
+				t.Logf("%s: not checked: %s", root.ID, fx.Check.Why)
+				if fx.Check.Why == "" {
+					t.Errorf("%s: not checked without a reason: %+v", root.ID, fx.Check)
+				}
+				return
+			case diagnose.CheckStillFails:
+				t.Fatalf("%s: the first fix does not pass its own check: %s", root.ID, fx.Check.Why)
+			}
+			after := s
+			after.aws = map[string]string{}
+			for k, v := range s.aws {
+				after.aws[k] = v
+			}
+			for _, c := range fx.Changes {
+				if !applyToScenario(t, &after, c) {
+					t.Fatalf("%s: change %s cannot be made in the fixture", root.ID, c.Kind)
+				}
+			}
+			endAtSignIn(&after)
+			again := after.run(t)
+			for _, f := range again.Findings {
+				if f.Severity == diagnose.Error && f.Stage != diagnose.StageCapture {
+					t.Errorf("%s: after %v the sign-in still has %s: %s", root.ID, kinds(fx.Changes), f.ID, f.Title)
+				}
+			}
+		})
+	}
+}
+
+func kinds(cs []diagnose.Change) []diagnose.ChangeKind {
+	var out []diagnose.ChangeKind
+	for _, c := range cs {
+		out = append(out, c.Kind)
+	}
+	return out
+}
+
+// endAtSignIn makes the capture end with AWS sign-in accepting the
+// response: no page of the old outcome is observed, so every stage is
+// judged on the evidence alone.
+func endAtSignIn(s *scenario) {
+	prev := s.steps
+	s.steps = func(st []fixture.Step) []fixture.Step {
+		if prev != nil {
+			st = prev(st)
+		}
+		for i := range st {
+			if st[i].Method == "POST" {
+				st[i].Status, st[i].Location, st[i].Body, st[i].Mime = 302, fixture.RelayState(), "", ""
+				return st[:i+1]
+			}
+		}
+		return st
+	}
+}
+
+// applyToScenario makes a change in the scenario's inputs, as the admin
+// would: at the IdP (the response it sends) or in AWS (the outputs that
+// describe the account afterwards).
+func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
+	t.Helper()
+	switch c.Kind {
+	case diagnose.SetAttribute:
+		switch c.Attribute {
+		case assertion.AttrRoleSessionName:
+			s.resp.RoleSessionName = []string{c.Value}
+		case assertion.AttrSessionDuration:
+			s.resp.SessionDuration = c.Value
+		default:
+			return false
+		}
+	case diagnose.SendRoles:
+		s.resp.Roles, s.resp.RoleAttrName = c.Roles, ""
+	case diagnose.SetAudience:
+		s.resp.Audience = c.Value
+	case diagnose.SetACS:
+		s.acs, s.resp.Recipient = c.Value, c.Value
+	case diagnose.SetRelayState:
+		s.relay = &c.Value
+	case diagnose.SyncIdPClock:
+		s.postAt -= c.Offset
+	case diagnose.EncryptAssertion:
+		k := fixture.NewKey("IAM SAML provider encryption key", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+		s.resp.EncryptFor, s.spKey = k, k
+	case diagnose.EditStatement, diagnose.PutRolePolicy, diagnose.UpdateTrustPolicy:
+		if c.Managed {
+			return false
+		}
+		var doc any
+		if err := json.Unmarshal([]byte(c.Document.Document()), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return editAWS(t, s, "RoleDetailList", func(m map[string]any) {
+			for _, r := range m["RoleDetailList"].([]any) {
+				role := r.(map[string]any)
+				if role["RoleName"] != c.Role {
+					continue
+				}
+				if c.Kind == diagnose.UpdateTrustPolicy {
+					role["AssumeRolePolicyDocument"] = doc
+					continue
+				}
+				list, _ := role["RolePolicyList"].([]any)
+				list = slices.DeleteFunc(list, func(p any) bool { return p.(map[string]any)["PolicyName"] == c.Policy })
+				role["RolePolicyList"] = append(list, map[string]any{"PolicyName": c.Policy, "PolicyDocument": doc})
+			}
+		})
+	case diagnose.UpdateProviderMetadata:
+		key := s.resp.Key
+		if key == nil {
+			key = fixture.TestKey()
+		}
+		issuer := s.resp.Issuer
+		if issuer == "" {
+			issuer = fixture.DefaultIssuer
+		}
+		return editAWS(t, s, "SAMLMetadataDocument", func(m map[string]any) { m["SAMLMetadataDocument"] = fixture.IdPMetadata(issuer, key.DER) })
+	case diagnose.CreateProvider:
+		return editAWS(t, s, "SAMLProviderList", func(m map[string]any) {
+			m["SAMLProviderList"] = append(m["SAMLProviderList"].([]any), map[string]any{"Arn": c.Provider})
+		})
+	case diagnose.SetEncryptionMode:
+		return editAWS(t, s, "SAMLMetadataDocument", func(m map[string]any) { m["AssertionEncryptionMode"] = c.Value })
+	case diagnose.AddPrivateKey:
+		return editAWS(t, s, "SAMLMetadataDocument", func(m map[string]any) {
+			m["PrivateKeyList"] = []any{map[string]any{"KeyId": "AKFIXTURE", "Timestamp": "2026-11-20T00:00:00Z"}}
+		})
+	case diagnose.CreateUser, diagnose.RecreateUser:
+		ok := editAWS(t, s, "UserSummaryList", func(m map[string]any) {
+			list := m["UserSummaryList"].([]any)
+			if c.User != nil {
+				list = slices.DeleteFunc(list, func(u any) bool { return u.(map[string]any)["Username"] == c.User.Username })
+			}
+			m["UserSummaryList"] = append(list, map[string]any{"Id": "99999999-1a3d-4e5f-8a9b-0c1d2e3f4a5b", "Username": c.UserName,
+				"Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance + "/agent/99999999-1a3d-4e5f-8a9b-0c1d2e3f4a5b"})
+		})
+		if ok && c.Kind == diagnose.RecreateUser {
+			// The new user has no earlier federation.
+			editAWS(t, s, "Events", func(m map[string]any) {
+				m["Events"] = slices.DeleteFunc(m["Events"].([]any), func(e any) bool { return e.(map[string]any)["Username"] == c.User.Username })
+			})
+		}
+		return ok
+	default:
+		return false
+	}
+	return true
+}
+
+// editAWS edits the scenario's AWS CLI output that has the key.
+func editAWS(t *testing.T, s *scenario, key string, edit func(map[string]any)) bool {
+	for name, data := range s.aws {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(data), &m); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := m[key]; !ok {
+			continue
+		}
+		edit(m)
+		s.aws[name] = js(m)
+		return true
+	}
+	return false
+}
+
+// roleJSON is one role of get-account-authorization-details.
+func roleJSON(name, id string, trust, inline map[string]any) map[string]any {
+	role := map[string]any{"Path": "/", "RoleName": name, "RoleId": id, "Arn": "arn:aws:iam::" + acct + ":role/" + name,
+		"CreateDate": "2024-03-11T09:40:12Z", "AssumeRolePolicyDocument": trust, "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{}}
+	if inline != nil {
+		role["RolePolicyList"] = []any{map[string]any{"PolicyName": "ConnectFederation", "PolicyDocument": inline}}
+	}
+	return role
+}
+
+func authRoles(roles ...map[string]any) string {
+	l := make([]any, len(roles))
+	for i, r := range roles {
+		l[i] = r
+	}
+	return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": l, "Policies": []any{}})
+}
+
+func providersJSON(arns ...string) string {
+	var l []any
+	for _, a := range arns {
+		l = append(l, map[string]string{"Arn": a})
+	}
+	return js(map[string]any{"SAMLProviderList": l})
+}
+
+func firstError(t *testing.T, res *diagnose.Result) diagnose.Finding {
+	t.Helper()
+	for _, f := range res.Findings {
+		if f.Severity == diagnose.Error {
+			return f
+		}
+	}
+	t.Fatalf("no error: %v", ids(res))
+	return diagnose.Finding{}
+}
+
+func allFixes(f diagnose.Finding) []diagnose.Fix {
+	if f.Fix == nil {
+		return f.Alternatives
+	}
+	return append([]diagnose.Fix{*f.Fix}, f.Alternatives...)
+}
+
+func mustPass(t *testing.T, f diagnose.Finding) diagnose.Fix {
+	t.Helper()
+	if f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses || len(f.Fix.Check.Breaks) > 0 {
+		t.Fatalf("%s: first fix %+v, check %+v", f.ID, f.Fix, f.Fix.Check)
+	}
+	return *f.Fix
+}
+
+const (
+	legacyARN   = "arn:aws:iam::" + acct + ":role/ConnectAgentsLegacy"
+	readOnlyARN = "arn:aws:iam::" + acct + ":role/ConnectAgentsReadOnly"
+)
+
+// The seven behaviours of "Fixes that are proven", each with a near miss.
+func TestFixBehaviours(t *testing.T) {
+	signin := "https://signin.aws.amazon.com/saml"
+
+	// 1. Bound to another role: send that role (named in the IdP step);
+	// its trust policy is left alone when it already trusts the provider,
+	// and gains the provider (keeping what it has) when it does not.
+	t.Run("role changed", func(t *testing.T) {
+		for _, trusts := range []bool{true, false} {
+			s := base()
+			s.outcome = fixture.BadRequest
+			legacyTrust := trustDoc(signin)
+			if !trusts {
+				legacyTrust["Statement"].([]any)[0].(map[string]any)["Principal"] = map[string]any{"Federated": "arn:aws:iam::" + acct + ":saml-provider/OldADFS"}
+			}
+			s.aws["ct.json"] = eventsJSON("ConnectAgentsLegacy", "AROAYZ2EXAMPLE1LEGACY")
+			s.aws["iam.json"] = authRoles(roleJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT", trustDoc(signin), federationDoc(region)),
+				roleJSON("ConnectAgentsLegacy", "AROAYZ2EXAMPLE1LEGACY", legacyTrust, federationDoc(region)))
+			res := s.run(t)
+			f := firstError(t, res)
+			fx := mustPass(t, f)
+			if f.ID != "connect.role_changed" || fx.Changes[0].Kind != diagnose.SendRoles || fx.Changes[0].Roles[0] != legacyARN+","+fixture.DefaultProvider {
+				t.Fatalf("trusts=%v: %s %+v", trusts, f.ID, fx.Changes)
+			}
+			hasTrust := len(fx.Changes) == 2 && fx.Changes[1].Kind == diagnose.UpdateTrustPolicy && fx.Changes[1].Role == "ConnectAgentsLegacy"
+			if hasTrust == trusts {
+				t.Errorf("trusts=%v: changes %+v", trusts, kinds(fx.Changes))
+			}
+			if hasTrust {
+				doc := fx.Changes[1].Document.Document()
+				if !strings.Contains(doc, "saml-provider/OldADFS") || !strings.Contains(doc, fixture.DefaultProvider) {
+					t.Errorf("the trust policy lost a provider or lacks the new one:\n%s", doc)
+				}
+			}
+		}
+	})
+
+	// 2. The statement that nearly allows GetFederationToken is corrected
+	// in place: the Region, a misspelt action, a resource that stops at
+	// the instance; another instance that exists is kept beside it.
+	t.Run("near-miss statement", func(t *testing.T) {
+		other := "bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee"
+		stmt := func(action, resource string) map[string]any {
+			return map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": action, "Resource": resource}}}
+		}
+		userARN := "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance + "/user/${aws:userid}"
+		for _, tt := range []struct {
+			name, action, resource, edit string
+			otherInstanceExists          bool
+			wantResources                []string
+		}{
+			{"region", "connect:GetFederationToken", "arn:aws:connect:us-east-1:" + acct + ":instance/" + instance + "/user/${aws:userid}", "Region us-east-1 → ap-southeast-2", false, []string{userARN}},
+			{"action", "connect:GetFederationTokens", userARN, "Action connect:GetFederationTokens → connect:GetFederationToken", false, []string{userARN}},
+			{"instance only", "connect:GetFederationToken", "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance, "append /user/${aws:userid}", false, []string{userARN}},
+			{"other instance exists", "connect:GetFederationToken", "arn:aws:connect:" + region + ":" + acct + ":instance/" + other + "/user/${aws:userid}", "instance " + other + " → " + instance, true,
+				[]string{"arn:aws:connect:" + region + ":" + acct + ":instance/" + other + "/user/${aws:userid}", userARN}},
+		} {
+			s := base()
+			s.outcome = fixture.AccessDeniedAdmin
+			s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(signin), stmt(tt.action, tt.resource))
+			if tt.otherInstanceExists {
+				s.aws["other.json"] = js(map[string]any{"Instance": map[string]any{"Id": other, "Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + other, "IdentityManagementType": "SAML"}})
+				s.aws["i.json"] = instanceJSON("SAML")
+			}
+			f := firstError(t, s.run(t))
+			fx := mustPass(t, f)
+			c := fx.Changes[0]
+			if f.ID != "iam.federation_token_denied" || c.Kind != diagnose.EditStatement || c.Policy != "ConnectFederation" || c.Statement != 1 || c.Edit != tt.edit {
+				t.Errorf("%s: %s %+v", tt.name, f.ID, c)
+				continue
+			}
+			if got := c.Document.Statements[0].Resource; !slices.Equal(got, tt.wantResources) {
+				t.Errorf("%s: resources %v, want %v", tt.name, got, tt.wantResources)
+			}
+		}
+		// Near miss: a statement that allows it gives no finding.
+		s := base()
+		s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(signin), stmt("connect:GetFederationToken", userARN))
+		if res := s.run(t); find(res, "iam.federation_token_denied") != nil {
+			t.Errorf("near miss: %v", ids(res))
+		}
+	})
+
+	// 3. The role chooser: the agent picked the role without the
+	// permission; the other role has it and Connect bound the user to it.
+	// The fix sends that role; adding the permission to the picked one is
+	// an alternative whose check says it then fails with "Bad Request".
+	t.Run("role chooser", func(t *testing.T) {
+		for _, bound := range []bool{true, false} {
+			s := base()
+			s.outcome = fixture.AccessDeniedAdmin
+			s.resp.Roles = []string{roleARN + "," + fixture.DefaultProvider, readOnlyARN + "," + fixture.DefaultProvider}
+			agentsPolicy := federationDoc(region)
+			if bound {
+				s.aws["ct.json"] = eventsJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT")
+			} else {
+				agentsPolicy = nil
+			}
+			s.aws["iam.json"] = authRoles(roleJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT", trustDoc(signin), agentsPolicy),
+				roleJSON("ConnectAgentsReadOnly", "AROAYZ2EXAMPLE7RDONLY", trustDoc(signin), nil))
+			s.steps = pickRole(readOnlyARN)
+			res := s.run(t)
+			f := firstError(t, res)
+			fx := mustPass(t, f)
+			if f.ID != "iam.federation_token_denied" || !slices.Contains(f.Explains, "connect.access_denied_admin") {
+				t.Fatalf("bound=%v: %v", bound, ids(res))
+			}
+			sends := fx.Changes[0].Kind == diagnose.SendRoles
+			if sends != bound {
+				t.Errorf("bound=%v: first fix %+v", bound, kinds(fx.Changes))
+			}
+			if bound {
+				if fx.Changes[0].Roles[0] != roleARN+","+fixture.DefaultProvider {
+					t.Errorf("sends %v", fx.Changes[0].Roles)
+				}
+				for _, alt := range f.Alternatives {
+					if alt.Changes[0].Kind == diagnose.PutRolePolicy && (alt.Check.Result != diagnose.CheckStillFails || !strings.Contains(alt.Check.Why, string(diagnose.StageBinding))) {
+						t.Errorf("adding the permission to the picked role: %+v", alt.Check)
+					}
+				}
+			}
+		}
+	})
+
+	// 4. The Role value names a provider that does not exist; the role
+	// trusts one that does: send that one. No fix trusts the missing one.
+	t.Run("provider missing", func(t *testing.T) {
+		missing := "arn:aws:iam::" + acct + ":saml-provider/EntraIDOld"
+		s := base()
+		s.outcome = fixture.Outcome{SignInError: "Specified provider doesn't exist."}
+		s.resp.Roles = []string{roleARN + "," + missing}
+		s.aws["p.json"] = providersJSON(fixture.DefaultProvider)
+		s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(signin), federationDoc(region))
+		res := s.run(t)
+		f := firstError(t, res)
+		fx := mustPass(t, f)
+		if f.ID != "iam.provider_not_found" || fx.Changes[0].Kind != diagnose.SendRoles || fx.Changes[0].Roles[0] != roleARN+","+fixture.DefaultProvider {
+			t.Fatalf("%s %+v", f.ID, fx.Changes)
+		}
+		for _, g := range res.Findings {
+			if g.ID == "iam.trust_policy_denies" {
+				t.Errorf("a trust policy finding for a provider that does not exist: %s", g.Title)
+			}
+			for _, x := range allFixes(g) {
+				for _, c := range x.Changes {
+					if c.Document != nil && strings.Contains(c.Document.Document(), missing) {
+						t.Errorf("%s: a fix writes the missing provider into a policy", g.ID)
+					}
+				}
+			}
+		}
+		s.resp.Roles = nil
+		if res := s.run(t); find(res, "iam.provider_not_found") != nil {
+			t.Errorf("near miss: %v", ids(res))
+		}
+	})
+
+	// 5. RoleSessionName is a display name: STS refuses it. The fix sends
+	// the value the evidence shows (the Connect user named as the NameID);
+	// the user check is not an error (the sign-in stopped before it) and
+	// proposes no user Connect would refuse.
+	t.Run("display name", func(t *testing.T) {
+		s := base()
+		s.outcome = fixture.Outcome{SignInError: "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64} (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)"}
+		s.resp.RoleSessionName = []string{"Jane Doe"}
+		s.aws["u.json"] = usersJSON("john.smith@example.com", rsn)
+		res := s.run(t)
+		f := firstError(t, res)
+		fx := mustPass(t, f)
+		if f.ID != "aws.session_name_invalid" || fx.Changes[0].Kind != diagnose.SetAttribute || fx.Changes[0].Value != rsn {
+			t.Fatalf("%s %+v", f.ID, fx.Changes)
+		}
+		u := find(res, "connect.user_not_found")
+		if u == nil || u.Severity != diagnose.Warning || u.Downgraded == "" {
+			t.Fatalf("user check: %+v", u)
+		}
+		for _, x := range allFixes(*u) {
+			for _, c := range x.Changes {
+				if c.Kind == diagnose.CreateUser {
+					t.Errorf("proposes creating user %q", c.UserName)
+				}
+			}
+		}
+		s.resp.RoleSessionName = []string{rsn}
+		if res := s.run(t); find(res, "aws.session_name_invalid") != nil {
+			t.Errorf("near miss: %v", ids(res))
+		}
+	})
+
+	// 6. The IdP's clock is two hours slow (its own Date header says so):
+	// the cause is the clock, before the expiry, and the fix syncs it. A
+	// page left open ten minutes, with clocks that agree, is not the clock.
+	t.Run("IdP clock", func(t *testing.T) {
+		s := base()
+		s.outcome = fixture.Outcome{SignInError: "Response has expired (Service: AWSSecurityTokenService; Status Code: 400; Error Code: ExpiredTokenException)"}
+		s.postAt = 2 * time.Hour
+		res := s.run(t)
+		f := firstError(t, res)
+		fx := mustPass(t, f)
+		if f.ID != "saml.idp_clock_skew" || fx.Changes[0].Kind != diagnose.SyncIdPClock || (fx.Changes[0].Offset-2*time.Hour).Abs() > 2*time.Second {
+			t.Fatalf("%v; first %s %+v", ids(res), f.ID, fx.Changes)
+		}
+		if e := find(res, "saml.expired"); e == nil || e.Fix.Changes[0].Kind != diagnose.SyncIdPClock {
+			t.Errorf("saml.expired's fix: %+v", e)
+		}
+		if strings.Contains(fixText(&fx), "lengthen") {
+			t.Errorf("the fix lengthens validity: %s", fixText(&fx))
+		}
+		open := base()
+		open.outcome = s.outcome
+		open.postAt = 10 * time.Minute
+		open.steps = func(st []fixture.Step) []fixture.Step { st[0].Time = at.Add(-10 * time.Minute); return st }
+		res = open.run(t)
+		if find(res, "saml.idp_clock_skew") != nil || find(res, "saml.expired") == nil {
+			t.Errorf("near miss: %v", ids(res))
+		}
+	})
+
+	// 7. A HAR cut in half: said first, never "no findings", not exit 0.
+	t.Run("truncated", func(t *testing.T) {
+		s := base()
+		whole := fixture.HAR(fixture.Chrome, fixture.SignIn(s.resp.XML(), fixture.RelayState(), at, fixture.NotOnboarded))
+		for _, tt := range []struct {
+			data []byte
+			want bool
+		}{{whole[:len(whole)/2], true}, {whole, false}} {
+			r := capture.NewReader(capture.Options{})
+			if err := r.Read("half.har", bytes.NewReader(tt.data)); err != nil {
+				t.Fatal(err)
+			}
+			res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish()})
+			got := find(res, "capture.truncated") != nil
+			if got != tt.want {
+				t.Fatalf("truncated %v: %v", tt.want, ids(res))
+			}
+			if tt.want && (!strings.HasPrefix(res.Verdict, "The capture file half.har ends early") || !res.Failed()) {
+				t.Errorf("verdict %q, failed %v", res.Verdict, res.Failed())
+			}
+		}
+	})
+}
+
+// pickRole turns the sign-in into the AWS role chooser: AWS answers the
+// POST with its page of roles, and the agent picks role.
+func pickRole(role string) func([]fixture.Step) []fixture.Step {
+	return func(st []fixture.Step) []fixture.Step {
+		post := st[1]
+		chooser := post
+		chooser.Status, chooser.Location, chooser.Mime = 200, "", "text/html;charset=UTF-8"
+		chooser.Body = fixture.RoleChooserPage(post.Form[0][1], []string{roleARN, role})
+		pick := post
+		pick.Time = post.Time.Add(5 * time.Second)
+		pick.Form = append(slices.Clone(post.Form), [2]string{"roleIndex", role})
+		fed := st[2]
+		fed.Time = pick.Time.Add(500 * time.Millisecond)
+		return []fixture.Step{st[0], chooser, pick, fed}
+	}
+}
