@@ -88,23 +88,23 @@ const (
 
 // Verification is the verdict on one ds:Signature.
 type Verification struct {
-	Covers   string `json:"covers"`
-	CoversID string `json:"coversId,omitempty"`
-	Status   string `json:"status"`
+	Covers   string
+	CoversID string
+	Status   string
 	// CertSource names the certificate that verified it.
-	CertSource string       `json:"certSource,omitempty"`
-	Cert       *Certificate `json:"certificate,omitempty"`
+	CertSource string
+	Cert       *Certificate
 	// Reason says why it is invalid.
-	Reason string `json:"reason,omitempty"`
+	Reason string
 	// Detail is the verifier's own message.
-	Detail          string `json:"detail,omitempty"`
-	SignatureMethod string `json:"signatureMethod,omitempty"`
-	DigestMethod    string `json:"digestMethod,omitempty"`
+	Detail          string
+	SignatureMethod string
+	DigestMethod    string
 	// Weak is set for SHA-1 signature or digest algorithms.
-	Weak bool `json:"weak,omitempty"`
+	Weak bool
 	// CoversConsumed is set when the signed element is the Response or
 	// the assertion AWS reads.
-	CoversConsumed bool `json:"coversConsumed"`
+	CoversConsumed bool
 }
 
 // Reasons a signature is invalid.

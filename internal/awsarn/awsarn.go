@@ -251,17 +251,17 @@ func Audiences(partition string) []string {
 
 // RelayState is a parsed RelayState value.
 type RelayState struct {
-	Raw string `json:"raw"`
+	Raw string
 	// Kind is "connect-federation" (the console's /connect/federate/ID),
 	// "connect-app" (an instance's own domain), "aws-console", or "other".
-	Kind        string `json:"kind"`
-	Partition   string `json:"partition,omitempty"`
-	Region      string `json:"region,omitempty"`
-	InstanceID  string `json:"instanceId,omitempty"`
-	Destination string `json:"destination,omitempty"`
-	NewDomain   bool   `json:"newDomain,omitempty"`
+	Kind        string
+	Partition   string
+	Region      string
+	InstanceID  string
+	Destination string
+	NewDomain   bool
 	// Problems are departures from the documented grammar.
-	Problems []string `json:"problems,omitempty"`
+	Problems []string
 }
 
 var consoleHostRE = regexp.MustCompile(`^(?:([a-z0-9-]+)\.)?console\.(aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)$`)

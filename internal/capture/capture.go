@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
@@ -34,95 +35,95 @@ const (
 
 // Capture is everything read from one or more input files.
 type Capture struct {
-	Sources  []Source   `json:"sources"`
-	Messages []*Message `json:"messages"`
-	Pages    []Page     `json:"pages"`
-	Warnings []Warning  `json:"warnings"`
+	Sources  []Source
+	Messages []*Message
+	Pages    []Page
+	Warnings []Warning
 }
 
 // Source describes one input file.
 type Source struct {
-	File      string      `json:"file"`
-	Format    string      `json:"format"`
-	Gzip      bool        `json:"gzip,omitempty"`
-	Creator   string      `json:"creator,omitempty"`
-	Entries   int         `json:"entries"`
-	Bytes     int64       `json:"bytes"`
-	Truncated *Truncation `json:"truncated,omitempty"`
+	File      string
+	Format    string
+	Gzip      bool
+	Creator   string
+	Entries   int
+	Bytes     int64
+	Truncated *Truncation
 }
 
 // Truncation says where a file that ends early stopped.
 type Truncation struct {
-	Offset  int64  `json:"offset"`
-	Message string `json:"message"`
+	Offset  int64
+	Message string
 }
 
 // Warning is something about the input that a person should know.
 type Warning struct {
-	File    string `json:"file"`
-	Entry   int    `json:"entry"`
-	Message string `json:"message"`
+	File    string
+	Entry   int
+	Message string
 }
 
 // Place is one place a message was seen.
 type Place struct {
-	File  string    `json:"file"`
-	Entry int       `json:"entry"`
-	Time  time.Time `json:"time,omitzero"`
+	File  string
+	Entry int
+	Time  time.Time
 	// ServerDate is the response's Date header (the server's clock).
-	ServerDate time.Time `json:"serverDate,omitzero"`
-	Method     string    `json:"method,omitempty"`
-	URL        string    `json:"url,omitempty"`
+	ServerDate time.Time
+	Method     string
+	URL        string
 	// Where is "post" (a form POST body), "query" (the URL),
 	// "html-form" (a form in a response body), "saml-tracer" (the message
 	// SAML-tracer stored), or "value" (a bare value file).
-	Where string `json:"where"`
+	Where string
 	// FormAction is the form's action, for html-form places.
-	FormAction string `json:"formAction,omitempty"`
+	FormAction string
 	// RoleChooser marks AWS's role selection page.
-	RoleChooser bool   `json:"roleChooser,omitempty"`
-	RelayState  string `json:"relayState,omitempty"`
-	RoleIndex   string `json:"roleIndex,omitempty"`
-	Status      int    `json:"status,omitempty"`
+	RoleChooser bool
+	RelayState  string
+	RoleIndex   string
+	Status      int
 }
 
 // Message is one SAML message, however many times it was seen.
 type Message struct {
-	Type    string  `json:"type"`
-	Binding string  `json:"binding"`
-	Seen    []Place `json:"seen"`
+	Type    string
+	Binding string
+	Seen    []Place
 	// RelayState is the value posted with the message to AWS sign-in (or
 	// the first one seen).
-	RelayState string `json:"relayState"`
+	RelayState string
 	// RoleIndex is the role the AWS role chooser POST picked.
-	RoleIndex string `json:"roleIndex,omitempty"`
+	RoleIndex string
 	// Encoding lists the decoding steps (url-decode, base64, deflate, xml).
-	Encoding []string `json:"encoding"`
-	Notes    []string `json:"notes,omitempty"`
+	Encoding []string
+	Notes    []string
 	// DecodeError says why the value could not be decoded.
-	DecodeError string `json:"decodeError,omitempty"`
+	DecodeError string
 	// Hostile is set when the value is built to attack its reader (a
 	// DEFLATE bomb, XML entity declarations); it was refused.
-	Hostile bool `json:"hostile,omitempty"`
+	Hostile bool
 	// ParseError says why the XML could not be read.
-	ParseError string `json:"parseError,omitempty"`
+	ParseError string
 	// AWS is what AWS sign-in reads from the message, and the RelayState.
-	AWS    *AWSView           `json:"aws"`
-	Parsed *assertion.Message `json:"saml,omitempty"`
+	AWS    *AWSView
+	Parsed *assertion.Message
 	// DecryptError says why the encrypted assertion could not be
 	// decrypted with the key given.
-	DecryptError string `json:"decryptError,omitempty"`
+	DecryptError string
 	// Decrypted is set when the assertion was decrypted (--sp-key): Parsed
 	// then describes the decrypted message, and Original the message as
 	// sent, whose XML is XML.
-	Decrypted    bool               `json:"decrypted,omitempty"`
-	DecryptedXML []byte             `json:"-"`
-	Original     *assertion.Message `json:"-"`
+	Decrypted    bool
+	DecryptedXML []byte
+	Original     *assertion.Message
 
 	// XML is the decoded message; Raw the value as captured. Both hold a
 	// live assertion and are printed only on request.
-	XML []byte `json:"-"`
-	Raw string `json:"-"`
+	XML []byte
+	Raw string
 	key [32]byte
 }
 
@@ -130,7 +131,7 @@ type Message struct {
 // parsed RelayState.
 type AWSView struct {
 	*assertion.AWS
-	RelayState *awsarn.RelayState `json:"relayState,omitempty"`
+	RelayState *awsarn.RelayState
 }
 
 // Time is when the message was first seen.
@@ -158,31 +159,39 @@ func (m *Message) PostedToAWS() (Place, bool) {
 
 // Page is a response along the sign-in path.
 type Page struct {
-	File       string    `json:"file"`
-	Entry      int       `json:"entry"`
-	Time       time.Time `json:"time,omitzero"`
-	ServerDate time.Time `json:"serverDate,omitzero"`
-	Method     string    `json:"method"`
-	URL        string    `json:"url"`
+	File       string
+	Entry      int
+	Time       time.Time
+	ServerDate time.Time
+	Method     string
+	URL        string
 	// Stage is "idp", "aws-signin", "connect-federation", "connect-app" or
 	// "aws-console".
-	Stage      string `json:"stage"`
-	Status     int    `json:"status"`
-	StatusText string `json:"statusText,omitempty"`
-	Location   string `json:"location,omitempty"`
-	MimeType   string `json:"mimeType,omitempty"`
+	Stage      string
+	Status     int
+	StatusText string
+	Location   string
+	MimeType   string
 	// Body says what the capture holds of the body: "present", "missing"
 	// (not recorded), "too-large" (over the limit, not read) or "skipped".
-	Body string `json:"body"`
+	Body string
 	// Form says, for a POST, whether the capture holds the form it sent:
 	// "present" or "missing" (the browser saved the request without its
 	// body, as some do for requests that navigate away).
-	Form        string            `json:"form,omitempty"`
-	Errors      []errorpage.Match `json:"errors,omitempty"`
-	RoleChooser bool              `json:"roleChooser,omitempty"`
+	Form        string
+	Errors      []errorpage.Match
+	RoleChooser bool
 	// RoleOptions are the role ARNs offered on the role chooser page.
-	RoleOptions []string `json:"roleOptions,omitempty"`
+	RoleOptions []string
 	host        string
+}
+
+// CountEntries writes a number of entries: "1 entry", "3 entries".
+func CountEntries(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
 }
 
 // InputError is input that cannot be read, with the place it went wrong.
@@ -442,7 +451,7 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 			if cur != nil {
 				where = fmt.Sprintf("inside entry %d", cur.index)
 			}
-			src.Truncated = &Truncation{Offset: d.Offset(), Message: fmt.Sprintf("the file ends early at byte %d, %s; the %d complete entries before it were read (was the browser closed while saving?)", d.Offset(), where, entries)}
+			src.Truncated = &Truncation{Offset: d.Offset(), Message: fmt.Sprintf("the file ends early at byte %d, %s; what came before it was read (%s; was the browser closed while saving?)", d.Offset(), where, strings.Replace(CountEntries(entries), " ", " complete ", 1))}
 			return nil
 		}
 		var se *jsonscan.SyntaxError

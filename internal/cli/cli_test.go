@@ -18,7 +18,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/cli"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected output in testdata/script")
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/script and the examples' golden JSON")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
@@ -71,6 +71,17 @@ func TestScripts(t *testing.T) {
 				w.Flush()
 				bomb := append(bytes.Repeat(one.Bytes(), mib), 0x03, 0x00)
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(base64.StdEncoding.EncodeToString(bomb)), 0o644))
+			},
+			// cut SRC DST FRACTION writes the first FRACTION (e.g. 0.5) of
+			// SRC to DST: a file cut short while it was being saved.
+			"cut": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 3 {
+					ts.Fatalf("usage: cut SRC DST FRACTION")
+				}
+				f, err := strconv.ParseFloat(args[2], 64)
+				ts.Check(err)
+				data := []byte(ts.ReadFile(args[0]))
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), data[:int(float64(len(data))*f)], 0o644))
 			},
 			// gzip SRC DST writes SRC gzip-compressed, with a byte-order
 			// mark first; gzip bomb:MIB DST compresses the start of a HAR

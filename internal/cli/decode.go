@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,19 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
 )
-
-// decodeJSON is the JSON document of `samldoctor decode`.
-type decodeJSON struct {
-	SchemaVersion int                `json:"schemaVersion"`
-	Encoding      []string           `json:"encoding"`
-	Notes         []string           `json:"notes,omitempty"`
-	XML           string             `json:"xml"`
-	ParseError    string             `json:"parseError,omitempty"`
-	SAML          *assertion.Message `json:"saml,omitempty"`
-	AWS           *assertion.AWS     `json:"aws,omitempty"`
-}
 
 func decodeCmd(e *env) *cobra.Command {
 	var format string
@@ -58,16 +47,8 @@ indented. The XML is printed as it is, signature included: it is the point of th
 				}
 			}
 			if format == "json" {
-				out := decodeJSON{SchemaVersion: 1, Encoding: dec.Steps, Notes: dec.Notes, XML: string(dec.XML)}
-				if m, err := assertion.Parse(dec.XML); err != nil {
-					out.ParseError = err.Error()
-				} else {
-					out.SAML, out.AWS = m, m.AWS
-				}
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(out)
+				m, err := assertion.Parse(dec.XML)
+				return report.WriteDecodeJSON(e.stdout, dec.Steps, dec.Notes, dec.XML, m, err)
 			}
 			if _, err := assertion.ReadDocument(dec.XML); err != nil {
 				fmt.Fprintf(e.stderr, "samldoctor: %s: warning: %v; printing it as decoded\n", name, err)

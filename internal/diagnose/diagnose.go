@@ -29,9 +29,9 @@ const (
 
 // Evidence is one thing seen, and where.
 type Evidence struct {
-	What  string `json:"what"`
-	Value string `json:"value,omitempty"`
-	Where string `json:"where"`
+	What  string
+	Value string
+	Where string
 }
 
 // Fix is how to repair a finding: typed changes, and what is rendered
@@ -63,63 +63,66 @@ type Fix struct {
 
 // Finding is one judgement, with its evidence and fix.
 type Finding struct {
-	ID       string     `json:"id"`
-	Severity string     `json:"severity"`
-	Stage    Stage      `json:"stage"`
-	Title    string     `json:"title"`
-	Detail   string     `json:"detail,omitempty"`
-	Evidence []Evidence `json:"evidence"`
+	ID       string
+	Severity string
+	Stage    Stage
+	Title    string
+	Detail   string
+	Evidence []Evidence
 	// Explains lists the observed symptom ids this finding accounts for.
-	Explains []string `json:"explains"`
-	Fix      *Fix     `json:"fix,omitempty"`
+	Explains []string
+	Fix      *Fix
 	// Alternatives are other fixes, after Fix: the ones that break
 	// something that works today come last.
-	Alternatives []Fix `json:"alternatives,omitempty"`
+	Alternatives []Fix
 	// Downgraded says why an error became a warning: the capture proves
 	// the sign-in stopped before this stage, or passed it.
-	Downgraded string `json:"downgraded,omitempty"`
+	Downgraded string
 }
 
 // Symptom is what the person saw: an error page, or that the sign-in
 // reached Connect.
 type Symptom struct {
-	ID       string     `json:"id"`
-	Text     string     `json:"text"`
-	Evidence []Evidence `json:"evidence"`
+	ID       string
+	Text     string
+	Evidence []Evidence
 }
 
 // Subject is the sign-in under diagnosis, as the capture tells it.
 type Subject struct {
 	// Message is the index in the capture's messages.
-	Message         int    `json:"message"`
-	Issuer          string `json:"issuer,omitempty"`
-	NameID          string `json:"nameId,omitempty"`
-	RoleSessionName string `json:"roleSessionName,omitempty"`
-	RoleArn         string `json:"roleArn,omitempty"`
-	ProviderArn     string `json:"providerArn,omitempty"`
-	Partition       string `json:"partition,omitempty"`
-	Account         string `json:"account,omitempty"`
-	Region          string `json:"region,omitempty"`
-	InstanceID      string `json:"instanceId,omitempty"`
+	Message         int
+	Issuer          string
+	NameID          string
+	RoleSessionName string
+	RoleArn         string
+	ProviderArn     string
+	Partition       string
+	Account         string
+	Region          string
+	InstanceID      string
 	// PostedTo is the AWS sign-in endpoint the message was posted to.
-	PostedTo string `json:"postedTo,omitempty"`
+	PostedTo string
 	// At is the time the sign-in is judged at: AWS's Date header on the
 	// POST's response when the capture has it, else the POST's start time.
-	At time.Time `json:"at,omitzero"`
+	At time.Time
 }
 
 // Result is a diagnosis.
 type Result struct {
 	// Verdict is one or two plain sentences for a contact-center admin.
-	Verdict  string    `json:"verdict"`
-	Outcome  string    `json:"outcome"`
-	Subject  *Subject  `json:"subject,omitempty"`
-	Symptoms []Symptom `json:"symptoms"`
-	Findings []Finding `json:"findings"`
+	Verdict string
+	Outcome string
+	// FailedStage is where the sign-in stopped: the stage the capture
+	// proves it stopped at, else the first stage in error.
+	FailedStage Stage
+	Subject     *Subject
+	Symptoms    []Symptom
+	Findings    []Finding
 	// Signatures are the verdicts on the sign-in message's signatures.
-	Signatures []assertion.Verification `json:"signatures"`
+	Signatures []assertion.Verification
 	// IdP is the identity-provider product, and the evidence for it.
-	IdP *idp.Detection `json:"idp"`
+	IdP *idp.Detection
 }
 
 // HasErrors reports whether any finding is an error.
@@ -469,7 +472,7 @@ func (r *run) noSAML() {
 	c := r.in.Capture
 	var ev []Evidence
 	for _, s := range c.Sources {
-		ev = append(ev, Evidence{What: "capture read", Value: fmt.Sprintf("%d entries, no SAMLResponse", s.Entries), Where: s.File})
+		ev = append(ev, Evidence{What: "capture read", Value: capture.CountEntries(s.Entries) + ", no SAMLResponse", Where: s.File})
 	}
 	if r.symptoms["connect.session_expired"] {
 		r.add(Finding{ID: "connect.direct_login", Severity: Error,
@@ -594,7 +597,7 @@ func (r *run) checkTruncation() {
 		r.add(Finding{ID: "capture.truncated", Severity: Warning,
 			Title:    fmt.Sprintf("The capture file %s ends early, at byte %d: what came after it is missing", s.File, s.Truncated.Offset),
 			Detail:   "The file was cut short (the browser stopped while saving, or the copy is incomplete). The entries before the cut were read; the rest of the sign-in, perhaps its outcome, is not in the file.",
-			Evidence: []Evidence{{What: "file ends early", Value: s.Truncated.Message, Where: fmt.Sprintf("%s byte %d (%d entries read)", s.File, s.Truncated.Offset, s.Entries)}},
+			Evidence: []Evidence{{What: "file ends early", Value: s.Truncated.Message, Where: fmt.Sprintf("%s byte %d (%s read)", s.File, s.Truncated.Offset, capture.CountEntries(s.Entries))}},
 			Fix: &Fix{Summary: "Export the capture again and let the browser finish writing it (wait for the download to complete), then run samldoctor on the new file.",
 				Check: &Check{Result: CheckNotChecked, Why: "a new capture is not a change to the sign-in's configuration"}}})
 	}
@@ -638,4 +641,29 @@ func (r *run) finish() {
 		r.res.Outcome = "unknown"
 	}
 	r.res.Verdict = r.verdict()
+	r.res.FailedStage = r.failedStage()
+}
+
+// failedStage is where the sign-in stopped: the stage of the root cause of
+// what the agent saw, else the stage the capture proves it stopped at,
+// else the first stage in error.
+func (r *run) failedStage() Stage {
+	if r.res.Outcome == "succeeded" {
+		return ""
+	}
+	for _, f := range r.res.Findings {
+		if f.Severity == Error && len(f.Explains) > 0 && f.Stage != StageCapture {
+			return f.Stage
+		}
+	}
+	if st, _, ok := r.stop(); ok {
+		return st
+	}
+	var first Stage
+	for _, f := range r.res.Findings {
+		if f.Severity == Error && stageRank(f.Stage) < len(stagesJudged) && (first == "" || stageRank(f.Stage) < stageRank(first)) {
+			first = f.Stage
+		}
+	}
+	return first
 }

@@ -73,9 +73,9 @@ var Symptoms = []Symptom{
 
 // Match is a known text found in a body.
 type Match struct {
-	ID      string `json:"id"`
-	Text    string `json:"text"`
-	Excerpt string `json:"excerpt"`
+	ID      string
+	Text    string
+	Excerpt string
 }
 
 // minVisibleText is the visible text below which a page counts as a

@@ -60,10 +60,10 @@ type Unattributed struct {
 // Source names where a fact came from: a file (and the AWS CLI command that
 // writes its shape), a bundle, or a live API call.
 type Source struct {
-	File string `json:"file,omitempty"`
+	File string
 	// Kind is the AWS CLI command whose output the file holds, e.g.
 	// "aws connect list-users", or "live: iam:GetRole".
-	Kind string `json:"kind"`
+	Kind string
 }
 
 func (s Source) String() string {

@@ -89,12 +89,12 @@ type Named struct {
 
 // StatementRef names a statement.
 type StatementRef struct {
-	Policy string `json:"policy"`
-	Sid    string `json:"sid,omitempty"`
-	Index  int    `json:"index"`
-	Effect string `json:"effect"`
+	Policy string
+	Sid    string
+	Index  int
+	Effect string
 	// Why is set for statements whose applicability is unknown.
-	Why string `json:"why,omitempty"`
+	Why string
 }
 
 func (r StatementRef) String() string {
@@ -107,11 +107,11 @@ func (r StatementRef) String() string {
 
 // Result is an evaluation's outcome and the statements behind it.
 type Result struct {
-	Decision Decision       `json:"decision"`
-	Allow    []StatementRef `json:"allow,omitempty"`
-	Deny     []StatementRef `json:"deny,omitempty"`
+	Decision Decision
+	Allow    []StatementRef
+	Deny     []StatementRef
 	// Unknown are statements whose applicability could not be settled.
-	Unknown []StatementRef `json:"unknown,omitempty"`
+	Unknown []StatementRef
 }
 
 // Reasons lists why the result is undetermined.

@@ -104,21 +104,21 @@ type Observation struct {
 
 // Clue is an observation that matched a product's rule.
 type Clue struct {
-	Product string `json:"product"`
-	Kind    string `json:"kind"`
-	Value   string `json:"value"`
-	Where   string `json:"where"`
-	Says    string `json:"says"`
-	Weight  int    `json:"weight"`
+	Product string
+	Kind    string
+	Value   string
+	Where   string
+	Says    string
+	Weight  int
 }
 
 // Detection is the product named, and why.
 type Detection struct {
-	Product  string `json:"product"`
-	Name     string `json:"name"`
-	Evidence []Clue `json:"evidence"`
+	Product  string
+	Name     string
+	Evidence []Clue
 	// Reason says why the product is unknown.
-	Reason string `json:"reason,omitempty"`
+	Reason string
 }
 
 // Decision thresholds: a product needs Settle points (one strong clue, or

@@ -1,11 +1,9 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 	"strings"
 
-	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
@@ -14,20 +12,23 @@ import (
 
 // DiagnoseJSON is the JSON document of `samldoctor diagnose`.
 type DiagnoseJSON struct {
-	SchemaVersion int                      `json:"schemaVersion"`
-	Verdict       string                   `json:"verdict"`
-	Outcome       string                   `json:"outcome"`
-	Subject       *diagnose.Subject        `json:"subject,omitempty"`
-	Symptoms      []diagnose.Symptom       `json:"symptoms"`
-	Findings      []diagnose.Finding       `json:"findings"`
-	IdP           *idp.Detection           `json:"idp"`
-	Signatures    []assertion.Verification `json:"signatures"`
-	Sources       []capture.Source         `json:"sources"`
-	Messages      []*capture.Message       `json:"messages"`
-	Pages         []capture.Page           `json:"pages"`
-	Warnings      []capture.Warning        `json:"warnings"`
+	SchemaVersion int    `json:"schemaVersion"`
+	Verdict       string `json:"verdict"`
+	Outcome       string `json:"outcome"`
+	// FailedStage is where the sign-in stopped: the stage the capture
+	// proves it stopped at, else the first stage in error; "" when none.
+	FailedStage string         `json:"failedStage,omitempty"`
+	Subject     *Subject       `json:"subject,omitempty"`
+	Symptoms    []Symptom      `json:"symptoms"`
+	Findings    []Finding      `json:"findings"`
+	IdP         *IdP           `json:"idp"`
+	Signatures  []Verification `json:"signatures"`
+	Sources     []Source       `json:"sources"`
+	Messages    []Message      `json:"messages"`
+	Pages       []Page         `json:"pages"`
+	Warnings    []Warning      `json:"warnings"`
 	// AWSData lists the AWS evidence files (or live calls) that were read.
-	AWSData []evidence.Source `json:"awsData"`
+	AWSData []AWSDataSource `json:"awsData"`
 }
 
 // NewDiagnoseJSON is the JSON document of a diagnosis of c that read the
@@ -37,17 +38,14 @@ func NewDiagnoseJSON(c *capture.Capture, res *diagnose.Result, aws *evidence.Set
 	if aws != nil {
 		data = append(data, aws.Sources...)
 	}
-	return DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, Subject: res.Subject,
-		Symptoms: res.Symptoms, Findings: res.Findings, IdP: res.IdP, Signatures: res.Signatures,
-		Sources: c.Sources, Messages: c.Messages, Pages: c.Pages, Warnings: c.Warnings, AWSData: data}
+	return DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, FailedStage: string(res.FailedStage), Subject: wireSubject(res.Subject),
+		Symptoms: wireSymptoms(res.Symptoms), Findings: wireFindings(res.Findings), IdP: wireIdP(res.IdP), Signatures: wireVerifications(res.Signatures),
+		Sources: wireSources(c.Sources), Messages: wireMessages(c.Messages), Pages: wirePages(c.Pages), Warnings: wireWarnings(c.Warnings), AWSData: wireAWSData(data)}
 }
 
 // WriteDiagnoseJSON writes a diagnosis as indented JSON.
 func WriteDiagnoseJSON(w io.Writer, c *capture.Capture, res *diagnose.Result, aws *evidence.Set) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(NewDiagnoseJSON(c, res, aws))
+	return writeJSON(w, NewDiagnoseJSON(c, res, aws))
 }
 
 func sevLabel(st Style, sev string) string {

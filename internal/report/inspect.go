@@ -12,25 +12,51 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 )
 
-// SchemaVersion is the version of the JSON output; it changes only when a
-// field changes meaning or disappears.
-const SchemaVersion = 1
-
 // InspectJSON is the JSON document of `samldoctor inspect`.
 type InspectJSON struct {
-	SchemaVersion int                `json:"schemaVersion"`
-	Sources       []capture.Source   `json:"sources"`
-	Messages      []*capture.Message `json:"messages"`
-	Pages         []capture.Page     `json:"pages"`
-	Warnings      []capture.Warning  `json:"warnings"`
+	SchemaVersion int       `json:"schemaVersion"`
+	Sources       []Source  `json:"sources"`
+	Messages      []Message `json:"messages"`
+	Pages         []Page    `json:"pages"`
+	Warnings      []Warning `json:"warnings"`
 }
 
 // WriteInspectJSON writes the capture as JSON.
 func WriteInspectJSON(w io.Writer, c *capture.Capture) error {
+	return writeJSON(w, InspectJSON{SchemaVersion: SchemaVersion, Sources: wireSources(c.Sources), Messages: wireMessages(c.Messages), Pages: wirePages(c.Pages), Warnings: wireWarnings(c.Warnings)})
+}
+
+// DecodeJSON is the JSON document of `samldoctor decode --format json`.
+type DecodeJSON struct {
+	SchemaVersion int      `json:"schemaVersion"`
+	Encoding      []string `json:"encoding"`
+	Notes         []string `json:"notes,omitempty"`
+	XML           string   `json:"xml"`
+	ParseError    string   `json:"parseError,omitempty"`
+	SAML          *SAML    `json:"saml,omitempty"`
+	AWS           *AWS     `json:"aws,omitempty"`
+}
+
+// WriteDecodeJSON writes a decoded value: its encoding steps, the XML, and
+// the parsed message (m nil when parseErr says why there is none).
+func WriteDecodeJSON(w io.Writer, steps, notes []string, xml []byte, m *assertion.Message, parseErr error) error {
+	out := DecodeJSON{SchemaVersion: SchemaVersion, Encoding: orEmpty(steps), Notes: notes, XML: string(xml)}
+	if parseErr != nil {
+		out.ParseError = parseErr.Error()
+	} else if m != nil {
+		out.SAML = wireSAML(m)
+		if m.AWS != nil {
+			out.AWS = wireAWS(m.AWS, nil)
+		}
+	}
+	return writeJSON(w, out)
+}
+
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(InspectJSON{SchemaVersion: SchemaVersion, Sources: c.Sources, Messages: c.Messages, Pages: c.Pages, Warnings: c.Warnings})
+	return enc.Encode(v)
 }
 
 // timelineItem is a message or a page, placed in time.
@@ -54,7 +80,7 @@ func WriteInspectText(w io.Writer, c *capture.Capture, st Style) error {
 			if s.Creator != "" {
 				desc += " from " + s.Creator
 			}
-			desc += fmt.Sprintf(", %d entries", s.Entries)
+			desc += ", " + capture.CountEntries(s.Entries)
 		case capture.FormatTracer:
 			desc = fmt.Sprintf("SAML-tracer export, %d requests", s.Entries)
 		case capture.FormatValue:

@@ -1,0 +1,39 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/samldoctor/samldoctor/internal/cli"
+)
+
+// Each shipped example's `diagnose --format json` output is pinned beside
+// it: renaming a documented field, or changing a fix, shows here.
+func TestExampleJSON(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
+	for _, name := range []string{"not-onboarded", "access-denied", "bad-request"} {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := cli.Main([]string{"diagnose", "--format", "json", "examples/" + name + ".har", "--aws-data", "examples/aws-data/" + name}, strings.NewReader(""), &out, &errOut)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1: %s", code, errOut.String())
+			}
+			golden := filepath.Join("examples", name+".diagnose.json")
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("%s differs from the output (go test ./internal/cli -run TestExampleJSON -update, and review the diff)", golden)
+			}
+		})
+	}
+}
