@@ -135,11 +135,7 @@ func (r *run) describe(c Change) string {
 	case SetRelayState:
 		return "At the IdP, set the RelayState to " + c.Value + "."
 	case SyncIdPClock:
-		dir := "behind"
-		if c.Offset < 0 {
-			dir = "ahead of"
-		}
-		return fmt.Sprintf("Synchronise the identity provider server's clock with NTP: it runs %s %s AWS's.", roundDur(abs(c.Offset)), dir)
+		return "Synchronise the identity provider server's clock with NTP: it runs " + clockOffset(c.Offset) + "."
 	case EncryptAssertion:
 		return "At the IdP, turn on assertion encryption with the encryption certificate of SAML provider " + providerName(c.Provider) + "."
 	case EditStatement:
@@ -296,6 +292,8 @@ func idpChange(f *Fix) (Change, string, bool) {
 			return c, "relaystate", true
 		case UpdateProviderMetadata, CreateProvider:
 			return c, "metadata", true
+		case SyncIdPClock:
+			return c, "clock", true
 		}
 	}
 	return Change{}, "", false
@@ -320,6 +318,8 @@ func (r *run) idpValuesFor(c Change, kind string) (idp.Values, string) {
 				v.Account = a.Account
 			}
 		}
+	case SyncIdPClock:
+		v.ClockOffset = clockOffset(c.Offset)
 	case SetAudience:
 		v.Audience = c.Value
 	case SetACS:
@@ -350,3 +350,11 @@ func splitRolePair(v string) (assertion.Role, error) {
 
 // rolePair writes a Role value.
 func rolePair(role, provider string) string { return role + "," + provider }
+
+// clockOffset says how far a clock is off AWS's: "2h0m0s behind AWS's".
+func clockOffset(d time.Duration) string {
+	if d < 0 {
+		return roundDur(-d) + " ahead of AWS's"
+	}
+	return roundDur(d) + " behind AWS's"
+}

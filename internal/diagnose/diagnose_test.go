@@ -488,7 +488,7 @@ func TestSeedErrors(t *testing.T) {
 			[]string{"aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation --policy-document file://connect-federation.json",
 				`"Resource": "arn:aws:connect:ap-southeast-2:111122223333:instance/` + instance + `/user/${aws:userid}"`, "Region us-east-1 → ap-southeast-2"},
 			[]string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy"},
-			"it names Region us-east-1, not ap-southeast-2"},
+			"but it names Region us-east-1, not ap-southeast-2: correct that statement"},
 		{"bad-request", "connect.bad_request", "connect.role_changed", "needs.cloudtrail",
 			[]string{"send the Role value arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID and no other"},
 			[]string{"aws cloudtrail lookup-events --region ap-southeast-2 --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken"},

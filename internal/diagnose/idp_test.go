@@ -143,12 +143,21 @@ func TestProductSpecificFixes(t *testing.T) {
 // Every product has steps for every kind of fix, and every step template
 // fills in.
 func TestEveryProductHasEveryFix(t *testing.T) {
-	v := idp.Values{RoleSessionName: "a", ConnectUser: "A", RolePair: "r,p", RoleArn: "r", ProviderArn: "p", Account: "1", ACS: "https://signin.aws.amazon.com/saml", Audience: "urn:amazon:webservices", RelayState: "https://x", RelayStateEncoded: "x", RelayStateDoubleEncoded: "y"}
+	v := idp.Values{RoleSessionName: "a", ConnectUser: "A", RolePair: "r,p", RoleArn: "r", ProviderArn: "p", Account: "1", ACS: "https://signin.aws.amazon.com/saml", Audience: "urn:amazon:webservices", RelayState: "https://x", RelayStateEncoded: "x", RelayStateDoubleEncoded: "y", ClockOffset: "2h0m0s behind AWS's"}
 	if len(idp.Products) < 12 {
 		t.Fatalf("%d products", len(idp.Products))
 	}
+	// A cloud IdP keeps its own time: only the products run on the
+	// customer's servers have clock steps; the others get the generic one.
+	selfHosted := map[string]bool{"adfs": true, "keycloak": true, "shibboleth": true, "simplesamlphp": true, "ping": true}
 	for _, p := range idp.Products {
 		for _, k := range idp.FixKinds {
+			if k == "clock" && !selfHosted[p.ID] {
+				if _, _, ok := idp.Steps(p.ID, k, v); ok {
+					t.Errorf("%s is a cloud service, yet has clock steps", p.ID)
+				}
+				continue
+			}
 			steps, docs, ok := idp.Steps(p.ID, k, v)
 			if !ok || len(steps) == 0 || !strings.HasPrefix(docs, "https://") {
 				t.Errorf("%s has no usable %s fix", p.ID, k)

@@ -191,8 +191,9 @@ func (r *run) plain(f *Finding) string {
 	case "connect.user_not_found":
 		return fmt.Sprintf("Amazon Connect has no user named %s, the name the identity provider sent.", s.RoleSessionName)
 	case "iam.federation_token_denied":
-		if strings.HasPrefix(f.Title, "Statement ") {
-			return "the role " + roleName(s.RoleArn) + " may not call connect:GetFederationToken, so Connect refuses the sign-in: " + lowerFirst(f.Title) + ". Correct that statement."
+		if stmt, why, ok := strings.Cut(f.Title, " would allow connect:GetFederationToken for instance "); ok && strings.HasPrefix(stmt, "Statement ") {
+			_, why, _ = strings.Cut(why, ", but ")
+			return fmt.Sprintf("the role %s may not call connect:GetFederationToken, so Connect refuses the sign-in. %s of the role is meant to allow it, but %s: correct that statement.", roleName(s.RoleArn), stmt, why)
 		}
 		return fmt.Sprintf("the role %s may not call connect:GetFederationToken for Connect instance %s, so Connect refuses the sign-in. Add the permission to the role.", roleName(s.RoleArn), s.InstanceID)
 	case "connect.role_changed":

@@ -50,6 +50,7 @@ capture: the page that posted the SAMLResponse, pages that received a SAMLReques
 | signing-algorithm | saml.weak_algorithm |
 | nameid | saml.nameid_missing |
 | assignment | saml.status_failed |
+| clock | saml.idp_clock_skew, and saml.expired / saml.not_yet_valid / saml.stale_issue_instant when the clock explains them (self-hosted products only: a cloud IdP keeps its own time) |
 `)
 	for _, p := range Products {
 		fmt.Fprintf(&b, "\n## %s (`%s`)\n\nEvidence:\n\n| kind | pattern | weight | meaning |\n|---|---|---|---|\n", p.Name, p.ID)

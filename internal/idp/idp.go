@@ -56,7 +56,7 @@ type Fix struct {
 }
 
 // Kinds of fix made at the IdP.
-var FixKinds = []string{"rolesessionname", "rolesessionname-case", "role", "audience", "acs", "relaystate", "metadata", "signing", "signing-algorithm", "nameid", "assignment"}
+var FixKinds = []string{"rolesessionname", "rolesessionname-case", "role", "audience", "acs", "relaystate", "metadata", "signing", "signing-algorithm", "nameid", "assignment", "clock"}
 
 // Products are all products known, in a stable order.
 var Products = load()
@@ -211,6 +211,9 @@ type Values struct {
 	// twice (AD FS nests it in its own RelayState).
 	RelayStateEncoded       string
 	RelayStateDoubleEncoded string
+	// ClockOffset says how far the IdP's clock is off AWS's, e.g. "2h0m0s
+	// behind AWS's".
+	ClockOffset string
 }
 
 // Steps returns the product's steps for a kind of fix with the values

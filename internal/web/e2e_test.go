@@ -77,9 +77,9 @@ func TestEndToEnd(t *testing.T) {
 	tests := []struct {
 		scenario, stage, finding, verdict, fix string
 	}{
-		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "aws connect create-user --region ap-southeast-2"},
-		{"access-denied", "connect-federation", "iam.federation_token_denied", "may not call connect:GetFederationToken", "aws iam put-role-policy --role-name ConnectAgents"},
-		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "aws iam update-assume-role-policy --role-name ConnectAgentsLegacy"},
+		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set Source attribute to an attribute whose value is exactly Jane.Doe@example.com"},
+		{"access-denied", "connect-federation", "iam.federation_token_denied", "but it names Region us-east-1, not ap-southeast-2: correct that statement", "aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation"},
+		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"},
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
@@ -110,7 +110,7 @@ func TestEndToEnd(t *testing.T) {
 				a, _ := filepath.Abs(f)
 				aws = append(aws, a)
 			}
-			var verdict, failed, findings, fixes, csp string
+			var verdict, failed, findings, fixes, check, layout string
 			var shot []byte
 			err := chromedp.Run(ctx,
 				chromedp.Navigate(srv.URL+"/"),
@@ -123,7 +123,23 @@ func TestEndToEnd(t *testing.T) {
 				chromedp.AttributeValue(".path li.failed", "data-stage", &failed, nil, chromedp.ByQuery),
 				chromedp.Evaluate(`[...document.querySelectorAll("article.finding")].map(a => a.dataset.id).join(" ")`, &findings),
 				chromedp.Text("article.finding .fix", &fixes, chromedp.ByQuery),
-				chromedp.Evaluate(`document.querySelector('meta[http-equiv]') ? 'meta' : 'header'`, &csp),
+				chromedp.Text("article.finding .fix .check", &check, chromedp.ByQuery),
+				// Every command and file has its own Copy button, beside
+				// its text and never over it; the data-loss warning comes
+				// before the first command that loses data.
+				chromedp.Evaluate(`(() => {
+					const bad = [];
+					for (const c of document.querySelectorAll(".fix .code")) {
+						const pre = c.querySelector("pre").getBoundingClientRect(), b = c.querySelectorAll("button.copy");
+						if (b.length !== 1) bad.push("buttons " + b.length);
+						else { const r = b[0].getBoundingClientRect(); if (r.left < pre.right && r.right > pre.left && r.top < pre.bottom && r.bottom > pre.top) bad.push("covers"); }
+					}
+					for (const fix of document.querySelectorAll(".fix")) {
+						const loss = fix.querySelector(".dataloss"), del = [...fix.querySelectorAll(".code pre")].find(p => p.textContent.includes("delete-user"));
+						if (del && (!loss || (loss.compareDocumentPosition(del) & Node.DOCUMENT_POSITION_FOLLOWING) === 0)) bad.push("data loss after delete-user");
+					}
+					return bad.join(", ") || "ok";
+				})()`, &layout),
 				chromedp.FullScreenshot(&shot, 100),
 			)
 			if err != nil {
@@ -143,6 +159,12 @@ func TestEndToEnd(t *testing.T) {
 			}
 			if !strings.Contains(fixes, tt.fix) {
 				t.Errorf("fix on the page lacks %q:\n%s", tt.fix, fixes)
+			}
+			if !strings.HasPrefix(check, "Checked: with this change the sign-in passes") {
+				t.Errorf("check line under the first fix = %q", check)
+			}
+			if layout != "ok" {
+				t.Errorf("fix layout: %s", layout)
 			}
 			if *updateScreenshot && tt.scenario == "not-onboarded" {
 				os.WriteFile(filepath.Join("..", "..", "docs", "serve.png"), shot, 0o644)

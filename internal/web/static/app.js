@@ -151,8 +151,23 @@ function code(text) {
   return el("div", { class: "code" }, el("pre", { text }), copyButton(text));
 }
 
-function renderFix(fix) {
-  const box = el("div", { class: "fix" }, el("strong", { text: "Fix: " }), fix.summary);
+// checkLine is the one line that says what the fix's check found.
+function checkLine(check) {
+  if (!check || !check.result) return "";
+  if (check.result === "passes") return "Checked: " + check.why;
+  if (check.result === "still_fails") return check.why.charAt(0).toUpperCase() + check.why.slice(1);
+  return "Not checked: " + check.why;
+}
+
+function renderFix(fix, label) {
+  const box = el("div", { class: "fix" + (fix.check && fix.check.breaks ? " breaks" : "") }, el("strong", { text: label + " " }), fix.summary);
+  const line = checkLine(fix.check);
+  if (line) box.append(el("p", { class: "check " + fix.check.result, text: line }));
+  if (fix.check && fix.check.breaks) {
+    const ul = el("ul", { class: "breaklist" });
+    for (const b of fix.check.breaks) ul.append(el("li", { text: "Breaks: " + b }));
+    box.append(ul);
+  }
   if (fix.idpSteps && fix.idpSteps.length) {
     box.append(el("p", {}, "In " + fix.idpProduct + " (", el("a", { href: fix.idpDocs, target: "_blank", rel: "noreferrer noopener", text: "documentation" }), "):"));
     const ol = el("ol");
@@ -161,14 +176,15 @@ function renderFix(fix) {
   } else if (fix.idp) {
     box.append(el("p", { text: "At the identity provider: " + fix.idp }));
   }
-  if (fix.policy) { box.append(el("p", { text: "Save as " + fix.policyFile + ":" }), code(fix.policy)); }
-  if (fix.commands && fix.commands.length) box.append(code(fix.commands.join("\n")));
+  // The warning comes before the commands that lose the data.
+  if (fix.dataLoss) box.append(el("p", { class: "dataloss", text: "Data loss: " + fix.dataLoss }));
+  for (const f of fix.files || []) box.append(el("p", { text: "Save as " + f.name + ":" }), code(f.content));
+  for (const c of fix.commands || []) box.append(code(c));
   if (fix.steps && fix.steps.length) {
     const ul = el("ul");
     for (const s of fix.steps) ul.append(el("li", { text: s }));
     box.append(ul);
   }
-  if (fix.dataLoss) box.append(el("p", { class: "dataloss", text: "Data loss: " + fix.dataLoss }));
   return box;
 }
 
@@ -179,13 +195,15 @@ function renderFindings(data) {
   for (const f of data.findings) {
     const card = el("article", { class: "finding " + f.severity, "data-id": f.id },
       el("h3", {}, el("span", { class: "sev", text: f.severity }), f.title, " ", el("span", { class: "id", text: "[" + f.id + "]" })));
+    if (f.downgraded) card.append(el("p", { class: "downgraded", text: f.downgraded }));
     if (f.detail) card.append(el("p", { text: f.detail }));
     if (f.evidence.length) {
       const ul = el("ul", { class: "evidence" });
       for (const e of f.evidence) ul.append(el("li", {}, e.what + (e.value ? ": " : ""), e.value ? el("code", { text: e.value }) : null, el("span", { class: "where", text: e.where })));
       card.append(ul);
     }
-    if (f.fix) card.append(renderFix(f.fix));
+    if (f.fix) card.append(renderFix(f.fix, "Fix:"));
+    for (const alt of f.alternatives || []) card.append(renderFix(alt, alt.check && alt.check.breaks ? "Last resort:" : "Or:"));
     box.append(card);
   }
 }
