@@ -497,11 +497,7 @@ func TestSeedErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := readExample(t, tt.name+".har")
-			set := evidence.NewSet()
-			if err := set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", tt.name)}); err != nil {
-				t.Fatal(err)
-			}
-			res := diagnoseChecked(t, diagnose.Input{Capture: c, AWS: set})
+			res := diagnoseExample(t, c, tt.name)
 			if len(res.Symptoms) != 1 || res.Symptoms[0].ID != tt.symptom {
 				t.Fatalf("symptoms = %+v", res.Symptoms)
 			}
@@ -575,6 +571,16 @@ func fixText(f *diagnose.Fix) string {
 		out = append(out, file.Content)
 	}
 	return strings.Join(append(out, f.Steps...), "\n")
+}
+
+// diagnoseExample diagnoses a shipped example capture with its AWS data.
+func diagnoseExample(t *testing.T, c *capture.Capture, name string) *diagnose.Result {
+	t.Helper()
+	set := evidence.NewSet()
+	if err := set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", name)}); err != nil {
+		t.Fatal(err)
+	}
+	return diagnoseChecked(t, diagnose.Input{Capture: c, AWS: set})
 }
 
 func readExample(t *testing.T, name string) *capture.Capture {

@@ -3,7 +3,7 @@ package diagnose_test
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +12,6 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
-	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
@@ -37,12 +36,7 @@ func TestExampleFixes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := readExample(t, tt.name+".har")
-			set := evidence.NewSet()
-			if err := set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", tt.name)}); err != nil {
-				t.Fatal(err)
-			}
-			res := diagnoseChecked(t, diagnose.Input{Capture: c, AWS: set})
+			res := diagnoseExample(t, readExample(t, tt.name+".har"), tt.name)
 			fx := res.Findings[0].Fix
 			if fx.Check == nil || fx.Check.Result != diagnose.CheckPasses || len(fx.Check.Breaks) > 0 {
 				t.Fatalf("first fix's check: %+v", fx.Check)
@@ -117,6 +111,9 @@ func TestFirstFixesHold(t *testing.T) {
 			case diagnose.CheckStillFails:
 				t.Fatalf("%s: the first fix does not pass its own check: %s", root.ID, fx.Check.Why)
 			}
+			if want, ok := firstChanges[tt.id]; !ok || changeKeys(fx.Changes) != want {
+				t.Errorf("%s: first fix %s, want %s", root.ID, changeKeys(fx.Changes), want)
+			}
 			after := s
 			after.aws = map[string]string{}
 			for k, v := range s.aws {
@@ -136,6 +133,57 @@ func TestFirstFixesHold(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstChanges are the exact first fix of each scenario whose fix is a
+// change: which value, which role, which statement, which Region.
+var firstChanges = map[string]string{
+	"saml.expired":                   "idp.sync_clock 2m0s",
+	"saml.not_yet_valid":             "idp.sync_clock -10m0s",
+	"saml.stale_issue_instant":       "idp.sync_clock 6m0s",
+	"saml.audience_invalid":          "idp.set_audience urn:amazon:webservices",
+	"saml.recipient_invalid":         "idp.set_acs https://signin.aws.amazon.com/saml",
+	"aws.role_missing":               "idp.send_roles " + roleARN + "," + fixture.DefaultProvider,
+	"aws.session_name_missing":       "idp.set_attribute RoleSessionName=" + rsn,
+	"aws.session_name_invalid":       "idp.set_attribute RoleSessionName=" + rsn,
+	"iam.provider_not_found":         "idp.send_roles " + roleARN + ",arn:aws:iam::" + acct + ":saml-provider/entraid",
+	"iam.issuer_mismatch":            "iam.update_saml_metadata " + fixture.DefaultProvider,
+	"iam.cert_not_in_provider":       "iam.update_saml_metadata " + fixture.DefaultProvider,
+	"iam.encryption_required":        "idp.encrypt_assertion " + fixture.DefaultProvider + "; idp.set_acs https://signin.aws.amazon.com/saml/acs/" + providerID,
+	"iam.role_not_found":             "idp.send_roles arn:aws:iam::" + acct + ":role/connectagents," + fixture.DefaultProvider,
+	"iam.trust_policy_denies":        "iam.update_trust_policy ConnectAgents: add https://ap-southeast-2.signin.aws.amazon.com/saml to statement 1's SAML:aud values (StringEquals), which now hold https://signin.aws.amazon.com/saml",
+	"iam.federation_token_denied":    "iam.edit_statement ConnectAgents/ConnectFederation#1: Region us-east-1 → ap-southeast-2",
+	"connect.user_not_found":         "connect.create_user " + rsn,
+	"connect.username_case_mismatch": "idp.set_attribute RoleSessionName=Jane.Doe@example.com",
+	"connect.role_changed":           "idp.send_roles " + legacyARN + "," + fixture.DefaultProvider,
+}
+
+// changeKeys writes changes in a few words each, for comparison.
+func changeKeys(cs []diagnose.Change) string {
+	var out []string
+	for _, c := range cs {
+		k := string(c.Kind) + " "
+		switch c.Kind {
+		case diagnose.SyncIdPClock:
+			k += c.Offset.Round(time.Minute).String()
+		case diagnose.SetAttribute:
+			k += strings.TrimPrefix(c.Attribute, "https://aws.amazon.com/SAML/Attributes/") + "=" + c.Value
+		case diagnose.SendRoles:
+			k += strings.Join(c.Roles, " ")
+		case diagnose.UpdateTrustPolicy:
+			k += c.Role + ": " + c.Edit
+		case diagnose.EditStatement:
+			k += fmt.Sprintf("%s/%s#%d: %s", c.Role, c.Policy, c.Statement, c.Edit)
+		case diagnose.CreateUser, diagnose.RecreateUser:
+			k += c.UserName
+		case diagnose.UpdateProviderMetadata, diagnose.EncryptAssertion, diagnose.CreateProvider, diagnose.AddPrivateKey:
+			k += c.Provider
+		default:
+			k += c.Value
+		}
+		out = append(out, k)
+	}
+	return strings.Join(out, "; ")
 }
 
 func kinds(cs []diagnose.Change) []diagnose.ChangeKind {
