@@ -108,7 +108,6 @@ func (r *run) checkAssumeRole() {
 	if strings.HasPrefix(ra.Path, "/aws-reserved/sso.amazonaws.com/") || strings.HasPrefix(ra.Name, "AWSReservedSSO_") {
 		r.add(Finding{ID: "iam.reserved_sso_role", Severity: Error,
 			Title:    "The Role value is an IAM Identity Center permission-set role, which SAML federation cannot assume",
-			Detail:   "Roles named AWSReservedSSO_* belong to IAM Identity Center and do not work with AssumeRoleWithSAML.",
 			Evidence: []Evidence{{What: "role", Value: r.roleUsed, Where: r.attrWhere(assertion.AttrRole)}},
 			Explains: []string{"signin.issuer_not_in_provider", "signin.not_authorized_assume_role"},
 			Fix: &Fix{Summary: "Create a dedicated IAM role for Connect federation that trusts the IAM SAML provider, and send its ARN in the Role attribute.",
@@ -262,8 +261,7 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 	switch {
 	case strings.EqualFold(p.AssertionEncryptionMode, "Required") && !encrypted:
 		r.add(Finding{ID: "iam.encryption_required", Severity: Error,
-			Title:  fmt.Sprintf("The SAML provider %s requires encrypted assertions, and this one is not encrypted", providerName(r.providerUsed)),
-			Detail: "With AssertionEncryptionMode Required, IAM rejects a response whose assertion is sent in the clear.",
+			Title: fmt.Sprintf("The SAML provider %s requires encrypted assertions, and this one is not encrypted", providerName(r.providerUsed)),
 			Evidence: []Evidence{{What: "AssertionEncryptionMode", Value: p.AssertionEncryptionMode, Where: src},
 				{What: "Assertion", Value: "not encrypted (saml:Assertion, no saml:EncryptedAssertion)", Where: r.at(r.assert.Path)}},
 			Explains: []string{"signin.invalid_saml_response"},
@@ -272,8 +270,7 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 				Change{Kind: SetEncryptionMode, Provider: r.providerUsed, Value: "Allowed"})}})
 	case encrypted && p.PrivateKeysKnown && len(p.PrivateKeyIDs) == 0:
 		r.add(Finding{ID: "iam.no_decryption_key", Severity: Error,
-			Title:  fmt.Sprintf("The assertion is encrypted, but the SAML provider %s holds no private key to decrypt it", providerName(r.providerUsed)),
-			Detail: "IAM decrypts assertions with the private keys uploaded to the SAML provider; its PrivateKeyList is empty.",
+			Title: fmt.Sprintf("The assertion is encrypted, but the SAML provider %s holds no private key to decrypt it", providerName(r.providerUsed)),
 			Evidence: []Evidence{{What: "EncryptedAssertion", Value: "decrypted here with --sp-key", Where: r.where()},
 				{What: "PrivateKeyList", Value: "empty", Where: src}},
 			Explains: []string{"signin.invalid_saml_response"},

@@ -40,9 +40,12 @@ type Entry struct {
 	// Explains are the symptom ids it can explain; "*" is any observed.
 	Explains []string     `json:"explains"`
 	Changes  []ChangeKind `json:"changes"`
-	Cause    string       `json:"cause"`
-	Evidence string       `json:"evidence"`
-	Fix      string       `json:"fix"`
+	// Detail is what a finding of this id means, when it does not depend
+	// on the case (the finding's own Detail wins).
+	Detail   string `json:"detail,omitempty"`
+	Cause    string `json:"cause"`
+	Evidence string `json:"evidence"`
+	Fix      string `json:"fix"`
 }
 
 //go:embed findings.json
@@ -80,6 +83,9 @@ func fromCatalog(f *Finding) {
 	}
 	if e.Stage != "" {
 		f.Stage = e.Stage
+	}
+	if f.Detail == "" {
+		f.Detail = e.Detail
 	}
 	if f.Explains == nil {
 		f.Explains = slices.Clone(e.Explains)

@@ -477,7 +477,6 @@ func (r *run) noSAML() {
 	if r.symptoms["connect.session_expired"] {
 		r.add(Finding{ID: "connect.direct_login", Severity: Error,
 			Title:    "The agent opened Amazon Connect directly instead of signing in through the identity provider",
-			Detail:   "With SAML, Connect cannot be signed in to from its own page (no reverse federation); opening it directly shows \"Session Expired\". Sessions also end 12 hours after sign-in.",
 			Evidence: ev, Explains: []string{"connect.session_expired"},
 			Fix: &Fix{Summary: "Sign in from the identity provider's app portal (IdP-initiated), or bookmark the IdP's sign-in URL for the Amazon Connect app, not the Connect URL.",
 				Check: &Check{Result: CheckNotChecked, Why: "how the agent starts the sign-in is not in the IdP, IAM or Connect configuration"},
@@ -539,8 +538,7 @@ func (r *run) checkCapture() {
 		skew := r.post.Time.Sub(r.post.ServerDate)
 		if skew > 2*time.Minute || skew < -2*time.Minute {
 			r.add(Finding{ID: "capture.clock_skew", Severity: Warning,
-				Title:  fmt.Sprintf("The computer's clock was %s off AWS's clock", roundDur(abs(skew))),
-				Detail: "Times are judged by AWS's clock (the Date header of its response), not the computer's.",
+				Title: fmt.Sprintf("The computer's clock was %s off AWS's clock", roundDur(abs(skew))),
 				Evidence: []Evidence{{What: "request start (the computer's clock)", Value: r.post.Time.UTC().Format(time.RFC3339), Where: placeWhere(r.post)},
 					{What: "Date header of AWS's response", Value: r.post.ServerDate.UTC().Format(time.RFC3339), Where: placeWhere(r.post)}},
 				Fix: &Fix{Summary: "Sync the computer's clock (NTP). It does not affect AWS's checks, but it does the identity provider's if both run on it."}})
@@ -559,7 +557,6 @@ func (r *run) checkCapture() {
 		if last != nil && last.Status >= 200 && last.Status < 300 && last.Body == "missing" {
 			r.add(Finding{ID: "capture.body_missing", Severity: Info,
 				Title:    "The capture has no body for the last page of the sign-in, so the error it showed cannot be read",
-				Detail:   "Browsers leave out the bodies of some navigations (Chrome, for a page replaced by another, or a HAR saved without content).",
 				Evidence: []Evidence{{What: "response without a body", Value: fmt.Sprintf("status %d, %s", last.Status, orX(last.MimeType, "no content type")), Where: pageWhere(*last)}},
 				Fix:      &Fix{Summary: "Capture again and save with content (Chrome, Edge: right-click > Save all as HAR with content; Firefox: Save All As HAR), or use the SAML-tracer extension, and note the exact error text shown."}})
 		}
@@ -580,7 +577,6 @@ func (r *run) checkCapture() {
 		if !after {
 			r.add(Finding{ID: "capture.no_outcome", Severity: Warning,
 				Title:    "The capture ends before AWS answered the sign-in",
-				Detail:   "The SAMLResponse was posted to AWS sign-in, but no answer from AWS or Connect is in the capture, so the symptom is unknown.",
 				Evidence: []Evidence{{What: "POST to AWS sign-in", Where: placeWhere(r.post)}},
 				Fix:      &Fix{Summary: "Capture again and keep recording until the error page or Connect shows."}})
 		}
@@ -596,7 +592,6 @@ func (r *run) checkTruncation() {
 		}
 		r.add(Finding{ID: "capture.truncated", Severity: Warning,
 			Title:    fmt.Sprintf("The capture file %s ends early, at byte %d: what came after it is missing", s.File, s.Truncated.Offset),
-			Detail:   "The file was cut short (the browser stopped while saving, or the copy is incomplete). The entries before the cut were read; the rest of the sign-in, perhaps its outcome, is not in the file.",
 			Evidence: []Evidence{{What: "file ends early", Value: s.Truncated.Message, Where: fmt.Sprintf("%s byte %d (%s read)", s.File, s.Truncated.Offset, capture.CountEntries(s.Entries))}},
 			Fix: &Fix{Summary: "Export the capture again and let the browser finish writing it (wait for the download to complete), then run samldoctor on the new file.",
 				Check: &Check{Result: CheckNotChecked, Why: "a new capture is not a change to the sign-in's configuration"}}})

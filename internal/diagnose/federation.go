@@ -184,7 +184,6 @@ func (r *run) checkFederation() {
 			}
 			r.add(Finding{ID: "iam.federation_token_allowed", Severity: Info,
 				Title:    fmt.Sprintf("Role %s's own policies allow connect:GetFederationToken", ro.Name),
-				Detail:   "The denial then comes from outside the role's policies: an organization SCP or RCP, a Region restriction, or the instance (see the other findings).",
 				Evidence: []Evidence{checked, {What: "allowed by", Value: strings.Join(al, ", "), Where: ro.Source.String()}},
 				Fix:      &Fix{Summary: "Check the organization's SCPs for connect:GetFederationToken or a Region restriction; IAM's simulator includes SCPs: " + r.simulateCommand(roleID)}})
 		}

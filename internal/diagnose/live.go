@@ -18,7 +18,6 @@ func (r *run) checkLive() {
 		}
 		r.add(Finding{ID: "aws.call_denied", Severity: Warning, Stage: stageOfCall(d.Call),
 			Title:    fmt.Sprintf("Could not call %s: %s; %s is undetermined", d.Call, d.Error, what),
-			Detail:   "The credentials samldoctor ran with may not make this read-only call, so the check that needs it was not made.",
 			Evidence: []Evidence{{What: d.Call + " on " + orX(d.Resource, "the account"), Value: d.Error, Where: d.Source.String()}},
 			Fix:      &Fix{Summary: "Run with credentials that have samldoctor's read-only policy (`samldoctor permissions` prints it), or pass the AWS CLI outputs with --aws-data."}})
 	}
@@ -43,7 +42,6 @@ func (r *run) checkLive() {
 		case n.Call == "connect:DescribeInstance" && n.Resource == r.subject.InstanceID:
 			r.add(Finding{ID: "connect.instance_not_found", Severity: Error,
 				Title:    fmt.Sprintf("Connect instance %s does not exist in %s", r.subject.InstanceID, r.subject.Region),
-				Detail:   "The RelayState names an instance that Connect does not know in that Region (a wrong ID, or the wrong Region in the console host).",
 				Evidence: []Evidence{{What: "RelayState", Value: r.msg.RelayState, Where: r.where()}, {What: "connect:DescribeInstance", Value: n.Error, Where: n.Source.String()}},
 				Explains: []string{"connect.access_denied_admin", "connect.not_onboarded", "connect.bad_request"},
 				Fix:      &Fix{Summary: "Use the instance's ID and Region in the RelayState (aws connect list-instances --region REGION lists them)."}})

@@ -87,7 +87,6 @@ func (r *run) checkSAML() bool {
 		case "comment-in-value":
 			r.add(Finding{ID: "saml.comment_in_value", Severity: Warning,
 				Title:    "An XML comment sits inside a value",
-				Detail:   "XML parsers disagree on text split by a comment (the comment-injection trick); AWS may read a different value than samldoctor shows.",
 				Evidence: []Evidence{{What: "value", Value: a.Message, Where: r.at(a.Path)}}})
 		case "doctype":
 			r.add(Finding{ID: "saml.malformed", Severity: Error,
@@ -122,7 +121,6 @@ func (r *run) checkSAML() bool {
 		}
 		r.add(Finding{ID: "saml.status_failed", Severity: Error,
 			Title:    "The identity provider refused the sign-in (" + st + ")",
-			Detail:   "The IdP sent a failure status and no usable assertion; AWS cannot sign anyone in with it.",
 			Evidence: ev, Explains: []string{"signin.invalid_saml_response"},
 			Fix: &Fix{Summary: "Resolve the IdP's error first: its status message and its sign-in logs say why it refused.",
 				Check: &Check{Result: CheckNotChecked, Why: "why the IdP refused is in its own sign-in log, not in the capture"},
@@ -175,7 +173,6 @@ func (r *run) checkSigned() {
 	}
 	r.add(Finding{ID: "saml.unsigned", Severity: Error,
 		Title:    "Neither the Response nor the Assertion is signed",
-		Detail:   "AWS requires a signed assertion (its service-provider metadata says WantAssertionsSigned=\"true\") and checks it against the certificate in the IAM SAML provider.",
 		Evidence: []Evidence{{What: "ds:Signature", Value: "none in the message", Where: r.where()}},
 		Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
 		Fix: &Fix{Summary: "Turn signing on at the IdP.", IdP: idpFix("set the signing option to sign the assertion (or the response and the assertion)."),
@@ -213,7 +210,6 @@ func (r *run) checkTimes() {
 		if e.t.Valid() && !at.Before(e.t.Time) {
 			r.add(Finding{ID: "saml.expired", Severity: Error,
 				Title:    fmt.Sprintf("The assertion had expired %s before it reached AWS", roundDur(at.Sub(e.t.Time))),
-				Detail:   "AWS rejects an assertion at or after its NotOnOrAfter time. Usual causes: a very short validity at the IdP, a page left open before posting, a replayed or cached response, or the IdP's clock running behind.",
 				Evidence: []Evidence{{What: "NotOnOrAfter", Value: e.t.Raw, Where: r.at(e.path)}, atEv},
 				Explains: []string{"signin.expired"},
 				Fix: r.timeFix("Sign in again straight from the IdP. If it happens again, lengthen the assertion's validity at the IdP (5 minutes is usual) and check the IdP server's clock.",
@@ -245,7 +241,6 @@ func (r *run) checkTimes() {
 		case age > 5*time.Minute:
 			r.add(Finding{ID: "saml.stale_issue_instant", Severity: Error,
 				Title:    fmt.Sprintf("The response was issued %s before it reached AWS; AWS accepts it for 5 minutes", roundDur(age)),
-				Detail:   "AWS requires a SAML response to be redeemed within 5 minutes of its IssueInstant (\"Token must be redeemed within 5 minutes of issuance\"). The role chooser left open, a replayed response, or the IdP's clock running behind all cause it.",
 				Evidence: []Evidence{{What: "IssueInstant", Value: issued.Raw, Where: r.at(path)}, atEv},
 				Explains: []string{"signin.redeem_window_passed", "signin.expired"},
 				Fix:      r.timeFix("Sign in again straight from the IdP and complete the sign-in (and any role choice) within 5 minutes; check the IdP server's clock.", "")})
@@ -328,7 +323,6 @@ func (r *run) checkSubject() {
 	if a.Subject == nil || a.Subject.NameID == nil || a.Subject.NameID.Value == "" {
 		r.add(Finding{ID: "saml.nameid_missing", Severity: Error,
 			Title:    "The assertion's Subject has no NameID",
-			Detail:   "AWS requires a Subject with a NameID; without it AssumeRoleWithSAML is refused.",
 			Evidence: []Evidence{{What: "Subject/NameID", Value: "missing", Where: r.at(a.Path + "/Subject")}},
 			Explains: []string{"signin.not_authorized_assume_role"},
 			Fix: &Fix{Summary: "Send a NameID.", IdP: idpFix("set the Name ID (Unique User Identifier) claim, for example to the user's e-mail or a persistent ID."),
@@ -474,7 +468,6 @@ func (r *run) checkAttributes() {
 	if valid > 1 {
 		f := Finding{ID: "aws.role_multiple", Severity: Info,
 			Title:    fmt.Sprintf("The assertion offers %d roles, so AWS shows its role chooser", valid),
-			Detail:   "Amazon Connect binds a user to the role of their first sign-in; AWS recommends one federation role for Connect. A different pick later gives \"Bad Request\".",
 			Evidence: []Evidence{{What: "Role values", Value: fmt.Sprint(valid), Where: r.attrWhere(assertion.AttrRole)}},
 			Explains: []string{"connect.bad_request"}}
 		if pair, why, ok := r.preferredRole(); ok {
@@ -498,35 +491,31 @@ func (r *run) checkAttributes() {
 	switch {
 	case !v.HasRoleSessionName || (len(v.RoleSessionNameValues) == 0 && strings.TrimSpace(v.RoleSessionName) == ""):
 		ev := append([]Evidence{{What: "attribute " + assertion.AttrRoleSessionName, Value: "missing or empty", Where: r.at(v.Assertion + "/AttributeStatement")}}, nearMiss(assertion.AttrRoleSessionName)...)
-		r.add(Finding{ID: "aws.session_name_missing", Severity: Error,
+		r.addSessionNameFinding(Finding{ID: "aws.session_name_missing", Severity: Error,
 			Title:    "The RoleSessionName attribute is missing or empty",
 			Detail:   "AWS needs " + assertion.AttrRoleSessionName + " (case-sensitive), and Amazon Connect matches its value to the Connect user name.",
-			Evidence: ev, Explains: []string{"signin.role_session_name_required"},
-			Fix: r.sessionNameFix("Send RoleSessionName with the agent's Connect user name",
-				idpFix("add the claim/attribute "+assertion.AttrRoleSessionName+" mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it."))})
+			Evidence: ev, Explains: []string{"signin.role_session_name_required"}}, "Send RoleSessionName with the agent's Connect user name",
+			idpFix("add the claim/attribute "+assertion.AttrRoleSessionName+" mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it."))
 	case len(v.RoleSessionNameValues) > 1:
-		r.add(Finding{ID: "aws.session_name_invalid", Severity: Error,
+		r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Error,
 			Title:    fmt.Sprintf("RoleSessionName has %d values; AWS expects one", len(v.RoleSessionNameValues)),
 			Evidence: []Evidence{{What: "RoleSessionName values", Value: strings.Join(v.RoleSessionNameValues, ", "), Where: r.attrWhere(assertion.AttrRoleSessionName)}},
-			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"},
-			Fix:      r.sessionNameFix("Map RoleSessionName to a single-valued user attribute", idpFix("map RoleSessionName to a single-valued attribute (not a group or multi-valued field)."))})
+			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"}}, "Map RoleSessionName to a single-valued user attribute", idpFix("map RoleSessionName to a single-valued attribute (not a group or multi-valued field)."))
 	default:
 		rsn := v.RoleSessionName
 		if !stsSessionRE.MatchString(rsn) {
-			r.add(Finding{ID: "aws.session_name_invalid", Severity: Error,
+			r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Error,
 				Title:    fmt.Sprintf("RoleSessionName %q does not match [a-zA-Z_0-9+=,.@-]{2,64}", rsn),
 				Detail:   sessionNameProblem(rsn) + " STS refuses it: \"RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}\".",
 				Evidence: []Evidence{{What: "RoleSessionName", Value: rsn, Where: r.attrWhere(assertion.AttrRoleSessionName)}},
-				Explains: []string{"signin.role_session_name_invalid"},
-				Fix: r.sessionNameFix("Map RoleSessionName to an attribute without spaces or other characters outside [a-zA-Z_0-9+=,.@-], 2 to 64 long (the user principal name or e-mail, not the display name)",
-					idpFix("map RoleSessionName to the user principal name / e-mail, not the display name."))})
+				Explains: []string{"signin.role_session_name_invalid"}}, "Map RoleSessionName to an attribute without spaces or other characters outside [a-zA-Z_0-9+=,.@-], 2 to 64 long (the user principal name or e-mail, not the display name)",
+				idpFix("map RoleSessionName to the user principal name / e-mail, not the display name."))
 		} else if !connectUserRE.MatchString(rsn) || (strings.Contains(rsn, "@") && !emailRE.MatchString(rsn)) {
-			r.add(Finding{ID: "aws.session_name_invalid", Severity: Warning,
+			r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Warning,
 				Title:    fmt.Sprintf("RoleSessionName %q passes STS but cannot be an Amazon Connect user name", rsn),
 				Detail:   "Connect user names for SAML instances use only letters, digits and _ . @ -, and '@' only in an e-mail address; no Connect user can match this value.",
 				Evidence: []Evidence{{What: "RoleSessionName", Value: rsn, Where: r.attrWhere(assertion.AttrRoleSessionName)}},
-				Explains: []string{"connect.not_onboarded"},
-				Fix:      r.sessionNameFix("Map RoleSessionName to a value that is also a valid Connect user name", idpFix("map RoleSessionName to the user principal name or e-mail."))})
+				Explains: []string{"connect.not_onboarded"}}, "Map RoleSessionName to a value that is also a valid Connect user name", idpFix("map RoleSessionName to the user principal name or e-mail."))
 		}
 	}
 	if d := v.SessionDuration; d != "" {
@@ -542,7 +531,6 @@ func (r *run) checkAttributes() {
 	if s := v.SourceIdentity; s != "" && (!stsSessionRE.MatchString(s) || strings.HasPrefix(strings.ToLower(s), "aws:")) {
 		r.add(Finding{ID: "aws.source_identity_invalid", Severity: Error,
 			Title:    fmt.Sprintf("SourceIdentity %q is not valid", s),
-			Detail:   "SourceIdentity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with \"aws:\".",
 			Evidence: []Evidence{{What: "SourceIdentity", Value: s, Where: r.attrWhere(assertion.AttrSourceIdentity)}},
 			Explains: []string{"signin.source_identity_invalid"},
 			Fix: &Fix{Summary: "Fix or remove the SourceIdentity attribute at the IdP.",
@@ -606,7 +594,6 @@ func (r *run) checkRelayState() {
 		}
 		r.add(Finding{ID: "aws.relay_state_missing", Severity: Error,
 			Title:    "No RelayState was posted, so the agent lands in the AWS console, not Connect",
-			Detail:   "After sign-in AWS sends the browser to the RelayState; Amazon Connect's is https://REGION.console.aws.amazon.com/connect/federate/INSTANCE-ID.",
 			Evidence: []Evidence{{What: "RelayState", Value: "none", Where: r.where()}},
 			Fix:      fix})
 		return
@@ -733,14 +720,16 @@ func (r *run) rolesFix(summary string, values []string) *Fix {
 		Check: &Check{Result: CheckNotChecked, Why: "which role and provider to send is not in the capture or the AWS data (pass get-account-authorization-details and list-saml-providers output)"}}
 }
 
-// sessionNameFix sends the value the evidence shows the agent's Connect
-// user name to be; without such evidence the fix is generic and not
-// checked.
-func (r *run) sessionNameFix(summary, idp string) *Fix {
+// addSessionNameFinding adds a finding about RoleSessionName whose fix
+// sends the value the evidence shows the agent's Connect user name to be,
+// with that evidence; without it the fix is generic and not checked.
+func (r *run) addSessionNameFinding(f Finding, summary, idp string) {
 	if v, ev := r.sessionNameCandidate(); v != "" {
-		f := r.newFix(fmt.Sprintf("%s: send %q (%s).", summary, v, strings.ToLower(ev.What[:1])+ev.What[1:]), r.setSessionName(v))
-		return f
+		f.Evidence = append(f.Evidence, ev)
+		f.Fix = r.newFix(fmt.Sprintf("%s: send %q (%s).", summary, v, strings.ToLower(ev.What[:1])+ev.What[1:]), r.setSessionName(v))
+	} else {
+		f.Fix = &Fix{Summary: summary + ".", IdP: idp,
+			Check: &Check{Result: CheckNotChecked, Why: "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"}}
 	}
-	return &Fix{Summary: summary + ".", IdP: idp,
-		Check: &Check{Result: CheckNotChecked, Why: "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"}}
+	r.add(f)
 }

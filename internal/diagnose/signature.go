@@ -135,7 +135,6 @@ func (r *run) checkSignatures() {
 		if v.Weak && !r.has("saml.weak_algorithm") {
 			r.add(Finding{ID: "saml.weak_algorithm", Severity: Warning,
 				Title:    "The signature uses SHA-1",
-				Detail:   "SHA-1 is deprecated for signatures. AWS does not document rejecting it, but move the IdP to RSA-SHA256.",
 				Evidence: []Evidence{{What: "algorithms", Value: v.SignatureMethod + ", " + v.DigestMethod, Where: where}},
 				Fix:      &Fix{Summary: "Set the application's signing algorithm to SHA-256 at the IdP."}})
 		}
@@ -161,8 +160,7 @@ func (r *run) checkCertTimes(v assertion.Verification) {
 	at := r.subject.At
 	if (!c.NotAfter.IsZero() && at.After(c.NotAfter)) || (!c.NotBefore.IsZero() && at.Before(c.NotBefore)) {
 		r.add(Finding{ID: "saml.cert_expired", Severity: Warning,
-			Title:  fmt.Sprintf("The signing certificate was not valid when the sign-in happened (valid %s to %s)", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02")),
-			Detail: "AWS may still accept a signature from an expired IdP certificate that is in the provider's metadata, but renew it before it becomes the problem.",
+			Title: fmt.Sprintf("The signing certificate was not valid when the sign-in happened (valid %s to %s)", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02")),
 			Evidence: []Evidence{{What: "signing certificate", Value: certName(*c), Where: v.CertSource},
 				{What: "time of the sign-in", Value: at.UTC().Format("2006-01-02T15:04:05Z"), Where: r.where()}},
 			Fix: &Fix{Summary: "Renew the IdP's signing certificate, then update the IAM SAML provider with the new metadata.",

@@ -51,7 +51,6 @@ func (r *run) checkUser() {
 	if in := r.instance(); in != nil && in.IdentityManagementType != "" && in.IdentityManagementType != "SAML" {
 		r.add(Finding{ID: "connect.instance_not_saml", Severity: Error,
 			Title:    fmt.Sprintf("Instance %s manages identities as %s, not SAML", in.ID, in.IdentityManagementType),
-			Detail:   "Only an instance created with SAML identity management accepts SAML federation, and the type cannot be changed after the instance is created.",
 			Evidence: []Evidence{{What: "IdentityManagementType", Value: in.IdentityManagementType, Where: in.Source.String()}},
 			Explains: []string{"connect.not_onboarded", "connect.access_denied_admin"},
 			Fix: &Fix{Summary: "Point the RelayState at an instance created with SAML identity management; an instance's identity management cannot be changed.",
@@ -75,7 +74,6 @@ func (r *run) checkUser() {
 	if dups := caseDuplicates(ul.Users); len(dups) > 0 {
 		r.add(Finding{ID: "connect.duplicate_users", Severity: Warning,
 			Title:    "The instance has user names that differ only by case: " + strings.Join(dups, ", "),
-			Detail:   "Connect user names are case-sensitive, so these are different users; an agent can end up with two profiles.",
 			Evidence: []Evidence{{What: "user names", Value: strings.Join(dups, ", "), Where: sourcesOf(ul)}},
 			Fix:      &Fix{Summary: "Keep one user per agent (the one whose name equals the RoleSessionName the IdP sends) and delete the other after moving its settings."}})
 	}
@@ -86,7 +84,6 @@ func (r *run) checkUser() {
 		if r.symptoms["connect.not_onboarded"] {
 			r.add(Finding{ID: "connect.user_found", Severity: Info,
 				Title:    fmt.Sprintf("A Connect user named exactly %q exists", rsn),
-				Detail:   "The user name matches, so \"not onboarded\" comes from elsewhere: another instance than the RelayState's, or the user was created after the sign-in.",
 				Evidence: []Evidence{rsnEv, {What: "Connect user", Value: exact[0].Username + " (" + exact[0].ID + ")", Where: exact[0].Source.String()}}})
 		}
 		return
@@ -95,7 +92,6 @@ func (r *run) checkUser() {
 		u := folded[0]
 		f := Finding{ID: "connect.username_case_mismatch", Severity: Error,
 			Title:    fmt.Sprintf("The Connect user is %q but the IdP sent %q: user names are case-sensitive", u.Username, rsn),
-			Detail:   "Amazon Connect matches RoleSessionName to the user name exactly, case included, even with SAML.",
 			Evidence: []Evidence{rsnEv, {What: "Connect user differing only by case", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}},
 			Explains: []string{"connect.not_onboarded"}}
 		f.Fix = r.newFix(fmt.Sprintf("Make the IdP send %q exactly as RoleSessionName.", u.Username), r.setSessionName(u.Username))
@@ -115,7 +111,6 @@ func (r *run) checkUser() {
 	}
 	f := Finding{ID: "connect.user_not_found", Severity: Error,
 		Title:    fmt.Sprintf("Amazon Connect instance %s has no user named %q", r.subject.InstanceID, rsn),
-		Detail:   "Connect signs the agent in as the user whose name equals RoleSessionName; there is none.",
 		Evidence: ev, Explains: []string{"connect.not_onboarded"}}
 	create := r.newFix(fmt.Sprintf("Create the Connect user %q (or fix the IdP's RoleSessionName if the agent has a user under another name).", rsn),
 		Change{Kind: CreateUser, UserName: rsn})
@@ -390,7 +385,6 @@ func (r *run) roleChanged(e *evidence.Event, oldRole, how string) {
 		evs = append(evs, Evidence{What: "current role ID", Value: r.role.ID, Where: r.role.Source.String()})
 	}
 	f := Finding{ID: "connect.role_changed", Severity: Error, Title: title,
-		Detail:   "Amazon Connect keeps a user bound to the role of their first federated sign-in; signing in with another role (or a recreated one) gives \"Bad Request\".",
 		Evidence: evs, Explains: []string{"connect.bad_request"}}
 	var recreate *Fix
 	if u := r.userNamed(rsn); u != nil {
