@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +33,7 @@ func clients(srv *awsfake.Server) awslive.Clients {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint: aws.String(srv.URL),
 	}
-	return awslive.NewClients(cfg, 10*time.Millisecond)
+	return awslive.NewClients(cfg, awslive.Options{MaxBackoff: 10 * time.Millisecond})
 }
 
 func readCapture(t *testing.T, path string) *capture.Capture {
@@ -308,5 +310,95 @@ func TestSimulationDisagrees(t *testing.T) {
 	f := res.Findings[0]
 	if f.ID != "iam.simulation_disagrees" || f.Severity != diagnose.Error || !strings.Contains(f.Title, "service control policy") {
 		t.Fatalf("first finding %s %s: %s", f.ID, f.Severity, f.Title)
+	}
+}
+
+// silentServer accepts connections and never answers.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// refusedURL is a loopback port nothing listens on.
+func refusedURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// An endpoint that accepts and never answers, or refuses: every call ends
+// (within its own deadline, or the run's), each becomes a finding that
+// says AWS did not answer or could not be reached, and nothing hangs.
+func TestUnansweredCalls(t *testing.T) {
+	c := readCapture(t, filepath.Join("..", "..", "examples", "access-denied.har"))
+	for _, tt := range []struct {
+		name, url, want string
+	}{
+		{"silent", silentServer(t), "AWS did not answer in time"},
+		{"refused", refusedURL(t), "AWS could not be reached"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := aws.Config{Region: "ap-southeast-2", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), BaseEndpoint: aws.String(tt.url)}
+			o := awslive.Options{DialTimeout: 200 * time.Millisecond, CallTimeout: 200 * time.Millisecond, MaxBackoff: 10 * time.Millisecond}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			done := make(chan *evidence.Bundle)
+			go func() { done <- (&awslive.Collector{Clients: awslive.NewClients(cfg, o)}).Collect(ctx, target(c)) }()
+			var b *evidence.Bundle
+			select {
+			case b = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the collection hung past its deadline")
+			}
+			if len(b.Outputs) != 0 || len(b.Denied) < 5 {
+				t.Fatalf("outputs %d, denied %d", len(b.Outputs), len(b.Denied))
+			}
+			for _, d := range b.Denied {
+				if !strings.HasPrefix(d.Error, tt.want) {
+					t.Errorf("%s: %q, want %q", d.Call, d.Error, tt.want)
+				}
+			}
+			set := evidence.NewSet()
+			set.LoadBundle("live", b)
+			res := diagnose.Run(diagnose.Input{Capture: c, AWS: set})
+			n := 0
+			for _, f := range res.Findings {
+				if f.ID == "aws.call_denied" && strings.Contains(f.Title, tt.want) {
+					n++
+				}
+			}
+			if n != len(b.Denied) {
+				t.Errorf("%d findings say %q, want %d: %v", n, tt.want, len(b.Denied), findings(res))
+			}
+		})
 	}
 }

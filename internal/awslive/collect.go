@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -34,19 +35,27 @@ type Clients struct {
 	CloudTrail func(region string) *cloudtrail.Client
 }
 
-// NewClients builds the clients from an SDK config (the standard
-// credential chain: profile, SSO, environment), with the allow-list guard
-// and the SDK's retryer for throttling. optFns lets tests point them at
-// local servers.
-func NewClients(cfg aws.Config, maxBackoff time.Duration) Clients {
+// NewClients builds the clients from an SDK config (see LoadConfig), with
+// the allow-list guard, the deadlines of o, and the SDK's retryer for
+// throttling; a service that cannot be reached is not retried, and once a
+// host is found unreachable the other calls to it fail at once. Tests
+// point cfg at local servers.
+func NewClients(cfg aws.Config, o Options) Clients {
+	o = o.withDefaults()
 	cfg = cfg.Copy()
-	cfg.APIOptions = append(cfg.APIOptions, guard)
+	cfg.HTTPClient = httpClient(o)
+	b := &breaker{down: map[string]error{}}
+	cfg.APIOptions = append(cfg.APIOptions, guard, b.add)
 	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 8
-			if maxBackoff > 0 {
-				o.MaxBackoff = maxBackoff
-			}
+		return retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 8
+			so.MaxBackoff = o.MaxBackoff
+			so.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				if unreachable(err) {
+					return aws.FalseTernary
+				}
+				return aws.UnknownTernary
+			})}, so.Retryables...)
 		})
 	}
 	return Clients{
@@ -93,12 +102,34 @@ func (c *Collector) failed(call, resource, affects string, err error) {
 		c.b.NotFound = append(c.b.NotFound, evidence.NotFound{Call: call, Resource: resource, Error: err.Error()})
 	case strings.Contains(code, "AccessDenied") || strings.Contains(code, "Unauthorized") || strings.Contains(code, "NotAuthorized"):
 		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: code, Affects: affects})
+	case unreachable(err):
+		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: "AWS could not be reached (" + rootCause(err) + ")", Affects: affects})
+	case timedOut(err):
+		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: "AWS did not answer in time (" + rootCause(err) + ")", Affects: affects})
 	default:
 		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: err.Error(), Affects: affects})
 	}
 }
 
+// rootCause is the innermost error's text: "dial tcp 127.0.0.1:1:
+// connect: connection refused", not the SDK's wrapping of it.
+func rootCause(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "the deadline passed"
+	}
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
+		err = u
+	}
+	return err.Error()
+}
+
 // Collect makes the read-only calls for t and returns what they answered.
+// ctx bounds the whole collection: calls not made by its deadline are
+// recorded as not answered.
 func (c *Collector) Collect(ctx context.Context, t Target) *evidence.Bundle {
 	c.b = &evidence.Bundle{Version: 1, CollectedAt: time.Now().UTC(), Target: t}
 	if t.InstanceID != "" && t.Region != "" {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
@@ -20,11 +19,13 @@ import (
 // awsFlags are the flags of commands that call AWS.
 type awsFlags struct {
 	profile, region string
+	timeout         time.Duration
 }
 
 func (f *awsFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.profile, "profile", "", "AWS profile (as with the AWS CLI; SSO profiles work)")
 	cmd.Flags().StringVar(&f.region, "region", "", "the Connect instance's Region (default: from the capture's RelayState)")
+	cmd.Flags().DurationVar(&f.timeout, "aws-timeout", awslive.DefaultTimeout, "the most the AWS calls may take together; each call also has its own deadline")
 }
 
 // targetFrom reads what to collect about from the capture's sign-in.
@@ -50,32 +51,25 @@ func targetFrom(c *capture.Capture) awslive.Target {
 	return t
 }
 
-// collect gathers the evidence live.
+// collect gathers the evidence live, within the --aws-timeout deadline.
 func (e *env) collect(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
 	if f.region != "" {
 		t.Region = f.region
 	}
-	ctx := context.Background()
-	opts := []func(*config.LoadOptions) error{}
-	if f.profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(f.profile))
-	}
-	if t.Region != "" {
-		opts = append(opts, config.WithRegion(t.Region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	o := awslive.Options{Profile: f.profile, Region: t.Region, Timeout: f.timeout}
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	cfg, err := awslive.LoadConfig(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("AWS configuration: %w", err)
+		return nil, err
 	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, fmt.Errorf("AWS credentials: %w (set AWS_PROFILE or --profile, run aws sso login, or export AWS_ACCESS_KEY_ID)", err)
-	}
-	col := &awslive.Collector{Clients: awslive.NewClients(cfg, 20*time.Second)}
+	col := &awslive.Collector{Clients: awslive.NewClients(cfg, o)}
 	col.Progress = func(s string) { fmt.Fprintf(e.stderr, "samldoctor: %s\n", s) }
-	return col.Collect(ctx, t), nil
+	b := col.Collect(ctx, t)
+	if n, why := b.Unreachable(); n > 0 && n == len(b.Denied) && len(b.Outputs) == 0 {
+		fmt.Fprintf(e.stderr, "samldoctor: AWS could not be reached: %s; no AWS evidence was read\n", why)
+	}
+	return b, nil
 }
 
 func collectCmd(e *env) *cobra.Command {

@@ -6,10 +6,14 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"flag"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -38,25 +42,55 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// fakeaws DIR [deny ACTION...] starts a local AWS serving the
 			// account in DIR (AWS CLI outputs) and points the SDK at it.
+			// fakeaws silent|refused points it at a loopback endpoint that
+			// accepts connections and never answers, or refuses them.
 			"fakeaws": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) < 1 {
-					ts.Fatalf("usage: fakeaws DIR [deny ACTION...]")
+					ts.Fatalf("usage: fakeaws DIR|silent|refused [deny ACTION...]")
 				}
-				w, err := awsfake.LoadDir(ts.MkAbs(args[0]))
-				ts.Check(err)
-				srv := awsfake.New(w)
-				for _, a := range args[1:] {
-					if a != "deny" {
-						srv.Deny(a)
+				var url string
+				switch args[0] {
+				case "silent":
+					url = silentEndpoint(ts)
+				case "refused":
+					ln, err := net.Listen("tcp", "127.0.0.1:0")
+					ts.Check(err)
+					url = "http://" + ln.Addr().String()
+					ln.Close()
+				default:
+					w, err := awsfake.LoadDir(ts.MkAbs(args[0]))
+					ts.Check(err)
+					srv := awsfake.New(w)
+					for _, a := range args[1:] {
+						if a != "deny" {
+							srv.Deny(a)
+						}
 					}
+					ts.Defer(srv.Close)
+					url = srv.URL
 				}
-				ts.Defer(srv.Close)
-				ts.Setenv("AWS_ENDPOINT_URL", srv.URL)
+				ts.Setenv("AWS_ENDPOINT_URL", url)
 				ts.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 				ts.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 				ts.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 				ts.Setenv("AWS_CONFIG_FILE", ts.MkAbs("no-aws-config"))
 				ts.Setenv("AWS_SHARED_CREDENTIALS_FILE", ts.MkAbs("no-aws-credentials"))
+			},
+			// nocredentials leaves the SDK no credentials, with a loopback
+			// stand-in for the EC2 instance metadata service that has none
+			// either (so the SDK tries IMDSv2, then falls back to IMDSv1).
+			"nocredentials": func(ts *testscript.TestScript, neg bool, args []string) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					http.Error(w, "not here", http.StatusForbidden)
+				}))
+				ts.Defer(srv.Close)
+				for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_EC2_METADATA_DISABLED"} {
+					ts.Setenv(k, "")
+				}
+				ts.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL)
+				ts.Setenv("AWS_CONFIG_FILE", ts.MkAbs("no-aws-config"))
+				ts.Setenv("AWS_SHARED_CREDENTIALS_FILE", ts.MkAbs("no-aws-credentials"))
+				ts.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
 			},
 			// genbomb FILE MIB writes base64 of raw DEFLATE inflating to MIB MiB of zeros.
 			"genbomb": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -111,4 +145,32 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// silentEndpoint accepts connections and never answers them.
+func silentEndpoint(ts *testscript.TestScript) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	ts.Defer(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return "http://" + ln.Addr().String()
 }

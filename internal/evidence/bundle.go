@@ -3,6 +3,7 @@ package evidence
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -90,4 +91,19 @@ type Simulation struct {
 	AllowedByOrganizations       *bool
 	AllowedByPermissionsBoundary *bool
 	Source                       Source
+}
+
+// Unreachable counts the calls that failed because AWS could not be
+// reached, with the first reason.
+func (b *Bundle) Unreachable() (int, string) {
+	n, why := 0, ""
+	for _, d := range b.Denied {
+		if strings.HasPrefix(d.Error, "AWS could not be reached") {
+			if n == 0 {
+				why = strings.TrimPrefix(d.Error, "AWS could not be reached ")
+			}
+			n++
+		}
+	}
+	return n, why
 }
