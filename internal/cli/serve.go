@@ -13,11 +13,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
 
 func serveCmd(e *env) *cobra.Command {
-	var addr string
+	var addr, spKey string
 	var open bool
 	var maxMiB int64
 	cmd := &cobra.Command{
@@ -34,26 +35,37 @@ the page loads nothing from the internet, and the server keeps nothing on disk o
 				return usage("--addr %s: %v", addr, err)
 			}
 			bound := ln.Addr().String()
+			s := web.New(bound)
 			if host, _, _ := net.SplitHostPort(bound); !net.ParseIP(host).IsLoopback() {
 				fmt.Fprintf(e.stderr, "samldoctor: warning: listening on %s, which other machines can reach; captures hold live credentials\n", bound)
+				if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+					// Every address of the machine: answer to its
+					// addresses and name, not to other names.
+					s.Hosts = web.MachineHosts()
+				}
 			}
-			s := web.New(bound)
 			s.MaxUpload = maxMiB << 20
+			if spKey != "" {
+				k, err := assertion.ReadPrivateKey(spKey)
+				if err != nil {
+					return fmt.Errorf("--sp-key: %w", err)
+				}
+				s.SPKey = k
+			}
 			url := "http://" + bound + "/"
 			fmt.Fprintf(e.stdout, "samldoctor is serving on %s (Ctrl-C stops it)\n", url)
 			if open {
 				openBrowser(url)
 			}
-			srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			go func() {
 				<-ctx.Done()
 				shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				srv.Shutdown(shut)
+				s.HTTPServer().Shutdown(shut)
 			}()
-			if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+			if err := s.Serve(ln); err != nil && err != http.ErrServerClosed {
 				return err
 			}
 			return nil
@@ -62,6 +74,7 @@ the page loads nothing from the internet, and the server keeps nothing on disk o
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
 	cmd.Flags().BoolVar(&open, "open", false, "open the page in the default browser")
 	cmd.Flags().Int64Var(&maxMiB, "max-upload", web.DefaultMaxUpload>>20, "largest upload accepted, in MiB")
+	cmd.Flags().StringVar(&spKey, "sp-key", "", "private key (PEM) of the IAM SAML provider, to decrypt encrypted assertions (stays on this machine)")
 	return cmd
 }
 

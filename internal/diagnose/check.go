@@ -471,6 +471,9 @@ func (r *run) uncovered() []Stage {
 // that breaks nothing.
 func (r *run) checkFixes() {
 	for i := range r.res.Findings {
+		if r.canceled() {
+			return
+		}
 		f := &r.res.Findings[i]
 		if f.Fix == nil {
 			continue

@@ -8,6 +8,7 @@
 package diagnose
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -123,6 +124,9 @@ type Result struct {
 	Signatures []assertion.Verification
 	// IdP is the identity-provider product, and the evidence for it.
 	IdP *idp.Detection
+	// Canceled is set when Input.Context ended the diagnosis early: the
+	// result is incomplete.
+	Canceled bool
 }
 
 // HasErrors reports whether any finding is an error.
@@ -148,6 +152,9 @@ type Input struct {
 	AWS     *evidence.Set
 	// Certs are IdP signing certificates given by the user (--idp-cert).
 	Certs []assertion.Candidate
+	// Context, when set, stops the diagnosis early once it is done (the
+	// page's client went away); the result then has Canceled set.
+	Context context.Context
 }
 
 // run carries one diagnosis.
@@ -191,13 +198,28 @@ func Run(in Input) *Result {
 	r.checkCapture()
 	r.checkTruncation()
 	r.stages()
+	if r.canceled() {
+		return r.res
+	}
 	r.checkLive()
 	r.needs()
 	r.checkFixes()
+	if r.canceled() {
+		return r.res
+	}
 	r.applyCausality()
 	r.applyIdP()
 	r.finish()
 	return r.res
+}
+
+// canceled reports (and records) that the caller no longer wants the
+// diagnosis.
+func (r *run) canceled() bool {
+	if r.in.Context != nil && r.in.Context.Err() != nil {
+		r.res.Canceled = true
+	}
+	return r.res.Canceled
 }
 
 func newRun(in Input) *run {

@@ -7,6 +7,7 @@ package web
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -16,8 +17,12 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"regexp"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
@@ -25,6 +30,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/redact"
 	"github.com/samldoctor/samldoctor/internal/report"
+	"golang.org/x/net/netutil"
 )
 
 //go:embed static
@@ -42,15 +48,37 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 // Server serves the page.
 type Server struct {
 	// Addr is the address the server is reached at (host:port); requests
-	// for any other Host are refused.
+	// for any other Host are refused. Hosts are more names it answers to
+	// (the machine's addresses and name when it listens on all of them).
 	Addr      string
+	Hosts     []string
 	MaxUpload int64
-	mux       *http.ServeMux
+	// MinUploadRate is the slowest an upload may arrive, in bytes a
+	// second, once UploadGrace has passed: a client trickling its body
+	// cannot hold a connection.
+	MinUploadRate int64
+	UploadGrace   time.Duration
+	// SPKey decrypts encrypted assertions (serve --sp-key).
+	SPKey *rsa.PrivateKey
+	mux   *http.ServeMux
+	srv   *http.Server
+	// diagnosed, when set (tests), is told whether each diagnosis ran to
+	// the end or stopped because the client went away.
+	diagnosed func(canceled bool)
 }
+
+// Limits of serve's connections.
+const (
+	DefaultMinUploadRate = 16 << 10
+	DefaultUploadGrace   = 10 * time.Second
+	// maxConns bounds the connections served at once; more wait to be
+	// accepted. One person's browser opens a handful.
+	maxConns = 64
+)
 
 // New returns a server for a listener bound at addr.
 func New(addr string) *Server {
-	s := &Server{Addr: addr, MaxUpload: DefaultMaxUpload, mux: http.NewServeMux()}
+	s := &Server{Addr: addr, MaxUpload: DefaultMaxUpload, MinUploadRate: DefaultMinUploadRate, UploadGrace: DefaultUploadGrace, mux: http.NewServeMux()}
 	sub, _ := fs.Sub(static, "static")
 	s.mux.Handle("GET /", http.FileServerFS(sub))
 	s.mux.HandleFunc("POST /api/diagnose", s.diagnose)
@@ -58,8 +86,23 @@ func New(addr string) *Server {
 	return s
 }
 
+// Serve answers on ln until it is closed, with deadlines on every
+// connection (headers within 10 s, idle keep-alive 2 min, a minimum upload
+// rate, a write deadline on each answer) and at most maxConns at once.
+func (s *Server) Serve(ln net.Listener) error {
+	return s.HTTPServer().Serve(netutil.LimitListener(ln, maxConns))
+}
+
+// HTTPServer is the http.Server Serve uses (Shutdown stops it).
+func (s *Server) HTTPServer() *http.Server {
+	if s.srv == nil {
+		s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	}
+	return s.srv
+}
+
 // allowedHosts are the Host values the server answers to: its own address,
-// and localhost spellings of a loopback address.
+// localhost spellings of a loopback address, and Hosts, each with the port.
 func (s *Server) allowedHosts() map[string]bool {
 	ok := map[string]bool{s.Addr: true}
 	host, port, err := net.SplitHostPort(s.Addr)
@@ -71,7 +114,28 @@ func (s *Server) allowedHosts() map[string]bool {
 			ok[h+":"+port] = true
 		}
 	}
+	for _, h := range s.Hosts {
+		ok[net.JoinHostPort(h, port)] = true
+	}
 	return ok
+}
+
+// MachineHosts are this machine's addresses and name: what a browser on
+// another machine (or this one) may call a server listening on all
+// addresses.
+func MachineHosts() []string {
+	hosts := []string{"localhost"}
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				hosts = append(hosts, n.IP.String())
+			}
+		}
+	}
+	return hosts
 }
 
 // ServeHTTP refuses requests that are not the page's own (DNS rebinding,
@@ -95,7 +159,52 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
-	s.mux.ServeHTTP(w, r)
+	if _, err := url.PathUnescape(r.URL.RawPath); err != nil || !utf8.ValidString(r.URL.Path) {
+		http.Error(w, "bad request path", http.StatusBadRequest)
+		return
+	}
+	s.mux.ServeHTTP(noStore{w}, r)
+}
+
+// noStore keeps Cache-Control: no-store on every answer: the file server
+// drops it from its error pages.
+type noStore struct{ http.ResponseWriter }
+
+func (n noStore) WriteHeader(code int) {
+	n.Header().Set("Cache-Control", "no-store")
+	n.ResponseWriter.WriteHeader(code)
+}
+
+func (n noStore) Unwrap() http.ResponseWriter { return n.ResponseWriter }
+
+// errTooSlow is an upload arriving slower than MinUploadRate.
+var errTooSlow = errors.New("the upload arrives too slowly")
+
+// rateReader refuses a body that arrives slower than a minimum rate once
+// a grace period has passed, and gives each read a deadline, so that a
+// client that stops sending is cut off.
+type rateReader struct {
+	r     io.Reader
+	rc    *http.ResponseController
+	start time.Time
+	n     int64
+	min   int64
+	grace time.Duration
+}
+
+func (m *rateReader) Read(p []byte) (int, error) {
+	m.rc.SetReadDeadline(time.Now().Add(m.grace))
+	n, err := m.r.Read(p)
+	m.n += int64(n)
+	if el := time.Since(m.start); el > m.grace && float64(m.n) < float64(m.min)*el.Seconds() {
+		return n, errTooSlow
+	}
+	return n, err
+}
+
+// body bounds a request's body: its size, and how slowly it may arrive.
+func (s *Server) body(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, io.NopCloser(&rateReader{r: r.Body, rc: http.NewResponseController(w), start: time.Now(), min: s.MinUploadRate, grace: s.UploadGrace}), s.MaxUpload)
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
@@ -173,13 +282,13 @@ func (u *upload) add(p *multipart.Part) error {
 }
 
 func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
+	s.body(w, r)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
 		return
 	}
-	u := upload{reader: capture.NewReader(capture.Options{}), set: evidence.NewSet()}
+	u := upload{reader: capture.NewReader(capture.Options{SPKey: s.SPKey}), set: evidence.NewSet()}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -199,7 +308,14 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := u.reader.Finish()
-	res := diagnose.Run(diagnose.Input{Capture: c, AWS: u.set, Certs: u.certs})
+	res := diagnose.Run(diagnose.Input{Capture: c, AWS: u.set, Certs: u.certs, Context: r.Context()})
+	if s.diagnosed != nil {
+		s.diagnosed(res.Canceled)
+	}
+	if res.Canceled {
+		return // the client went away: nobody to answer
+	}
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Minute))
 	out := Response{DiagnoseJSON: report.NewDiagnoseJSON(c, res, u.set), XML: []string{}}
 	for _, m := range c.Messages {
 		xml, _ := redact.SignatureValues(assertion.Indent(m.XML), "(removed)")
@@ -212,6 +328,10 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) partError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errTooSlow) || isTimeout(err) {
+		writeError(w, http.StatusRequestTimeout, fmt.Sprintf("the upload arrived slower than %d KiB/s; send it again", s.MinUploadRate>>10))
+		return
+	}
 	if tooLarge(err) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than %d MiB; run samldoctor diagnose on the file instead", s.MaxUpload>>20))
 		return
@@ -232,7 +352,7 @@ func readSmall(p *multipart.Part) ([]byte, error) {
 
 // redact streams the redacted HAR back as a download.
 func (s *Server) redact(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload)
+	s.body(w, r)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
@@ -266,6 +386,7 @@ func (s *Server) redact(w http.ResponseWriter, r *http.Request) {
 			s.partError(w, err)
 			return
 		}
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Minute))
 		base := strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".har")
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.redacted.har"`, safeName(base)))
@@ -283,4 +404,9 @@ func safeName(s string) string {
 		return "capture"
 	}
 	return s
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }

@@ -1,0 +1,163 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/web"
+)
+
+// serve runs s on a loopback listener with its own deadlines (Serve), as
+// samldoctor serve does.
+func serve(t *testing.T, s *web.Server, ln net.Listener) {
+	t.Helper()
+	go s.Serve(ln)
+	t.Cleanup(func() { s.HTTPServer().Close() })
+}
+
+// A client that sends its upload one byte at a time is cut off once the
+// grace period has passed, and so are a hundred of them at once: none
+// holds the server.
+func TestTricklingClientsAreCut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := web.New(ln.Addr().String())
+	s.MinUploadRate, s.UploadGrace = 1<<10, 300*time.Millisecond
+	serve(t, s, ln)
+	addr := ln.Addr().String()
+	trickle := func() (string, error) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /api/diagnose HTTP/1.1\r\nHost: %s\r\nOrigin: http://%s\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n", addr, addr)
+		done := make(chan string, 1)
+		go func() {
+			status, _ := bufio.NewReader(c).ReadString('\n')
+			done <- status
+		}()
+		deadline := time.After(15 * time.Second)
+		for {
+			select {
+			case st := <-done:
+				return st, nil
+			case <-deadline:
+				return "", fmt.Errorf("still connected after 15 s")
+			case <-time.After(100 * time.Millisecond):
+				c.Write([]byte("-"))
+			}
+		}
+	}
+	if st, err := trickle(); err != nil || !strings.Contains(st, "408") {
+		t.Fatalf("one trickling client: %q, %v", st, err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := trickle(); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// When the client has gone, the diagnosis stops and nothing is written.
+func TestClientGoneStopsDiagnosis(t *testing.T) {
+	s := web.New("127.0.0.1:1")
+	var canceled []bool
+	s.OnDiagnosed(func(c bool) { canceled = append(canceled, c) })
+	body, ctype := form(t, map[string][]string{"capture": {example(t, "not-onboarded.har")}, "aws": awsFiles(t, "not-onboarded")})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, "POST", "http://127.0.0.1:1/api/diagnose", body)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Origin", "http://127.0.0.1:1")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if len(canceled) != 1 || !canceled[0] || rec.Body.Len() != 0 {
+		t.Fatalf("canceled %v, answer %q", canceled, rec.Body.String())
+	}
+	// The same request from a client that waits is answered in full.
+	body, ctype = form(t, map[string][]string{"capture": {example(t, "not-onboarded.har")}, "aws": awsFiles(t, "not-onboarded")})
+	req = httptest.NewRequest("POST", "http://127.0.0.1:1/api/diagnose", body)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Origin", "http://127.0.0.1:1")
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if len(canceled) != 2 || canceled[1] || !strings.Contains(rec.Body.String(), "connect.username_case_mismatch") {
+		t.Fatalf("canceled %v, answer %.200q", canceled, rec.Body.String())
+	}
+}
+
+// A path that is not valid escaping is a bad request, not a server error;
+// every answer, errors included, is not to be cached.
+func TestBadPathsAndErrorHeaders(t *testing.T) {
+	srv, _ := start(t, nil)
+	for path, want := range map[string]int{"/%ff": 400, "/nope": 404, "/%c0%ae%c0%ae/x": 400, "/": 200} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Content-Security-Policy") != web.CSP {
+			t.Errorf("%s: %d (want %d), Cache-Control %q", path, resp.StatusCode, want, resp.Header.Get("Cache-Control"))
+		}
+	}
+}
+
+// Listening on every address, the server answers to the machine's own
+// addresses and name, and still refuses any other Host.
+func TestAllAddresses(t *testing.T) {
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	s := web.New(ln.Addr().String())
+	s.Hosts = web.MachineHosts()
+	serve(t, s, ln)
+	get := func(host string) int {
+		req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, h := range []string{"127.0.0.1:" + port, "localhost:" + port} {
+		if got := get(h); got != 200 {
+			t.Errorf("Host %s: %d", h, got)
+		}
+	}
+	for _, h := range web.MachineHosts() {
+		if got := get(net.JoinHostPort(h, port)); got != 200 {
+			t.Errorf("Host %s: %d", h, got)
+		}
+	}
+	if got := get("rebound.example.com:" + port); got != 403 {
+		t.Errorf("another name: %d, want 403", got)
+	}
+}
