@@ -6,19 +6,15 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml/xmlenc"
 )
 
-// ReadPrivateKey reads the RSA private key held by the IAM SAML provider
-// for assertion encryption (PEM: PKCS#1 or PKCS#8).
-func ReadPrivateKey(name string) (*rsa.PrivateKey, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
+// ParsePrivateKey reads the RSA private key held by the IAM SAML provider
+// for assertion encryption (PEM: PKCS#1 or PKCS#8); name is used in
+// messages.
+func ParsePrivateKey(b []byte, name string) (*rsa.PrivateKey, error) {
 	for rest := b; ; {
 		var blk *pem.Block
 		blk, rest = pem.Decode(rest)

@@ -5,7 +5,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -31,16 +30,6 @@ func CandidateFromDER(der []byte, source string) (Candidate, error) {
 		return Candidate{}, fmt.Errorf("%s: %w", source, err)
 	}
 	return Candidate{Cert: c, Source: source, Trusted: true}, nil
-}
-
-// ReadCertFile reads a PEM (one or more CERTIFICATE blocks) or DER
-// certificate file.
-func ReadCertFile(name string) ([]Candidate, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	return ParseCerts(b, name)
 }
 
 // ParseCerts reads PEM CERTIFICATE blocks, or one DER certificate; source

@@ -20,6 +20,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/awsfake"
 	"github.com/samldoctor/samldoctor/internal/cli"
+	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script and the examples' golden JSON")
@@ -91,6 +92,16 @@ func TestScripts(t *testing.T) {
 				ts.Setenv("AWS_CONFIG_FILE", ts.MkAbs("no-aws-config"))
 				ts.Setenv("AWS_SHARED_CREDENTIALS_FILE", ts.MkAbs("no-aws-credentials"))
 				ts.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
+			},
+			// gendeep FILE N writes a HAR whose log.creator and one entry's
+			// request hold N nested arrays.
+			"gendeep": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: gendeep FILE N")
+				}
+				n, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), fixture.DeepHAR(n), 0o644))
 			},
 			// genbomb FILE MIB writes base64 of raw DEFLATE inflating to MIB MiB of zeros.
 			"genbomb": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/report"
 )
 
@@ -63,9 +63,9 @@ answer, a bare value); 2 for bad input.`,
 				}
 			}
 			if idpMetadata != "" {
-				b, err := os.ReadFile(idpMetadata)
+				b, err := inputfile.Read("--idp-metadata", idpMetadata, inputfile.MaxMetadata, inputfile.XML)
 				if err != nil {
-					return fmt.Errorf("--idp-metadata: %w", err)
+					return err
 				}
 				md, err := evidence.ParseMetadata(b)
 				if err != nil {
@@ -75,9 +75,13 @@ answer, a bare value); 2 for bad input.`,
 			}
 			var certs []assertion.Candidate
 			for _, f := range idpCerts {
-				cs, err := assertion.ReadCertFile(f)
+				b, err := inputfile.Read("--idp-cert", f, inputfile.MaxCert, inputfile.PEMOrDER)
 				if err != nil {
-					return fmt.Errorf("--idp-cert: %w", err)
+					return err
+				}
+				cs, err := assertion.ParseCerts(b, f)
+				if err != nil {
+					return fmt.Errorf("--idp-cert %s: %w", f, err)
 				}
 				certs = append(certs, cs...)
 			}

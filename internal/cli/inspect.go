@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"crypto/rsa"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/report"
 )
 
@@ -72,9 +74,9 @@ func hostileError(c *capture.Capture) error {
 func readCaptures(e *env, files []string, showSecrets bool, spKey string) (*capture.Capture, error) {
 	opts := capture.Options{ShowSecrets: showSecrets}
 	if spKey != "" {
-		k, err := assertion.ReadPrivateKey(spKey)
+		k, err := readSPKey(spKey)
 		if err != nil {
-			return nil, fmt.Errorf("--sp-key: %w", err)
+			return nil, err
 		}
 		opts.SPKey = k
 	}
@@ -104,4 +106,13 @@ func readCaptures(e *env, files []string, showSecrets bool, spKey string) (*capt
 		fmt.Fprint(e.stderr, "\r\x1b[K")
 	}
 	return r.Finish(), nil
+}
+
+// readSPKey reads --sp-key: a PEM RSA private key, at most 1 MiB.
+func readSPKey(path string) (*rsa.PrivateKey, error) {
+	b, err := inputfile.Read("--sp-key", path, inputfile.MaxKey, inputfile.PEM)
+	if err != nil {
+		return nil, err
+	}
+	return assertion.ParsePrivateKey(b, "--sp-key "+path)
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
 
@@ -46,9 +45,9 @@ the page loads nothing from the internet, and the server keeps nothing on disk o
 			}
 			s.MaxUpload = maxMiB << 20
 			if spKey != "" {
-				k, err := assertion.ReadPrivateKey(spKey)
+				k, err := readSPKey(spKey)
 				if err != nil {
-					return fmt.Errorf("--sp-key: %w", err)
+					return err
 				}
 				s.SPKey = k
 			}

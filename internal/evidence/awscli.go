@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 )
 
 // MaxFile bounds one AWS CLI output file.
@@ -79,19 +79,11 @@ func unwrap(err error) error {
 	return err
 }
 
-// LoadFile reads one AWS CLI JSON output.
+// LoadFile reads one AWS CLI JSON output (at most MaxFile bytes).
 func (s *Set) LoadFile(name string) error {
-	f, err := os.Open(name)
+	b, err := inputfile.Read("--aws-data", name, MaxFile, inputfile.JSON)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, unwrap(err))
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if len(b) > MaxFile {
-		return fmt.Errorf("%s: larger than %d MiB", name, MaxFile>>20)
+		return err
 	}
 	return s.Load(name, b)
 }

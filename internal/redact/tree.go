@@ -3,6 +3,7 @@ package redact
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -30,16 +31,35 @@ type member struct {
 // response bodies) are removed from the output.
 const maxString = 16 << 20
 
+// maxDepth bounds the nesting of a value held while redacting. A HAR
+// entry is about a dozen levels deep; the bound keeps hostile input (a
+// value nested millions of times) from exhausting the stack.
+const maxDepth = 1000
+
+// DepthError is input nested deeper than maxDepth.
+type DepthError struct{ Offset int64 }
+
+func (e *DepthError) Error() string {
+	return fmt.Sprintf("values nested more than %d deep at byte %d (not a browser's HAR)", maxDepth, e.Offset)
+}
+
 func readNode(d *jsonscan.Decoder) (*node, error) {
+	return readNodeDepth(d, 0)
+}
+
+func readNodeDepth(d *jsonscan.Decoder, depth int) (*node, error) {
 	k, err := d.Peek()
 	if err != nil {
 		return nil, err
+	}
+	if depth > maxDepth {
+		return nil, &DepthError{Offset: d.Offset()}
 	}
 	n := &node{kind: k}
 	switch k {
 	case jsonscan.Object:
 		err = d.ReadObject(func(key string) error {
-			v, err := readNode(d)
+			v, err := readNodeDepth(d, depth+1)
 			if err != nil {
 				return err
 			}
@@ -48,7 +68,7 @@ func readNode(d *jsonscan.Decoder) (*node, error) {
 		})
 	case jsonscan.Array:
 		err = d.ReadArray(func(int) error {
-			v, err := readNode(d)
+			v, err := readNodeDepth(d, depth+1)
 			if err != nil {
 				return err
 			}

@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
 
@@ -159,5 +162,31 @@ func TestAllAddresses(t *testing.T) {
 	}
 	if got := get("rebound.example.com:" + port); got != 403 {
 		t.Errorf("another name: %d, want 403", got)
+	}
+}
+
+// A HAR nested three million levels deep neither crashes the server nor
+// stops it: redact refuses it with the byte, diagnose answers.
+func TestDeepUpload(t *testing.T) {
+	srv, addr := start(t, nil)
+	deep := fixture.DeepHAR(3_000_000)
+	for _, api := range []string{"redact", "diagnose"} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		w, _ := mw.CreateFormFile("capture", "deep.har")
+		w.Write(deep)
+		mw.Close()
+		resp := post(t, srv.URL+"/api/"+api, "http://"+addr, &buf, mw.FormDataContentType())
+		body, _ := io.ReadAll(resp.Body)
+		switch api {
+		case "redact":
+			if resp.StatusCode != 400 || !strings.Contains(string(body), "nested more than 1000 deep at byte") {
+				t.Errorf("redact: %d %s", resp.StatusCode, body)
+			}
+		case "diagnose":
+			if resp.StatusCode != 200 || !strings.Contains(string(body), "capture.no_saml") {
+				t.Errorf("diagnose: %d %.200s", resp.StatusCode, body)
+			}
+		}
 	}
 }
