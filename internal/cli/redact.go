@@ -73,6 +73,9 @@ or output.`,
 				return err
 			}
 			fmt.Fprintf(e.stderr, "samldoctor: %s → %s: %s\n", in, out, stats)
+			if stats.Truncated != "" {
+				fmt.Fprintf(e.stderr, "samldoctor: warning: %s\n", stats.Truncated)
+			}
 			return nil
 		},
 	}

@@ -14,13 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/jsonscan"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
 	"github.com/samldoctor/samldoctor/internal/secret"
@@ -35,11 +38,22 @@ type Stats struct {
 	Signatures int
 	Bodies     int
 	JWTs       int
+	// Opaque counts values removed whole because they looked like SAML
+	// (or a long base64 blob) and could not be read: what cannot be
+	// checked is not kept.
+	Opaque int
+	// Truncated says where an input that ends early stopped; the entries
+	// before it were written.
+	Truncated string
 }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("%d entries: removed %d header values, %d cookies, %d credential fields, %d SAML signature values, %d JWT signatures; %d bodies too large to keep",
-		s.Entries, s.Headers, s.Cookies, s.Params, s.Signatures, s.JWTs, s.Bodies)
+	out := fmt.Sprintf("%s: removed %d header values, %d cookies, %d credential fields, %d SAML signature values, %d JWT signatures; %d bodies too large to keep",
+		capture.CountEntries(s.Entries), s.Headers, s.Cookies, s.Params, s.Signatures, s.JWTs, s.Bodies)
+	if s.Opaque > 0 {
+		out += fmt.Sprintf("; %d values that looked like SAML or encoded data and could not be read, removed whole", s.Opaque)
+	}
+	return out
 }
 
 // HAR reads a HAR from in and writes the redacted HAR to out.
@@ -71,6 +85,15 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 			return err
 		})
 	})
+	if err != nil && jsonscan.IsTruncated(err) && r.stats.Entries > 0 {
+		// The file ends early: the entries read were written, redacted,
+		// and every bracket closed as the readers returned; the caller
+		// says where it ended.
+		var te *jsonscan.TruncatedError
+		errors.As(err, &te)
+		r.stats.Truncated = fmt.Sprintf("%s ends early at byte %d; the %s before it were redacted and written, what came after is not in the output", name, te.Offset, capture.CountEntries(r.stats.Entries))
+		err = nil
+	}
 	w.WriteByte('\n')
 	if err != nil {
 		return r.stats, fmt.Errorf("%s: %w", name, err) // jsonscan errors say the byte
@@ -87,19 +110,25 @@ func copyObject(d *jsonscan.Decoder, w *bufio.Writer, into string, descend func(
 	w.WriteByte('{')
 	first := true
 	err := d.ReadObject(func(key string) error {
-		if !first {
-			w.WriteByte(',')
+		sep := func() {
+			if !first {
+				w.WriteByte(',')
+			}
+			first = false
+			writeString(w, key)
+			w.WriteByte(':')
 		}
-		first = false
-		writeString(w, key)
-		w.WriteByte(':')
 		if key == into {
+			sep()
 			return descend()
 		}
+		// The key is written once its value is read: a file cut inside
+		// the value still gives a well-formed output.
 		n, err := readNode(d)
 		if err != nil {
 			return err
 		}
+		sep()
 		return writeNode(w, n)
 	})
 	w.WriteByte('}')
@@ -140,9 +169,14 @@ func (r *redactor) entry(e *node) {
 // url masks credential parameters and a SAMLResponse's signature.
 func (r *redactor) url(u string) string {
 	out := secret.MaskURL(u, func(name, value string) (string, bool) {
-		if name == "SAMLResponse" {
+		if isSAMLField(name) {
 			if v, ok := r.samlValue(value, false); ok {
 				return url.QueryEscape(v), true
+			}
+		}
+		if dv, err := url.QueryUnescape(value); err == nil {
+			if nv := r.field(dv); nv != dv {
+				return url.QueryEscape(nv), true
 			}
 		}
 		return "", false
@@ -236,11 +270,11 @@ func (r *redactor) nameValues(l *node, encoded bool) {
 			continue
 		}
 		switch {
-		case name == "SAMLResponse":
+		case isSAMLField(name):
 			v := val.text()
 			wasEncoded := strings.Contains(v, "%")
 			if nv, ok := r.samlValue(v, false); ok {
-				if wasEncoded {
+				if wasEncoded && nv != secret.Marker {
 					nv = url.QueryEscape(nv)
 				}
 				val.set(nv)
@@ -249,7 +283,7 @@ func (r *redactor) nameValues(l *node, encoded bool) {
 			val.set(secret.Marker)
 			r.stats.Params++
 		default:
-			val.set(r.jwts(val.text()))
+			val.set(r.field(val.text()))
 		}
 	}
 }
@@ -263,10 +297,14 @@ func (r *redactor) postData(pd *node) {
 	}
 	text := t.text()
 	switch {
+	case strings.Contains(mime, "multipart/"):
+		t.set(r.multipart(pd.get("mimeType").text(), text)) // the boundary is case-sensitive
 	case strings.Contains(mime, "json") || strings.HasPrefix(strings.TrimSpace(text), "{"):
 		t.set(r.jsonText(text))
 	case strings.Contains(mime, "x-www-form-urlencoded") || strings.Contains(text, "SAMLResponse="):
 		t.set(r.form(text))
+	case strings.Contains(mime, "xml") || strings.HasPrefix(strings.TrimSpace(text), "<"):
+		t.set(r.xmlText(text))
 	default:
 		t.set(r.freeText(text))
 	}
@@ -286,13 +324,19 @@ func (r *redactor) form(s string) string {
 			name = k
 		}
 		switch {
-		case name == "SAMLResponse":
+		case isSAMLField(name):
 			if nv, ok := r.samlValue(v, false); ok {
 				fields[i] = k + "=" + url.QueryEscape(nv)
 			}
 		case secret.IsParam(name):
 			fields[i] = k + "=" + secret.Marker
 			r.stats.Params++
+		default:
+			if dv, err := url.QueryUnescape(v); err == nil {
+				if nv := r.field(dv); nv != dv {
+					fields[i] = k + "=" + url.QueryEscape(nv)
+				}
+			}
 		}
 	}
 	return r.jwts(strings.Join(fields, "&"))
@@ -321,7 +365,7 @@ func (r *redactor) jsonValue(v any) any {
 				r.stats.Params++
 				continue
 			}
-			if k == "SAMLResponse" {
+			if isSAMLField(k) {
 				if s, ok := e.(string); ok {
 					if nv, ok := r.samlValue(s, false); ok {
 						x[k] = nv
@@ -338,12 +382,19 @@ func (r *redactor) jsonValue(v any) any {
 		}
 		return x
 	case string:
-		return r.jwts(x)
+		return r.field(x)
 	}
 	return v
 }
 
-var freeTextSecret = regexp.MustCompile(`(?i)("?(?:password|passwd|pwd|client_secret|access_token|refresh_token|id_token|session_?token|api_?key)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
+// freeTextSecret matches a credential assigned in text: a query or form
+// field, a JSON member, a JavaScript variable or property (accessToken =
+// "...", {"idToken": '...'}).
+var freeTextSecret = regexp.MustCompile(`(?i)(["']?\b(?:password|passwd|pwd|pass|client_?secret|secret_?access_?key|access_?token|refresh_?token|id_?token|session_?token|auth_?token|api_?key|bearer_?token)["']?\s*[:=]\s*["']?)([^"'&\s,;}<)]+)`)
+
+// xmlSecret matches the text of a credential element in XML: STS's
+// AssumeRoleWithSAML answer (SecretAccessKey, SessionToken), passwords.
+var xmlSecret = regexp.MustCompile(`(?i)(<(?:[\w.-]+:)?(?:SecretAccessKey|SessionToken|AccessKeyId|Password|ClientSecret|AccessToken|RefreshToken|IdToken)\b[^>]*>)([^<]+)(<)`)
 
 // freeText masks credential-looking assignments and JWTs in other text.
 func (r *redactor) freeText(s string) string {
@@ -353,6 +404,117 @@ func (r *redactor) freeText(s string) string {
 		return sub[1] + secret.Marker
 	})
 	return r.jwts(out)
+}
+
+// xmlText redacts an XML document: credential elements, the
+// SignatureValue of any SAML it holds (a SOAP/ECP answer), credential
+// assignments and JWTs.
+func (r *redactor) xmlText(s string) string {
+	out := xmlSecret.ReplaceAllStringFunc(s, func(m string) string {
+		sub := xmlSecret.FindStringSubmatch(m)
+		r.stats.Params++
+		return sub[1] + secret.Marker + sub[3]
+	})
+	b, n := SignatureValues([]byte(out), assertion.RedactedSignature)
+	r.stats.Signatures += n
+	return r.freeText(string(b))
+}
+
+// multipart redacts a multipart/form-data body part by part, as form
+// fields are; a body that does not parse as the parts its type names is
+// removed whole.
+func (r *redactor) multipart(mime, text string) string {
+	_, params, err := mimeParse(mime)
+	boundary := params["boundary"]
+	if err != nil || boundary == "" || !strings.Contains(text, "--"+boundary) {
+		r.stats.Opaque++
+		return secret.Marker
+	}
+	parts := strings.Split(text, "--"+boundary)
+	for i, p := range parts {
+		head, body, ok := cutBlankLine(p)
+		if !ok {
+			continue
+		}
+		name := ""
+		if m := partName.FindStringSubmatch(head); m != nil {
+			name = m[1]
+		}
+		nl := "\r\n"
+		if !strings.HasSuffix(body, "\r\n") {
+			nl = "\n"
+		}
+		value := strings.TrimSuffix(body, nl)
+		switch {
+		case isSAMLField(name):
+			if nv, ok := r.samlValue(value, false); ok {
+				value = nv
+			}
+		case secret.IsParam(name):
+			value = secret.Marker
+			r.stats.Params++
+		default:
+			value = r.field(value)
+		}
+		if strings.HasSuffix(body, nl) {
+			value += nl
+		}
+		parts[i] = head + value
+	}
+	return strings.Join(parts, "--"+boundary)
+}
+
+var partName = regexp.MustCompile(`(?i)content-disposition:[^\n]*\bname="([^"]*)"`)
+
+// cutBlankLine splits a MIME part at the blank line after its headers,
+// keeping the separator with the headers.
+func cutBlankLine(p string) (head, body string, ok bool) {
+	for _, sep := range []string{"\r\n\r\n", "\n\n"} {
+		if i := strings.Index(p, sep); i >= 0 {
+			return p[:i+len(sep)], p[i+len(sep):], true
+		}
+	}
+	return "", "", false
+}
+
+// isSAMLField names the fields that carry SAML messages.
+func isSAMLField(name string) bool {
+	return name == "SAMLResponse" || name == "SAMLRequest"
+}
+
+// base64Blob is a value that is nothing but base64 or base64url.
+var base64Blob = regexp.MustCompile(`^[A-Za-z0-9+/_-]{200,}={0,2}$`)
+
+// field redacts a value of any other field: a SAML message carried under
+// another name has its signatures removed, a long base64 blob that cannot
+// be read is removed whole (it may hold one), JWTs lose their signature.
+func (r *redactor) field(v string) string {
+	t := strings.TrimSpace(v)
+	if len(t) >= 200 && base64Blob.MatchString(strings.ReplaceAll(strings.ReplaceAll(t, "\r", ""), "\n", "")) {
+		if dec, err := samlvalue.Decode([]byte(t)); err == nil && looksSAML(dec.XML) {
+			if nv, ok := r.samlValue(t, false); ok {
+				return nv
+			}
+		}
+		if raw, err := decodeAny(t); err == nil && utf8.Valid(raw) && !bytes.Contains(raw, []byte("SignatureValue")) {
+			return r.jwts(v) // readable text without a signature: nothing to hide here
+		}
+		r.stats.Opaque++
+		return secret.Marker
+	}
+	return r.jwts(v)
+}
+
+func decodeAny(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
+		return b, nil
+	}
+	return base64.RawURLEncoding.DecodeString(s)
+}
+
+func looksSAML(xml []byte) bool {
+	return bytes.Contains(xml, []byte("urn:oasis:names:tc:SAML")) || bytes.Contains(xml, []byte("SignatureValue"))
 }
 
 // content redacts a response body: SAML forms and credential inputs in
@@ -384,6 +546,8 @@ func (r *redactor) content(c *node) {
 		body = string(raw)
 	}
 	switch {
+	case strings.Contains(mime, "xml") || strings.HasPrefix(strings.TrimSpace(body), "<?xml"):
+		body = r.xmlText(body)
 	case strings.Contains(mime, "html") || strings.HasPrefix(strings.TrimSpace(body), "<"):
 		body = r.html(body)
 	case strings.Contains(mime, "json"):
@@ -397,48 +561,70 @@ func (r *redactor) content(c *node) {
 	t.set(body)
 }
 
-// html rewrites SAMLResponse and credential inputs; every other token is
-// copied byte for byte.
+// html rewrites SAMLResponse and credential inputs and text areas, and
+// credential assignments in scripts; every other token is copied byte for
+// byte.
 func (r *redactor) html(s string) string {
-	if !strings.Contains(s, "input") && !strings.Contains(s, "INPUT") {
-		return r.jwts(s)
+	lower := strings.ToLower(s)
+	if !strings.Contains(lower, "<input") && !strings.Contains(lower, "<textarea") && !strings.Contains(lower, "<script") {
+		return r.freeText(s)
 	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
+	textarea, inScript := "", false
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			break
 		}
 		raw := string(z.Raw())
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+		switch tt {
+		case html.TextToken:
+			switch {
+			case textarea != "":
+				b.WriteString(r.fieldValue(textarea, html.UnescapeString(raw), true))
+			case inScript:
+				b.WriteString(r.freeText(raw))
+			default:
+				b.WriteString(raw)
+			}
+			continue
+		case html.EndTagToken:
+			textarea, inScript = "", false
+			b.WriteString(raw)
+			continue
+		case html.StartTagToken, html.SelfClosingTagToken:
+		default:
 			b.WriteString(raw)
 			continue
 		}
 		tok := z.Token()
-		if tok.Data != "input" {
-			b.WriteString(raw)
-			continue
-		}
 		name := ""
 		for _, a := range tok.Attr {
 			if a.Key == "name" {
 				name = a.Val
 			}
 		}
+		switch tok.Data {
+		case "textarea":
+			textarea = name
+			if textarea == "" {
+				textarea = "(unnamed)"
+			}
+		case "script":
+			inScript = tt == html.StartTagToken
+		}
+		if tok.Data != "input" {
+			b.WriteString(raw)
+			continue
+		}
 		changed := false
 		for i, a := range tok.Attr {
 			if a.Key != "value" {
 				continue
 			}
-			switch {
-			case name == "SAMLResponse":
-				if nv, ok := r.samlValue(a.Val, false); ok {
-					tok.Attr[i].Val, changed = nv, true
-				}
-			case secret.IsParam(name):
-				tok.Attr[i].Val, changed = secret.Marker, true
-				r.stats.Params++
+			if nv := r.fieldValue(name, a.Val, false); nv != a.Val {
+				tok.Attr[i].Val, changed = nv, true
 			}
 		}
 		if changed {
@@ -448,6 +634,30 @@ func (r *redactor) html(s string) string {
 		}
 	}
 	return r.jwts(b.String())
+}
+
+// fieldValue redacts the value of a form control named name; escape says
+// the result goes back into HTML text.
+func (r *redactor) fieldValue(name, v string, escape bool) string {
+	out := v
+	switch {
+	case isSAMLField(name):
+		if nv, ok := r.samlValue(v, false); ok {
+			out = nv
+		}
+	case secret.IsParam(name):
+		out = secret.Marker
+		r.stats.Params++
+	default:
+		out = r.field(v)
+	}
+	if escape {
+		if out == v {
+			return html.EscapeString(v)
+		}
+		return html.EscapeString(out)
+	}
+	return out
 }
 
 var signatureValueRE = regexp.MustCompile(`(<(?:[\w.-]+:)?SignatureValue\b[^>]*>)[^<]*(</(?:[\w.-]+:)?SignatureValue>)`)
@@ -469,14 +679,22 @@ func SignatureValues(xml []byte, marker string) ([]byte, int) {
 // and returns it encoded as before (base64, DEFLATE for the redirect
 // binding). Everything else in the XML is kept byte for byte.
 func (r *redactor) samlValue(v string, deflated bool) (string, bool) {
-	dec, err := samlvalue.Decode([]byte(v))
-	if err != nil {
-		if errors.Is(err, samlvalue.ErrTooLarge) {
-			return secret.Marker, true
-		}
+	if strings.TrimSpace(v) == "" {
 		return "", false
 	}
+	dec, err := samlvalue.Decode([]byte(v))
+	if err != nil {
+		// Not readable, so not checkable: removed whole (fail closed).
+		r.stats.Opaque++
+		return secret.Marker, true
+	}
 	xml, n := SignatureValues(dec.XML, assertion.RedactedSignature)
+	if _, err := assertion.ReadDocument(xml); err != nil || leftSignatureValue(xml) {
+		// A corrupt document, or a SignatureValue the rewrite could not
+		// reach: what cannot be checked is not kept.
+		r.stats.Opaque++
+		return secret.Marker, true
+	}
 	r.stats.Signatures += n
 	if dec.Compressed() || deflated {
 		var buf bytes.Buffer
@@ -490,3 +708,28 @@ func (r *redactor) samlValue(v string, deflated bool) (string, bool) {
 	}
 	return base64.StdEncoding.EncodeToString(xml), true
 }
+
+// leftSignatureValue reports whether xml still names a SignatureValue
+// whose content is not the redaction marker.
+func leftSignatureValue(xml []byte) bool {
+	for rest := xml; ; {
+		i := bytes.Index(rest, []byte("SignatureValue"))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len("SignatureValue"):]
+		j := bytes.IndexByte(rest, '>')
+		k := bytes.IndexByte(rest, '<')
+		if j < 0 || k < 0 {
+			return true
+		}
+		if j < k {
+			content := bytes.TrimSpace(rest[j+1 : k])
+			if len(content) > 0 && !bytes.Equal(content, []byte(assertion.RedactedSignature)) {
+				return true
+			}
+		}
+	}
+}
+
+func mimeParse(v string) (string, map[string]string, error) { return mime.ParseMediaType(v) }

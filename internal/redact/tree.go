@@ -2,12 +2,19 @@ package redact
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
+	"strings"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/jsonscan"
+	"github.com/samldoctor/samldoctor/internal/samlvalue"
+	"github.com/samldoctor/samldoctor/internal/secret"
 )
 
 // node is one JSON value of an entry, held so it can be rewritten. Object
@@ -144,11 +151,46 @@ func writeNode(w *bufio.Writer, n *node) error {
 		if n.cut {
 			return writeString(w, "[removed by samldoctor redact: a value longer than "+strconv.Itoa(maxString>>20)+" MiB]")
 		}
-		return writeString(w, n.str)
+		return writeString(w, lastLook(n.str))
 	}
 	_, err := w.WriteString(n.str)
 	return err
 }
+
+// lastLook is the safety net under the rules that know where SAML goes:
+// any string still holding a SignatureValue with content, as XML or as a
+// base64 run that decodes to XML, has it removed (the run whole when its
+// XML cannot be rewritten).
+func lastLook(s string) string {
+	if strings.Contains(s, "SignatureValue") {
+		b, _ := SignatureValues([]byte(s), assertion.RedactedSignature)
+		if leftSignatureValue(b) {
+			return secret.Marker
+		}
+		s = string(b)
+	}
+	if len(s) < 40 {
+		return s
+	}
+	return base64Run.ReplaceAllStringFunc(s, func(run string) string {
+		head, err := base64.StdEncoding.DecodeString(run[:16])
+		if err != nil || !bytes.HasPrefix(bytes.TrimPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("\xef\xbb\xbf")), []byte("<")) {
+			return run
+		}
+		xml, err := samlvalue.Decode([]byte(run))
+		if err != nil || !bytes.Contains(xml.XML, []byte("SignatureValue")) {
+			return run
+		}
+		b, _ := SignatureValues(xml.XML, assertion.RedactedSignature)
+		if leftSignatureValue(b) {
+			return secret.Marker
+		}
+		return base64.StdEncoding.EncodeToString(b)
+	})
+}
+
+// base64Run is a stretch of standard base64 long enough to hold XML.
+var base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{40,}={0,2}`)
 
 func writeString(w io.Writer, s string) error {
 	b, err := json.Marshal(s)

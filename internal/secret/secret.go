@@ -19,6 +19,11 @@ var params = map[string]bool{
 	"authtoken": true, "auth_token": true, "state": true, "otp": true, "passcode": true, "api_key": true,
 	"apikey": true, "key": true, "ticket": true, "nonce": true, "csrf_token": true, "_csrf": true,
 	"authenticity_token": true, "flowtoken": true, "ctx": true, "canary": true, "hpgrequestid": false,
+	"pass": true, "pin": true, "mfa_code": true, "totp": true,
+	// SimpleSAMLphp's AuthState is a handle on the sign-in session.
+	"authstate": true,
+	// AWS STS credentials (AssumeRoleWithSAML's answer).
+	"secretaccesskey": true, "accesskeyid": true,
 }
 
 // IsParam reports whether a URL, form or JSON field carries a credential.
