@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -172,25 +171,68 @@ func lastLook(s string) string {
 	if len(s) < 40 {
 		return s
 	}
-	return base64Run.ReplaceAllStringFunc(s, func(run string) string {
-		head, err := base64.StdEncoding.DecodeString(run[:16])
-		if err != nil || !bytes.HasPrefix(bytes.TrimPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("\xef\xbb\xbf")), []byte("<")) {
-			return run
+	// Runs of base64 found by a table scan, not a regular expression:
+	// bodies are large and this looks at every byte of them.
+	var out strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isB64[s[i]] {
+			i++
+			continue
 		}
-		xml, err := samlvalue.Decode([]byte(run))
-		if err != nil || !bytes.Contains(xml.XML, []byte("SignatureValue")) {
-			return run
+		j := i
+		for j < len(s) && isB64[s[j]] {
+			j++
 		}
-		b, _ := SignatureValues(xml.XML, assertion.RedactedSignature)
-		if leftSignatureValue(b) {
-			return secret.Marker
+		for k := 0; k < 2 && j < len(s) && s[j] == '='; k++ {
+			j++
 		}
-		return base64.StdEncoding.EncodeToString(b)
-	})
+		if j-i >= 40 {
+			if nv, changed := lookAtRun(s[i:j]); changed {
+				out.WriteString(s[last:i])
+				out.WriteString(nv)
+				last = j
+			}
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	out.WriteString(s[last:])
+	return out.String()
 }
 
-// base64Run is a stretch of standard base64 long enough to hold XML.
-var base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{40,}={0,2}`)
+// isB64 marks the characters of standard base64.
+var isB64 = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
+		t[c] = true
+	}
+	return t
+}()
+
+// lookAtRun rewrites a base64 run that decodes to XML holding a
+// SignatureValue.
+func lookAtRun(run string) (string, bool) {
+	// XML starts with '<', which base64 writes as 'P' at the start of a
+	// run (after a byte-order mark, "77u/P").
+	if run[0] != 'P' && !strings.HasPrefix(run, "77u/P") {
+		return run, false
+	}
+	head, err := base64.StdEncoding.DecodeString(run[:16])
+	if err != nil || !bytes.HasPrefix(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), []byte("<")) {
+		return run, false
+	}
+	xml, err := samlvalue.Decode([]byte(run))
+	if err != nil || !bytes.Contains(xml.XML, []byte("SignatureValue")) {
+		return run, false
+	}
+	b, _ := SignatureValues(xml.XML, assertion.RedactedSignature)
+	if leftSignatureValue(b) {
+		return secret.Marker, true
+	}
+	return base64.StdEncoding.EncodeToString(b), true
+}
 
 func writeString(w io.Writer, s string) error {
 	b, err := json.Marshal(s)
