@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,26 +77,64 @@ func Parse(xml []byte) (*Message, error) {
 	p.m.Namespace = root.NamespaceURI()
 	if root != doc.Root() {
 		p.m.Wrapper = doc.Root().Tag
-		p.anomaly("wrapped", path(root), "the SAML message is wrapped in <%s> (for example a SOAP envelope)", doc.Root().FullTag())
+		p.anomalyAt("wrapped", root, "", "the SAML message is wrapped in <%s> (for example a SOAP envelope)", doc.Root().FullTag())
 	}
 	if lenient {
-		p.anomaly("foreign-namespace", path(root), "<%s> is not in a SAML 2.0 namespace (namespace %q); AWS will not read it as SAML", root.FullTag(), root.NamespaceURI())
+		p.anomalyAt("foreign-namespace", root, "", "<%s> is not in a SAML 2.0 namespace (namespace %q); AWS will not read it as SAML", root.FullTag(), root.NamespaceURI())
 	}
 	p.message(root)
 	p.checkIDs(root)
 	p.checkNamespaces(root)
 	p.signatures(root)
 	p.aws()
+	p.capped()
 	return p.m, nil
 }
 
 type parser struct {
 	m       *Message
 	lenient bool
+	// counts are the anomalies seen by code; past maxAnomalies of one
+	// code they are counted, not recorded.
+	counts map[string]int
+}
+
+// maxAnomalies bounds the anomalies recorded of each code: a hostile
+// document can have one per element, and naming each element's path costs
+// a walk of its siblings, which over hundreds of thousands of elements
+// would take hours. Each code keeps its first ones, so a signature-wrapping
+// shape is never crowded out by harmless oddities.
+const maxAnomalies = 100
+
+func (p *parser) keep(code string) bool {
+	if p.counts == nil {
+		p.counts = map[string]int{}
+	}
+	p.counts[code]++
+	return p.counts[code] <= maxAnomalies
 }
 
 func (p *parser) anomaly(code, at, format string, args ...any) {
-	p.m.Anomalies = append(p.m.Anomalies, Anomaly{Code: code, Path: at, Message: fmt.Sprintf(format, args...)})
+	if p.keep(code) {
+		p.m.Anomalies = append(p.m.Anomalies, Anomaly{Code: code, Path: at, Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+// anomalyAt is anomaly at an element, whose path is named only when the
+// anomaly is recorded; suffix follows the path (e.g. "/@IssueInstant").
+func (p *parser) anomalyAt(code string, e *etree.Element, suffix, format string, args ...any) {
+	if p.keep(code) {
+		p.m.Anomalies = append(p.m.Anomalies, Anomaly{Code: code, Path: path(e) + suffix, Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+// capped adds one anomaly per code that had more than it recorded.
+func (p *parser) capped() {
+	for _, code := range slices.Sorted(maps.Keys(p.counts)) {
+		if n := p.counts[code]; n > maxAnomalies {
+			p.m.Anomalies = append(p.m.Anomalies, Anomaly{Code: "anomalies-capped", Message: fmt.Sprintf("%d more %s anomalies are not listed", n-maxAnomalies, code)})
+		}
+	}
 }
 
 var protocolKinds = map[string]bool{
@@ -219,7 +259,7 @@ func (p *parser) text(e *etree.Element, what string) string {
 		}
 	}
 	if hasComment {
-		p.anomaly("comment-in-value", path(e), "the %s contains an XML comment; parsers disagree on such values (the comment-injection attack), so AWS may read something else than shown", what)
+		p.anomalyAt("comment-in-value", e, "", "the %s contains an XML comment; parsers disagree on such values (the comment-injection attack), so AWS may read something else than shown", what)
 	}
 	return strings.TrimSpace(b.String())
 }
@@ -231,7 +271,7 @@ func (p *parser) time(e *etree.Element, attr string) *Time {
 	}
 	t, err := ParseTime(raw)
 	if err != nil {
-		p.anomaly("bad-time", path(e)+"/@"+attr, "%s=%q is not a valid xs:dateTime: %v", attr, raw, err)
+		p.anomalyAt("bad-time", e, "/@"+attr, "%s=%q is not a valid xs:dateTime: %v", attr, raw, err)
 		return &Time{Raw: raw, Err: err.Error()}
 	}
 	return &Time{Raw: raw, Time: t}
@@ -279,7 +319,7 @@ func (p *parser) message(root *etree.Element) {
 		}
 		m.Status = s
 	} else if root.Tag == "Response" || root.Tag == "LogoutResponse" {
-		p.anomaly("status-missing", path(root), "the %s has no Status element", root.Tag)
+		p.anomalyAt("status-missing", root, "", "the %s has no Status element", root.Tag)
 	}
 	if root.Tag == "AuthnRequest" {
 		r := &Request{
@@ -311,13 +351,13 @@ func (p *parser) message(root *etree.Element) {
 			return e == root
 		}
 		if e.Tag == "Assertion" && (p.lenient || e.NamespaceURI() == NSAssertion) {
-			p.anomaly("assertion-misplaced", path(e), "an Assertion is nested inside <%s> instead of being a direct child of the Response (a signature-wrapping shape)", e.Parent().FullTag())
+			p.anomalyAt("assertion-misplaced", e, "", "an Assertion is nested inside <%s> instead of being a direct child of the Response (a signature-wrapping shape)", e.Parent().FullTag())
 			return false
 		}
 		return true
 	})
 	if n := len(m.Assertions) + len(m.EncryptedAssertions); n > 1 {
-		p.anomaly("multiple-assertions", path(root), "the Response carries %d assertions; AWS requires exactly one, and several are a signature-wrapping shape", n)
+		p.anomalyAt("multiple-assertions", root, "", "the Response carries %d assertions; AWS requires exactly one, and several are a signature-wrapping shape", n)
 	}
 }
 
@@ -336,7 +376,7 @@ func (p *parser) assertion(e *etree.Element) {
 				SPNameQualifier: n.SelectAttrValue("SPNameQualifier", ""),
 			}
 		} else if p.child(s, NSAssertion, "EncryptedID") != nil {
-			p.anomaly("encrypted-nameid", path(s), "the NameID is encrypted (EncryptedID)")
+			p.anomalyAt("encrypted-nameid", s, "", "the NameID is encrypted (EncryptedID)")
 		}
 		for _, sc := range p.children(s, NSAssertion, "SubjectConfirmation") {
 			c := SubjectConfirmation{Method: sc.SelectAttrValue("Method", "")}
@@ -386,12 +426,12 @@ func (p *parser) assertion(e *etree.Element) {
 				attr.Values = append(attr.Values, p.text(v, "value of attribute "+attr.Name))
 			}
 			if len(p.children(at, NSAssertion, "EncryptedAttribute")) > 0 {
-				p.anomaly("encrypted-attribute", path(at), "attribute %s has encrypted values", attr.Name)
+				p.anomalyAt("encrypted-attribute", at, "", "attribute %s has encrypted values", attr.Name)
 			}
 			a.Attributes = append(a.Attributes, attr)
 		}
 		for range p.children(st, NSAssertion, "EncryptedAttribute") {
-			p.anomaly("encrypted-attribute", path(st), "the AttributeStatement carries an EncryptedAttribute")
+			p.anomalyAt("encrypted-attribute", st, "", "the AttributeStatement carries an EncryptedAttribute")
 		}
 	}
 	p.m.Assertions = append(p.m.Assertions, a)
@@ -429,13 +469,15 @@ func (p *parser) checkDirectives(doc *etree.Document) {
 
 // checkIDs reports ID attributes used more than once.
 func (p *parser) checkIDs(root *etree.Element) {
-	seen := map[string]string{}
+	seen := map[string]*etree.Element{}
 	walk(root, func(e *etree.Element) bool {
 		if id := e.SelectAttrValue("ID", ""); id != "" {
 			if first, dup := seen[id]; dup {
-				p.anomaly("duplicate-id", path(e), "ID %q is used by %s and %s; a signature reference to it is ambiguous", id, first, path(e))
+				if p.keep("duplicate-id") {
+					p.m.Anomalies = append(p.m.Anomalies, Anomaly{Code: "duplicate-id", Path: path(e), Message: fmt.Sprintf("ID %q is used by %s and %s; a signature reference to it is ambiguous", id, path(first), path(e))})
+				}
 			} else {
-				seen[id] = path(e)
+				seen[id] = e
 			}
 		}
 		return true
@@ -462,9 +504,9 @@ func (p *parser) checkNamespaces(root *etree.Element) {
 		}
 		if want, ok := samlNames[e.Tag]; ok && e.NamespaceURI() != want {
 			if e.Space != "" && e.NamespaceURI() == "" {
-				p.anomaly("foreign-namespace", path(e), "<%s> uses the prefix %q, which is not declared, so it is in no namespace; AWS ignores it", e.FullTag(), e.Space)
+				p.anomalyAt("foreign-namespace", e, "", "<%s> uses the prefix %q, which is not declared, so it is in no namespace; AWS ignores it", e.FullTag(), e.Space)
 			} else {
-				p.anomaly("foreign-namespace", path(e), "<%s> has a SAML element name but namespace %q instead of %q; AWS ignores it", e.FullTag(), e.NamespaceURI(), want)
+				p.anomalyAt("foreign-namespace", e, "", "<%s> has a SAML element name but namespace %q instead of %q; AWS ignores it", e.FullTag(), e.NamespaceURI(), want)
 			}
 		}
 		return true

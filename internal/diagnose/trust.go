@@ -158,7 +158,7 @@ func (r *run) trustEdit(old *iampolicy.Policy, results map[string]iampolicy.Resu
 func allowsAction(st iampolicy.Statement, action string) bool {
 	match := func(patterns []string) bool {
 		for _, p := range patterns {
-			if globFold(p, action) {
+			if iampolicy.MatchAction(p, action) {
 				return true
 			}
 		}
@@ -168,32 +168,6 @@ func allowsAction(st iampolicy.Statement, action string) bool {
 		return !match(st.NotAction)
 	}
 	return match(st.Action)
-}
-
-// globFold matches an IAM action pattern (* and ?), case-insensitively.
-func globFold(pattern, s string) bool {
-	p, x := strings.ToLower(pattern), strings.ToLower(s)
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for i := len(x); i >= 0; i-- {
-				if globFold(p[1:], x[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if x == "" {
-				return false
-			}
-		default:
-			if x == "" || x[0] != p[0] {
-				return false
-			}
-		}
-		p, x = p[1:], x[1:]
-	}
-	return x == ""
 }
 
 // audiences are the SAML:aud values a new trust statement names: the

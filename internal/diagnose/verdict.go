@@ -173,6 +173,9 @@ func (r *run) verdict() string {
 	if len(r.res.Symptoms) > 0 && r.res.Outcome == "failed" {
 		return who + " could not sign in: " + cause
 	}
+	if who == "The agent" {
+		who = "the agent"
+	}
 	return "The sign-in of " + who + " will fail: " + cause
 }
 

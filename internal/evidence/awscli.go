@@ -212,17 +212,41 @@ func (u apiUser) user(src Source, detailed bool) *User {
 		HierarchyGroupID: u.HierarchyGroupID, DirectoryUserID: u.DirectoryUserID, Source: src}
 }
 
-// addUser adds or completes a user.
+// addUser adds or completes a user: the same ID (or, for a user without
+// one, the same name) is one user, the detailed answer winning.
 func (ul *UserList) addUser(u *User) {
-	for i, have := range ul.Users {
-		if (u.ID != "" && have.ID == u.ID) || (u.ID == "" && have.Username == u.Username) {
-			if u.Detailed || !have.Detailed {
-				ul.Users[i] = u
-			}
-			return
+	if ul.index == nil || len(ul.index) > len(ul.Users) {
+		ul.reindex()
+	}
+	key := "name:" + u.Username
+	if u.ID != "" {
+		key = "id:" + u.ID
+	}
+	if i, ok := ul.index[key]; ok && i < len(ul.Users) && userKey(ul.Users[i]) == key {
+		if u.Detailed || !ul.Users[i].Detailed {
+			ul.Users[i] = u
+		}
+		return
+	}
+	ul.index[key] = len(ul.Users)
+	ul.Users = append(ul.Users, u)
+}
+
+func userKey(u *User) string {
+	if u.ID != "" {
+		return "id:" + u.ID
+	}
+	return "name:" + u.Username
+}
+
+// reindex rebuilds the index (after Users was edited directly).
+func (ul *UserList) reindex() {
+	ul.index = make(map[string]int, len(ul.Users))
+	for i, u := range ul.Users {
+		if _, ok := ul.index[userKey(u)]; !ok {
+			ul.index[userKey(u)] = i
 		}
 	}
-	ul.Users = append(ul.Users, u)
 }
 
 func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMessage) error {

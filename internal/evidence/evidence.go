@@ -122,6 +122,9 @@ type UserList struct {
 	// user.
 	SearchedFor map[string]bool
 	Sources     []Source
+	// index finds a user by ID ("id:...") or, without one, by name
+	// ("name:..."), so that adding n users costs n, not n².
+	index map[string]int
 }
 
 // User is a Connect user.

@@ -320,6 +320,10 @@ func anyGlob(patterns []string, s string, caseSensitive bool) bool {
 	return false
 }
 
+// MatchAction reports whether an Action pattern ("sts:*", "connect:Get*")
+// covers an action; actions are matched case-insensitively, as IAM does.
+func MatchAction(pattern, action string) bool { return glob(pattern, action, false) }
+
 // glob matches s against a pattern with '*' (any run) and '?' (one
 // character), as IAM's StringLike and Action/Resource matching do.
 func glob(pattern, s string, caseSensitive bool) bool {
