@@ -580,10 +580,7 @@ func TestLargeBodies(t *testing.T) {
 // corpusDir is the shared test corpus; tests skip when it is absent.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/corpus is not here")
-	}
+	dir := fixture.CorpusDir(t)
 	return dir
 }
 

@@ -18,10 +18,7 @@ import (
 // evidence that names it. Files whose evidence is too weak, or whose
 // product is not one samldoctor knows, are unknown.
 func TestCorpusProducts(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/corpus is not here")
-	}
+	dir := fixture.CorpusDir(t)
 	tests := []struct{ file, product, evidence string }{
 		{"aws-google-auth/valid-response.xml", "google", "issuer"},
 		{"aws-google-auth/saml-response-too-late.xml", "google", "cert"},

@@ -166,7 +166,7 @@ func TestDeflateThatStartsWithLessThan(t *testing.T) {
 		}
 		return
 	}
-	t.Skip("compress/flate made no stream starting with '<' from these inputs")
+	t.Fatal("compress/flate made no stream starting with '<' from these inputs: widen the seeds")
 }
 
 // Plain or base64 XML is held to MaxXML like inflated XML.

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/samldoctor/samldoctor/internal/web"
 )
 
 var updateScreenshot = flag.Bool("update-screenshot", false, "write docs/serve.png from the not-onboarded run")
@@ -58,10 +60,12 @@ func profileDir(t *testing.T) string {
 	return dir
 }
 
+// artifacts is where screenshots go: $SAMLDOCTOR_ARTIFACTS, else a
+// folder in the system's temporary directory (never the source tree).
 func artifacts(t *testing.T) string {
 	dir := os.Getenv("SAMLDOCTOR_ARTIFACTS")
 	if dir == "" {
-		dir = filepath.Join("testdata", "artifacts")
+		dir = filepath.Join(os.TempDir(), "samldoctor-artifacts")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -110,7 +114,7 @@ func TestEndToEnd(t *testing.T) {
 				a, _ := filepath.Abs(f)
 				aws = append(aws, a)
 			}
-			var verdict, failed, findings, fixes, check, layout string
+			var verdict, failed, findings, fixes, check, layout, csp, inline string
 			var shot []byte
 			err := chromedp.Run(ctx,
 				chromedp.Navigate(srv.URL+"/"),
@@ -124,6 +128,16 @@ func TestEndToEnd(t *testing.T) {
 				chromedp.Evaluate(`[...document.querySelectorAll("article.finding")].map(a => a.dataset.id).join(" ")`, &findings),
 				chromedp.Text("article.finding .fix", &fixes, chromedp.ByQuery),
 				chromedp.Text("article.finding .fix .check", &check, chromedp.ByQuery),
+				// The page's own CSP header, and the browser enforcing it
+				// (an inline script added to the page does not run).
+				chromedp.Evaluate(`fetch("/").then(r => r.headers.get("content-security-policy"))`, &csp, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+				chromedp.Evaluate(`new Promise(done => {
+					document.addEventListener("securitypolicyviolation", e => done("blocked: " + e.violatedDirective), {once: true});
+					const s = document.createElement("script");
+					s.textContent = "window.__inlineRan = true";
+					document.body.appendChild(s);
+					setTimeout(() => done(window.__inlineRan ? "ran" : "not run, no violation reported"), 1000);
+				})`, &inline, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
 				// Every command and file has its own Copy button, beside
 				// its text and never over it; the data-loss warning comes
 				// before the first command that loses data.
@@ -162,6 +176,9 @@ func TestEndToEnd(t *testing.T) {
 			}
 			if !strings.HasPrefix(check, "Checked: with this change the sign-in passes") {
 				t.Errorf("check line under the first fix = %q", check)
+			}
+			if csp != web.CSP || !strings.HasPrefix(inline, "blocked: script-src") {
+				t.Errorf("CSP header %q (want %q); an inline script: %s", csp, web.CSP, inline)
 			}
 			if layout != "ok" {
 				t.Errorf("fix layout: %s", layout)
