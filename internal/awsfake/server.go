@@ -434,16 +434,12 @@ func (s *Server) iam(rw http.ResponseWriter, f url.Values) {
 		}
 		iamOK(rw, op, "<SAMLProviderList>"+b.String()+"</SAMLProviderList>")
 	case "SimulatePrincipalPolicy":
-		dec := w.SimDecision
-		if dec == "" {
-			dec = w.simulate(f)
+		body, ok := w.simulation(f)
+		if !ok {
+			iamError(rw, 403, "AccessDenied", "User is not authorized to perform: iam:SimulatePrincipalPolicy (the fake holds no recorded answer)")
+			return
 		}
-		orgs := "true"
-		if dec != "allowed" {
-			orgs = "false"
-		}
-		iamOK(rw, op, fmt.Sprintf("<EvaluationResults><member><EvalActionName>%s</EvalActionName><EvalResourceName>%s</EvalResourceName><EvalDecision>%s</EvalDecision><MatchedStatements/><MissingContextValues/><OrganizationsDecisionDetail><AllowedByOrganizations>%s</AllowedByOrganizations></OrganizationsDecisionDetail></member></EvaluationResults><IsTruncated>false</IsTruncated>",
-			esc(f.Get("ActionNames.member.1")), esc(f.Get("ResourceArns.member.1")), dec, orgs))
+		iamOK(rw, op, body)
 	default:
 		iamError(rw, 400, "InvalidAction", "the fake does not serve "+op)
 	}

@@ -1,59 +1,53 @@
 package awsfake
 
 import (
+	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
-
-	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
-// simulate answers SimulatePrincipalPolicy the way IAM does for the
-// identity policies it holds (the fake has no SCPs): with samldoctor's own
-// evaluator, which the offline tests check against IAM's documented logic.
-func (w *World) simulate(f url.Values) string {
-	var role *Role
-	for _, r := range w.Roles {
-		if r.ARN == f.Get("PolicySourceArn") {
-			role = r
+// simulation answers SimulatePrincipalPolicy from a recorded answer: the
+// AWS CLI's simulate-principal-policy output loaded with the account
+// (EvaluationResults), matched by action. IAM's simulator sees what
+// samldoctor cannot (SCPs, the live context), so the fake does not
+// compute its answer with samldoctor's own evaluator, which it is there
+// to be compared with. SimDecision, when set, overrides the recording as
+// an organization SCP's denial would. Without either it answers as IAM
+// does a caller without iam:SimulatePrincipalPolicy.
+func (w *World) simulation(f url.Values) (string, bool) {
+	action := f.Get("ActionNames.member.1")
+	resource := f.Get("ResourceArns.member.1")
+	if w.SimDecision != "" {
+		return evalResult(action, resource, w.SimDecision, w.SimDecision == "allowed", nil), true
+	}
+	for _, r := range w.Simulations {
+		if !strings.EqualFold(str(r["EvalActionName"]), action) {
+			continue
 		}
-	}
-	if role == nil {
-		return "implicitDeny"
-	}
-	var ps []iampolicy.Named
-	for n, d := range role.Inline {
-		if p, err := iampolicy.Parse(d); err == nil {
-			ps = append(ps, iampolicy.Named{Name: n, Policy: p})
-		}
-	}
-	for _, a := range role.Attached {
-		if p := w.Policies[a[1]]; p != nil {
-			if pol, err := iampolicy.Parse(p.Document); err == nil {
-				ps = append(ps, iampolicy.Named{Name: a[0], Policy: pol})
+		orgs := true
+		if d, ok := r["OrganizationsDecisionDetail"].(map[string]any); ok {
+			if b, ok := d["AllowedByOrganizations"].(bool); ok {
+				orgs = b
 			}
 		}
-	}
-	ctx := iampolicy.NewContext()
-	ctx.SetAbsent("aws:username")
-	for i := 1; ; i++ {
-		k := f.Get("ContextEntries.member." + strconv.Itoa(i) + ".ContextKeyName")
-		if k == "" {
-			break
-		}
-		var vals []string
-		for j := 1; ; j++ {
-			v := f.Get("ContextEntries.member." + strconv.Itoa(i) + ".ContextKeyValues.member." + strconv.Itoa(j))
-			if v == "" {
-				break
+		var matched []string
+		l, _ := r["MatchedStatements"].([]any)
+		for _, m := range l {
+			if mm, ok := m.(map[string]any); ok {
+				matched = append(matched, str(mm["SourcePolicyId"]))
 			}
-			vals = append(vals, v)
 		}
-		ctx.Set(k, vals...)
+		return evalResult(action, resource, str(r["EvalDecision"]), orgs, matched), true
 	}
-	res := iampolicy.Evaluate(ps, iampolicy.Request{Action: f.Get("ActionNames.member.1"), Resource: f.Get("ResourceArns.member.1"), Context: ctx})
-	if res.Decision == iampolicy.Undetermined {
-		return "implicitDeny"
+	return "", false
+}
+
+// evalResult writes one EvaluationResults member as IAM's query API does.
+func evalResult(action, resource, decision string, orgs bool, matched []string) string {
+	var ms strings.Builder
+	for _, m := range matched {
+		ms.WriteString("<member><SourcePolicyId>" + esc(m) + "</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType></member>")
 	}
-	return strings.TrimSpace(string(res.Decision))
+	return fmt.Sprintf("<EvaluationResults><member><EvalActionName>%s</EvalActionName><EvalResourceName>%s</EvalResourceName><EvalDecision>%s</EvalDecision><MatchedStatements>%s</MatchedStatements><MissingContextValues/><OrganizationsDecisionDetail><AllowedByOrganizations>%t</AllowedByOrganizations></OrganizationsDecisionDetail></member></EvaluationResults><IsTruncated>false</IsTruncated>",
+		esc(action), esc(resource), esc(decision), ms.String(), orgs)
 }

@@ -25,8 +25,10 @@ type World struct {
 	Policies  map[string]*Policy
 	Providers map[string]*Provider // by ARN
 	Events    []map[string]any     // lookup-events' Events
-	// SimDecision, when set, is the policy simulator's answer; otherwise
-	// it answers allowed.
+	// Simulations are recorded simulate-principal-policy answers
+	// (EvaluationResults); SimDecision, when set, overrides them as an
+	// organization SCP's denial would.
+	Simulations []map[string]any
 	SimDecision string
 }
 
@@ -119,6 +121,10 @@ func (w *World) load(b []byte) error {
 		}
 	case top["User"] != nil:
 		w.addUser(top["User"].(map[string]any))
+	case top["EvaluationResults"] != nil:
+		for _, r := range list("EvaluationResults") {
+			w.Simulations = append(w.Simulations, r.(map[string]any))
+		}
 	case top["Instance"] != nil:
 		w.Instance = top["Instance"].(map[string]any)
 	case top["RoleDetailList"] != nil:
