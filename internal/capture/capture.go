@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -355,7 +356,14 @@ func (r *Reader) Read(name string, in io.Reader) error {
 		rerr = r.readJSON(name, br, &src)
 	} else {
 		src.Format = FormatValue
+		if what := notText(br); what != "" {
+			return &InputError{File: name, Entry: -1, Offset: -1, Err: fmt.Errorf("not a HAR, a SAML-tracer export or a SAML value: it is %s", what)}
+		}
 		rerr = r.readValue(name, br)
+		var hostile *assertion.HostileError
+		if rerr != nil && !errors.As(rerr, &hostile) && !errors.Is(rerr, samlvalue.ErrTooLarge) {
+			rerr = &InputError{File: name, Entry: -1, Offset: offsetOf(rerr), Err: fmt.Errorf("not a HAR, a SAML-tracer export or a SAML value (%w)", errors.Unwrap(rerr))}
+		}
 	}
 	src.Bytes = cr.n
 	if rerr != nil {
@@ -363,6 +371,26 @@ func (r *Reader) Read(name string, in io.Reader) error {
 	}
 	r.capture.Sources = append(r.capture.Sources, src)
 	return nil
+}
+
+// notText names what a file that is no text at all looks like ("a PNG
+// image", "binary data"); "" for text.
+func notText(br *bufio.Reader) string {
+	head, _ := br.Peek(512)
+	ct := http.DetectContentType(head)
+	switch {
+	case strings.HasPrefix(ct, "text/"):
+		return ""
+	case strings.HasPrefix(ct, "image/"):
+		return "an image (" + ct + ")"
+	case ct == "application/pdf":
+		return "a PDF document"
+	case ct == "application/zip" || ct == "application/x-gzip" || ct == "application/x-rar-compressed":
+		return "an archive (" + ct + ")"
+	case ct == "application/octet-stream":
+		return "binary data"
+	}
+	return ct
 }
 
 func firstByte(br *bufio.Reader) (byte, error) {

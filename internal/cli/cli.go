@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/samldoctor/samldoctor/internal/nearname"
 	"github.com/samldoctor/samldoctor/internal/report"
 )
 
@@ -59,16 +62,21 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Long: `samldoctor reads a browser capture (HAR, SAML-tracer export, or a SAMLResponse value) of an
 agent's SAML sign-in to Amazon Connect, finds every SAML message in it, and explains what went wrong.
 
-Everything runs offline: nothing leaves this machine.`,
+It reads files and connects to nothing, with two exceptions you ask for: diagnose --aws and collect
+call AWS's APIs (read-only calls, with your AWS credentials), and serve listens on a port of this
+machine (loopback) for your browser. inspect, decode, diagnose without --aws, redact and permissions
+never use the network.`,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("samldoctor {{.Version}}\n")
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(inspectCmd(e), decodeCmd(e), diagnoseCmd(e), redactCmd(e), collectCmd(e), permissionsCmd(e), serveCmd(e))
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{suggestFlag(c, err)} })
+	root.AddCommand(inspectCmd(e), decodeCmd(e), diagnoseCmd(e), redactCmd(e), collectCmd(e), permissionsCmd(e), serveCmd(e), versionCmd(e))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
@@ -92,3 +100,31 @@ func formatFlag(v string, allowed ...string) error {
 	}
 	return usage("--format must be one of %v, not %q", allowed, v)
 }
+
+// suggestFlag adds the nearest flag's name to an unknown-flag error.
+func suggestFlag(c *cobra.Command, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return err
+	}
+	var names []string
+	c.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	if best := nearname.Nearest(name, names, 3); best != "" {
+		return fmt.Errorf("%w; did you mean --%s?", err, best)
+	}
+	return fmt.Errorf("%w (samldoctor %s --help lists the flags)", err, c.Name())
+}
+
+// needsFiles is the Args check of commands that read captures: with none,
+// it says what to give.
+func needsFiles(what, hint string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usage("%s needs %s: samldoctor %s FILE (%s; - reads standard input)", cmd.Name(), what, cmd.Name(), hint)
+		}
+		return nil
+	}
+}
+
+// captureHint says what a capture file may be.
+const captureHint = "a HAR, a SAML-tracer export, or a SAMLResponse value"

@@ -93,6 +93,21 @@ func TestScripts(t *testing.T) {
 				ts.Setenv("AWS_SHARED_CREDENTIALS_FILE", ts.MkAbs("no-aws-credentials"))
 				ts.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
 			},
+			// binfile FILE png|noise writes the start of a PNG image, or
+			// bytes that are no text.
+			"binfile": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: binfile FILE png|noise")
+				}
+				data := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
+				if args[1] == "noise" {
+					data = nil
+					for i := range 512 {
+						data = append(data, byte(i*7+3))
+					}
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+			},
 			// gendeep FILE N writes a HAR whose log.creator and one entry's
 			// request hold N nested arrays.
 			"gendeep": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,9 @@ indented. The XML is printed as it is, signature included: it is the point of th
 			raw, err := readLimited(e, name, samlvalue.MaxEncoded)
 			if err != nil {
 				return err
+			}
+			if kind := captureKind(raw); kind != "" {
+				return usage("%s: this is %s, not one SAML value: use samldoctor inspect or diagnose on it", name, kind)
 			}
 			dec, err := samlvalue.Decode(raw)
 			if err != nil {
@@ -82,4 +86,21 @@ func readLimited(e *env, name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes; decode takes one SAML value (use inspect for captures)", name, limit)
 	}
 	return b, nil
+}
+
+// captureKind names a whole capture given where one value is expected:
+// "a HAR", "a SAML-tracer export"; "" otherwise.
+func captureKind(raw []byte) string {
+	t := bytes.TrimLeft(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(t) == 0 || t[0] != '{' {
+		return ""
+	}
+	head := t[:min(len(t), 4096)]
+	switch {
+	case bytes.Contains(head, []byte(`"log"`)):
+		return "a HAR"
+	case bytes.Contains(head, []byte(`"requests"`)):
+		return "a SAML-tracer export"
+	}
+	return "a JSON document"
 }

@@ -40,7 +40,7 @@ Exit status: 0 when the capture shows the sign-in reaching Amazon Connect and no
 answer, a bare value); 2 for bad input.`,
 		Example: `  samldoctor diagnose examples/not-onboarded.har
   samldoctor diagnose capture.har --aws-data aws-data/ --format markdown > ticket.md`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needsFiles("a capture file", captureHint),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
 				return err

@@ -26,7 +26,7 @@ response along the sign-in path (identity provider, AWS sign-in, Connect federat
 or Connect error text.`,
 		Example: `  samldoctor inspect examples/not-onboarded.har
   samldoctor inspect --format json capture.har | jq '.messages[].aws'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needsFiles("a capture file", captureHint),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := formatFlag(format, "text", "json"); err != nil {
 				return err

@@ -24,7 +24,7 @@ diagnosis reads: diagnose on the redacted file gives the same findings, with sig
 not possible. Bodies larger than 16 MiB are dropped. IN may be gzip-compressed; "-" is standard input
 or output.`,
 		Example: `  samldoctor redact capture.har -o capture.redacted.har`,
-		Args:    cobra.ExactArgs(1),
+		Args:    cobra.MatchAll(needsFiles("a HAR", "a HAR file, or .har.gz"), cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usage("redact needs -o OUT (use -o - for standard output)")

@@ -9,6 +9,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/nearname"
 )
 
 // federationAction is what Connect calls as the role after sign-in.
@@ -257,29 +258,9 @@ func nearAction(a string) bool {
 	}
 	want := strings.ToLower(federationAction)
 	if svc == "connect" {
-		return editDistance(svc+":"+name, want) <= 3 || strings.Contains(name, "federation")
+		return nearname.Distance(svc+":"+name, want) <= 3 || strings.Contains(name, "federation")
 	}
-	return editDistance(svc, "connect") <= 2 && name == "getfederationtoken"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return nearname.Distance(svc, "connect") <= 2 && name == "getfederationtoken"
 }
 
 // repairConnectResource corrects a Connect resource pattern to this
