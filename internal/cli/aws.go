@@ -77,13 +77,13 @@ func collectCmd(e *env) *cobra.Command {
 	var t awslive.Target
 	var out string
 	cmd := &cobra.Command{
-		Use:   "collect [CAPTURE...] -o BUNDLE --instance-id ID [--role-arn ARN] [--user NAME]",
+		Use:   "collect (--instance-id ID --region REGION | CAPTURE...) -o BUNDLE [--role-arn ARN] [--user NAME]",
 		Short: "Save the AWS evidence for a sign-in into one file, for diagnosis elsewhere",
 		Long: `collect makes the same read-only AWS calls as diagnose --aws and writes their answers into one
 bundle file that someone without AWS access can pass to --aws-data (support tickets, air-gapped
 analysis). What is not given is taken from the capture (RelayState, Role and RoleSessionName).`,
-		Example: `  samldoctor collect capture.har -o bundle.json
-  samldoctor collect --instance-id aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee --region eu-west-2 --user jane.doe@example.com --role-arn arn:aws:iam::111122223333:role/ConnectAgents -o bundle.json`,
+		Example: `  samldoctor collect --instance-id aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee --region eu-west-2 --user jane.doe@example.com --role-arn arn:aws:iam::111122223333:role/ConnectAgents -o bundle.json
+  samldoctor collect capture.har -o bundle.json    # the instance, Region, role and user from the capture's sign-in`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usage("collect needs -o BUNDLE (use -o - for standard output)")

@@ -124,12 +124,35 @@ func Find(body []byte, shown string) []Match {
 		}
 		for _, n := range s.needles {
 			if i := strings.Index(lower, n); i >= 0 {
-				out = append(out, Match{ID: s.ID, Text: s.Text, Excerpt: excerpt(text, i, len(n))})
+				out = append(out, Match{ID: s.ID, Text: s.Text, Excerpt: blockExcerpt(body, n, text, i)})
 				break
 			}
 		}
 	}
 	return out
+}
+
+// blockRE are the tags that end a block of text: a title, a heading, a
+// paragraph.
+var blockRE = regexp.MustCompile(`(?is)</?(title|h[1-6]|p|div|li|br|main|section|header|footer|td|th|tr|dd|dt|pre|blockquote|form)\b[^>]*>`)
+
+// blockExcerpt is the block of the page (its paragraph, heading) that
+// holds the needle, so that the message is quoted once, not with the
+// page's title and heading before it; the text around the match when the
+// page has no such block.
+func blockExcerpt(body []byte, needle, text string, at int) string {
+	b := scriptRE.ReplaceAll(body, []byte(" "))
+	b = blockRE.ReplaceAll(b, []byte("\n"))
+	for _, block := range strings.Split(string(b), "\n") {
+		t := Text([]byte(block))
+		if i := strings.Index(strings.ToLower(t), needle); i >= 0 {
+			if len(t) <= 300 {
+				return t
+			}
+			return excerpt(t, i, len(needle))
+		}
+	}
+	return excerpt(text, at, len(needle))
 }
 
 // excerpt returns the sentence around a match, at most about 300 bytes.
