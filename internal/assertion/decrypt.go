@@ -43,7 +43,7 @@ func ParsePrivateKey(b []byte, name string) (*rsa.PrivateKey, error) {
 // cryptography: RSA-OAEP or RSA 1.5 key transport, AES-CBC or AES-GCM).
 // The result is the message as AWS reads it after decryption.
 func Decrypt(xml []byte, key *rsa.PrivateKey) ([]byte, error) {
-	doc, err := ReadDocument(xml)
+	doc, err := readDocument(xml)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func Decrypt(xml []byte, key *rsa.PrivateKey) ([]byte, error) {
 				return nil, fmt.Errorf("decrypting the assertion: %w", err)
 			}
 		}
-		pd, err := ReadDocument(plain)
+		pd, err := readDocument(plain)
 		if err != nil {
 			return nil, fmt.Errorf("the decrypted assertion: %w", err)
 		}

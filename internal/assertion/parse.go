@@ -41,7 +41,15 @@ func (e *HostileError) Error() string { return "refused: " + e.What }
 // uses for untrusted input. A DOCTYPE declaring entities is refused before
 // parsing (encoding/xml would not expand them, but nothing legitimate in
 // SAML declares them); nesting is bounded by MaxDepth.
-func ReadDocument(xml []byte) (*etree.Document, error) {
+// CheckDocument reports whether xml is a well-formed document samldoctor
+// accepts: no DOCTYPE or entities, not over-deep; a *HostileError says an
+// attack shape was refused.
+func CheckDocument(xml []byte) error {
+	_, err := readDocument(xml)
+	return err
+}
+
+func readDocument(xml []byte) (*etree.Document, error) {
 	if i := bytes.Index(xml, []byte("<!DOCTYPE")); i >= 0 && bytes.Contains(xml[i:], []byte("<!ENTITY")) {
 		return nil, &HostileError{What: "the XML declares entities in a DOCTYPE (a billion-laughs or XXE attack shape); SAML messages never do"}
 	}
@@ -59,7 +67,7 @@ func ReadDocument(xml []byte) (*etree.Document, error) {
 // Parse reads one SAML message. It fails only when the bytes are not XML;
 // everything else is recorded in the model.
 func Parse(xml []byte) (*Message, error) {
-	doc, err := ReadDocument(xml)
+	doc, err := readDocument(xml)
 	if err != nil {
 		return nil, err
 	}
@@ -722,7 +730,7 @@ func nearMiss(at Attribute) (NearMiss, bool) {
 // Indent re-serialises XML with indentation, for display. It keeps comments
 // and CDATA; on XML it cannot read it returns the input unchanged.
 func Indent(xml []byte) []byte {
-	doc, err := ReadDocument(xml)
+	doc, err := readDocument(xml)
 	if err != nil {
 		return xml
 	}

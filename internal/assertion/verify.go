@@ -111,7 +111,7 @@ const (
 // verdicts come from goxmldsig; samldoctor only drives it one certificate
 // at a time and classifies its errors for the explanation.
 func Verify(xml []byte, m *Message, cands []Candidate) []Verification {
-	doc, err := ReadDocument(xml)
+	doc, err := readDocument(xml)
 	if err != nil {
 		return nil
 	}

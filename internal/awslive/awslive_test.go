@@ -25,6 +25,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 func clients(srv *awsfake.Server) awslive.Clients {
@@ -42,7 +43,7 @@ func readCapture(t *testing.T, path string) *capture.Capture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	if err := r.Read(filepath.Base(path), bytes.NewReader(b)); err != nil {
 		t.Fatal(err)
 	}

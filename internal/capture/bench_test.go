@@ -10,6 +10,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // BenchmarkReadHAR reads a 64 MiB Chrome-style HAR whose sign-in sits among
@@ -32,7 +33,7 @@ func BenchmarkReadHAR(b *testing.B) {
 	b.SetBytes(int64(len(har)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := capture.NewReader(capture.Options{})
+		r := signin.NewReader(capture.Options{})
 		if err := r.Read("bench.har", bytes.NewReader(har)); err != nil {
 			b.Fatal(err)
 		}

@@ -21,8 +21,6 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
-	"github.com/samldoctor/samldoctor/internal/awsarn"
-	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/jsonscan"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
 )
@@ -86,6 +84,9 @@ type Place struct {
 	RelayState  string
 	RoleIndex   string
 	Status      int
+	// SignIn is set for a POST to a sign-in endpoint of the service
+	// provider (Options.Path decides which URLs are).
+	SignIn bool
 }
 
 // Message is one SAML message, however many times it was seen.
@@ -108,8 +109,9 @@ type Message struct {
 	Hostile bool
 	// ParseError says why the XML could not be read.
 	ParseError string
-	// AWS is what AWS sign-in reads from the message, and the RelayState.
-	AWS    *AWSView
+	// AWS is what AWS sign-in reads from the assertion (its Role,
+	// RoleSessionName and other attributes).
+	AWS    *assertion.AWS
 	Parsed *assertion.Message
 	// DecryptError says why the encrypted assertion could not be
 	// decrypted with the key given.
@@ -128,13 +130,6 @@ type Message struct {
 	key [32]byte
 }
 
-// AWSView is the AWS attributes of the assertion AWS would consume, with the
-// parsed RelayState.
-type AWSView struct {
-	*assertion.AWS
-	RelayState *awsarn.RelayState
-}
-
 // Time is when the message was first seen.
 func (m *Message) Time() time.Time {
 	for _, p := range m.Seen {
@@ -145,14 +140,12 @@ func (m *Message) Time() time.Time {
 	return time.Time{}
 }
 
-// PostedToAWS returns the first place the message was posted to an AWS
-// sign-in endpoint.
-func (m *Message) PostedToAWS() (Place, bool) {
+// PostedToSignIn returns the first place the message was posted to a
+// sign-in endpoint of the service provider.
+func (m *Message) PostedToSignIn() (Place, bool) {
 	for _, p := range m.Seen {
-		if p.Where == "post" {
-			if _, ok := awsarn.ParseSignIn(stripQuery(p.URL)); ok {
-				return p, true
-			}
+		if p.Where == "post" && p.SignIn {
+			return p, true
 		}
 	}
 	return Place{}, false
@@ -180,7 +173,7 @@ type Page struct {
 	// "present" or "missing" (the browser saved the request without its
 	// body, as some do for requests that navigate away).
 	Form        string
-	Errors      []errorpage.Match
+	Errors      []ErrorMark
 	RoleChooser bool
 	// RoleOptions are the role ARNs offered on the role chooser page.
 	RoleOptions []string
@@ -193,6 +186,26 @@ func CountEntries(n int) string {
 		return "1 entry"
 	}
 	return fmt.Sprintf("%d entries", n)
+}
+
+// ErrorMark is a known error text found on a page (Options.Path knows the
+// texts).
+type ErrorMark struct {
+	ID      string
+	Text    string
+	Excerpt string
+}
+
+// PathRules say what is on the sign-in path being captured: the stage of
+// a response's URL ("" when it is not on the path), the known error texts
+// a page of a stage shows, and which URLs are sign-in endpoints messages
+// are posted to. capture reads formats only; the rules come from the
+// caller (package signin for Amazon Connect), so that while streaming it
+// keeps just the pages of the path and searches just their bodies.
+type PathRules interface {
+	Stage(url string) string
+	Errors(body []byte, stage string) []ErrorMark
+	SignIn(url string) bool
 }
 
 // InputError is input that cannot be read, with the place it went wrong.
@@ -224,6 +237,10 @@ type Options struct {
 	SPKey *rsa.PrivateKey
 	// Progress, when set, is called as a file is read.
 	Progress func(file string, offset int64)
+	// Path are the rules of the sign-in path (signin.Rules for Amazon
+	// Connect); without them no response is on the path, and only the
+	// messages and the IdP's pages are kept.
+	Path PathRules
 }
 
 // Reader accumulates captures from one or more files.
@@ -630,8 +647,12 @@ func (c *Capture) Hostile() (*Message, bool) {
 func (r *Reader) Finish() *Capture {
 	c := &r.capture
 	for _, m := range c.Messages {
-		// The RelayState AWS received is the one posted to it.
-		if p, ok := m.PostedToAWS(); ok && p.RelayState != "" {
+		for i, p := range m.Seen {
+			m.Seen[i].SignIn = p.Where == "post" && r.opts.Path != nil && r.opts.Path.SignIn(stripQuery(p.URL))
+		}
+		// The RelayState the service provider received is the one posted
+		// to it.
+		if p, ok := m.PostedToSignIn(); ok && p.RelayState != "" {
 			m.RelayState = p.RelayState
 		} else {
 			for _, p := range m.Seen {
@@ -642,12 +663,8 @@ func (r *Reader) Finish() *Capture {
 			}
 		}
 		sort.SliceStable(m.Seen, func(i, j int) bool { return placeBefore(m.Seen[i], m.Seen[j]) })
-		if m.Parsed != nil && m.Parsed.AWS != nil {
-			m.AWS = &AWSView{AWS: m.Parsed.AWS}
-			if m.RelayState != "" {
-				rs := awsarn.ParseRelayState(m.RelayState)
-				m.AWS.RelayState = &rs
-			}
+		if m.Parsed != nil {
+			m.AWS = m.Parsed.AWS
 		}
 	}
 	sort.SliceStable(c.Messages, func(i, j int) bool {

@@ -17,13 +17,14 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 var at = time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
 
 func read(t *testing.T, name string, data []byte) *capture.Capture {
 	t.Helper()
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	if err := r.Read(name, bytes.NewReader(data)); err != nil {
 		t.Fatalf("Read(%s): %v", name, err)
 	}
@@ -31,7 +32,7 @@ func read(t *testing.T, name string, data []byte) *capture.Capture {
 }
 
 func readErr(data []byte) error {
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	return r.Read("bad.har", bytes.NewReader(data))
 }
 
@@ -130,7 +131,7 @@ func TestRealBrowserHARs(t *testing.T) {
 				t.Fatalf("messages %+v, warnings %+v", summarize(real), real.Warnings)
 			}
 			m := real.Messages[0]
-			post, ok := m.PostedToAWS()
+			post, ok := m.PostedToSignIn()
 			if !ok || post.Time.IsZero() {
 				t.Fatalf("not posted to AWS, or no time: %+v", m.Seen)
 			}
@@ -244,7 +245,7 @@ func TestAutoPostPageAndPostAreOneMessage(t *testing.T) {
 	if m.Seen[1].Where != "post" || m.Seen[1].Entry != 1 {
 		t.Errorf("second place = %+v, want the POST in entry 1", m.Seen[1])
 	}
-	if _, ok := m.PostedToAWS(); !ok {
+	if _, ok := m.PostedToSignIn(); !ok {
 		t.Error("PostedToAWS = false")
 	}
 	// The pages along the path: IdP, AWS sign-in redirect, Connect error.
@@ -392,8 +393,8 @@ func TestPostDataVariants(t *testing.T) {
 			if want := fixture.RelayState() + "?destination=%2Fccp-v2"; m.RelayState != want {
 				t.Errorf("RelayState = %q, want %q", m.RelayState, want)
 			}
-			if m.AWS == nil || m.AWS.RelayState == nil || m.AWS.RelayState.Destination != "/ccp-v2" {
-				t.Errorf("parsed RelayState = %+v, want destination /ccp-v2", m.AWS)
+			if rs := signin.RelayState(m); rs == nil || rs.Destination != "/ccp-v2" {
+				t.Errorf("parsed RelayState = %+v, want destination /ccp-v2", rs)
 			}
 		})
 	}
@@ -666,7 +667,7 @@ func TestSecretsInURLsAreMasked(t *testing.T) {
 	steps[0].URL = "https://idp.example.com/cb?code=OIDCCODE123&state=STATE456&id_token=eyJhbGciOi.eyJzdWIi.SIG#access_token=ACCESS789"
 	har := fixture.HAR(fixture.Chrome, steps)
 	for _, show := range []bool{false, true} {
-		r := capture.NewReader(capture.Options{ShowSecrets: show})
+		r := signin.NewReader(capture.Options{ShowSecrets: show})
 		if err := r.Read("s.har", bytes.NewReader(har)); err != nil {
 			t.Fatal(err)
 		}

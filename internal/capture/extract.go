@@ -8,8 +8,6 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/samldoctor/samldoctor/internal/awsarn"
-	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
 	"github.com/samldoctor/samldoctor/internal/secret"
 )
@@ -74,7 +72,7 @@ func (r *Reader) process(file string, e *entry) {
 
 	// Response bodies: the IdP's auto-post page and AWS's pages.
 	host := hostOf(e.url)
-	stage := stageOf(e.url)
+	stage := r.stage(e.url)
 	var page *Page
 	body := e.bodyBytes()
 	if e.bodyCut {
@@ -117,11 +115,7 @@ func (r *Reader) process(file string, e *entry) {
 	// Known error texts on AWS and Connect pages (not in the scripts
 	// and styles the pages load, which can carry the same texts).
 	if stage != "" && len(body) > 0 && !isSubresource(e) {
-		shown := errorpage.Connect
-		if stage == "aws-signin" {
-			shown = errorpage.SignIn
-		}
-		if ms := errorpage.Find(body, shown); len(ms) > 0 {
+		if ms := r.opts.Path.Errors(body, stage); len(ms) > 0 {
 			if page == nil {
 				page = r.newPage(file, e, stage)
 			}
@@ -409,24 +403,13 @@ func htmlForms(body []byte) []form {
 	return forms
 }
 
-// stageOf classifies a URL on the sign-in path; "" for other hosts.
-func stageOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+// stage is the stage of a URL on the sign-in path (Options.Path); "" for
+// other URLs, and for all without rules.
+func (r *Reader) stage(raw string) string {
+	if r.opts.Path == nil {
 		return ""
 	}
-	host := strings.ToLower(u.Hostname())
-	switch {
-	case awsarn.IsSignInHost(host):
-		return "aws-signin"
-	case awsarn.IsConsoleHost(host) && strings.HasPrefix(u.Path, "/connect/federate/"):
-		return "connect-federation"
-	case awsarn.IsConnectAppHost(host):
-		return "connect-app"
-	case awsarn.IsConsoleHost(host):
-		return "aws-console"
-	}
-	return ""
+	return r.opts.Path.Stage(raw)
 }
 
 func hostOf(raw string) string {

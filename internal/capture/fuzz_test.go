@@ -7,6 +7,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 func FuzzRead(f *testing.F) {
@@ -17,7 +18,7 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(`{"requests":[{"method":"POST","url":"https://signin.aws.amazon.com/saml","post":[["SAMLResponse","PHg+"]],"saml":"<x/>"}]}`))
 	f.Add([]byte(`SAMLResponse=PHg%2B&RelayState=x`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := capture.NewReader(capture.Options{})
+		r := signin.NewReader(capture.Options{})
 		r.Read("fuzz.har", bytes.NewReader(b))
 		c := r.Finish()
 		for _, m := range c.Messages {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 func TestGzipBomb(t *testing.T) {
@@ -26,7 +27,7 @@ func TestGzipBomb(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	t.Logf("%d bytes of gzip", buf.Len())
 	start := time.Now()
-	err := capture.NewReader(capture.Options{}).Read("bomb.har.gz", &buf)
+	err := signin.NewReader(capture.Options{}).Read("bomb.har.gz", &buf)
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	if !errors.Is(err, capture.ErrBomb) || !strings.Contains(err.Error(), "bomb.har.gz") {

@@ -44,7 +44,7 @@ indented. The XML is printed as it is, signature included: it is the point of th
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			if _, err := assertion.ReadDocument(dec.XML); err != nil {
+			if err := assertion.CheckDocument(dec.XML); err != nil {
 				var h *assertion.HostileError
 				if errors.As(err, &h) {
 					return fmt.Errorf("%s: %w", name, err)
@@ -54,7 +54,7 @@ indented. The XML is printed as it is, signature included: it is the point of th
 				m, err := assertion.Parse(dec.XML)
 				return report.WriteDecodeJSON(e.stdout, dec.Steps, dec.Notes, dec.XML, m, err)
 			}
-			if _, err := assertion.ReadDocument(dec.XML); err != nil {
+			if err := assertion.CheckDocument(dec.XML); err != nil {
 				fmt.Fprintf(e.stderr, "samldoctor: %s: warning: %v; printing it as decoded\n", name, err)
 				_, err := e.stdout.Write(append(dec.XML, '\n'))
 				return err

@@ -67,7 +67,7 @@ answer, a bare value); 2 for bad input.`,
 				if err != nil {
 					return err
 				}
-				md, err := evidence.ParseMetadata(b)
+				md, err := assertion.ParseMetadata(b)
 				if err != nil {
 					return fmt.Errorf("--idp-metadata %s: %w", idpMetadata, err)
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/report"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 func inspectCmd(e *env) *cobra.Command {
@@ -85,7 +86,7 @@ func readCaptures(e *env, files []string, showSecrets bool, spKey string) (*capt
 			fmt.Fprintf(e.stderr, "\rsamldoctor: reading %s: %d MiB", file, n>>20)
 		}
 	}
-	r := capture.NewReader(opts)
+	r := signin.NewReader(opts)
 	stdinUsed := false
 	for _, f := range files {
 		if f == "-" {

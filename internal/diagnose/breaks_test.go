@@ -12,6 +12,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 const (
@@ -28,7 +29,7 @@ func judged(t *testing.T, aws ...string) *run {
 	t.Helper()
 	at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
 	xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: at.Add(-time.Second), SignAssertion: true}.XML()
-	cr := capture.NewReader(capture.Options{})
+	cr := signin.NewReader(capture.Options{})
 	if err := cr.Read("c.har", bytes.NewReader(fixture.HAR(fixture.Chrome, fixture.SignIn(xml, fixture.RelayState(), at, fixture.AccessDeniedAdmin)))); err != nil {
 		t.Fatal(err)
 	}

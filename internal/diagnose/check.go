@@ -63,9 +63,8 @@ func (r *run) newWorld() *world {
 		w.msg.Parsed = &p
 	}
 	w.msg.Seen = slices.Clone(w.msg.Seen)
-	if w.msg.AWS != nil {
-		v := *w.msg.AWS
-		w.msg.AWS = &v
+	if w.msg.Parsed != nil {
+		w.msg.AWS = w.msg.Parsed.AWS // the copy's, edited with it
 	}
 	// Facts were attributed to the sign-in's role and provider by the
 	// first diagnosis; the copy does not attribute them again.
@@ -220,11 +219,6 @@ func (r *run) apply(w *world, c Change) error {
 		}
 	case SetRelayState:
 		w.msg.RelayState = c.Value
-		rs := awsarn.ParseRelayState(c.Value)
-		if w.msg.AWS == nil {
-			w.msg.AWS = &capture.AWSView{}
-		}
-		w.msg.AWS.RelayState = &rs
 	case SyncIdPClock:
 		p := w.msg.Parsed
 		if p == nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/idp"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // Severities.
@@ -360,7 +361,7 @@ func (r *run) chooseMessage() bool {
 		if m.Type != "SAMLResponse" {
 			continue
 		}
-		if _, ok := m.PostedToAWS(); ok {
+		if _, ok := m.PostedToSignIn(); ok {
 			idx = i
 		}
 	}
@@ -378,7 +379,7 @@ func (r *run) chooseMessage() bool {
 	r.msg = m
 	r.subject = &Subject{Message: idx}
 	r.res.Subject = r.subject
-	if p, ok := m.PostedToAWS(); ok {
+	if p, ok := m.PostedToSignIn(); ok {
 		r.post, r.posted = p, true
 		r.subject.PostedTo = stripQuery(p.URL)
 		r.subject.At = p.Time
@@ -406,18 +407,10 @@ func (r *run) chooseMessage() bool {
 		r.subject.RoleSessionName = r.awsView.RoleSessionName
 		r.pickRole()
 	}
-	if m.AWS != nil && m.AWS.RelayState != nil {
-		rs := m.AWS.RelayState
-		if rs.Kind == "connect-federation" {
-			r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
-			if rs.Region == "" && rs.Partition == "aws-us-gov" {
-				r.subject.Region = "us-gov-west-1"
-			}
-		}
-	} else if m.RelayState != "" {
-		rs := awsarn.ParseRelayState(m.RelayState)
-		if rs.Kind == "connect-federation" {
-			r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
+	if rs := signin.RelayState(m); rs != nil && rs.Kind == "connect-federation" {
+		r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
+		if rs.Region == "" && rs.Partition == "aws-us-gov" {
+			r.subject.Region = "us-gov-west-1"
 		}
 	}
 	// Evidence may name the instance when the capture does not.

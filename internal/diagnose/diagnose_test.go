@@ -16,6 +16,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 const (
@@ -79,7 +80,7 @@ func (s scenario) run(t *testing.T) *diagnose.Result {
 	if s.spKey != nil {
 		opts.SPKey = s.spKey.Private
 	}
-	r := capture.NewReader(opts)
+	r := signin.NewReader(opts)
 	if err := r.Read("c.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps))); err != nil {
 		t.Fatal(err)
 	}
@@ -589,7 +590,7 @@ func readExample(t *testing.T, name string) *capture.Capture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	if err := r.Read(name, bytes.NewReader(b)); err != nil {
 		t.Fatal(err)
 	}
@@ -610,7 +611,7 @@ func TestRealBrowserCaptures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := capture.NewReader(capture.Options{})
+			r := signin.NewReader(capture.Options{})
 			if err := r.Read(name, bytes.NewReader(b)); err != nil {
 				t.Fatal(err)
 			}
@@ -652,7 +653,7 @@ func TestCorpusXSWIsFlagged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := capture.NewReader(capture.Options{})
+			r := signin.NewReader(capture.Options{})
 			if err := r.Read(f, bytes.NewReader(b)); err != nil {
 				t.Fatal(err)
 			}
@@ -667,7 +668,7 @@ func TestCorpusXSWIsFlagged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	r.Read("valid", bytes.NewReader(b))
 	if res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish()}); find(res, "saml.signature_wrapping") != nil || find(res, "saml.signature_invalid") != nil {
 		t.Errorf("a valid response flagged: %v", ids(res))
@@ -684,7 +685,7 @@ func TestEncryptedAssertion(t *testing.T) {
 		if key != nil {
 			opts.SPKey = key.Private
 		}
-		r := capture.NewReader(opts)
+		r := signin.NewReader(opts)
 		if err := r.Read("enc.har", bytes.NewReader(har)); err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // The first fix of each shipped example passes its check, and is exactly
@@ -382,7 +383,7 @@ const (
 
 // The seven behaviours of "Fixes that are proven", each with a near miss.
 func TestFixBehaviours(t *testing.T) {
-	signin := "https://signin.aws.amazon.com/saml"
+	globalACS := "https://signin.aws.amazon.com/saml"
 
 	// 1. Bound to another role: send that role (named in the IdP step);
 	// its trust policy is left alone when it already trusts the provider,
@@ -391,12 +392,12 @@ func TestFixBehaviours(t *testing.T) {
 		for _, trusts := range []bool{true, false} {
 			s := base()
 			s.outcome = fixture.BadRequest
-			legacyTrust := trustDoc(signin)
+			legacyTrust := trustDoc(globalACS)
 			if !trusts {
 				legacyTrust["Statement"].([]any)[0].(map[string]any)["Principal"] = map[string]any{"Federated": "arn:aws:iam::" + acct + ":saml-provider/OldADFS"}
 			}
 			s.aws["ct.json"] = eventsJSON("ConnectAgentsLegacy", "AROAYZ2EXAMPLE1LEGACY")
-			s.aws["iam.json"] = authRoles(roleJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT", trustDoc(signin), federationDoc(region)),
+			s.aws["iam.json"] = authRoles(roleJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT", trustDoc(globalACS), federationDoc(region)),
 				roleJSON("ConnectAgentsLegacy", "AROAYZ2EXAMPLE1LEGACY", legacyTrust, federationDoc(region)))
 			res := s.run(t)
 			f := firstError(t, res)
@@ -439,7 +440,7 @@ func TestFixBehaviours(t *testing.T) {
 		} {
 			s := base()
 			s.outcome = fixture.AccessDeniedAdmin
-			s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(signin), stmt(tt.action, tt.resource))
+			s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(globalACS), stmt(tt.action, tt.resource))
 			if tt.otherInstanceExists {
 				s.aws["other.json"] = js(map[string]any{"Instance": map[string]any{"Id": other, "Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + other, "IdentityManagementType": "SAML"}})
 				s.aws["i.json"] = instanceJSON("SAML")
@@ -457,7 +458,7 @@ func TestFixBehaviours(t *testing.T) {
 		}
 		// Near miss: a statement that allows it gives no finding.
 		s := base()
-		s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(signin), stmt("connect:GetFederationToken", userARN))
+		s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(globalACS), stmt("connect:GetFederationToken", userARN))
 		if res := s.run(t); find(res, "iam.federation_token_denied") != nil {
 			t.Errorf("near miss: %v", ids(res))
 		}
@@ -478,8 +479,8 @@ func TestFixBehaviours(t *testing.T) {
 			} else {
 				agentsPolicy = nil
 			}
-			s.aws["iam.json"] = authRoles(roleJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT", trustDoc(signin), agentsPolicy),
-				roleJSON("ConnectAgentsReadOnly", "AROAYZ2EXAMPLE7RDONLY", trustDoc(signin), nil))
+			s.aws["iam.json"] = authRoles(roleJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT", trustDoc(globalACS), agentsPolicy),
+				roleJSON("ConnectAgentsReadOnly", "AROAYZ2EXAMPLE7RDONLY", trustDoc(globalACS), nil))
 			s.steps = pickRole(readOnlyARN)
 			res := s.run(t)
 			f := firstError(t, res)
@@ -512,7 +513,7 @@ func TestFixBehaviours(t *testing.T) {
 		s.outcome = fixture.Outcome{SignInError: "Specified provider doesn't exist."}
 		s.resp.Roles = []string{roleARN + "," + missing}
 		s.aws["p.json"] = providersJSON(fixture.DefaultProvider)
-		s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(signin), federationDoc(region))
+		s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc(globalACS), federationDoc(region))
 		res := s.run(t)
 		f := firstError(t, res)
 		fx := mustPass(t, f)
@@ -606,7 +607,7 @@ func TestFixBehaviours(t *testing.T) {
 			data []byte
 			want bool
 		}{{whole[:len(whole)/2], true}, {whole, false}} {
-			r := capture.NewReader(capture.Options{})
+			r := signin.NewReader(capture.Options{})
 			if err := r.Read("half.har", bytes.NewReader(tt.data)); err != nil {
 				t.Fatal(err)
 			}

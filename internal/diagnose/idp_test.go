@@ -12,6 +12,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/idp"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // The product each corpus response comes from (its README), and the
@@ -49,7 +50,7 @@ func TestCorpusProducts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := capture.NewReader(capture.Options{})
+			r := signin.NewReader(capture.Options{})
 			if err := r.Read(tt.file, bytes.NewReader(b)); err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +102,7 @@ func TestProductSpecificFixes(t *testing.T) {
 			xml := fixture.Response{Issuer: tt.issuer, NameID: rsn, RoleSessionName: []string{rsn}, IssueInstant: at, SignAssertion: true}.XML()
 			steps := fixture.SignIn(xml, fixture.RelayState(), at.Add(1e9), fixture.NotOnboarded)
 			steps[0].URL = "https://" + tt.host + "/sso/saml"
-			r := capture.NewReader(capture.Options{})
+			r := signin.NewReader(capture.Options{})
 			if err := r.Read("p.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps))); err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +169,7 @@ func TestEveryProductHasEveryFix(t *testing.T) {
 func TestCaseTransformation(t *testing.T) {
 	xml := fixture.Response{NameID: "Jane.Doe@example.com", RoleSessionName: []string{"Jane.Doe@example.com"}, IssueInstant: at, SignAssertion: true}.XML()
 	steps := fixture.SignIn(xml, fixture.RelayState(), at.Add(1e9), fixture.NotOnboarded)
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	r.Read("p.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps)))
 	set := evidence.NewSet()
 	set.Load("u.json", []byte(usersJSON("jane.doe@example.com")))

@@ -10,6 +10,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // manyUsers is list-users output for n users, one of them Jane.Doe, the
@@ -33,7 +34,7 @@ func manyUsers(n int) []byte {
 
 func signInCapture(tb testing.TB) *capture.Capture {
 	xml := fixture.Response{NameID: rsn, RoleSessionName: []string{rsn}, IssueInstant: at.Add(-time.Second), SignAssertion: true}.XML()
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	if err := r.Read("c.har", bytes.NewReader(fixture.HAR(fixture.Chrome, fixture.SignIn(xml, fixture.RelayState(), at, fixture.NotOnboarded)))); err != nil {
 		tb.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 	"github.com/samldoctor/samldoctor/internal/inputfile"
 )
@@ -616,7 +617,7 @@ func (s *Set) loadGetSAMLProvider(name string, raw []byte, top map[string]json.R
 			p.PrivateKeyIDs = append(p.PrivateKeyIDs, k.KeyID)
 		}
 	}
-	md, err := ParseMetadata([]byte(out.SAMLMetadataDocument))
+	md, err := assertion.ParseMetadata([]byte(out.SAMLMetadataDocument))
 	if err != nil {
 		p.MetadataErr = err.Error()
 	}

@@ -237,25 +237,12 @@ type ProviderList struct {
 	Source Source
 }
 
-// Metadata is SAML metadata: the entities it declares.
-type Metadata struct {
-	Entities []Entity
-}
+// Metadata is SAML metadata (the IdP's, or an IAM SAML provider's), read
+// by assertion.ParseMetadata: XML stays inside package assertion.
+type Metadata = assertion.Metadata
 
-// Entity is one EntityDescriptor.
-type Entity struct {
-	EntityID     string
-	SigningCerts []assertion.Certificate
-}
-
-// EntityIDs lists the metadata's entity IDs.
-func (m *Metadata) EntityIDs() []string {
-	var out []string
-	for _, e := range m.Entities {
-		out = append(out, e.EntityID)
-	}
-	return out
-}
+// Entity is one EntityDescriptor of metadata.
+type Entity = assertion.Entity
 
 // Event is a CloudTrail event (lookup-events).
 type Event struct {

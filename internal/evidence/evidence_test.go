@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
 )
 
 func TestRecognisesAWSCLIOutputs(t *testing.T) {
@@ -92,7 +94,7 @@ func TestLoadPaths(t *testing.T) {
 }
 
 func TestParseMetadata(t *testing.T) {
-	md, err := ParseMetadata([]byte(`<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"><EntityDescriptor entityID="a"><IDPSSODescriptor><KeyDescriptor use="encryption"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>AAAA</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor><EntityDescriptor entityID="b"/></EntitiesDescriptor>`))
+	md, err := assertion.ParseMetadata([]byte(`<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"><EntityDescriptor entityID="a"><IDPSSODescriptor><KeyDescriptor use="encryption"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>AAAA</X509Certificate></X509Data></KeyInfo></KeyDescriptor></IDPSSODescriptor></EntityDescriptor><EntityDescriptor entityID="b"/></EntitiesDescriptor>`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +104,7 @@ func TestParseMetadata(t *testing.T) {
 	if len(md.Entities[0].SigningCerts) != 0 {
 		t.Error("an encryption key counted as a signing key")
 	}
-	if _, err := ParseMetadata([]byte(`<x/>`)); err == nil {
+	if _, err := assertion.ParseMetadata([]byte(`<x/>`)); err == nil {
 		t.Error("no error for XML without an EntityDescriptor")
 	}
 }

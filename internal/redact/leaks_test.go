@@ -15,6 +15,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/redact"
 	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // The secrets that survived an earlier redact, each planted where real
@@ -129,7 +130,7 @@ func TestRedactionFailsClosed(t *testing.T) {
 // inspect does not print SimpleSAMLphp's AuthState either.
 func TestInspectMasksAuthState(t *testing.T) {
 	har, _, _ := leakyHAR(t)
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	if err := r.Read("leaky.har", bytes.NewReader(har)); err != nil {
 		t.Fatal(err)
 	}

@@ -689,7 +689,7 @@ func (r *redactor) samlValue(v string, deflated bool) (string, bool) {
 		return secret.Marker, true
 	}
 	xml, n := SignatureValues(dec.XML, assertion.RedactedSignature)
-	if _, err := assertion.ReadDocument(xml); err != nil || leftSignatureValue(xml) {
+	if err := assertion.CheckDocument(xml); err != nil || leftSignatureValue(xml) {
 		// A corrupt document, or a SignatureValue the rewrite could not
 		// reach: what cannot be checked is not kept.
 		r.stats.Opaque++

@@ -18,6 +18,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/redact"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // Secrets planted in every place real captures carry them. Each is unique
@@ -73,7 +74,7 @@ func seeded(t *testing.T) ([]byte, []byte) {
 }
 
 func read(t *testing.T, har []byte) *capture.Capture {
-	r := capture.NewReader(capture.Options{ShowSecrets: true})
+	r := signin.NewReader(capture.Options{ShowSecrets: true})
 	if err := r.Read("x.har", bytes.NewReader(har)); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // InspectJSON is the JSON document of `samldoctor inspect`.
@@ -248,7 +249,7 @@ func writeMessage(bw *errWriter, m *capture.Message, num int, st Style) {
 			row("NameID", "%s", st.Yellow("none"))
 		}
 	}
-	if aws := m.AWS; aws != nil && aws.AWS != nil {
+	if aws := m.AWS; aws != nil {
 		if !aws.HasRoleAttribute {
 			row("Role", "%s", st.Yellow("no https://aws.amazon.com/SAML/Attributes/Role attribute"))
 		}
@@ -289,8 +290,7 @@ func writeMessage(bw *errWriter, m *capture.Message, num int, st Style) {
 	}
 	if m.RelayState != "" {
 		rs := m.RelayState
-		if m.AWS != nil && m.AWS.RelayState != nil {
-			r := m.AWS.RelayState
+		if r := signin.RelayState(m); r != nil {
 			if r.Kind == "connect-federation" {
 				rs += st.Dim(fmt.Sprintf("  (Connect instance %s, %s)", r.InstanceID, orUnknown(r.Region)))
 			}

@@ -14,9 +14,9 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
-	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/idp"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // SchemaVersion is the version of the JSON output. 2: fixes carry typed
@@ -464,7 +464,7 @@ func wireMessages(l []*capture.Message) []Message {
 				FormAction: p.FormAction, RoleChooser: p.RoleChooser, RelayState: p.RelayState, RoleIndex: p.RoleIndex, Status: p.Status})
 		}
 		if m.AWS != nil {
-			w.AWS = wireAWS(m.AWS.AWS, m.AWS.RelayState)
+			w.AWS = wireAWS(m.AWS, signin.RelayState(m))
 		}
 		w.SAML = wireSAML(m.Parsed)
 		out[i] = w
@@ -584,7 +584,7 @@ func wirePages(l []capture.Page) []Page {
 	return out
 }
 
-func wireMatch(m errorpage.Match) ErrorPageMatch { return ErrorPageMatch(m) }
+func wireMatch(m capture.ErrorMark) ErrorPageMatch { return ErrorPageMatch(m) }
 
 func wireVerifications(l []assertion.Verification) []Verification {
 	out := make([]Verification, len(l))

@@ -30,6 +30,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/redact"
 	"github.com/samldoctor/samldoctor/internal/report"
+	"github.com/samldoctor/samldoctor/internal/signin"
 	"golang.org/x/net/netutil"
 )
 
@@ -266,7 +267,7 @@ func (u *upload) add(p *multipart.Part) error {
 	case "aws":
 		return u.set.Load(name, b)
 	case "idp-metadata":
-		md, err := evidence.ParseMetadata(b)
+		md, err := assertion.ParseMetadata(b)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -288,7 +289,7 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
 		return
 	}
-	u := upload{reader: capture.NewReader(capture.Options{SPKey: s.SPKey}), set: evidence.NewSet()}
+	u := upload{reader: signin.NewReader(capture.Options{SPKey: s.SPKey}), set: evidence.NewSet()}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
 
@@ -195,7 +196,7 @@ func TestRedactedDownload(t *testing.T) {
 	if !json.Valid(b) {
 		t.Fatal("not JSON")
 	}
-	r := capture.NewReader(capture.Options{})
+	r := signin.NewReader(capture.Options{})
 	if err := r.Read("redacted.har", bytes.NewReader(b)); err != nil {
 		t.Fatal(err)
 	}

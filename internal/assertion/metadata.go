@@ -1,12 +1,30 @@
-package evidence
+package assertion
 
 import (
 	"fmt"
 
 	"github.com/beevik/etree"
-
-	"github.com/samldoctor/samldoctor/internal/assertion"
 )
+
+// Metadata is SAML metadata: the entities it declares.
+type Metadata struct {
+	Entities []Entity
+}
+
+// Entity is one EntityDescriptor.
+type Entity struct {
+	EntityID     string
+	SigningCerts []Certificate
+}
+
+// EntityIDs lists the metadata's entity IDs.
+func (m *Metadata) EntityIDs() []string {
+	var out []string
+	for _, e := range m.Entities {
+		out = append(out, e.EntityID)
+	}
+	return out
+}
 
 const nsMetadata = "urn:oasis:names:tc:SAML:2.0:metadata"
 
@@ -14,7 +32,7 @@ const nsMetadata = "urn:oasis:names:tc:SAML:2.0:metadata"
 // EntitiesDescriptor) and returns each entity's ID and the certificates of
 // its IdP signing keys (KeyDescriptor use="signing" or without use).
 func ParseMetadata(xml []byte) (*Metadata, error) {
-	doc, err := assertion.ReadDocument(xml)
+	doc, err := readDocument(xml)
 	if err != nil {
 		return nil, fmt.Errorf("SAML metadata: %w", err)
 	}
@@ -35,8 +53,8 @@ func ParseMetadata(xml []byte) (*Metadata, error) {
 						continue
 					}
 					for _, c := range kd.FindElements(".//X509Certificate") {
-						if c.NamespaceURI() == assertion.NSDSig {
-							ent.SigningCerts = append(ent.SigningCerts, assertion.ParseCertificate(c.Text()))
+						if c.NamespaceURI() == NSDSig {
+							ent.SigningCerts = append(ent.SigningCerts, ParseCertificate(c.Text()))
 						}
 					}
 				}
