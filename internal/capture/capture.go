@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -245,16 +246,18 @@ type Options struct {
 
 // Reader accumulates captures from one or more files.
 type Reader struct {
-	opts     Options
-	capture  Capture
-	byKey    map[[32]byte]*Message
+	opts    Options
+	capture Capture
+	byKey   map[[32]byte]*Message
+	// byRaw finds a message by the hash of a value as captured.
+	byRaw    map[[32]byte]*Message
 	pages    []Page
 	idpHosts map[string]bool
 }
 
 // NewReader returns an empty Reader.
 func NewReader(opts Options) *Reader {
-	return &Reader{opts: opts, byKey: map[[32]byte]*Message{}, idpHosts: map[string]bool{}}
+	return &Reader{opts: opts, byKey: map[[32]byte]*Message{}, byRaw: map[[32]byte]*Message{}, idpHosts: map[string]bool{}}
 }
 
 // maxPageCandidates bounds the responses remembered while streaming.
@@ -561,7 +564,21 @@ func offsetOf(err error) int64 {
 
 // addValue decodes and records one message value seen at place.
 func (r *Reader) addValue(file string, e *entry, typ string, value []byte, place Place) (*Message, error) {
-	dec, derr := samlvalue.Decode(value)
+	// The same value is usually seen several times (the IdP's auto-post
+	// form, the POST, the role chooser's form and its POST): it is
+	// decoded and parsed once, the first time.
+	rawKey := sha256.Sum256(valueKey(value))
+	if m := r.byRaw[rawKey]; m != nil {
+		m.Seen = append(m.Seen, place)
+		if place.RoleIndex != "" {
+			m.RoleIndex = place.RoleIndex
+		}
+		if m.DecodeError != "" && place.Where == "value" {
+			return m, errors.New(m.DecodeError)
+		}
+		return m, nil
+	}
+	dec, derr := decodeValue(value)
 	var key [32]byte
 	if derr == nil {
 		key = sha256.Sum256(dec.XML)
@@ -594,6 +611,7 @@ func (r *Reader) addValue(file string, e *entry, typ string, value []byte, place
 		r.byKey[key] = m
 		r.capture.Messages = append(r.capture.Messages, m)
 	}
+	r.byRaw[rawKey] = m
 	m.Seen = append(m.Seen, place)
 	if place.RoleIndex != "" {
 		m.RoleIndex = place.RoleIndex
@@ -603,6 +621,22 @@ func (r *Reader) addValue(file string, e *entry, typ string, value []byte, place
 	}
 	return m, nil
 }
+
+// valueKey is a value as captured, without what its carriers add: URL
+// escaping (a POST keeps it, the HTML form it came from does not) and
+// line breaks. It only spares decoding; messages are one by their XML.
+func valueKey(v []byte) []byte {
+	s := string(bytes.Join(bytes.Fields(v), nil))
+	if strings.Contains(s, "%") {
+		if u, err := url.PathUnescape(s); err == nil {
+			s = u
+		}
+	}
+	return []byte(s)
+}
+
+// decodeValue is samlvalue.Decode (a variable so a test can count calls).
+var decodeValue = samlvalue.Decode
 
 // decrypt replaces the parsed view by the decrypted message's.
 func (r *Reader) decrypt(m *Message) {

@@ -679,3 +679,19 @@ func TestSecretsInURLsAreMasked(t *testing.T) {
 		}
 	}
 }
+
+// The role chooser shows one response in four places (the IdP's form,
+// the POST, AWS's page of roles, the pick's POST): it is decoded once.
+func TestValueDecodedOnce(t *testing.T) {
+	for _, browser := range []string{"firefox", "chromium"} {
+		b, err := os.ReadFile(filepath.Join("testdata", browser, "role-chooser.har"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c *capture.Capture
+		n := capture.CountDecodes(func() { c = read(t, browser+".har", b) })
+		if len(c.Messages) != 1 || len(c.Messages[0].Seen) != 4 || n != 1 {
+			t.Errorf("%s: %d messages seen %d times, %d decodes", browser, len(c.Messages), len(c.Messages[0].Seen), n)
+		}
+	}
+}
