@@ -6,12 +6,12 @@ package awslive
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
 // Allowed is every AWS API call samldoctor may make, as IAM actions. They
@@ -73,16 +73,7 @@ func guard(stack *middleware.Stack) error {
 func Policy() string {
 	actions := append([]string{}, Allowed...)
 	sort.Strings(actions)
-	type statement struct {
-		Sid      string   `json:"Sid"`
-		Effect   string   `json:"Effect"`
-		Action   []string `json:"Action"`
-		Resource string   `json:"Resource"`
-	}
-	doc := struct {
-		Version   string      `json:"Version"`
-		Statement []statement `json:"Statement"`
-	}{"2012-10-17", []statement{{"SamldoctorReadOnly", "Allow", actions, "*"}}}
-	b, _ := json.MarshalIndent(doc, "", "  ")
-	return string(b)
+	return (&iampolicy.Policy{Version: "2012-10-17", Statements: []iampolicy.Statement{iampolicy.NewStatement(iampolicy.Statement{
+		Sid: "SamldoctorReadOnly", Effect: "Allow", Action: actions, Resource: []string{"*"},
+	})}}).Document()
 }

@@ -52,7 +52,7 @@ func readCapture(t *testing.T, path string) *capture.Capture {
 
 // target is what the CLI fills in from the capture.
 func target(c *capture.Capture) awslive.Target {
-	s := diagnose.Run(diagnose.Input{Capture: c}).Subject
+	s := diagnose.SubjectOf(c)
 	return awslive.Target{Region: s.Region, InstanceID: s.InstanceID, RoleArn: s.RoleArn, ProviderArn: s.ProviderArn,
 		RoleSessionName: s.RoleSessionName, SignInRegion: "us-east-1", Since: s.At.AddDate(0, 0, -90)}
 }

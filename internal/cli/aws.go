@@ -34,8 +34,7 @@ func targetFrom(c *capture.Capture) awslive.Target {
 	if c == nil {
 		return t
 	}
-	res := diagnose.Run(diagnose.Input{Capture: c})
-	if s := res.Subject; s != nil {
+	if s := diagnose.SubjectOf(c); s != nil {
 		t.Region, t.InstanceID = s.Region, s.InstanceID
 		t.RoleArn, t.ProviderArn, t.RoleSessionName = s.RoleArn, s.ProviderArn, s.RoleSessionName
 		if si, ok := awsarn.ParseSignIn(s.PostedTo); ok {

@@ -214,6 +214,18 @@ func Run(in Input) *Result {
 	return r.res
 }
 
+// SubjectOf is the sign-in a diagnosis of the capture would judge (the
+// last SAMLResponse posted to AWS sign-in), found without judging it: what
+// live AWS checks are made about. nil when the capture has no
+// SAMLResponse.
+func SubjectOf(c *capture.Capture) *Subject {
+	r := newRun(Input{Capture: c})
+	if !r.chooseMessage() {
+		return nil
+	}
+	return r.subject
+}
+
 // canceled reports (and records) that the caller no longer wants the
 // diagnosis.
 func (r *run) canceled() bool {
