@@ -80,6 +80,18 @@ type Finding struct {
 	// Downgraded says why an error became a warning: the capture proves
 	// the sign-in stopped before this stage, or passed it.
 	Downgraded string
+	// Wrong are the values of the message the first fix changes, with
+	// what they should be.
+	Wrong []WrongValue
+}
+
+// WrongValue is a value of the SAML message that a fix changes.
+type WrongValue struct {
+	// Field is the attribute or element: RoleSessionName, Role, Audience,
+	// Recipient, RelayState, SessionDuration.
+	Field    string
+	Value    string
+	Expected string
 }
 
 // Symptom is what the person saw: an error page, or that the sign-in
@@ -116,8 +128,10 @@ type Result struct {
 	Verdict string
 	Outcome string
 	// FailedStage is where the sign-in stopped: the stage the capture
-	// proves it stopped at, else the first stage in error.
+	// proves it stopped at, else the first stage in error; FailedAt the
+	// page of the path it happens at (signin's stages).
 	FailedStage Stage
+	FailedAt    string
 	Subject     *Subject
 	Symptoms    []Symptom
 	Findings    []Finding
@@ -664,6 +678,74 @@ func (r *run) finish() {
 	}
 	r.res.Verdict = r.verdict()
 	r.res.FailedStage = r.failedStage()
+	r.res.FailedAt = r.failedAt()
+	for i := range r.res.Findings {
+		r.res.Findings[i].Wrong = r.wrongValues(r.res.Findings[i].Fix)
+	}
+}
+
+// failedAt is the page of the sign-in path the failure shows at: the
+// IdP when it refused, AWS sign-in for S1–S3, the Connect federation for
+// S4–S7, Connect itself for a direct visit.
+func (r *run) failedAt() string {
+	for _, f := range r.res.Findings {
+		if f.Severity == Error && (f.ID == "saml.status_failed") {
+			return signin.StageIdP
+		}
+		if f.ID == "connect.direct_login" {
+			return signin.StageConnect
+		}
+	}
+	switch r.res.FailedStage {
+	case StageSAML, StageAttributes, StageAssumeRole:
+		return signin.StageSignIn
+	case StageRelayState, StageFederation, StageUser, StageBinding:
+		return signin.StageFederation
+	}
+	return ""
+}
+
+// wrongValues are the message's values the fix's changes at the IdP
+// replace, with the values they set.
+func (r *run) wrongValues(f *Fix) []WrongValue {
+	if f == nil || r.subject == nil {
+		return nil
+	}
+	var out []WrongValue
+	for _, c := range f.Changes {
+		switch c.Kind {
+		case SetAttribute:
+			have := ""
+			if r.awsView != nil {
+				switch c.Attribute {
+				case assertion.AttrRoleSessionName:
+					have = r.awsView.RoleSessionName
+				case assertion.AttrSessionDuration:
+					have = r.awsView.SessionDuration
+				}
+			}
+			out = append(out, WrongValue{Field: shortAttr(c.Attribute), Value: have, Expected: c.Value})
+		case SendRoles:
+			var have []string
+			if r.awsView != nil {
+				for _, ro := range r.awsView.Roles {
+					have = append(have, ro.Value)
+				}
+			}
+			out = append(out, WrongValue{Field: "Role", Value: strings.Join(have, "\n"), Expected: strings.Join(c.Roles, "\n")})
+		case SetAudience:
+			if r.assert != nil && r.assert.Conditions != nil {
+				out = append(out, WrongValue{Field: "Audience", Value: strings.Join(r.assert.Conditions.Audiences, ", "), Expected: c.Value})
+			}
+		case SetACS:
+			if b := r.bearer(); b != nil {
+				out = append(out, WrongValue{Field: "Recipient", Value: b.Recipient, Expected: c.Value})
+			}
+		case SetRelayState:
+			out = append(out, WrongValue{Field: "RelayState", Value: r.msg.RelayState, Expected: c.Value})
+		}
+	}
+	return out
 }
 
 // failedStage is where the sign-in stopped: the stage of the root cause of

@@ -17,16 +17,19 @@ type DiagnoseJSON struct {
 	Outcome       string `json:"outcome"`
 	// FailedStage is where the sign-in stopped: the stage the capture
 	// proves it stopped at, else the first stage in error; "" when none.
-	FailedStage string         `json:"failedStage,omitempty"`
-	Subject     *Subject       `json:"subject,omitempty"`
-	Symptoms    []Symptom      `json:"symptoms"`
-	Findings    []Finding      `json:"findings"`
-	IdP         *IdP           `json:"idp"`
-	Signatures  []Verification `json:"signatures"`
-	Sources     []Source       `json:"sources"`
-	Messages    []Message      `json:"messages"`
-	Pages       []Page         `json:"pages"`
-	Warnings    []Warning      `json:"warnings"`
+	FailedStage string `json:"failedStage,omitempty"`
+	// FailedAt is the page of the path it happens at: idp, aws-signin,
+	// connect-federation, connect-app.
+	FailedAt   string         `json:"failedAt,omitempty"`
+	Subject    *Subject       `json:"subject,omitempty"`
+	Symptoms   []Symptom      `json:"symptoms"`
+	Findings   []Finding      `json:"findings"`
+	IdP        *IdP           `json:"idp"`
+	Signatures []Verification `json:"signatures"`
+	Sources    []Source       `json:"sources"`
+	Messages   []Message      `json:"messages"`
+	Pages      []Page         `json:"pages"`
+	Warnings   []Warning      `json:"warnings"`
 	// AWSData lists the AWS evidence files (or live calls) that were read.
 	AWSData []AWSDataSource `json:"awsData"`
 }
@@ -38,7 +41,7 @@ func NewDiagnoseJSON(c *capture.Capture, res *diagnose.Result, aws *evidence.Set
 	if aws != nil {
 		data = append(data, aws.Sources...)
 	}
-	return DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, FailedStage: string(res.FailedStage), Subject: wireSubject(res.Subject),
+	return DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, FailedStage: string(res.FailedStage), FailedAt: res.FailedAt, Subject: wireSubject(res.Subject),
 		Symptoms: wireSymptoms(res.Symptoms), Findings: wireFindings(res.Findings), IdP: wireIdP(res.IdP), Signatures: wireVerifications(res.Signatures),
 		Sources: wireSources(c.Sources), Messages: wireMessages(c.Messages), Pages: wirePages(c.Pages), Warnings: wireWarnings(c.Warnings), AWSData: wireAWSData(data)}
 }

@@ -381,6 +381,15 @@ type Finding struct {
 	Explains     []string   `json:"explains"`
 	Fix          *Fix       `json:"fix,omitempty"`
 	Alternatives []Fix      `json:"alternatives,omitempty"`
+	Wrong        []Wrong    `json:"wrong,omitempty"`
+}
+
+// Wrong is a value of the SAML message the first fix changes, with what
+// it should be.
+type Wrong struct {
+	Field    string `json:"field"`
+	Value    string `json:"value"`
+	Expected string `json:"expected"`
 }
 
 // Fix is how to repair a finding: changes, what is rendered from them, and
@@ -637,6 +646,9 @@ func wireFindings(l []diagnose.Finding) []Finding {
 		}
 		for _, a := range f.Alternatives {
 			w.Alternatives = append(w.Alternatives, wireFix(a))
+		}
+		for _, x := range f.Wrong {
+			w.Wrong = append(w.Wrong, Wrong(x))
 		}
 		out[i] = w
 	}

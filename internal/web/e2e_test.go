@@ -79,11 +79,11 @@ func artifacts(t *testing.T) string {
 func TestEndToEnd(t *testing.T) {
 	exe := chromium(t)
 	tests := []struct {
-		scenario, stage, finding, verdict, fix string
+		scenario, stage, finding, verdict, fix, wrong string
 	}{
-		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set Source attribute to an attribute whose value is exactly Jane.Doe@example.com"},
-		{"access-denied", "connect-federation", "iam.federation_token_denied", "but it names Region us-east-1, not ap-southeast-2: correct that statement", "aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation"},
-		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"},
+		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set Source attribute to an attribute whose value is exactly Jane.Doe@example.com", "jane.doe@example.comexpected Jane.Doe@example.com"},
+		{"access-denied", "connect-federation", "iam.federation_token_denied", "but it names Region us-east-1, not ap-southeast-2: correct that statement", "aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation", ""},
+		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID", "arn:aws:iam::111122223333:role/ConnectAgents  via  arn:aws:iam::111122223333:saml-provider/EntraIDexpected arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"},
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
@@ -114,7 +114,7 @@ func TestEndToEnd(t *testing.T) {
 				a, _ := filepath.Abs(f)
 				aws = append(aws, a)
 			}
-			var verdict, failed, findings, fixes, check, layout, csp, inline string
+			var verdict, failed, findings, fixes, check, layout, csp, inline, wrong string
 			var shot []byte
 			err := chromedp.Run(ctx,
 				chromedp.Navigate(srv.URL+"/"),
@@ -128,6 +128,7 @@ func TestEndToEnd(t *testing.T) {
 				chromedp.Evaluate(`[...document.querySelectorAll("article.finding")].map(a => a.dataset.id).join(" ")`, &findings),
 				chromedp.Text("article.finding .fix", &fixes, chromedp.ByQuery),
 				chromedp.Text("article.finding .fix .check", &check, chromedp.ByQuery),
+				chromedp.Evaluate(`[...document.querySelectorAll(".message td")].filter(td => td.querySelector(".wrong")).map(td => td.textContent).join(" | ")`, &wrong),
 				// The page's own CSP header, and the browser enforcing it
 				// (an inline script added to the page does not run).
 				chromedp.Evaluate(`fetch("/").then(r => r.headers.get("content-security-policy"))`, &csp, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
@@ -179,6 +180,9 @@ func TestEndToEnd(t *testing.T) {
 			}
 			if csp != web.CSP || !strings.HasPrefix(inline, "blocked: script-src") {
 				t.Errorf("CSP header %q (want %q); an inline script: %s", csp, web.CSP, inline)
+			}
+			if wrong != tt.wrong {
+				t.Errorf("wrong values marked: %q, want %q", wrong, tt.wrong)
 			}
 			if layout != "ok" {
 				t.Errorf("fix layout: %s", layout)

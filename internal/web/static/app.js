@@ -102,15 +102,10 @@ const STAGES = [
   { id: "connect-app", name: "Amazon Connect" },
 ];
 
+// failedStage is the page of the path the diagnosis says the sign-in
+// failed at (diagnose's failedAt); the page works nothing out itself.
 function failedStage(data) {
-  for (const s of data.symptoms) {
-    if (s.id === "signin.success") return null;
-    if (s.id.startsWith("signin.")) return "aws-signin";
-    if (s.id === "connect.session_expired") return "connect-app";
-    if (s.id.startsWith("connect.")) return "connect-federation";
-  }
-  if (data.findings.some((f) => f.id === "saml.status_failed")) return "idp";
-  return null;
+  return data.failedAt || null;
 }
 
 function renderPath(data) {
@@ -208,21 +203,13 @@ function renderFindings(data) {
   }
 }
 
-// wrongValues maps a value the findings call wrong to what is expected.
+// wrongValues maps a field of the message to its wrong value and the
+// value the first fix sets (diagnose's findings[].wrong).
 function wrongValues(data) {
   const out = new Map();
   for (const f of data.findings) {
     if (f.severity === "info") continue;
-    let expected = "";
-    for (const e of f.evidence) {
-      if (e.what.startsWith("Connect user differing only by case") || e.what === "similar user name") expected = e.value.split(" (")[0];
-    }
-    if (f.id === "saml.audience_invalid") expected = "urn:amazon:webservices";
-    for (const e of f.evidence) {
-      if (["RoleSessionName", "Audience", "Recipient", "RelayState", "Issuer", "role in the Role attribute", "SessionDuration", "SourceIdentity"].includes(e.what) && e.value) {
-        out.set(e.value, expected);
-      }
-    }
+    for (const w of f.wrong || []) if (!out.has(w.field)) out.set(w.field, w);
   }
   return out;
 }
@@ -234,12 +221,13 @@ function renderMessages(data) {
   const sigs = data.signatures || [];
   data.messages.forEach((m, i) => {
     const t = el("table");
-    const row = (k, v) => {
+    const row = (k, v, raw) => {
       if (v === undefined || v === null || v === "") return;
       const td = el("td");
-      if (wrong.has(v)) {
+      const w = data.subject && data.subject.message === i ? wrong.get(k.replace(/ \d+$/, "")) : null;
+      if (w && (raw || v) !== undefined && w.value.split("\n").includes(raw || v) && !w.expected.split("\n").includes(raw || v)) {
         td.append(el("span", { class: "wrong", text: v }));
-        if (wrong.get(v)) td.append(el("span", { class: "expected", text: "expected " + wrong.get(v) }));
+        td.append(el("span", { class: "expected", text: "expected " + w.expected.split("\n").join(" or ") }));
       } else td.textContent = v;
       t.append(el("tr", {}, el("th", { text: k }), td));
     };
@@ -250,7 +238,7 @@ function renderMessages(data) {
     if (s.status) row("Status", s.status.code.split(":").pop() + (s.status.message ? ": " + s.status.message : ""));
     if (a.subject && a.subject.nameId) row("NameID", a.subject.nameId.value);
     if (m.aws) {
-      (m.aws.roles || []).forEach((r, j) => row("Role " + (j + 1), r.roleArn ? r.roleArn + "  via  " + r.providerArn : r.value + " (" + r.problem + ")"));
+      (m.aws.roles || []).forEach((r, j) => row("Role " + (j + 1), r.roleArn ? r.roleArn + "  via  " + r.providerArn : r.value + " (" + r.problem + ")", r.value));
       row("RoleSessionName", m.aws.roleSessionName || "(missing)");
       row("SessionDuration", m.aws.sessionDuration);
     }
