@@ -89,7 +89,7 @@ analysis). What is not given is taken from the capture (RelayState, Role and Rol
 			}
 			from := awslive.Target{}
 			if len(args) > 0 {
-				c, err := readCaptures(e, args, false, "")
+				c, err := e.readCapture(args, false, "")
 				if err != nil {
 					return err
 				}

@@ -1,14 +1,15 @@
 package cli
 
 import (
-	"fmt"
+	"context"
 
 	"github.com/spf13/cobra"
 
-	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/inputfile"
+	"github.com/samldoctor/samldoctor/internal/inputs"
 	"github.com/samldoctor/samldoctor/internal/report"
 )
 
@@ -45,21 +46,20 @@ answer, a bare value); 2 for bad input.`,
 			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
 				return err
 			}
-			c, err := readCaptures(e, args, showSecrets, spKey)
+			opts, err := e.captureOptions(showSecrets, spKey)
 			if err != nil {
 				return err
 			}
-			set := evidence.NewSet()
-			if err := set.LoadPaths(awsData); err != nil {
+			in := inputs.New(opts)
+			if err := e.readCaptures(in, args); err != nil {
+				return err
+			}
+			if err := in.AWSDataPaths(awsData); err != nil {
 				return err
 			}
 			if live {
-				b, err := e.collect(af, targetFrom(c))
-				if err != nil {
-					return err
-				}
-				if err := set.LoadBundle("AWS", b); err != nil {
-					return err
+				in.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
+					return e.collect(af, targetFrom(c))
 				}
 			}
 			if idpMetadata != "" {
@@ -67,25 +67,25 @@ answer, a bare value); 2 for bad input.`,
 				if err != nil {
 					return err
 				}
-				md, err := assertion.ParseMetadata(b)
-				if err != nil {
-					return fmt.Errorf("--idp-metadata %s: %w", idpMetadata, err)
+				if err := in.IdPMetadata("--idp-metadata "+idpMetadata, b); err != nil {
+					return err
 				}
-				set.IdPMetadata = md
 			}
-			var certs []assertion.Candidate
 			for _, f := range idpCerts {
 				b, err := inputfile.Read("--idp-cert", f, inputfile.MaxCert, inputfile.PEMOrDER)
 				if err != nil {
 					return err
 				}
-				cs, err := assertion.ParseCerts(b, f)
-				if err != nil {
-					return fmt.Errorf("--idp-cert %s: %w", f, err)
+				if err := in.IdPCert("--idp-cert "+f, b); err != nil {
+					return err
 				}
-				certs = append(certs, cs...)
 			}
-			res := diagnose.Run(diagnose.Input{Capture: c, AWS: set, Certs: certs})
+			input, err := in.Input(context.Background())
+			if err != nil {
+				return err
+			}
+			c, set := input.Capture, input.AWS
+			res := diagnose.Run(input)
 			switch format {
 			case "json":
 				err = report.WriteDiagnoseJSON(e.stdout, c, res, set)

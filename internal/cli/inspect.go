@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/rsa"
 	"fmt"
 
@@ -9,8 +10,8 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/inputfile"
+	"github.com/samldoctor/samldoctor/internal/inputs"
 	"github.com/samldoctor/samldoctor/internal/report"
-	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 func inspectCmd(e *env) *cobra.Command {
@@ -32,7 +33,7 @@ or Connect error text.`,
 			if err := formatFlag(format, "text", "json"); err != nil {
 				return err
 			}
-			c, err := readCaptures(e, args, showSecrets, spKey)
+			c, err := e.readCapture(args, showSecrets, spKey)
 			if err != nil {
 				return err
 			}
@@ -71,13 +72,13 @@ func hostileError(c *capture.Capture) error {
 	return fmt.Errorf("%s: %s: %s", where, m.Type, why)
 }
 
-// readCaptures reads every file into one capture.
-func readCaptures(e *env, files []string, showSecrets bool, spKey string) (*capture.Capture, error) {
+// captureOptions are the options captures are read with.
+func (e *env) captureOptions(showSecrets bool, spKey string) (capture.Options, error) {
 	opts := capture.Options{ShowSecrets: showSecrets}
 	if spKey != "" {
 		k, err := readSPKey(spKey)
 		if err != nil {
-			return nil, err
+			return opts, err
 		}
 		opts.SPKey = k
 	}
@@ -86,27 +87,47 @@ func readCaptures(e *env, files []string, showSecrets bool, spKey string) (*capt
 			fmt.Fprintf(e.stderr, "\rsamldoctor: reading %s: %d MiB", file, n>>20)
 		}
 	}
-	r := signin.NewReader(opts)
+	return opts, nil
+}
+
+// readCaptures reads every file into the builder's capture.
+func (e *env) readCaptures(in *inputs.Builder, files []string) error {
 	stdinUsed := false
+	defer func() {
+		if e.stderrTTY {
+			fmt.Fprint(e.stderr, "\r\x1b[K")
+		}
+	}()
 	for _, f := range files {
 		if f == "-" {
 			if stdinUsed {
-				return nil, usage("standard input (-) can be read only once")
+				return usage("standard input (-) can be read only once")
 			}
 			stdinUsed = true
-			if err := r.Read("-", e.stdin); err != nil {
-				return nil, err
+			if err := in.Capture("-", e.stdin); err != nil {
+				return err
 			}
 			continue
 		}
-		if err := r.ReadFile(f); err != nil {
-			return nil, err
+		if err := in.CaptureFile(f); err != nil {
+			return err
 		}
 	}
-	if opts.Progress != nil {
-		fmt.Fprint(e.stderr, "\r\x1b[K")
+	return nil
+}
+
+// readCapture reads the files into one capture (inspect, collect).
+func (e *env) readCapture(files []string, showSecrets bool, spKey string) (*capture.Capture, error) {
+	opts, err := e.captureOptions(showSecrets, spKey)
+	if err != nil {
+		return nil, err
 	}
-	return r.Finish(), nil
+	in := inputs.New(opts)
+	if err := e.readCaptures(in, files); err != nil {
+		return nil, err
+	}
+	input, err := in.Input(context.Background())
+	return input.Capture, err
 }
 
 // readSPKey reads --sp-key: a PEM RSA private key, at most 1 MiB.

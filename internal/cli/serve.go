@@ -13,15 +13,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
 
 func serveCmd(e *env) *cobra.Command {
 	var addr, spKey string
-	var open bool
+	var open, live bool
+	var af awsFlags
 	var maxMiB int64
 	cmd := &cobra.Command{
-		Use:   "serve [--addr 127.0.0.1:PORT] [--open]",
+		Use:   "serve [--addr 127.0.0.1:PORT] [--open] [--aws] [--sp-key FILE]",
 		Short: "Start a local web page where a capture can be dropped and diagnosed",
 		Long: `serve starts a web server on this machine (loopback, a free port unless --addr says otherwise) and
 prints its URL. The page diagnoses a dropped HAR, SAML-tracer export or pasted SAMLResponse, with optional
@@ -51,6 +54,11 @@ the page loads nothing from the internet, and the server keeps nothing on disk o
 				}
 				s.SPKey = k
 			}
+			if live {
+				s.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
+					return e.collect(af, targetFrom(c))
+				}
+			}
 			url := "http://" + bound + "/"
 			fmt.Fprintf(e.stdout, "samldoctor is serving on %s (Ctrl-C stops it)\n", url)
 			if open {
@@ -73,6 +81,8 @@ the page loads nothing from the internet, and the server keeps nothing on disk o
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
 	cmd.Flags().BoolVar(&open, "open", false, "open the page in the default browser")
 	cmd.Flags().Int64Var(&maxMiB, "max-upload", web.DefaultMaxUpload>>20, "largest upload accepted, in MiB")
+	cmd.Flags().BoolVar(&live, "aws", false, "read each uploaded sign-in's AWS evidence from AWS itself (read-only calls, standard credential chain)")
+	af.add(cmd)
 	cmd.Flags().StringVar(&spKey, "sp-key", "", "private key (PEM) of the IAM SAML provider, to decrypt encrypted assertions (stays on this machine)")
 	return cmd
 }

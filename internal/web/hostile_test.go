@@ -15,6 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/samldoctor/samldoctor/internal/awsfake"
+	"github.com/samldoctor/samldoctor/internal/awslive"
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
@@ -188,5 +195,31 @@ func TestDeepUpload(t *testing.T) {
 				t.Errorf("diagnose: %d %.200s", resp.StatusCode, body)
 			}
 		}
+	}
+}
+
+// serve --aws: an uploaded capture alone is diagnosed with the AWS
+// evidence the server reads for its sign-in (here from the local stand-in
+// for AWS): the root cause, not just "which data would settle it".
+func TestLiveAWS(t *testing.T) {
+	w, err := awsfake.LoadDir(example(t, "aws-data", "not-onboarded"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := awsfake.New(w)
+	defer fake.Close()
+	cfg := aws.Config{Region: "ap-southeast-2", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), BaseEndpoint: aws.String(fake.URL)}
+	srv, addr := start(t, func(s *web.Server) {
+		s.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
+			sub := diagnose.SubjectOf(c)
+			t := awslive.Target{Region: sub.Region, InstanceID: sub.InstanceID, RoleArn: sub.RoleArn, ProviderArn: sub.ProviderArn, RoleSessionName: sub.RoleSessionName, SignInRegion: "us-east-1", Since: sub.At.AddDate(0, 0, -90)}
+			return (&awslive.Collector{Clients: awslive.NewClients(cfg, awslive.Options{MaxBackoff: 10 * time.Millisecond})}).Collect(ctx, t), nil
+		}
+	})
+	body, ctype := form(t, map[string][]string{"capture": {example(t, "not-onboarded.har")}})
+	resp := post(t, srv.URL+"/api/diagnose", "http://"+addr, body, ctype)
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "It has Jane.Doe@example.com, and user names are case sensitive") {
+		t.Errorf("%d %.300s", resp.StatusCode, b)
 	}
 }

@@ -27,10 +27,9 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
-	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/inputs"
 	"github.com/samldoctor/samldoctor/internal/redact"
 	"github.com/samldoctor/samldoctor/internal/report"
-	"github.com/samldoctor/samldoctor/internal/signin"
 	"golang.org/x/net/netutil"
 )
 
@@ -61,8 +60,11 @@ type Server struct {
 	UploadGrace   time.Duration
 	// SPKey decrypts encrypted assertions (serve --sp-key).
 	SPKey *rsa.PrivateKey
-	mux   *http.ServeMux
-	srv   *http.Server
+	// Live, when set (serve --aws), reads AWS evidence for each uploaded
+	// sign-in from AWS itself.
+	Live inputs.Live
+	mux  *http.ServeMux
+	srv  *http.Server
 	// diagnosed, when set (tests), is told whether each diagnosis ran to
 	// the end or stopped because the client went away.
 	diagnosed func(canceled bool)
@@ -229,24 +231,15 @@ func tooLarge(err error) bool {
 	return errors.As(err, &mbe)
 }
 
-// upload gathers the parts of a diagnose form: captures and pasted values
-// into one capture, AWS outputs and IdP metadata into the evidence, and
-// IdP certificates.
-type upload struct {
-	reader *capture.Reader
-	set    *evidence.Set
-	certs  []assertion.Candidate
-	got    bool // a capture or value was read
-}
-
-func (u *upload) add(p *multipart.Part) error {
+// addPart puts one part of the page's form into the inputs: captures
+// and pasted values, AWS outputs, IdP metadata and certificates.
+func addPart(in *inputs.Builder, p *multipart.Part) error {
 	name := p.FileName()
 	if p.FormName() == "capture" {
 		if name == "" {
 			name = "capture"
 		}
-		u.got = true
-		return u.reader.Read(name, p)
+		return in.Capture(name, p)
 	}
 	switch p.FormName() {
 	case "value", "aws", "idp-metadata", "idp-cert":
@@ -262,24 +255,14 @@ func (u *upload) add(p *multipart.Part) error {
 		if strings.TrimSpace(string(b)) == "" {
 			return nil
 		}
-		u.got = true
-		return u.reader.Read("pasted value", bytes.NewReader(b))
+		return in.Capture("pasted value", bytes.NewReader(b))
 	case "aws":
-		return u.set.Load(name, b)
+		return in.AWSData(name, b)
 	case "idp-metadata":
-		md, err := assertion.ParseMetadata(b)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		u.set.IdPMetadata = md
-	case "idp-cert":
-		cs, err := assertion.ParseCerts(b, name+" (uploaded)")
-		if err != nil {
-			return err
-		}
-		u.certs = append(u.certs, cs...)
+		return in.IdPMetadata(name, b)
+	default:
+		return in.IdPCert(name+" (uploaded)", b)
 	}
-	return nil
 }
 
 func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
@@ -289,14 +272,15 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
 		return
 	}
-	u := upload{reader: signin.NewReader(capture.Options{SPKey: s.SPKey}), set: evidence.NewSet()}
+	in := inputs.New(capture.Options{SPKey: s.SPKey})
+	in.Live = s.Live
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
 			break
 		}
 		if err == nil {
-			err = u.add(p)
+			err = addPart(in, p)
 			p.Close()
 		}
 		if err != nil {
@@ -304,12 +288,17 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !u.got {
+	if !in.HasCapture() {
 		writeError(w, http.StatusBadRequest, "no capture: choose a HAR file, a SAML-tracer export, or paste a SAMLResponse")
 		return
 	}
-	c := u.reader.Finish()
-	res := diagnose.Run(diagnose.Input{Capture: c, AWS: u.set, Certs: u.certs, Context: r.Context()})
+	input, err := in.Input(r.Context())
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "AWS: "+err.Error())
+		return
+	}
+	c := input.Capture
+	res := diagnose.Run(input)
 	if s.diagnosed != nil {
 		s.diagnosed(res.Canceled)
 	}
@@ -317,7 +306,7 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 		return // the client went away: nobody to answer
 	}
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Minute))
-	out := Response{DiagnoseJSON: report.NewDiagnoseJSON(c, res, u.set), XML: []string{}}
+	out := Response{DiagnoseJSON: report.NewDiagnoseJSON(c, res, input.AWS), XML: []string{}}
 	for _, m := range c.Messages {
 		xml, _ := redact.SignatureValues(assertion.Indent(m.XML), "(removed)")
 		out.XML = append(out.XML, string(xml))
