@@ -207,6 +207,10 @@ type PathRules interface {
 	Stage(url string) string
 	Errors(body []byte, stage string) []ErrorMark
 	SignIn(url string) bool
+	// ChoiceField is the radio field of the service provider's chooser
+	// page, whose choice is posted back with the message (the RoleIndex
+	// and RoleOptions of places and pages).
+	ChoiceField() string
 }
 
 // InputError is input that cannot be read, with the place it went wrong.

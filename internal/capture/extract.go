@@ -79,7 +79,7 @@ func (r *Reader) process(file string, e *entry) {
 		r.warn(file, e, "the response body is longer than %d bytes and was not searched", maxBody)
 	}
 	if len(body) > 0 && (bytes.Contains(body, []byte("SAML")) || bytes.Contains(body, []byte("saml"))) {
-		for _, f := range htmlForms(body) {
+		for _, f := range htmlForms(body, r.choiceField()) {
 			found := false
 			for _, name := range samlFields {
 				for _, v := range f.fields[name] {
@@ -320,7 +320,7 @@ func (r *Reader) fromForm(file string, e *entry, form map[string][]string, where
 		for _, v := range form[name] {
 			p := Place{File: file, Entry: e.index, Time: e.started, ServerDate: e.serverDate(), Method: e.method,
 				URL: r.displayURL(e.url), Where: where, Status: e.status,
-				RelayState: first(form["RelayState"]), RoleIndex: first(form["roleIndex"])}
+				RelayState: first(form["RelayState"]), RoleIndex: first(form[r.choiceField()])}
 			r.addValue(file, e, name, []byte(v), p)
 		}
 	}
@@ -342,7 +342,7 @@ type form struct {
 
 // htmlForms finds forms and their inputs with the HTML tokenizer, which
 // decodes character references in attribute values as a browser would.
-func htmlForms(body []byte) []form {
+func htmlForms(body []byte, choice string) []form {
 	z := html.NewTokenizer(bytes.NewReader(body))
 	var forms []form
 	cur := -1
@@ -393,7 +393,7 @@ func htmlForms(body []byte) []form {
 				forms = append(forms, form{fields: map[string][]string{}})
 				cur = 0
 			}
-			if n == "roleIndex" && typ == "radio" {
+			if n == choice && choice != "" && typ == "radio" {
 				forms[cur].roleOptions = append(forms[cur].roleOptions, v)
 				continue
 			}
@@ -401,6 +401,15 @@ func htmlForms(body []byte) []form {
 		}
 	}
 	return forms
+}
+
+// choiceField is the form field the service provider's chooser posts
+// (AWS's role chooser: roleIndex); "" without rules.
+func (r *Reader) choiceField() string {
+	if r.opts.Path == nil {
+		return ""
+	}
+	return r.opts.Path.ChoiceField()
 }
 
 // stage is the stage of a URL on the sign-in path (Options.Path); "" for

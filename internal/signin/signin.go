@@ -68,6 +68,9 @@ func (Rules) SignIn(raw string) bool {
 	return ok
 }
 
+// ChoiceField is the field AWS's role chooser posts: the role picked.
+func (Rules) ChoiceField() string { return "roleIndex" }
+
 // NewReader is a capture reader with the Amazon Connect sign-in path's
 // rules.
 func NewReader(o capture.Options) *capture.Reader {
