@@ -142,6 +142,9 @@ type Result struct {
 	// Canceled is set when Input.Context ended the diagnosis early: the
 	// result is incomplete.
 	Canceled bool
+	// Attempts are the sign-ins of a capture that holds several, in order;
+	// the result is the last one's. Empty for a capture of one sign-in.
+	Attempts []Attempt
 }
 
 // HasErrors reports whether any finding is an error.
@@ -198,8 +201,21 @@ type run struct {
 	providerUsed string
 }
 
-// Run diagnoses a capture against the AWS evidence.
+// Run diagnoses a capture against the AWS evidence. A capture that holds
+// several sign-ins (retries, another user, a success after a change) is
+// diagnosed attempt by attempt; the result is the last attempt's, with
+// the attempts listed.
 func Run(in Input) *Result {
+	if in.Capture != nil {
+		if subs := splitAttempts(in.Capture); subs != nil {
+			return runAttempts(in, subs)
+		}
+	}
+	return runOne(in)
+}
+
+// runOne diagnoses one sign-in.
+func runOne(in Input) *Result {
 	r := newRun(in)
 	r.observeSymptoms()
 	if !r.chooseMessage() {

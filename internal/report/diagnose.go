@@ -20,7 +20,10 @@ type DiagnoseJSON struct {
 	FailedStage string `json:"failedStage,omitempty"`
 	// FailedAt is the page of the path it happens at: idp, aws-signin,
 	// connect-federation, connect-app.
-	FailedAt   string         `json:"failedAt,omitempty"`
+	FailedAt string `json:"failedAt,omitempty"`
+	// Attempts are the sign-ins of a capture that holds several; the
+	// top-level verdict, outcome, symptoms and findings are the last one's.
+	Attempts   []Attempt      `json:"attempts"`
 	Subject    *Subject       `json:"subject,omitempty"`
 	Symptoms   []Symptom      `json:"symptoms"`
 	Findings   []Finding      `json:"findings"`
@@ -41,7 +44,7 @@ func NewDiagnoseJSON(c *capture.Capture, res *diagnose.Result, aws *evidence.Set
 	if aws != nil {
 		data = append(data, aws.Sources...)
 	}
-	return DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, FailedStage: string(res.FailedStage), FailedAt: res.FailedAt, Subject: wireSubject(res.Subject),
+	return DiagnoseJSON{SchemaVersion: SchemaVersion, Verdict: res.Verdict, Outcome: res.Outcome, FailedStage: string(res.FailedStage), FailedAt: res.FailedAt, Attempts: wireAttempts(res.Attempts), Subject: wireSubject(res.Subject),
 		Symptoms: wireSymptoms(res.Symptoms), Findings: wireFindings(res.Findings), IdP: wireIdP(res.IdP), Signatures: wireVerifications(res.Signatures),
 		Sources: wireSources(c.Sources), Messages: wireMessages(c.Messages), Pages: wirePages(c.Pages), Warnings: wireWarnings(c.Warnings), AWSData: wireAWSData(data)}
 }
@@ -76,6 +79,17 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 		} else if res.Subject != nil {
 			bw.printf("%s %s %s\n\n", st.Dim("Identity provider:"), "not recognised", st.Dim("("+d.Reason+")"))
 		}
+	}
+	if len(res.Attempts) > 0 {
+		bw.printf("%s\n", st.Bold("Sign-ins in the capture"))
+		for _, a := range res.Attempts {
+			who := ""
+			if a.Subject != nil {
+				who = a.Subject.RoleSessionName
+			}
+			bw.printf("  %d. %s  %s  %s\n", a.Index, a.Started.UTC().Format("2006-01-02 15:04:05Z"), who, attemptOutcome(st, a))
+		}
+		bw.printf("  %s\n\n", st.Dim("(what follows is about the last one)"))
 	}
 	if len(res.Symptoms) > 0 {
 		bw.printf("%s\n", st.Bold("What the agent saw"))
@@ -252,6 +266,13 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 		}
 		bw.printf("\n")
 	}
+	if len(res.Attempts) > 0 {
+		bw.printf("### Sign-ins in the capture\n\n")
+		for _, a := range res.Attempts {
+			bw.printf("%d. %s: %s\n", a.Index, a.Started.UTC().Format("2006-01-02 15:04:05Z"), mdEscape(a.Verdict))
+		}
+		bw.printf("\nWhat follows is about the last one.\n\n")
+	}
 	if len(res.Symptoms) > 0 {
 		bw.printf("### What the agent saw\n\n")
 		for _, s := range res.Symptoms {
@@ -325,4 +346,14 @@ func wrapText(s string, width int, indent string) string {
 	}
 	b.WriteString(strings.TrimRight(line, " "))
 	return b.String()
+}
+
+func attemptOutcome(st Style, a diagnose.Attempt) string {
+	switch a.Outcome {
+	case "reached_connect":
+		return st.Green("reached Amazon Connect")
+	case "failed":
+		return st.Red("failed: " + strings.Join(a.Symptoms, ", "))
+	}
+	return st.Yellow("no answer in the capture")
 }

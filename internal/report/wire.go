@@ -384,6 +384,31 @@ type Finding struct {
 	Wrong        []Wrong    `json:"wrong,omitempty"`
 }
 
+// Attempt is one sign-in of a capture that holds several.
+type Attempt struct {
+	Index           int       `json:"index"`
+	Started         time.Time `json:"started,omitzero"`
+	Issuer          string    `json:"issuer,omitempty"`
+	RoleSessionName string    `json:"roleSessionName,omitempty"`
+	RoleArn         string    `json:"roleArn,omitempty"`
+	Outcome         string    `json:"outcome"`
+	Verdict         string    `json:"verdict"`
+	Symptoms        []string  `json:"symptoms"`
+	Findings        []Finding `json:"findings"`
+}
+
+func wireAttempts(l []diagnose.Attempt) []Attempt {
+	out := []Attempt{}
+	for _, a := range l {
+		w := Attempt{Index: a.Index, Started: a.Started, Outcome: a.Outcome, Verdict: a.Verdict, Symptoms: orEmpty(a.Symptoms), Findings: wireFindings(a.Result.Findings)}
+		if s := a.Subject; s != nil {
+			w.Issuer, w.RoleSessionName, w.RoleArn = s.Issuer, s.RoleSessionName, s.RoleArn
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
 // Wrong is a value of the SAML message the first fix changes, with what
 // it should be.
 type Wrong struct {

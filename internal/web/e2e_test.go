@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
 
@@ -73,18 +74,8 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
-// For each error of the Amazon Connect troubleshooting page: upload the
-// capture and its AWS data in a real headless Chromium, and check the
-// verdict, the marked step and the fix on the page.
-func TestEndToEnd(t *testing.T) {
-	exe := chromium(t)
-	tests := []struct {
-		scenario, stage, finding, verdict, fix, wrong string
-	}{
-		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set Source attribute to an attribute whose value is exactly Jane.Doe@example.com", "jane.doe@example.comexpected Jane.Doe@example.com"},
-		{"access-denied", "connect-federation", "iam.federation_token_denied", "but it names Region us-east-1, not ap-southeast-2: correct that statement", "aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation", ""},
-		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID", "arn:aws:iam::111122223333:role/ConnectAgents  via  arn:aws:iam::111122223333:saml-provider/EntraIDexpected arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"},
-	}
+// browser starts a headless Chromium for the test.
+func browser(t *testing.T, exe string) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.Flag("headless", true),
@@ -100,7 +91,64 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.WindowSize(1280, 1600),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
+	return alloc
+}
+
+// A capture of two sign-ins (not onboarded, then the fixed name reaching
+// Connect) shows one section for each.
+func TestEndToEndAttempts(t *testing.T) {
+	alloc := browser(t, chromium(t))
+	at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+	var steps []fixture.Step
+	for i, name := range []string{"jane.doe@example.com", "Jane.Doe@example.com"} {
+		when := at.Add(time.Duration(i) * time.Minute)
+		out := fixture.NotOnboarded
+		if i == 1 {
+			out = fixture.Success
+		}
+		xml := fixture.Response{NameID: name, RoleSessionName: []string{name}, IssueInstant: when.Add(-time.Second), SignAssertion: true}.XML()
+		steps = append(steps, fixture.SignIn(xml, fixture.RelayState(), when, out)...)
+	}
+	har := filepath.Join(t.TempDir(), "two.har")
+	if err := os.WriteFile(har, fixture.HAR(fixture.Chrome, steps), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := start(t, nil)
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelT()
+	var sections string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible("#drop", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#capture", []string{har}, chromedp.ByQuery),
+		chromedp.Click("#diagnose", chromedp.ByQuery),
+		chromedp.WaitVisible("#result", chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll("#attempts details.attempt summary")].map(s => s.textContent).join(" | ")`, &sections),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sections, "Sign-in 1 of 2") || !strings.Contains(sections, "failed: connect.not_onboarded") || !strings.Contains(sections, "Sign-in 2 of 2") || !strings.Contains(sections, "reached Amazon Connect") {
+		t.Errorf("attempt sections: %q", sections)
+	}
+}
+
+// For each error of the Amazon Connect troubleshooting page: upload the
+// capture and its AWS data in a real headless Chromium, and check the
+// verdict, the marked step and the fix on the page.
+func TestEndToEnd(t *testing.T) {
+	exe := chromium(t)
+	tests := []struct {
+		scenario, stage, finding, verdict, fix, wrong string
+	}{
+		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set Source attribute to an attribute whose value is exactly Jane.Doe@example.com", "jane.doe@example.comexpected Jane.Doe@example.com"},
+		{"access-denied", "connect-federation", "iam.federation_token_denied", "but it names Region us-east-1, not ap-southeast-2: correct that statement", "aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation", ""},
+		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID", "arn:aws:iam::111122223333:role/ConnectAgents  via  arn:aws:iam::111122223333:saml-provider/EntraIDexpected arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"},
+	}
+	alloc := browser(t, exe)
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			srv, _ := start(t, nil)

@@ -257,12 +257,34 @@ function renderMessages(data) {
   });
 }
 
+// renderAttempts lists the sign-ins of a capture that holds several, one
+// section each; the rest of the page is about the last one.
+function renderAttempts(data) {
+  const box = $("attempts");
+  box.replaceChildren();
+  const as = data.attempts || [];
+  if (!as.length) return;
+  box.append(el("h2", { text: "Sign-ins in the capture" }));
+  for (const a of as) {
+    const label = a.outcome === "reached_connect" ? "reached Amazon Connect" : a.outcome === "failed" ? "failed: " + a.symptoms.join(", ") : "no answer in the capture";
+    const sec = el("details", { class: "attempt " + a.outcome, "data-index": String(a.index) },
+      el("summary", { text: "Sign-in " + a.index + " of " + as.length + (a.started ? " at " + a.started.replace("T", " ").replace("Z", "Z") : "") + (a.roleSessionName ? " — " + a.roleSessionName : "") + " — " + label }),
+      el("p", { text: a.verdict }));
+    const ul = el("ul");
+    for (const f of a.findings) if (f.severity !== "info") ul.append(el("li", { text: f.severity + ": " + f.title + " [" + f.id + "]" }));
+    sec.append(ul);
+    box.append(sec);
+  }
+  box.append(el("p", { class: "muted", text: "What follows is about the last sign-in." }));
+}
+
 function render(data) {
   const v = $("verdict");
   v.textContent = data.verdict;
   v.className = data.outcome === "succeeded" && !data.findings.some((f) => f.severity === "error") ? "ok" : (data.outcome === "failed" || data.findings.some((f) => f.severity === "error") ? "" : "unknown");
   const idp = data.idp;
   $("idp").textContent = idp && idp.product !== "unknown" ? "Identity provider: " + idp.name : "";
+  renderAttempts(data);
   renderPath(data);
   renderFindings(data);
   renderMessages(data);

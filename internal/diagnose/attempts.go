@@ -1,0 +1,213 @@
+package diagnose
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/signin"
+)
+
+// Attempt is one sign-in in a capture: a SAMLResponse posted to AWS
+// sign-in, with the pages that led to it and the answers that followed,
+// up to the next attempt.
+type Attempt struct {
+	Index   int // from 1
+	Started time.Time
+	// Outcome is "reached_connect", "failed" or "unknown".
+	Outcome  string
+	Subject  *Subject
+	Symptoms []string
+	Verdict  string
+	// Result is the attempt's own diagnosis.
+	Result *Result
+}
+
+// position orders pages and places in the capture.
+type position struct {
+	file  string
+	time  time.Time
+	entry int
+}
+
+func (p position) before(q position) bool {
+	if !p.time.IsZero() && !q.time.IsZero() && !p.time.Equal(q.time) {
+		return p.time.Before(q.time)
+	}
+	if p.file != q.file {
+		return p.file < q.file
+	}
+	return p.entry < q.entry
+}
+
+func pagePos(p capture.Page) position   { return position{p.File, p.Time, p.Entry} }
+func placePos(p capture.Place) position { return position{p.File, p.Time, p.Entry} }
+
+// post is one SAMLResponse posted to AWS sign-in.
+type post struct {
+	msg   *capture.Message
+	place capture.Place
+}
+
+// splitAttempts cuts a capture into its sign-ins: one per SAMLResponse
+// POST to AWS sign-in (a role chooser's second POST of the same response
+// is the same sign-in). Each holds the IdP pages since the previous
+// sign-in's answers, its POST, and the answers up to the next sign-in.
+// A capture with at most one such POST is one attempt: nil.
+func splitAttempts(c *capture.Capture) []*capture.Capture {
+	var posts []post
+	for _, m := range c.Messages {
+		if m.Type != "SAMLResponse" {
+			continue
+		}
+		for _, p := range m.Seen {
+			if p.Where == "post" && p.SignIn && p.RoleIndex == "" {
+				posts = append(posts, post{m, p})
+			}
+		}
+	}
+	if len(posts) < 2 {
+		return nil
+	}
+	slices.SortStableFunc(posts, func(a, b post) int {
+		if placePos(a.place).before(placePos(b.place)) {
+			return -1
+		}
+		if placePos(b.place).before(placePos(a.place)) {
+			return 1
+		}
+		return 0
+	})
+	// Where each attempt starts: at the first IdP page after the previous
+	// POST's answers, else at its own POST.
+	starts := make([]position, len(posts))
+	starts[0] = position{}
+	for k := 1; k < len(posts); k++ {
+		starts[k] = placePos(posts[k].place)
+		prev := placePos(posts[k-1].place)
+		for _, p := range c.Pages {
+			pp := pagePos(p)
+			if !prev.before(pp) || !pp.before(starts[k]) {
+				continue
+			}
+			if p.Stage == signin.StageIdP {
+				starts[k] = pp
+				break
+			}
+		}
+	}
+	in := func(k int, at position) bool {
+		if k > 0 && at.before(starts[k]) {
+			return false
+		}
+		return k == len(posts)-1 || at.before(starts[k+1])
+	}
+	var out []*capture.Capture
+	for k, po := range posts {
+		sub := &capture.Capture{Sources: c.Sources, Warnings: c.Warnings, Pages: []capture.Page{}}
+		for _, p := range c.Pages {
+			if in(k, pagePos(p)) {
+				sub.Pages = append(sub.Pages, p)
+			}
+		}
+		m := *po.msg
+		m.Seen = nil
+		for _, p := range po.msg.Seen {
+			if in(k, placePos(p)) {
+				m.Seen = append(m.Seen, p)
+			}
+		}
+		sub.Messages = []*capture.Message{&m}
+		for _, other := range c.Messages {
+			if other != po.msg && other.Type != "SAMLResponse" && len(other.Seen) > 0 && in(k, placePos(other.Seen[0])) {
+				sub.Messages = append(sub.Messages, other)
+			}
+		}
+		out = append(out, sub)
+	}
+	return out
+}
+
+// runAttempts diagnoses each sign-in of a capture that holds several, and
+// returns the last one's result with the others summarised.
+func runAttempts(in Input, subs []*capture.Capture) *Result {
+	var attempts []Attempt
+	var last *Result
+	for i, sub := range subs {
+		sin := in
+		sin.Capture = sub
+		res := runOne(sin)
+		a := Attempt{Index: i + 1, Result: res, Subject: res.Subject, Verdict: res.Verdict}
+		if res.Subject != nil {
+			a.Started = res.Subject.At
+		}
+		switch res.Outcome {
+		case "succeeded":
+			a.Outcome = "reached_connect"
+		case "failed":
+			a.Outcome = "failed"
+		default:
+			a.Outcome = "unknown"
+		}
+		for _, s := range res.Symptoms {
+			a.Symptoms = append(a.Symptoms, s.ID)
+		}
+		attempts = append(attempts, a)
+		last = res
+	}
+	last.Attempts = attempts
+	last.Verdict = last.Verdict + " " + attemptsLine(attempts)
+	return last
+}
+
+// attemptsLine says in one sentence what the attempts showed, and what
+// changed before a later one succeeded.
+func attemptsLine(as []Attempt) string {
+	var parts []string
+	for _, a := range as {
+		when := ""
+		if !a.Started.IsZero() {
+			when = " at " + a.Started.UTC().Format("15:04:05")
+		}
+		what := "ended without an answer in the capture"
+		switch a.Outcome {
+		case "reached_connect":
+			what = "reached Amazon Connect"
+		case "failed":
+			what = "failed"
+			if len(a.Symptoms) > 0 {
+				what += " (" + strings.Join(a.Symptoms, ", ") + ")"
+			}
+		}
+		parts = append(parts, fmt.Sprintf("attempt %d of %d%s %s", a.Index, len(as), when, what))
+	}
+	s := "The capture holds " + fmt.Sprint(len(as)) + " sign-ins: " + strings.Join(parts, "; ") + "."
+	if n := len(as); n > 1 && as[n-1].Outcome == "reached_connect" && as[n-2].Outcome != "reached_connect" {
+		if ch := changed(as[n-2].Subject, as[n-1].Subject); ch != "" {
+			s += " Between the last two, " + ch + "."
+		}
+	}
+	return s
+}
+
+// changed says what differs between two sign-ins' subjects.
+func changed(a, b *Subject) string {
+	if a == nil || b == nil {
+		return ""
+	}
+	var d []string
+	add := func(what, x, y string) {
+		if x != y {
+			d = append(d, fmt.Sprintf("the %s changed from %q to %q", what, x, y))
+		}
+	}
+	add("RoleSessionName", a.RoleSessionName, b.RoleSessionName)
+	add("role", a.RoleArn, b.RoleArn)
+	add("issuer (IdP)", a.Issuer, b.Issuer)
+	if len(d) == 0 && !a.At.IsZero() && !b.At.IsZero() {
+		d = append(d, fmt.Sprintf("nothing in the message changed, only the time (%s later): the fix was made in AWS or Connect", roundDur(b.At.Sub(a.At))))
+	}
+	return strings.Join(d, ", ")
+}
