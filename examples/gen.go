@@ -1,12 +1,14 @@
 //go:build ignore
 
 // gen writes the example captures in this folder. Run it from the
-// repository root: go run examples/gen.go
+// repository root: go run examples/gen.go [name...] (no names: all; the
+// signed examples change at each run, their IDs being random).
 package main
 
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/fixture"
@@ -29,6 +31,9 @@ func main() {
 		"access-denied": fixture.AccessDeniedAdmin,
 		"bad-request":   fixture.BadRequest,
 	} {
+		if len(os.Args) > 1 && !slices.Contains(os.Args[1:], name) {
+			continue
+		}
 		har := fixture.HAR(fixture.Chrome, fixture.SignIn(resp, fixture.RelayState(), at, out))
 		if err := os.WriteFile("examples/"+name+".har", har, 0o644); err != nil {
 			panic(err)
@@ -39,7 +44,13 @@ func main() {
 		write("examples/aws-data/"+name+"/saml-providers.json", map[string]any{"SAMLProviderList": []any{map[string]string{
 			"Arn": fixture.DefaultProvider, "ValidUntil": "2124-03-11T09:30:00+00:00", "CreateDate": "2024-03-11T09:30:00+00:00"}}})
 	}
-
+	// Entra ID refuses the sign-in: the agent is not assigned to the app.
+	if len(os.Args) == 1 || slices.Contains(os.Args[1:], "not-assigned") {
+		har := fixture.HAR(fixture.Chrome, []fixture.Step{fixture.IdPErrorStep("entra", at)})
+		if err := os.WriteFile("examples/not-assigned.har", har, 0o644); err != nil {
+			panic(err)
+		}
+	}
 }
 
 func write(name string, v any) {

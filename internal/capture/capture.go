@@ -195,6 +195,10 @@ type ErrorMark struct {
 	ID      string
 	Text    string
 	Excerpt string
+	// An identity provider's error page also names the product, the
+	// cause its code means, the code as shown and the product's page
+	// about it.
+	Product, Cause, Code, Docs string
 }
 
 // PathRules say what is on the sign-in path being captured: the stage of
@@ -711,7 +715,10 @@ func (r *Reader) Finish() *Capture {
 	c.Pages = []Page{}
 	for _, p := range r.pages {
 		if p.Stage == "" {
-			if !r.idpHosts[p.host] {
+			// Off the known hosts, a page is the IdP's when its host
+			// received a SAMLRequest or sent a SAMLResponse, or when it
+			// shows an IdP product's error text.
+			if !r.idpHosts[p.host] && len(p.Errors) == 0 {
 				continue
 			}
 			p.Stage = "idp"

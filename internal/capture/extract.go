@@ -114,7 +114,9 @@ func (r *Reader) process(file string, e *entry) {
 
 	// Known error texts on AWS and Connect pages (not in the scripts
 	// and styles the pages load, which can carry the same texts).
-	if stage != "" && len(body) > 0 && !isSubresource(e) {
+	// Pages off the path are searched too when they are HTML documents:
+	// a self-hosted IdP's error page is known by its text, not its host.
+	if len(body) > 0 && !isSubresource(e) && (stage != "" || strings.Contains(strings.ToLower(e.mime), "html")) {
 		if ms := r.opts.Path.Errors(body, stage); len(ms) > 0 {
 			if page == nil {
 				page = r.newPage(file, e, stage)
@@ -126,7 +128,7 @@ func (r *Reader) process(file string, e *entry) {
 		page = r.newPage(file, e, stage)
 	}
 	if page != nil {
-		if len(r.pages) < maxPageCandidates || page.Stage != "" {
+		if len(r.pages) < maxPageCandidates || page.Stage != "" || len(page.Errors) > 0 && len(r.pages) < 2*maxPageCandidates {
 			r.pages = append(r.pages, *page)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -45,48 +46,56 @@ func (p position) before(q position) bool {
 func pagePos(p capture.Page) position   { return position{p.File, p.Time, p.Entry} }
 func placePos(p capture.Place) position { return position{p.File, p.Time, p.Entry} }
 
-// post is one SAMLResponse posted to AWS sign-in.
-type post struct {
-	msg   *capture.Message
+// end is what ends one sign-in: a SAMLResponse posted to AWS sign-in, or
+// an identity provider's error page (the IdP stopped it; no SAML follows).
+type end struct {
+	msg   *capture.Message // nil for an error page
 	place capture.Place
+	at    position
 }
 
 // splitAttempts cuts a capture into its sign-ins: one per SAMLResponse
 // POST to AWS sign-in (a role chooser's second POST of the same response
-// is the same sign-in). Each holds the IdP pages since the previous
-// sign-in's answers, its POST, and the answers up to the next sign-in.
-// A capture with at most one such POST is one attempt: nil.
+// is the same sign-in), and one per IdP error page. Each holds the IdP
+// pages since the previous sign-in's answers, its POST or error page, and
+// the answers up to the next sign-in. A capture with at most one such end
+// is one attempt: nil.
 func splitAttempts(c *capture.Capture) []*capture.Capture {
-	var posts []post
+	var ends []end
 	for _, m := range c.Messages {
 		if m.Type != "SAMLResponse" {
 			continue
 		}
 		for _, p := range m.Seen {
 			if p.Where == "post" && p.SignIn && p.RoleIndex == "" {
-				posts = append(posts, post{m, p})
+				ends = append(ends, end{msg: m, place: p, at: placePos(p)})
 			}
 		}
 	}
-	if len(posts) < 2 {
+	for _, p := range c.Pages {
+		if p.Stage == signin.StageIdP && hasIdPError(p) {
+			ends = append(ends, end{at: pagePos(p)})
+		}
+	}
+	if len(ends) < 2 {
 		return nil
 	}
-	slices.SortStableFunc(posts, func(a, b post) int {
-		if placePos(a.place).before(placePos(b.place)) {
+	slices.SortStableFunc(ends, func(a, b end) int {
+		if a.at.before(b.at) {
 			return -1
 		}
-		if placePos(b.place).before(placePos(a.place)) {
+		if b.at.before(a.at) {
 			return 1
 		}
 		return 0
 	})
 	// Where each attempt starts: at the first IdP page after the previous
-	// POST's answers, else at its own POST.
-	starts := make([]position, len(posts))
+	// end, else at its own end.
+	starts := make([]position, len(ends))
 	starts[0] = position{}
-	for k := 1; k < len(posts); k++ {
-		starts[k] = placePos(posts[k].place)
-		prev := placePos(posts[k-1].place)
+	for k := 1; k < len(ends); k++ {
+		starts[k] = ends[k].at
+		prev := ends[k-1].at
 		for _, p := range c.Pages {
 			pp := pagePos(p)
 			if !prev.before(pp) || !pp.before(starts[k]) {
@@ -102,32 +111,43 @@ func splitAttempts(c *capture.Capture) []*capture.Capture {
 		if k > 0 && at.before(starts[k]) {
 			return false
 		}
-		return k == len(posts)-1 || at.before(starts[k+1])
+		return k == len(ends)-1 || at.before(starts[k+1])
 	}
 	var out []*capture.Capture
-	for k, po := range posts {
-		sub := &capture.Capture{Sources: c.Sources, Warnings: c.Warnings, Pages: []capture.Page{}}
+	for k, e := range ends {
+		sub := &capture.Capture{Sources: c.Sources, Warnings: c.Warnings, Pages: []capture.Page{}, Messages: []*capture.Message{}}
 		for _, p := range c.Pages {
 			if in(k, pagePos(p)) {
 				sub.Pages = append(sub.Pages, p)
 			}
 		}
-		m := *po.msg
-		m.Seen = nil
-		for _, p := range po.msg.Seen {
-			if in(k, placePos(p)) {
-				m.Seen = append(m.Seen, p)
+		if e.msg != nil {
+			m := *e.msg
+			m.Seen = nil
+			for _, p := range e.msg.Seen {
+				if in(k, placePos(p)) {
+					m.Seen = append(m.Seen, p)
+				}
 			}
+			sub.Messages = append(sub.Messages, &m)
 		}
-		sub.Messages = []*capture.Message{&m}
 		for _, other := range c.Messages {
-			if other != po.msg && other.Type != "SAMLResponse" && len(other.Seen) > 0 && in(k, placePos(other.Seen[0])) {
+			if other != e.msg && other.Type != "SAMLResponse" && len(other.Seen) > 0 && in(k, placePos(other.Seen[0])) {
 				sub.Messages = append(sub.Messages, other)
 			}
 		}
 		out = append(out, sub)
 	}
 	return out
+}
+
+func hasIdPError(p capture.Page) bool {
+	for _, e := range p.Errors {
+		if e.ID == errorpage.IdPErrorPage {
+			return true
+		}
+	}
+	return false
 }
 
 // runAttempts diagnoses each sign-in of a capture that holds several, and
@@ -142,6 +162,8 @@ func runAttempts(in Input, subs []*capture.Capture) *Result {
 		a := Attempt{Index: i + 1, Result: res, Subject: res.Subject, Verdict: res.Verdict}
 		if res.Subject != nil {
 			a.Started = res.Subject.At
+		} else if p, _, ok := lastIdPError(sub.Pages); ok {
+			a.Started = p.Time
 		}
 		switch res.Outcome {
 		case "succeeded":

@@ -16,6 +16,7 @@ type Stage string
 // Stages of the sign-in path, in order (capture is about the input).
 const (
 	StageCapture    Stage = "capture"
+	StageIdP        Stage = "S0 identity provider"
 	StageSAML       Stage = "S1 SAML message"
 	StageAttributes Stage = "S2 AWS attributes"
 	StageAssumeRole Stage = "S3 AssumeRoleWithSAML"

@@ -526,6 +526,9 @@ func stripQuery(u string) string {
 
 // noSAML explains a capture without a SAMLResponse.
 func (r *run) noSAML() {
+	if r.idpError() {
+		return // the IdP stopped the sign-in: no SAML is what it did
+	}
 	c := r.in.Capture
 	var ev []Evidence
 	for _, s := range c.Sources {
@@ -705,7 +708,7 @@ func (r *run) finish() {
 // S4–S7, Connect itself for a direct visit.
 func (r *run) failedAt() string {
 	for _, f := range r.res.Findings {
-		if f.Severity == Error && (f.ID == "saml.status_failed") {
+		if f.Severity == Error && (f.ID == "saml.status_failed" || f.Stage == StageIdP) {
 			return signin.StageIdP
 		}
 		if f.ID == "connect.direct_login" {

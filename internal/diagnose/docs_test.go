@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/findings.md from the catalog")
@@ -50,6 +51,16 @@ func TestCatalogCoversFindings(t *testing.T) {
 			emitted[m[1]] = true
 			if _, ok := diagnose.Lookup(m[1]); !ok {
 				t.Errorf("%s emits %s, which the catalog (findings.json) does not define", f, m[1])
+			}
+		}
+	}
+	// An IdP's error page is reported under the cause its product's
+	// data (internal/idp/products) names.
+	for _, p := range idp.Products {
+		for _, e := range p.Errors {
+			emitted[e.ID] = true
+			if _, ok := diagnose.Lookup(e.ID); !ok {
+				t.Errorf("idp product %s names the cause %s, which the catalog (findings.json) does not define", p.ID, e.ID)
 			}
 		}
 	}

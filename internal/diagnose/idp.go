@@ -17,6 +17,10 @@ var manualIdPKinds = map[string]string{
 	"saml.nameid_missing": "nameid",
 	"saml.status_failed":  "assignment",
 	"saml.cert_expired":   "metadata",
+	// An IdP's error page: the setting its code names.
+	"idp.user_not_assigned":  "assignment",
+	"idp.reply_url_mismatch": "acs",
+	"idp.app_not_found":      "audience",
 }
 
 // observations gathers what in the capture may name the IdP product.
@@ -36,6 +40,9 @@ func (r *run) observations() []idp.Observation {
 		if p.Stage == "idp" {
 			add("host", hostOfURL(p.URL), pageWhere(p))
 			add("url", p.URL, pageWhere(p))
+			for _, e := range p.Errors {
+				add("error-page", e.Code, pageWhere(p))
+			}
 		}
 	}
 	if r.msg == nil {
@@ -104,8 +111,9 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 	if ok {
 		v, kind = r.idpValuesFor(c, kind)
 	} else if len(fx.Changes) == 0 {
-		kind, ok = manualIdPKinds[id]
-		v = r.idpValues()
+		if kind, ok = manualIdPKinds[id]; ok {
+			v = r.idpValues()
+		}
 	}
 	if !ok {
 		return

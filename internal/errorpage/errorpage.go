@@ -15,7 +15,14 @@ import (
 const (
 	SignIn  = "aws-signin"
 	Connect = "connect"
+	// IdP texts are the identity provider products' own (package idp
+	// knows them); they are all one symptom, IdPErrorPage.
+	IdP = "idp"
 )
+
+// IdPErrorPage is the symptom of an identity provider's error page: the
+// IdP stopped the sign-in before sending a SAMLResponse.
+const IdPErrorPage = "idp.error_page"
 
 // Symptom is one known error text.
 type Symptom struct {
@@ -69,6 +76,7 @@ var Symptoms = []Symptom{
 		needles: []string{"contact your aws account administrator for assistance"}},
 	{ID: "connect.session_expired", Shown: Connect, Text: "Session Expired",
 		needles: []string{"session expired"}},
+	{ID: IdPErrorPage, Shown: IdP, Text: "The identity provider showed an error page instead of sending a SAMLResponse (AADSTS50105, App Not Assigned, app_not_configured_for_user, ...)."},
 }
 
 // Match is a known text found in a body.
@@ -100,6 +108,20 @@ func Text(body []byte) string {
 	return strings.TrimSpace(spaceRE.ReplaceAllString(s, " "))
 }
 
+// ScriptText is a page's text with its scripts' data included, JavaScript
+// escapes undone: where a page that renders itself (Entra ID's sign-in
+// pages) keeps its message.
+func ScriptText(body []byte) string {
+	s := cdataRE.ReplaceAllString(string(body), " ") // or a tag would run to its end
+	return strings.TrimSpace(spaceRE.ReplaceAllString(jsUnescape.Replace(html.UnescapeString(tagRE.ReplaceAllString(s, " "))), " "))
+}
+
+var cdataRE = regexp.MustCompile(`<!\[CDATA\[|\]\]>`)
+
+// Excerpt is the text around a match of n bytes at at, at most about 300
+// bytes, not cut inside a character.
+func Excerpt(text string, at, n int) string { return excerpt(text, at, n) }
+
 // Find returns the known texts shown in body, for the given place
 // (SignIn or Connect). Texts shown elsewhere are not matched, so a generic
 // phrase such as "Session Expired" counts only on a Connect page.
@@ -114,7 +136,7 @@ func Find(body []byte, shown string) []Match {
 		// the JavaScript escapes such data uses undone. Pages with real
 		// visible text are not searched this way, so that strings inside
 		// their scripts (translation tables) do not count.
-		text = strings.TrimSpace(spaceRE.ReplaceAllString(jsUnescape.Replace(html.UnescapeString(tagRE.ReplaceAllString(string(body), " "))), " "))
+		text = ScriptText(body)
 	}
 	lower := strings.ToLower(text)
 	var out []Match

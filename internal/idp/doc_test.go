@@ -33,7 +33,16 @@ with the reason, and the fixes stay generic. Evidence kinds: ` + "`issuer`" + ` 
 Issuer, and the entityID of ` + "`--idp-metadata`" + `), ` + "`host`" + ` and ` + "`url`" + ` (the IdP pages in the
 capture: the page that posted the SAMLResponse, pages that received a SAMLRequest), ` + "`cert`" + `
 (the signing certificate's subject), ` + "`attribute`" + ` (attribute names), ` + "`id`" + ` (message IDs),
-` + "`wrapped`" + ` (a SOAP envelope).
+` + "`wrapped`" + ` (a SOAP envelope), ` + "`error-page`" + ` (the product's own error text on a page: weight 3).
+
+## Error pages
+
+When the IdP stops a sign-in itself (the agent is not assigned, no application matches, a
+policy asks for MFA), it shows its own error page and sends no SAML. Each product's error texts
+below are searched in the visible text of IdP pages (and of any HTML page, for self-hosted
+products), then in the pages' script data (Entra ID renders its message from it). The first
+text of a product that matches is the finding, under the cause it names: ` + "`idp.user_not_assigned`" + `,
+` + "`idp.reply_url_mismatch`" + `, ` + "`idp.app_not_found`" + `, ` + "`idp.authentication_required`" + `, ` + "`idp.error`" + `.
 
 ## Fix kinds
 
@@ -42,20 +51,26 @@ capture: the page that posted the SAMLResponse, pages that received a SAMLReques
 | rolesessionname | aws.session_name_missing, aws.session_name_invalid, connect.user_not_found |
 | rolesessionname-case | connect.username_case_mismatch (with the product's lower/upper-case transformation when one yields the Connect user name) |
 | role | aws.role_missing, aws.role_malformed, aws.role_multiple, iam.role_not_found, iam.provider_not_found, connect.role_changed |
-| audience | saml.audience_invalid |
-| acs | saml.recipient_invalid |
+| audience | saml.audience_invalid, idp.app_not_found |
+| acs | saml.recipient_invalid, idp.reply_url_mismatch |
 | relaystate | aws.relay_state_missing, aws.relay_state_invalid |
 | metadata | iam.issuer_mismatch, iam.cert_not_in_provider, saml.cert_expired |
 | signing | saml.unsigned |
 | signing-algorithm | saml.weak_algorithm |
 | nameid | saml.nameid_missing |
-| assignment | saml.status_failed |
+| assignment | saml.status_failed, idp.user_not_assigned |
 | clock | saml.idp_clock_skew, and saml.expired / saml.not_yet_valid / saml.stale_issue_instant when the clock explains them (self-hosted products only: a cloud IdP keeps its own time) |
 `)
 	for _, p := range Products {
 		fmt.Fprintf(&b, "\n## %s (`%s`)\n\nEvidence:\n\n| kind | pattern | weight | meaning |\n|---|---|---|---|\n", p.Name, p.ID)
 		for _, c := range p.Clues {
 			fmt.Fprintf(&b, "| %s | `%s` | %d | %s |\n", c.Kind, strings.ReplaceAll(c.Pattern, "|", `\|`), c.Weight, c.Says)
+		}
+		if len(p.Errors) > 0 {
+			b.WriteString("\nError pages:\n\n| cause | text | meaning |\n|---|---|---|\n")
+			for _, e := range p.Errors {
+				fmt.Fprintf(&b, "| %s | `%s` | [%s](%s) |\n", e.ID, strings.ReplaceAll(e.Pattern, "|", `\|`), e.Says, e.Docs)
+			}
 		}
 		b.WriteString("\nFixes (values in `{{...}}` are filled in from the sign-in):\n\n")
 		for _, k := range FixKinds {

@@ -33,6 +33,67 @@ type Product struct {
 	Name  string         `json:"name"`
 	Clues []Rule         `json:"clues"`
 	Fixes map[string]Fix `json:"fixes"`
+	// Errors are the product's own error pages: the texts it shows when it
+	// stops a sign-in before sending any SAML, from its documentation.
+	Errors []ErrorPage `json:"errors"`
+}
+
+// ErrorPage is one error the product shows, recognised by its text.
+type ErrorPage struct {
+	// ID is the cause it means: idp.user_not_assigned, idp.app_not_found,
+	// idp.reply_url_mismatch, idp.authentication_required, idp.error.
+	ID      string `json:"id"`
+	Pattern string `json:"pattern"`
+	Says    string `json:"says"`
+	Docs    string `json:"docs"`
+	re      *regexp.Regexp
+}
+
+// ErrorMatch is an error page found in a text.
+type ErrorMatch struct {
+	Product string
+	Cause   string
+	Says    string
+	Docs    string
+	// Code is the text matched, or the pattern's first group (AADSTS50105,
+	// app_not_enabled_for_user); At is where it starts.
+	Code string
+	At   int
+}
+
+// FindErrors finds the products' error texts in the visible text of a
+// page; the first rule of a product that matches wins (specific codes come
+// before a product's generic one).
+func FindErrors(text string) []ErrorMatch {
+	var out []ErrorMatch
+	for _, p := range Products {
+		for _, e := range p.Errors {
+			if loc := e.re.FindStringSubmatchIndex(text); loc != nil {
+				// The code is the pattern's first group when it has one
+				// (the pattern may need context the code does not
+				// include: "(AADSTS50105):").
+				if len(loc) >= 4 && loc[2] >= 0 {
+					loc = loc[2:4]
+				}
+				out = append(out, ErrorMatch{Product: p.ID, Cause: e.ID, Says: e.Says, Docs: e.Docs, Code: text[loc[0]:loc[1]], At: loc[0]})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// IsHost reports whether a host name is one of a product's sign-in hosts
+// (the host clues that settle or strongly suggest it).
+func IsHost(host string) bool {
+	for _, p := range Products {
+		for _, r := range p.Clues {
+			if r.Kind == "host" && r.Weight >= 2 && r.re.MatchString(host) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Rule is one kind of evidence for a product.
@@ -75,6 +136,9 @@ func load() []*Product {
 		var p Product
 		if err := json.Unmarshal(b, &p); err != nil {
 			panic(fmt.Sprintf("idp: %s: %v", e.Name(), err))
+		}
+		for i := range p.Errors {
+			p.Errors[i].re = regexp.MustCompile(p.Errors[i].Pattern)
 		}
 		for i := range p.Clues {
 			p.Clues[i].re = regexp.MustCompile(p.Clues[i].Pattern)
@@ -140,6 +204,20 @@ func Detect(obs []Observation) Detection {
 					scores[p.ID] += r.Weight
 					clues = append(clues, Clue{Product: p.ID, Kind: r.Kind, Value: o.Value, Where: o.Where, Says: r.Says, Weight: r.Weight})
 					break // each rule counts once
+				}
+			}
+		}
+	}
+	// A product's own error text names it: its codes (AADSTS50105,
+	// app_not_configured_for_user) are its alone.
+	for _, p := range Products {
+	errs:
+		for _, e := range p.Errors {
+			for _, o := range obs {
+				if o.Kind == "error-page" && e.re.MatchString(o.Value) {
+					scores[p.ID] += Settle
+					clues = append(clues, Clue{Product: p.ID, Kind: o.Kind, Value: o.Value, Where: o.Where, Says: "the IdP's error page shows " + p.Name + "'s own text", Weight: Settle})
+					break errs
 				}
 			}
 		}

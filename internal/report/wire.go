@@ -298,6 +298,14 @@ type ErrorPageMatch struct {
 	ID      string `json:"id"`
 	Text    string `json:"text"`
 	Excerpt string `json:"excerpt"`
+	// Product, Cause, Code and Docs are set for an identity provider's
+	// error page (id idp.error_page): the product (idp ids), the cause
+	// its code means (a finding id: idp.user_not_assigned, ...), the
+	// code as shown (AADSTS50105) and the product's page about it.
+	Product string `json:"product,omitempty"`
+	Cause   string `json:"cause,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Docs    string `json:"docs,omitempty"`
 }
 
 // Verification is the verdict on one signature.

@@ -14,6 +14,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
 // Stages of the path, as pages are labelled.
@@ -40,26 +41,69 @@ func (Rules) Stage(raw string) string {
 		return StageSignIn
 	case awsarn.IsConsoleHost(host) && strings.HasPrefix(u.Path, "/connect/federate/"):
 		return StageFederation
+	case strings.HasSuffix(host, ".awsapps.com") && (u.Path == "/start" || strings.HasPrefix(u.Path, "/start/")):
+		// The IAM Identity Center portal shares awsapps.com with
+		// Connect's older domains (ALIAS.awsapps.com/connect/).
+		return StageIdP
 	case awsarn.IsConnectAppHost(host):
 		return StageConnect
 	case awsarn.IsConsoleHost(host):
 		return StageConsole
+	case idp.IsHost(host):
+		return StageIdP
 	}
 	return ""
 }
 
 // Errors are the known texts a page of the stage shows: AWS sign-in's own,
-// or Connect's.
+// Connect's, or an identity provider product's. Pages of hosts off the
+// path ("") are searched for the products' texts too: a self-hosted IdP
+// (AD FS, Keycloak) has no host of its own to know it by, and its error
+// page may be the only page of it the capture holds.
 func (Rules) Errors(body []byte, stage string) []capture.ErrorMark {
+	if stage == StageIdP || stage == "" {
+		return idpErrors(body)
+	}
 	shown := errorpage.Connect
 	if stage == StageSignIn {
 		shown = errorpage.SignIn
 	}
 	var out []capture.ErrorMark
 	for _, m := range errorpage.Find(body, shown) {
-		out = append(out, capture.ErrorMark(m))
+		out = append(out, capture.ErrorMark{ID: m.ID, Text: m.Text, Excerpt: m.Excerpt})
 	}
 	return out
+}
+
+// idpErrors finds the IdP products' error texts on a page: the first
+// product whose text it shows.
+func idpErrors(body []byte) []capture.ErrorMark {
+	text := errorpage.Text(body)
+	ms := idp.FindErrors(text)
+	inScript := false
+	if len(ms) == 0 {
+		// Pages that render themselves keep the message in their
+		// scripts' data; the products' codes are specific enough to be
+		// searched there.
+		text, inScript = errorpage.ScriptText(body), true
+		ms = idp.FindErrors(text)
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	m := ms[0]
+	excerpt := errorpage.Excerpt(text, m.At, len(m.Code))
+	if inScript {
+		// The message is a string in the data: from the code to the
+		// string's end.
+		msg := text[m.At:]
+		if i := strings.IndexByte(msg, '"'); i >= 0 {
+			msg = msg[:i]
+		}
+		excerpt = errorpage.Excerpt(msg, 0, len(m.Code))
+	}
+	return []capture.ErrorMark{{ID: errorpage.IdPErrorPage, Text: m.Says, Excerpt: excerpt,
+		Product: m.Product, Cause: m.Cause, Code: m.Code, Docs: m.Docs}}
 }
 
 // SignIn reports whether a URL is an AWS sign-in SAML endpoint.
