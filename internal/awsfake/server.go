@@ -179,21 +179,18 @@ func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
 			InstanceId     string
 			MaxResults     int
 			NextToken      string
-			SearchCriteria struct {
-				StringCondition struct{ FieldName, Value, ComparisonType string }
-			}
+			SearchCriteria UserCriteria
 		}
 		json.Unmarshal(body, &in)
 		if !instanceOK(in.InstanceId) {
 			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
 			return
 		}
-		c := in.SearchCriteria.StringCondition
-		if c.FieldName != "Username" {
-			connectError(rw, 400, "InvalidParameterException", "the fake searches by Username only")
+		found, err := w.searchUsers(in.SearchCriteria)
+		if err != nil {
+			connectError(rw, 400, "InvalidParameterException", err.Error())
 			return
 		}
-		found := w.searchUsers(c.Value, c.ComparisonType)
 		page, next := paginate(len(found), in.MaxResults, 100, in.NextToken)
 		out := map[string]any{"Users": found[page[0]:page[1]], "ApproximateTotalCount": len(found)}
 		if next != "" {

@@ -192,16 +192,63 @@ func (w *World) role(m map[string]any) *Role {
 	return r
 }
 
-// userByName finds users by name: comparison is EXACT (case-insensitive,
-// as Connect's search is taken to be) or CONTAINS.
-func (w *World) searchUsers(value, cmp string) []map[string]any {
+// UserCriteria is SearchUsers' SearchCriteria, as far as the fake
+// answers it: a Username string condition, or an OR of such criteria.
+type UserCriteria struct {
+	StringCondition *struct{ FieldName, Value, ComparisonType string }
+	OrConditions    []UserCriteria
+}
+
+// searchUsers answers a user search. It compares case-sensitively: AWS
+// does not document whether SearchUsers does, so the fake takes the
+// stricter reading, which a lookup must survive.
+func (w *World) searchUsers(c UserCriteria) ([]map[string]any, error) {
+	match, err := userMatcher(c)
+	if err != nil {
+		return nil, err
+	}
 	var out []map[string]any
-	v := strings.ToLower(value)
 	for _, u := range w.Users {
-		n := strings.ToLower(str(u["Username"]))
-		if (cmp == "EXACT" && n == v) || (cmp == "CONTAINS" && strings.Contains(n, v)) || (cmp == "STARTS_WITH" && strings.HasPrefix(n, v)) {
+		if match(str(u["Username"])) {
 			out = append(out, u)
 		}
 	}
-	return out
+	return out, nil
+}
+
+func userMatcher(c UserCriteria) (func(string) bool, error) {
+	if sc := c.StringCondition; sc != nil {
+		if sc.FieldName != "Username" {
+			return nil, fmt.Errorf("the fake searches by Username only")
+		}
+		v := sc.Value
+		switch sc.ComparisonType {
+		case "EXACT":
+			return func(n string) bool { return n == v }, nil
+		case "CONTAINS":
+			return func(n string) bool { return strings.Contains(n, v) }, nil
+		case "STARTS_WITH":
+			return func(n string) bool { return strings.HasPrefix(n, v) }, nil
+		}
+		return nil, fmt.Errorf("unknown ComparisonType %q", sc.ComparisonType)
+	}
+	if len(c.OrConditions) == 0 {
+		return nil, fmt.Errorf("SearchCriteria has neither StringCondition nor OrConditions")
+	}
+	var ms []func(string) bool
+	for _, o := range c.OrConditions {
+		m, err := userMatcher(o)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return func(n string) bool {
+		for _, m := range ms {
+			if m(n) {
+				return true
+			}
+		}
+		return false
+	}, nil
 }

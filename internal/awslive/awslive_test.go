@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -191,7 +192,7 @@ func TestUserLookupCallCount(t *testing.T) {
 	srv := awsfake.New(bigWorld(50000))
 	defer srv.Close()
 	tg := awslive.Target{Region: "ap-southeast-2", InstanceID: fixture.DefaultInstance}
-	for _, name := range []string{"jane.doe@example.com", "Jane.Doe@example.com", "jane.doe@example.org", "nobody@example.com"} {
+	for _, name := range []string{"jane.doe@example.com", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", "jane.doe@example.org", "nobody@example.com"} {
 		before := lookupCalls(srv)
 		tg.RoleSessionName = name
 		b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), tg)
@@ -203,7 +204,7 @@ func TestUserLookupCallCount(t *testing.T) {
 			t.Fatal(err)
 		}
 		ul := set.Users[fixture.DefaultInstance]
-		if ul == nil || !ul.SearchedFor[name] {
+		if ul == nil || ul.SearchedFor[name] == "" {
 			t.Fatalf("%s: the search is not recorded: %+v", name, ul)
 		}
 		found := false
@@ -401,5 +402,65 @@ func TestUnansweredCalls(t *testing.T) {
 				t.Errorf("%d findings say %q, want %d: %v", n, tt.want, len(b.Denied), findings(res))
 			}
 		})
+	}
+}
+
+// A user whose name is in a mix of case no searched variant covers: the
+// search misses it, and the finding says how absence was established and
+// which flag settles it; --full-user-list reads every user and finds it.
+// The fake's search compares case-sensitively, as AWS may.
+func TestUserLookupOddCase(t *testing.T) {
+	w := bigWorld(50000)
+	w.Users[25000]["Username"] = "JaNe.DoE@example.com"
+	srv := awsfake.New(w)
+	defer srv.Close()
+	c := readCapture(t, filepath.Join("..", "..", "examples", "not-onboarded.har"))
+	run := func(full bool) (*diagnose.Result, []string) {
+		var progress []string
+		col := &awslive.Collector{Clients: clients(srv), FullUserList: full, Progress: func(s string) { progress = append(progress, s) }}
+		tg := target(c)
+		tg.RoleArn, tg.ProviderArn, tg.Since = "", "", time.Time{} // the user is the question here
+		set := evidence.NewSet()
+		if err := set.LoadBundle("live", col.Collect(context.Background(), tg)); err != nil {
+			t.Fatal(err)
+		}
+		return diagnose.Run(diagnose.Input{Capture: c, AWS: set}), progress
+	}
+
+	before := lookupCalls(srv)
+	res, _ := run(false)
+	if n := lookupCalls(srv) - before; n > 3 {
+		t.Errorf("%d Connect calls, want at most 3", n)
+	}
+	var f *diagnose.Finding
+	for i := range res.Findings {
+		if res.Findings[i].ID == "connect.user_not_found" {
+			f = &res.Findings[i]
+		}
+	}
+	if f == nil {
+		t.Fatalf("no connect.user_not_found: %v", findings(res))
+	}
+	var how string
+	for _, e := range f.Evidence {
+		how += e.What + ": " + e.Value + "\n"
+	}
+	for _, want := range []string{`EXACT "jane.doe@example.com", "JANE.DOE@EXAMPLE.COM", "Jane.Doe@example.com"`, "no user matched", "--full-user-list"} {
+		if !strings.Contains(how, want) {
+			t.Errorf("evidence lacks %q:\n%s", want, how)
+		}
+	}
+
+	pages := srv.Count("connect:ListUsers")
+	res, progress := run(true)
+	if n := srv.Count("connect:ListUsers") - pages; n != 50 {
+		t.Errorf("%d ListUsers pages, want 50 (1000 per page)", n)
+	}
+	if len(progress) < 50 {
+		t.Errorf("progress: %d lines", len(progress))
+	}
+	got := findings(res)
+	if !slices.Contains(got, "connect.username_case_mismatch/error") || slices.Contains(got, "connect.user_not_found/error") {
+		t.Errorf("with the whole list: %v", got)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,7 +73,11 @@ func NewClients(cfg aws.Config, o Options) Clients {
 type Collector struct {
 	Clients  Clients
 	Progress func(string)
-	b        *evidence.Bundle
+	// FullUserList reads the instance's whole user list (ListUsers,
+	// paged) after the search, so that "no such user" does not rest on
+	// SearchUsers alone.
+	FullUserList bool
+	b            *evidence.Bundle
 }
 
 func (c *Collector) progress(format string, args ...any) {
@@ -158,65 +164,58 @@ func (c *Collector) connect(ctx context.Context, t Target) {
 	}
 }
 
-// findUser looks the user up with SearchUsers (an exact match, then the
-// names that differ by case or domain) and DescribeUser, at most three
-// calls; without SearchUsers it reads the whole ListUsers.
+// findUser looks the user up in at most three Connect calls, whatever the
+// instance's size: one SearchUsers whose OrConditions carry the name in
+// the cases an IdP or an admin write it (as sent, lower, upper, the local
+// part capitalised) and the local part in those cases (another domain),
+// then DescribeUser for the user found. AWS does not document whether
+// SearchUsers compares case-sensitively, and its index may lag behind
+// writes, so a miss is recorded with how it was searched;
+// Collector.FullUserList settles it with the whole ListUsers. Without
+// SearchUsers it reads the whole ListUsers.
 func (c *Collector) findUser(ctx context.Context, t Target, opt func(*connect.Options)) {
 	rsn := t.RoleSessionName
-	search := func(value string, cmp cntypes.StringComparisonType) ([]cntypes.UserSearchSummary, error) {
-		out, err := c.Clients.Connect.SearchUsers(ctx, &connect.SearchUsersInput{
-			InstanceId: aws.String(t.InstanceID),
-			MaxResults: aws.Int32(100),
-			SearchCriteria: &cntypes.UserSearchCriteria{StringCondition: &cntypes.StringCondition{
-				FieldName: aws.String("Username"), Value: aws.String(value), ComparisonType: cmp}},
-		}, opt)
-		if err != nil {
-			return nil, err
+	exact := caseVariants(rsn)
+	var contains []string
+	if local, _, ok := strings.Cut(rsn, "@"); ok && len(local) >= 2 {
+		if len(local) > 25 {
+			local = local[:25] // CONTAINS takes 2 to 25 characters
 		}
-		return out.Users, nil
+		contains = caseVariants(local)
+	}
+	var or []cntypes.UserSearchCriteria
+	cond := func(v string, cmp cntypes.StringComparisonType) cntypes.UserSearchCriteria {
+		return cntypes.UserSearchCriteria{StringCondition: &cntypes.StringCondition{FieldName: aws.String("Username"), Value: aws.String(v), ComparisonType: cmp}}
+	}
+	for _, v := range exact {
+		or = append(or, cond(v, cntypes.StringComparisonTypeExact))
+	}
+	for _, v := range contains {
+		or = append(or, cond(v, cntypes.StringComparisonTypeContains))
+	}
+	how := "one SearchUsers call for Username EXACT " + quoteList(exact)
+	if len(contains) > 0 {
+		how += " or CONTAINS " + quoteList(contains)
 	}
 	c.progress("Connect: looking for user %q", rsn)
-	users, err := search(rsn, cntypes.StringComparisonTypeExact)
+	out, err := c.Clients.Connect.SearchUsers(ctx, &connect.SearchUsersInput{
+		InstanceId:     aws.String(t.InstanceID),
+		MaxResults:     aws.Int32(100),
+		SearchCriteria: &cntypes.UserSearchCriteria{OrConditions: or},
+	}, opt)
 	if err != nil {
 		c.failed("connect:SearchUsers", rsn, "", err)
 		c.listUsers(ctx, t, opt)
 		return
 	}
-	var exact *cntypes.UserSearchSummary
-	for i, u := range users {
-		if aws.ToString(u.Username) == rsn {
-			exact = &users[i]
-		}
-	}
-	found := users
-	if exact == nil {
-		// Candidates: the same name in another case, or with another domain.
-		local := rsn
-		if i := strings.IndexByte(local, '@'); i > 0 {
-			local = local[:i]
-		}
-		if len(local) > 25 {
-			local = local[:25] // CONTAINS takes 2 to 25 characters
-		}
-		if len(local) >= 2 {
-			more, err := search(local, cntypes.StringComparisonTypeContains)
-			if err != nil {
-				c.failed("connect:SearchUsers", local, "", err)
-			} else {
-				found = append(found, more...)
-			}
-		}
-	}
+	found := out.Users
 	c.output("connect:SearchUsers", "aws connect search-users", map[string]any{"Users": found, "ApproximateTotalCount": len(found),
-		"SearchedUsername": rsn, "InstanceId": t.InstanceID})
+		"SearchedUsername": rsn, "SearchedHow": how, "InstanceId": t.InstanceID})
 	// The user's full settings, for a create-user command that keeps them.
-	pick := exact
-	if pick == nil {
-		for i, u := range found {
-			if strings.EqualFold(aws.ToString(u.Username), rsn) {
-				pick = &found[i]
-				break
-			}
+	var pick *cntypes.UserSearchSummary
+	for i, u := range found {
+		if n := aws.ToString(u.Username); n == rsn || pick == nil && strings.EqualFold(n, rsn) {
+			pick = &found[i]
 		}
 	}
 	if pick != nil {
@@ -227,6 +226,41 @@ func (c *Collector) findUser(ctx context.Context, t Target, opt func(*connect.Op
 			c.output("connect:DescribeUser", "aws connect describe-user", map[string]any{"User": du.User})
 		}
 	}
+	if c.FullUserList {
+		c.listUsers(ctx, t, opt)
+	}
+}
+
+// caseVariants are a user name as sent, in lower and upper case, and with
+// each part of its local part capitalised (jane.doe@example.com:
+// Jane.Doe@example.com), without repeats.
+func caseVariants(s string) []string {
+	local, domain, at := strings.Cut(s, "@")
+	title := []byte(strings.ToLower(local))
+	for i := range title {
+		if (i == 0 || strings.IndexByte("._-+ ", title[i-1]) >= 0) && title[i] >= 'a' && title[i] <= 'z' {
+			title[i] -= 'a' - 'A'
+		}
+	}
+	t := string(title)
+	if at {
+		t += "@" + strings.ToLower(domain)
+	}
+	var out []string
+	for _, v := range []string{s, strings.ToLower(s), strings.ToUpper(s), t} {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func quoteList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }
 
 func (c *Collector) listUsers(ctx context.Context, t Target, opt func(*connect.Options)) {

@@ -20,12 +20,14 @@ import (
 type awsFlags struct {
 	profile, region string
 	timeout         time.Duration
+	fullUserList    bool
 }
 
 func (f *awsFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.profile, "profile", "", "AWS profile (as with the AWS CLI; SSO profiles work)")
 	cmd.Flags().StringVar(&f.region, "region", "", "the Connect instance's Region (default: from the capture's RelayState)")
 	cmd.Flags().DurationVar(&f.timeout, "aws-timeout", awslive.DefaultTimeout, "the most the AWS calls may take together; each call also has its own deadline")
+	cmd.Flags().BoolVar(&f.fullUserList, "full-user-list", false, "also read the instance's whole user list (ListUsers, paged; progress on stderr), so that \"no such user\" does not rest on a search alone")
 }
 
 // targetFrom reads what to collect about from the capture's sign-in.
@@ -62,7 +64,7 @@ func (e *env) collect(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	col := &awslive.Collector{Clients: awslive.NewClients(cfg, o)}
+	col := &awslive.Collector{Clients: awslive.NewClients(cfg, o), FullUserList: f.fullUserList}
 	col.Progress = func(s string) { fmt.Fprintf(e.stderr, "samldoctor: %s\n", s) }
 	b := col.Collect(ctx, t)
 	if n, why := b.Unreachable(); n > 0 && n == len(b.Denied) && len(b.Outputs) == 0 {

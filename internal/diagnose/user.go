@@ -77,7 +77,8 @@ func (r *run) checkUser() {
 			Evidence: []Evidence{{What: "user names", Value: strings.Join(dups, ", "), Where: sourcesOf(ul)}},
 			Fix:      &Fix{Summary: "Keep one user per agent (the one whose name equals the RoleSessionName the IdP sends) and delete the other after moving its settings."}})
 	}
-	if ul.Complete || ul.SearchedFor[rsn] || len(exact)+len(folded) > 0 {
+	searched := ul.SearchedFor[rsn]
+	if ul.Complete || searched != "" || len(exact)+len(folded) > 0 {
 		r.covered[StageUser] = true
 	}
 	if len(exact) > 0 {
@@ -101,11 +102,19 @@ func (r *run) checkUser() {
 		r.add(f)
 		return
 	}
-	if !ul.Complete && !ul.SearchedFor[rsn] {
+	if !ul.Complete && searched == "" {
 		return // a partial list, or a search for another name, says nothing of absence
 	}
 	near := nearUsers(ul.Users, rsn)
-	ev := []Evidence{rsnEv, {What: "users of instance " + r.subject.InstanceID, Value: fmt.Sprintf("%d users, none named %q in any case", len(ul.Users), rsn), Where: sourcesOf(ul)}}
+	var ev []Evidence
+	if ul.Complete {
+		ev = []Evidence{rsnEv, {What: "users of instance " + r.subject.InstanceID, Value: fmt.Sprintf("the whole list, %d users, none named %q in any case", len(ul.Users), rsn), Where: sourcesOf(ul)}}
+	} else {
+		// How absence was established: a search finds only the cases it
+		// asked for, and its index can lag behind a user just created.
+		ev = []Evidence{rsnEv, {What: "search of instance " + r.subject.InstanceID, Value: searched + ": no user matched", Where: sourcesOf(ul)},
+			{What: "how sure", Value: "a search, not the whole list: a name in another mix of case, or a user created in the last minutes, would not be found by it; samldoctor diagnose --aws --full-user-list (or aws connect list-users) reads every user", Where: sourcesOf(ul)}}
+	}
 	for _, n := range near {
 		ev = append(ev, Evidence{What: "similar user name", Value: n.Username + " (" + n.ID + ")", Where: n.Source.String()})
 	}

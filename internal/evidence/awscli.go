@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -294,8 +295,9 @@ func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMe
 	src := s.source(name, "aws connect search-users")
 	// samldoctor collect records what it searched for; the AWS CLI's
 	// output does not.
-	var searched, instance string
+	var searched, how, instance string
 	json.Unmarshal(top["SearchedUsername"], &searched)
+	json.Unmarshal(top["SearchedHow"], &how)
 	json.Unmarshal(top["InstanceId"], &instance)
 	for _, u := range out.Users {
 		if id := instanceOfUserARN(u.Arn); id != "" {
@@ -308,9 +310,12 @@ func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMe
 	}
 	if searched != "" {
 		if ul.SearchedFor == nil {
-			ul.SearchedFor = map[string]bool{}
+			ul.SearchedFor = map[string]string{}
 		}
-		ul.SearchedFor[searched] = true
+		if how == "" {
+			how = "SearchUsers for Username " + strconv.Quote(searched)
+		}
+		ul.SearchedFor[searched] = how
 	}
 	return nil
 }

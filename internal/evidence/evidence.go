@@ -117,10 +117,10 @@ type UserList struct {
 	// Complete is set when the list holds every user of the instance
 	// (list-users read to the end); a search only says who matched it.
 	Complete bool
-	// SearchedFor are user names searched for (samldoctor collect's
-	// SearchUsers, exact and by local part): for them, no match means no
-	// user.
-	SearchedFor map[string]bool
+	// SearchedFor are the user names samldoctor collect searched for,
+	// each with how (the SearchUsers conditions): for them, no match
+	// means no user in any of the cases searched.
+	SearchedFor map[string]string
 	Sources     []Source
 	// index finds a user by ID ("id:...") or, without one, by name
 	// ("name:..."), so that adding n users costs n, not n².
