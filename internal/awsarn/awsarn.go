@@ -353,11 +353,22 @@ func FederationURL(partition, region, instanceID string) string {
 }
 
 // IsConnectAppHost reports whether host serves an Amazon Connect instance's
-// own pages (ALIAS.my.connect.aws, or the older ALIAS.awsapps.com).
+// own pages (ALIAS.my.connect.aws, the older ALIAS.awsapps.com, and
+// ALIAS.govcloud.connect.aws in AWS GovCloud (US)).
 func IsConnectAppHost(host string) bool {
 	host = strings.ToLower(host)
 	return strings.HasSuffix(host, ".my.connect.aws") || strings.HasSuffix(host, ".awsapps.com") ||
-		strings.HasSuffix(host, ".my.connect.amazonaws-us-gov.com")
+		strings.HasSuffix(host, ".govcloud.connect.aws")
+}
+
+// ConnectAppPartition is the partition a Connect host belongs to: instances
+// in AWS GovCloud (US) use ALIAS.govcloud.connect.aws; "" when the host
+// does not say.
+func ConnectAppPartition(host string) string {
+	if strings.HasSuffix(strings.ToLower(host), ".govcloud.connect.aws") {
+		return "aws-us-gov"
+	}
+	return ""
 }
 
 // IsConsoleHost reports whether host is an AWS console host.

@@ -81,6 +81,7 @@ func TestParseRelayState(t *testing.T) {
 		{"https://us-east-1.console.aws.amazon.com/connect/federate/MyInstance", "connect-federation", "us-east-1", "MyInstance", "", false, "not a Connect instance ID"},
 		{"https://us-east-1.console.aws.amazon.com/console/home", "aws-console", "us-east-1", "", "", false, "not a Connect federation URL"},
 		{"https://corp.my.connect.aws/ccp-v2", "connect-app", "", "", "", false, "instance's own domain"},
+		{"https://corp.govcloud.connect.aws/ccp-v2", "connect-app", "", "", "", false, "instance's own domain"},
 		{"some-token", "other", "", "", "", false, "not an absolute URL"},
 	}
 	for _, tt := range tests {
@@ -91,6 +92,28 @@ func TestParseRelayState(t *testing.T) {
 		got := strings.Join(rs.Problems, "; ")
 		if (tt.problem == "") != (got == "") || !strings.Contains(got, tt.problem) {
 			t.Errorf("%s: problems %q, want %q", tt.in, got, tt.problem)
+		}
+	}
+}
+
+func TestConnectAppHost(t *testing.T) {
+	for _, c := range []struct {
+		host      string
+		connect   bool
+		partition string
+	}{
+		{"corp.my.connect.aws", true, ""},
+		{"corp.awsapps.com", true, ""},
+		{"corp.govcloud.connect.aws", true, "aws-us-gov"},
+		{"CORP.GOVCLOUD.CONNECT.AWS", true, "aws-us-gov"},
+		{"govcloud.connect.aws.example.com", false, ""},
+		{"signin.aws.amazon.com", false, ""},
+	} {
+		if got := IsConnectAppHost(c.host); got != c.connect {
+			t.Errorf("IsConnectAppHost(%s) = %v", c.host, got)
+		}
+		if got := ConnectAppPartition(c.host); got != c.partition {
+			t.Errorf("ConnectAppPartition(%s) = %q", c.host, got)
 		}
 	}
 }

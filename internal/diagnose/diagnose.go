@@ -468,6 +468,19 @@ func (r *run) chooseMessage() bool {
 		}
 	}
 	if r.subject.Partition == "" {
+		// Connect's own pages name GovCloud when nothing else does
+		// (ALIAS.govcloud.connect.aws; Connect there is in us-gov-west-1
+		// only).
+		for _, p := range r.in.Capture.Pages {
+			if part := awsarn.ConnectAppPartition(hostOfURL(p.URL)); part != "" {
+				r.subject.Partition = part
+				if r.subject.Region == "" {
+					r.subject.Region = "us-gov-west-1"
+				}
+			}
+		}
+	}
+	if r.subject.Partition == "" {
 		r.subject.Partition = "aws"
 	}
 	return true
