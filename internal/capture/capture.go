@@ -209,7 +209,7 @@ type ErrorMark struct {
 // keeps just the pages of the path and searches just their bodies.
 type PathRules interface {
 	Stage(url string) string
-	Errors(body []byte, stage string) []ErrorMark
+	Errors(url string, body []byte, stage string) []ErrorMark
 	SignIn(url string) bool
 	// ChoiceField is the radio field of the service provider's chooser
 	// page, whose choice is posted back with the message (the RoleIndex

@@ -117,7 +117,7 @@ func (r *Reader) process(file string, e *entry) {
 	// Pages off the path are searched too when they are HTML documents:
 	// a self-hosted IdP's error page is known by its text, not its host.
 	if len(body) > 0 && !isSubresource(e) && (stage != "" || strings.Contains(strings.ToLower(e.mime), "html")) {
-		if ms := r.opts.Path.Errors(body, stage); len(ms) > 0 {
+		if ms := r.opts.Path.Errors(e.url, body, stage); len(ms) > 0 {
 			if page == nil {
 				page = r.newPage(file, e, stage)
 			}

@@ -25,6 +25,8 @@ func TestIdPErrorPage(t *testing.T) {
 		{"google", "idp.app_not_found", true},
 		{"adfs", "idp.error", false},
 		{"keycloak", "idp.app_not_found", true},
+		{"ping", "idp.user_not_assigned", true},
+		{"iam-identity-center", "idp.error", false},
 	} {
 		t.Run(c.product, func(t *testing.T) {
 			res := diagnoseSteps(t, nil, []fixture.Step{fixture.IdPErrorStep(c.product, at)})

@@ -69,7 +69,11 @@ text of a product that matches is the finding, under the cause it names: ` + "`i
 		if len(p.Errors) > 0 {
 			b.WriteString("\nError pages:\n\n| cause | text | meaning |\n|---|---|---|\n")
 			for _, e := range p.Errors {
-				fmt.Fprintf(&b, "| %s | `%s` | [%s](%s) |\n", e.ID, strings.ReplaceAll(e.Pattern, "|", `\|`), e.Says, e.Docs)
+				where := ""
+				if e.OnHost {
+					where = " (on the product's own hosts only)"
+				}
+				fmt.Fprintf(&b, "| %s | `%s`%s | [%s](%s) |\n", e.ID, strings.ReplaceAll(e.Pattern, "|", `\|`), where, e.Says, e.Docs)
 			}
 		}
 		b.WriteString("\nFixes (values in `{{...}}` are filled in from the sign-in):\n\n")

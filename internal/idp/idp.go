@@ -46,7 +46,11 @@ type ErrorPage struct {
 	Pattern string `json:"pattern"`
 	Says    string `json:"says"`
 	Docs    string `json:"docs"`
-	re      *regexp.Regexp
+	// OnHost is set for a text too generic to name the product anywhere
+	// but on the product's own hosts ("An unexpected error has
+	// occurred").
+	OnHost bool `json:"onHost,omitempty"`
+	re     *regexp.Regexp
 }
 
 // ErrorMatch is an error page found in a text.
@@ -61,13 +65,16 @@ type ErrorMatch struct {
 	At   int
 }
 
-// FindErrors finds the products' error texts in the visible text of a
-// page; the first rule of a product that matches wins (specific codes come
+// FindErrors finds the products' error texts in the text of a page of
+// host; the first rule of a product that matches wins (specific codes come
 // before a product's generic one).
-func FindErrors(text string) []ErrorMatch {
+func FindErrors(host, text string) []ErrorMatch {
 	var out []ErrorMatch
 	for _, p := range Products {
 		for _, e := range p.Errors {
+			if e.OnHost && !p.isHost(host) {
+				continue
+			}
 			if loc := e.re.FindStringSubmatchIndex(text); loc != nil {
 				// The code is the pattern's first group when it has one
 				// (the pattern may need context the code does not
@@ -87,10 +94,17 @@ func FindErrors(text string) []ErrorMatch {
 // (the host clues that settle or strongly suggest it).
 func IsHost(host string) bool {
 	for _, p := range Products {
-		for _, r := range p.Clues {
-			if r.Kind == "host" && r.Weight >= 2 && r.re.MatchString(host) {
-				return true
-			}
+		if p.isHost(host) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Product) isHost(host string) bool {
+	for _, r := range p.Clues {
+		if r.Kind == "host" && r.Weight >= 2 && r.re.MatchString(host) {
+			return true
 		}
 	}
 	return false

@@ -60,9 +60,13 @@ func (Rules) Stage(raw string) string {
 // path ("") are searched for the products' texts too: a self-hosted IdP
 // (AD FS, Keycloak) has no host of its own to know it by, and its error
 // page may be the only page of it the capture holds.
-func (Rules) Errors(body []byte, stage string) []capture.ErrorMark {
+func (Rules) Errors(raw string, body []byte, stage string) []capture.ErrorMark {
 	if stage == StageIdP || stage == "" {
-		return idpErrors(body)
+		host := ""
+		if u, err := url.Parse(raw); err == nil {
+			host = strings.ToLower(u.Hostname())
+		}
+		return idpErrors(host, body)
 	}
 	shown := errorpage.Connect
 	if stage == StageSignIn {
@@ -77,16 +81,16 @@ func (Rules) Errors(body []byte, stage string) []capture.ErrorMark {
 
 // idpErrors finds the IdP products' error texts on a page: the first
 // product whose text it shows.
-func idpErrors(body []byte) []capture.ErrorMark {
+func idpErrors(host string, body []byte) []capture.ErrorMark {
 	text := errorpage.Text(body)
-	ms := idp.FindErrors(text)
+	ms := idp.FindErrors(host, text)
 	inScript := false
 	if len(ms) == 0 {
 		// Pages that render themselves keep the message in their
 		// scripts' data; the products' codes are specific enough to be
 		// searched there.
 		text, inScript = errorpage.ScriptText(body), true
-		ms = idp.FindErrors(text)
+		ms = idp.FindErrors(host, text)
 	}
 	if len(ms) == 0 {
 		return nil

@@ -43,11 +43,13 @@ func TestIdPErrors(t *testing.T) {
 		{"google", "idp.app_not_found", "app_not_configured_for_user"},
 		{"adfs", "idp.error", "Activity ID: 00000000-0000-0000-3f00-0080000000e5"},
 		{"keycloak", "idp.app_not_found", "Invalid requester"},
+		{"ping", "idp.user_not_assigned", "AUTHZ_001"},
+		{"iam-identity-center", "idp.error", "An unexpected error has occurred"},
 	} {
 		t.Run(c.product, func(t *testing.T) {
 			s := fixture.IdPErrorStep(c.product, at)
 			stage := (signin.Rules{}).Stage(s.URL)
-			ms := (signin.Rules{}).Errors([]byte(s.Body), stage)
+			ms := (signin.Rules{}).Errors(s.URL, []byte(s.Body), stage)
 			if len(ms) != 1 {
 				t.Fatalf("stage %q: %d marks: %+v", stage, len(ms), ms)
 			}
@@ -70,10 +72,12 @@ func TestIdPErrorsNotOnOrdinaryPages(t *testing.T) {
 		"entra sign-in": `<html><head><title>Sign in to your account</title><script>$Config={"iErrorCode":0,"strServiceExceptionMessage":"","arrSessions":[]};</script></head><body><noscript>JavaScript required. We can't sign you in. Your browser is currently set to block JavaScript.</noscript></body></html>`,
 		"code in table": `<html><head><script>var codes={"AADSTS50105":"x"};</script></head><body>Sign in</body></html>`,
 		"site error":    `<html><body><h1>An error occurred</h1><p>Something went wrong while loading the page.</p></body></html>`,
-		"okta sign-in":  `<html><head><title>Example Corp - Sign In</title></head><body><div id="okta-sign-in"><h2>Sign In</h2><label>Username</label></div></body></html>`,
+		// IAM Identity Center's generic text counts on its hosts only.
+		"generic text elsewhere": `<html><body><h1>Oops</h1><p>An unexpected error has occurred. It's not you, it's us.</p></body></html>`,
+		"okta sign-in":           `<html><head><title>Example Corp - Sign In</title></head><body><div id="okta-sign-in"><h2>Sign In</h2><label>Username</label></div></body></html>`,
 	} {
 		for _, stage := range []string{signin.StageIdP, ""} {
-			if ms := (signin.Rules{}).Errors([]byte(body), stage); len(ms) != 0 {
+			if ms := (signin.Rules{}).Errors("https://www.example.com/", []byte(body), stage); len(ms) != 0 {
 				t.Errorf("%s (stage %q): marked %+v", name, stage, ms)
 			}
 		}
