@@ -173,9 +173,13 @@ type Page struct {
 	// Form says, for a POST, whether the capture holds the form it sent:
 	// "present" or "missing" (the browser saved the request without its
 	// body, as some do for requests that navigate away).
-	Form        string
-	Errors      []ErrorMark
-	RoleChooser bool
+	Form   string
+	Errors []ErrorMark
+	// ReferrerOrigin is the origin (scheme and host, nothing more) of the
+	// page that made the request, from its Referer or Origin header:
+	// the site that embeds a frame.
+	ReferrerOrigin string
+	RoleChooser    bool
 	// RoleOptions are the role ARNs offered on the role chooser page.
 	RoleOptions []string
 	host        string

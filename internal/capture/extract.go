@@ -177,11 +177,23 @@ func isSubresource(e *entry) bool {
 	return false
 }
 
+// originOf is the origin of the first of the URLs that has one: only the
+// scheme and host, as a Referer's path and query can carry tokens.
+func originOf(urls ...string) string {
+	for _, s := range urls {
+		if u, err := url.Parse(s); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
+			return u.Scheme + "://" + u.Host
+		}
+	}
+	return ""
+}
+
 func (r *Reader) newPage(file string, e *entry, stage string) *Page {
 	p := &Page{
 		File: file, Entry: e.index, Time: e.started, ServerDate: e.serverDate(),
 		Method: e.method, URL: r.displayURL(e.url), Stage: stage, Status: e.status, StatusText: e.statusText,
 		Location: r.displayURL(e.location()), MimeType: e.mime, host: hostOf(e.url),
+		ReferrerOrigin: originOf(header(e.reqHdrs, "Referer"), header(e.reqHdrs, "Origin")),
 	}
 	switch {
 	case e.bodyCut:

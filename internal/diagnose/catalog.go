@@ -24,6 +24,7 @@ const (
 	StageFederation Stage = "S5 GetFederationToken"
 	StageUser       Stage = "S6 Connect user"
 	StageBinding    Stage = "S7 earlier sign-ins"
+	StageEmbedded   Stage = "S8 embedded CCP"
 )
 
 // Entry is one finding id as the catalog defines it: where it belongs on
@@ -110,9 +111,10 @@ time, SAML element or attribute, AWS data file and field), the symptoms it ` + "
 ` + "`fix`" + ` with the real values (Region, account, instance, role, user, provider) filled in.
 Findings that explain an observed symptom come first; then other errors, warnings and notes.
 
-The sign-in path (see ` + "`../shared/docs/aws-saml-catalog.md`" + ` §1): **S1** the SAML message,
-**S2** its AWS attributes, **S3** AssumeRoleWithSAML, **S4** the RelayState, **S5**
-` + "`connect:GetFederationToken`" + `, **S6** the Connect user, **S7** the user's earlier sign-ins.
+The sign-in path (see ` + "`../shared/docs/aws-saml-catalog.md`" + ` §1): **S0** the identity provider
+(its own error page, when it sends no SAML), **S1** the SAML message, **S2** its AWS attributes,
+**S3** AssumeRoleWithSAML, **S4** the RelayState, **S5** ` + "`connect:GetFederationToken`" + `, **S6** the
+Connect user, **S7** the user's earlier sign-ins, **S8** the CCP embedded in an agent application.
 
 ## Fixes are changes, and are checked
 

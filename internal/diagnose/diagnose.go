@@ -219,6 +219,7 @@ func runOne(in Input) *Result {
 	r := newRun(in)
 	r.observeSymptoms()
 	if !r.chooseMessage() {
+		r.checkCCP()
 		r.noSAML()
 		r.checkTruncation()
 		r.checkFixes()
@@ -229,6 +230,7 @@ func runOne(in Input) *Result {
 	r.checkCapture()
 	r.checkTruncation()
 	r.stages()
+	r.checkCCP()
 	if r.canceled() {
 		return r.res
 	}
@@ -355,6 +357,7 @@ func pageWhere(p capture.Page) string {
 // sign-in reached Connect.
 func (r *run) observeSymptoms() {
 	seen := map[string]int{}
+	r.observeCCP()
 	for _, p := range r.in.Capture.Pages {
 		for _, e := range p.Errors {
 			ev := Evidence{What: "error page", Value: e.Excerpt, Where: pageWhere(p)}
@@ -541,6 +544,9 @@ func stripQuery(u string) string {
 func (r *run) noSAML() {
 	if r.idpError() {
 		return // the IdP stopped the sign-in: no SAML is what it did
+	}
+	if r.has("connect.ccp_no_session") {
+		return // the CCP loaded without a sign-in: that is the finding
 	}
 	c := r.in.Capture
 	var ev []Evidence

@@ -20,6 +20,10 @@ const (
 	IdP = "idp"
 )
 
+// CCPNoSession is the symptom of an embedded CCP (Amazon Connect Streams)
+// with no Connect session: a chain of pages, not a text.
+const CCPNoSession = "connect.ccp_no_session"
+
 // IdPErrorPage is the symptom of an identity provider's error page: the
 // IdP stopped the sign-in before sending a SAMLResponse.
 const IdPErrorPage = "idp.error_page"
@@ -76,6 +80,7 @@ var Symptoms = []Symptom{
 		needles: []string{"contact your aws account administrator for assistance"}},
 	{ID: "connect.session_expired", Shown: Connect, Text: "Session Expired",
 		needles: []string{"session expired"}},
+	{ID: CCPNoSession, Shown: Connect, Text: "The embedded Contact Control Panel found no Connect session: /ccp-v2 was sent on to /auth/refresh and Connect's login page (/connect/login)."},
 	{ID: IdPErrorPage, Shown: IdP, Text: "The identity provider showed an error page instead of sending a SAMLResponse (AADSTS50105, App Not Assigned, app_not_configured_for_user, ...)."},
 }
 

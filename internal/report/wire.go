@@ -275,22 +275,25 @@ type Anomaly struct {
 
 // Page is a response along the sign-in path.
 type Page struct {
-	File        string           `json:"file"`
-	Entry       int              `json:"entry"`
-	Time        time.Time        `json:"time,omitzero"`
-	ServerDate  time.Time        `json:"serverDate,omitzero"`
-	Method      string           `json:"method"`
-	URL         string           `json:"url"`
-	Stage       string           `json:"stage"`
-	Status      int              `json:"status"`
-	StatusText  string           `json:"statusText,omitempty"`
-	Location    string           `json:"location,omitempty"`
-	MimeType    string           `json:"mimeType,omitempty"`
-	Body        string           `json:"body"`
-	Form        string           `json:"form,omitempty"`
-	Errors      []ErrorPageMatch `json:"errors,omitempty"`
-	RoleChooser bool             `json:"roleChooser,omitempty"`
-	RoleOptions []string         `json:"roleOptions,omitempty"`
+	File       string           `json:"file"`
+	Entry      int              `json:"entry"`
+	Time       time.Time        `json:"time,omitzero"`
+	ServerDate time.Time        `json:"serverDate,omitzero"`
+	Method     string           `json:"method"`
+	URL        string           `json:"url"`
+	Stage      string           `json:"stage"`
+	Status     int              `json:"status"`
+	StatusText string           `json:"statusText,omitempty"`
+	Location   string           `json:"location,omitempty"`
+	MimeType   string           `json:"mimeType,omitempty"`
+	Body       string           `json:"body"`
+	Form       string           `json:"form,omitempty"`
+	Errors     []ErrorPageMatch `json:"errors,omitempty"`
+	// ReferrerOrigin is the origin of the page that made the request
+	// (the site embedding the CCP, for a Connect page).
+	ReferrerOrigin string   `json:"referrerOrigin,omitempty"`
+	RoleChooser    bool     `json:"roleChooser,omitempty"`
+	RoleOptions    []string `json:"roleOptions,omitempty"`
 }
 
 // ErrorPageMatch is a known error text found on a page.
@@ -617,7 +620,7 @@ func wirePages(l []capture.Page) []Page {
 	out := make([]Page, len(l))
 	for i, p := range l {
 		w := Page{File: p.File, Entry: p.Entry, Time: p.Time, ServerDate: p.ServerDate, Method: p.Method, URL: p.URL, Stage: p.Stage, Status: p.Status,
-			StatusText: p.StatusText, Location: p.Location, MimeType: p.MimeType, Body: p.Body, Form: p.Form, RoleChooser: p.RoleChooser, RoleOptions: p.RoleOptions}
+			StatusText: p.StatusText, Location: p.Location, MimeType: p.MimeType, Body: p.Body, Form: p.Form, ReferrerOrigin: p.ReferrerOrigin, RoleChooser: p.RoleChooser, RoleOptions: p.RoleOptions}
 		for _, e := range p.Errors {
 			w.Errors = append(w.Errors, wireMatch(e))
 		}
