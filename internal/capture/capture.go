@@ -63,7 +63,13 @@ type Warning struct {
 	File    string
 	Entry   int
 	Message string
+	// Code names a warning a diagnosis acts on: WarnEntriesLost.
+	Code string
 }
+
+// WarnEntriesLost is the code of a SAML-tracer export that does not chain:
+// it may have lost requests.
+const WarnEntriesLost = "entries_lost"
 
 // Place is one place a message was seen.
 type Place struct {
@@ -450,6 +456,7 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 	h := &harReader{d: d}
 	entries := 0
 	var cur *entry
+	chain := &chainCheck{last: map[string]int{}}
 	sawLog, sawRequests := false, false
 	err := d.ReadObject(func(key string) error {
 		switch key {
@@ -487,6 +494,7 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 			if src.Format == "" {
 				src.Format = FormatTracer
 			}
+			defer r.checkChain(name, chain)
 			return h.arr(func(i int) error {
 				cur = &entry{index: i, offset: d.Offset()}
 				if err := h.readTracerRequest(cur); err != nil {
@@ -494,6 +502,7 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 				}
 				entries++
 				r.process(name, cur)
+				chain.see(cur)
 				cur = nil
 				return nil
 			})

@@ -695,3 +695,62 @@ func TestValueDecodedOnce(t *testing.T) {
 		}
 	}
 }
+
+// tracerExport writes steps as a SAML-tracer export (its current format).
+func tracerExport(steps []fixture.Step) []byte {
+	var reqs []string
+	for i, s := range steps {
+		hdr := `[{"name":"Date","value":"Fri, 20 Nov 2026 09:00:01 GMT"}`
+		if s.Location != "" {
+			hdr += `,{"name":"Location","value":` + js(s.Location) + `}`
+		}
+		hdr += `]`
+		post := ""
+		if len(s.Form) > 0 {
+			var f []string
+			for _, kv := range s.Form {
+				f = append(f, `[`+js(kv[0])+`,`+js(kv[1])+`]`)
+			}
+			post = `,"post":[` + strings.Join(f, ",") + `]`
+		}
+		status := s.Status
+		if status == 0 {
+			status = 200
+		}
+		reqs = append(reqs, fmt.Sprintf(`{"method":%s,"url":%s,"requestId":"request-%d","requestHeaders":[]%s,"responseStatus":%d,"responseHeaders":%s}`,
+			js(s.Method), js(s.URL), i, post, status, hdr))
+	}
+	return []byte(`{"requests":[` + strings.Join(reqs, ",") + `],"timestamp":"2026-11-20T09:05:00.000Z"}`)
+}
+
+// SAML-tracer drops requests when it exports: an export whose redirects
+// lead to URLs it never requests, or that starts with a POST, is reported
+// as possibly missing entries; a whole one is not.
+func TestSAMLTracerLostEntries(t *testing.T) {
+	steps := []fixture.Step{
+		{Method: "GET", URL: "https://launcher.myapps.microsoft.com/api/signin/app?tenantId=t", Status: 302, Location: "https://login.microsoftonline.com/t/saml2?SAMLRequest=x"},
+		{Method: "GET", URL: "https://login.microsoftonline.com/t/saml2?SAMLRequest=x", Status: 200},
+		{Method: "POST", URL: "https://signin.aws.amazon.com/saml", Form: [][2]string{{"SAMLResponse", "eA=="}}, Status: 302, Location: fixture.RelayState()},
+		// The last entry's redirect was not followed before the export.
+		{Method: "GET", URL: fixture.RelayState(), Status: 302, Location: "https://example-corp.my.connect.aws/ccp-v2/"},
+	}
+	warnings := func(c *capture.Capture) string {
+		var w []string
+		for _, x := range c.Warnings {
+			w = append(w, fmt.Sprintf("%d: %s", x.Entry, x.Message))
+		}
+		return strings.Join(w, "\n")
+	}
+	if w := warnings(read(t, "whole.json", tracerExport(steps))); strings.Contains(w, "SAML-tracer is known to drop") {
+		t.Errorf("a whole export is reported:\n%s", w)
+	}
+	lost := append([]fixture.Step{steps[0]}, steps[2:]...)
+	w := warnings(read(t, "lost.json", tracerExport(lost)))
+	if !strings.Contains(w, "0: the export does not chain: 1 redirect(s) lead to URLs it never requests (entry 0 → https://login.microsoftonline.com/t/saml2?SAMLRequest=") {
+		t.Errorf("lost entry not reported:\n%s", w)
+	}
+	w = warnings(read(t, "post.json", tracerExport(steps[2:])))
+	if !strings.Contains(w, "0: the export starts with a POST") {
+		t.Errorf("a leading POST not reported:\n%s", w)
+	}
+}

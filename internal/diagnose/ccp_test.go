@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
@@ -66,4 +67,15 @@ func TestCCPNoSession(t *testing.T) {
 			t.Errorf("findings %v", ids(res))
 		}
 	})
+}
+
+// A SAML-tracer export that may have lost requests is said, with where.
+func TestEntriesLost(t *testing.T) {
+	c := &capture.Capture{Sources: []capture.Source{{File: "trace.json", Format: capture.FormatTracer, Entries: 3}},
+		Warnings: []capture.Warning{{File: "trace.json", Entry: 0, Code: capture.WarnEntriesLost, Message: "the export does not chain: 1 redirect(s) lead to URLs it never requests (entry 0 → https://login.microsoftonline.com/t/saml2)"}}}
+	res := diagnoseChecked(t, diagnose.Input{Capture: c})
+	f := find(res, "capture.entries_lost")
+	if f == nil || f.Severity != diagnose.Warning || f.Evidence[0].Where != "trace.json entry 0" || !strings.Contains(f.Evidence[0].Value, "entry 0 →") {
+		t.Fatalf("findings %v: %+v", ids(res), f)
+	}
 }

@@ -665,6 +665,18 @@ func (r *run) checkCapture() {
 // checkTruncation says when a capture file ends early: what came after
 // the cut, perhaps the sign-in's outcome, is not in it.
 func (r *run) checkTruncation() {
+	for _, w := range r.in.Capture.Warnings {
+		if w.Code != capture.WarnEntriesLost {
+			continue
+		}
+		r.add(Finding{ID: "capture.entries_lost", Severity: Warning,
+			Title:    fmt.Sprintf("The SAML-tracer export %s may have lost requests: it does not chain", w.File),
+			Evidence: []Evidence{{What: "export", Value: w.Message, Where: fmt.Sprintf("%s entry %d", w.File, w.Entry)}},
+			Fix: &Fix{Summary: "Save a HAR from the browser's developer tools during the same kind of sign-in, and run samldoctor on it (with the SAML-tracer export if you have both).",
+				Steps: []string{"Open the developer tools (F12) on the Network tab and tick Preserve log (Chrome, Edge) or Persist Logs (Firefox) before signing in.",
+					"Sign in until the error shows, then Export HAR / Save all as HAR with content."},
+				Check: &Check{Result: CheckNotChecked, Why: "a new capture is evidence, not a change to the sign-in"}}})
+	}
 	for _, s := range r.in.Capture.Sources {
 		if s.Truncated == nil {
 			continue

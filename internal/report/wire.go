@@ -45,6 +45,7 @@ type Warning struct {
 	File    string `json:"file"`
 	Entry   int    `json:"entry"`
 	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`
 }
 
 // Place is one place a message was seen.
