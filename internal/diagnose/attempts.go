@@ -180,8 +180,82 @@ func runAttempts(in Input, subs []*capture.Capture) *Result {
 		last = res
 	}
 	last.Attempts = attempts
+	if f := twoProfiles(attempts); f != nil {
+		fromCatalog(f)
+		if last.Outcome == "succeeded" {
+			// It works through this profile; the other still fails.
+			f.Severity, f.Explains = Warning, nil
+		}
+		last.Findings = append([]Finding{*f}, last.Findings...)
+	}
 	last.Verdict = last.Verdict + " " + attemptsLine(attempts)
 	return last
+}
+
+// twoProfiles finds one person signing in through two IdP profiles: two
+// attempts by the same person (the same NameID, or the same user name
+// before the @) with different issuers, RoleSessionNames or roles, one
+// reaching Connect and one failing. A failure after a success is not a
+// fix made in between, nor is a different issuer; a success after a
+// failure with the same issuer is (attemptsLine says what changed).
+func twoProfiles(as []Attempt) *Finding {
+	person := func(s *Subject) string {
+		if s.NameID != "" {
+			return "nameid:" + strings.ToLower(s.NameID)
+		}
+		local, _, _ := strings.Cut(strings.ToLower(s.RoleSessionName), "@")
+		return "name:" + local
+	}
+	for i, a := range as {
+		for _, b := range as[i+1:] {
+			if a.Subject == nil || b.Subject == nil || person(a.Subject) != person(b.Subject) {
+				continue
+			}
+			ok, bad := a, b
+			if a.Outcome != "reached_connect" {
+				ok, bad = b, a
+			}
+			if ok.Outcome != "reached_connect" || bad.Outcome != "failed" {
+				continue
+			}
+			x, y := ok.Subject, bad.Subject
+			sameIssuer := x.Issuer == y.Issuer
+			if x.RoleSessionName == y.RoleSessionName && x.RoleArn == y.RoleArn && sameIssuer {
+				continue // the same profile: something else changed
+			}
+			if sameIssuer && bad.Index < ok.Index {
+				continue // a fix made between the attempts
+			}
+			var diff []string
+			if !sameIssuer {
+				diff = append(diff, fmt.Sprintf("issuer %q and %q", y.Issuer, x.Issuer))
+			}
+			if x.RoleSessionName != y.RoleSessionName {
+				diff = append(diff, fmt.Sprintf("RoleSessionName %q and %q", y.RoleSessionName, x.RoleSessionName))
+			}
+			if x.RoleArn != y.RoleArn {
+				diff = append(diff, fmt.Sprintf("role %s and %s", y.RoleArn, x.RoleArn))
+			}
+			ev := func(a Attempt, what string) Evidence {
+				return Evidence{What: fmt.Sprintf("attempt %d (%s)", a.Index, what),
+					Value: fmt.Sprintf("issuer %s, RoleSessionName %q, role %s", a.Subject.Issuer, a.Subject.RoleSessionName, a.Subject.RoleArn), Where: fmt.Sprintf("the SAMLResponse posted to %s at %s", a.Subject.PostedTo, a.Subject.At.UTC().Format(time.RFC3339))}
+			}
+			return &Finding{ID: "idp.multiple_profiles", Severity: Error,
+				Title: fmt.Sprintf("The agent signs in through two IdP profiles: one sends %s and reaches Connect, the other fails", describeProfile(x)),
+				Detail: "The same person (" + strings.TrimPrefix(strings.TrimPrefix(person(x), "nameid:"), "name:") + ") signed in twice with different " + strings.Join(diff, ", ") +
+					": two applications or two assignments at the identity provider. Connect matches RoleSessionName to one user, so only the profile that sends that user's name works.",
+				Evidence: []Evidence{ev(ok, "reached Connect"), ev(bad, "failed")},
+				Explains: bad.Symptoms,
+				Fix: &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
+					IdP:   idpFix(fmt.Sprintf("remove the agent from the application (or app role) that sends %s, or set its RoleSessionName claim to the same source as the working one (%q) and its Role to %s.", describeProfile(y), x.RoleSessionName, x.RoleArn)),
+					Check: &Check{Result: CheckNotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}}
+		}
+	}
+	return nil
+}
+
+func describeProfile(s *Subject) string {
+	return fmt.Sprintf("RoleSessionName %q (issuer %s)", s.RoleSessionName, s.Issuer)
 }
 
 // attemptsLine says in one sentence what the attempts showed, and what

@@ -81,6 +81,9 @@ func (r *run) checkUser() {
 	if ul.Complete || searched != "" || len(exact)+len(folded) > 0 {
 		r.covered[StageUser] = true
 	}
+	if u := append(exact, folded...); len(u) > 0 {
+		r.checkTwin(ul, u[0])
+	}
 	if len(exact) > 0 {
 		if r.symptoms["connect.not_onboarded"] {
 			r.add(Finding{ID: "connect.user_found", Severity: Info,
@@ -485,4 +488,37 @@ func (r *run) userNamed(name string) *evidence.User {
 		}
 	}
 	return nil
+}
+
+// checkTwin notices one person with two Connect users: another user with
+// the same first and last name, or the same e-mail, than the user the
+// sign-in names (users differing only by case are connect.duplicate_users).
+// An agent who signs in through two IdP applications, or whose IdP sends
+// another name one day, lands on the other user: "not onboarded", or
+// another agent's settings.
+func (r *run) checkTwin(ul *evidence.UserList, u *evidence.User) {
+	for _, v := range ul.Users {
+		if v.ID == u.ID || strings.EqualFold(v.Username, u.Username) {
+			continue
+		}
+		why := ""
+		switch {
+		case u.Email != "" && strings.EqualFold(u.Email, v.Email):
+			why = "the same e-mail, " + u.Email
+		case u.FirstName != "" && u.LastName != "" && strings.EqualFold(u.FirstName, v.FirstName) && strings.EqualFold(u.LastName, v.LastName):
+			why = "the same first and last name, " + u.FirstName + " " + u.LastName
+		default:
+			continue
+		}
+		r.add(Finding{ID: "idp.multiple_profiles", Severity: Warning,
+			Title: fmt.Sprintf("One person may have two Connect users: %q, which this sign-in names, and %q (%s)", u.Username, v.Username, why),
+			Detail: "An agent with two Connect users (or two IdP assignments that send different names) signs in as whichever one the IdP application used sends: through the other, Connect finds the other user, or none. " +
+				"Keep one user per person, and one RoleSessionName for that person in every IdP application.",
+			Evidence: []Evidence{{What: "Connect user the sign-in names", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()},
+				{What: "Connect user with " + why, Value: v.Username + " (" + v.ID + ")", Where: v.Source.String()}},
+			Fix: &Fix{Summary: fmt.Sprintf("If %q is the same person, move what it holds (security profiles, routing profile, hierarchy) to %q and delete it; make every IdP application assigned to this agent send %q as RoleSessionName.", v.Username, u.Username, u.Username),
+				Commands: []string{fmt.Sprintf("aws connect describe-user --instance-id %s --user-id %s --region %s", r.subject.InstanceID, v.ID, orX(r.subject.Region, "REGION"))},
+				Check:    &Check{Result: CheckNotChecked, Why: "whether the two users are one person is for the administrator to say"}}})
+		return
+	}
 }

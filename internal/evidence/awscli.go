@@ -200,6 +200,7 @@ type apiUser struct {
 	IdentityInfo struct {
 		FirstName string `json:"FirstName"`
 		LastName  string `json:"LastName"`
+		Email     string `json:"Email"`
 	} `json:"IdentityInfo"`
 	PhoneConfig        map[string]any `json:"PhoneConfig"`
 	SecurityProfileIds []string       `json:"SecurityProfileIds"`
@@ -209,7 +210,7 @@ type apiUser struct {
 }
 
 func (u apiUser) user(src Source, detailed bool) *User {
-	return &User{ID: u.ID, ARN: u.Arn, Username: u.Username, FirstName: u.IdentityInfo.FirstName, LastName: u.IdentityInfo.LastName,
+	return &User{ID: u.ID, ARN: u.Arn, Username: u.Username, FirstName: u.IdentityInfo.FirstName, LastName: u.IdentityInfo.LastName, Email: u.IdentityInfo.Email,
 		Detailed: detailed, PhoneConfig: u.PhoneConfig, SecurityProfileIDs: u.SecurityProfileIds, RoutingProfileID: u.RoutingProfileID,
 		HierarchyGroupID: u.HierarchyGroupID, DirectoryUserID: u.DirectoryUserID, Source: src}
 }

@@ -134,6 +134,7 @@ type User struct {
 	Username  string
 	FirstName string
 	LastName  string
+	Email     string
 	// Details are set when known from describe-user or search-users.
 	Detailed           bool
 	PhoneConfig        map[string]any
