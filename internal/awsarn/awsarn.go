@@ -180,6 +180,48 @@ type SignIn struct {
 	// each provider and requires for encrypted assertions; "" for the
 	// shared endpoint.
 	ProviderID string
+	// Global is set for an Amazon Connect Global Resiliency sign-in
+	// endpoint: https://INSTANCE-ID.REGION.sign-in.connect.aws/saml?...
+	Global *GlobalSignIn
+}
+
+// GlobalSignIn is what a Global Resiliency sign-in URL names: the source
+// instance and its Region (from the host), and its query's instanceId,
+// accountId, role (the IAM role's name), idp (the SAML provider's name)
+// and destination.
+type GlobalSignIn struct {
+	// Base is the URL without its query: the Audience and the SAML:aud
+	// prefix (the trust policy tests StringLike Base*).
+	Base                                string
+	InstanceID, Region                  string
+	QueryInstanceID, AccountID          string
+	RoleName, ProviderName, Destination string
+}
+
+// globalSignInRE is Amazon Connect Global Resiliency's sign-in endpoint
+// (adminguide "integrate-idp"): the IdP posts there, with no RelayState.
+var globalSignInRE = regexp.MustCompile(`^https://([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([a-z0-9-]+)\.sign-in\.connect\.aws(?::443)?(/saml)/?(?:\?(.*))?$`)
+
+// GlobalSignInURL is the Global Resiliency sign-in URL for an instance,
+// as AWS documents it.
+func GlobalSignInURL(instanceID, region, account, roleName, providerName, destination string) string {
+	q := "instanceId=" + url.QueryEscape(instanceID) + "&accountId=" + url.QueryEscape(account) + "&role=" + url.QueryEscape(roleName) + "&idp=" + url.QueryEscape(providerName)
+	if destination != "" {
+		q += "&destination=" + destination
+	}
+	return "https://" + instanceID + "." + region + ".sign-in.connect.aws/saml?&" + q
+}
+
+func parseGlobalSignIn(u string) (SignIn, bool) {
+	m := globalSignInRE.FindStringSubmatch(u)
+	if m == nil || !ValidRegion(m[2]) {
+		return SignIn{}, false
+	}
+	g := &GlobalSignIn{Base: "https://" + m[1] + "." + m[2] + ".sign-in.connect.aws/saml", InstanceID: m[1], Region: m[2]}
+	q, _ := url.ParseQuery(strings.TrimLeft(m[4], "&"))
+	g.QueryInstanceID, g.AccountID = q.Get("instanceId"), q.Get("accountId")
+	g.RoleName, g.ProviderName, g.Destination = q.Get("role"), q.Get("idp"), q.Get("destination")
+	return SignIn{URL: u, Partition: "aws", Region: m[2], DefaultRegion: m[2], Global: g}, true
 }
 
 // An explicit default port (:443), which some IdPs write in the form
@@ -188,10 +230,15 @@ var signInRE = regexp.MustCompile(`^https://(?:([a-z0-9-]+)\.)?signin\.(aws\.ama
 
 // ParseSignIn recognises an AWS sign-in SAML endpoint URL (the ACS URL):
 // https://signin.aws.amazon.com/saml, https://REGION.signin.aws.amazon.com/saml,
-// .../static/saml, a provider's own .../saml/acs/ID, and the GovCloud and
-// China partitions.
+// .../static/saml, a provider's own .../saml/acs/ID, the GovCloud and
+// China partitions, and Amazon Connect Global Resiliency's
+// https://INSTANCE-ID.REGION.sign-in.connect.aws/saml?... (with its query).
 func ParseSignIn(u string) (SignIn, bool) {
-	m := signInRE.FindStringSubmatch(strings.TrimSpace(u))
+	u = strings.TrimSpace(u)
+	if s, ok := parseGlobalSignIn(u); ok {
+		return s, true
+	}
+	m := signInRE.FindStringSubmatch(u)
 	if m == nil {
 		return SignIn{}, false
 	}

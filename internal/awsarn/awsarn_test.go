@@ -56,6 +56,11 @@ func TestParseSignIn(t *testing.T) {
 		{"https://signin.amazonaws.cn/saml", "aws-cn", "", true, ""},
 		{"http://signin.aws.amazon.com/saml", "", "", false, ""},
 		{"https://signin.aws.amazon.com.evil.com/saml", "", "", false, ""},
+		// Amazon Connect Global Resiliency's sign-in endpoint.
+		{"https://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee.us-west-2.sign-in.connect.aws/saml?&instanceId=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee&accountId=111122223333&role=ConnectAgents&idp=EntraID&destination=/connect/ccp-v2", "aws", "us-west-2", true, ""},
+		{"https://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee.us-west-2.sign-in.connect.aws/saml", "aws", "us-west-2", true, ""},
+		{"https://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee.us-west-2.sign-in.connect.aws.evil.com/saml", "", "", false, ""},
+		{"https://not-an-id.us-west-2.sign-in.connect.aws/saml", "", "", false, ""},
 		{"https://evil.com/signin.aws.amazon.com/saml", "", "", false, ""},
 	}
 	for _, tt := range tests {
@@ -115,5 +120,21 @@ func TestConnectAppHost(t *testing.T) {
 		if got := ConnectAppPartition(c.host); got != c.partition {
 			t.Errorf("ConnectAppPartition(%s) = %q", c.host, got)
 		}
+	}
+}
+
+func TestGlobalSignIn(t *testing.T) {
+	u := GlobalSignInURL("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "us-west-2", "111122223333", "ConnectAgents", "EntraID", "/connect/ccp-v2")
+	if u != "https://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee.us-west-2.sign-in.connect.aws/saml?&instanceId=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee&accountId=111122223333&role=ConnectAgents&idp=EntraID&destination=/connect/ccp-v2" {
+		t.Errorf("URL %s", u)
+	}
+	s, ok := ParseSignIn(u)
+	g := s.Global
+	if !ok || g == nil || g.Base != "https://aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee.us-west-2.sign-in.connect.aws/saml" || g.InstanceID != g.QueryInstanceID ||
+		g.AccountID != "111122223333" || g.RoleName != "ConnectAgents" || g.ProviderName != "EntraID" || g.Destination != "/connect/ccp-v2" || g.Region != "us-west-2" {
+		t.Errorf("%v %+v", ok, g)
+	}
+	if !IsSignInHost("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee.us-west-2.sign-in.connect.aws") {
+		t.Error("the Global Resiliency host is not a sign-in host")
 	}
 }

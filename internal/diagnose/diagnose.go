@@ -199,6 +199,9 @@ type run struct {
 	// the role chooser's pick).
 	roleUsed     string
 	providerUsed string
+	// global is the Global Resiliency sign-in URL the message was posted
+	// to, when it was.
+	global *awsarn.GlobalSignIn
 }
 
 // Run diagnoses a capture against the AWS evidence. A capture that holds
@@ -281,6 +284,7 @@ func (r *run) stages() {
 	if r.checkSAML() {
 		r.covered[StageSAML], r.covered[StageAttributes], r.covered[StageRelayState] = true, true, true
 		r.checkAttributes()
+		r.checkGlobal()
 		r.checkAssumeRole()
 		r.checkRelayState()
 		r.checkFederation()
@@ -427,6 +431,11 @@ func (r *run) chooseMessage() bool {
 	if p, ok := m.PostedToSignIn(); ok {
 		r.post, r.posted = p, true
 		r.subject.PostedTo = stripQuery(p.URL)
+		if si, ok := awsarn.ParseSignIn(p.URL); ok && si.Global != nil {
+			// Its query names the instance, account, role and
+			// provider: part of the endpoint, kept.
+			r.global, r.subject.PostedTo = si.Global, p.URL
+		}
 		r.subject.At = p.Time
 		if !p.ServerDate.IsZero() {
 			r.subject.At = p.ServerDate
@@ -456,6 +465,16 @@ func (r *run) chooseMessage() bool {
 		r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
 		if rs.Region == "" && rs.Partition == "aws-us-gov" {
 			r.subject.Region = "us-gov-west-1"
+		}
+	}
+	// A Global Resiliency sign-in needs no RelayState: its URL names the
+	// instance.
+	if g := r.global; g != nil {
+		if r.subject.InstanceID == "" {
+			r.subject.InstanceID, r.subject.Region = g.InstanceID, g.Region
+		}
+		if r.subject.Account == "" {
+			r.subject.Account = g.AccountID
 		}
 	}
 	// Evidence may name the instance when the capture does not.

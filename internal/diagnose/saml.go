@@ -271,6 +271,10 @@ func (r *run) checkAudience() {
 	if a.Conditions != nil {
 		auds = a.Conditions.Audiences
 	}
+	if r.global != nil {
+		r.checkGlobalAudience(auds, path)
+		return
+	}
 	accepted := awsarn.Audiences(r.partition())
 	for _, au := range auds {
 		for _, ok := range accepted {
@@ -377,7 +381,7 @@ func (r *run) checkSubject() {
 			Explains: []string{"signin.subject_confirmation_invalid", "signin.not_authorized_assume_role"}, Fix: recipientFix})
 		return
 	}
-	if r.posted && c.Recipient != r.subject.PostedTo {
+	if r.posted && stripQuery(c.Recipient) != stripQuery(r.subject.PostedTo) {
 		r.add(Finding{ID: "saml.recipient_invalid", Severity: Warning,
 			Title:  fmt.Sprintf("The Recipient is %s but the response was posted to %s", c.Recipient, r.subject.PostedTo),
 			Detail: "AWS does not document whether the two must match, but the Recipient is the SAML:aud value the role's trust policy tests; a regional endpoint needs its own SAML:aud entry.",
@@ -582,6 +586,9 @@ func (r *run) roleIndexWhere() string {
 
 // checkRelayState judges the RelayState (S4).
 func (r *run) checkRelayState() {
+	if r.global != nil {
+		return // Global Resiliency: "You don't need to configure a relay state"
+	}
 	m := r.msg
 	fedURL := awsarn.FederationURL(r.partition(), orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"))
 	fix := r.newFix("Set the application's RelayState to the Connect federation URL: "+fedURL+" (for AD FS, in the RelayState of the IdP-initiated sign-on URL).", Change{Kind: SetRelayState, Value: fedURL})

@@ -113,9 +113,13 @@ func (r *run) trustEdit(old *iampolicy.Policy, results map[string]iampolicy.Resu
 		}
 	}
 	if idx < 0 {
+		op := "StringEquals"
+		if r.global != nil {
+			op = "StringLike" // AWS documents SAML:aud https://ID.REGION.sign-in.connect.aws/saml*
+		}
 		st := iampolicy.NewStatement(iampolicy.Statement{Effect: "Allow", Principal: map[string][]string{"Federated": {r.providerUsed}},
 			Action:    r.trustActions(),
-			Condition: map[string]map[string][]string{"StringEquals": {"SAML:aud": r.audiences()}}})
+			Condition: map[string]map[string][]string{op: {"SAML:aud": r.audiences()}}})
 		st.Index = len(doc.Statements)
 		doc.Statements = append(doc.Statements, st)
 		edits = append(edits, fmt.Sprintf("add a statement allowing %s for %s with SAML:aud %s", strings.Join(r.trustActions(), ", "), r.providerUsed, strings.Join(r.audiences(), ", ")))
@@ -134,6 +138,10 @@ func (r *run) trustEdit(old *iampolicy.Policy, results map[string]iampolicy.Resu
 			res := iampolicy.Evaluate([]iampolicy.Named{{Name: "probe", Policy: &iampolicy.Policy{Statements: []iampolicy.Statement{probe}}}},
 				iampolicy.Request{Action: "sts:AssumeRoleWithSAML", Principal: &iampolicy.Principal{Type: "Federated", ID: r.providerUsed}, Context: ctx})
 			if res.Decision != iampolicy.ImplicitDeny {
+				continue
+			}
+			if r.global != nil && strings.EqualFold(key, "SAML:aud") {
+				edits = append(edits, r.globalAudEdit(st, op, key, idx))
 				continue
 			}
 			st.Condition[op][key] = append(st.Condition[op][key], have[0])
@@ -173,6 +181,9 @@ func allowsAction(st iampolicy.Statement, action string) bool {
 // audiences are the SAML:aud values a new trust statement names: the
 // global endpoint, and the Recipient when it is another AWS endpoint.
 func (r *run) audiences() []string {
+	if r.global != nil {
+		return []string{r.global.Base + "*"}
+	}
 	auds := []string{awsarn.SignInURL(r.partition(), "")}
 	if c := r.bearer(); c != nil && c.Recipient != "" && c.Recipient != auds[0] {
 		if _, ok := awsarn.ParseSignIn(c.Recipient); ok {

@@ -1,0 +1,107 @@
+package diagnose
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
+)
+
+// Amazon Connect Global Resiliency (adminguide "integrate-idp"): the IdP
+// posts to https://INSTANCE-ID.REGION.sign-in.connect.aws/saml?&instanceId=
+// ...&accountId=...&role=ROLE-NAME&idp=PROVIDER-NAME&destination=..., with
+// no RelayState; the Audience and Recipient are that URL, and the role's
+// trust policy allows StringLike SAML:aud on it with a trailing *.
+
+// checkGlobalAudience judges the audience of a Global Resiliency sign-in:
+// the endpoint's URL.
+func (r *run) checkGlobalAudience(auds []string, path string) {
+	g := r.global
+	for _, au := range auds {
+		if strings.HasPrefix(au, g.Base) {
+			return
+		}
+	}
+	val := "none"
+	if len(auds) > 0 {
+		val = strings.Join(auds, ", ")
+	}
+	r.add(Finding{ID: "saml.audience_invalid", Severity: Error,
+		Title:    fmt.Sprintf("The audience is %s, but a Global Resiliency sign-in's audience is its endpoint, %s", val, g.Base),
+		Detail:   "With Amazon Connect Global Resiliency the IdP application's identifier (audience) and reply URL are the global sign-in endpoint of the source instance, not AWS's usual urn:amazon:webservices.",
+		Evidence: []Evidence{{What: "Audience", Value: val, Where: r.at(path)}, {What: "posted to", Value: r.subject.PostedTo, Where: r.where()}},
+		Explains: []string{"signin.audience_missing"},
+		Fix:      r.newFix("Set the application's audience (identifier, entity ID) to "+r.subject.PostedTo+".", Change{Kind: SetAudience, Value: r.subject.PostedTo})})
+}
+
+// checkGlobal checks what the Global Resiliency URL names against the
+// assertion: its role and idp must be the Role value's role and provider,
+// its instanceId and accountId the instance and account of the host and
+// the role.
+func (r *run) checkGlobal() {
+	g := r.global
+	if g == nil || r.roleUsed == "" || r.providerUsed == "" {
+		return
+	}
+	account := ""
+	if a, err := awsarn.Parse(r.roleUsed); err == nil {
+		account = a.Account
+	}
+	var wrong []string
+	var ev []Evidence
+	check := func(what, have, want string) {
+		if have != want {
+			wrong = append(wrong, fmt.Sprintf("%s is %q, not %q", what, have, want))
+			ev = append(ev, Evidence{What: "URL " + what, Value: orX(have, "(none)"), Where: r.where()})
+		}
+	}
+	check("role", g.RoleName, roleName(r.roleUsed))
+	check("idp", g.ProviderName, providerName(r.providerUsed))
+	check("instanceId", g.QueryInstanceID, g.InstanceID)
+	if account != "" {
+		check("accountId", g.AccountID, account)
+	}
+	if len(wrong) == 0 {
+		return
+	}
+	ev = append(ev, Evidence{What: "Role attribute", Value: r.roleUsed + "," + r.providerUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")})
+	want := awsarn.GlobalSignInURL(g.InstanceID, g.Region, orX(account, g.AccountID), roleName(r.roleUsed), providerName(r.providerUsed), g.Destination)
+	r.add(Finding{ID: "aws.global_resiliency_mismatch", Severity: Error,
+		Title:    "The Global Resiliency sign-in URL does not name what the assertion carries: " + strings.Join(wrong, "; "),
+		Detail:   "The global sign-in endpoint reads the role, the provider, the instance and the account from its query; they must be the Role attribute's role and provider (by name), the host's instance, and the role's account.",
+		Evidence: ev,
+		Explains: []string{"signin.invalid_saml_response", "signin.not_authorized_assume_role", "signin.role_not_in_assertion", "connect.not_onboarded"},
+		Fix:      r.newFix("Set the application's reply URL (ACS) to "+want+".", Change{Kind: SetACS, Value: want})})
+}
+
+// globalAudEdit widens a trust statement's SAML:aud condition to the
+// Global Resiliency endpoint as AWS documents it (StringLike BASE*),
+// keeping every value it allows today: a StringLike condition gets the
+// pattern; a StringEquals one becomes StringLike with its values (a
+// value without wildcards matches the same) and the pattern.
+func (r *run) globalAudEdit(st *iampolicy.Statement, op, key string, idx int) string {
+	pattern := r.global.Base + "*"
+	if strings.Contains(op, "StringLike") {
+		st.Condition[op][key] = append(st.Condition[op][key], pattern)
+		return fmt.Sprintf("add %s to statement %d's %s values (%s)", pattern, idx+1, key, op)
+	}
+	like := strings.Replace(op, "StringEquals", "StringLike", 1)
+	old := st.Condition[op][key]
+	if strings.Contains(strings.Join(old, ""), "*") || strings.Contains(op, "IgnoreCase") {
+		// Values with * or a case-insensitive match would change
+		// meaning under StringLike: add the exact URL instead.
+		st.Condition[op][key] = append(st.Condition[op][key], r.subject.PostedTo)
+		return fmt.Sprintf("add %s to statement %d's %s values (%s)", r.subject.PostedTo, idx+1, key, op)
+	}
+	delete(st.Condition[op], key)
+	if len(st.Condition[op]) == 0 {
+		delete(st.Condition, op)
+	}
+	if st.Condition[like] == nil {
+		st.Condition[like] = map[string][]string{}
+	}
+	st.Condition[like][key] = append(slices.Clone(old), pattern)
+	return fmt.Sprintf("change statement %d's %s condition from %s to %s, keeping its values (%s) and adding %s", idx+1, key, op, like, strings.Join(old, ", "), pattern)
+}

@@ -1,0 +1,101 @@
+package diagnose_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+)
+
+// globalScenario is a sign-in through Amazon Connect Global Resiliency's
+// endpoint: posted to the URL, no RelayState, the Audience and Recipient
+// the endpoint, sent on to Connect.
+func globalScenario(postURL string, trust map[string]any) scenario {
+	s := base()
+	s.acs = postURL
+	s.resp.Audience = "https://" + instance + "." + region + ".sign-in.connect.aws/saml"
+	none := ""
+	s.relay = &none
+	s.outcome = fixture.Success
+	s.steps = func(st []fixture.Step) []fixture.Step {
+		if len(st) < 4 {
+			return st // an error page at the POST
+		}
+		st[1].Location = "https://example-corp.my.connect.aws/ccp-v2/"
+		return append(st[:2], st[3]) // no console federation: straight to Connect
+	}
+	s.aws = map[string]string{"auth.json": authJSON("ConnectAgents", trust, federationDoc(region))}
+	return s
+}
+
+func likeTrust(pattern string) map[string]any {
+	return map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": fixture.DefaultProvider},
+		"Action": "sts:AssumeRoleWithSAML", "Condition": map[string]any{"StringLike": map[string]any{"SAML:aud": pattern}}}}}
+}
+
+func TestGlobalResiliency(t *testing.T) {
+	gr := awsarn.GlobalSignInURL(instance, region, acct, "ConnectAgents", "EntraID", "/connect/ccp-v2")
+	grBase := "https://" + instance + "." + region + ".sign-in.connect.aws/saml"
+
+	t.Run("as AWS documents it", func(t *testing.T) {
+		res := globalScenario(gr, likeTrust(grBase+"*")).run(t)
+		if res.Outcome != "succeeded" || res.Failed() {
+			t.Fatalf("outcome %s, findings %v", res.Outcome, ids(res))
+		}
+		for _, f := range res.Findings {
+			if f.Severity == diagnose.Error || strings.HasPrefix(f.ID, "aws.relay_state") || f.ID == "saml.audience_invalid" || f.ID == "saml.recipient_invalid" {
+				t.Errorf("finding on a documented Global Resiliency sign-in: %s %s", f.ID, f.Title)
+			}
+		}
+		if s := res.Subject; s.InstanceID != instance || s.Region != region || s.Account != acct {
+			t.Errorf("subject %+v", s)
+		}
+	})
+
+	// A trust policy written for the usual endpoint: widened in place to
+	// StringLike, keeping the value it allows today.
+	t.Run("trust for the usual endpoint", func(t *testing.T) {
+		s := globalScenario(gr, trustDoc("https://signin.aws.amazon.com/saml"))
+		s.outcome = fixture.InvalidSAMLPage
+		res := s.run(t)
+		f := find(res, "iam.trust_policy_denies")
+		if f == nil || f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses {
+			t.Fatalf("findings %v; %+v", ids(res), f)
+		}
+		doc := ""
+		for _, file := range f.Fix.Files {
+			doc += file.Content
+		}
+		if !strings.Contains(doc, `"StringLike"`) || !strings.Contains(doc, `"`+grBase+`*"`) || !strings.Contains(doc, `"https://signin.aws.amazon.com/saml"`) || strings.Contains(doc, `"StringEquals"`) {
+			t.Errorf("trust policy written:\n%s", doc)
+		}
+	})
+
+	// The URL names another role than the assertion's Role attribute.
+	t.Run("role in the URL", func(t *testing.T) {
+		wrong := awsarn.GlobalSignInURL(instance, region, acct, "ConnectAgentsOld", "EntraID", "/connect/ccp-v2")
+		s := globalScenario(wrong, likeTrust(grBase+"*"))
+		s.outcome = fixture.InvalidSAMLPage
+		res := s.run(t)
+		f := find(res, "aws.global_resiliency_mismatch")
+		if f == nil || !strings.Contains(f.Title, `role is "ConnectAgentsOld", not "ConnectAgents"`) {
+			t.Fatalf("findings %v; %+v", ids(res), f)
+		}
+		if len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Value != gr || f.Fix.Check.Result != diagnose.CheckPasses {
+			t.Errorf("fix %+v, check %+v", f.Fix.Changes, f.Fix.Check)
+		}
+	})
+
+	// The usual AWS audience is not the Global Resiliency endpoint's.
+	t.Run("usual audience", func(t *testing.T) {
+		s := globalScenario(gr, likeTrust(grBase+"*"))
+		s.resp.Audience = "urn:amazon:webservices"
+		s.outcome = fixture.InvalidSAMLPage
+		res := s.run(t)
+		if f := find(res, "saml.audience_invalid"); f == nil || f.Severity != diagnose.Error || !strings.Contains(f.Title, grBase) {
+			t.Fatalf("findings %v", ids(res))
+		}
+	})
+}
