@@ -82,7 +82,7 @@ var credRegion = regexp.MustCompile(`Credential=[^/]+/\d{8}/([a-z0-9-]+)/`)
 func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	switch {
-	case strings.HasPrefix(r.URL.Path, "/instance/") || strings.HasPrefix(r.URL.Path, "/users") || r.URL.Path == "/search-users":
+	case strings.HasPrefix(r.URL.Path, "/instance/") || strings.HasPrefix(r.URL.Path, "/users") || r.URL.Path == "/search-users" || strings.HasPrefix(r.URL.Path, "/traffic-distribution-group"):
 		s.connect(rw, r, body)
 	case r.Header.Get("X-Amz-Target") != "":
 		s.cloudTrail(rw, r, body)
@@ -150,6 +150,10 @@ func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
 		action = "connect:ListUsers"
 	case parts[0] == "users" && len(parts) == 3 && r.Method == http.MethodGet:
 		action = "connect:DescribeUser"
+	case parts[0] == "traffic-distribution-groups" && r.Method == http.MethodGet:
+		action = "connect:ListTrafficDistributionGroups"
+	case parts[0] == "traffic-distribution-group" && len(parts) == 3 && parts[2] == "user" && r.Method == http.MethodGet:
+		action = "connect:ListTrafficDistributionGroupUsers"
 	default:
 		action = "connect:" + r.Method + " " + r.URL.Path
 		s.record(action)
@@ -209,6 +213,29 @@ func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
 			sum = append(sum, map[string]any{"Id": u["Id"], "Arn": u["Arn"], "Username": u["Username"], "LastModifiedRegion": u["LastModifiedRegion"]})
 		}
 		out := map[string]any{"UserSummaryList": sum}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		writeJSON(rw, out)
+	case "connect:ListTrafficDistributionGroups":
+		if !instanceOK(r.URL.Query().Get("instanceId")) {
+			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
+			return
+		}
+		writeJSON(rw, map[string]any{"TrafficDistributionGroupSummaryList": orEmptyList(w.TrafficGroups)})
+	case "connect:ListTrafficDistributionGroupUsers":
+		ids, ok := w.TrafficGroupUsers[parts[1]]
+		if !ok {
+			connectError(rw, 404, "ResourceNotFoundException", "Traffic distribution group not found")
+			return
+		}
+		max, _ := strconv.Atoi(r.URL.Query().Get("maxResults"))
+		page, next := paginate(len(ids), max, 100, r.URL.Query().Get("nextToken"))
+		l := []map[string]any{}
+		for _, id := range ids[page[0]:page[1]] {
+			l = append(l, map[string]any{"UserId": id})
+		}
+		out := map[string]any{"TrafficDistributionGroupUserSummaryList": l}
 		if next != "" {
 			out["NextToken"] = next
 		}
@@ -440,4 +467,11 @@ func (s *Server) iam(rw http.ResponseWriter, f url.Values) {
 	default:
 		iamError(rw, 400, "InvalidAction", "the fake does not serve "+op)
 	}
+}
+
+func orEmptyList(l []map[string]any) []map[string]any {
+	if l == nil {
+		return []map[string]any{}
+	}
+	return l
 }

@@ -30,6 +30,11 @@ type World struct {
 	// organization SCP's denial would.
 	Simulations []map[string]any
 	SimDecision string
+	// TrafficGroups are the instance's traffic distribution groups
+	// (list-traffic-distribution-groups' summaries) and TrafficGroupUsers
+	// their members' user IDs, by group ID.
+	TrafficGroups     []map[string]any
+	TrafficGroupUsers map[string][]string
 }
 
 // Role is an IAM role.

@@ -23,6 +23,8 @@ var Allowed = []string{
 	"connect:SearchUsers",
 	"connect:ListUsers",
 	"connect:DescribeUser",
+	"connect:ListTrafficDistributionGroups",
+	"connect:ListTrafficDistributionGroupUsers",
 	"iam:GetRole",
 	"iam:ListRolePolicies",
 	"iam:GetRolePolicy",

@@ -3,6 +3,7 @@ package awslive_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 
+	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/awsfake"
 	"github.com/samldoctor/samldoctor/internal/awslive"
 	"github.com/samldoctor/samldoctor/internal/capture"
@@ -462,5 +464,65 @@ func TestUserLookupOddCase(t *testing.T) {
 	got := findings(res)
 	if !slices.Contains(got, "connect.username_case_mismatch/error") || slices.Contains(got, "connect.user_not_found/error") {
 		t.Errorf("with the whole list: %v", got)
+	}
+}
+
+// Global Resiliency: the collector reads the instance's traffic
+// distribution groups and their members (paged); an agent in none is
+// found live as from files.
+func TestTrafficGroupsLive(t *testing.T) {
+	w := bigWorld(250)
+	jane := w.Users[125]
+	w.TrafficGroups = []map[string]any{{"Id": "tdg-0001", "Arn": "arn:aws:connect:ap-southeast-2:111122223333:traffic-distribution-group/tdg-0001", "Name": "Default", "IsDefault": true}}
+	var members []string
+	for _, u := range w.Users {
+		if u["Username"] != "Jane.Doe@example.com" {
+			members = append(members, u["Id"].(string))
+		}
+	}
+	w.TrafficGroupUsers = map[string][]string{"tdg-0001": members}
+	srv := awsfake.New(w)
+	defer srv.Close()
+
+	gr := awsarn.GlobalSignInURL(fixture.DefaultInstance, "ap-southeast-2", "111122223333", "ConnectAgents", "EntraID", "/connect/ccp-v2")
+	at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+	xml := fixture.Response{NameID: "Jane.Doe@example.com", RoleSessionName: []string{"Jane.Doe@example.com"}, IssueInstant: at.Add(-time.Second), SignAssertion: true,
+		Destination: gr, Audience: "https://" + fixture.DefaultInstance + ".ap-southeast-2.sign-in.connect.aws/saml"}.XML()
+	steps := fixture.SignIn(xml, "", at, fixture.NotOnboarded)
+	steps[0].Body = fixture.AutoPostPage(gr, base64.StdEncoding.EncodeToString(xml), "")
+	steps[1].URL, steps[1].Location = gr, "https://example-corp.my.connect.aws/ccp-v2/"
+	steps[2].URL = steps[1].Location
+	r := signin.NewReader(capture.Options{})
+	if err := r.Read("gr.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps))); err != nil {
+		t.Fatal(err)
+	}
+	c := r.Finish()
+	tg := target(c)
+	tg.RoleArn, tg.ProviderArn, tg.Since, tg.GlobalResiliency = "", "", time.Time{}, true
+	if tg.InstanceID != fixture.DefaultInstance {
+		t.Fatalf("target %+v", tg)
+	}
+	b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), tg)
+	if n := srv.Count("connect:ListTrafficDistributionGroupUsers"); n != 3 {
+		t.Errorf("%d member pages, want 3 (100 per page)", n)
+	}
+	set := evidence.NewSet()
+	if err := set.LoadBundle("live", b); err != nil {
+		t.Fatal(err)
+	}
+	res := diagnose.Run(diagnose.Input{Capture: c, AWS: set})
+	var f *diagnose.Finding
+	for i := range res.Findings {
+		if res.Findings[i].ID == "connect.not_in_traffic_distribution_group" {
+			f = &res.Findings[i]
+		}
+	}
+	if f == nil || len(f.Fix.Commands) != 1 || !strings.Contains(f.Fix.Commands[0], "--traffic-distribution-group-id tdg-0001 --user-id "+jane["Id"].(string)) {
+		t.Fatalf("findings %v; %+v", findings(res), f)
+	}
+	for _, call := range srv.Calls() {
+		if !awslive.IsAllowed(call) {
+			t.Errorf("a call not on the allow-list reached AWS: %s", call)
+		}
 	}
 }

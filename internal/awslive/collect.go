@@ -162,6 +162,46 @@ func (c *Collector) connect(ctx context.Context, t Target) {
 	if t.RoleSessionName != "" {
 		c.findUser(ctx, t, opt)
 	}
+	if t.GlobalResiliency {
+		c.trafficGroups(ctx, t, opt)
+	}
+}
+
+// maxTrafficGroups bounds the groups whose users are read.
+const maxTrafficGroups = 10
+
+// trafficGroups reads a Global Resiliency instance's traffic distribution
+// groups and their users: an agent in none cannot sign in.
+func (c *Collector) trafficGroups(ctx context.Context, t Target, opt func(*connect.Options)) {
+	c.progress("Connect: traffic distribution groups of %s", t.InstanceID)
+	out, err := c.Clients.Connect.ListTrafficDistributionGroups(ctx, &connect.ListTrafficDistributionGroupsInput{InstanceId: aws.String(t.InstanceID), MaxResults: aws.Int32(10)}, opt)
+	if err != nil {
+		c.failed("connect:ListTrafficDistributionGroups", t.InstanceID, "whether the agent is in a traffic distribution group (Global Resiliency)", err)
+		return
+	}
+	c.output("connect:ListTrafficDistributionGroups", "aws connect list-traffic-distribution-groups", map[string]any{"TrafficDistributionGroupSummaryList": out.TrafficDistributionGroupSummaryList})
+	for i, g := range out.TrafficDistributionGroupSummaryList {
+		if i == maxTrafficGroups {
+			break
+		}
+		users := []cntypes.TrafficDistributionGroupUserSummary{}
+		read := true
+		p := connect.NewListTrafficDistributionGroupUsersPaginator(c.Clients.Connect, &connect.ListTrafficDistributionGroupUsersInput{TrafficDistributionGroupId: g.Id, MaxResults: aws.Int32(100)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx, opt)
+			if err != nil {
+				// Not read is not empty: nothing is recorded.
+				c.failed("connect:ListTrafficDistributionGroupUsers", aws.ToString(g.Id), "whether the agent is in traffic distribution group "+aws.ToString(g.Name), err)
+				read = false
+				break
+			}
+			users = append(users, page.TrafficDistributionGroupUserSummaryList...)
+		}
+		if read {
+			c.output("connect:ListTrafficDistributionGroupUsers", "aws connect list-traffic-distribution-group-users",
+				map[string]any{"TrafficDistributionGroupUserSummaryList": users, "TrafficDistributionGroupId": aws.ToString(g.Id)})
+		}
+	}
 }
 
 // findUser looks the user up in at most three Connect calls, whatever the

@@ -40,6 +40,7 @@ func targetFrom(c *capture.Capture) awslive.Target {
 		t.Region, t.InstanceID = s.Region, s.InstanceID
 		t.RoleArn, t.ProviderArn, t.RoleSessionName = s.RoleArn, s.ProviderArn, s.RoleSessionName
 		if si, ok := awsarn.ParseSignIn(s.PostedTo); ok {
+			t.GlobalResiliency = si.Global != nil
 			t.SignInRegion = si.DefaultRegion
 			if si.Region != "" {
 				t.SignInRegion = si.Region

@@ -220,4 +220,5 @@ var changeDoc = map[ChangeKind]string{
 	CreateUser:             "create the Connect user",
 	RecreateUser:           "delete the Connect user and create it under another name (data loss)",
 	DeleteUser:             "delete the Connect user (data loss)",
+	AddTrafficGroupUser:    "add the Connect user to a Global Resiliency traffic distribution group",
 }

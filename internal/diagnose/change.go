@@ -41,12 +41,15 @@ const (
 	CreateUser             ChangeKind = "connect.create_user"      // UserName, User (settings to copy)
 	RecreateUser           ChangeKind = "connect.recreate_user"    // User (deleted), UserName (created)
 	DeleteUser             ChangeKind = "connect.delete_user"      // User
+	// AddTrafficGroupUser: Global Resiliency's traffic distribution
+	// group Value gets User.
+	AddTrafficGroupUser ChangeKind = "connect.associate_traffic_distribution_group_user"
 )
 
 // ChangeKinds are every kind, in the order docs/findings.md lists them.
 var ChangeKinds = []ChangeKind{SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, SyncIdPClock, EncryptAssertion,
 	EditStatement, PutRolePolicy, UpdateTrustPolicy, UpdateProviderMetadata, CreateProvider, SetEncryptionMode, AddPrivateKey,
-	CreateUser, RecreateUser, DeleteUser}
+	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser}
 
 // Change is one typed change. Which fields are set depends on Kind.
 type Change struct {
@@ -158,6 +161,8 @@ func (r *run) describe(c Change) string {
 		return fmt.Sprintf("Delete the Connect user %q and create it again as %q.", c.User.Username, c.UserName)
 	case DeleteUser:
 		return fmt.Sprintf("Delete the Connect user %q.", c.User.Username)
+	case AddTrafficGroupUser:
+		return fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", c.User.Username, c.Value)
 	}
 	return string(c.Kind)
 }
@@ -235,6 +240,9 @@ func (r *run) render(f *Fix) {
 			cmds, loss := r.recreateUser(c.User, c.UserName)
 			f.Commands = append(f.Commands, cmds...)
 			f.DataLoss = loss
+		case AddTrafficGroupUser:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
+				r.subject.Region, r.subject.InstanceID, c.Value, c.User.ID))
 		case DeleteUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, c.User.ID))
 			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)

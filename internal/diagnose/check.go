@@ -75,6 +75,7 @@ func (r *run) newWorld() *world {
 	w.aws.Policies = maps.Clone(r.aws.Policies)
 	w.aws.Events = slices.Clone(r.aws.Events)
 	w.aws.Simulations = slices.Clone(r.aws.Simulations)
+	w.aws.TrafficGroups = slices.Clone(r.aws.TrafficGroups)
 	if pl := r.aws.ProviderList; pl != nil {
 		c := *pl
 		c.ARNs = slices.Clone(pl.ARNs)
@@ -323,6 +324,21 @@ func (r *run) apply(w *world, c Change) error {
 			return err
 		}
 		p.PrivateKeyIDs, p.PrivateKeysKnown = append(slices.Clone(p.PrivateKeyIDs), "uploaded by the fix"), true
+	case AddTrafficGroupUser:
+		// The group named, and a list of users that names no group (taken
+		// to be the group's, as the diagnosis did).
+		added := false
+		for i, g := range w.aws.TrafficGroups {
+			if g.ID == c.Value || g.ARN == c.Value || g.ID == "" && g.UsersRead {
+				cp := *g
+				cp.Users = append(slices.Clone(g.Users), c.User.ID)
+				w.aws.TrafficGroups[i] = &cp
+				added = true
+			}
+		}
+		if !added {
+			return notModelled("the traffic distribution group %s is not in the evidence", c.Value)
+		}
 	case CreateUser, RecreateUser, DeleteUser:
 		if c.Kind != DeleteUser && !validConnectUserName(c.UserName) {
 			return refused("Amazon Connect refuses the user name %q (letters, digits and _ . @ - only, '@' only in an e-mail address)", c.UserName)

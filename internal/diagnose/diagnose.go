@@ -289,6 +289,7 @@ func (r *run) stages() {
 		r.checkRelayState()
 		r.checkFederation()
 		r.checkUser()
+		r.checkTrafficGroup()
 		r.checkBinding()
 	}
 }

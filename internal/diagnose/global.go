@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -104,4 +105,71 @@ func (r *run) globalAudEdit(st *iampolicy.Statement, op, key string, idx int) st
 	}
 	st.Condition[like][key] = append(slices.Clone(old), pattern)
 	return fmt.Sprintf("change statement %d's %s condition from %s to %s, keeping its values (%s) and adding %s", idx+1, key, op, like, strings.Join(old, ", "), pattern)
+}
+
+// trafficGroupPlaceholder stands for the group when the evidence lists a
+// group's users without saying which group (the AWS CLI's output).
+const trafficGroupPlaceholder = "TRAFFIC-DISTRIBUTION-GROUP-ID"
+
+// checkTrafficGroup checks, for a Global Resiliency sign-in, that the
+// Connect user is in a traffic distribution group: an agent who is in none
+// cannot sign in (ResourceNotFoundException). It needs the groups' users
+// (list-traffic-distribution-group-users) and the user's ID (list-users).
+func (r *run) checkTrafficGroup() {
+	if r.global == nil || r.subject.RoleSessionName == "" {
+		return
+	}
+	var read []*evidence.TrafficGroup
+	for _, g := range r.aws.TrafficGroups {
+		if g.UsersRead {
+			read = append(read, g)
+		}
+	}
+	ul := r.users()
+	if len(read) == 0 || ul == nil {
+		return
+	}
+	var u *evidence.User
+	for _, x := range ul.Users {
+		if x.Username == r.subject.RoleSessionName {
+			u = x
+		}
+	}
+	if u == nil {
+		return // no such user: the user checks say so
+	}
+	var ev []Evidence
+	for _, g := range read {
+		if g.HasUser(u.ID, u.ARN) {
+			return
+		}
+		ev = append(ev, Evidence{What: "traffic distribution group " + orX(g.Name, orX(g.ID, "(not named by the output)")), Value: fmt.Sprintf("%d users, not %s (%s)", len(g.Users), u.Username, u.ID), Where: g.Source.String()})
+	}
+	// The group to add the user to: the instance's default group when
+	// known, else the only one read. A list of users that names no group
+	// (the AWS CLI's output) is taken to be that group's.
+	target := read[0]
+	for _, g := range r.aws.TrafficGroups {
+		if g.IsDefault {
+			target = g
+		}
+	}
+	if target.ID != "" {
+		for _, g := range read {
+			if g.ID == "" {
+				ev = append(ev, Evidence{What: "assumed", Value: "the users listed in " + g.Source.File + " are those of group " + orX(target.Name, target.ID), Where: g.Source.String()})
+			}
+		}
+	}
+	id := orX(target.ID, trafficGroupPlaceholder)
+	fix := r.newFix(fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", u.Username, orX(target.Name, id)), Change{Kind: AddTrafficGroupUser, Value: id, User: u})
+	if target.ID == "" {
+		fix.Steps = append(fix.Steps, "Replace "+trafficGroupPlaceholder+" with the group's ID: aws connect list-traffic-distribution-groups --instance-id "+r.subject.InstanceID+" --region "+orX(r.subject.Region, "REGION")+".")
+	}
+	r.add(Finding{ID: "connect.not_in_traffic_distribution_group", Severity: Error,
+		Title:    fmt.Sprintf("The Connect user %q is in no traffic distribution group: a Global Resiliency sign-in fails for it", u.Username),
+		Detail:   "With Amazon Connect Global Resiliency, agents must be associated with a traffic distribution group before they sign in; otherwise the sign-in fails (ResourceNotFoundException).",
+		Evidence: append([]Evidence{{What: "Connect user", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}}, ev...),
+		Explains: []string{"connect.not_onboarded", "connect.access_denied_admin", "connect.bad_request"},
+		Fix:      fix})
 }

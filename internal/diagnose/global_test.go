@@ -1,6 +1,7 @@
 package diagnose_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,4 +99,63 @@ func TestGlobalResiliency(t *testing.T) {
 			t.Fatalf("findings %v", ids(res))
 		}
 	})
+}
+
+// With Global Resiliency the agent must be in a traffic distribution
+// group; the fix adds the user to the instance's default group.
+func TestTrafficDistributionGroup(t *testing.T) {
+	gr := awsarn.GlobalSignInURL(instance, region, acct, "ConnectAgents", "EntraID", "/connect/ccp-v2")
+	grBase := "https://" + instance + "." + region + ".sign-in.connect.aws/saml"
+	userID := "00000000-1a3d-4e5f-8a9b-0c1d2e3f4a5b" // usersJSON's first user
+	groups := js(map[string]any{"TrafficDistributionGroupSummaryList": []any{
+		map[string]any{"Id": "tdg-0001", "Arn": "arn:aws:connect:" + region + ":" + acct + ":traffic-distribution-group/tdg-0001", "Name": "Default", "IsDefault": true,
+			"InstanceArn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance}}})
+	members := func(ids ...string) string {
+		var l []any
+		for _, id := range ids {
+			l = append(l, map[string]any{"UserId": id})
+		}
+		return js(map[string]any{"TrafficDistributionGroupUserSummaryList": l})
+	}
+	run := func(files map[string]string) *diagnose.Result {
+		s := globalScenario(gr, likeTrust(grBase+"*"))
+		s.outcome = fixture.NotOnboarded
+		s.steps = func(st []fixture.Step) []fixture.Step {
+			// Sent on to the instance's domain, which shows the error.
+			st[1].Location = "https://example-corp.my.connect.aws/ccp-v2/"
+			st[2].URL = st[1].Location
+			return st
+		}
+		s.aws["users.json"] = usersJSON(rsn, "john.smith@example.com")
+		for k, v := range files {
+			s.aws[k] = v
+		}
+		return s.run(t)
+	}
+
+	res := run(map[string]string{"groups.json": groups, "members.json": members("00000001-1a3d-4e5f-8a9b-0c1d2e3f4a5b")})
+	f := find(res, "connect.not_in_traffic_distribution_group")
+	if f == nil || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses || !slices.Contains(f.Explains, "connect.not_onboarded") {
+		t.Fatalf("findings %v; %+v %+v", ids(res), f, f.Fix.Check)
+	}
+	want := "aws connect associate-traffic-distribution-group-user --region " + region + " --instance-id " + instance + " --traffic-distribution-group-id tdg-0001 --user-id " + userID
+	if len(f.Fix.Commands) != 1 || f.Fix.Commands[0] != want {
+		t.Errorf("commands %q, want %q", f.Fix.Commands, want)
+	}
+
+	if res := run(map[string]string{"groups.json": groups, "members.json": members(userID)}); find(res, "connect.not_in_traffic_distribution_group") != nil {
+		t.Errorf("a member reported: %v", ids(res))
+	}
+	// The AWS CLI's output does not name its group: the command says
+	// where to find the ID.
+	res = run(map[string]string{"members.json": members()})
+	if f := find(res, "connect.not_in_traffic_distribution_group"); f == nil || !strings.Contains(f.Fix.Commands[0], "TRAFFIC-DISTRIBUTION-GROUP-ID") || len(f.Fix.Steps) == 0 {
+		t.Errorf("findings %v", ids(res))
+	}
+	// Not a Global Resiliency sign-in: groups do not matter.
+	s := base()
+	s.aws = map[string]string{"users.json": usersJSON(rsn), "members.json": members()}
+	if res := s.run(t); find(res, "connect.not_in_traffic_distribution_group") != nil {
+		t.Errorf("reported for a sign-in through the usual endpoint: %v", ids(res))
+	}
 }

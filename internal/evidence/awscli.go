@@ -107,6 +107,10 @@ func (s *Set) Load(name string, b []byte) error {
 			return fmt.Errorf("%s: a samldoctor bundle that cannot be read: %w", name, err)
 		}
 		return s.LoadBundle(name, &bundle)
+	case has("TrafficDistributionGroupSummaryList"):
+		err = s.loadTrafficGroups(name, top)
+	case has("TrafficDistributionGroupUserSummaryList"):
+		err = s.loadTrafficGroupUsers(name, top)
 	case has("EvaluationResults"):
 		err = s.loadSimulation(name, b, top)
 	case has("UserSummaryList"):
@@ -773,4 +777,59 @@ func (s *Set) loadSimulation(name string, raw []byte, top map[string]json.RawMes
 		s.Simulations = append(s.Simulations, sim)
 	}
 	return nil
+}
+
+// loadTrafficGroups reads aws connect list-traffic-distribution-groups.
+func (s *Set) loadTrafficGroups(name string, top map[string]json.RawMessage) error {
+	var l []struct {
+		ID          string `json:"Id"`
+		Arn         string `json:"Arn"`
+		Name        string `json:"Name"`
+		InstanceArn string `json:"InstanceArn"`
+		IsDefault   bool   `json:"IsDefault"`
+	}
+	if err := json.Unmarshal(top["TrafficDistributionGroupSummaryList"], &l); err != nil {
+		return fmt.Errorf("list-traffic-distribution-groups output: %w", err)
+	}
+	src := s.source(name, "aws connect list-traffic-distribution-groups")
+	for _, g := range l {
+		tg := s.trafficGroup(g.ID, g.Arn, src)
+		tg.Name, tg.InstanceARN, tg.IsDefault = g.Name, g.InstanceArn, g.IsDefault
+	}
+	return nil
+}
+
+// loadTrafficGroupUsers reads aws connect
+// list-traffic-distribution-group-users; samldoctor collect adds the
+// group's ID, which the AWS CLI's output does not carry.
+func (s *Set) loadTrafficGroupUsers(name string, top map[string]json.RawMessage) error {
+	var l []struct {
+		UserID string `json:"UserId"`
+	}
+	if err := json.Unmarshal(top["TrafficDistributionGroupUserSummaryList"], &l); err != nil {
+		return fmt.Errorf("list-traffic-distribution-group-users output: %w", err)
+	}
+	var id string
+	json.Unmarshal(top["TrafficDistributionGroupId"], &id)
+	src := s.source(name, "aws connect list-traffic-distribution-group-users")
+	tg := s.trafficGroup(id, "", src)
+	tg.UsersRead = true
+	for _, u := range l {
+		tg.Users = append(tg.Users, u.UserID)
+	}
+	return nil
+}
+
+func (s *Set) trafficGroup(id, arn string, src Source) *TrafficGroup {
+	for _, g := range s.TrafficGroups {
+		if id != "" && (g.ID == id || g.ARN == id) || arn != "" && (g.ARN == arn || g.ID == arn) {
+			if g.ARN == "" {
+				g.ARN = arn
+			}
+			return g
+		}
+	}
+	g := &TrafficGroup{ID: id, ARN: arn, Source: src}
+	s.TrafficGroups = append(s.TrafficGroups, g)
+	return g
 }

@@ -31,6 +31,9 @@ type BundleTarget struct {
 	RoleSessionName string    `json:"roleSessionName,omitempty"`
 	SignInRegion    string    `json:"signInRegion,omitempty"`
 	Since           time.Time `json:"since,omitzero"`
+	// GlobalResiliency is set when the sign-in went through Global
+	// Resiliency's endpoint: its traffic distribution groups are read.
+	GlobalResiliency bool `json:"globalResiliency,omitempty"`
 }
 
 // BundleOutput is one call's answer.

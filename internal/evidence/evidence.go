@@ -37,6 +37,9 @@ type Set struct {
 	IdPMetadata *Metadata
 	// Simulations are IAM policy-simulator verdicts.
 	Simulations []*Simulation
+	// TrafficGroups are Connect traffic distribution groups (Global
+	// Resiliency) and, when read, their users.
+	TrafficGroups []*TrafficGroup
 	// Denied and NotFound are calls of a live collection that AWS refused
 	// or that found nothing.
 	Denied   []Denied
@@ -125,6 +128,30 @@ type UserList struct {
 	// index finds a user by ID ("id:...") or, without one, by name
 	// ("name:..."), so that adding n users costs n, not n².
 	index map[string]int
+}
+
+// TrafficGroup is a Connect traffic distribution group: with Global
+// Resiliency, an agent who is in none cannot sign in
+// (ResourceNotFoundException).
+type TrafficGroup struct {
+	// ID is "" when the output does not say which group its users are
+	// in (the AWS CLI's list-traffic-distribution-group-users).
+	ID, ARN, Name, InstanceARN string
+	IsDefault                  bool
+	// Users are the group's user IDs or ARNs, when UsersRead.
+	Users     []string
+	UsersRead bool
+	Source    Source
+}
+
+// HasUser reports whether the group lists a user (by ID or ARN).
+func (g *TrafficGroup) HasUser(id, arn string) bool {
+	for _, u := range g.Users {
+		if u == id || arn != "" && u == arn || strings.HasSuffix(u, "/"+id) {
+			return true
+		}
+	}
+	return false
 }
 
 // User is a Connect user.
