@@ -82,6 +82,9 @@ type Change struct {
 	// UserName the user name created.
 	User     *evidence.User
 	UserName string
+	// Region is where a Connect user is created when it is not the
+	// instance's own Region: a Global Resiliency replica's (CreateUser).
+	Region string
 }
 
 // Where says which system the change is made in: "idp", "iam", "connect".
@@ -156,6 +159,9 @@ func (r *run) describe(c Change) string {
 	case AddPrivateKey:
 		return "Upload the private key the IdP encrypts for to SAML provider " + providerName(c.Provider) + "."
 	case CreateUser:
+		if c.Region != "" {
+			return fmt.Sprintf("Create the Connect user %q in the replica in %s.", c.UserName, c.Region)
+		}
 		return fmt.Sprintf("Create the Connect user %q.", c.UserName)
 	case RecreateUser:
 		return fmt.Sprintf("Delete the Connect user %q and create it again as %q.", c.User.Username, c.UserName)
@@ -232,7 +238,11 @@ func (r *run) render(f *Fix) {
 		case AddPrivateKey:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", c.Provider))
 		case CreateUser:
-			f.Commands = append(f.Commands, r.createUserCommand(c.User, c.UserName))
+			cmd := r.createUserCommand(c.User, c.UserName)
+			if c.Region != "" {
+				cmd = strings.Replace(cmd, "--region "+orX(r.subject.Region, "REGION")+" ", "--region "+c.Region+" ", 1)
+			}
+			f.Commands = append(f.Commands, cmd)
 			if c.User == nil || !c.User.Detailed {
 				f.Steps = append(f.Steps, "Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles / list-routing-profiles --instance-id "+orX(r.subject.InstanceID, "INSTANCE-ID")+").")
 			}

@@ -340,6 +340,22 @@ func (r *run) apply(w *world, c Change) error {
 			return notModelled("the traffic distribution group %s is not in the evidence", c.Value)
 		}
 	case CreateUser, RecreateUser, DeleteUser:
+		if c.Kind == CreateUser && c.Region != "" {
+			// In a replica: the user it names is then in that Region too.
+			ul, err := w.users(r)
+			if err != nil {
+				return err
+			}
+			for i, u := range ul.Users {
+				if u.Username == c.UserName {
+					cp := *u
+					cp.Regions = append(slices.Clone(u.Regions), c.Region)
+					ul.Users[i] = &cp
+					return nil
+				}
+			}
+			return notModelled("the user %s is not in the evidence", c.UserName)
+		}
 		if c.Kind != DeleteUser && !validConnectUserName(c.UserName) {
 			return refused("Amazon Connect refuses the user name %q (letters, digits and _ . @ - only, '@' only in an e-mail address)", c.UserName)
 		}

@@ -290,6 +290,7 @@ func (r *run) stages() {
 		r.checkFederation()
 		r.checkUser()
 		r.checkTrafficGroup()
+		r.checkReplicas()
 		r.checkBinding()
 	}
 }

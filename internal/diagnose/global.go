@@ -173,3 +173,59 @@ func (r *run) checkTrafficGroup() {
 		Explains: []string{"connect.not_onboarded", "connect.access_denied_admin", "connect.bad_request"},
 		Fix:      fix})
 }
+
+// checkReplicas checks, for a Global Resiliency sign-in, that the Connect
+// user exists in every replica of the instance ("Agents must be created
+// already in both your source and replica instances and have the same
+// username as the role session name ... Otherwise, you will receive a
+// UserNotOnboardedException"). A replica has the instance's ID; a user is
+// known in a Region from the ARNs of the outputs that listed it, and known
+// absent where that Region's whole list was read or a search there found
+// nothing.
+func (r *run) checkReplicas() {
+	if r.global == nil || r.subject.RoleSessionName == "" {
+		return
+	}
+	var in *evidence.Instance
+	for _, i := range r.aws.Instances {
+		if i.ID == r.subject.InstanceID && len(i.ReplicaRegions) > 0 {
+			in = i
+		}
+	}
+	ul := r.users()
+	if in == nil || ul == nil {
+		return
+	}
+	rsn := r.subject.RoleSessionName
+	var u *evidence.User
+	for _, x := range ul.Users {
+		if x.Username == rsn {
+			u = x
+		}
+	}
+	if u == nil {
+		return
+	}
+	for _, region := range in.ReplicaRegions {
+		if slices.Contains(u.Regions, region) {
+			continue
+		}
+		how := ""
+		switch {
+		case ul.CompleteIn[region]:
+			how = "the user list of " + region + " was read whole"
+		case ul.SearchedIn[region][rsn]:
+			how = "a search in " + region + " for " + rsn + " found nothing"
+		default:
+			continue // not known either way
+		}
+		r.add(Finding{ID: "connect.user_not_in_replica", Severity: Error,
+			Title:  fmt.Sprintf("The Connect user %q exists in %s but not in the instance's replica in %s", rsn, orX(in.Region(), "the source Region"), region),
+			Detail: "With Amazon Connect Global Resiliency, agents must exist in the source and in every replica instance, with the same user name as the RoleSessionName; otherwise Connect answers UserNotOnboardedException.",
+			Evidence: []Evidence{{What: "replicas of instance " + in.ID, Value: strings.Join(in.ReplicaRegions, ", "), Where: in.Source.String()},
+				{What: "Connect user", Value: fmt.Sprintf("%s (%s), listed in %s", u.Username, u.ID, strings.Join(u.Regions, ", ")), Where: u.Source.String()},
+				{What: "absent from " + region, Value: how, Where: sourcesOf(ul)}},
+			Explains: []string{"connect.not_onboarded"},
+			Fix:      r.newFix(fmt.Sprintf("Create the Connect user %q in the replica in %s, with the same settings.", rsn, region), Change{Kind: CreateUser, UserName: rsn, User: u, Region: region})})
+	}
+}

@@ -1,6 +1,7 @@
 package diagnose_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -157,5 +158,60 @@ func TestTrafficDistributionGroup(t *testing.T) {
 	s.aws = map[string]string{"users.json": usersJSON(rsn), "members.json": members()}
 	if res := s.run(t); find(res, "connect.not_in_traffic_distribution_group") != nil {
 		t.Errorf("reported for a sign-in through the usual endpoint: %v", ids(res))
+	}
+}
+
+// With Global Resiliency the agent must exist in every replica (same
+// instance ID, another Region).
+func TestUserInReplica(t *testing.T) {
+	gr := awsarn.GlobalSignInURL(instance, region, acct, "ConnectAgents", "EntraID", "/connect/ccp-v2")
+	grBase := "https://" + instance + "." + region + ".sign-in.connect.aws/saml"
+	const replica = "ap-northeast-1"
+	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance, "IdentityManagementType": "SAML",
+		"ReplicationConfiguration": map[string]any{"SourceRegion": region, "ReplicationStatusSummaryList": []any{
+			map[string]any{"Region": region, "ReplicationStatus": "INSTANCE_REPLICATION_COMPLETE"},
+			map[string]any{"Region": replica, "ReplicationStatus": "INSTANCE_REPLICATION_COMPLETE"}}}}})
+	list := func(reg string, names ...string) string {
+		var l []map[string]string
+		for _, n := range names {
+			// A replica's users keep their IDs.
+			i := 0
+			if n != rsn {
+				i = 1
+			}
+			id := fmt.Sprintf("0000000%d-1a3d-4e5f-8a9b-0c1d2e3f4a5b", i)
+			l = append(l, map[string]string{"Id": id, "Arn": "arn:aws:connect:" + reg + ":" + acct + ":instance/" + instance + "/agent/" + id, "Username": n})
+		}
+		return js(map[string]any{"UserSummaryList": l})
+	}
+	run := func(replicaUsers string) *diagnose.Result {
+		s := globalScenario(gr, likeTrust(grBase+"*"))
+		s.outcome = fixture.NotOnboarded
+		s.steps = func(st []fixture.Step) []fixture.Step {
+			st[1].Location = "https://example-corp.my.connect.aws/ccp-v2/"
+			st[2].URL = st[1].Location
+			return st
+		}
+		s.aws["instance.json"] = inst
+		s.aws["users-source.json"] = list(region, rsn, "john.smith@example.com")
+		if replicaUsers != "" {
+			s.aws["users-replica.json"] = replicaUsers
+		}
+		return s.run(t)
+	}
+
+	res := run(list(replica, "john.smith@example.com"))
+	f := find(res, "connect.user_not_in_replica")
+	if f == nil || !slices.Contains(f.Explains, "connect.not_onboarded") || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses {
+		t.Fatalf("findings %v; %+v", ids(res), f)
+	}
+	if len(f.Fix.Commands) != 1 || !strings.HasPrefix(f.Fix.Commands[0], "aws connect create-user --region "+replica+" --instance-id "+instance+" --username "+rsn) {
+		t.Errorf("commands %q", f.Fix.Commands)
+	}
+	// In both: quiet. The replica's users not read: not known, quiet.
+	for name, replicaUsers := range map[string]string{"in both": list(replica, rsn, "john.smith@example.com"), "replica not read": ""} {
+		if res := run(replicaUsers); find(res, "connect.user_not_in_replica") != nil {
+			t.Errorf("%s: reported: %v", name, ids(res))
+		}
 	}
 }

@@ -229,9 +229,20 @@ func (ul *UserList) addUser(u *User) {
 	if u.ID != "" {
 		key = "id:" + u.ID
 	}
+	if r := arnPart(u.ARN, 3); r != "" && !slices.Contains(u.Regions, r) {
+		u.Regions = append(u.Regions, r)
+	}
 	if i, ok := ul.index[key]; ok && i < len(ul.Users) && userKey(ul.Users[i]) == key {
-		if u.Detailed || !ul.Users[i].Detailed {
+		old := ul.Users[i]
+		for _, r := range old.Regions {
+			if !slices.Contains(u.Regions, r) {
+				u.Regions = append(u.Regions, r)
+			}
+		}
+		if u.Detailed || !old.Detailed {
 			ul.Users[i] = u
+		} else {
+			old.Regions = u.Regions
 		}
 		return
 	}
@@ -275,6 +286,14 @@ func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMess
 	ul := s.userList(instance, src)
 	if out.NextToken == "" {
 		ul.Complete = true
+		if len(out.UserSummaryList) > 0 {
+			if r := arnPart(out.UserSummaryList[0].Arn, 3); r != "" {
+				if ul.CompleteIn == nil {
+					ul.CompleteIn = map[string]bool{}
+				}
+				ul.CompleteIn[r] = true
+			}
+		}
 	}
 	for _, u := range out.UserSummaryList {
 		ul.addUser(u.user(src, false))
@@ -300,9 +319,10 @@ func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMe
 	src := s.source(name, "aws connect search-users")
 	// samldoctor collect records what it searched for; the AWS CLI's
 	// output does not.
-	var searched, how, instance string
+	var searched, how, instance, region string
 	json.Unmarshal(top["SearchedUsername"], &searched)
 	json.Unmarshal(top["SearchedHow"], &how)
+	json.Unmarshal(top["Region"], &region)
 	json.Unmarshal(top["InstanceId"], &instance)
 	for _, u := range out.Users {
 		if id := instanceOfUserARN(u.Arn); id != "" {
@@ -321,6 +341,15 @@ func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMe
 			how = "SearchUsers for Username " + strconv.Quote(searched)
 		}
 		ul.SearchedFor[searched] = how
+		if region != "" {
+			if ul.SearchedIn == nil {
+				ul.SearchedIn = map[string]map[string]bool{}
+			}
+			if ul.SearchedIn[region] == nil {
+				ul.SearchedIn[region] = map[string]bool{}
+			}
+			ul.SearchedIn[region][searched] = true
+		}
 	}
 	return nil
 }
@@ -336,20 +365,34 @@ func (s *Set) loadDescribeUser(name string, raw []byte, top map[string]json.RawM
 }
 
 type apiInstance struct {
-	ID                     string `json:"Id"`
-	Arn                    string `json:"Arn"`
-	IdentityManagementType string `json:"IdentityManagementType"`
-	InstanceAlias          string `json:"InstanceAlias"`
-	InstanceStatus         string `json:"InstanceStatus"`
+	ID                       string `json:"Id"`
+	Arn                      string `json:"Arn"`
+	IdentityManagementType   string `json:"IdentityManagementType"`
+	InstanceAlias            string `json:"InstanceAlias"`
+	InstanceStatus           string `json:"InstanceStatus"`
+	ReplicationConfiguration struct {
+		ReplicationStatusSummaryList []struct {
+			Region string `json:"Region"`
+		} `json:"ReplicationStatusSummaryList"`
+	} `json:"ReplicationConfiguration"`
 }
 
 func (s *Set) addInstance(i apiInstance, src Source) {
+	in := &Instance{ID: i.ID, ARN: i.Arn, Alias: i.InstanceAlias, IdentityManagementType: i.IdentityManagementType, Status: i.InstanceStatus, Source: src}
 	for _, have := range s.Instances {
 		if have.ID == i.ID {
-			return
+			in = have // the first output read describes it; replicas add up
+			break
 		}
 	}
-	s.Instances = append(s.Instances, &Instance{ID: i.ID, ARN: i.Arn, Alias: i.InstanceAlias, IdentityManagementType: i.IdentityManagementType, Status: i.InstanceStatus, Source: src})
+	for _, r := range i.ReplicationConfiguration.ReplicationStatusSummaryList {
+		if r.Region != "" && r.Region != in.Region() && !slices.Contains(in.ReplicaRegions, r.Region) {
+			in.ReplicaRegions = append(in.ReplicaRegions, r.Region)
+		}
+	}
+	if in.Source == src {
+		s.Instances = append(s.Instances, in)
+	}
 }
 
 func (s *Set) loadDescribeInstance(name string, raw []byte, top map[string]json.RawMessage) error {

@@ -96,7 +96,11 @@ type Instance struct {
 	Alias                  string
 	IdentityManagementType string
 	Status                 string
-	Source                 Source
+	// ReplicaRegions are the Regions it is replicated to (Global
+	// Resiliency), from describe-instance's ReplicationConfiguration. A
+	// replica has the same instance ID.
+	ReplicaRegions []string
+	Source         Source
 }
 
 // Region is the instance's Region, from its ARN.
@@ -124,7 +128,12 @@ type UserList struct {
 	// each with how (the SearchUsers conditions): for them, no match
 	// means no user in any of the cases searched.
 	SearchedFor map[string]string
-	Sources     []Source
+	// CompleteIn are the Regions whose whole user list was read, and
+	// SearchedIn the names searched for in a Region (samldoctor collect
+	// in a replica's Region).
+	CompleteIn map[string]bool
+	SearchedIn map[string]map[string]bool
+	Sources    []Source
 	// index finds a user by ID ("id:...") or, without one, by name
 	// ("name:..."), so that adding n users costs n, not n².
 	index map[string]int
@@ -162,6 +171,10 @@ type User struct {
 	FirstName string
 	LastName  string
 	Email     string
+	// Regions are the Regions whose outputs listed the user (from its
+	// ARNs): with Global Resiliency, a source and its replicas share the
+	// instance ID.
+	Regions []string
 	// Details are set when known from describe-user or search-users.
 	Detailed           bool
 	PhoneConfig        map[string]any
