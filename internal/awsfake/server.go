@@ -177,7 +177,11 @@ func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
 			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
 			return
 		}
-		writeJSON(rw, map[string]any{"Instance": w.Instance})
+		out := map[string]any{"Instance": w.Instance}
+		if w.Replication != nil {
+			out["ReplicationConfiguration"] = w.Replication
+		}
+		writeJSON(rw, out)
 	case "connect:SearchUsers":
 		var in struct {
 			InstanceId     string
@@ -190,7 +194,7 @@ func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
 			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
 			return
 		}
-		found, err := w.searchUsers(in.SearchCriteria)
+		found, err := w.searchUsers(in.SearchCriteria, signedRegion(r))
 		if err != nil {
 			connectError(rw, 400, "InvalidParameterException", err.Error())
 			return
@@ -474,4 +478,19 @@ func orEmptyList(l []map[string]any) []map[string]any {
 		return []map[string]any{}
 	}
 	return l
+}
+
+// signedRegion is the Region a request was signed for: the third part of
+// its SigV4 credential scope (Credential=AKID/DATE/REGION/SERVICE/aws4_request).
+func signedRegion(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	i := strings.Index(h, "Credential=")
+	if i < 0 {
+		return ""
+	}
+	scope := strings.Split(strings.SplitN(h[i+len("Credential="):], ",", 2)[0], "/")
+	if len(scope) < 3 {
+		return ""
+	}
+	return scope[2]
 }

@@ -35,6 +35,12 @@ type World struct {
 	// their members' user IDs, by group ID.
 	TrafficGroups     []map[string]any
 	TrafficGroupUsers map[string][]string
+	// Replication is describe-instance's ReplicationConfiguration (Global
+	// Resiliency); ReplicaUsers the users of the instance's replica in
+	// each Region (the same instance ID), answered to calls signed for
+	// that Region.
+	Replication  map[string]any
+	ReplicaUsers map[string][]map[string]any
 }
 
 // Role is an IAM role.
@@ -207,13 +213,17 @@ type UserCriteria struct {
 // searchUsers answers a user search. It compares case-sensitively: AWS
 // does not document whether SearchUsers does, so the fake takes the
 // stricter reading, which a lookup must survive.
-func (w *World) searchUsers(c UserCriteria) ([]map[string]any, error) {
+func (w *World) searchUsers(c UserCriteria, region string) ([]map[string]any, error) {
 	match, err := userMatcher(c)
 	if err != nil {
 		return nil, err
 	}
+	users := w.Users
+	if r, ok := w.ReplicaUsers[region]; ok {
+		users = r
+	}
 	var out []map[string]any
-	for _, u := range w.Users {
+	for _, u := range users {
 		if match(str(u["Username"])) {
 			out = append(out, u)
 		}

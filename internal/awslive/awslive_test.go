@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -484,19 +485,7 @@ func TestTrafficGroupsLive(t *testing.T) {
 	srv := awsfake.New(w)
 	defer srv.Close()
 
-	gr := awsarn.GlobalSignInURL(fixture.DefaultInstance, "ap-southeast-2", "111122223333", "ConnectAgents", "EntraID", "/connect/ccp-v2")
-	at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
-	xml := fixture.Response{NameID: "Jane.Doe@example.com", RoleSessionName: []string{"Jane.Doe@example.com"}, IssueInstant: at.Add(-time.Second), SignAssertion: true,
-		Destination: gr, Audience: "https://" + fixture.DefaultInstance + ".ap-southeast-2.sign-in.connect.aws/saml"}.XML()
-	steps := fixture.SignIn(xml, "", at, fixture.NotOnboarded)
-	steps[0].Body = fixture.AutoPostPage(gr, base64.StdEncoding.EncodeToString(xml), "")
-	steps[1].URL, steps[1].Location = gr, "https://example-corp.my.connect.aws/ccp-v2/"
-	steps[2].URL = steps[1].Location
-	r := signin.NewReader(capture.Options{})
-	if err := r.Read("gr.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps))); err != nil {
-		t.Fatal(err)
-	}
-	c := r.Finish()
+	c := globalCapture(t)
 	tg := target(c)
 	tg.RoleArn, tg.ProviderArn, tg.Since, tg.GlobalResiliency = "", "", time.Time{}, true
 	if tg.InstanceID != fixture.DefaultInstance {
@@ -524,5 +513,71 @@ func TestTrafficGroupsLive(t *testing.T) {
 		if !awslive.IsAllowed(call) {
 			t.Errorf("a call not on the allow-list reached AWS: %s", call)
 		}
+	}
+}
+
+// globalCapture is Jane's sign-in through Global Resiliency's endpoint,
+// answered by Connect's "not onboarded".
+func globalCapture(t *testing.T) *capture.Capture {
+	t.Helper()
+	gr := awsarn.GlobalSignInURL(fixture.DefaultInstance, "ap-southeast-2", "111122223333", "ConnectAgents", "EntraID", "/connect/ccp-v2")
+	at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+	xml := fixture.Response{NameID: "Jane.Doe@example.com", RoleSessionName: []string{"Jane.Doe@example.com"}, IssueInstant: at.Add(-time.Second), SignAssertion: true,
+		Destination: gr, Audience: "https://" + fixture.DefaultInstance + ".ap-southeast-2.sign-in.connect.aws/saml"}.XML()
+	steps := fixture.SignIn(xml, "", at, fixture.NotOnboarded)
+	steps[0].Body = fixture.AutoPostPage(gr, base64.StdEncoding.EncodeToString(xml), "")
+	steps[1].URL, steps[1].Location = gr, "https://example-corp.my.connect.aws/ccp-v2/"
+	steps[2].URL = steps[1].Location
+	r := signin.NewReader(capture.Options{})
+	if err := r.Read("gr.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps))); err != nil {
+		t.Fatal(err)
+	}
+	return r.Finish()
+}
+
+// Global Resiliency: the agent must exist in every replica. The collector
+// reads the replicas from DescribeInstance and searches each one's Region
+// (the same instance ID); the fake answers calls signed for the replica's
+// Region from its users.
+func TestReplicaUsersLive(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		replica []string
+		want    bool
+	}{
+		{"missing in the replica", []string{"agent00001@example.com"}, true},
+		{"in both", []string{"agent00001@example.com", "Jane.Doe@example.com"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := bigWorld(10)
+			w.Replication = map[string]any{"SourceRegion": "ap-southeast-2", "ReplicationStatusSummaryList": []any{
+				map[string]any{"Region": "ap-southeast-2", "ReplicationStatus": "INSTANCE_REPLICATION_COMPLETE"},
+				map[string]any{"Region": "ap-northeast-1", "ReplicationStatus": "INSTANCE_REPLICATION_COMPLETE"}}}
+			w.TrafficGroups = []map[string]any{}
+			var rep []map[string]any
+			for _, u := range w.Users {
+				if slices.Contains(c.replica, u["Username"].(string)) {
+					cp := maps.Clone(u)
+					cp["Arn"] = strings.Replace(u["Arn"].(string), ":ap-southeast-2:", ":ap-northeast-1:", 1)
+					rep = append(rep, cp)
+				}
+			}
+			w.ReplicaUsers = map[string][]map[string]any{"ap-northeast-1": rep}
+			srv := awsfake.New(w)
+			defer srv.Close()
+			capt := globalCapture(t)
+			tg := target(capt)
+			tg.RoleArn, tg.ProviderArn, tg.Since, tg.GlobalResiliency = "", "", time.Time{}, true
+			b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), tg)
+			set := evidence.NewSet()
+			if err := set.LoadBundle("live", b); err != nil {
+				t.Fatal(err)
+			}
+			res := diagnose.Run(diagnose.Input{Capture: capt, AWS: set})
+			got := slices.Contains(findings(res), "connect.user_not_in_replica/error")
+			if got != c.want {
+				t.Errorf("connect.user_not_in_replica %v, want %v: %v", got, c.want, findings(res))
+			}
+		})
 	}
 }

@@ -157,13 +157,45 @@ func (c *Collector) connect(ctx context.Context, t Target) {
 	if err != nil {
 		c.failed("connect:DescribeInstance", t.InstanceID, "whether the instance exists and uses SAML", err)
 	} else {
-		c.output("connect:DescribeInstance", "aws connect describe-instance", map[string]any{"Instance": di.Instance})
+		out := map[string]any{"Instance": di.Instance}
+		if di.ReplicationConfiguration != nil {
+			out["ReplicationConfiguration"] = di.ReplicationConfiguration
+		}
+		c.output("connect:DescribeInstance", "aws connect describe-instance", out)
 	}
 	if t.RoleSessionName != "" {
 		c.findUser(ctx, t, opt)
 	}
 	if t.GlobalResiliency {
 		c.trafficGroups(ctx, t, opt)
+		if err == nil && t.RoleSessionName != "" && di.ReplicationConfiguration != nil {
+			c.replicaUsers(ctx, t, di.ReplicationConfiguration.ReplicationStatusSummaryList)
+		}
+	}
+}
+
+// replicaUsers looks the user up in each replica of a Global Resiliency
+// instance (the same instance ID in another Region): an agent must exist
+// in all of them. One exact SearchUsers per replica.
+func (c *Collector) replicaUsers(ctx context.Context, t Target, replicas []cntypes.ReplicationStatusSummary) {
+	for _, rep := range replicas {
+		region := aws.ToString(rep.Region)
+		if region == "" || region == t.Region {
+			continue
+		}
+		c.progress("Connect: looking for user %q in the replica in %s", t.RoleSessionName, region)
+		out, err := c.Clients.Connect.SearchUsers(ctx, &connect.SearchUsersInput{
+			InstanceId: aws.String(t.InstanceID),
+			MaxResults: aws.Int32(10),
+			SearchCriteria: &cntypes.UserSearchCriteria{StringCondition: &cntypes.StringCondition{
+				FieldName: aws.String("Username"), Value: aws.String(t.RoleSessionName), ComparisonType: cntypes.StringComparisonTypeExact}},
+		}, func(o *connect.Options) { o.Region = region })
+		if err != nil {
+			c.failed("connect:SearchUsers", t.InstanceID+" in "+region, "whether the user exists in the replica in "+region, err)
+			continue
+		}
+		c.output("connect:SearchUsers", "aws connect search-users", map[string]any{"Users": out.Users, "ApproximateTotalCount": len(out.Users),
+			"SearchedInRegion": t.RoleSessionName, "Region": region, "InstanceId": t.InstanceID})
 	}
 }
 

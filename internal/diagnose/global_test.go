@@ -167,10 +167,10 @@ func TestUserInReplica(t *testing.T) {
 	gr := awsarn.GlobalSignInURL(instance, region, acct, "ConnectAgents", "EntraID", "/connect/ccp-v2")
 	grBase := "https://" + instance + "." + region + ".sign-in.connect.aws/saml"
 	const replica = "ap-northeast-1"
-	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance, "IdentityManagementType": "SAML",
-		"ReplicationConfiguration": map[string]any{"SourceRegion": region, "ReplicationStatusSummaryList": []any{
+	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance, "IdentityManagementType": "SAML"},
+		"ReplicationConfiguration": map[string]any{"SourceRegion": region, "GlobalSignInEndpoint": grBase, "ReplicationStatusSummaryList": []any{
 			map[string]any{"Region": region, "ReplicationStatus": "INSTANCE_REPLICATION_COMPLETE"},
-			map[string]any{"Region": replica, "ReplicationStatus": "INSTANCE_REPLICATION_COMPLETE"}}}}})
+			map[string]any{"Region": replica, "ReplicationStatus": "INSTANCE_REPLICATION_COMPLETE"}}}})
 	list := func(reg string, names ...string) string {
 		var l []map[string]string
 		for _, n := range names {

@@ -319,10 +319,13 @@ func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMe
 	src := s.source(name, "aws connect search-users")
 	// samldoctor collect records what it searched for; the AWS CLI's
 	// output does not.
-	var searched, how, instance, region string
+	var searched, how, instance, region, inRegion string
 	json.Unmarshal(top["SearchedUsername"], &searched)
 	json.Unmarshal(top["SearchedHow"], &how)
 	json.Unmarshal(top["Region"], &region)
+	// A search in a Global Resiliency replica's Region says only that the
+	// name is, or is not, there.
+	json.Unmarshal(top["SearchedInRegion"], &inRegion)
 	json.Unmarshal(top["InstanceId"], &instance)
 	for _, u := range out.Users {
 		if id := instanceOfUserARN(u.Arn); id != "" {
@@ -341,15 +344,15 @@ func (s *Set) loadSearchUsers(name string, raw []byte, top map[string]json.RawMe
 			how = "SearchUsers for Username " + strconv.Quote(searched)
 		}
 		ul.SearchedFor[searched] = how
-		if region != "" {
-			if ul.SearchedIn == nil {
-				ul.SearchedIn = map[string]map[string]bool{}
-			}
-			if ul.SearchedIn[region] == nil {
-				ul.SearchedIn[region] = map[string]bool{}
-			}
-			ul.SearchedIn[region][searched] = true
+	}
+	if inRegion != "" && region != "" {
+		if ul.SearchedIn == nil {
+			ul.SearchedIn = map[string]map[string]bool{}
 		}
+		if ul.SearchedIn[region] == nil {
+			ul.SearchedIn[region] = map[string]bool{}
+		}
+		ul.SearchedIn[region][inRegion] = true
 	}
 	return nil
 }
@@ -365,16 +368,19 @@ func (s *Set) loadDescribeUser(name string, raw []byte, top map[string]json.RawM
 }
 
 type apiInstance struct {
-	ID                       string `json:"Id"`
-	Arn                      string `json:"Arn"`
-	IdentityManagementType   string `json:"IdentityManagementType"`
-	InstanceAlias            string `json:"InstanceAlias"`
-	InstanceStatus           string `json:"InstanceStatus"`
-	ReplicationConfiguration struct {
-		ReplicationStatusSummaryList []struct {
-			Region string `json:"Region"`
-		} `json:"ReplicationStatusSummaryList"`
-	} `json:"ReplicationConfiguration"`
+	ID                     string `json:"Id"`
+	Arn                    string `json:"Arn"`
+	IdentityManagementType string `json:"IdentityManagementType"`
+	InstanceAlias          string `json:"InstanceAlias"`
+	InstanceStatus         string `json:"InstanceStatus"`
+	// ReplicationConfiguration is describe-instance's, beside Instance.
+	ReplicationConfiguration apiReplication `json:"-"`
+}
+
+type apiReplication struct {
+	ReplicationStatusSummaryList []struct {
+		Region string `json:"Region"`
+	} `json:"ReplicationStatusSummaryList"`
 }
 
 func (s *Set) addInstance(i apiInstance, src Source) {
@@ -399,6 +405,11 @@ func (s *Set) loadDescribeInstance(name string, raw []byte, top map[string]json.
 	var i apiInstance
 	if err := json.Unmarshal(top["Instance"], &i); err != nil {
 		return fmt.Errorf("describe-instance output: %w", err)
+	}
+	if rc, ok := top["ReplicationConfiguration"]; ok {
+		if err := json.Unmarshal(rc, &i.ReplicationConfiguration); err != nil {
+			return fmt.Errorf("describe-instance output: ReplicationConfiguration: %w", err)
+		}
 	}
 	src := s.source(name, "aws connect describe-instance")
 	s.addInstance(i, src)
