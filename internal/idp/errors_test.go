@@ -39,3 +39,25 @@ func TestFindErrors(t *testing.T) {
 		t.Errorf("IAM Identity Center's text matched elsewhere: %+v", ms)
 	}
 }
+
+// Every error text a product shows on any host is gated by words taken
+// from its pattern, so that ordinary pages are not searched; and the gate
+// lets each documented text through.
+func TestErrorGate(t *testing.T) {
+	for _, p := range Products {
+		for _, e := range p.Errors {
+			if !e.OnHost && e.words == nil {
+				t.Errorf("%s: %q has no words to gate it by: mark it onHost or give it a longer literal", p.ID, e.Pattern)
+			}
+		}
+	}
+	if MayShowError("www.example.com", []byte("<html><body><p>An ordinary page about nothing in particular.</p></body></html>")) {
+		t.Error("an ordinary page passes the gate")
+	}
+	if !MayShowError("login.microsoftonline.com", []byte(`<script>$Config={"strServiceExceptionMessage":"AADSTS50105: Your administrator..."}</script>`)) {
+		t.Error("an Entra error page is gated out")
+	}
+	if !MayShowError("d-9067a1b2c3.awsapps.com", []byte(`<p>It&#39;s not you, it&#39;s us.</p>`)) || MayShowError("www.example.com", []byte(`<p>It&#39;s not you, it&#39;s us.</p>`)) {
+		t.Error("IAM Identity Center's ungated text: on its hosts only")
+	}
+}

@@ -51,6 +51,9 @@ type ErrorPage struct {
 	// occurred").
 	OnHost bool `json:"onHost,omitempty"`
 	re     *regexp.Regexp
+	// words gate the pattern: for one of its alternatives, every word
+	// must be in the page (see requiredWords).
+	words [][]string
 }
 
 // ErrorMatch is an error page found in a text.
@@ -70,9 +73,10 @@ type ErrorMatch struct {
 // before a product's generic one).
 func FindErrors(host, text string) []ErrorMatch {
 	var out []ErrorMatch
+	lower := []byte(strings.ToLower(text))
 	for _, p := range Products {
 		for _, e := range p.Errors {
-			if e.OnHost && !p.isHost(host) {
+			if e.OnHost && !p.isHost(host) || !e.mayMatch(lower) {
 				continue
 			}
 			if loc := e.re.FindStringSubmatchIndex(text); loc != nil {
@@ -153,6 +157,7 @@ func load() []*Product {
 		}
 		for i := range p.Errors {
 			p.Errors[i].re = regexp.MustCompile(p.Errors[i].Pattern)
+			p.Errors[i].words = requiredWords(p.Errors[i].Pattern)
 		}
 		for i := range p.Clues {
 			p.Clues[i].re = regexp.MustCompile(p.Clues[i].Pattern)

@@ -79,9 +79,17 @@ func (Rules) Errors(raw string, body []byte, stage string) []capture.ErrorMark {
 	return out
 }
 
+// maxIdPErrorPage bounds the pages searched for IdP error texts: an error
+// page is small, and searching a large page that merely holds the gate's
+// words would cost a second per MiB.
+const maxIdPErrorPage = 1 << 20
+
 // idpErrors finds the IdP products' error texts on a page: the first
 // product whose text it shows.
 func idpErrors(host string, body []byte) []capture.ErrorMark {
+	if len(body) > maxIdPErrorPage || !idp.MayShowError(host, body) {
+		return nil // the words no product's error text goes without are absent
+	}
 	text := errorpage.Text(body)
 	ms := idp.FindErrors(host, text)
 	inScript := false
