@@ -8,6 +8,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/idp"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -240,15 +241,23 @@ func twoProfiles(as []Attempt) *Finding {
 				return Evidence{What: fmt.Sprintf("attempt %d (%s)", a.Index, what),
 					Value: fmt.Sprintf("issuer %s, RoleSessionName %q, role %s", a.Subject.Issuer, a.Subject.RoleSessionName, a.Subject.RoleArn), Where: fmt.Sprintf("the SAMLResponse posted to %s at %s", a.Subject.PostedTo, a.Subject.At.UTC().Format(time.RFC3339))}
 			}
+			fix := &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
+				IdP:   idpFix(fmt.Sprintf("remove the agent from the application (or app role) that sends %s, or set its RoleSessionName claim to the same source as the working one (%q) and its Role to %s.", describeProfile(y), x.RoleSessionName, x.RoleArn)),
+				Check: &Check{Result: CheckNotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}
+			// The failing profile's product, in its own terms: its
+			// RoleSessionName made to send the working one's.
+			if d := bad.Result.IdP; d != nil && d.Product != idp.Unknown {
+				if steps, docs, ok := idp.Steps(d.Product, "rolesessionname", idp.Values{RoleSessionName: y.RoleSessionName, ConnectUser: x.RoleSessionName}); ok {
+					fix.IdPProduct, fix.IdPSteps, fix.IdPDocs = d.Name, steps, docs
+				}
+			}
 			return &Finding{ID: "idp.multiple_profiles", Severity: Error,
 				Title: fmt.Sprintf("The agent signs in through two IdP profiles: one sends %s and reaches Connect, the other fails", describeProfile(x)),
 				Detail: "The same person (" + strings.TrimPrefix(strings.TrimPrefix(person(x), "nameid:"), "name:") + ") signed in twice with different " + strings.Join(diff, ", ") +
 					": two applications or two assignments at the identity provider. Connect matches RoleSessionName to one user, so only the profile that sends that user's name works.",
 				Evidence: []Evidence{ev(ok, "reached Connect"), ev(bad, "failed")},
 				Explains: bad.Symptoms,
-				Fix: &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
-					IdP:   idpFix(fmt.Sprintf("remove the agent from the application (or app role) that sends %s, or set its RoleSessionName claim to the same source as the working one (%q) and its Role to %s.", describeProfile(y), x.RoleSessionName, x.RoleArn)),
-					Check: &Check{Result: CheckNotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}}
+				Fix:      fix}
 		}
 	}
 	return nil

@@ -37,6 +37,10 @@ func TestMultipleProfiles(t *testing.T) {
 		if !strings.Contains(f.Fix.Summary, `"Jane Doe"`) || !strings.Contains(f.Fix.Summary, `"`+jane+`"`) || len(f.Evidence) != 2 {
 			t.Errorf("fix %q, evidence %+v", f.Fix.Summary, f.Evidence)
 		}
+		// In the failing profile's product's terms (both are Entra ID here).
+		if f.Fix.IdPProduct == "" || !strings.Contains(strings.Join(f.Fix.IdPSteps, " "), jane) {
+			t.Errorf("IdP steps %q (%s)", f.Fix.IdPSteps, f.Fix.IdPProduct)
+		}
 	})
 	t.Run("fails through one, then works through the other", func(t *testing.T) {
 		res := diagnoseSteps(t, users, profileSteps(jane, "Jane Doe", appB, first, fixture.NotOnboarded), profileSteps(jane, jane, appA, second, fixture.Success))
