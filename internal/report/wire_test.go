@@ -28,7 +28,7 @@ func TestJSONDoc(t *testing.T) {
 	types := []any{Source{}, Truncation{}, Warning{}, Place{}, Message{}, AWS{}, Role{}, Tag{}, NearMiss{}, RelayState{}, SAML{}, Time{}, Status{}, Request{},
 		Assertion{}, AssertionSubject{}, NameID{}, SubjectConfirmation{}, Conditions{}, AuthnStatement{}, Attribute{}, EncryptedAssertion{}, Signature{},
 		Certificate{}, Anomaly{}, Page{}, ErrorPageMatch{}, Verification{}, IdP{}, IdPClue{}, AWSDataSource{}, Subject{}, Symptom{}, Evidence{},
-		Finding{}, Fix{}, Change{}, Check{}, File{}, Wrong{}, Attempt{}}
+		Finding{}, Fix{}, Change{}, Check{}, File{}, Wrong{}, Attempt{}, AuditSummary{}, AuditFinding{}, Affected{}}
 	seen := map[string]bool{}
 	for _, v := range types {
 		typ := reflect.TypeOf(v)

@@ -1,0 +1,219 @@
+// Package audit judges an account's Amazon Connect SAML set-up without a
+// capture: the agents who will fail to sign in, found from the account
+// itself (the IAM SAML providers' signing certificates, the instance, the
+// Connect users) and from the identity provider's user export. Its
+// findings use the ids of package diagnose's catalog where the cause is
+// the same, each with the agents or resources it affects.
+package audit
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+)
+
+// Input is what an audit reads.
+type Input struct {
+	AWS *evidence.Set
+	// IdPUsers is the identity provider's user export, when given.
+	IdPUsers *IdPUsers
+	// Now is the time certificates are judged at.
+	Now time.Time
+}
+
+// Affected is one agent or resource a finding is about.
+type Affected struct {
+	// Kind is "agent", "connect-user" or "saml-provider".
+	Kind string
+	Name string
+}
+
+// Finding is one judgement about the account.
+type Finding struct {
+	ID       string
+	Severity string
+	Title    string
+	Detail   string
+	// Affected lists every agent or resource concerned; Count is its
+	// length.
+	Affected []Affected
+	Evidence []diagnose.Evidence
+	Fix      *diagnose.Fix
+}
+
+// Count is the number of agents or resources the finding concerns.
+func (f Finding) Count() int { return len(f.Affected) }
+
+// Summary counts an audit's result.
+type Summary struct {
+	Errors, Warnings int
+	// AgentsAtRisk are the agents an error finding says will fail.
+	AgentsAtRisk int
+}
+
+// Result is an audit.
+type Result struct {
+	// Scope says what was read.
+	Scope    []string
+	Summary  Summary
+	Findings []Finding
+}
+
+// Failed reports whether any finding is an error.
+func (r *Result) Failed() bool { return r.Summary.Errors > 0 }
+
+// ExpiryWarning is how long before a signing certificate expires the
+// audit warns.
+const ExpiryWarning = 30 * 24 * time.Hour
+
+// Run audits the evidence.
+func Run(in Input) *Result {
+	if in.AWS == nil {
+		in.AWS = evidence.NewSet()
+	}
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
+	a := &run{in: in, res: &Result{Findings: []Finding{}}}
+	a.scope()
+	a.providers()
+	a.instances()
+	a.users()
+	a.finish()
+	return a.res
+}
+
+type run struct {
+	in  Input
+	res *Result
+}
+
+func (a *run) add(f Finding) {
+	if e, ok := diagnose.Lookup(f.ID); ok && f.Detail == "" {
+		f.Detail = e.Detail
+	}
+	a.res.Findings = append(a.res.Findings, f)
+}
+
+func (a *run) scope() {
+	s := a.in.AWS
+	for _, src := range s.Sources {
+		a.res.Scope = append(a.res.Scope, src.String())
+	}
+	if u := a.in.IdPUsers; u != nil {
+		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s, %d users, RoleSessionName from %s%s)", u.File, u.Format, len(u.Users), u.Field, transformNote(u.Transform)))
+	}
+}
+
+func transformNote(t string) string {
+	if t == "lower" {
+		return ", lower-cased"
+	}
+	return ""
+}
+
+// providers checks each IAM SAML provider's signing certificates: AWS
+// gives no warning before they expire (ValidUntil is not their expiry).
+func (a *run) providers() {
+	provs := append(append([]*evidence.SAMLProvider{}, a.in.AWS.Providers...), a.in.AWS.Unattributed.Providers...)
+	for _, p := range provs {
+		if p.Metadata == nil {
+			continue
+		}
+		name := p.ARN
+		if name == "" {
+			name = p.Source.File
+		}
+		for _, e := range p.Metadata.Entities {
+			var live int
+			for _, c := range e.SigningCerts {
+				if c.NotAfter.After(a.in.Now.Add(ExpiryWarning)) {
+					live++
+				}
+			}
+			for _, c := range e.SigningCerts {
+				if c.NotAfter.IsZero() || c.NotAfter.After(a.in.Now.Add(ExpiryWarning)) {
+					continue
+				}
+				sev, when := diagnose.Warning, "expires "+c.NotAfter.UTC().Format("2006-01-02")+fmt.Sprintf(" (in %d days)", int(c.NotAfter.Sub(a.in.Now).Hours()/24))
+				if !c.NotAfter.After(a.in.Now) {
+					sev, when = diagnose.Error, "expired "+c.NotAfter.UTC().Format("2006-01-02")
+				}
+				detail := "IAM keeps trusting a certificate until the provider's metadata is replaced, and gives no warning before it expires (the provider's ValidUntil is not the certificate's expiry). Once the IdP signs with its new certificate, every sign-in through this provider fails until IAM has it."
+				if live > 0 {
+					// Another certificate of the provider stays valid: a
+					// rollover is under way.
+					sev = diagnose.Warning
+					detail = fmt.Sprintf("The provider also holds %d certificate(s) valid beyond 30 days, so sign-ins signed with those keep working; remove the old one when the IdP no longer uses it.", live)
+				}
+				a.add(Finding{ID: "iam.cert_expiring", Severity: sev,
+					Title:    fmt.Sprintf("A signing certificate of SAML provider %s %s", providerName(name), when),
+					Detail:   detail,
+					Affected: []Affected{{Kind: "saml-provider", Name: name}},
+					Evidence: []diagnose.Evidence{{What: "signing certificate of " + e.EntityID, Value: fmt.Sprintf("%s, not after %s", c.Subject, c.NotAfter.UTC().Format(time.RFC3339)), Where: p.Source.String() + " SAMLMetadataDocument"}},
+					Fix: &diagnose.Fix{Summary: "Download the IdP's current metadata (with its new signing certificate) and upload it to the provider before the old certificate expires.",
+						Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", orX(p.ARN, "PROVIDER-ARN"))},
+						Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the IdP's new metadata is not in the evidence: audit again with --idp-metadata"}}})
+			}
+		}
+	}
+}
+
+// instances checks that each instance signs agents in with SAML.
+func (a *run) instances() {
+	for _, i := range a.in.AWS.Instances {
+		if i.IdentityManagementType == "" || i.IdentityManagementType == "SAML" {
+			continue
+		}
+		a.add(Finding{ID: "connect.instance_not_saml", Severity: diagnose.Error,
+			Title:    fmt.Sprintf("Instance %s manages identities as %s, not SAML: no agent can sign in through the IdP", orX(i.Alias, i.ID), i.IdentityManagementType),
+			Affected: []Affected{{Kind: "instance", Name: i.ID}},
+			Evidence: []diagnose.Evidence{{What: "IdentityManagementType", Value: i.IdentityManagementType, Where: i.Source.String()}},
+			Fix: &diagnose.Fix{Summary: "An instance's identity management cannot be changed: SAML sign-in needs an instance created with SAML.",
+				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "creating an instance is not a change samldoctor can model"}}})
+	}
+}
+
+func (a *run) finish() {
+	rank := map[string]int{diagnose.Error: 0, diagnose.Warning: 1, diagnose.Info: 2}
+	sort.SliceStable(a.res.Findings, func(i, j int) bool {
+		fi, fj := a.res.Findings[i], a.res.Findings[j]
+		if rank[fi.Severity] != rank[fj.Severity] {
+			return rank[fi.Severity] < rank[fj.Severity]
+		}
+		return fi.Count() > fj.Count()
+	})
+	atRisk := map[string]bool{}
+	for _, f := range a.res.Findings {
+		switch f.Severity {
+		case diagnose.Error:
+			a.res.Summary.Errors++
+			for _, x := range f.Affected {
+				if x.Kind == "agent" {
+					atRisk[strings.ToLower(x.Name)] = true
+				}
+			}
+		case diagnose.Warning:
+			a.res.Summary.Warnings++
+		}
+	}
+	a.res.Summary.AgentsAtRisk = len(atRisk)
+}
+
+func providerName(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+func orX(s, x string) string {
+	if s == "" {
+		return x
+	}
+	return s
+}

@@ -1,0 +1,205 @@
+package audit_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/audit"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+)
+
+var now = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+
+const instance = fixture.DefaultInstance
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func provider(arn string, keys ...*fixture.Key) string {
+	var certs []string
+	for _, k := range keys {
+		certs = append(certs, fmt.Sprintf(`<KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>`, base64.StdEncoding.EncodeToString(k.DER)))
+	}
+	md := `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.windows.net/t/"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+		strings.Join(certs, "") + `<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/t/saml2"/></IDPSSODescriptor></EntityDescriptor>`
+	return js(map[string]any{"SAMLMetadataDocument": md, "SAMLProviderArn": arn, "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"})
+}
+
+func users(names ...string) string {
+	var l []map[string]string
+	for i, n := range names {
+		id := fmt.Sprintf("%08d-1a3d-4e5f-8a9b-0c1d2e3f4a5b", i)
+		l = append(l, map[string]string{"Id": id, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance + "/agent/" + id, "Username": n})
+	}
+	return js(map[string]any{"UserSummaryList": l})
+}
+
+func load(t *testing.T, files map[string]string) *evidence.Set {
+	t.Helper()
+	s := evidence.NewSet()
+	for n, d := range files {
+		if err := s.Load(n, []byte(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func find(res *audit.Result, id string) *audit.Finding {
+	for i := range res.Findings {
+		if res.Findings[i].ID == id {
+			return &res.Findings[i]
+		}
+	}
+	return nil
+}
+
+func names(f *audit.Finding) []string {
+	var out []string
+	for _, a := range f.Affected {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// Signing certificates: expiring within 30 days is a warning, expired an
+// error, unless another certificate of the provider stays valid (a
+// rollover); one valid for 60 more days is quiet.
+func TestCertificates(t *testing.T) {
+	day := 24 * time.Hour
+	soon := fixture.NewKey("Soon", now.Add(-300*day), now.Add(10*day))
+	gone := fixture.NewKey("Gone", now.Add(-300*day), now.Add(-2*day))
+	fine := fixture.NewKey("Fine", now.Add(-300*day), now.Add(60*day))
+	for _, c := range []struct {
+		name string
+		keys []*fixture.Key
+		want string // severity, "" for none
+	}{
+		{"expiring", []*fixture.Key{soon}, diagnose.Warning},
+		{"expired", []*fixture.Key{gone}, diagnose.Error},
+		{"expired beside a valid one", []*fixture.Key{gone, fine}, diagnose.Warning},
+		{"valid", []*fixture.Key{fine}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := audit.Run(audit.Input{AWS: load(t, map[string]string{"p.json": provider("arn:aws:iam::111122223333:saml-provider/EntraID", c.keys...)}), Now: now})
+			f := find(res, "iam.cert_expiring")
+			if c.want == "" {
+				if f != nil {
+					t.Errorf("reported: %s", f.Title)
+				}
+				return
+			}
+			if f == nil || f.Severity != c.want || !strings.Contains(f.Fix.Commands[0], "--saml-provider-arn arn:aws:iam::111122223333:saml-provider/EntraID") || f.Affected[0].Kind != "saml-provider" {
+				t.Fatalf("%+v", f)
+			}
+			if res.Failed() != (c.want == diagnose.Error) {
+				t.Errorf("failed %v", res.Failed())
+			}
+		})
+	}
+}
+
+// The IdP's users against the Connect users.
+func TestUsers(t *testing.T) {
+	aws := load(t, map[string]string{
+		"users.json":    users("Jane.Doe@example.com", "john.smith@example.com", "JOHN.SMITH@example.com", "old.agent@example.com"),
+		"instance.json": js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance, "IdentityManagementType": "SAML"}}),
+	})
+	csv := "id,userPrincipalName,displayName,mail\n" +
+		"1,jane.doe@example.com,Jane Doe,jane.doe@example.com\n" +
+		"2,john.smith@example.com,John Smith,john.smith@example.com\n" +
+		"3,new.agent@example.com,New Agent,\n" +
+		"4,x,X,\n"
+	u, err := audit.ReadIdPUsers("entra.csv", strings.NewReader(csv), "", "none")
+	if err != nil || u.Format != "entra" || u.Field != "userPrincipalName" || len(u.Users) != 4 {
+		t.Fatalf("%v %+v", err, u)
+	}
+	res := audit.Run(audit.Input{AWS: aws, IdPUsers: u, Now: now})
+	want := map[string][]string{
+		"connect.username_case_mismatch": {"jane.doe@example.com"},
+		"connect.user_not_found":         {"new.agent@example.com"},
+		"aws.session_name_invalid":       {"x"},
+		"connect.duplicate_users":        {"john.smith@example.com", "JOHN.SMITH@example.com"},
+		"connect.user_without_idp_user":  {"JOHN.SMITH@example.com", "old.agent@example.com"},
+	}
+	for id, w := range want {
+		f := find(res, id)
+		if f == nil {
+			t.Errorf("no %s", id)
+			continue
+		}
+		if got := names(f); !slices.Equal(got, w) {
+			t.Errorf("%s affects %v, want %v", id, got, w)
+		}
+	}
+	if find(res, "connect.instance_not_saml") != nil || len(res.Findings) != len(want) {
+		var ids []string
+		for _, f := range res.Findings {
+			ids = append(ids, f.ID)
+		}
+		t.Errorf("findings %v", ids)
+	}
+	if res.Summary.Errors != 2 || res.Summary.AgentsAtRisk != 2 || res.Findings[0].Severity != diagnose.Error {
+		t.Errorf("summary %+v", res.Summary)
+	}
+	// Every Connect user is the lower-case form of what the IdP sends: the
+	// fix is the lower-case transformation.
+	if f := find(res, "connect.username_case_mismatch"); strings.Contains(f.Fix.Summary, "lower-case transformation") {
+		t.Errorf("a lower-case transformation proposed for Jane.Doe: %s", f.Fix.Summary)
+	}
+	lowered, _ := audit.ReadIdPUsers("entra.csv", strings.NewReader(csv), "", "lower")
+	if res := audit.Run(audit.Input{AWS: aws, IdPUsers: lowered, Now: now}); find(res, "connect.username_case_mismatch") == nil {
+		t.Error("lower-cased names still differ from Jane.Doe only by case: want the mismatch")
+	}
+}
+
+// Without the whole user list, a name not found is not said to be absent.
+func TestUsersPartialList(t *testing.T) {
+	aws := load(t, map[string]string{"search.json": js(map[string]any{"Users": []any{}, "ApproximateTotalCount": 0})})
+	u, _ := audit.ReadIdPUsers("entra.csv", strings.NewReader("userPrincipalName\nnew.agent@example.com\n"), "", "none")
+	if res := audit.Run(audit.Input{AWS: aws, IdPUsers: u, Now: now}); find(res, "connect.user_not_found") != nil {
+		t.Error("user_not_found from a search that named no one")
+	}
+}
+
+// The exports recognised by their header, and the others.
+func TestReadIdPUsers(t *testing.T) {
+	for _, c := range []struct {
+		name, data, field, format, column, first string
+		err                                      string
+	}{
+		{"okta", "Username,First name,Last name,Primary email,Status\njane.doe@example.com,Jane,Doe,jane@example.com,ACTIVE\n", "", "okta", "Username", "jane.doe@example.com", ""},
+		{"google", "First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]\nJane,Doe,jane.doe@example.com,Active\n", "", "google", "Email Address [Required]", "jane.doe@example.com", ""},
+		{"entra with BOM", "\ufeffuserPrincipalName,displayName\njane.doe@example.com,Jane Doe\n", "", "entra", "\ufeffuserPrincipalName", "jane.doe@example.com", ""},
+		{"other csv, named", "login,name\njdoe,Jane\n", "login", "csv", "login", "jdoe", ""},
+		{"other csv", "login,name\njdoe,Jane\n", "", "", "", "", "name the column with --session-name-field"},
+		{"json", `[{"login":"jdoe"},{"login":"asmith"}]`, "login", "json", "login", "jdoe", ""},
+		{"json without field", `[{"login":"jdoe"}]`, "", "", "", "", "needs --session-name-field"},
+		{"bad quote", "userPrincipalName\n\"jane\n", "", "", "", "", "line 2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			u, err := audit.ReadIdPUsers("users", strings.NewReader(c.data), c.field, "none")
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || !strings.HasPrefix(err.Error(), "users: ") {
+					t.Errorf("err %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil || u.Format != c.format || u.Field != c.column || u.Users[0].SessionName != c.first {
+				t.Errorf("%v %+v", err, u)
+			}
+		})
+	}
+	if _, err := audit.ReadIdPUsers("u", strings.NewReader("a\nb\n"), "a", "upper"); err == nil {
+		t.Error("an unknown transform accepted")
+	}
+}

@@ -1,0 +1,174 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// IdPUsers is an identity provider's user export: the value each user's
+// RoleSessionName is made from.
+type IdPUsers struct {
+	File string
+	// Format is "entra", "okta", "google", "csv" or "json".
+	Format string
+	// Field is the column the RoleSessionName comes from; Transform is
+	// "none" or "lower" (what the IdP does to it).
+	Field, Transform string
+	Users            []IdPUser
+}
+
+// IdPUser is one user of the export.
+type IdPUser struct {
+	// Line is where it is in the file (1-based, the header is line 1).
+	Line int
+	// SessionName is the RoleSessionName the IdP sends for the user.
+	SessionName string
+}
+
+// MaxIdPUsers bounds an export's users, MaxIdPExport its bytes (what is
+// past it is not read, and the export is then incomplete).
+const (
+	MaxIdPUsers  = 2_000_000
+	MaxIdPExport = 1 << 30
+)
+
+// exportFormats are the IdP exports recognised by their header: the
+// column that holds the user name Connect users are usually named after.
+var exportFormats = []struct{ name, column string }{
+	// Microsoft Entra admin center, Users > Download users.
+	{"entra", "userprincipalname"},
+	// Okta, Reports > Users (its CSV export).
+	{"okta", "username"},
+	// Google Workspace admin console, Users > Download users.
+	{"google", "emailaddress"},
+}
+
+// normalizeHeader makes header names comparable: lower case, without
+// spaces or underscores, without a bracketed note ("Email Address
+// [Required]").
+func normalizeHeader(h string) string {
+	h = strings.TrimPrefix(h, "\ufeff")
+	if i := strings.IndexByte(h, '['); i > 0 {
+		h = h[:i]
+	}
+	h = strings.ToLower(h)
+	return strings.NewReplacer(" ", "", "_", "", "-", "").Replace(h)
+}
+
+// ReadIdPUsers reads an IdP user export: CSV with a header (Entra ID,
+// Okta and Google Workspace exports are recognised by it), or a JSON array
+// of objects. field names the column or key to take the RoleSessionName
+// from ("" for the format's own); transform is "none" or "lower".
+func ReadIdPUsers(name string, r io.Reader, field, transform string) (*IdPUsers, error) {
+	switch transform {
+	case "", "none":
+		transform = "none"
+	case "lower":
+	default:
+		return nil, fmt.Errorf("--session-name-transform %q: use none or lower", transform)
+	}
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(512)
+	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	u := &IdPUsers{File: name, Transform: transform}
+	var err error
+	if len(head) > 0 && head[0] == '[' {
+		err = u.readJSON(br, field)
+	} else {
+		err = u.readCSV(br, field)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if transform == "lower" {
+		for i := range u.Users {
+			u.Users[i].SessionName = strings.ToLower(u.Users[i].SessionName)
+		}
+	}
+	return u, nil
+}
+
+func (u *IdPUsers) readCSV(r io.Reader, field string) error {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("not a CSV user export: %w", err)
+	}
+	col := -1
+	norm := make([]string, len(header))
+	for i, h := range header {
+		norm[i] = normalizeHeader(h)
+	}
+	if field != "" {
+		for i, h := range header {
+			if h == field || norm[i] == normalizeHeader(field) {
+				col, u.Field, u.Format = i, h, "csv"
+			}
+		}
+		if col < 0 {
+			return fmt.Errorf("no column %q (the header has %s)", field, strings.Join(header, ", "))
+		}
+	} else {
+	formats:
+		for _, f := range exportFormats {
+			for i, h := range norm {
+				if h == f.column {
+					col, u.Field, u.Format = i, header[i], f.name
+					break formats
+				}
+			}
+		}
+		if col < 0 {
+			return fmt.Errorf("not an Entra ID, Okta or Google Workspace user export (no userPrincipalName, Username or Email Address column): name the column with --session-name-field")
+		}
+	}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		if len(u.Users) == MaxIdPUsers {
+			return fmt.Errorf("more than %d users", MaxIdPUsers)
+		}
+		if col < len(rec) {
+			if v := strings.TrimSpace(rec[col]); v != "" {
+				u.Users = append(u.Users, IdPUser{Line: line, SessionName: v})
+			}
+		}
+	}
+}
+
+func (u *IdPUsers) readJSON(r io.Reader, field string) error {
+	if field == "" {
+		return errors.New("a JSON export needs --session-name-field (the key that holds the user name)")
+	}
+	u.Format, u.Field = "json", field
+	d := json.NewDecoder(r)
+	if _, err := d.Token(); err != nil {
+		return fmt.Errorf("not a JSON array: %w", err)
+	}
+	for i := 1; d.More(); i++ {
+		var m map[string]any
+		if err := d.Decode(&m); err != nil {
+			return fmt.Errorf("user %d: %w", i, err)
+		}
+		if len(u.Users) == MaxIdPUsers {
+			return fmt.Errorf("more than %d users", MaxIdPUsers)
+		}
+		if v, ok := m[field].(string); ok && strings.TrimSpace(v) != "" {
+			u.Users = append(u.Users, IdPUser{Line: i, SessionName: strings.TrimSpace(v)})
+		}
+	}
+	return nil
+}

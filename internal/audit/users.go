@@ -1,0 +1,202 @@
+package audit
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+)
+
+// sessionNameRE is what STS accepts as RoleSessionName.
+var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+
+// maxListed is how many affected names a finding's evidence quotes.
+const maxListed = 10
+
+// users compares the Connect users with each other and with the IdP's.
+func (a *run) users() {
+	for _, id := range sortedKeys(a.in.AWS.Users) {
+		ul := a.in.AWS.Users[id]
+		a.duplicates(ul)
+		if a.in.IdPUsers != nil {
+			a.matchIdP(ul)
+		}
+	}
+}
+
+func sortedKeys(m map[string]*evidence.UserList) []string {
+	var k []string
+	for x := range m {
+		k = append(k, x)
+	}
+	sort.Strings(k)
+	return k
+}
+
+// duplicates finds Connect users whose names differ only by case: the IdP
+// sends one spelling, and the other user is never signed in to (or is the
+// one signed in to by mistake).
+func (a *run) duplicates(ul *evidence.UserList) {
+	by := map[string][]*evidence.User{}
+	for _, u := range ul.Users {
+		k := strings.ToLower(u.Username)
+		by[k] = append(by[k], u)
+	}
+	var aff []Affected
+	var ev []diagnose.Evidence
+	for _, k := range sortedUserKeys(by) {
+		us := by[k]
+		if len(us) < 2 {
+			continue
+		}
+		var names []string
+		for _, u := range us {
+			names = append(names, u.Username)
+			aff = append(aff, Affected{Kind: "connect-user", Name: u.Username})
+		}
+		if len(ev) < maxListed {
+			ev = append(ev, diagnose.Evidence{What: "user names", Value: strings.Join(names, " / "), Where: us[0].Source.String()})
+		}
+	}
+	if len(aff) == 0 {
+		return
+	}
+	a.add(Finding{ID: "connect.duplicate_users", Severity: diagnose.Warning,
+		Title:    fmt.Sprintf("%d Connect users of instance %s have names that differ only by case from another's", len(aff), orX(ul.InstanceID, "(unnamed)")),
+		Affected: aff, Evidence: ev,
+		Fix: &diagnose.Fix{Summary: "Keep one user per agent, the one named exactly as the IdP's RoleSessionName, and delete the other after moving its settings.",
+			Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which of the two is in use is in CloudTrail (GetFederationToken), not in the user list"}}})
+}
+
+func sortedUserKeys(m map[string][]*evidence.User) []string {
+	var k []string
+	for x := range m {
+		k = append(k, x)
+	}
+	sort.Strings(k)
+	return k
+}
+
+// matchIdP matches each IdP user's RoleSessionName to a Connect user.
+func (a *run) matchIdP(ul *evidence.UserList) {
+	idp := a.in.IdPUsers
+	exact := map[string]*evidence.User{}
+	folded := map[string][]*evidence.User{}
+	for _, u := range ul.Users {
+		exact[u.Username] = u
+		folded[strings.ToLower(u.Username)] = append(folded[strings.ToLower(u.Username)], u)
+	}
+	where := func(u IdPUser) string { return fmt.Sprintf("%s line %d", idp.File, u.Line) }
+	var invalid, caseOnly, missing []IdPUser
+	var caseUsers []*evidence.User
+	matched := map[string]bool{}
+	for _, u := range idp.Users {
+		switch {
+		case !sessionNameRE.MatchString(u.SessionName):
+			invalid = append(invalid, u)
+		case exact[u.SessionName] != nil:
+			matched[u.SessionName] = true
+		case len(folded[strings.ToLower(u.SessionName)]) > 0:
+			cu := folded[strings.ToLower(u.SessionName)][0]
+			caseOnly, caseUsers = append(caseOnly, u), append(caseUsers, cu)
+			matched[cu.Username] = true
+		default:
+			missing = append(missing, u)
+		}
+	}
+	agents := func(l []IdPUser) []Affected {
+		out := make([]Affected, len(l))
+		for i, u := range l {
+			out[i] = Affected{Kind: "agent", Name: u.SessionName}
+		}
+		return out
+	}
+	if len(invalid) > 0 {
+		var ev []diagnose.Evidence
+		for _, u := range invalid[:min(len(invalid), maxListed)] {
+			ev = append(ev, diagnose.Evidence{What: "RoleSessionName " + idp.Field, Value: u.SessionName, Where: where(u)})
+		}
+		a.add(Finding{ID: "aws.session_name_invalid", Severity: diagnose.Error,
+			Title:    fmt.Sprintf("%s a %s STS refuses as RoleSessionName (2 to 64 of letters, digits and +=,.@_-)", count(len(invalid), "IdP user has", "IdP users have"), idp.Field),
+			Affected: agents(invalid), Evidence: ev,
+			Fix: &diagnose.Fix{Summary: "Map RoleSessionName to an attribute that holds the Connect user name (the user principal name or e-mail) for these users.",
+				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which attribute holds their Connect user names is the IdP administrator's to say"}}})
+	}
+	if len(caseOnly) > 0 {
+		var ev []diagnose.Evidence
+		allLower, allUpper := true, true
+		for i, u := range caseOnly {
+			cu := caseUsers[i]
+			if cu.Username != strings.ToLower(u.SessionName) {
+				allLower = false
+			}
+			if cu.Username != strings.ToUpper(u.SessionName) {
+				allUpper = false
+			}
+			if i < maxListed {
+				ev = append(ev, diagnose.Evidence{What: "IdP sends " + u.SessionName, Value: "Connect user " + cu.Username + " (" + cu.ID + ")", Where: where(u) + "; " + cu.Source.String()})
+			}
+		}
+		summary := "Make the IdP send each Connect user's name exactly (names are case-sensitive): map RoleSessionName to the attribute whose case matches, or recreate the Connect users under the names the IdP sends."
+		switch {
+		case allLower:
+			summary = "Every one of these Connect users is the lower-case form of what the IdP sends: apply a lower-case transformation to the RoleSessionName claim (Entra ID ToLowercase(), Okta String.toLowerCase(user.login))."
+		case allUpper:
+			summary = "Every one of these Connect users is the upper-case form of what the IdP sends: apply an upper-case transformation to the RoleSessionName claim."
+		}
+		a.add(Finding{ID: "connect.username_case_mismatch", Severity: diagnose.Error,
+			Title:    fmt.Sprintf("%s RoleSessionName matches the Connect user only up to case: the sign-in fails (\"not onboarded\")", count(len(caseOnly), "agent's", "agents'")),
+			Affected: agents(caseOnly), Evidence: ev,
+			Fix: &diagnose.Fix{Summary: summary,
+				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the IdP's claim configuration is not in the evidence; audit again with the new export"}}})
+	}
+	if len(missing) > 0 && (ul.Complete || len(ul.CompleteIn) > 0) {
+		var ev []diagnose.Evidence
+		for _, u := range missing[:min(len(missing), maxListed)] {
+			ev = append(ev, diagnose.Evidence{What: "IdP user", Value: u.SessionName, Where: where(u)})
+		}
+		ev = append(ev, diagnose.Evidence{What: "Connect users of instance " + ul.InstanceID, Value: fmt.Sprintf("%d, none named as these in any case", len(ul.Users)), Where: sourcesOf(ul)})
+		a.add(Finding{ID: "connect.user_not_found", Severity: diagnose.Warning,
+			Title:    fmt.Sprintf("%s no Connect user: for an agent, the sign-in fails (\"not onboarded\")", count(len(missing), "IdP user has", "IdP users have")),
+			Detail:   "An export lists the directory's users, not only the agents assigned to the Amazon Connect application; the ones who are agents need a Connect user named exactly as their RoleSessionName.",
+			Affected: agents(missing), Evidence: ev,
+			Fix: &diagnose.Fix{Summary: "Create a Connect user for each agent among them, named exactly as their RoleSessionName (aws connect create-user --username NAME ...), or export only the users assigned to the Amazon Connect application.",
+				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which of these users are agents is not in the export"}}})
+	}
+	var orphans []Affected
+	var oev []diagnose.Evidence
+	for _, u := range ul.Users {
+		if !matched[u.Username] {
+			orphans = append(orphans, Affected{Kind: "connect-user", Name: u.Username})
+			if len(oev) < maxListed {
+				oev = append(oev, diagnose.Evidence{What: "Connect user", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()})
+			}
+		}
+	}
+	if len(orphans) > 0 {
+		a.add(Finding{ID: "connect.user_without_idp_user", Severity: diagnose.Info,
+			Title:    fmt.Sprintf("%s no IdP user's RoleSessionName (instance %s): no one can sign in as them", count(len(orphans), "Connect user matches", "Connect users match"), orX(ul.InstanceID, "(unnamed)")),
+			Affected: orphans, Evidence: oev,
+			Fix: &diagnose.Fix{Summary: "Delete the users no one uses any more, or correct their names to the RoleSessionName their agent's IdP user sends.",
+				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "whether a user is still wanted (an admin, a new hire) is for the administrator to say"}}})
+	}
+}
+
+func sourcesOf(ul *evidence.UserList) string {
+	var s []string
+	for _, src := range ul.Sources {
+		s = append(s, src.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+// count writes n with the singular or plural words: "1 agent's", "3 agents'".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
