@@ -21,6 +21,8 @@ type Input struct {
 	AWS *evidence.Set
 	// IdPUsers is the identity provider's user export, when given.
 	IdPUsers *IdPUsers
+	// Trail is what CloudTrail's log files say, when given.
+	Trail *Trail
 	// Now is the time certificates are judged at.
 	Now time.Time
 }
@@ -43,6 +45,9 @@ type Finding struct {
 	Affected []Affected
 	Evidence []diagnose.Evidence
 	Fix      *diagnose.Fix
+	// past marks failures CloudTrail recorded: they do not count as
+	// agents at risk, but as failed sign-ins.
+	past bool
 }
 
 // Count is the number of agents or resources the finding concerns.
@@ -53,6 +58,9 @@ type Summary struct {
 	Errors, Warnings int
 	// AgentsAtRisk are the agents an error finding says will fail.
 	AgentsAtRisk int
+	// FailedSignIns are the failed sign-ins CloudTrail recorded, by
+	// FailedAgents agents.
+	FailedSignIns, FailedAgents int
 }
 
 // Result is an audit.
@@ -83,6 +91,7 @@ func Run(in Input) *Result {
 	a.providers()
 	a.instances()
 	a.users()
+	a.trail()
 	a.finish()
 	return a.res
 }
@@ -103,6 +112,13 @@ func (a *run) scope() {
 	s := a.in.AWS
 	for _, src := range s.Sources {
 		a.res.Scope = append(a.res.Scope, src.String())
+	}
+	if t := a.in.Trail; t != nil {
+		s := fmt.Sprintf("CloudTrail: %d log files, %d records", t.Files, t.Records)
+		if !t.Since.IsZero() {
+			s += " since " + t.Since.UTC().Format(time.RFC3339)
+		}
+		a.res.Scope = append(a.res.Scope, s)
 	}
 	if u := a.in.IdPUsers; u != nil {
 		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s, %d users, RoleSessionName from %s%s)", u.File, u.Format, len(u.Users), u.Field, transformNote(u.Transform)))
@@ -192,6 +208,9 @@ func (a *run) finish() {
 		switch f.Severity {
 		case diagnose.Error:
 			a.res.Summary.Errors++
+			if f.past {
+				continue
+			}
 			for _, x := range f.Affected {
 				if x.Kind == "agent" {
 					atRisk[strings.ToLower(x.Name)] = true

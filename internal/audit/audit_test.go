@@ -203,3 +203,62 @@ func TestReadIdPUsers(t *testing.T) {
 		t.Error("an unknown transform accepted")
 	}
 }
+
+// CloudTrail's records: failures grouped under their cause, agents bound
+// to one role who now sign in with another.
+func TestTrail(t *testing.T) {
+	at := func(m int) time.Time { return now.Add(time.Duration(m) * time.Minute) }
+	role := func(n string) string { return "arn:aws:iam::111122223333:role/" + n }
+	arw := func(agent, r, code, msg string, m int) *evidence.Event {
+		return &evidence.Event{Name: "AssumeRoleWithSAML", Source: "sts.amazonaws.com", RoleSessionName: agent, Username: agent, RoleARN: r, ErrorCode: code, ErrorMsg: msg, Time: at(m)}
+	}
+	gft := func(agent, r, code string, m int) *evidence.Event {
+		return &evidence.Event{Name: "GetFederationToken", Source: "connect.amazonaws.com", IdentityARN: "arn:aws:sts::111122223333:assumed-role/" + strings.TrimPrefix(r, "arn:aws:iam::111122223333:role/") + "/" + agent, SessionIssuerARN: r, ErrorCode: code, Time: at(m)}
+	}
+	// Two workers' aggregates, merged.
+	w1, w2 := audit.NewTrail(), audit.NewTrail()
+	for _, e := range []*evidence.Event{
+		arw("ann", role("ConnectAgents"), "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 1),
+		gft("bob", role("ConnectAgents"), "AccessDeniedException", 2),
+		arw("cat", role("ConnectAgents"), "InvalidIdentityToken", "Something new", 3),
+		// dan was bound to ConnectAgents, and now signs in with ConnectAgentsV2.
+		gft("dan", role("ConnectAgents"), "", 4),
+		arw("dan", role("ConnectAgentsV2"), "", "", 50),
+		// eve: the same role; fay: a new role before her first federation.
+		gft("eve", role("ConnectAgents"), "", 5),
+		arw("eve", role("ConnectAgents"), "", "", 51),
+		arw("fay", role("ConnectAgentsV2"), "", "", 1),
+		gft("fay", role("ConnectAgents"), "", 6),
+	} {
+		w1.Add(e)
+	}
+	w2.Add(arw("gus", role("ConnectAgents"), "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 0))
+	w1.Merge(w2)
+	res := audit.Run(audit.Input{Trail: w1, Now: now})
+	want := map[string][]string{
+		"iam.trust_policy_denies":     {"ann", "gus"},
+		"iam.federation_token_denied": {"bob"},
+		"trail.unexplained_failure":   {"cat"},
+		"connect.role_changed":        {"dan"},
+	}
+	for id, w := range want {
+		f := find(res, id)
+		if f == nil {
+			t.Errorf("no %s", id)
+			continue
+		}
+		if got := names(f); !slices.Equal(got, w) {
+			t.Errorf("%s affects %v, want %v", id, got, w)
+		}
+	}
+	if len(res.Findings) != len(want) {
+		t.Errorf("%d findings", len(res.Findings))
+	}
+	f := find(res, "iam.trust_policy_denies")
+	if !strings.Contains(f.Title, "2 sign-ins failed AssumeRoleWithSAML with AccessDenied (role ConnectAgents): 2 agents, from 2026-11-29T09:00:00Z to 2026-11-29T09:01:00Z") {
+		t.Errorf("title %q", f.Title)
+	}
+	if res.Summary.FailedSignIns != 4 || res.Summary.FailedAgents != 4 || res.Summary.AgentsAtRisk != 1 {
+		t.Errorf("summary %+v", res.Summary)
+	}
+}

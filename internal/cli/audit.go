@@ -1,8 +1,14 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -10,13 +16,14 @@ import (
 	"github.com/samldoctor/samldoctor/internal/audit"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/report"
+	"github.com/samldoctor/samldoctor/internal/trail"
 )
 
 func auditCmd(e *env) *cobra.Command {
-	var format, idpUsers, field, transform string
-	var awsData []string
+	var format, idpUsers, field, transform, since string
+	var awsData, trails []string
 	cmd := &cobra.Command{
-		Use:   "audit --aws-data PATH... [--idp-users FILE [--session-name-field COLUMN] [--session-name-transform none|lower]]",
+		Use:   "audit [--aws-data PATH...] [--idp-users FILE [--session-name-field COLUMN] [--session-name-transform none|lower]] [--trail PATH... [--since 7d]]",
 		Short: "Find the agents who will fail to sign in, from the account's own data, before anyone sends a capture",
 		Long: `audit judges an Amazon Connect SAML set-up without a capture, offline, from AWS CLI outputs (or a
 samldoctor collect bundle) and the identity provider's user export:
@@ -27,7 +34,13 @@ samldoctor collect bundle) and the identity provider's user export:
   - Connect users whose names differ only by case (connect.duplicate_users);
   - with --idp-users, each IdP user's RoleSessionName against the Connect users: invalid for STS
     (aws.session_name_invalid), matching only up to case (connect.username_case_mismatch), matching
-    none (connect.user_not_found), and Connect users no IdP user names (connect.user_without_idp_user).
+    none (connect.user_not_found), and Connect users no IdP user names (connect.user_without_idp_user);
+  - with --trail, CloudTrail's log files (as the trail writes them to S3, synced with aws s3 sync; read
+    in parallel, digest files skipped): failed AssumeRoleWithSAML and GetFederationToken grouped by
+    error and role, under the cause each error means (iam.trust_policy_denies,
+    iam.federation_token_denied, ...; trail.unexplained_failure when no rule knows it), with the agents
+    and the first and last time; and agents who now sign in with another role than the one Connect
+    bound them to (connect.role_changed: "Bad Request").
 
 --idp-users reads Microsoft Entra's "Download users" CSV (userPrincipalName), Okta's users report CSV
 (Username) and Google Workspace's "Download users" CSV (Email Address), recognised by their header;
@@ -43,14 +56,25 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
 				return err
 			}
-			if len(awsData) == 0 {
-				return usage("audit needs --aws-data: the AWS CLI outputs (or a samldoctor collect bundle) to audit")
+			if len(awsData) == 0 && len(trails) == 0 {
+				return usage("audit needs --aws-data (the AWS CLI outputs, or a samldoctor collect bundle) or --trail (CloudTrail log files) to audit")
+			}
+			window, err := parseSince(since)
+			if err != nil {
+				return err
 			}
 			set := evidence.NewSet()
 			if err := set.LoadPaths(awsData); err != nil {
 				return err
 			}
 			in := audit.Input{AWS: set, Now: time.Now()}
+			if len(trails) > 0 {
+				t, err := e.readTrail(trails, in.Now.Add(-window))
+				if err != nil {
+					return err
+				}
+				in.Trail = t
+			}
 			if idpUsers != "" {
 				f, err := os.Open(idpUsers)
 				if err != nil {
@@ -64,7 +88,6 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 				in.IdPUsers = u
 			}
 			res := audit.Run(in)
-			var err error
 			switch format {
 			case "json":
 				err = report.WriteAuditJSON(e.stdout, res)
@@ -87,5 +110,54 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 	cmd.Flags().StringVar(&idpUsers, "idp-users", "", "the identity provider's user export (Entra ID, Okta or Google Workspace CSV; other CSV or JSON with --session-name-field)")
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
+	cmd.Flags().StringArrayVar(&trails, "trail", nil, "CloudTrail log files or folders as the trail writes them to S3 (AWSLogs/.../*.json.gz; repeatable)")
+	cmd.Flags().StringVar(&since, "since", "7d", "how far back the CloudTrail records are read: 7d, 36h, ...")
 	return cmd
+}
+
+// parseSince reads --since: a Go duration, or a number of days ("7d").
+func parseSince(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(d); err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, usage("--since %q: give days (7d) or a duration (36h)", s)
+	}
+	return d, nil
+}
+
+// readTrail reads CloudTrail log files in parallel into one aggregate,
+// with progress on stderr.
+func (e *env) readTrail(paths []string, since time.Time) (*audit.Trail, error) {
+	files, _, err := trail.Files(paths)
+	if err != nil {
+		return nil, err
+	}
+	var progress func(done, total int)
+	if e.stderrTTY {
+		var mu sync.Mutex
+		progress = func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if done == total || done%50 == 0 {
+				fmt.Fprintf(e.stderr, "\rsamldoctor: CloudTrail: %d of %d log files read", done, total)
+				if done == total {
+					fmt.Fprintln(e.stderr)
+				}
+			}
+		}
+	}
+	sinks, st, err := trail.Read(context.Background(), files, since, runtime.NumCPU(), audit.NewTrail, progress)
+	if err != nil {
+		return nil, err
+	}
+	t := audit.NewTrail()
+	for _, s := range sinks {
+		t.Merge(s)
+	}
+	t.Files, t.Records, t.Since = st.Files, st.Records, since
+	return t, nil
 }

@@ -18,9 +18,11 @@ type AuditJSON struct {
 
 // AuditSummary counts an audit's findings and the agents they put at risk.
 type AuditSummary struct {
-	Errors       int `json:"errors"`
-	Warnings     int `json:"warnings"`
-	AgentsAtRisk int `json:"agentsAtRisk"`
+	Errors        int `json:"errors"`
+	Warnings      int `json:"warnings"`
+	AgentsAtRisk  int `json:"agentsAtRisk"`
+	FailedSignIns int `json:"failedSignIns"`
+	FailedAgents  int `json:"failedAgents"`
 }
 
 // AuditFinding is one finding of an audit, with what it affects.
@@ -45,7 +47,8 @@ type Affected struct {
 // NewAuditJSON is an audit's wire form.
 func NewAuditJSON(res *audit.Result) AuditJSON {
 	out := AuditJSON{SchemaVersion: SchemaVersion, Scope: orEmpty(res.Scope), Findings: []AuditFinding{},
-		Summary: AuditSummary{Errors: res.Summary.Errors, Warnings: res.Summary.Warnings, AgentsAtRisk: res.Summary.AgentsAtRisk}}
+		Summary: AuditSummary{Errors: res.Summary.Errors, Warnings: res.Summary.Warnings, AgentsAtRisk: res.Summary.AgentsAtRisk,
+			FailedSignIns: res.Summary.FailedSignIns, FailedAgents: res.Summary.FailedAgents}}
 	for _, f := range res.Findings {
 		w := AuditFinding{ID: f.ID, Severity: f.Severity, Title: f.Title, Detail: f.Detail, Count: f.Count(), Affected: []Affected{}, Evidence: wireEvidence(f.Evidence)}
 		for _, a := range f.Affected {
@@ -72,6 +75,9 @@ func auditHeadline(res *audit.Result) string {
 	out := fmt.Sprintf("%s and %s", plural(s.Errors, "problem stops sign-ins", "problems stop sign-ins"), plural(s.Warnings, "warning", "warnings"))
 	if s.AgentsAtRisk > 0 {
 		out += fmt.Sprintf("; %s will fail to sign in", plural(s.AgentsAtRisk, "agent", "agents"))
+	}
+	if s.FailedSignIns > 0 {
+		out += fmt.Sprintf("; CloudTrail recorded %s by %s", plural(s.FailedSignIns, "failed sign-in", "failed sign-ins"), plural(s.FailedAgents, "agent", "agents"))
 	}
 	return out + "."
 }
