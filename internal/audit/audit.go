@@ -89,6 +89,8 @@ func Run(in Input) *Result {
 	a := &run{in: in, res: &Result{Findings: []Finding{}}}
 	a.scope()
 	a.providers()
+	a.metadata()
+	a.encryption()
 	a.instances()
 	a.users()
 	a.trail()
@@ -235,4 +237,70 @@ func orX(s, x string) string {
 		return x
 	}
 	return s
+}
+
+// metadata checks the IdP's current metadata (--idp-metadata) against each
+// provider that trusts its entity ID: a signing certificate the IdP
+// publishes and IAM lacks breaks every sign-in the day the IdP signs with
+// it.
+func (a *run) metadata() {
+	md := a.in.AWS.IdPMetadata
+	if md == nil {
+		return
+	}
+	provs := append(append([]*evidence.SAMLProvider{}, a.in.AWS.Providers...), a.in.AWS.Unattributed.Providers...)
+	for _, e := range md.Entities {
+		for _, p := range provs {
+			if p.Metadata == nil {
+				continue
+			}
+			have := map[string]bool{}
+			trusts := false
+			for _, pe := range p.Metadata.Entities {
+				if pe.EntityID == e.EntityID {
+					trusts = true
+				}
+				for _, c := range pe.SigningCerts {
+					have[c.SHA256] = true
+				}
+			}
+			if !trusts {
+				continue
+			}
+			name := orX(p.ARN, p.Source.File)
+			for _, c := range e.SigningCerts {
+				if c.SHA256 == "" || have[c.SHA256] || !c.NotAfter.IsZero() && !c.NotAfter.After(a.in.Now) {
+					continue
+				}
+				a.add(Finding{ID: "iam.cert_not_in_provider", Severity: diagnose.Warning,
+					Title:    fmt.Sprintf("The IdP publishes a signing certificate that SAML provider %s does not hold: sign-ins signed with it will fail", providerName(name)),
+					Detail:   "Once the IdP signs with this certificate (a rollover), AWS answers \"Response signature invalid\" for every sign-in through the provider until its metadata is updated.",
+					Affected: []Affected{{Kind: "saml-provider", Name: name}},
+					Evidence: []diagnose.Evidence{{What: "IdP metadata certificate", Value: fmt.Sprintf("%s, SHA-256 %s…, not after %s", c.Subject, c.SHA256[:min(16, len(c.SHA256))], c.NotAfter.UTC().Format("2006-01-02")), Where: "--idp-metadata " + e.EntityID},
+						{What: "provider's certificates", Value: fmt.Sprintf("%d, none with that fingerprint", len(have)), Where: p.Source.String()}},
+					Fix: &diagnose.Fix{Summary: "Upload the IdP's current metadata to the provider (it keeps the old certificate too, so nothing that works today stops).",
+						Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", orX(p.ARN, "PROVIDER-ARN"))},
+						Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the upload is the change; audit again with the provider's new get-saml-provider output"}}})
+			}
+		}
+	}
+}
+
+// encryption checks providers that require encrypted assertions: without
+// a private key IAM cannot decrypt them.
+func (a *run) encryption() {
+	provs := append(append([]*evidence.SAMLProvider{}, a.in.AWS.Providers...), a.in.AWS.Unattributed.Providers...)
+	for _, p := range provs {
+		if p.AssertionEncryptionMode != "Required" || !p.PrivateKeysKnown || len(p.PrivateKeyIDs) > 0 {
+			continue
+		}
+		name := orX(p.ARN, p.Source.File)
+		a.add(Finding{ID: "iam.no_decryption_key", Severity: diagnose.Error,
+			Title:    fmt.Sprintf("SAML provider %s requires encrypted assertions but holds no private key to decrypt them: every sign-in through it fails", providerName(name)),
+			Affected: []Affected{{Kind: "saml-provider", Name: name}},
+			Evidence: []diagnose.Evidence{{What: "AssertionEncryptionMode", Value: "Required", Where: p.Source.String()}, {What: "PrivateKeyList", Value: "empty", Where: p.Source.String()}},
+			Fix: &diagnose.Fix{Summary: "Upload the private key the IdP encrypts for, or set the provider's encryption mode to Allowed until it is uploaded.",
+				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", orX(p.ARN, "PROVIDER-ARN"))},
+				Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the key is not in the evidence"}}})
+	}
 }

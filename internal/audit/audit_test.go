@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/audit"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
@@ -260,5 +261,82 @@ func TestTrail(t *testing.T) {
 	}
 	if res.Summary.FailedSignIns != 4 || res.Summary.FailedAgents != 4 || res.Summary.AgentsAtRisk != 1 {
 		t.Errorf("summary %+v", res.Summary)
+	}
+}
+
+// The IdP's current metadata against the providers that trust it: a new
+// certificate IAM lacks is said; one it holds, an expired one, or a
+// provider of another IdP, are not.
+func TestMetadataAgainstProviders(t *testing.T) {
+	day := 24 * time.Hour
+	old := fixture.NewKey("Old", now.Add(-300*day), now.Add(300*day))
+	next := fixture.NewKey("Next", now.Add(-day), now.Add(700*day))
+	gone := fixture.NewKey("Gone", now.Add(-700*day), now.Add(-day))
+	md := func(keys ...*fixture.Key) *evidence.Metadata {
+		var certs []string
+		for _, k := range keys {
+			certs = append(certs, fmt.Sprintf(`<KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>`, base64.StdEncoding.EncodeToString(k.DER)))
+		}
+		m, err := assertion.ParseMetadata([]byte(`<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.windows.net/t/"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+			strings.Join(certs, "") + `</IDPSSODescriptor></EntityDescriptor>`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name string
+		idp  []*fixture.Key
+		want bool
+	}{
+		{"rollover: a new certificate", []*fixture.Key{old, next}, true},
+		{"the same certificate", []*fixture.Key{old}, false},
+		{"an expired one the provider lacks", []*fixture.Key{old, gone}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			set := load(t, map[string]string{"p.json": provider("arn:aws:iam::111122223333:saml-provider/EntraID", old)})
+			set.IdPMetadata = md(c.idp...)
+			f := find(audit.Run(audit.Input{AWS: set, Now: now}), "iam.cert_not_in_provider")
+			if (f != nil) != c.want {
+				t.Fatalf("found %v, want %v", f != nil, c.want)
+			}
+			if f != nil && (!strings.Contains(f.Evidence[0].Value, "CN=Next") || !strings.Contains(f.Fix.Commands[0], "saml-provider/EntraID")) {
+				t.Errorf("%+v", f)
+			}
+		})
+	}
+}
+
+// A provider that requires encryption and holds no key fails every
+// sign-in; one with a key, or that only allows it, is quiet.
+func TestEncryptionKeys(t *testing.T) {
+	for _, c := range []struct {
+		mode string
+		keys []any
+		want bool
+	}{{"Required", []any{}, true}, {"Required", []any{map[string]any{"KeyId": "k1", "Timestamp": "2026-01-01T00:00:00Z"}}, false}, {"Allowed", []any{}, false}} {
+		p := js(map[string]any{"SAMLMetadataDocument": `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="e"/>`, "SAMLProviderArn": "arn:aws:iam::111122223333:saml-provider/EntraID",
+			"AssertionEncryptionMode": c.mode, "PrivateKeyList": c.keys, "SAMLProviderUUID": "SAMLSPD9IMTW2LM46J042K"})
+		res := audit.Run(audit.Input{AWS: load(t, map[string]string{"p.json": p}), Now: now})
+		if got := find(res, "iam.no_decryption_key") != nil; got != c.want {
+			t.Errorf("%s with %d keys: found %v", c.mode, len(c.keys), got)
+		}
+	}
+}
+
+// One person with two Connect users (describe-user's IdentityInfo).
+func TestTwoUsersOnePerson(t *testing.T) {
+	du := func(id, name, first, last, email string) string {
+		return js(map[string]any{"User": map[string]any{"Id": id, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance + "/agent/" + id, "Username": name,
+			"IdentityInfo": map[string]any{"FirstName": first, "LastName": last, "Email": email}}})
+	}
+	res := audit.Run(audit.Input{Now: now, AWS: load(t, map[string]string{
+		"a.json": du("1", "jane.doe@example.com", "Jane", "Doe", ""),
+		"b.json": du("2", "jdoe@example.com", "Jane", "Doe", ""),
+		"c.json": du("3", "jane.smith@example.com", "Jane", "Smith", ""),
+	})})
+	f := find(res, "idp.multiple_profiles")
+	if f == nil || !slices.Equal(names(f), []string{"jane.doe@example.com", "jdoe@example.com"}) {
+		t.Fatalf("%+v", f)
 	}
 }

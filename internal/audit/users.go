@@ -21,6 +21,7 @@ func (a *run) users() {
 	for _, id := range sortedKeys(a.in.AWS.Users) {
 		ul := a.in.AWS.Users[id]
 		a.duplicates(ul)
+		a.twins(ul)
 		if a.in.IdPUsers != nil {
 			a.matchIdP(ul)
 		}
@@ -199,4 +200,60 @@ func count(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// twins finds one person with two Connect users: the same e-mail, or the
+// same first and last name (describe-user's IdentityInfo). Through one
+// IdP profile the agent lands on one, through another on the other.
+func (a *run) twins(ul *evidence.UserList) {
+	type key struct{ kind, v string }
+	by := map[key][]*evidence.User{}
+	for _, u := range ul.Users {
+		if u.Email != "" {
+			by[key{"e-mail", strings.ToLower(u.Email)}] = append(by[key{"e-mail", strings.ToLower(u.Email)}], u)
+		}
+		if u.FirstName != "" && u.LastName != "" {
+			k := key{"name", strings.ToLower(u.FirstName + " " + u.LastName)}
+			by[k] = append(by[k], u)
+		}
+	}
+	seen := map[string]bool{}
+	var aff []Affected
+	var ev []diagnose.Evidence
+	var keys []key
+	for k := range by {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].kind+keys[i].v < keys[j].kind+keys[j].v })
+	for _, k := range keys {
+		us := by[k]
+		distinct := map[string]bool{}
+		for _, u := range us {
+			distinct[strings.ToLower(u.Username)] = true
+		}
+		if len(distinct) < 2 {
+			continue // one user, or names differing only by case (duplicates)
+		}
+		sort.Slice(us, func(i, j int) bool { return us[i].Username < us[j].Username })
+		var names []string
+		for _, u := range us {
+			names = append(names, u.Username)
+			if !seen[u.ID] {
+				seen[u.ID] = true
+				aff = append(aff, Affected{Kind: "connect-user", Name: u.Username})
+			}
+		}
+		if len(ev) < maxListed {
+			ev = append(ev, diagnose.Evidence{What: "the same " + k.kind + ", " + k.v, Value: strings.Join(names, " / "), Where: us[0].Source.String()})
+		}
+	}
+	if len(aff) == 0 {
+		return
+	}
+	a.add(Finding{ID: "idp.multiple_profiles", Severity: diagnose.Warning,
+		Title:    fmt.Sprintf("%d Connect users of instance %s look like one person with two users (the same e-mail, or first and last name)", len(aff), orX(ul.InstanceID, "(unnamed)")),
+		Detail:   "An agent with two Connect users signs in as whichever one the IdP profile used sends: through the other, Connect finds the other user, or none.",
+		Affected: aff, Evidence: ev,
+		Fix: &diagnose.Fix{Summary: "Keep one Connect user per person and one RoleSessionName for that person in every IdP application; move the other user's settings and delete it.",
+			Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "whether two users are one person is for the administrator to say"}}})
 }

@@ -13,14 +13,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/audit"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/trail"
 )
 
 func auditCmd(e *env) *cobra.Command {
-	var format, idpUsers, field, transform, since string
+	var format, idpUsers, field, transform, since, idpMetadata string
 	var awsData, trails []string
 	cmd := &cobra.Command{
 		Use:   "audit [--aws-data PATH...] [--idp-users FILE [--session-name-field COLUMN] [--session-name-transform none|lower]] [--trail PATH... [--since 7d]]",
@@ -30,7 +32,11 @@ samldoctor collect bundle) and the identity provider's user export:
 
   - each IAM SAML provider's signing certificates: expired, or expiring within 30 days
     (iam.cert_expiring; AWS gives no warning, and ValidUntil is not the certificate's expiry);
+  - with --idp-metadata, signing certificates the IdP publishes that a provider trusting it lacks
+    (iam.cert_not_in_provider); providers that require encryption without a key (iam.no_decryption_key);
   - each instance's identity management (connect.instance_not_saml);
+  - Connect users that look like one person (the same e-mail, or first and last name:
+    idp.multiple_profiles);
   - Connect users whose names differ only by case (connect.duplicate_users);
   - with --idp-users, each IdP user's RoleSessionName against the Connect users: invalid for STS
     (aws.session_name_invalid), matching only up to case (connect.username_case_mismatch), matching
@@ -66,6 +72,17 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 			set := evidence.NewSet()
 			if err := set.LoadPaths(awsData); err != nil {
 				return err
+			}
+			if idpMetadata != "" {
+				b, err := inputfile.Read("--idp-metadata", idpMetadata, inputfile.MaxMetadata, inputfile.XML)
+				if err != nil {
+					return err
+				}
+				md, err := assertion.ParseMetadata(b)
+				if err != nil {
+					return fmt.Errorf("--idp-metadata %s: %w", idpMetadata, err)
+				}
+				set.IdPMetadata = md
 			}
 			in := audit.Input{AWS: set, Now: time.Now()}
 			if len(trails) > 0 {
@@ -110,6 +127,7 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 	cmd.Flags().StringVar(&idpUsers, "idp-users", "", "the identity provider's user export (Entra ID, Okta or Google Workspace CSV; other CSV or JSON with --session-name-field)")
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
+	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's current SAML metadata: its certificates against the providers'")
 	cmd.Flags().StringArrayVar(&trails, "trail", nil, "CloudTrail log files or folders as the trail writes them to S3 (AWSLogs/.../*.json.gz; repeatable)")
 	cmd.Flags().StringVar(&since, "since", "7d", "how far back the CloudTrail records are read: 7d, 36h, ...")
 	return cmd
