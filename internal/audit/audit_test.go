@@ -340,3 +340,51 @@ func TestTwoUsersOnePerson(t *testing.T) {
 		t.Fatalf("%+v", f)
 	}
 }
+
+// The query for AWS's engines, and its result read back: the same
+// findings as from the log files.
+func TestTrailSQLAndResult(t *testing.T) {
+	since := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	q, err := audit.TrailSQL("athena", "", since)
+	if err != nil || !strings.Contains(q, "FROM cloudtrail_logs") || !strings.Contains(q, "eventtime >= '2026-11-22T00:00:00Z'") || !strings.Contains(q, "json_extract_scalar(requestparameters, '$.roleArn')") {
+		t.Errorf("athena: %v\n%s", err, q)
+	}
+	q, err = audit.TrailSQL("cloudtrail-lake", "eds-1234", since)
+	if err != nil || !strings.Contains(q, "FROM eds-1234") || !strings.Contains(q, "element_at(requestParameters, 'roleArn')") {
+		t.Errorf("lake: %v\n%s", err, q)
+	}
+	if _, err := audit.TrailSQL("cloudtrail-lake", "", since); err == nil {
+		t.Error("lake without a data store")
+	}
+	if _, err := audit.TrailSQL("bigquery", "", since); err == nil {
+		t.Error("an unknown engine")
+	}
+	// Athena writes every value quoted, with a header.
+	result := `"kind","eventname","errorcode","role","agent","failures","first","last","message"
+"failure","AssumeRoleWithSAML","AccessDenied","arn:aws:iam::111122223333:role/ConnectAgents","ann","2","2026-11-29T09:01:00Z","2026-11-29T09:05:00Z","Not authorized to perform sts:AssumeRoleWithSAML"
+"failure","AssumeRoleWithSAML","AccessDenied","arn:aws:iam::111122223333:role/ConnectAgents","gus","1","2026-11-29T09:00:00Z","2026-11-29T09:00:00Z","Not authorized to perform sts:AssumeRoleWithSAML"
+"failure","GetFederationToken","AccessDeniedException","arn:aws:iam::111122223333:role/ConnectAgents","bob","1","2026-11-29 09:02:00.000","2026-11-29 09:02:00.000",""
+"bound","GetFederationToken","","arn:aws:iam::111122223333:role/ConnectAgents","dan","0","2026-11-29T09:04:00Z","2026-11-29T09:04:00Z",""
+"latest","AssumeRoleWithSAML","","arn:aws:iam::111122223333:role/ConnectAgentsV2","dan","0","2026-11-29T09:50:00Z","2026-11-29T09:50:00Z",""
+"bound","GetFederationToken","","arn:aws:iam::111122223333:role/ConnectAgents","eve","0","2026-11-29T09:05:00Z","2026-11-29T09:05:00Z",""
+"latest","AssumeRoleWithSAML","","arn:aws:iam::111122223333:role/ConnectAgents","eve","0","2026-11-29T09:51:00Z","2026-11-29T09:51:00Z",""
+`
+	tr, err := audit.ReadTrailResult("result.csv", strings.NewReader(result))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := audit.Run(audit.Input{Trail: tr, Now: now})
+	for id, w := range map[string][]string{"iam.trust_policy_denies": {"ann", "gus"}, "iam.federation_token_denied": {"bob"}, "connect.role_changed": {"dan"}} {
+		if f := find(res, id); f == nil || !slices.Equal(names(f), w) {
+			t.Errorf("%s: %+v", id, f)
+		}
+	}
+	if f := find(res, "iam.trust_policy_denies"); !strings.Contains(f.Title, "3 sign-ins failed") || res.Summary.FailedSignIns != 4 {
+		t.Errorf("%s; summary %+v", f.Title, res.Summary)
+	}
+	for _, bad := range []string{"kind,eventname\nfailure,x\n", `"kind","eventname","errorcode","role","agent","failures","first","last","message"` + "\n" + `"failure","A","B","r","a","x","2026-11-29T09:00:00Z","2026-11-29T09:00:00Z",""` + "\n"} {
+		if _, err := audit.ReadTrailResult("bad.csv", strings.NewReader(bad)); err == nil || !strings.HasPrefix(err.Error(), "bad.csv: ") {
+			t.Errorf("err %v", err)
+		}
+	}
+}

@@ -22,7 +22,7 @@ import (
 )
 
 func auditCmd(e *env) *cobra.Command {
-	var format, idpUsers, field, transform, since, idpMetadata string
+	var format, idpUsers, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
 	var awsData, trails []string
 	cmd := &cobra.Command{
 		Use:   "audit [--aws-data PATH...] [--idp-users FILE [--session-name-field COLUMN] [--session-name-transform none|lower]] [--trail PATH... [--since 7d]]",
@@ -46,7 +46,9 @@ samldoctor collect bundle) and the identity provider's user export:
     error and role, under the cause each error means (iam.trust_policy_denies,
     iam.federation_token_denied, ...; trail.unexplained_failure when no rule knows it), with the agents
     and the first and last time; and agents who now sign in with another role than the one Connect
-    bound them to (connect.role_changed: "Bad Request").
+    bound them to (connect.role_changed: "Bad Request"). An organisation's trail can be aggregated by
+    AWS instead: --trail-sql athena (or cloudtrail-lake --trail-table ID) prints the query, and
+    --trail-result reads its CSV result.
 
 --idp-users reads Microsoft Entra's "Download users" CSV (userPrincipalName), Okta's users report CSV
 (Username) and Google Workspace's "Download users" CSV (Email Address), recognised by their header;
@@ -62,12 +64,20 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
 				return err
 			}
-			if len(awsData) == 0 && len(trails) == 0 {
-				return usage("audit needs --aws-data (the AWS CLI outputs, or a samldoctor collect bundle) or --trail (CloudTrail log files) to audit")
-			}
 			window, err := parseSince(since)
 			if err != nil {
 				return err
+			}
+			if trailSQL != "" {
+				q, err := audit.TrailSQL(trailSQL, trailTable, time.Now().Add(-window))
+				if err != nil {
+					return usage("%v", err)
+				}
+				fmt.Fprintln(e.stdout, q)
+				return nil
+			}
+			if len(awsData) == 0 && len(trails) == 0 && trailResult == "" {
+				return usage("audit needs --aws-data (the AWS CLI outputs, or a samldoctor collect bundle), --trail (CloudTrail log files) or --trail-result (a query's result) to audit")
 			}
 			set := evidence.NewSet()
 			if err := set.LoadPaths(awsData); err != nil {
@@ -85,8 +95,23 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 				set.IdPMetadata = md
 			}
 			in := audit.Input{AWS: set, Now: time.Now()}
+			if len(trails) > 0 && trailResult != "" {
+				return usage("give --trail or --trail-result, not both")
+			}
 			if len(trails) > 0 {
 				t, err := e.readTrail(trails, in.Now.Add(-window))
+				if err != nil {
+					return err
+				}
+				in.Trail = t
+			}
+			if trailResult != "" {
+				f, err := os.Open(trailResult)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				t, err := audit.ReadTrailResult(trailResult, io.LimitReader(f, audit.MaxIdPExport))
 				if err != nil {
 					return err
 				}
@@ -129,6 +154,9 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
 	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's current SAML metadata: its certificates against the providers'")
 	cmd.Flags().StringArrayVar(&trails, "trail", nil, "CloudTrail log files or folders as the trail writes them to S3 (AWSLogs/.../*.json.gz; repeatable)")
+	cmd.Flags().StringVar(&trailSQL, "trail-sql", "", "print the SQL that computes --trail's aggregate on AWS (athena or cloudtrail-lake), and exit")
+	cmd.Flags().StringVar(&trailTable, "trail-table", "", "for --trail-sql: the Athena table (default cloudtrail_logs) or the CloudTrail Lake event data store ID")
+	cmd.Flags().StringVar(&trailResult, "trail-result", "", "the CSV result of --trail-sql's query, read instead of --trail")
 	cmd.Flags().StringVar(&since, "since", "7d", "how far back the CloudTrail records are read: 7d, 36h, ...")
 	return cmd
 }
