@@ -18,11 +18,22 @@ import (
 // Server is the fake, with a log of the calls it answered.
 type Server struct {
 	*httptest.Server
-	World    *World
+	World *World
+	// Latency is added to every answer, as a distant Region's would be.
+	Latency  time.Duration
 	mu       sync.Mutex // guards what follows: requests come from other goroutines
 	deny     map[string]bool
 	throttle map[string]int
 	calls    []string
+	inFlight int
+	maxIn    int
+}
+
+// MaxInFlight is the most requests the fake answered at once.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxIn
 }
 
 // New starts a fake serving w on loopback.
@@ -80,6 +91,18 @@ func (s *Server) record(action string) (deny, throttle bool) {
 var credRegion = regexp.MustCompile(`Credential=[^/]+/\d{8}/([a-z0-9-]+)/`)
 
 func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.inFlight++
+	s.maxIn = max(s.maxIn, s.inFlight)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
+	if s.Latency > 0 {
+		time.Sleep(s.Latency)
+	}
 	body, _ := io.ReadAll(r.Body)
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/instance/") || strings.HasPrefix(r.URL.Path, "/users") || r.URL.Path == "/search-users" || strings.HasPrefix(r.URL.Path, "/traffic-distribution-group"):
@@ -480,17 +503,11 @@ func orEmptyList(l []map[string]any) []map[string]any {
 	return l
 }
 
-// signedRegion is the Region a request was signed for: the third part of
-// its SigV4 credential scope (Credential=AKID/DATE/REGION/SERVICE/aws4_request).
+// signedRegion is the Region a request was signed for (its SigV4
+// credential scope).
 func signedRegion(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	i := strings.Index(h, "Credential=")
-	if i < 0 {
-		return ""
+	if m := credRegion.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1]
 	}
-	scope := strings.Split(strings.SplitN(h[i+len("Credential="):], ",", 2)[0], "/")
-	if len(scope) < 3 {
-		return ""
-	}
-	return scope[2]
+	return ""
 }

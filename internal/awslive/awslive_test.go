@@ -41,7 +41,7 @@ func clients(srv *awsfake.Server) awslive.Clients {
 	return awslive.NewClients(cfg, awslive.Options{MaxBackoff: 10 * time.Millisecond})
 }
 
-func readCapture(t *testing.T, path string) *capture.Capture {
+func readCapture(t testing.TB, path string) *capture.Capture {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -580,4 +580,55 @@ func TestReplicaUsersLive(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Independent calls run at once: Connect, IAM and CloudTrail, and within
+// them what does not wait on another answer.
+func TestCallsRunConcurrently(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "aws-data", "access-denied")
+	world, err := awsfake.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awsfake.New(world)
+	defer srv.Close()
+	srv.Latency = 20 * time.Millisecond
+	c := readCapture(t, filepath.Join("..", "..", "examples", "access-denied.har"))
+	b := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), target(c))
+	if n := srv.MaxInFlight(); n < 3 {
+		t.Errorf("at most %d calls in flight at once, want at least 3 (Connect, IAM, CloudTrail)", n)
+	}
+	// The answers are in the same order whatever order they came in.
+	var calls []string
+	for _, o := range b.Outputs {
+		calls = append(calls, o.Call)
+	}
+	b2 := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), target(c))
+	var calls2 []string
+	for _, o := range b2.Outputs {
+		calls2 = append(calls2, o.Call)
+	}
+	if !slices.Equal(calls, calls2) || calls[0] != "connect:DescribeInstance" {
+		t.Errorf("order differs between runs:\n%v\n%v", calls, calls2)
+	}
+}
+
+// BenchmarkCollectLatency is the live collection of a sign-in's evidence
+// when every AWS call takes 100 ms (a distant Region).
+func BenchmarkCollectLatency(b *testing.B) {
+	dir := filepath.Join("..", "..", "examples", "aws-data", "access-denied")
+	world, err := awsfake.LoadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := awsfake.New(world)
+	defer srv.Close()
+	srv.Latency = 100 * time.Millisecond
+	c := readCapture(b, filepath.Join("..", "..", "examples", "access-denied.har"))
+	tg := target(c)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		(&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), tg)
+	}
+	b.ReportMetric(float64(len(srv.Calls()))/float64(b.N), "calls/op")
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,12 +79,19 @@ type Collector struct {
 	// SearchUsers alone.
 	FullUserList bool
 	b            *evidence.Bundle
+	// pmu serialises Progress calls from steps that run at once.
+	pmu *sync.Mutex
 }
 
 func (c *Collector) progress(format string, args ...any) {
-	if c.Progress != nil {
-		c.Progress(fmt.Sprintf(format, args...))
+	if c.Progress == nil {
+		return
 	}
+	if c.pmu != nil {
+		c.pmu.Lock()
+		defer c.pmu.Unlock()
+	}
+	c.Progress(fmt.Sprintf(format, args...))
 }
 
 // output records one answer in the AWS CLI's shape.
@@ -138,20 +146,57 @@ func rootCause(err error) string {
 // recorded as not answered.
 func (c *Collector) Collect(ctx context.Context, t Target) *evidence.Bundle {
 	c.b = &evidence.Bundle{Version: 1, CollectedAt: time.Now().UTC(), Target: t}
+	var steps []func(*Collector)
 	if t.InstanceID != "" && t.Region != "" {
-		c.connect(ctx, t)
+		steps = append(steps, func(s *Collector) { s.connect(ctx, t) })
 	}
 	if t.RoleArn != "" || t.ProviderArn != "" {
-		c.iam(ctx, t)
+		steps = append(steps, func(s *Collector) { s.iam(ctx, t) })
 	}
 	if t.RoleSessionName != "" {
-		c.cloudTrail(ctx, t)
+		steps = append(steps, func(s *Collector) { s.cloudTrail(ctx, t) })
 	}
+	c.parallel(steps...)
 	return c.b
+}
+
+// parallel runs independent steps at once, each recording into its own
+// bundle, then adds their answers in the order the steps are given: the
+// bundle is the same whatever order AWS answered in.
+func (c *Collector) parallel(steps ...func(*Collector)) {
+	if c.pmu == nil {
+		c.pmu = &sync.Mutex{}
+	}
+	subs := make([]*Collector, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		subs[i] = &Collector{Clients: c.Clients, Progress: c.Progress, FullUserList: c.FullUserList, b: &evidence.Bundle{}, pmu: c.pmu}
+		wg.Add(1)
+		go func(s *Collector) {
+			defer wg.Done()
+			step(s)
+		}(subs[i])
+	}
+	wg.Wait()
+	for _, s := range subs {
+		c.b.Outputs = append(c.b.Outputs, s.b.Outputs...)
+		c.b.Denied = append(c.b.Denied, s.b.Denied...)
+		c.b.NotFound = append(c.b.NotFound, s.b.NotFound...)
+	}
 }
 
 func (c *Collector) connect(ctx context.Context, t Target) {
 	opt := func(o *connect.Options) { o.Region = t.Region }
+	steps := []func(*Collector){func(s *Collector) { s.instance(ctx, t, opt) }}
+	if t.RoleSessionName != "" {
+		steps = append(steps, func(s *Collector) { s.findUser(ctx, t, opt) })
+	}
+	c.parallel(steps...)
+}
+
+// instance reads the instance, and for Global Resiliency its traffic
+// distribution groups and replicas.
+func (c *Collector) instance(ctx context.Context, t Target, opt func(*connect.Options)) {
 	c.progress("Connect: instance %s in %s", t.InstanceID, t.Region)
 	di, err := c.Clients.Connect.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: aws.String(t.InstanceID)}, opt)
 	if err != nil {
@@ -162,9 +207,6 @@ func (c *Collector) connect(ctx context.Context, t Target) {
 			out["ReplicationConfiguration"] = di.ReplicationConfiguration
 		}
 		c.output("connect:DescribeInstance", "aws connect describe-instance", out)
-	}
-	if t.RoleSessionName != "" {
-		c.findUser(ctx, t, opt)
 	}
 	if t.GlobalResiliency {
 		c.trafficGroups(ctx, t, opt)
@@ -351,11 +393,19 @@ func (c *Collector) listUsers(ctx context.Context, t Target, opt func(*connect.O
 }
 
 func (c *Collector) iam(ctx context.Context, t Target) {
-	cl := c.Clients.IAM
+	var steps []func(*Collector)
 	if t.RoleArn != "" {
-		c.role(ctx, t)
+		steps = append(steps, func(s *Collector) { s.role(ctx, t) })
 	}
 	if t.ProviderArn != "" {
+		steps = append(steps, func(s *Collector) { s.provider(ctx, t) }, func(s *Collector) { s.providerList(ctx) })
+	}
+	c.parallel(steps...)
+}
+
+func (c *Collector) provider(ctx context.Context, t Target) {
+	cl := c.Clients.IAM
+	{
 		sp, err := cl.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(t.ProviderArn)})
 		if err != nil {
 			c.failed("iam:GetSAMLProvider", t.ProviderArn, "whether the response's issuer and certificate match the provider", err)
@@ -365,12 +415,15 @@ func (c *Collector) iam(ctx context.Context, t Target) {
 				SAMLProviderArn string
 			}{sp, t.ProviderArn})
 		}
-		lp, err := cl.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
-		if err != nil {
-			c.failed("iam:ListSAMLProviders", "", "whether the provider exists", err)
-		} else {
-			c.output("iam:ListSAMLProviders", "aws iam list-saml-providers", map[string]any{"SAMLProviderList": lp.SAMLProviderList})
-		}
+	}
+}
+
+func (c *Collector) providerList(ctx context.Context) {
+	lp, err := c.Clients.IAM.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
+	if err != nil {
+		c.failed("iam:ListSAMLProviders", "", "whether the provider exists", err)
+	} else {
+		c.output("iam:ListSAMLProviders", "aws iam list-saml-providers", map[string]any{"SAMLProviderList": lp.SAMLProviderList})
 	}
 }
 
@@ -387,9 +440,15 @@ func (c *Collector) role(ctx context.Context, t Target) {
 		return
 	}
 	c.output("iam:GetRole", "aws iam get-role", map[string]any{"Role": gr.Role})
-	// Inline policies.
+	c.parallel(func(s *Collector) { s.inlinePolicies(ctx, t, ra.Name) }, func(s *Collector) { s.managedPolicies(ctx, t, ra.Name, gr.Role) },
+		func(s *Collector) { s.simulate(ctx, t, ra, gr.Role) })
+}
+
+// inlinePolicies reads the role's inline policies.
+func (c *Collector) inlinePolicies(ctx context.Context, t Target, role string) {
+	cl := c.Clients.IAM
 	var names []string
-	lp := iam.NewListRolePoliciesPaginator(cl, &iam.ListRolePoliciesInput{RoleName: aws.String(ra.Name)})
+	lp := iam.NewListRolePoliciesPaginator(cl, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
 	ok := true
 	for lp.HasMorePages() {
 		out, err := lp.NextPage(ctx)
@@ -403,7 +462,7 @@ func (c *Collector) role(ctx context.Context, t Target) {
 	if ok {
 		c.output("iam:ListRolePolicies", "aws iam list-role-policies", map[string]any{"PolicyNames": names})
 		for _, n := range names {
-			rp, err := cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(ra.Name), PolicyName: aws.String(n)})
+			rp, err := cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(n)})
 			if err != nil {
 				c.failed("iam:GetRolePolicy", n, "the inline policy "+n, err)
 				continue
@@ -411,10 +470,15 @@ func (c *Collector) role(ctx context.Context, t Target) {
 			c.output("iam:GetRolePolicy", "aws iam get-role-policy", map[string]any{"RoleName": rp.RoleName, "PolicyName": rp.PolicyName, "PolicyDocument": rp.PolicyDocument})
 		}
 	}
-	// Attached managed policies, and the permissions boundary.
+}
+
+// managedPolicies reads the role's attached managed policies and its
+// permissions boundary, each policy's document at once.
+func (c *Collector) managedPolicies(ctx context.Context, t Target, role string, r *iamtypes.Role) {
+	cl := c.Clients.IAM
 	var attached []iamtypes.AttachedPolicy
-	la := iam.NewListAttachedRolePoliciesPaginator(cl, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(ra.Name)})
-	ok = true
+	la := iam.NewListAttachedRolePoliciesPaginator(cl, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
+	ok := true
 	for la.HasMorePages() {
 		out, err := la.NextPage(ctx)
 		if err != nil {
@@ -431,27 +495,36 @@ func (c *Collector) role(ctx context.Context, t Target) {
 			arns = append(arns, aws.ToString(a.PolicyArn))
 		}
 	}
-	if gr.Role.PermissionsBoundary != nil {
-		arns = append(arns, aws.ToString(gr.Role.PermissionsBoundary.PermissionsBoundaryArn))
+	if r.PermissionsBoundary != nil {
+		arns = append(arns, aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn))
 	}
+	var steps []func(*Collector)
 	for _, arn := range arns {
-		gp, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
-		if err != nil {
-			c.failed("iam:GetPolicy", arn, "the managed policy "+arn, err)
-			continue
-		}
-		c.output("iam:GetPolicy", "aws iam get-policy", map[string]any{"Policy": gp.Policy})
-		gv, err := cl.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: gp.Policy.DefaultVersionId})
-		if err != nil {
-			c.failed("iam:GetPolicyVersion", arn, "the document of "+arn, err)
-			continue
-		}
-		c.output("iam:GetPolicyVersion", "aws iam get-policy-version", map[string]any{"PolicyVersion": gv.PolicyVersion, "PolicyArn": arn})
+		steps = append(steps, func(s *Collector) {
+			gp, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+			if err != nil {
+				s.failed("iam:GetPolicy", arn, "the managed policy "+arn, err)
+				return
+			}
+			s.output("iam:GetPolicy", "aws iam get-policy", map[string]any{"Policy": gp.Policy})
+			gv, err := cl.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: gp.Policy.DefaultVersionId})
+			if err != nil {
+				s.failed("iam:GetPolicyVersion", arn, "the document of "+arn, err)
+				return
+			}
+			s.output("iam:GetPolicyVersion", "aws iam get-policy-version", map[string]any{"PolicyVersion": gv.PolicyVersion, "PolicyArn": arn})
+		})
 	}
+	c.parallel(steps...)
+}
+
+// simulate asks IAM's own verdict.
+func (c *Collector) simulate(ctx context.Context, t Target, ra awsarn.Role, r *iamtypes.Role) {
+	cl := c.Clients.IAM
 	// IAM's own verdict on connect:GetFederationToken, beside the offline
 	// evaluation (it includes SCPs that no file shows).
-	if t.InstanceID != "" && t.Region != "" && t.RoleSessionName != "" && gr.Role.RoleId != nil {
-		userID := aws.ToString(gr.Role.RoleId) + ":" + t.RoleSessionName
+	if t.InstanceID != "" && t.Region != "" && t.RoleSessionName != "" && r.RoleId != nil {
+		userID := aws.ToString(r.RoleId) + ":" + t.RoleSessionName
 		res := awsarn.ConnectUserARN(ra.Partition, t.Region, ra.Account, t.InstanceID, userID)
 		sim, err := cl.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
 			PolicySourceArn: aws.String(t.RoleArn),
@@ -487,31 +560,34 @@ func (c *Collector) cloudTrail(ctx context.Context, t Target) {
 		sr = "us-east-1"
 	}
 	looks = append(looks, look{sr, "AssumeRoleWithSAML"})
+	var steps []func(*Collector)
 	for _, l := range looks {
-		cl := c.Clients.CloudTrail(l.region)
-		var events []cttypes.Event
-		p := cloudtrail.NewLookupEventsPaginator(cl, &cloudtrail.LookupEventsInput{
-			LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(l.event)}},
-			StartTime:        aws.Time(since),
-			MaxResults:       aws.Int32(50),
-		})
-		ok := true
-		for p.HasMorePages() {
-			out, err := p.NextPage(ctx)
-			if err != nil {
-				c.failed("cloudtrail:LookupEvents", l.region+" "+l.event, "earlier sign-ins of "+t.RoleSessionName+" (the \"Bad Request\" check)", err)
-				ok = false
-				break
-			}
-			for _, e := range out.Events {
-				if e.CloudTrailEvent != nil && strings.Contains(strings.ToLower(*e.CloudTrailEvent), strings.ToLower(t.RoleSessionName)) {
-					events = append(events, e)
-				}
-			}
-			c.progress("CloudTrail %s: %s events of %s so far", l.region, l.event, t.RoleSessionName)
-		}
-		if ok {
-			c.output("cloudtrail:LookupEvents", "aws cloudtrail lookup-events", map[string]any{"Events": events})
-		}
+		steps = append(steps, func(s *Collector) { s.lookup(ctx, t, since, l.region, l.event) })
 	}
+	c.parallel(steps...)
+}
+
+// lookup reads one event name's records of the user in one Region.
+func (c *Collector) lookup(ctx context.Context, t Target, since time.Time, region, event string) {
+	cl := c.Clients.CloudTrail(region)
+	var events []cttypes.Event
+	p := cloudtrail.NewLookupEventsPaginator(cl, &cloudtrail.LookupEventsInput{
+		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(event)}},
+		StartTime:        aws.Time(since),
+		MaxResults:       aws.Int32(50),
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			c.failed("cloudtrail:LookupEvents", region+" "+event, "earlier sign-ins of "+t.RoleSessionName+" (the \"Bad Request\" check)", err)
+			return
+		}
+		for _, e := range out.Events {
+			if e.CloudTrailEvent != nil && strings.Contains(strings.ToLower(*e.CloudTrailEvent), strings.ToLower(t.RoleSessionName)) {
+				events = append(events, e)
+			}
+		}
+		c.progress("CloudTrail %s: %s events of %s so far", region, event, t.RoleSessionName)
+	}
+	c.output("cloudtrail:LookupEvents", "aws cloudtrail lookup-events", map[string]any{"Events": events})
 }
