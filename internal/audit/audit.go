@@ -86,6 +86,17 @@ func Run(in Input) *Result {
 	if in.Now.IsZero() {
 		in.Now = time.Now()
 	}
+	if in.Trail == nil && len(in.AWS.Events) > 0 {
+		// CloudTrail's event history (lookup-events outputs, or --aws)
+		// is aggregated as the log files are.
+		in.Trail = NewTrail()
+		for _, e := range in.AWS.Events {
+			if e.Name == "AssumeRoleWithSAML" || e.Name == "GetFederationToken" {
+				in.Trail.Add(e)
+				in.Trail.Records++
+			}
+		}
+	}
 	a := &run{in: in, res: &Result{Findings: []Finding{}}}
 	a.scope()
 	a.providers()

@@ -388,3 +388,14 @@ func TestTrailSQLAndResult(t *testing.T) {
 		}
 	}
 }
+
+// CloudTrail's event history (lookup-events output, or --aws) is judged as
+// the log files are.
+func TestLookupEvents(t *testing.T) {
+	rec := `{"eventName":"AssumeRoleWithSAML","eventSource":"sts.amazonaws.com","errorCode":"AccessDenied","errorMessage":"Not authorized to perform sts:AssumeRoleWithSAML","userIdentity":{"type":"SAMLUser","userName":"jane.doe@example.com"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ConnectAgents","roleSessionName":"jane.doe@example.com"}}`
+	out := js(map[string]any{"Events": []any{map[string]any{"EventId": "e1", "EventName": "AssumeRoleWithSAML", "EventTime": "2026-11-28T09:00:00Z", "EventSource": "sts.amazonaws.com", "CloudTrailEvent": rec}}})
+	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"events.json": out}), Now: now})
+	if f := find(res, "iam.trust_policy_denies"); f == nil || !slices.Equal(names(f), []string{"jane.doe@example.com"}) || res.Summary.FailedSignIns != 1 {
+		t.Errorf("%+v; %+v", f, res.Summary)
+	}
+}

@@ -160,6 +160,48 @@ func (c *Collector) Collect(ctx context.Context, t Target) *evidence.Bundle {
 	return c.b
 }
 
+// CollectAccount reads what samldoctor audit judges an instance by: the
+// instance, its whole user list, every SAML provider of the account, and
+// the sign-in records of CloudTrail's event history since t.Since
+// (LookupEvents: GetFederationToken in the instance's Region,
+// AssumeRoleWithSAML in the sign-in endpoint's).
+func (c *Collector) CollectAccount(ctx context.Context, t Target) *evidence.Bundle {
+	c.b = &evidence.Bundle{Version: 1, CollectedAt: time.Now().UTC(), Target: t}
+	opt := func(o *connect.Options) { o.Region = t.Region }
+	since := t.Since
+	if since.IsZero() {
+		since = time.Now().AddDate(0, 0, -7)
+	}
+	sr := t.SignInRegion
+	if sr == "" {
+		sr = "us-east-1"
+	}
+	c.parallel(
+		func(s *Collector) { s.instance(ctx, t, opt) },
+		func(s *Collector) { s.listUsers(ctx, t, opt) },
+		func(s *Collector) { s.providers(ctx) },
+		func(s *Collector) { s.lookup(ctx, t, since, t.Region, "GetFederationToken") },
+		func(s *Collector) { s.lookup(ctx, t, since, sr, "AssumeRoleWithSAML") },
+	)
+	return c.b
+}
+
+// providers reads every SAML provider of the account, each at once.
+func (c *Collector) providers(ctx context.Context) {
+	lp, err := c.Clients.IAM.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
+	if err != nil {
+		c.failed("iam:ListSAMLProviders", "", "the account's SAML providers and their certificates", err)
+		return
+	}
+	c.output("iam:ListSAMLProviders", "aws iam list-saml-providers", map[string]any{"SAMLProviderList": lp.SAMLProviderList})
+	var steps []func(*Collector)
+	for _, p := range lp.SAMLProviderList {
+		arn := aws.ToString(p.Arn)
+		steps = append(steps, func(s *Collector) { s.provider(ctx, Target{ProviderArn: arn}) })
+	}
+	c.parallel(steps...)
+}
+
 // parallel runs independent steps at once, each recording into its own
 // bundle, then adds their answers in the order the steps are given: the
 // bundle is the same whatever order AWS answered in.
@@ -583,11 +625,12 @@ func (c *Collector) lookup(ctx context.Context, t Target, since time.Time, regio
 			return
 		}
 		for _, e := range out.Events {
-			if e.CloudTrailEvent != nil && strings.Contains(strings.ToLower(*e.CloudTrailEvent), strings.ToLower(t.RoleSessionName)) {
+			// One agent's (diagnose), or every agent's (audit).
+			if e.CloudTrailEvent != nil && (t.RoleSessionName == "" || strings.Contains(strings.ToLower(*e.CloudTrailEvent), strings.ToLower(t.RoleSessionName))) {
 				events = append(events, e)
 			}
 		}
-		c.progress("CloudTrail %s: %s events of %s so far", region, event, t.RoleSessionName)
+		c.progress("CloudTrail %s: %d %s events so far", region, len(events), event)
 	}
 	c.output("cloudtrail:LookupEvents", "aws cloudtrail lookup-events", map[string]any{"Events": events})
 }

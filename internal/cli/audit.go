@@ -15,6 +15,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/audit"
+	"github.com/samldoctor/samldoctor/internal/awslive"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/report"
@@ -24,6 +25,9 @@ import (
 func auditCmd(e *env) *cobra.Command {
 	var format, idpUsers, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
 	var awsData, trails []string
+	var live bool
+	var instanceID string
+	var af awsFlags
 	cmd := &cobra.Command{
 		Use:   "audit [--aws-data PATH...] [--idp-users FILE [--session-name-field COLUMN] [--session-name-transform none|lower]] [--trail PATH... [--since 7d]]",
 		Short: "Find the agents who will fail to sign in, from the account's own data, before anyone sends a capture",
@@ -55,7 +59,9 @@ samldoctor collect bundle) and the identity provider's user export:
 any other CSV, or a JSON array, with --session-name-field. --session-name-transform lower says the IdP
 lower-cases the value.
 
-Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
+Nothing leaves the machine unless you ask: --aws --instance-id ID --region R reads the same from AWS
+(describe-instance, list-users, the account's SAML providers, CloudTrail's event history for --since;
+read-only calls). Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 		Example: `  aws connect list-users --instance-id ID > users.json
   aws iam get-saml-provider --saml-provider-arn ARN > provider.json
   samldoctor audit --aws-data users.json --aws-data provider.json --idp-users entra-users.csv`,
@@ -76,7 +82,7 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 				fmt.Fprintln(e.stdout, q)
 				return nil
 			}
-			if len(awsData) == 0 && len(trails) == 0 && trailResult == "" {
+			if len(awsData) == 0 && len(trails) == 0 && trailResult == "" && !live {
 				return usage("audit needs --aws-data (the AWS CLI outputs, or a samldoctor collect bundle), --trail (CloudTrail log files) or --trail-result (a query's result) to audit")
 			}
 			set := evidence.NewSet()
@@ -93,6 +99,18 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 					return fmt.Errorf("--idp-metadata %s: %w", idpMetadata, err)
 				}
 				set.IdPMetadata = md
+			}
+			if live {
+				if instanceID == "" || af.region == "" {
+					return usage("audit --aws needs --instance-id and --region")
+				}
+				b, err := e.collectAccount(af, awslive.Target{InstanceID: instanceID, Region: af.region, Since: time.Now().Add(-window)})
+				if err != nil {
+					return err
+				}
+				if err := set.LoadBundle("AWS", b); err != nil {
+					return err
+				}
 			}
 			in := audit.Input{AWS: set, Now: time.Now()}
 			if len(trails) > 0 && trailResult != "" {
@@ -152,6 +170,9 @@ Nothing leaves the machine. Exit status: 0 when no finding is an error, 1 when o
 	cmd.Flags().StringVar(&idpUsers, "idp-users", "", "the identity provider's user export (Entra ID, Okta or Google Workspace CSV; other CSV or JSON with --session-name-field)")
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
+	cmd.Flags().BoolVar(&live, "aws", false, "read the instance, its users, the account's SAML providers and CloudTrail's event history from AWS now (read-only calls)")
+	cmd.Flags().StringVar(&instanceID, "instance-id", "", "with --aws: the Connect instance ID")
+	af.add(cmd)
 	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's current SAML metadata: its certificates against the providers'")
 	cmd.Flags().StringArrayVar(&trails, "trail", nil, "CloudTrail log files or folders as the trail writes them to S3 (AWSLogs/.../*.json.gz; repeatable)")
 	cmd.Flags().StringVar(&trailSQL, "trail-sql", "", "print the SQL that computes --trail's aggregate on AWS (athena or cloudtrail-lake), and exit")

@@ -74,6 +74,25 @@ func (e *env) collect(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
 	return b, nil
 }
 
+// collectAccount gathers what audit --aws judges, within the
+// --aws-timeout deadline.
+func (e *env) collectAccount(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
+	o := awslive.Options{Profile: f.profile, Region: t.Region, Timeout: f.timeout}
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	cfg, err := awslive.LoadConfig(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	col := &awslive.Collector{Clients: awslive.NewClients(cfg, o)}
+	col.Progress = func(s string) { fmt.Fprintf(e.stderr, "samldoctor: %s\n", s) }
+	b := col.CollectAccount(ctx, t)
+	if n, why := b.Unreachable(); n > 0 && n == len(b.Denied) && len(b.Outputs) == 0 {
+		fmt.Fprintf(e.stderr, "samldoctor: AWS could not be reached: %s; no AWS evidence was read\n", why)
+	}
+	return b, nil
+}
+
 func collectCmd(e *env) *cobra.Command {
 	var af awsFlags
 	var t awslive.Target
