@@ -399,3 +399,20 @@ func TestLookupEvents(t *testing.T) {
 		t.Errorf("%+v; %+v", f, res.Summary)
 	}
 }
+
+func TestInferSessionName(t *testing.T) {
+	csv := "id,upn,mail\n1,jdoe@corp.example.com,Jane.Doe@example.com\n2,asmith@corp.example.com,a.smith@example.com\n"
+	for _, c := range []struct{ rsn, field, transform string }{
+		{"a.smith@example.com", "mail", "none"},
+		{"jane.doe@example.com", "mail", "lower"},
+		{"jdoe@corp.example.com", "upn", "none"},
+	} {
+		f, tr, _, err := audit.InferSessionName(strings.NewReader(csv), c.rsn)
+		if err != nil || f != c.field || tr != c.transform {
+			t.Errorf("%s: %s %s %v", c.rsn, f, tr, err)
+		}
+	}
+	if _, _, _, err := audit.InferSessionName(strings.NewReader(csv), "nobody@example.com"); err == nil {
+		t.Error("inferred from no row")
+	}
+}

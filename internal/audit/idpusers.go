@@ -172,3 +172,37 @@ func (u *IdPUsers) readJSON(r io.Reader, field string) error {
 	}
 	return nil
 }
+
+// InferSessionName finds which column of a CSV export the IdP sends as
+// RoleSessionName, and what it does to it, from one real RoleSessionName
+// (a capture's): the column of a row holding that value, as is ("none")
+// or lower-cased ("lower"). It says which row settled it.
+func InferSessionName(r io.Reader, rsn string) (field, transform string, line int, err error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return "", "", 0, fmt.Errorf("not a CSV user export: %w", err)
+	}
+	for line = 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return "", "", 0, fmt.Errorf("no user's value is %q (the capture's RoleSessionName) in any case: name the column with --session-name-field", rsn)
+		}
+		if err != nil {
+			return "", "", 0, fmt.Errorf("line %d: %w", line, err)
+		}
+		for i, v := range rec {
+			v = strings.TrimSpace(v)
+			if i >= len(header) || !strings.EqualFold(v, rsn) {
+				continue
+			}
+			switch {
+			case v == rsn:
+				return header[i], "none", line, nil
+			case strings.ToLower(v) == rsn:
+				return header[i], "lower", line, nil
+			}
+		}
+	}
+}

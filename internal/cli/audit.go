@@ -16,6 +16,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/audit"
 	"github.com/samldoctor/samldoctor/internal/awslive"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/report"
@@ -26,7 +27,7 @@ func auditCmd(e *env) *cobra.Command {
 	var format, idpUsers, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
 	var awsData, trails []string
 	var live bool
-	var instanceID string
+	var instanceID, capturePath string
 	var af awsFlags
 	cmd := &cobra.Command{
 		Use:   "audit [--aws-data PATH...] [--idp-users FILE [--session-name-field COLUMN] [--session-name-transform none|lower]] [--trail PATH... [--since 7d]]",
@@ -135,6 +136,30 @@ read-only calls). Exit status: 0 when no finding is an error, 1 when one is, 2 f
 				}
 				in.Trail = t
 			}
+			if capturePath != "" {
+				if idpUsers == "" {
+					return usage("--capture tells how the IdP makes RoleSessionName from its users: give --idp-users too")
+				}
+				c, err := e.readCapture([]string{capturePath}, false, "")
+				if err != nil {
+					return err
+				}
+				s := diagnose.SubjectOf(c)
+				if s == nil || s.RoleSessionName == "" {
+					return fmt.Errorf("%s: no RoleSessionName in the capture's sign-in", capturePath)
+				}
+				f, err := os.Open(idpUsers)
+				if err != nil {
+					return err
+				}
+				col, tr, line, err := audit.InferSessionName(io.LimitReader(f, audit.MaxIdPExport), s.RoleSessionName)
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("%s: %w", idpUsers, err)
+				}
+				field, transform = col, tr
+				fmt.Fprintf(e.stderr, "samldoctor: the capture's RoleSessionName %q is column %s of %s line %d%s\n", s.RoleSessionName, col, idpUsers, line, map[string]string{"lower": ", lower-cased", "none": ""}[tr])
+			}
 			if idpUsers != "" {
 				f, err := os.Open(idpUsers)
 				if err != nil {
@@ -170,6 +195,7 @@ read-only calls). Exit status: 0 when no finding is an error, 1 when one is, 2 f
 	cmd.Flags().StringVar(&idpUsers, "idp-users", "", "the identity provider's user export (Entra ID, Okta or Google Workspace CSV; other CSV or JSON with --session-name-field)")
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
+	cmd.Flags().StringVar(&capturePath, "capture", "", "a capture of one agent's sign-in: its RoleSessionName tells which column of --idp-users the IdP sends, and whether it lower-cases it")
 	cmd.Flags().BoolVar(&live, "aws", false, "read the instance, its users, the account's SAML providers and CloudTrail's event history from AWS now (read-only calls)")
 	cmd.Flags().StringVar(&instanceID, "instance-id", "", "with --aws: the Connect instance ID")
 	af.add(cmd)
