@@ -26,54 +26,45 @@ import (
 // table's name) or "cloudtrail-lake" (table: the event data store ID),
 // over the records since a time.
 func TrailSQL(engine, table string, since time.Time) (string, error) {
-	s := since.UTC().Format("2006-01-02T15:04:05Z")
+	// The two engines differ in the table, the columns' spelling and how
+	// requestParameters is read (a JSON string in Athena's table, a map in
+	// CloudTrail Lake); the query is the same.
+	var c struct{ engine, table, name, code, msg, time, source, role, agent string }
 	switch engine {
 	case "athena":
-		if table == "" {
-			table = "cloudtrail_logs"
-		}
-		role := "COALESCE(json_extract_scalar(requestparameters, '$.roleArn'), useridentity.sessioncontext.sessionissuer.arn)"
-		agent := "COALESCE(json_extract_scalar(requestparameters, '$.roleSessionName'), element_at(split(useridentity.arn, '/'), -1))"
-		return fmt.Sprintf(`-- samldoctor audit: sign-in failures and bindings (Athena, CloudTrail table %[1]s)
-WITH signin AS (
-  SELECT eventname, errorcode, errormessage, eventtime, %[2]s AS role, %[3]s AS agent
-  FROM %[1]s
-  WHERE eventtime >= '%[4]s'
-    AND ((eventsource = 'sts.amazonaws.com' AND eventname = 'AssumeRoleWithSAML')
-      OR (eventsource = 'connect.amazonaws.com' AND eventname = 'GetFederationToken'))
-)
-SELECT 'failure' AS kind, eventname, errorcode, role, agent, count(*) AS failures, min(eventtime) AS first, max(eventtime) AS last, max(errormessage) AS message
-FROM signin WHERE errorcode IS NOT NULL GROUP BY eventname, errorcode, role, agent
-UNION ALL
-SELECT 'bound', 'GetFederationToken', '', min_by(role, eventtime), agent, 0, min(eventtime), min(eventtime), ''
-FROM signin WHERE errorcode IS NULL AND eventname = 'GetFederationToken' GROUP BY agent
-UNION ALL
-SELECT 'latest', 'AssumeRoleWithSAML', '', max_by(role, eventtime), agent, 0, max(eventtime), max(eventtime), ''
-FROM signin WHERE errorcode IS NULL AND eventname = 'AssumeRoleWithSAML' GROUP BY agent`, table, role, agent, s), nil
+		c.engine, c.table = "Athena, CloudTrail table", orX(table, "cloudtrail_logs")
+		c.name, c.code, c.msg, c.time, c.source = "eventname", "errorcode", "errormessage", "eventtime", "eventsource"
+		c.role = "COALESCE(json_extract_scalar(requestparameters, '$.roleArn'), useridentity.sessioncontext.sessionissuer.arn)"
+		c.agent = "COALESCE(json_extract_scalar(requestparameters, '$.roleSessionName'), element_at(split(useridentity.arn, '/'), -1))"
 	case "cloudtrail-lake":
 		if table == "" {
 			return "", errors.New("--trail-sql cloudtrail-lake needs --trail-table: the event data store's ID")
 		}
-		role := "COALESCE(element_at(requestParameters, 'roleArn'), userIdentity.sessionContext.sessionIssuer.arn)"
-		agent := "COALESCE(element_at(requestParameters, 'roleSessionName'), element_at(split(userIdentity.arn, '/'), -1))"
-		return fmt.Sprintf(`-- samldoctor audit: sign-in failures and bindings (CloudTrail Lake, event data store %[1]s)
-WITH signin AS (
-  SELECT eventName, errorCode, errorMessage, eventTime, %[2]s AS role, %[3]s AS agent
-  FROM %[1]s
-  WHERE eventTime >= '%[4]s'
-    AND ((eventSource = 'sts.amazonaws.com' AND eventName = 'AssumeRoleWithSAML')
-      OR (eventSource = 'connect.amazonaws.com' AND eventName = 'GetFederationToken'))
-)
-SELECT 'failure' AS kind, eventName, errorCode, role, agent, count(*) AS failures, min(eventTime) AS first, max(eventTime) AS last, max(errorMessage) AS message
-FROM signin WHERE errorCode IS NOT NULL GROUP BY eventName, errorCode, role, agent
-UNION ALL
-SELECT 'bound', 'GetFederationToken', '', min_by(role, eventTime), agent, 0, min(eventTime), min(eventTime), ''
-FROM signin WHERE errorCode IS NULL AND eventName = 'GetFederationToken' GROUP BY agent
-UNION ALL
-SELECT 'latest', 'AssumeRoleWithSAML', '', max_by(role, eventTime), agent, 0, max(eventTime), max(eventTime), ''
-FROM signin WHERE errorCode IS NULL AND eventName = 'AssumeRoleWithSAML' GROUP BY agent`, table, role, agent, s), nil
+		c.engine, c.table = "CloudTrail Lake, event data store", table
+		c.name, c.code, c.msg, c.time, c.source = "eventName", "errorCode", "errorMessage", "eventTime", "eventSource"
+		c.role = "COALESCE(element_at(requestParameters, 'roleArn'), userIdentity.sessionContext.sessionIssuer.arn)"
+		c.agent = "COALESCE(element_at(requestParameters, 'roleSessionName'), element_at(split(userIdentity.arn, '/'), -1))"
+	default:
+		return "", fmt.Errorf("--trail-sql %q: use athena or cloudtrail-lake", engine)
 	}
-	return "", fmt.Errorf("--trail-sql %q: use athena or cloudtrail-lake", engine)
+	r := strings.NewReplacer("ENGINE", c.engine, "TABLE", c.table, "NAME", c.name, "CODE", c.code, "MSG", c.msg, "TIME", c.time, "SOURCE", c.source,
+		"ROLE", c.role, "AGENT", c.agent, "SINCE", since.UTC().Format("2006-01-02T15:04:05Z"))
+	return r.Replace(`-- samldoctor audit: sign-in failures and bindings (ENGINE TABLE)
+WITH signin AS (
+  SELECT NAME, CODE, MSG, TIME, ROLE AS role, AGENT AS agent
+  FROM TABLE
+  WHERE TIME >= 'SINCE'
+    AND ((SOURCE = 'sts.amazonaws.com' AND NAME = 'AssumeRoleWithSAML')
+      OR (SOURCE = 'connect.amazonaws.com' AND NAME = 'GetFederationToken'))
+)
+SELECT 'failure' AS kind, NAME, CODE, role, agent, count(*) AS failures, min(TIME) AS first, max(TIME) AS last, max(MSG) AS message
+FROM signin WHERE CODE IS NOT NULL GROUP BY NAME, CODE, role, agent
+UNION ALL
+SELECT 'bound', 'GetFederationToken', '', min_by(role, TIME), agent, 0, min(TIME), min(TIME), ''
+FROM signin WHERE CODE IS NULL AND NAME = 'GetFederationToken' GROUP BY agent
+UNION ALL
+SELECT 'latest', 'AssumeRoleWithSAML', '', max_by(role, TIME), agent, 0, max(TIME), max(TIME), ''
+FROM signin WHERE CODE IS NULL AND NAME = 'AssumeRoleWithSAML' GROUP BY agent`), nil
 }
 
 // ReadTrailResult reads the CSV result of TrailSQL's query (as Athena or

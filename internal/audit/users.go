@@ -121,7 +121,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 			ev = append(ev, diagnose.Evidence{What: "RoleSessionName " + idp.Field, Value: u.SessionName, Where: where(u)})
 		}
 		a.add(Finding{ID: "aws.session_name_invalid", Severity: diagnose.Error,
-			Title:    fmt.Sprintf("%s a %s STS refuses as RoleSessionName (2 to 64 of letters, digits and +=,.@_-)", count(len(invalid), "IdP user has", "IdP users have"), idp.Field),
+			Title:    fmt.Sprintf("%s a %s STS refuses as RoleSessionName (2 to 64 of letters, digits and +=,.@_-)", plural(len(invalid), "IdP user has", "IdP users have"), idp.Field),
 			Affected: agents(invalid), Evidence: ev,
 			Fix: &diagnose.Fix{Summary: "Map RoleSessionName to an attribute that holds the Connect user name (the user principal name or e-mail) for these users.",
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which attribute holds their Connect user names is the IdP administrator's to say"}}})
@@ -149,7 +149,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 			summary = "Every one of these Connect users is the upper-case form of what the IdP sends: apply an upper-case transformation to the RoleSessionName claim."
 		}
 		a.add(Finding{ID: "connect.username_case_mismatch", Severity: diagnose.Error,
-			Title:    fmt.Sprintf("%s RoleSessionName matches the Connect user only up to case: the sign-in fails (\"not onboarded\")", count(len(caseOnly), "agent's", "agents'")),
+			Title:    fmt.Sprintf("%s RoleSessionName matches the Connect user only up to case: the sign-in fails (\"not onboarded\")", plural(len(caseOnly), "agent's", "agents'")),
 			Affected: agents(caseOnly), Evidence: ev,
 			Fix: &diagnose.Fix{Summary: summary,
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the IdP's claim configuration is not in the evidence; audit again with the new export"}}})
@@ -161,7 +161,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 		}
 		ev = append(ev, diagnose.Evidence{What: "Connect users of instance " + ul.InstanceID, Value: fmt.Sprintf("%d, none named as these in any case", len(ul.Users)), Where: sourcesOf(ul)})
 		a.add(Finding{ID: "connect.user_not_found", Severity: diagnose.Warning,
-			Title:    fmt.Sprintf("%s no Connect user: for an agent, the sign-in fails (\"not onboarded\")", count(len(missing), "IdP user has", "IdP users have")),
+			Title:    fmt.Sprintf("%s no Connect user: for an agent, the sign-in fails (\"not onboarded\")", plural(len(missing), "IdP user has", "IdP users have")),
 			Detail:   "An export lists the directory's users, not only the agents assigned to the Amazon Connect application; the ones who are agents need a Connect user named exactly as their RoleSessionName.",
 			Affected: agents(missing), Evidence: ev,
 			Fix: &diagnose.Fix{Summary: "Create a Connect user for each agent among them, named exactly as their RoleSessionName (aws connect create-user --username NAME ...), or export only the users assigned to the Amazon Connect application.",
@@ -179,7 +179,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 	}
 	if len(orphans) > 0 {
 		a.add(Finding{ID: "connect.user_without_idp_user", Severity: diagnose.Info,
-			Title:    fmt.Sprintf("%s no IdP user's RoleSessionName (instance %s): no one can sign in as them", count(len(orphans), "Connect user matches", "Connect users match"), orX(ul.InstanceID, "(unnamed)")),
+			Title:    fmt.Sprintf("%s no IdP user's RoleSessionName (instance %s): no one can sign in as them", plural(len(orphans), "Connect user matches", "Connect users match"), orX(ul.InstanceID, "(unnamed)")),
 			Affected: orphans, Evidence: oev,
 			Fix: &diagnose.Fix{Summary: "Delete the users no one uses any more, or correct their names to the RoleSessionName their agent's IdP user sends.",
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "whether a user is still wanted (an admin, a new hire) is for the administrator to say"}}})
@@ -194,13 +194,6 @@ func sourcesOf(ul *evidence.UserList) string {
 	return strings.Join(s, ", ")
 }
 
-// count writes n with the singular or plural words: "1 agent's", "3 agents'".
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
 
 // twins finds one person with two Connect users: the same e-mail, or the
 // same first and last name (describe-user's IdentityInfo). Through one

@@ -53,11 +53,25 @@ func targetFrom(c *capture.Capture) awslive.Target {
 	return t
 }
 
-// collect gathers the evidence live, within the --aws-timeout deadline.
+// collect gathers a sign-in's evidence live, within the --aws-timeout
+// deadline.
 func (e *env) collect(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
 	if f.region != "" {
 		t.Region = f.region
 	}
+	return e.collectWith(f, t, (*awslive.Collector).Collect)
+}
+
+// collectAccount gathers what audit --aws judges, within the
+// --aws-timeout deadline.
+func (e *env) collectAccount(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
+	return e.collectWith(f, t, (*awslive.Collector).CollectAccount)
+}
+
+// collectWith loads the AWS configuration (credential chain, --profile,
+// the Region) and runs one of the collector's reads, with progress on
+// stderr and a clear word when AWS could not be reached at all.
+func (e *env) collectWith(f awsFlags, t awslive.Target, read func(*awslive.Collector, context.Context, awslive.Target) *evidence.Bundle) (*evidence.Bundle, error) {
 	o := awslive.Options{Profile: f.profile, Region: t.Region, Timeout: f.timeout}
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
@@ -67,26 +81,7 @@ func (e *env) collect(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
 	}
 	col := &awslive.Collector{Clients: awslive.NewClients(cfg, o), FullUserList: f.fullUserList}
 	col.Progress = func(s string) { fmt.Fprintf(e.stderr, "samldoctor: %s\n", s) }
-	b := col.Collect(ctx, t)
-	if n, why := b.Unreachable(); n > 0 && n == len(b.Denied) && len(b.Outputs) == 0 {
-		fmt.Fprintf(e.stderr, "samldoctor: AWS could not be reached: %s; no AWS evidence was read\n", why)
-	}
-	return b, nil
-}
-
-// collectAccount gathers what audit --aws judges, within the
-// --aws-timeout deadline.
-func (e *env) collectAccount(f awsFlags, t awslive.Target) (*evidence.Bundle, error) {
-	o := awslive.Options{Profile: f.profile, Region: t.Region, Timeout: f.timeout}
-	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
-	defer cancel()
-	cfg, err := awslive.LoadConfig(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	col := &awslive.Collector{Clients: awslive.NewClients(cfg, o)}
-	col.Progress = func(s string) { fmt.Fprintf(e.stderr, "samldoctor: %s\n", s) }
-	b := col.CollectAccount(ctx, t)
+	b := read(col, ctx, t)
 	if n, why := b.Unreachable(); n > 0 && n == len(b.Denied) && len(b.Outputs) == 0 {
 		fmt.Fprintf(e.stderr, "samldoctor: AWS could not be reached: %s; no AWS evidence was read\n", why)
 	}
