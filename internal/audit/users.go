@@ -194,7 +194,6 @@ func sourcesOf(ul *evidence.UserList) string {
 	return strings.Join(s, ", ")
 }
 
-
 // twins finds one person with two Connect users: the same e-mail, or the
 // same first and last name (describe-user's IdentityInfo). Through one
 // IdP profile the agent lands on one, through another on the other.
