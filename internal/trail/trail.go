@@ -7,6 +7,7 @@
 package trail
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -161,16 +162,24 @@ func readFile(path string, since time.Time, sink Sink) (records, kept, size int6
 		return 0, 0, 0, err
 	}
 	defer f.Close()
-	cnt := &counter{r: f}
-	var in io.Reader = cnt
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(cnt)
+	return ReadStream(path, f, since, sink)
+}
+
+// ReadStream reads one log file from r (gzipped when name ends in .gz or
+// the content says so), passing its records of interest to sink.
+func ReadStream(name string, r io.Reader, since time.Time, sink Sink) (records, kept, size int64, err error) {
+	cnt := &counter{r: r}
+	br := bufio.NewReader(cnt)
+	var in io.Reader = br
+	if head, _ := br.Peek(2); strings.HasSuffix(name, ".gz") || len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return 0, 0, 0, fmt.Errorf("%s: not gzip: %w", path, err)
+			return 0, 0, 0, fmt.Errorf("%s: not gzip: %w", name, err)
 		}
 		defer zr.Close()
 		in = zr
 	}
+	path := name
 	src := evidence.Source{File: path, Kind: "CloudTrail log file"}
 	d := jsonscan.NewDecoder(in, 256<<10)
 	err = d.ReadObject(func(key string) error {

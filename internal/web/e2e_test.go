@@ -241,3 +241,45 @@ func TestEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// The page's audit view: the account's files in, the summary and the
+// findings with the agents they affect out.
+func TestEndToEndAudit(t *testing.T) {
+	exe := chromium(t)
+	alloc := browser(t, exe)
+	srv, _ := start(t, nil)
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelT()
+	var aws []string
+	for _, f := range awsFiles(t, "not-onboarded") {
+		a, _ := filepath.Abs(f)
+		aws = append(aws, a)
+	}
+	users, _ := filepath.Abs(example(t, "idp-users", "entra-users.csv"))
+	var headline, findings, affected string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible("#audit-form", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#audit-aws", aws, chromedp.ByQuery),
+		chromedp.SetUploadFiles("#idp-users", []string{users}, chromedp.ByQuery),
+		chromedp.Click("#audit", chromedp.ByQuery),
+		chromedp.WaitVisible("#audit-result", chromedp.ByQuery),
+		chromedp.Text("#audit-headline", &headline, chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll("#audit-findings article.finding")].map(a => a.dataset.id).join(" ")`, &findings),
+		chromedp.Text("#audit-findings article.finding .affected", &affected, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if headline != "1 problem stops sign-ins and 1 warning; 1 agent will fail to sign in." {
+		t.Errorf("headline %q", headline)
+	}
+	if findings != "connect.username_case_mismatch connect.user_not_found connect.user_without_idp_user" {
+		t.Errorf("findings %q", findings)
+	}
+	if affected != "Affects 1: jane.doe@example.com" {
+		t.Errorf("affected %q", affected)
+	}
+}

@@ -25,11 +25,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/audit"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/inputs"
 	"github.com/samldoctor/samldoctor/internal/redact"
 	"github.com/samldoctor/samldoctor/internal/report"
+	"github.com/samldoctor/samldoctor/internal/trail"
 	"golang.org/x/net/netutil"
 )
 
@@ -86,6 +89,7 @@ func New(addr string) *Server {
 	s.mux.Handle("GET /", http.FileServerFS(sub))
 	s.mux.HandleFunc("POST /api/diagnose", s.diagnose)
 	s.mux.HandleFunc("POST /api/redact", s.redact)
+	s.mux.HandleFunc("POST /api/audit", s.audit)
 	return s
 }
 
@@ -338,6 +342,71 @@ func readSmall(p *multipart.Part) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d MiB", p.FileName(), maxSmallPart>>20)
 	}
 	return b, nil
+}
+
+// audit judges the uploaded account data: AWS outputs ("aws"), the IdP's
+// user export ("idp-users"), CloudTrail log files ("trail"), read as
+// they arrive (the log files are streamed, not held).
+func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+	s.body(w, r)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
+		return
+	}
+	in := audit.Input{AWS: evidence.NewSet(), Now: time.Now()}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			err = addAuditPart(&in, p)
+			p.Close()
+		}
+		if err != nil {
+			s.partError(w, err)
+			return
+		}
+	}
+	if len(in.AWS.Sources) == 0 && in.IdPUsers == nil && in.Trail == nil {
+		writeError(w, http.StatusBadRequest, "nothing to audit: choose AWS CLI outputs, the IdP's user export or CloudTrail log files")
+		return
+	}
+	res := audit.Run(in)
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(report.NewAuditJSON(res))
+}
+
+func addAuditPart(in *audit.Input, p *multipart.Part) error {
+	name := p.FileName()
+	switch p.FormName() {
+	case "aws":
+		b, err := readSmall(p)
+		if err != nil {
+			return err
+		}
+		return in.AWS.Load(name, b)
+	case "idp-users":
+		u, err := audit.ReadIdPUsers(name, p, "", "none")
+		if err != nil {
+			return err
+		}
+		in.IdPUsers = u
+	case "trail":
+		if in.Trail == nil {
+			in.Trail = audit.NewTrail()
+		}
+		n, _, _, err := trail.ReadStream(name, p, time.Time{}, in.Trail)
+		if err != nil {
+			return err
+		}
+		in.Trail.Files++
+		in.Trail.Records += n
+	}
+	return nil
 }
 
 // redact streams the redacted HAR back as a download.

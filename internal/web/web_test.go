@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -11,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
@@ -46,7 +49,7 @@ func example(t *testing.T, parts ...string) string {
 func form(t *testing.T, files map[string][]string) (*bytes.Buffer, string) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	for _, field := range []string{"aws", "capture"} {
+	for _, field := range []string{"aws", "idp-users", "trail", "capture"} {
 		for _, f := range files[field] {
 			b, err := os.ReadFile(f)
 			if err != nil {
@@ -203,5 +206,40 @@ func TestRedactedDownload(t *testing.T) {
 	c := r.Finish()
 	if len(c.Messages) != 1 || !bytes.Contains(c.Messages[0].XML, []byte(assertion.RedactedSignature)) {
 		t.Error("the download still carries the signature values")
+	}
+}
+
+// The audit view's endpoint: AWS outputs, the IdP's users and a gzipped
+// CloudTrail log file, judged as audit does.
+func TestAuditUpload(t *testing.T) {
+	srv, addr := start(t, nil)
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "111122223333_CloudTrail_us-east-1_x.json.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(`{"Records":[{"eventTime":"2026-11-28T09:00:01Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRoleWithSAML","errorCode":"AccessDenied","errorMessage":"Not authorized to perform sts:AssumeRoleWithSAML","userIdentity":{"type":"SAMLUser","userName":"sam.lee@example.com"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ConnectAgents","roleSessionName":"sam.lee@example.com"}}]}`))
+	zw.Close()
+	os.WriteFile(logFile, buf.Bytes(), 0o644)
+	body, ctype := form(t, map[string][]string{"aws": awsFiles(t, "not-onboarded"), "idp-users": {filepath.Join("..", "..", "examples", "idp-users", "entra-users.csv")}, "trail": {logFile}})
+	resp := post(t, srv.URL+"/api/audit", "http://"+addr, body, ctype)
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	var out report.AuditJSON
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range out.Findings {
+		ids = append(ids, f.ID)
+	}
+	if out.Summary.AgentsAtRisk != 1 || out.Summary.FailedSignIns != 1 || !slices.Contains(ids, "connect.username_case_mismatch") || !slices.Contains(ids, "iam.trust_policy_denies") {
+		t.Errorf("summary %+v, findings %v", out.Summary, ids)
+	}
+	// Nothing to audit.
+	body, ctype = form(t, map[string][]string{})
+	if resp := post(t, srv.URL+"/api/audit", "http://"+addr, body, ctype); resp.StatusCode != 400 {
+		t.Errorf("empty upload: status %d", resp.StatusCode)
 	}
 }

@@ -292,8 +292,68 @@ function render(data) {
   v.focus();
 }
 
+function plural(n, one, many) { return n === 1 ? "1 " + one : n + " " + many; }
+
+// auditHeadline says in one line what the audit's summary counts.
+function auditHeadline(s) {
+  if (!s.errors && !s.warnings) return "No problem found in what was read.";
+  let out = plural(s.errors, "problem stops sign-ins", "problems stop sign-ins") + " and " + plural(s.warnings, "warning", "warnings");
+  if (s.agentsAtRisk) out += "; " + plural(s.agentsAtRisk, "agent", "agents") + " will fail to sign in";
+  if (s.failedSignIns) out += "; CloudTrail recorded " + plural(s.failedSignIns, "failed sign-in", "failed sign-ins") + " by " + plural(s.failedAgents, "agent", "agents");
+  return out + ".";
+}
+
+function renderAudit(data) {
+  const h = $("audit-headline");
+  h.textContent = auditHeadline(data.summary);
+  h.className = data.summary.errors ? "" : "ok";
+  const box = $("audit-findings");
+  box.replaceChildren();
+  for (const f of data.findings) {
+    const card = el("article", { class: "finding " + f.severity, "data-id": f.id },
+      el("h3", {}, el("span", { class: "sev", text: f.severity }), f.title, " ", el("span", { class: "id", text: "[" + f.id + "]" })));
+    if (f.detail) card.append(el("p", { text: f.detail }));
+    const names = f.affected.slice(0, 10).map((a) => a.name);
+    if (f.count > 10) names.push("and " + (f.count - 10) + " more");
+    card.append(el("p", { class: "affected" }, el("strong", { text: "Affects " + f.count + ": " }), names.join(", ")));
+    if (f.evidence.length) {
+      const ul = el("ul", { class: "evidence" });
+      for (const e of f.evidence) ul.append(el("li", {}, e.what + (e.value ? ": " : ""), e.value ? el("code", { text: e.value }) : null, el("span", { class: "where", text: e.where })));
+      card.append(ul);
+    }
+    if (f.fix) card.append(renderFix(f.fix, "Fix:"));
+    box.append(card);
+  }
+  $("audit-result").hidden = false;
+  h.focus();
+}
+
+async function runAudit(ev) {
+  ev.preventDefault();
+  const fd = new FormData();
+  for (const f of $("audit-aws").files) fd.append("aws", f, f.name);
+  const users = $("idp-users").files[0];
+  if (users) fd.append("idp-users", users, users.name);
+  for (const f of $("trail").files) fd.append("trail", f, f.name);
+  if (![...fd.keys()].length) { $("audit-status").textContent = "Choose AWS CLI outputs, the IdP's user export or CloudTrail log files first."; return; }
+  $("audit-status").textContent = "Auditing…";
+  $("audit").disabled = true;
+  try {
+    const resp = await fetch("/api/audit", { method: "POST", body: fd });
+    const data = await resp.json();
+    if (!resp.ok) { $("audit-status").textContent = data.error || ("Error " + resp.status); return; }
+    $("audit-status").textContent = "";
+    renderAudit(data);
+  } catch (e) {
+    $("audit-status").textContent = "The server did not answer: " + e;
+  } finally {
+    $("audit").disabled = false;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupDrop();
+  $("audit-form").addEventListener("submit", runAudit);
   $("form").addEventListener("submit", diagnose);
   $("download-redacted").addEventListener("click", downloadRedacted);
 });
