@@ -103,6 +103,7 @@ func Run(in Input) *Result {
 	a.metadata()
 	a.encryption()
 	a.instances()
+	a.roles()
 	a.users()
 	a.trail()
 	a.finish()
@@ -314,4 +315,52 @@ func (a *run) encryption() {
 				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", orX(p.ARN, "PROVIDER-ARN"))},
 				Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the key is not in the evidence"}}})
 	}
+}
+
+// roles judges, for every role that trusts a SAML provider and every
+// instance, whether the role may call connect:GetFederationToken for the
+// instance's users, with diagnose's evaluation and near misses.
+func (a *run) roles() {
+	for _, ro := range a.in.AWS.Roles {
+		if ro.Trust == nil || ro.ARN == "" || !trustsSAML(ro) {
+			continue
+		}
+		for _, in := range a.in.AWS.Instances {
+			if in.Region() == "" || in.Account() != "" && !strings.Contains(ro.ARN, ":"+in.Account()+":") {
+				continue
+			}
+			for _, df := range diagnose.JudgeFederation(a.in.AWS, ro.ARN, in.ID, in.Region()) {
+				if df.ID != "iam.federation_token_denied" && df.ID != "iam.federation_token_undetermined" {
+					continue
+				}
+				f := Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
+					Affected: []Affected{{Kind: "role", Name: ro.ARN}}}
+				if df.Severity == diagnose.Error {
+					f.Detail += " Every agent who signs in with this role is stopped there."
+				}
+				a.add(f)
+			}
+		}
+	}
+}
+
+// trustsSAML reports whether a role's trust policy lets a SAML provider
+// assume it: a role agents sign in with.
+func trustsSAML(ro *evidence.Role) bool {
+	for _, st := range ro.Trust.Statements {
+		if st.Effect != "Allow" || len(st.Principal["Federated"]) == 0 {
+			continue
+		}
+		for _, p := range st.Principal["Federated"] {
+			if !strings.Contains(p, ":saml-provider/") {
+				continue
+			}
+			for _, act := range st.Action {
+				if strings.EqualFold(act, "sts:AssumeRoleWithSAML") || act == "sts:*" || act == "*" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

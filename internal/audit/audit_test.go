@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -414,5 +415,28 @@ func TestInferSessionName(t *testing.T) {
 	}
 	if _, _, _, err := audit.InferSessionName(strings.NewReader(csv), "nobody@example.com"); err == nil {
 		t.Error("inferred from no row")
+	}
+}
+
+// Every role that trusts a SAML provider, judged for every instance as
+// diagnose judges a sign-in's role: the near miss named, the statement
+// corrected in place; a role whose policies allow it is quiet.
+func TestRolesFederation(t *testing.T) {
+	for _, c := range []struct {
+		example string
+		want    bool
+	}{{"access-denied", true}, {"not-onboarded", false}} {
+		set := evidence.NewSet()
+		if err := set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", c.example)}); err != nil {
+			t.Fatal(err)
+		}
+		f := find(audit.Run(audit.Input{AWS: set, Now: now}), "iam.federation_token_denied")
+		if (f != nil) != c.want {
+			t.Fatalf("%s: found %v", c.example, f != nil)
+		}
+		if f != nil && (!strings.Contains(f.Title, "names Region us-east-1, not ap-southeast-2") || f.Affected[0].Name != "arn:aws:iam::111122223333:role/ConnectAgents" ||
+			f.Fix.Check.Result != diagnose.CheckNotChecked || !strings.Contains(f.Fix.Files[0].Content, "arn:aws:connect:ap-southeast-2:111122223333:instance/")) {
+			t.Errorf("%s: %+v", c.example, f)
+		}
 	}
 }

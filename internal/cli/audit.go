@@ -39,7 +39,9 @@ samldoctor collect bundle) and the identity provider's user export:
     (iam.cert_expiring; AWS gives no warning, and ValidUntil is not the certificate's expiry);
   - with --idp-metadata, signing certificates the IdP publishes that a provider trusting it lacks
     (iam.cert_not_in_provider); providers that require encryption without a key (iam.no_decryption_key);
-  - each instance's identity management (connect.instance_not_saml);
+  - each instance's identity management (connect.instance_not_saml), and every role that trusts a
+    SAML provider: whether it may call connect:GetFederationToken for the instance's users
+    (iam.federation_token_denied, with the near miss named, as diagnose says it);
   - Connect users that look like one person (the same e-mail, or first and last name:
     idp.multiple_profiles);
   - Connect users whose names differ only by case (connect.duplicate_users);
