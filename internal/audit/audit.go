@@ -8,6 +8,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -325,9 +326,20 @@ func (a *run) roles() {
 		if ro.Trust == nil || ro.ARN == "" || !trustsSAML(ro) {
 			continue
 		}
+		trusted := map[string]bool{}
 		for _, in := range a.in.AWS.Instances {
 			if in.Region() == "" || in.Account() != "" && !strings.Contains(ro.ARN, ":"+in.Account()+":") {
 				continue
+			}
+			for _, prov := range samlProviders(ro) {
+				if trusted[prov+" "+in.Region()] {
+					continue
+				}
+				trusted[prov+" "+in.Region()] = true
+				for _, df := range diagnose.JudgeTrust(a.in.AWS, ro.ARN, prov, in.Region()) {
+					a.add(Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
+						Affected: []Affected{{Kind: "role", Name: ro.ARN}}})
+				}
 			}
 			for _, df := range diagnose.JudgeFederation(a.in.AWS, ro.ARN, in.ID, in.Region()) {
 				if df.ID != "iam.federation_token_denied" && df.ID != "iam.federation_token_undetermined" {
@@ -342,6 +354,19 @@ func (a *run) roles() {
 			}
 		}
 	}
+}
+
+// samlProviders are the SAML providers a role's trust policy names.
+func samlProviders(ro *evidence.Role) []string {
+	var out []string
+	for _, st := range ro.Trust.Statements {
+		for _, p := range st.Principal["Federated"] {
+			if strings.Contains(p, ":saml-provider/") && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // trustsSAML reports whether a role's trust policy lets a SAML provider

@@ -440,3 +440,40 @@ func TestRolesFederation(t *testing.T) {
 		}
 	}
 }
+
+// A role's trust policy judged with SAML:aud set to the sign-in endpoints:
+// said when neither the global nor the instance Region's passes, quiet
+// when one does, or when a key the audit cannot know decides it.
+func TestRolesTrust(t *testing.T) {
+	const prov = "arn:aws:iam::111122223333:saml-provider/EntraID"
+	auth := func(cond map[string]any) string {
+		trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": prov},
+			"Action": "sts:AssumeRoleWithSAML", "Condition": cond}}}
+		role := map[string]any{"Path": "/", "RoleName": "ConnectAgents", "RoleId": "AROAYZ2EXAMPLE5AGENT", "Arn": "arn:aws:iam::111122223333:role/ConnectAgents",
+			"AssumeRolePolicyDocument": trust, "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{}}
+		return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{role}, "Policies": []any{}})
+	}
+	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance, "IdentityManagementType": "SAML"}})
+	for _, c := range []struct {
+		name string
+		cond map[string]any
+		want bool
+	}{
+		{"another Region only", map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://eu-west-2.signin.aws.amazon.com/saml"}}, true},
+		{"the instance's Region", map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://ap-southeast-2.signin.aws.amazon.com/saml"}}, false},
+		{"global", map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}, false},
+		{"the issuer decides", map[string]any{"StringEquals": map[string]any{"SAML:iss": "https://sts.windows.net/t/"}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": auth(c.cond), "i.json": inst}), Now: now})
+			f := find(res, "iam.trust_policy_denies")
+			if (f != nil) != c.want {
+				t.Fatalf("found %v: %+v", f != nil, res.Findings)
+			}
+			if f != nil && (len(f.Evidence) != 2 || f.Fix == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, "https://ap-southeast-2.signin.aws.amazon.com/saml") ||
+				!strings.Contains(f.Fix.Files[0].Content, "https://eu-west-2.signin.aws.amazon.com/saml")) {
+				t.Errorf("%+v %+v", f, f.Fix)
+			}
+		})
+	}
+}

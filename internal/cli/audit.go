@@ -41,7 +41,9 @@ samldoctor collect bundle) and the identity provider's user export:
     (iam.cert_not_in_provider); providers that require encryption without a key (iam.no_decryption_key);
   - each instance's identity management (connect.instance_not_saml), and every role that trusts a
     SAML provider: whether it may call connect:GetFederationToken for the instance's users
-    (iam.federation_token_denied, with the near miss named, as diagnose says it);
+    (iam.federation_token_denied, with the near miss named, as diagnose says it), and whether its
+    trust policy lets the provider's agents in through the global or the Regional sign-in endpoint
+    (iam.trust_policy_denies);
   - Connect users that look like one person (the same e-mail, or first and last name:
     idp.multiple_profiles);
   - Connect users whose names differ only by case (connect.duplicate_users);

@@ -202,6 +202,9 @@ type run struct {
 	// global is the Global Resiliency sign-in URL the message was posted
 	// to, when it was.
 	global *awsarn.GlobalSignIn
+	// auditAud is the SAML:aud an audit judges a trust policy for (there
+	// is no assertion to read it from).
+	auditAud string
 }
 
 // Run diagnoses a capture against the AWS evidence. A capture that holds

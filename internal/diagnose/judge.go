@@ -4,6 +4,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
 // AuditAgent is the session name JudgeFederation judges for: any agent's,
@@ -42,5 +43,54 @@ func JudgeFederation(aws *evidence.Set, roleArn, instanceID, region string) []Fi
 			}
 		}
 	}
+	return r.res.Findings
+}
+
+// JudgeTrust judges, without a sign-in, whether a role's trust policy lets
+// agents of a SAML provider in through AWS sign-in: SAML:aud is the
+// endpoint the assertion is posted to, the partition's global one or the
+// instance Region's (AWS recommends the latter for Connect). When neither
+// passes, the finding says why for each, and the fix adds the Regional
+// endpoint to the condition in place. Keys the audit cannot know (the
+// issuer, the subject) leave the verdict undetermined, and then nothing is
+// said.
+func JudgeTrust(aws *evidence.Set, roleArn, providerArn, region string) []Finding {
+	ra, err := awsarn.ParseRole(roleArn)
+	if err != nil {
+		return nil
+	}
+	r := newRun(Input{Capture: &capture.Capture{}, AWS: aws})
+	r.hypothetical = true
+	r.subject = &Subject{RoleArn: roleArn, ProviderArn: providerArn, Region: region, Account: ra.Account, Partition: ra.Partition, RoleSessionName: AuditAgent}
+	r.roleUsed, r.providerUsed = roleArn, providerArn
+	r.resolveRole()
+	if r.role == nil || r.role.Trust == nil {
+		return nil
+	}
+	ro := r.role
+	endpoints := []string{awsarn.SignInURL(ra.Partition, ""), awsarn.SignInURL(ra.Partition, region)}
+	var ev []Evidence
+	var regional map[string]iampolicy.Result
+	for _, ep := range endpoints {
+		r.auditAud = ep
+		denied, _, results := r.trustDecisions(ro.Trust, "trust policy of "+ro.Name)
+		if len(denied) == 0 {
+			return nil // it passes, or cannot be settled: nothing to say
+		}
+		ev = append(ev, Evidence{What: "trust policy verdict with SAML:aud " + ep, Value: string(results["sts:AssumeRoleWithSAML"].Decision) + r.trustWhy("sts:AssumeRoleWithSAML", results["sts:AssumeRoleWithSAML"]),
+			Where: ro.Source.String() + " AssumeRolePolicyDocument"})
+		regional = results
+	}
+	f := Finding{ID: "iam.trust_policy_denies", Severity: Error,
+		Title:    "The trust policy of role " + ro.Name + " lets " + providerName(providerArn) + "'s agents in through no AWS sign-in endpoint",
+		Detail:   "STS evaluates the role's trust policy with SAML:aud set to the sign-in endpoint the assertion was posted to; with neither the global nor the Regional endpoint does it allow sts:AssumeRoleWithSAML, so every sign-in with this role fails (\"Not authorized to perform sts:AssumeRoleWithSAML\").",
+		Evidence: ev}
+	if doc, edit, ok := r.trustEdit(ro.Trust, regional); ok {
+		f.Fix = r.newFix("Correct the role's trust policy in place, keeping every statement it has: "+edit+".", Change{Kind: UpdateTrustPolicy, Role: ro.Name, Edit: edit, Document: doc})
+		f.Fix.Check = &Check{Result: CheckNotChecked, Why: "an audit has no sign-in to diagnose again with the change; diagnose an agent's capture to check it"}
+	} else {
+		f.Fix = &Fix{Summary: "A Deny in the trust policy blocks these sign-ins: remove or narrow it.", Check: &Check{Result: CheckNotChecked, Why: "which Deny to narrow is a decision about who else it is meant to stop"}}
+	}
+	r.add(f)
 	return r.res.Findings
 }
