@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 )
@@ -182,7 +183,7 @@ func (a *run) providers() {
 					detail = fmt.Sprintf("The provider also holds %d certificate(s) valid beyond 30 days, so sign-ins signed with those keep working; remove the old one when the IdP no longer uses it.", live)
 				}
 				a.add(Finding{ID: "iam.cert_expiring", Severity: sev,
-					Title:    fmt.Sprintf("A signing certificate of SAML provider %s %s", providerName(name), when),
+					Title:    fmt.Sprintf("A signing certificate of SAML provider %s %s", lastPart(name), when),
 					Detail:   detail,
 					Affected: []Affected{{Kind: "saml-provider", Name: name}},
 					Evidence: []diagnose.Evidence{{What: "signing certificate of " + e.EntityID, Value: fmt.Sprintf("%s, not after %s", c.Subject, c.NotAfter.UTC().Format(time.RFC3339)), Where: p.Source.String() + " SAMLMetadataDocument"}},
@@ -238,7 +239,8 @@ func (a *run) finish() {
 	a.res.Summary.AgentsAtRisk = len(atRisk)
 }
 
-func providerName(arn string) string {
+// lastPart is the last part of an ARN: a provider's or a role's name.
+func lastPart(arn string) string {
 	if i := strings.LastIndex(arn, "/"); i >= 0 {
 		return arn[i+1:]
 	}
@@ -286,7 +288,7 @@ func (a *run) metadata() {
 					continue
 				}
 				a.add(Finding{ID: "iam.cert_not_in_provider", Severity: diagnose.Warning,
-					Title:    fmt.Sprintf("The IdP publishes a signing certificate that SAML provider %s does not hold: sign-ins signed with it will fail", providerName(name)),
+					Title:    fmt.Sprintf("The IdP publishes a signing certificate that SAML provider %s does not hold: sign-ins signed with it will fail", lastPart(name)),
 					Detail:   "Once the IdP signs with this certificate (a rollover), AWS answers \"Response signature invalid\" for every sign-in through the provider until its metadata is updated.",
 					Affected: []Affected{{Kind: "saml-provider", Name: name}},
 					Evidence: []diagnose.Evidence{{What: "IdP metadata certificate", Value: fmt.Sprintf("%s, SHA-256 %s…, not after %s", c.Subject, c.SHA256[:min(16, len(c.SHA256))], c.NotAfter.UTC().Format("2006-01-02")), Where: "--idp-metadata " + e.EntityID},
@@ -309,7 +311,7 @@ func (a *run) encryption() {
 		}
 		name := orX(p.ARN, p.Source.File)
 		a.add(Finding{ID: "iam.no_decryption_key", Severity: diagnose.Error,
-			Title:    fmt.Sprintf("SAML provider %s requires encrypted assertions but holds no private key to decrypt them: every sign-in through it fails", providerName(name)),
+			Title:    fmt.Sprintf("SAML provider %s requires encrypted assertions but holds no private key to decrypt them: every sign-in through it fails", lastPart(name)),
 			Affected: []Affected{{Kind: "saml-provider", Name: name}},
 			Evidence: []diagnose.Evidence{{What: "AssertionEncryptionMode", Value: "Required", Where: p.Source.String()}, {What: "PrivateKeyList", Value: "empty", Where: p.Source.String()}},
 			Fix: &diagnose.Fix{Summary: "Upload the private key the IdP encrypts for, or set the provider's encryption mode to Allowed until it is uploaded.",
@@ -336,7 +338,12 @@ func (a *run) roles() {
 					continue
 				}
 				trusted[prov+" "+in.Region()] = true
-				for _, df := range diagnose.JudgeTrust(a.in.AWS, ro.ARN, prov, in.Region()) {
+				gr := ""
+				if len(in.ReplicaRegions) > 0 {
+					// Global Resiliency: agents sign in at its endpoint.
+					gr = awsarn.GlobalSignInURL(in.ID, in.Region(), in.Account(), lastPart(ro.ARN), lastPart(prov), "/connect/ccp-v2")
+				}
+				for _, df := range diagnose.JudgeTrust(a.in.AWS, ro.ARN, prov, in.Region(), gr) {
 					a.add(Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
 						Affected: []Affected{{Kind: "role", Name: ro.ARN}}})
 				}

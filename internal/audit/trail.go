@@ -195,7 +195,7 @@ func (a *run) trail() {
 		aff := agentsOf(g.agents)
 		role := orX(g.role, "(no role)")
 		a.add(Finding{ID: f.ID, Severity: diagnose.Error,
-			Title:    fmt.Sprintf("%s failed %s with %s (role %s): %s, from %s to %s", plural(g.count, "sign-in", "sign-ins"), g.event, g.code, providerName(role), plural(len(aff), "agent", "agents"), g.first.UTC().Format(time.RFC3339), g.last.UTC().Format(time.RFC3339)),
+			Title:    fmt.Sprintf("%s failed %s with %s (role %s): %s, from %s to %s", plural(g.count, "sign-in", "sign-ins"), g.event, g.code, lastPart(role), plural(len(aff), "agent", "agents"), g.first.UTC().Format(time.RFC3339), g.last.UTC().Format(time.RFC3339)),
 			Detail:   "CloudTrail recorded these failures: " + means + ".",
 			Affected: aff,
 			Evidence: []diagnose.Evidence{{What: g.event + " " + g.code, Value: orX(g.message, "(no message)"), Where: g.where.String() + " and others"}},
@@ -216,7 +216,7 @@ func (a *run) trail() {
 		}
 		changed = append(changed, Affected{Kind: "agent", Name: ag})
 		if len(ev) < maxListed {
-			ev = append(ev, diagnose.Evidence{What: ag, Value: fmt.Sprintf("bound to %s (GetFederationToken %s), last signed in with %s (%s)", providerName(b.role), b.at.UTC().Format(time.RFC3339), providerName(l.role), l.at.UTC().Format(time.RFC3339)), Where: l.file.String()})
+			ev = append(ev, diagnose.Evidence{What: ag, Value: fmt.Sprintf("bound to %s (GetFederationToken %s), last signed in with %s (%s)", lastPart(b.role), b.at.UTC().Format(time.RFC3339), lastPart(l.role), l.at.UTC().Format(time.RFC3339)), Where: l.file.String()})
 		}
 	}
 	if len(changed) > 0 {

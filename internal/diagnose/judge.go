@@ -49,12 +49,14 @@ func JudgeFederation(aws *evidence.Set, roleArn, instanceID, region string) []Fi
 // JudgeTrust judges, without a sign-in, whether a role's trust policy lets
 // agents of a SAML provider in through AWS sign-in: SAML:aud is the
 // endpoint the assertion is posted to, the partition's global one or the
-// instance Region's (AWS recommends the latter for Connect). When neither
-// passes, the finding says why for each, and the fix adds the Regional
-// endpoint to the condition in place. Keys the audit cannot know (the
-// issuer, the subject) leave the verdict undetermined, and then nothing is
-// said.
-func JudgeTrust(aws *evidence.Set, roleArn, providerArn, region string) []Finding {
+// instance Region's (AWS recommends the latter for Connect); for an
+// instance with Global Resiliency (globalURL set), its global sign-in
+// endpoint alone. When none passes, the finding says why for each, and the
+// fix widens the condition in place (the Regional endpoint; for Global
+// Resiliency, StringLike on its URL with a trailing *). Keys the audit
+// cannot know (the issuer, the subject) leave the verdict undetermined,
+// and then nothing is said.
+func JudgeTrust(aws *evidence.Set, roleArn, providerArn, region, globalURL string) []Finding {
 	ra, err := awsarn.ParseRole(roleArn)
 	if err != nil {
 		return nil
@@ -69,6 +71,10 @@ func JudgeTrust(aws *evidence.Set, roleArn, providerArn, region string) []Findin
 	}
 	ro := r.role
 	endpoints := []string{awsarn.SignInURL(ra.Partition, ""), awsarn.SignInURL(ra.Partition, region)}
+	if si, ok := awsarn.ParseSignIn(globalURL); ok && si.Global != nil {
+		endpoints, r.global = []string{globalURL}, si.Global
+		r.subject.PostedTo = globalURL
+	}
 	var ev []Evidence
 	var regional map[string]iampolicy.Result
 	for _, ep := range endpoints {
