@@ -478,7 +478,6 @@ func TestRolesTrust(t *testing.T) {
 	}
 }
 
-
 // With Global Resiliency (the instance has replicas), agents sign in at
 // its global endpoint: a trust policy for the usual endpoint is said, and
 // corrected to StringLike on the endpoint's URL; one written as AWS
