@@ -245,8 +245,6 @@ func readRecord(d *jsonscan.Decoder) (*evidence.Event, error) {
 			err = readIdentity(d, ev, str)
 		case "requestParameters":
 			err = readParams(d, ev, str)
-		case "responseElements":
-			err = readResponse(d, ev, str)
 		default:
 			err = d.Skip()
 		}
@@ -334,27 +332,5 @@ func readParams(d *jsonscan.Decoder, ev *evidence.Event, str func() (string, err
 			err = d.Skip()
 		}
 		return err
-	})
-}
-
-func readResponse(d *jsonscan.Decoder, ev *evidence.Event, str func() (string, error)) error {
-	if ok, err := isObject(d); !ok {
-		return err
-	}
-	return d.ReadObject(func(key string) error {
-		if key != "assumedRoleUser" {
-			return d.Skip()
-		}
-		if ok, err := isObject(d); !ok {
-			return err
-		}
-		return d.ReadObject(func(key string) error {
-			if key == "assumedRoleId" {
-				var err error
-				ev.AssumedRoleID, err = str()
-				return err
-			}
-			return d.Skip()
-		})
 	})
 }
