@@ -445,14 +445,6 @@ func TestRolesFederation(t *testing.T) {
 // said when neither the global nor the instance Region's passes, quiet
 // when one does, or when a key the audit cannot know decides it.
 func TestRolesTrust(t *testing.T) {
-	const prov = "arn:aws:iam::111122223333:saml-provider/EntraID"
-	auth := func(cond map[string]any) string {
-		trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": prov},
-			"Action": "sts:AssumeRoleWithSAML", "Condition": cond}}}
-		role := map[string]any{"Path": "/", "RoleName": "ConnectAgents", "RoleId": "AROAYZ2EXAMPLE5AGENT", "Arn": "arn:aws:iam::111122223333:role/ConnectAgents",
-			"AssumeRolePolicyDocument": trust, "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{}}
-		return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{role}, "Policies": []any{}})
-	}
 	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance, "IdentityManagementType": "SAML"}})
 	for _, c := range []struct {
 		name string
@@ -465,7 +457,7 @@ func TestRolesTrust(t *testing.T) {
 		{"the issuer decides", map[string]any{"StringEquals": map[string]any{"SAML:iss": "https://sts.windows.net/t/"}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": auth(c.cond), "i.json": inst}), Now: now})
+			res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(c.cond), "i.json": inst}), Now: now})
 			f := find(res, "iam.trust_policy_denies")
 			if (f != nil) != c.want {
 				t.Fatalf("found %v: %+v", f != nil, res.Findings)
@@ -483,24 +475,26 @@ func TestRolesTrust(t *testing.T) {
 // corrected to StringLike on the endpoint's URL; one written as AWS
 // documents it is quiet.
 func TestRolesTrustGlobalResiliency(t *testing.T) {
-	const prov = "arn:aws:iam::111122223333:saml-provider/EntraID"
 	base := "https://" + instance + ".ap-southeast-2.sign-in.connect.aws/saml"
-	auth := func(cond map[string]any) string {
-		trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": prov},
-			"Action": "sts:AssumeRoleWithSAML", "Condition": cond}}}
-		role := map[string]any{"Path": "/", "RoleName": "ConnectAgents", "RoleId": "AROAYZ2EXAMPLE5AGENT", "Arn": "arn:aws:iam::111122223333:role/ConnectAgents",
-			"AssumeRolePolicyDocument": trust, "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{}}
-		return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{role}, "Policies": []any{}})
-	}
 	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance, "IdentityManagementType": "SAML"},
 		"ReplicationConfiguration": map[string]any{"SourceRegion": "ap-southeast-2", "ReplicationStatusSummaryList": []any{map[string]any{"Region": "ap-northeast-1"}}}})
-	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": auth(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now})
+	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now})
 	f := find(res, "iam.trust_policy_denies")
 	if f == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, `"StringLike"`) || !strings.Contains(f.Fix.Files[0].Content, base+"*") {
 		t.Fatalf("%+v", f)
 	}
-	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": auth(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now})
+	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now})
 	if f := find(res, "iam.trust_policy_denies"); f != nil {
 		t.Errorf("the documented trust policy reported: %s", f.Title)
 	}
+}
+
+// trustingRole is get-account-authorization-details output with one role,
+// ConnectAgents, trusting the EntraID provider under cond, and no policy.
+func trustingRole(cond map[string]any) string {
+	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": "arn:aws:iam::111122223333:saml-provider/EntraID"},
+		"Action": "sts:AssumeRoleWithSAML", "Condition": cond}}}
+	role := map[string]any{"Path": "/", "RoleName": "ConnectAgents", "RoleId": "AROAYZ2EXAMPLE5AGENT", "Arn": "arn:aws:iam::111122223333:role/ConnectAgents",
+		"AssumeRolePolicyDocument": trust, "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{}}
+	return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{role}, "Policies": []any{}})
 }

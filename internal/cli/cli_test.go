@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -175,28 +174,7 @@ func TestScripts(t *testing.T) {
 
 // silentEndpoint accepts connections and never answers them.
 func silentEndpoint(ts *testscript.TestScript) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	ts.Defer(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return "http://" + ln.Addr().String()
+	url, stop := awsfake.Silent()
+	ts.Defer(stop)
+	return url
 }

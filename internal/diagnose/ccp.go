@@ -88,7 +88,7 @@ func (r *run) checkCCP() {
 	ccp := chain[0]
 	last := chain[len(chain)-1]
 	ev := []Evidence{{What: "CCP request", Value: ccp.URL, Where: pageWhere(ccp)},
-		{What: "sent to Connect's login page", Value: firstNonEmpty(last.Location, last.URL), Where: pageWhere(last)}}
+		{What: "sent to Connect's login page", Value: orX(last.Location, last.URL), Where: pageWhere(last)}}
 	if embed != "" {
 		ev = append(ev, Evidence{What: "page embedding the CCP", Value: embed, Where: pageWhere(ccp)})
 	}
@@ -119,15 +119,6 @@ func (r *run) checkCCP() {
 		f.Fix, f.Alternatives = &login, []Fix{cookies, approved}
 	}
 	r.add(f)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // reachedConnect reports whether the capture shows a sign-in reaching

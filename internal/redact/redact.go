@@ -444,18 +444,7 @@ func (r *redactor) multipart(mime, text string) string {
 		if !strings.HasSuffix(body, "\r\n") {
 			nl = "\n"
 		}
-		value := strings.TrimSuffix(body, nl)
-		switch {
-		case isSAMLField(name):
-			if nv, ok := r.samlValue(value, false); ok {
-				value = nv
-			}
-		case secret.IsParam(name):
-			value = secret.Marker
-			r.stats.Params++
-		default:
-			value = r.field(value)
-		}
+		value := r.fieldValue(name, strings.TrimSuffix(body, nl), false)
 		if strings.HasSuffix(body, nl) {
 			value += nl
 		}
