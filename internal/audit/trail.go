@@ -20,8 +20,10 @@ type Trail struct {
 	Records int64
 	Since   time.Time
 	groups  map[failKey]*failGroup
-	bound   map[string]use // by agent: the first GetFederationToken
-	latest  map[string]use // by agent: the last AssumeRoleWithSAML that passed
+	agents  map[string]agentUses
+	// roles and files are what uses point to.
+	roles numbering[string]
+	files numbering[evidence.Source]
 }
 
 type failKey struct{ event, code, role string }
@@ -33,17 +35,29 @@ type failGroup struct {
 	first, last time.Time
 	agents      map[string]bool
 	where       evidence.Source
+	eventID     string // of the first record seen
 }
 
-type use struct {
-	role string
-	at   time.Time
-	file evidence.Source
+// agentUses is what one agent's sign-ins say: the role Connect bound it to
+// (its first GetFederationToken) and the role it last signed in with (its
+// last AssumeRoleWithSAML that passed). It is small and held in the map
+// itself: the map is looked up once per record, and at a million records
+// its memory latency is what an aggregate costs.
+type agentUses struct {
+	bound, latest use
 }
+
+// use is one record's role, time and file.
+type use struct {
+	at         int64 // Unix milliseconds
+	role, file int32 // Trail.roles[role-1], Trail.files[file-1]; 0 for none
+}
+
+func (u use) set() bool { return u.role != 0 }
 
 // NewTrail is an empty aggregate.
 func NewTrail() *Trail {
-	return &Trail{groups: map[failKey]*failGroup{}, bound: map[string]use{}, latest: map[string]use{}}
+	return &Trail{groups: map[failKey]*failGroup{}, agents: map[string]agentUses{}}
 }
 
 // Add takes one record (STS AssumeRoleWithSAML or Connect
@@ -60,7 +74,7 @@ func (t *Trail) Add(e *evidence.Event) {
 		k := failKey{e.Name, e.ErrorCode, role}
 		g := t.groups[k]
 		if g == nil {
-			g = &failGroup{failKey: k, message: e.ErrorMsg, agents: map[string]bool{}, first: e.Time, where: e.File}
+			g = &failGroup{failKey: k, message: e.ErrorMsg, agents: map[string]bool{}, first: e.Time, where: e.File, eventID: e.ID}
 			t.groups[k] = g
 		}
 		g.count++
@@ -78,17 +92,59 @@ func (t *Trail) Add(e *evidence.Event) {
 	if agent == "" || role == "" {
 		return
 	}
-	u := use{role, e.Time, e.File}
-	switch e.Name {
-	case "GetFederationToken":
-		if b, ok := t.bound[agent]; !ok || e.Time.Before(b.at) {
-			t.bound[agent] = u
-		}
-	case "AssumeRoleWithSAML":
-		if l, ok := t.latest[agent]; !ok || e.Time.After(l.at) {
-			t.latest[agent] = u
+	t.note(agent, e.Name, t.use(role, e.Time, e.File))
+}
+
+// use makes a use, its role and file numbered.
+func (t *Trail) use(role string, at time.Time, file evidence.Source) use {
+	return use{at: at.UnixMilli(), role: t.roles.of(role), file: t.files.of(file)}
+}
+
+func (t *Trail) role(u use) string          { return t.roles.at(u.role) }
+func (t *Trail) file(u use) evidence.Source { return t.files.at(u.file) }
+func (t *Trail) time(u use) time.Time       { return time.UnixMilli(u.at).UTC() }
+
+// numbering numbers values from 1 in the order they are met.
+type numbering[T comparable] struct {
+	list []T
+	num  map[T]int32
+}
+
+// of is v's number, given when new. A record's role and file are most
+// often the last ones met.
+func (n *numbering[T]) of(v T) int32 {
+	if k := len(n.list); k > 0 && n.list[k-1] == v {
+		return int32(k)
+	}
+	if i, ok := n.num[v]; ok {
+		return i
+	}
+	if n.num == nil {
+		n.num = map[T]int32{}
+	}
+	n.list = append(n.list, v)
+	n.num[v] = int32(len(n.list))
+	return int32(len(n.list))
+}
+
+func (n *numbering[T]) at(i int32) T { return n.list[i-1] }
+
+// note keeps u as the agent's binding when it is its earliest
+// GetFederationToken, as its latest sign-in when it is its last
+// AssumeRoleWithSAML.
+func (t *Trail) note(agent, event string, u use) {
+	a, ok := t.agents[agent]
+	switch {
+	case event == "GetFederationToken" && (!a.bound.set() || u.at < a.bound.at):
+		a.bound = u
+	case event == "AssumeRoleWithSAML" && (!a.latest.set() || u.at > a.latest.at):
+		a.latest = u
+	default:
+		if ok {
+			return
 		}
 	}
+	t.agents[agent] = a
 }
 
 // Merge adds another worker's aggregate.
@@ -110,14 +166,21 @@ func (t *Trail) Merge(o *Trail) {
 			h.agents[a] = true
 		}
 	}
-	for a, u := range o.bound {
-		if b, ok := t.bound[a]; !ok || u.at.Before(b.at) {
-			t.bound[a] = u
-		}
+	// o's roles and files, numbered in t.
+	roles, files := make([]int32, len(o.roles.list)+1), make([]int32, len(o.files.list)+1)
+	for i, r := range o.roles.list {
+		roles[i+1] = t.roles.of(r)
 	}
-	for a, u := range o.latest {
-		if l, ok := t.latest[a]; !ok || u.at.After(l.at) {
-			t.latest[a] = u
+	for i, f := range o.files.list {
+		files[i+1] = t.files.of(f)
+	}
+	renumber := func(u use) use { return use{at: u.at, role: roles[u.role], file: files[u.file]} }
+	for name, u := range o.agents {
+		if u.bound.set() {
+			t.note(name, "GetFederationToken", renumber(u.bound))
+		}
+		if u.latest.set() {
+			t.note(name, "AssumeRoleWithSAML", renumber(u.latest))
 		}
 	}
 }
@@ -198,7 +261,7 @@ func (a *run) trail() {
 			Title:    fmt.Sprintf("%s failed %s with %s (role %s): %s, from %s to %s", plural(g.count, "sign-in", "sign-ins"), g.event, g.code, lastPart(role), plural(len(aff), "agent", "agents"), g.first.UTC().Format(time.RFC3339), g.last.UTC().Format(time.RFC3339)),
 			Detail:   "CloudTrail recorded these failures: " + means + ".",
 			Affected: aff,
-			Evidence: []diagnose.Evidence{{What: g.event + " " + g.code, Value: orX(g.message, "(no message)"), Where: g.where.String() + " and others"}},
+			Evidence: []diagnose.Evidence{{What: g.event + " " + g.code, Value: orX(g.message, "(no message)"), Where: g.where.String() + eventIDNote(g.eventID) + " and others"}},
 			Fix: &diagnose.Fix{Summary: "Diagnose one of these sign-ins with its capture (samldoctor diagnose capture.har --aws) for the change to make; " + means + ".",
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "a CloudTrail record does not hold the assertion; the fix is checked on a capture"}},
 			past: true})
@@ -208,15 +271,14 @@ func (a *run) trail() {
 	// answers "Bad Request" until they use the role it bound them to.
 	var changed []Affected
 	var ev []diagnose.Evidence
-	for _, ag := range sortedNames(t.bound) {
-		b := t.bound[ag]
-		l, ok := t.latest[ag]
-		if !ok || l.role == b.role || !l.at.After(b.at) {
+	for _, ag := range sortedNames(t.agents) {
+		b, l := t.agents[ag].bound, t.agents[ag].latest
+		if !b.set() || !l.set() || t.role(l) == t.role(b) || l.at <= b.at {
 			continue
 		}
 		changed = append(changed, Affected{Kind: "agent", Name: ag})
 		if len(ev) < maxListed {
-			ev = append(ev, diagnose.Evidence{What: ag, Value: fmt.Sprintf("bound to %s (GetFederationToken %s), last signed in with %s (%s)", lastPart(b.role), b.at.UTC().Format(time.RFC3339), lastPart(l.role), l.at.UTC().Format(time.RFC3339)), Where: l.file.String()})
+			ev = append(ev, diagnose.Evidence{What: ag, Value: fmt.Sprintf("bound to %s (GetFederationToken %s), last signed in with %s (%s)", lastPart(t.role(b)), t.time(b).Format(time.RFC3339), lastPart(t.role(l)), t.time(l).Format(time.RFC3339)), Where: t.file(l).String()})
 		}
 	}
 	if len(changed) > 0 {
@@ -226,6 +288,13 @@ func (a *run) trail() {
 			Fix: &diagnose.Fix{Summary: "Send these agents the role Connect bound them to (their first GetFederationToken's), or recreate their Connect users so that the new role binds them.",
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which role each agent should use is the administrator's choice"}}})
 	}
+}
+
+func eventIDNote(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (eventID " + id + ")"
 }
 
 func agentsOf(m map[string]bool) []Affected {
@@ -241,7 +310,7 @@ func agentsOf(m map[string]bool) []Affected {
 	return out
 }
 
-func sortedNames(m map[string]use) []string {
+func sortedNames[V any](m map[string]V) []string {
 	var k []string
 	for x := range m {
 		k = append(k, x)

@@ -132,11 +132,11 @@ func ReadTrailResult(name string, r io.Reader) (*Trail, error) {
 			t.Records += int64(n)
 		case "bound":
 			if agent != "" && role != "" {
-				t.bound[agent] = use{role, first, src}
+				t.note(agent, "GetFederationToken", t.use(role, first, src))
 			}
 		case "latest":
 			if agent != "" && role != "" {
-				t.latest[agent] = use{role, last, src}
+				t.note(agent, "AssumeRoleWithSAML", t.use(role, last, src))
 			}
 		default:
 			return nil, fmt.Errorf("%s: line %d: kind %q", name, line, get("kind"))

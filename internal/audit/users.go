@@ -84,8 +84,8 @@ func sortedUserKeys(m map[string][]*evidence.User) []string {
 // matchIdP matches each IdP user's RoleSessionName to a Connect user.
 func (a *run) matchIdP(ul *evidence.UserList) {
 	idp := a.in.IdPUsers
-	exact := map[string]*evidence.User{}
-	folded := map[string][]*evidence.User{}
+	exact := make(map[string]*evidence.User, len(ul.Users))
+	folded := make(map[string][]*evidence.User, len(ul.Users))
 	for _, u := range ul.Users {
 		exact[u.Username] = u
 		folded[strings.ToLower(u.Username)] = append(folded[strings.ToLower(u.Username)], u)
@@ -93,7 +93,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 	where := func(u IdPUser) string { return fmt.Sprintf("%s line %d", idp.File, u.Line) }
 	var invalid, caseOnly, missing []IdPUser
 	var caseUsers []*evidence.User
-	matched := map[string]bool{}
+	matched := make(map[string]bool, len(ul.Users))
 	for _, u := range idp.Users {
 		switch {
 		case !sessionNameRE.MatchString(u.SessionName):

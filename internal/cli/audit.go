@@ -90,6 +90,26 @@ read-only calls). Exit status: 0 when no finding is an error, 1 when one is, 2 f
 			if len(awsData) == 0 && len(trails) == 0 && trailResult == "" && !live {
 				return usage("audit needs --aws-data (the AWS CLI outputs, or a samldoctor collect bundle), --trail (CloudTrail log files) or --trail-result (a query's result) to audit")
 			}
+			if len(trails) > 0 && trailResult != "" {
+				return usage("give --trail or --trail-result, not both")
+			}
+			now := time.Now()
+			// The log files are read while the rest is loaded: reading them
+			// keeps every core busy, the rest one.
+			var trailRead func() (*audit.Trail, error)
+			if len(trails) > 0 {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				done := make(chan struct{})
+				var t *audit.Trail
+				var terr error
+				go func() {
+					defer close(done)
+					t, terr = e.readTrail(ctx, trails, now.Add(-window))
+				}()
+				trailRead = func() (*audit.Trail, error) { <-done; return t, terr }
+				defer func() { cancel(); <-done }()
+			}
 			set := evidence.NewSet()
 			if err := set.LoadPaths(awsData); err != nil {
 				return err
@@ -117,17 +137,7 @@ read-only calls). Exit status: 0 when no finding is an error, 1 when one is, 2 f
 					return err
 				}
 			}
-			in := audit.Input{AWS: set, Now: time.Now()}
-			if len(trails) > 0 && trailResult != "" {
-				return usage("give --trail or --trail-result, not both")
-			}
-			if len(trails) > 0 {
-				t, err := e.readTrail(trails, in.Now.Add(-window))
-				if err != nil {
-					return err
-				}
-				in.Trail = t
-			}
+			in := audit.Input{AWS: set, Now: now}
 			if trailResult != "" {
 				f, err := os.Open(trailResult)
 				if err != nil {
@@ -175,6 +185,11 @@ read-only calls). Exit status: 0 when no finding is an error, 1 when one is, 2 f
 					return err
 				}
 				in.IdPUsers = u
+			}
+			if trailRead != nil {
+				if in.Trail, err = trailRead(); err != nil {
+					return err
+				}
 			}
 			res := audit.Run(in)
 			switch format {
@@ -228,7 +243,7 @@ func parseSince(s string) (time.Duration, error) {
 
 // readTrail reads CloudTrail log files in parallel into one aggregate,
 // with progress on stderr.
-func (e *env) readTrail(paths []string, since time.Time) (*audit.Trail, error) {
+func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*audit.Trail, error) {
 	files, _, err := trail.Files(paths)
 	if err != nil {
 		return nil, err
@@ -247,7 +262,7 @@ func (e *env) readTrail(paths []string, since time.Time) (*audit.Trail, error) {
 			}
 		}
 	}
-	sinks, st, err := trail.Read(context.Background(), files, since, runtime.NumCPU(), audit.NewTrail, progress)
+	sinks, st, err := trail.Read(ctx, files, since, runtime.NumCPU(), audit.NewTrail, progress)
 	if err != nil {
 		return nil, err
 	}

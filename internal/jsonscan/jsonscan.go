@@ -15,7 +15,6 @@
 package jsonscan
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -87,10 +86,20 @@ func IsTruncated(err error) bool {
 const MaxKeyLen = 256
 
 // Decoder reads one JSON text from a stream.
+//
+// It reads through its own buffer and works on the bytes in place (a
+// bufio.Reader's Peek and Discard per byte cost more than the parse):
+// buf[pos:] is what has been read and not consumed, and base is the input
+// offset of buf[0].
 type Decoder struct {
-	r   *bufio.Reader
-	off int64
-	buf []byte // scratch for strings
+	r    io.Reader
+	buf  []byte // what has been read: len is its end, cap the buffer's size
+	pos  int
+	base int64
+	rerr error             // the reader's error, returned once buf is drained
+	str  []byte            // scratch for strings and literals
+	key  []byte            // the last object key read
+	keys map[string]string // object keys read so far, so a key is allocated once
 }
 
 // NewDecoder reads from r through a buffer of bufSize bytes (at least 4 KiB).
@@ -98,50 +107,110 @@ func NewDecoder(r io.Reader, bufSize int) *Decoder {
 	if bufSize < 4096 {
 		bufSize = 4096
 	}
-	return &Decoder{r: bufio.NewReaderSize(r, bufSize)}
+	return &Decoder{r: r, buf: make([]byte, 0, bufSize), keys: map[string]string{}}
 }
 
 // Offset is the number of input bytes consumed so far.
-func (d *Decoder) Offset() int64 { return d.off }
+func (d *Decoder) Offset() int64 { return d.base + int64(d.pos) }
+
+// fill reads more input after what is buffered, moving the unconsumed
+// bytes to the front first. It returns an error only when nothing more
+// could be read.
+func (d *Decoder) fill() error {
+	if d.pos > 0 {
+		n := copy(d.buf[:cap(d.buf)], d.buf[d.pos:])
+		d.base += int64(d.pos)
+		d.pos, d.buf = 0, d.buf[:n]
+	}
+	if len(d.buf) == cap(d.buf) {
+		return nil // full: callers need at most a few bytes at once
+	}
+	for empty := 0; d.rerr == nil; empty++ {
+		n, err := d.r.Read(d.buf[len(d.buf):cap(d.buf)])
+		d.buf = d.buf[:len(d.buf)+n]
+		if err != nil {
+			d.rerr = err
+		}
+		if n > 0 {
+			return nil
+		}
+		if empty == 100 {
+			d.rerr = io.ErrNoProgress
+		}
+	}
+	return d.rerr
+}
+
+// need makes at least n bytes available at pos (n is small), or reports
+// that the input ends first.
+func (d *Decoder) need(n int) error {
+	for len(d.buf)-d.pos < n {
+		if err := d.fill(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (d *Decoder) syntax(format string, args ...any) error {
-	return &SyntaxError{Offset: d.off, Msg: fmt.Sprintf(format, args...)}
+	return &SyntaxError{Offset: d.Offset(), Msg: fmt.Sprintf(format, args...)}
 }
 
 func (d *Decoder) ioErr(err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return &TruncatedError{Offset: d.off}
+		return &TruncatedError{Offset: d.Offset()}
 	}
-	return fmt.Errorf("read error at byte %d: %w", d.off, err)
+	return fmt.Errorf("read error at byte %d: %w", d.Offset(), err)
 }
 
+// space marks JSON's white space.
+var space = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
 // peek skips white space and returns the next byte without consuming it.
+// It is small enough to be inlined for the common case, a byte at hand.
 func (d *Decoder) peek() (byte, error) {
+	if d.pos < len(d.buf) && d.buf[d.pos] > ' ' { // white space is all at or below ' '
+		return d.buf[d.pos], nil
+	}
+	return d.peekSlow()
+}
+
+func (d *Decoder) peekSlow() (byte, error) {
 	for {
-		b, err := d.r.Peek(1)
-		if err != nil {
+		for d.pos < len(d.buf) {
+			if c := d.buf[d.pos]; !space[c] {
+				return c, nil
+			}
+			d.pos++
+		}
+		if err := d.fill(); err != nil {
 			return 0, d.ioErr(err)
 		}
-		switch b[0] {
-		case ' ', '\t', '\n', '\r':
-			d.r.Discard(1)
-			d.off++
-			continue
-		}
-		return b[0], nil
 	}
 }
 
 func (d *Decoder) readByte() (byte, error) {
-	b, err := d.r.ReadByte()
-	if err != nil {
-		return 0, d.ioErr(err)
+	if d.pos == len(d.buf) {
+		if err := d.fill(); err != nil {
+			return 0, d.ioErr(err)
+		}
 	}
-	d.off++
-	return b, nil
+	c := d.buf[d.pos]
+	d.pos++
+	return c, nil
 }
 
+// expect consumes c, the next byte after white space; inlined when c is
+// at hand.
 func (d *Decoder) expect(c byte) error {
+	if d.pos < len(d.buf) && d.buf[d.pos] == c {
+		d.pos++
+		return nil
+	}
+	return d.expectSlow(c)
+}
+
+func (d *Decoder) expectSlow(c byte) error {
 	b, err := d.peek()
 	if err != nil {
 		return err
@@ -149,8 +218,7 @@ func (d *Decoder) expect(c byte) error {
 	if b != c {
 		return d.syntax("expected %q, found %q", c, b)
 	}
-	d.r.Discard(1)
-	d.off++
+	d.pos++
 	return nil
 }
 
@@ -183,9 +251,29 @@ func (d *Decoder) Peek() (Kind, error) {
 	return Invalid, d.syntax("unexpected %q", b)
 }
 
+// maxKeys bounds the keys remembered: a file of ever-new keys costs an
+// allocation per key, never unbounded memory.
+const maxKeys = 4096
+
 // ReadObject reads an object, calling fn for each member with its key. fn
 // must consume the member's value. A non-nil error from fn stops the read.
+// Keys met before are not allocated again.
 func (d *Decoder) ReadObject(fn func(key string) error) error {
+	return d.ReadMembers(func(raw []byte) error {
+		key, ok := d.keys[string(raw)]
+		if !ok {
+			key = string(raw)
+			if len(d.keys) < maxKeys {
+				d.keys[key] = key
+			}
+		}
+		return fn(key)
+	})
+}
+
+// ReadMembers is ReadObject for loops that only compare keys: fn is given
+// the key's bytes, which hold until the member's value is read.
+func (d *Decoder) ReadMembers(fn func(key []byte) error) error {
 	if err := d.expect('{'); err != nil {
 		return err
 	}
@@ -194,8 +282,7 @@ func (d *Decoder) ReadObject(fn func(key string) error) error {
 		return err
 	}
 	if b == '}' {
-		d.r.Discard(1)
-		d.off++
+		d.pos++
 		return nil
 	}
 	for {
@@ -205,11 +292,8 @@ func (d *Decoder) ReadObject(fn func(key string) error) error {
 		if b != '"' {
 			return d.syntax("expected an object key, found %q", b)
 		}
-		key, _, err := d.ReadString(MaxKeyLen)
+		key, err := d.readKey()
 		if err != nil {
-			return err
-		}
-		if err := d.expect(':'); err != nil {
 			return err
 		}
 		if err := fn(key); err != nil {
@@ -218,17 +302,41 @@ func (d *Decoder) ReadObject(fn func(key string) error) error {
 		if b, err = d.peek(); err != nil {
 			return err
 		}
-		d.r.Discard(1)
-		d.off++
 		switch b {
 		case ',':
+			d.pos++
 			continue
 		case '}':
+			d.pos++
 			return nil
 		}
-		d.off--
 		return d.syntax("expected ',' or '}' after an object member, found %q", b)
 	}
+}
+
+// readKey reads an object key (up to MaxKeyLen bytes) and the colon after
+// it. The key is given in place when it is whole in the buffer, without
+// escapes, with its colon right after it: nothing is read between the
+// key and the caller's use of it, so no refill can move it. Else it is
+// copied to d.key.
+func (d *Decoder) readKey() ([]byte, error) {
+	d.pos++ // the opening quote, seen by the caller
+	rest := d.buf[d.pos:]
+	if q := special(rest); q >= 0 && rest[q] == '"' && q <= MaxKeyLen && q+1 < len(rest) && rest[q+1] == ':' {
+		d.pos += q + 2
+		return rest[:q:q], nil
+	}
+	d.key = d.key[:0]
+	err := d.scanString(func(p []byte) {
+		if room := MaxKeyLen - len(d.key); len(p) > room {
+			p = p[:room]
+		}
+		d.key = append(d.key, p...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d.key, d.expect(':')
 }
 
 // ReadArray reads an array, calling fn for each element with its index. fn
@@ -242,8 +350,7 @@ func (d *Decoder) ReadArray(fn func(i int) error) error {
 		return err
 	}
 	if b == ']' {
-		d.r.Discard(1)
-		d.off++
+		d.pos++
 		return nil
 	}
 	for i := 0; ; i++ {
@@ -253,15 +360,14 @@ func (d *Decoder) ReadArray(fn func(i int) error) error {
 		if b, err = d.peek(); err != nil {
 			return err
 		}
-		d.r.Discard(1)
-		d.off++
 		switch b {
 		case ',':
+			d.pos++
 			continue
 		case ']':
+			d.pos++
 			return nil
 		}
-		d.off--
 		return d.syntax("expected ',' or ']' after an array element, found %q", b)
 	}
 }
@@ -271,46 +377,82 @@ func (d *Decoder) ReadArray(fn func(i int) error) error {
 // consumed and dropped, never held in memory). Bytes that are not UTF-8 are
 // kept as found (encoding/json would replace them with U+FFFD).
 func (d *Decoder) ReadString(limit int) (s string, complete bool, err error) {
-	if err := d.expect('"'); err != nil {
+	b, complete, err := d.ReadStringBytes(limit)
+	if err != nil {
 		return "", false, err
 	}
-	d.buf = d.buf[:0]
+	return string(b), complete, nil
+}
+
+// ReadStringBytes is ReadString for a caller that only looks at the value
+// (compares it, copies a part): the bytes hold until the next read.
+func (d *Decoder) ReadStringBytes(limit int) (b []byte, complete bool, err error) {
+	if err := d.expect('"'); err != nil {
+		return nil, false, err
+	}
+	// Most strings lie whole in the buffer without escapes: give them in
+	// place.
+	rest := d.buf[d.pos:]
+	if q := special(rest); q >= 0 && rest[q] == '"' && q <= limit {
+		d.pos += q + 1
+		return rest[:q:q], true, nil
+	}
+	d.str = d.str[:0]
 	complete = true
 	keep := func(p []byte) {
 		if !complete {
 			return
 		}
-		if room := limit - len(d.buf); len(p) > room {
-			d.buf = append(d.buf, p[:room]...)
+		if room := limit - len(d.str); len(p) > room {
+			d.str = append(d.str, p[:room]...)
 			complete = false
 			return
 		}
-		d.buf = append(d.buf, p...)
+		d.str = append(d.str, p...)
 	}
 	if err := d.scanString(keep); err != nil {
-		return "", false, err
+		return nil, false, err
 	}
-	return string(d.buf), complete, nil
+	return d.str, complete, nil
 }
 
-// chunk returns what the reader holds, reading more when it holds nothing,
-// without consuming it.
+// ReadText reads a string value's content (up to limit bytes); any other
+// value is skipped and reads as "". For fields that are strings when
+// present and null or absent otherwise.
+func (d *Decoder) ReadText(limit int) (string, error) {
+	b, err := d.ReadTextBytes(limit)
+	return string(b), err
+}
+
+// ReadTextBytes is ReadText's bytes, valid until the next read; nil for a
+// value that is not a string.
+func (d *Decoder) ReadTextBytes(limit int) ([]byte, error) {
+	if k, err := d.Peek(); err != nil || k != String {
+		if err != nil {
+			return nil, err
+		}
+		return nil, d.Skip()
+	}
+	b, _, err := d.ReadStringBytes(limit)
+	return b, err
+}
+
+// chunk returns what is buffered, reading more when nothing is, without
+// consuming it.
 func (d *Decoder) chunk() ([]byte, error) {
-	if d.r.Buffered() == 0 {
-		if _, err := d.r.Peek(1); err != nil {
+	if d.pos == len(d.buf) {
+		if err := d.fill(); err != nil {
 			return nil, d.ioErr(err)
 		}
 	}
-	return d.r.Peek(d.r.Buffered())
+	return d.buf[d.pos:], nil
 }
 
-// skipString consumes a string value without keeping it or decoding its
-// escapes: it only finds the closing quote, a quote preceded by an even run
-// of backslashes. Escapes are not validated on this path.
-func (d *Decoder) skipString() error {
-	if err := d.expect('"'); err != nil {
-		return err
-	}
+// skipStringBody consumes the rest of a string after its opening quote
+// without keeping it or decoding its escapes: it only finds the closing
+// quote, a quote preceded by an even run of backslashes. Escapes are not
+// validated on this path.
+func (d *Decoder) skipStringBody() error {
 	escaped := false // the previous chunk ended with an unpaired backslash
 	for {
 		chunk, err := d.chunk()
@@ -329,8 +471,7 @@ func (d *Decoder) skipString() error {
 					run++
 				}
 				escaped = run%2 == 1
-				d.r.Discard(len(chunk))
-				d.off += int64(len(chunk))
+				d.pos += len(chunk)
 				break
 			}
 			q += i
@@ -342,8 +483,7 @@ func (d *Decoder) skipString() error {
 				i = q + 1
 				continue
 			}
-			d.r.Discard(q + 1)
-			d.off += int64(q + 1)
+			d.pos += q + 1
 			return nil
 		}
 	}
@@ -368,19 +508,16 @@ func (d *Decoder) scanString(keep func([]byte)) error {
 				keep(chunk[:end])
 			}
 			if q >= 0 {
-				d.r.Discard(q + 1)
-				d.off += int64(q + 1)
+				d.pos += q + 1
 				return nil
 			}
-			d.r.Discard(end)
-			d.off += int64(end)
+			d.pos += end
 			continue
 		}
 		if keep != nil {
 			keep(chunk[:bs])
 		}
-		d.r.Discard(bs + 1)
-		d.off += int64(bs + 1)
+		d.pos += bs + 1
 		if err := d.escape(keep); err != nil {
 			return err
 		}
@@ -418,12 +555,13 @@ func (d *Decoder) escape(keep func([]byte)) error {
 			// stands on its own, as in encoding/json.
 			high := r
 			r = utf8.RuneError
-			if next, err := d.r.Peek(6); err == nil && next[0] == '\\' && next[1] == 'u' {
-				if low, ok := parseHex4(next[2:]); ok {
-					if pair := utf16.DecodeRune(high, low); pair != utf8.RuneError {
-						r = pair
-						d.r.Discard(6)
-						d.off += 6
+			if d.need(6) == nil {
+				if next := d.buf[d.pos : d.pos+6]; next[0] == '\\' && next[1] == 'u' {
+					if low, ok := parseHex4(next[2:]); ok {
+						if pair := utf16.DecodeRune(high, low); pair != utf8.RuneError {
+							r = pair
+							d.pos += 6
+						}
 					}
 				}
 			}
@@ -444,18 +582,17 @@ func (d *Decoder) escape(keep func([]byte)) error {
 
 // hex4 reads the four hex digits of a \u escape.
 func (d *Decoder) hex4() (rune, error) {
-	b, err := d.r.Peek(4)
+	err := d.need(4)
 	digits := [4]byte{'0', '0', '0', '0'} // what is there, padded
-	copy(digits[:], b)
+	copy(digits[:], d.buf[d.pos:])
 	if _, ok := parseHex4(digits[:]); !ok {
 		return 0, d.syntax("invalid \\u escape")
 	}
 	if err != nil {
 		return 0, d.ioErr(err) // the input ends inside the escape
 	}
-	r, _ := parseHex4(b)
-	d.r.Discard(4)
-	d.off += 4
+	r, _ := parseHex4(d.buf[d.pos:])
+	d.pos += 4
 	return r, nil
 }
 
@@ -491,7 +628,8 @@ func (d *Decoder) ReadScalar(limit int) (string, error) {
 		s, _, err := d.ReadString(limit)
 		return s, err
 	case Number, Bool, Null:
-		return d.readLiteral()
+		lit, err := d.readLiteral()
+		return string(lit), err
 	}
 	return "", d.syntax("expected a scalar, found %s", k)
 }
@@ -516,33 +654,59 @@ func (d *Decoder) ReadInt() (v int64, ok bool, err error) {
 	return 0, false, nil
 }
 
-func (d *Decoder) readLiteral() (string, error) {
-	var lit []byte
-	for {
-		b, err := d.r.Peek(1)
-		if err != nil {
-			if err == io.EOF && len(lit) > 0 {
-				break
+// delimits marks the bytes that end a literal.
+var delimits = [256]bool{',': true, '}': true, ']': true, ' ': true, '\n': true, '\r': true, '\t': true, ':': true}
+
+// readLiteral consumes a number, true, false or null and returns its text,
+// valid until the next read.
+func (d *Decoder) readLiteral() ([]byte, error) {
+	// Most literals lie whole in the buffer: read them in place.
+	for i := d.pos; i < len(d.buf) && i-d.pos <= maxLiteral; i++ {
+		if delimits[d.buf[i]] {
+			lit := d.buf[d.pos:i]
+			d.pos = i
+			if !validLiteral(lit) {
+				return nil, d.syntax("invalid literal %q", lit)
 			}
-			return "", d.ioErr(err)
+			return lit, nil
 		}
-		c := b[0]
-		if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ':' {
+	}
+	lit := d.str[:0]
+	for {
+		if d.pos == len(d.buf) {
+			if err := d.fill(); err != nil {
+				if err == io.EOF && len(lit) > 0 {
+					break
+				}
+				return nil, d.ioErr(err)
+			}
+		}
+		c := d.buf[d.pos]
+		if delimits[c] {
 			break
 		}
 		if len(lit) > maxLiteral {
-			return "", d.syntax("literal longer than %d bytes", maxLiteral)
+			return nil, d.syntax("literal longer than %d bytes", maxLiteral)
 		}
 		lit = append(lit, c)
-		d.r.Discard(1)
-		d.off++
+		d.pos++
 	}
-	// A lone literal is a JSON text of its own, so encoding/json can judge
-	// it by the grammar (1E700 is a number even though no float64 holds it).
-	if !json.Valid(lit) {
-		return "", d.syntax("invalid literal %q", lit)
+	d.str = lit
+	if !validLiteral(lit) {
+		return nil, d.syntax("invalid literal %q", lit)
 	}
-	return string(lit), nil
+	return lit, nil
+}
+
+// validLiteral judges a literal by JSON's grammar. A lone literal is a JSON
+// text of its own, so encoding/json can judge numbers (1E700 is a number
+// even though no float64 holds it).
+func validLiteral(lit []byte) bool {
+	switch string(lit) {
+	case "true", "false", "null":
+		return true
+	}
+	return len(lit) > 0 && (lit[0] == '-' || lit[0] >= '0' && lit[0] <= '9') && json.Valid(lit)
 }
 
 // maxLiteral bounds a number, true, false or null.
@@ -550,37 +714,92 @@ const maxLiteral = 4096
 
 // Skip consumes the next value, whatever its kind, holding none of it.
 // Nesting is tracked with a counter, so deep input cannot exhaust the stack.
+//
+// It works on the buffered bytes in place and falls back to the
+// token-by-token readers only for a string or literal that runs past the
+// end of the buffer: skipping is most of the work of reading a log or a
+// capture, most of whose bytes samldoctor does not need.
 func (d *Decoder) Skip() error {
 	depth := 0
 	for {
+		buf, i := d.buf, d.pos
+	scan:
+		for i < len(buf) {
+			c := buf[i]
+			switch c {
+			case ' ', '\t', '\n', '\r':
+				i++
+				continue
+			case '"':
+				j := i + 1
+				for {
+					q := special(buf[j:])
+					if q < 0 {
+						break scan // the string goes on past the buffer
+					}
+					q += j
+					if buf[q] == '"' {
+						i = q + 1
+						break
+					}
+					// An escape: its second byte is never the end (\u's
+					// digits hold no quote or backslash either).
+					if j = q + 2; j >= len(buf) {
+						break scan
+					}
+				}
+			case '{', '[':
+				depth++
+				i++
+				continue
+			case '}', ']':
+				if depth == 0 {
+					d.pos = i
+					return d.syntax("unexpected %q", c)
+				}
+				depth--
+				i++
+			case ',', ':':
+				if depth == 0 {
+					d.pos = i
+					return d.syntax("unexpected %q", c)
+				}
+				i++
+				continue
+			default:
+				j := i + 1
+				for j < len(buf) && !delimits[buf[j]] {
+					j++
+				}
+				if j == len(buf) {
+					break scan // the literal may go on past the buffer
+				}
+				d.pos = j
+				if !validLiteral(buf[i:j]) {
+					return d.syntax("invalid literal %q", buf[i:j])
+				}
+				i = j
+			}
+			if depth == 0 {
+				d.pos = i
+				return nil
+			}
+		}
+		d.pos = i
+		// At the end of the buffer, or at a string or literal that crosses
+		// it: take the next token the slow way.
 		b, err := d.peek()
 		if err != nil {
 			return err
 		}
 		switch b {
-		case '{', '[':
-			d.r.Discard(1)
-			d.off++
-			depth++
-			continue
-		case '}', ']':
-			if depth == 0 {
-				return d.syntax("unexpected %q", b)
-			}
-			d.r.Discard(1)
-			d.off++
-			depth--
 		case '"':
-			if err := d.skipString(); err != nil {
+			d.pos++
+			if err := d.skipStringBody(); err != nil {
 				return err
 			}
-		case ',', ':':
-			if depth == 0 {
-				return d.syntax("unexpected %q", b)
-			}
-			d.r.Discard(1)
-			d.off++
-			continue
+		case '{', '[', '}', ']', ',', ':':
+			continue // a refill brought it: the fast path takes it
 		default:
 			if _, err := d.readLiteral(); err != nil {
 				return err

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf8"
 )
 
@@ -184,6 +188,12 @@ func FuzzDecoder(f *testing.F) {
 				t.Fatalf("string %q read as %q, encoding/json says %q", b, s, want)
 			}
 		}
+		// Read a byte at a time, every token crosses a refill: the same
+		// value comes out.
+		v1, err1 := collect(NewDecoder(iotest.OneByteReader(bytes.NewReader(b)), 0), 1<<20)
+		if (err == nil) != (err1 == nil) || err == nil && !reflect.DeepEqual(v, v1) {
+			t.Fatalf("%q read a byte at a time: %v, %v; at once: %v, %v", b, v1, err1, v, err)
+		}
 		d = NewDecoder(bytes.NewReader(b), 0)
 		err = d.Skip()
 		if valid {
@@ -239,4 +249,48 @@ func TestSkipAcrossBufferBoundaries(t *testing.T) {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// Keys and strings read in place stay whole when the buffer is refilled
+// around them: an object of many members, read in reads of every size.
+func TestRefillsKeepKeys(t *testing.T) {
+	var b strings.Builder
+	want := map[string]any{}
+	b.WriteString("{")
+	for i := 0; i < 3000; i++ {
+		k, v := fmt.Sprintf("key%04d", i), fmt.Sprintf("value%d", i)
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q:%q", k, v)
+		want[k] = v
+	}
+	b.WriteString("}")
+	for _, r := range []func(string) io.Reader{
+		func(s string) io.Reader { return strings.NewReader(s) },
+		func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) },
+		func(s string) io.Reader { return iotest.HalfReader(strings.NewReader(s)) },
+	} {
+		got, err := collect(NewDecoder(r(b.String()), 4096), 100)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("read %d keys, %v", len(got.(map[string]any)), err)
+		}
+		// And through ReadMembers, whose keys are in place.
+		d := NewDecoder(r(b.String()), 4096)
+		n := 0
+		err = d.ReadMembers(func(key []byte) error {
+			if string(key) != fmt.Sprintf("key%04d", n) {
+				return fmt.Errorf("member %d has key %q", n, key)
+			}
+			n++
+			s, _, err := d.ReadStringBytes(100)
+			if err == nil && string(s) != fmt.Sprintf("value%d", n-1) {
+				err = fmt.Errorf("member %d has value %q", n-1, s)
+			}
+			return err
+		})
+		if err != nil || n != 3000 {
+			t.Fatalf("ReadMembers: %d members, %v", n, err)
+		}
+	}
 }

@@ -27,7 +27,8 @@ import (
 	"github.com/samldoctor/samldoctor/internal/jsonscan"
 )
 
-// Sink receives the records of interest of one worker.
+// Sink receives the records of interest of one worker. The *Event is
+// reused for the next record: Add may keep its fields, not the pointer.
 type Sink interface {
 	Add(*evidence.Event)
 }
@@ -169,7 +170,7 @@ func readFile(path string, since time.Time, sink Sink) (records, kept, size int6
 // the content says so), passing its records of interest to sink.
 func ReadStream(name string, r io.Reader, since time.Time, sink Sink) (records, kept, size int64, err error) {
 	cnt := &counter{r: r}
-	br := bufio.NewReader(cnt)
+	br := bufio.NewReaderSize(cnt, 256<<10)
 	var in io.Reader = br
 	if head, _ := br.Peek(2); strings.HasSuffix(name, ".gz") || len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -182,13 +183,14 @@ func ReadStream(name string, r io.Reader, since time.Time, sink Sink) (records, 
 	path := name
 	src := evidence.Source{File: path, Kind: "CloudTrail log file"}
 	d := jsonscan.NewDecoder(in, 256<<10)
+	rd := &reader{d: d, common: map[string]string{}}
 	err = d.ReadObject(func(key string) error {
 		if key != "Records" {
 			return d.Skip()
 		}
 		return d.ReadArray(func(i int) error {
 			records++
-			ev, err := readRecord(d)
+			ev, err := rd.record()
 			if err != nil {
 				return fmt.Errorf("record %d: %w", i, err)
 			}
@@ -210,41 +212,86 @@ func ReadStream(name string, r io.Reader, since time.Time, sink Sink) (records, 
 // maxField bounds the strings kept from a record.
 const maxField = 2048
 
-// readRecord reads one record's fields; nil for a record of no interest.
-func readRecord(d *jsonscan.Decoder) (*evidence.Event, error) {
-	ev := &evidence.Event{}
-	var when string
-	str := func() (string, error) {
-		if k, err := d.Peek(); err != nil || k != jsonscan.String {
-			if err != nil {
-				return "", err
-			}
-			return "", d.Skip()
-		}
-		s, _, err := d.ReadString(maxField)
-		return s, err
+// reader reads one log file's records.
+type reader struct {
+	d *jsonscan.Decoder
+	// common holds the strings that recur across records (roles,
+	// providers, error codes and messages), so each is allocated once.
+	common map[string]string
+	ev     evidence.Event // the record being read, reused
+	id     []byte         // its eventID, made a string only for a failure
+}
+
+// maxCommon bounds the strings remembered.
+const maxCommon = 1024
+
+// shared reads a string field of few distinct values.
+func (r *reader) shared() (string, error) {
+	b, err := r.d.ReadTextBytes(maxField)
+	if err != nil || len(b) == 0 {
+		return "", err
 	}
-	err := d.ReadObject(func(key string) error {
+	v, ok := r.common[string(b)]
+	if !ok {
+		v = string(b)
+		if len(r.common) < maxCommon {
+			r.common[v] = v
+		}
+	}
+	return v, nil
+}
+
+// own reads a string field of its own (an agent's name, a time).
+func (r *reader) own() (string, error) { return r.d.ReadText(maxField) }
+
+// record reads one record's fields; nil for a record of no interest. It
+// keeps what audit judges a sign-in by. Once eventSource and eventName
+// show another event (CloudTrail writes them before the request and the
+// response), the rest is skipped unread.
+func (r *reader) record() (*evidence.Event, error) {
+	d := r.d
+	r.ev = evidence.Event{}
+	ev := &r.ev
+	r.id = r.id[:0]
+	var when time.Time
+	other := false
+	err := d.ReadMembers(func(key []byte) error {
+		if other {
+			return d.Skip()
+		}
 		var err error
-		switch key {
+		switch string(key) {
 		case "eventID":
-			ev.ID, err = str()
+			var v []byte
+			v, err = d.ReadTextBytes(maxField)
+			r.id = append(r.id, v...)
 		case "eventName":
-			ev.Name, err = str()
+			var v []byte
+			if v, err = d.ReadTextBytes(maxField); err == nil {
+				ev.Name = known(v, "AssumeRoleWithSAML", "GetFederationToken")
+				other = ev.Name == "" || ev.Source != "" && !Interesting(ev.Source, ev.Name)
+			}
 		case "eventSource":
-			ev.Source, err = str()
+			var v []byte
+			if v, err = d.ReadTextBytes(maxField); err == nil {
+				ev.Source = known(v, "sts.amazonaws.com", "connect.amazonaws.com")
+				other = ev.Source == "" || ev.Name != "" && !Interesting(ev.Source, ev.Name)
+			}
 		case "eventTime":
-			when, err = str()
+			var v []byte
+			if v, err = d.ReadTextBytes(maxField); err == nil {
+				when = parseTime(v)
+			}
 		case "awsRegion":
-			ev.Region, err = str()
+			ev.Region, err = r.shared()
 		case "errorCode":
-			ev.ErrorCode, err = str()
+			ev.ErrorCode, err = r.shared()
 		case "errorMessage":
-			ev.ErrorMsg, err = str()
+			ev.ErrorMsg, err = r.shared()
 		case "userIdentity":
-			err = readIdentity(d, ev, str)
+			err = r.identity(ev)
 		case "requestParameters":
-			err = readParams(d, ev, str)
+			err = r.params(ev)
 		default:
 			err = d.Skip()
 		}
@@ -253,11 +300,51 @@ func readRecord(d *jsonscan.Decoder) (*evidence.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !Interesting(ev.Source, ev.Name) {
+	if other || !Interesting(ev.Source, ev.Name) {
 		return nil, nil
 	}
-	ev.Time, _ = time.Parse(time.RFC3339, when)
+	ev.Time = when
+	if ev.ErrorCode != "" {
+		ev.ID = string(r.id) // a failure's evidence names its record
+	}
 	return ev, nil
+}
+
+// parseTime reads an eventTime. CloudTrail writes 2026-11-28T09:00:01Z:
+// that form is read in place (a million records, a million strings
+// spared); any other goes to time.Parse. The zero time when unreadable.
+func parseTime(b []byte) time.Time {
+	num := func(b []byte) int {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	if len(b) == 20 && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' && b[16] == ':' && b[19] == 'Z' {
+		y, mo, d, h, mi, s := num(b[:4]), num(b[5:7]), num(b[8:10]), num(b[11:13]), num(b[14:16]), num(b[17:19])
+		if y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 && s < 60 {
+			t := time.Date(y, time.Month(mo), d, h, mi, s, 0, time.UTC)
+			if t.Day() == d { // not 31 November
+				return t
+			}
+		}
+	}
+	t, _ := time.Parse(time.RFC3339, string(b))
+	return t
+}
+
+// known returns the one of names that v spells, without allocating, or "".
+func known(v []byte, names ...string) string {
+	for _, n := range names {
+		if string(v) == n {
+			return n
+		}
+	}
+	return ""
 }
 
 func isObject(d *jsonscan.Decoder) (bool, error) {
@@ -271,36 +358,35 @@ func isObject(d *jsonscan.Decoder) (bool, error) {
 	return true, nil
 }
 
-func readIdentity(d *jsonscan.Decoder, ev *evidence.Event, str func() (string, error)) error {
+func (r *reader) identity(ev *evidence.Event) error {
+	d := r.d
 	if ok, err := isObject(d); !ok {
 		return err
 	}
-	return d.ReadObject(func(key string) error {
+	return d.ReadMembers(func(key []byte) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "type":
-			ev.IdentityType, err = str()
+			ev.IdentityType, err = r.shared()
 		case "arn":
-			ev.IdentityARN, err = str()
-		case "principalId":
-			ev.PrincipalID, err = str()
+			ev.IdentityARN, err = r.own()
 		case "userName":
-			ev.Username, err = str()
+			ev.Username, err = r.own()
 		case "sessionContext":
 			if ok, err := isObject(d); !ok {
 				return err
 			}
-			return d.ReadObject(func(key string) error {
-				if key != "sessionIssuer" {
+			return d.ReadMembers(func(key []byte) error {
+				if string(key) != "sessionIssuer" {
 					return d.Skip()
 				}
 				if ok, err := isObject(d); !ok {
 					return err
 				}
-				return d.ReadObject(func(key string) error {
-					if key == "arn" {
+				return d.ReadMembers(func(key []byte) error {
+					if string(key) == "arn" {
 						var err error
-						ev.SessionIssuerARN, err = str()
+						ev.SessionIssuerARN, err = r.shared()
 						return err
 					}
 					return d.Skip()
@@ -313,21 +399,22 @@ func readIdentity(d *jsonscan.Decoder, ev *evidence.Event, str func() (string, e
 	})
 }
 
-func readParams(d *jsonscan.Decoder, ev *evidence.Event, str func() (string, error)) error {
+func (r *reader) params(ev *evidence.Event) error {
+	d := r.d
 	if ok, err := isObject(d); !ok {
 		return err
 	}
-	return d.ReadObject(func(key string) error {
+	return d.ReadMembers(func(key []byte) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "roleArn":
-			ev.RoleARN, err = str()
+			ev.RoleARN, err = r.shared()
 		case "principalArn":
-			ev.PrincipalARN, err = str()
+			ev.PrincipalARN, err = r.shared()
 		case "roleSessionName":
-			ev.RoleSessionName, err = str()
+			ev.RoleSessionName, err = r.own()
 		case "InstanceId", "instanceId":
-			ev.InstanceID, err = str()
+			ev.InstanceID, err = r.shared()
 		default:
 			err = d.Skip()
 		}

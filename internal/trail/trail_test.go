@@ -23,7 +23,8 @@ type collect struct {
 
 func (c collect) Add(e *evidence.Event) {
 	c.mu.Lock()
-	*c.all = append(*c.all, e)
+	kept := *e // the reader reuses *e
+	*c.all = append(*c.all, &kept)
 	c.mu.Unlock()
 }
 
@@ -73,13 +74,13 @@ func TestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	if st.Records != 4 || st.Kept != 2 || len(all) != 2 || len(progress) != 2 {
 		t.Fatalf("stats %+v, kept %d, progress %v", st, len(all), progress)
 	}
 	a, g := all[0], all[1]
 	if a.Name != "AssumeRoleWithSAML" || a.ErrorCode != "AccessDenied" || a.RoleARN != "arn:aws:iam::111122223333:role/ConnectAgents" || a.RoleSessionName != "jane.doe@example.com" ||
-		a.Username != "jane.doe@example.com" || !a.Time.Equal(time.Date(2026, 11, 28, 9, 0, 1, 0, time.UTC)) || !strings.HasSuffix(a.File.File, "_a.json.gz") {
+		a.Username != "jane.doe@example.com" || a.ID != "e1" || !a.Time.Equal(time.Date(2026, 11, 28, 9, 0, 1, 0, time.UTC)) || !strings.HasSuffix(a.File.File, "_a.json.gz") {
 		t.Errorf("AssumeRoleWithSAML %+v", a)
 	}
 	if g.Name != "GetFederationToken" || g.SessionIssuerARN != "arn:aws:iam::111122223333:role/ConnectAgents" || g.IdentityARN != "arn:aws:sts::111122223333:assumed-role/ConnectAgents/john" || g.InstanceID != "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" {
