@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -161,6 +162,27 @@ func TestUsers(t *testing.T) {
 	lowered, _ := audit.ReadIdPUsers("entra.csv", strings.NewReader(csv), "", "lower")
 	if res := audit.Run(audit.Input{AWS: aws, IdPUsers: lowered, Now: now}); find(res, "connect.username_case_mismatch") == nil {
 		t.Error("lower-cased names still differ from Jane.Doe only by case: want the mismatch")
+	}
+}
+
+// The lower-case transformation a case mismatch calls for is checked on
+// every IdP user: it fixes the agents it is for, and names the agent it
+// would stop, who signs in today under a name with capitals.
+func TestCaseFixChecked(t *testing.T) {
+	aws := load(t, map[string]string{"users.json": users("jane.doe@example.com", "Mary.Major@example.com")})
+	csv := "userPrincipalName\nJane.Doe@example.com\nMary.Major@example.com\n"
+	u, _ := audit.ReadIdPUsers("entra.csv", strings.NewReader(csv), "", "none")
+	f := find(audit.Run(audit.Input{AWS: aws, IdPUsers: u, Now: now}), "connect.username_case_mismatch")
+	if f == nil || !strings.Contains(f.Fix.Summary, "lower-case transformation") {
+		t.Fatalf("%+v", f)
+	}
+	if ck := f.Fix.Check; ck.Result != diagnose.CheckPasses || len(ck.Breaks) != 1 || !strings.Contains(ck.Breaks[0], `"mary.major@example.com"`) || !strings.Contains(ck.Breaks[0], "entra.csv line 3") {
+		t.Errorf("check %+v", ck)
+	}
+	// Without Mary, it breaks no one.
+	u, _ = audit.ReadIdPUsers("entra.csv", strings.NewReader("userPrincipalName\nJane.Doe@example.com\n"), "", "none")
+	if ck := find(audit.Run(audit.Input{AWS: aws, IdPUsers: u, Now: now}), "connect.username_case_mismatch").Fix.Check; ck.Result != diagnose.CheckPasses || len(ck.Breaks) != 0 {
+		t.Errorf("check %+v", ck)
 	}
 }
 
@@ -435,9 +457,36 @@ func TestRolesFederation(t *testing.T) {
 			t.Fatalf("%s: found %v", c.example, f != nil)
 		}
 		if f != nil && (!strings.Contains(f.Title, "names Region us-east-1, not ap-southeast-2") || f.Affected[0].Name != "arn:aws:iam::111122223333:role/ConnectAgents" ||
-			f.Fix.Check.Result != diagnose.CheckNotChecked || !strings.Contains(f.Fix.Files[0].Content, "arn:aws:connect:ap-southeast-2:111122223333:instance/")) {
+			!strings.Contains(f.Fix.Files[0].Content, "arn:aws:connect:ap-southeast-2:111122223333:instance/")) {
 			t.Errorf("%s: %+v", c.example, f)
 		}
+		// The fix is judged again with the corrected statement.
+		if f != nil && (f.Fix.Check.Result != diagnose.CheckPasses || !strings.Contains(f.Fix.Check.Why, "may call connect:GetFederationToken") || len(f.Fix.Check.Breaks) > 0) {
+			t.Errorf("%s: check %+v", c.example, f.Fix.Check)
+		}
+	}
+}
+
+// An audit's fix is checked by judging again: a corrected statement is not
+// enough alone when IAM's simulator shows an SCP denying the call too.
+func TestRolesFederationFixChecked(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "aws-data", "access-denied")
+	files := map[string]string{}
+	for _, n := range []string{"instance.json", "users.json", "iam.json", "simulate-principal-policy.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[n] = string(b)
+	}
+	files["simulate-principal-policy.json"] = strings.Replace(files["simulate-principal-policy.json"], `"AllowedByOrganizations": true`, `"AllowedByOrganizations": false`, 1)
+	res := audit.Run(audit.Input{AWS: load(t, files), Now: now})
+	f := find(res, "iam.federation_token_denied")
+	if f == nil || f.Fix == nil || f.Fix.Check == nil || !strings.Contains(f.Title, "names Region us-east-1") {
+		t.Fatalf("%+v", res.Findings)
+	}
+	if ck := f.Fix.Check; ck.Result != diagnose.CheckStillFails || !slices.Contains(ck.After, "iam.simulation_disagrees") || !strings.Contains(ck.Why, "service control policy") {
+		t.Errorf("a fix an SCP overrides: %+v", ck)
 	}
 }
 
@@ -466,6 +515,11 @@ func TestRolesTrust(t *testing.T) {
 				!strings.Contains(f.Fix.Files[0].Content, "https://eu-west-2.signin.aws.amazon.com/saml")) {
 				t.Errorf("%+v %+v", f, f.Fix)
 			}
+			// Judged again with the corrected policy, it lets them in; the
+			// eu-west-2 endpoint it allowed still is.
+			if f != nil && (f.Fix.Check.Result != diagnose.CheckPasses || len(f.Fix.Check.Breaks) > 0 || !strings.Contains(f.Fix.Check.Why, "lets EntraID's agents in")) {
+				t.Errorf("check %+v", f.Fix.Check)
+			}
 		})
 	}
 }
@@ -480,8 +534,8 @@ func TestRolesTrustGlobalResiliency(t *testing.T) {
 		"ReplicationConfiguration": map[string]any{"SourceRegion": "ap-southeast-2", "ReplicationStatusSummaryList": []any{map[string]any{"Region": "ap-northeast-1"}}}})
 	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now})
 	f := find(res, "iam.trust_policy_denies")
-	if f == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, `"StringLike"`) || !strings.Contains(f.Fix.Files[0].Content, base+"*") {
-		t.Fatalf("%+v", f)
+	if f == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, `"StringLike"`) || !strings.Contains(f.Fix.Files[0].Content, base+"*") || f.Fix.Check.Result != diagnose.CheckPasses {
+		t.Fatalf("%+v %+v", f, f.Fix.Check)
 	}
 	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now})
 	if f := find(res, "iam.trust_policy_denies"); f != nil {

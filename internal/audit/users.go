@@ -82,6 +82,37 @@ func sortedUserKeys(m map[string][]*evidence.User) []string {
 }
 
 // matchIdP matches each IdP user's RoleSessionName to a Connect user.
+// checkTransform checks a case transformation of the RoleSessionName claim
+// the way the IdP would apply it, to every user of the application: each
+// IdP user's name transformed is matched against the Connect users again.
+// It passes when every user that matched only up to case then matches;
+// users who sign in today and would no longer match are what it breaks.
+func checkTransform(idp *IdPUsers, caseOnly []IdPUser, exact map[string]*evidence.User, transform func(string) string, how string) *diagnose.Check {
+	var still, broken []string
+	nbroken := 0
+	for _, u := range caseOnly {
+		if exact[transform(u.SessionName)] == nil {
+			still = append(still, u.SessionName)
+		}
+	}
+	for _, u := range idp.Users {
+		if t := transform(u.SessionName); exact[u.SessionName] != nil && exact[t] == nil {
+			nbroken++
+			if len(broken) < maxListed {
+				broken = append(broken, fmt.Sprintf("agent %s signs in today as %q (%s line %d); %s-cased it would be %q, which no Connect user is named", u.SessionName, u.SessionName, idp.File, u.Line, how, t))
+			}
+		}
+	}
+	if nbroken > len(broken) {
+		broken = append(broken, fmt.Sprintf("and %d more agents", nbroken-len(broken)))
+	}
+	ck := &diagnose.Check{Result: diagnose.CheckPasses, Why: fmt.Sprintf("every IdP user's name %s-cased and matched against the Connect users again: each of these agents then matches", how), Breaks: broken}
+	if len(still) > 0 {
+		ck.Result, ck.Why = diagnose.CheckStillFails, fmt.Sprintf("%s-cased, %s still match no Connect user exactly", how, plural(len(still), "name", "names"))
+	}
+	return ck
+}
+
 func (a *run) matchIdP(ul *evidence.UserList) {
 	idp := a.in.IdPUsers
 	exact := make(map[string]*evidence.User, len(ul.Users))
@@ -142,17 +173,19 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 			}
 		}
 		summary := "Make the IdP send each Connect user's name exactly (names are case-sensitive): map RoleSessionName to the attribute whose case matches, or recreate the Connect users under the names the IdP sends."
+		check := &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "no one transformation makes these names; to check another attribute, audit again with --session-name-field set to its column"}
 		switch {
 		case allLower:
 			summary = "Every one of these Connect users is the lower-case form of what the IdP sends: apply a lower-case transformation to the RoleSessionName claim (Entra ID ToLowercase(), Okta String.toLowerCase(user.login))."
+			check = checkTransform(idp, caseOnly, exact, strings.ToLower, "lower")
 		case allUpper:
 			summary = "Every one of these Connect users is the upper-case form of what the IdP sends: apply an upper-case transformation to the RoleSessionName claim."
+			check = checkTransform(idp, caseOnly, exact, strings.ToUpper, "upper")
 		}
 		a.add(Finding{ID: "connect.username_case_mismatch", Severity: diagnose.Error,
 			Title:    fmt.Sprintf("%s RoleSessionName matches the Connect user only up to case: the sign-in fails (\"not onboarded\")", plural(len(caseOnly), "agent's", "agents'")),
 			Affected: agents(caseOnly), Evidence: ev,
-			Fix: &diagnose.Fix{Summary: summary,
-				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the IdP's claim configuration is not in the evidence; audit again with the new export"}}})
+			Fix:      &diagnose.Fix{Summary: summary, Check: check}})
 	}
 	if len(missing) > 0 && (ul.Complete || len(ul.CompleteIn) > 0) {
 		var ev []diagnose.Evidence

@@ -66,23 +66,30 @@ func (r *run) newWorld() *world {
 	if w.msg.Parsed != nil {
 		w.msg.AWS = w.msg.Parsed.AWS // the copy's, edited with it
 	}
-	// Facts were attributed to the sign-in's role and provider by the
-	// first diagnosis; the copy does not attribute them again.
-	w.aws.Unattributed = evidence.Unattributed{}
-	w.aws.Roles = slices.Clone(r.aws.Roles)
-	w.aws.Users = maps.Clone(r.aws.Users)
-	w.aws.Providers = slices.Clone(r.aws.Providers)
-	w.aws.Policies = maps.Clone(r.aws.Policies)
-	w.aws.Events = slices.Clone(r.aws.Events)
-	w.aws.Simulations = slices.Clone(r.aws.Simulations)
-	w.aws.TrafficGroups = slices.Clone(r.aws.TrafficGroups)
-	if pl := r.aws.ProviderList; pl != nil {
-		c := *pl
-		c.ARNs = slices.Clone(pl.ARNs)
-		w.aws.ProviderList = &c
-	}
+	w.aws = copyAWS(r.aws)
 	w.pages = slices.Clone(r.in.Capture.Pages)
 	return w
+}
+
+// copyAWS is a copy of the AWS evidence whose lists a change may edit.
+func copyAWS(src *evidence.Set) evidence.Set {
+	c := *src
+	// Facts were attributed to the sign-in's role and provider by the
+	// first diagnosis; the copy does not attribute them again.
+	c.Unattributed = evidence.Unattributed{}
+	c.Roles = slices.Clone(src.Roles)
+	c.Users = maps.Clone(src.Users)
+	c.Providers = slices.Clone(src.Providers)
+	c.Policies = maps.Clone(src.Policies)
+	c.Events = slices.Clone(src.Events)
+	c.Simulations = slices.Clone(src.Simulations)
+	c.TrafficGroups = slices.Clone(src.TrafficGroups)
+	if pl := src.ProviderList; pl != nil {
+		l := *pl
+		l.ARNs = slices.Clone(pl.ARNs)
+		c.ProviderList = &l
+	}
+	return c
 }
 
 func (w *world) assertion() *assertion.Assertion {

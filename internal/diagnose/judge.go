@@ -1,6 +1,10 @@
 package diagnose
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/evidence"
@@ -15,15 +19,19 @@ const AuditAgent = "AGENT"
 // connect:GetFederationToken for the users of an instance: the same
 // evaluation, near misses ("statement 1 names Region us-east-1") and fixes
 // as a diagnosis's S5, for an agent named AuditAgent (samldoctor audit).
-// With no message to diagnose again, its fixes say they were not checked,
-// and why.
+// Each fix is checked by judging again with its changes applied to a copy
+// of the evidence (see checkJudged).
 func JudgeFederation(aws *evidence.Set, roleArn, instanceID, region string) []Finding {
+	return judgeFederation(aws, roleArn, instanceID, region, true)
+}
+
+func judgeFederation(aws *evidence.Set, roleArn, instanceID, region string, check bool) []Finding {
 	ra, err := awsarn.ParseRole(roleArn)
 	if err != nil {
 		return nil
 	}
 	r := newRun(Input{Capture: &capture.Capture{}, AWS: aws})
-	r.hypothetical = true // no symptom, no fix check: there is no sign-in
+	r.hypothetical = true // no symptom: there is no sign-in
 	r.subject = &Subject{RoleArn: roleArn, InstanceID: instanceID, Region: region, Account: ra.Account, Partition: ra.Partition, RoleSessionName: AuditAgent}
 	r.roleUsed = roleArn
 	r.resolveRole()
@@ -31,19 +39,61 @@ func JudgeFederation(aws *evidence.Set, roleArn, instanceID, region string) []Fi
 		return nil
 	}
 	r.checkFederation()
-	notChecked := &Check{Result: CheckNotChecked, Why: "an audit has no sign-in to diagnose again with the change; diagnose an agent's capture to check it"}
-	for i := range r.res.Findings {
-		f := &r.res.Findings[i]
-		if f.Fix != nil && f.Fix.Check == nil {
-			f.Fix.Check = notChecked
-		}
-		for j := range f.Alternatives {
-			if f.Alternatives[j].Check == nil {
-				f.Alternatives[j].Check = notChecked
-			}
-		}
+	if check {
+		what := fmt.Sprintf("role %s may call connect:GetFederationToken for the users of instance %s", roleName(roleArn), instanceID)
+		r.checkJudged(what, func(aws *evidence.Set) []Finding { return judgeFederation(aws, roleArn, instanceID, region, false) })
 	}
 	return r.res.Findings
+}
+
+// checkJudged checks an audit's fixes. An audit has no sign-in to diagnose
+// again; what it judged is judged again instead, with each fix's changes
+// applied to a copy of the AWS evidence: the fix passes when no error is
+// left (what, a sentence, says what then holds), and what the change would
+// break today is named as for a diagnosis.
+func (r *run) checkJudged(what string, judge func(*evidence.Set) []Finding) {
+	check := func(f *Fix) {
+		if f.Check != nil && f.Check.Result != "" {
+			return // set where it was made: why it cannot be modelled
+		}
+		if len(f.Changes) == 0 {
+			f.Check = &Check{Result: CheckNotChecked, Why: "this fix is a manual step, not a change samldoctor can model"}
+			return
+		}
+		w := &world{aws: copyAWS(r.aws)}
+		for _, c := range f.Changes {
+			if err := r.apply(w, c); err != nil {
+				var ce *changeError
+				if errors.As(err, &ce) && ce.refused {
+					f.Check = &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
+				} else {
+					f.Check = &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
+				}
+				return
+			}
+		}
+		ck := &Check{Result: CheckPasses, Why: "judged again with the change, " + what}
+		for _, af := range judge(&w.aws) {
+			if af.Severity == Error {
+				ck.After = append(ck.After, af.ID)
+				if ck.Result == CheckPasses {
+					ck.Result, ck.Why = CheckStillFails, "not enough alone: judged again with the change, "+lowerFirst(af.Title)
+				}
+			}
+		}
+		ck.Breaks = r.breaks(f, w)
+		f.Check = ck
+	}
+	for i := range r.res.Findings {
+		f := &r.res.Findings[i]
+		if f.Fix == nil {
+			continue
+		}
+		check(f.Fix)
+		for j := range f.Alternatives {
+			check(&f.Alternatives[j])
+		}
+	}
 }
 
 // JudgeTrust judges, without a sign-in, whether a role's trust policy lets
@@ -57,6 +107,10 @@ func JudgeFederation(aws *evidence.Set, roleArn, instanceID, region string) []Fi
 // cannot know (the issuer, the subject) leave the verdict undetermined,
 // and then nothing is said.
 func JudgeTrust(aws *evidence.Set, roleArn, providerArn, region, globalURL string) []Finding {
+	return judgeTrust(aws, roleArn, providerArn, region, globalURL, true)
+}
+
+func judgeTrust(aws *evidence.Set, roleArn, providerArn, region, globalURL string, check bool) []Finding {
 	ra, err := awsarn.ParseRole(roleArn)
 	if err != nil {
 		return nil
@@ -93,10 +147,15 @@ func JudgeTrust(aws *evidence.Set, roleArn, providerArn, region, globalURL strin
 		Evidence: ev}
 	if doc, edit, ok := r.trustEdit(ro.Trust, regional); ok {
 		f.Fix = r.newFix("Correct the role's trust policy in place, keeping every statement it has: "+edit+".", Change{Kind: UpdateTrustPolicy, Role: ro.Name, Edit: edit, Document: doc})
-		f.Fix.Check = &Check{Result: CheckNotChecked, Why: "an audit has no sign-in to diagnose again with the change; diagnose an agent's capture to check it"}
 	} else {
 		f.Fix = &Fix{Summary: "A Deny in the trust policy blocks these sign-ins: remove or narrow it.", Check: &Check{Result: CheckNotChecked, Why: "which Deny to narrow is a decision about who else it is meant to stop"}}
 	}
 	r.add(f)
+	if check {
+		r.checkJudged(fmt.Sprintf("the trust policy of role %s lets %s's agents in through %s", ro.Name, providerName(providerArn), strings.Join(endpoints, " or ")),
+			func(aws *evidence.Set) []Finding {
+				return judgeTrust(aws, roleArn, providerArn, region, globalURL, false)
+			})
+	}
 	return r.res.Findings
 }
