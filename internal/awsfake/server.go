@@ -5,11 +5,13 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -479,6 +481,27 @@ func (s *Server) iam(rw http.ResponseWriter, f url.Values) {
 			b.WriteString("</PrivateKeyList>")
 		}
 		iamOK(rw, op, b.String())
+	case "ListRoles":
+		// Two roles a page, so that callers page.
+		names := slices.Sorted(maps.Keys(w.Roles))
+		start := 0
+		if m := f.Get("Marker"); m != "" {
+			start, _ = strconv.Atoi(m)
+		}
+		end := min(start+2, len(names))
+		var b strings.Builder
+		for _, n := range names[start:end] {
+			r := w.Roles[n]
+			fmt.Fprintf(&b, "<member><Path>%s</Path><RoleName>%s</RoleName><RoleId>%s</RoleId><Arn>%s</Arn><CreateDate>%s</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration></member>",
+				esc(r.Path), esc(r.Name), esc(r.ID), esc(r.ARN), esc(r.Created), esc(enc(r.Trust)))
+		}
+		more := ""
+		if end < len(names) {
+			more = "<IsTruncated>true</IsTruncated><Marker>" + strconv.Itoa(end) + "</Marker>"
+		} else {
+			more = "<IsTruncated>false</IsTruncated>"
+		}
+		iamOK(rw, op, "<Roles>"+b.String()+"</Roles>"+more)
 	case "ListSAMLProviders":
 		var b strings.Builder
 		for arn := range w.Providers {

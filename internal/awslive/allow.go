@@ -25,6 +25,7 @@ var Allowed = []string{
 	"connect:DescribeUser",
 	"connect:ListTrafficDistributionGroups",
 	"connect:ListTrafficDistributionGroupUsers",
+	"iam:ListRoles",
 	"iam:GetRole",
 	"iam:ListRolePolicies",
 	"iam:GetRolePolicy",

@@ -24,6 +24,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
 // Target is what to collect evidence about; the capture fills it in when
@@ -180,6 +181,7 @@ func (c *Collector) CollectAccount(ctx context.Context, t Target) *evidence.Bund
 		func(s *Collector) { s.instance(ctx, t, opt) },
 		func(s *Collector) { s.listUsers(ctx, t, opt) },
 		func(s *Collector) { s.providers(ctx) },
+		func(s *Collector) { s.samlRoles(ctx, t) },
 		func(s *Collector) { s.lookup(ctx, t, since, t.Region, "GetFederationToken") },
 		func(s *Collector) { s.lookup(ctx, t, since, sr, "AssumeRoleWithSAML") },
 	)
@@ -200,6 +202,50 @@ func (c *Collector) providers(ctx context.Context) {
 		steps = append(steps, func(s *Collector) { s.provider(ctx, Target{ProviderArn: arn}) })
 	}
 	c.parallel(steps...)
+}
+
+// samlRoles reads every role of the account whose trust policy names a
+// SAML provider (ListRoles shows each role's trust policy), then each such
+// role's policies, as a sign-in's role is read: the roles agents sign in
+// with, judged by audit whether or not anyone used them lately.
+func (c *Collector) samlRoles(ctx context.Context, t Target) {
+	var steps []func(*Collector)
+	lr := iam.NewListRolesPaginator(c.Clients.IAM, &iam.ListRolesInput{})
+	seen := 0
+	for lr.HasMorePages() {
+		out, err := lr.NextPage(ctx)
+		if err != nil {
+			c.failed("iam:ListRoles", "", "which roles trust a SAML provider, and their policies", err)
+			return
+		}
+		for _, r := range out.Roles {
+			seen++
+			if !trustsSAMLProvider(aws.ToString(r.AssumeRolePolicyDocument)) {
+				continue
+			}
+			rt := Target{RoleArn: aws.ToString(r.Arn), InstanceID: t.InstanceID, Region: t.Region}
+			steps = append(steps, func(s *Collector) { s.role(ctx, rt) })
+		}
+		c.progress("IAM: %d roles read, %d trust a SAML provider", seen, len(steps))
+	}
+	c.parallel(steps...)
+}
+
+// trustsSAMLProvider reports whether a trust policy (as IAM returns it,
+// URL-encoded) names a SAML provider as a federated principal.
+func trustsSAMLProvider(doc string) bool {
+	p, err := iampolicy.Parse(doc)
+	if err != nil {
+		return false
+	}
+	for _, st := range p.Statements {
+		for _, f := range st.Principal["Federated"] {
+			if strings.Contains(f, ":saml-provider/") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parallel runs independent steps at once, each recording into its own
