@@ -65,8 +65,8 @@ any other CSV, or a JSON array, with --session-name-field. --session-name-transf
 lower-cases the value.
 
 Nothing leaves the machine unless you ask: --aws --instance-id ID --region R reads the same from AWS
-(describe-instance, list-users, the account's SAML providers, CloudTrail's event history for --since;
-read-only calls). Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
+(describe-instance, list-users, the account's SAML providers, the roles that trust one and their
+policies, CloudTrail's event history for --since; read-only calls). Exit status: 0 when no finding is an error, 1 when one is, 2 for bad input.`,
 		Example: `  aws connect list-users --instance-id ID > users.json
   aws iam get-saml-provider --saml-provider-arn ARN > provider.json
   samldoctor audit --aws-data users.json --aws-data provider.json --idp-users entra-users.csv`,
