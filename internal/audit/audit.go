@@ -16,6 +16,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
 // Input is what an audit reads.
@@ -329,10 +330,7 @@ func (a *run) roles() {
 			continue
 		}
 		trusted := map[string]bool{}
-		for _, in := range a.in.AWS.Instances {
-			if in.Region() == "" || in.Account() != "" && !strings.Contains(ro.ARN, ":"+in.Account()+":") {
-				continue
-			}
+		for _, in := range a.instancesFor(ro) {
 			for _, prov := range samlProviders(ro) {
 				if trusted[prov+" "+in.Region()] {
 					continue
@@ -361,6 +359,63 @@ func (a *run) roles() {
 			}
 		}
 	}
+}
+
+// instancesFor are the instances a role is judged for: those of its
+// account whose agents sign in through SAML; when there are several, the
+// ones its policies name (a role written for one instance is not wrong for
+// not serving another), or all of them when its policies name none.
+func (a *run) instancesFor(ro *evidence.Role) []*evidence.Instance {
+	var saml, named []*evidence.Instance
+	for _, in := range a.in.AWS.Instances {
+		if in.Region() == "" || in.Account() != "" && !strings.Contains(ro.ARN, ":"+in.Account()+":") {
+			continue
+		}
+		if in.IdentityManagementType != "" && in.IdentityManagementType != "SAML" {
+			continue // connect.instance_not_saml says it; no role serves it
+		}
+		saml = append(saml, in)
+		if policiesName(ro, a.in.AWS.Policies, in.ID) {
+			named = append(named, in)
+		}
+	}
+	if len(saml) > 1 && len(named) > 0 {
+		return named
+	}
+	return saml
+}
+
+// policiesName reports whether a role's policies name s in a resource or
+// a condition.
+func policiesName(ro *evidence.Role, managed map[string]*evidence.ManagedPolicy, s string) bool {
+	var docs []*iampolicy.Policy
+	for _, p := range ro.Inline {
+		docs = append(docs, p)
+	}
+	for _, ap := range ro.Attached {
+		if mp := managed[ap.ARN]; mp != nil {
+			docs = append(docs, mp.Default())
+		}
+	}
+	for _, d := range docs {
+		if d == nil {
+			continue
+		}
+		for _, st := range d.Statements {
+			vals := slices.Concat(st.Resource, st.NotResource)
+			for _, keys := range st.Condition {
+				for _, v := range keys {
+					vals = append(vals, v...)
+				}
+			}
+			for _, v := range vals {
+				if strings.Contains(v, s) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // samlProviders are the SAML providers a role's trust policy names.

@@ -552,3 +552,29 @@ func trustingRole(cond map[string]any) string {
 		"AssumeRolePolicyDocument": trust, "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{}}
 	return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{role}, "Policies": []any{}})
 }
+
+// With two SAML instances, a role is judged for the one its policies name:
+// a role written for one instance is not wrong for not serving the other.
+func TestRolesJudgedForTheirInstance(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "aws-data", "access-denied")
+	files := map[string]string{}
+	for _, n := range []string{"instance.json", "iam.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[n] = string(b)
+	}
+	other := "99999999-bbbb-cccc-dddd-eeeeeeeeeeee"
+	files["other.json"] = js(map[string]any{"Instance": map[string]any{"Id": other, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + other, "IdentityManagementType": "SAML"}})
+	res := audit.Run(audit.Input{AWS: load(t, files), Now: now})
+	var titles []string
+	for _, f := range res.Findings {
+		if f.ID == "iam.federation_token_denied" {
+			titles = append(titles, f.Title)
+		}
+	}
+	if len(titles) != 1 || !strings.Contains(titles[0], "for instance "+instance) {
+		t.Errorf("federation findings %q", titles)
+	}
+}

@@ -185,7 +185,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 		a.add(Finding{ID: "connect.username_case_mismatch", Severity: diagnose.Error,
 			Title:    fmt.Sprintf("%s RoleSessionName matches the Connect user only up to case: the sign-in fails (\"not onboarded\")", plural(len(caseOnly), "agent's", "agents'")),
 			Affected: agents(caseOnly), Evidence: ev,
-			Fix:      &diagnose.Fix{Summary: summary, Check: check}})
+			Fix: &diagnose.Fix{Summary: summary, Check: check}})
 	}
 	if len(missing) > 0 && (ul.Complete || len(ul.CompleteIn) > 0) {
 		var ev []diagnose.Evidence

@@ -199,6 +199,10 @@ func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
 	instanceOK := func(id string) bool { return w.Instance != nil && str(w.Instance["Id"]) == id }
 	switch action {
 	case "connect:DescribeInstance":
+		if other := w.Others[parts[1]]; other != nil {
+			writeJSON(rw, map[string]any{"Instance": other})
+			return
+		}
 		if !instanceOK(parts[1]) {
 			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
 			return
@@ -322,9 +326,10 @@ func (s *Server) cloudTrail(rw http.ResponseWriter, r *http.Request, body []byte
 		return
 	}
 	var in struct {
-		LookupAttributes []struct{ AttributeKey, AttributeValue string }
-		MaxResults       int
-		NextToken        string
+		LookupAttributes   []struct{ AttributeKey, AttributeValue string }
+		StartTime, EndTime float64 // epoch seconds, as the SDK sends them
+		MaxResults         int
+		NextToken          string
 	}
 	json.Unmarshal(body, &in)
 	region := ""
@@ -345,6 +350,12 @@ func (s *Server) cloudTrail(rw http.ResponseWriter, r *http.Request, body []byte
 		json.Unmarshal([]byte(str(e["CloudTrailEvent"])), &rec)
 		if region != "" && rec.AWSRegion != "" && rec.AWSRegion != region {
 			ok = false
+		}
+		// Only the events in [StartTime, EndTime], as CloudTrail answers.
+		if t, err := time.Parse(time.RFC3339, str(e["EventTime"])); err == nil {
+			if in.StartTime != 0 && float64(t.Unix()) < in.StartTime || in.EndTime != 0 && float64(t.Unix()) > in.EndTime {
+				ok = false
+			}
 		}
 		if ok {
 			out := map[string]any{}
@@ -473,7 +484,7 @@ func (s *Server) iam(rw http.ResponseWriter, f url.Values) {
 		if p.EncryptionMode != "" {
 			b.WriteString("<AssertionEncryptionMode>" + esc(p.EncryptionMode) + "</AssertionEncryptionMode>")
 		}
-		if len(p.KeyIDs) > 0 {
+		if len(p.KeyIDs) > 0 || p.KeysListed {
 			b.WriteString("<PrivateKeyList>")
 			for _, k := range p.KeyIDs {
 				b.WriteString("<member><KeyId>" + esc(k) + "</KeyId><Timestamp>2024-03-11T09:30:00Z</Timestamp></member>")

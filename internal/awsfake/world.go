@@ -19,7 +19,10 @@ import (
 
 // World is the account the fake serves.
 type World struct {
-	Instance  map[string]any   // describe-instance's Instance
+	Instance map[string]any // describe-instance's Instance (the first loaded)
+	// Others are the account's other instances, by ID: DescribeInstance
+	// answers for them too.
+	Others    map[string]map[string]any
 	Users     []map[string]any // the fullest record known of each user
 	Roles     map[string]*Role // by name
 	Policies  map[string]*Policy
@@ -59,8 +62,10 @@ type Provider struct {
 	UUID string
 	// EncryptionMode is AssertionEncryptionMode: "Required", "Allowed" or "".
 	EncryptionMode string
-	// KeyIDs are the KeyIds of PrivateKeyList.
-	KeyIDs []string
+	// KeyIDs are the KeyIds of PrivateKeyList; KeysListed says the output
+	// had the list, empty or not.
+	KeyIDs     []string
+	KeysListed bool
 }
 
 // Policy is a managed policy.
@@ -137,7 +142,15 @@ func (w *World) load(b []byte) error {
 			w.Simulations = append(w.Simulations, r.(map[string]any))
 		}
 	case top["Instance"] != nil:
-		w.Instance = top["Instance"].(map[string]any)
+		in := top["Instance"].(map[string]any)
+		if w.Instance == nil {
+			w.Instance = in
+		} else {
+			if w.Others == nil {
+				w.Others = map[string]map[string]any{}
+			}
+			w.Others[str(in["Id"])] = in
+		}
 	case top["RoleDetailList"] != nil:
 		for _, r := range list("RoleDetailList") {
 			rm := r.(map[string]any)
@@ -176,6 +189,7 @@ func (w *World) load(b []byte) error {
 			return fmt.Errorf("get-saml-provider output without SAMLProviderArn (add it for the fake)")
 		}
 		p := &Provider{Metadata: str(top["SAMLMetadataDocument"]), UUID: str(top["SAMLProviderUUID"]), EncryptionMode: str(top["AssertionEncryptionMode"])}
+		_, p.KeysListed = top["PrivateKeyList"]
 		for _, k := range list("PrivateKeyList") {
 			if m, ok := k.(map[string]any); ok {
 				p.KeyIDs = append(p.KeyIDs, str(m["KeyId"]))

@@ -1,0 +1,437 @@
+package audit_test
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/audit"
+	"github.com/samldoctor/samldoctor/internal/awsfake"
+	"github.com/samldoctor/samldoctor/internal/awslive"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/trail"
+)
+
+// The fixture account: one Connect instance (SAML) and one that is not,
+// three SAML providers, four roles, six Connect users, the IdP's users in
+// each of the three exports, and a week of CloudTrail log files. Every
+// check of the audit has a case in it, beside near misses that must stay
+// quiet:
+//
+//   - providers: EntraID's certificate expires in 10 days (warning) and
+//     the IdP's metadata has a new one IAM lacks; OktaOld's expired
+//     (error) and it requires encryption without a key; Fine's is valid
+//     for 300 days and Allowed without a key (quiet);
+//   - roles: ConnectAgents' GetFederationToken statement names us-east-1
+//     (a near miss); ConnectSupervisors trusts EntraID only through
+//     eu-west-2's endpoint; ConnectLegacy (global endpoint, right
+//     statement) and AppRole (trusts EC2) are quiet;
+//   - users: john.smith matches only up to case; ann.lee has two Connect
+//     users differing by case; kim.park and kpark are one person (one
+//     e-mail); new.agent has no Connect user; "x" is no RoleSessionName;
+//     admin has no IdP user; jane.doe matches (quiet);
+//   - CloudTrail: a trust-policy failure, a GetFederationToken denial, an
+//     error no rule knows, an agent whose role changed; successes, another
+//     service's events, a failure before --since and a digest file quiet.
+const (
+	acct       = "111122223333"
+	instanceID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+	otherInst  = "ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee"
+)
+
+var accountNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+type account struct {
+	aws, trail, metadata string
+	exports              map[string]string // format: file
+	events               []map[string]any  // lookup-events' Events, for the live run
+}
+
+func writeAccount(t *testing.T) *account {
+	t.Helper()
+	dir := t.TempDir()
+	a := &account{aws: filepath.Join(dir, "aws"), trail: filepath.Join(dir, "trail"), metadata: filepath.Join(dir, "idp-metadata.xml"), exports: map[string]string{}}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(path string, v any) {
+		t.Helper()
+		must(os.MkdirAll(filepath.Dir(path), 0o755))
+		b, ok := v.(string)
+		if !ok {
+			j, err := json.MarshalIndent(v, "", "  ")
+			must(err)
+			b = string(j)
+		}
+		must(os.WriteFile(path, []byte(b), 0o644))
+	}
+	day := 24 * time.Hour
+	arnOf := func(kind, name string) string { return "arn:aws:iam::" + acct + ":" + kind + "/" + name }
+
+	// The instances.
+	instance := func(id, mgmt string) map[string]any {
+		return map[string]any{"Instance": map[string]any{"Id": id, "Arn": "arn:aws:connect:ap-southeast-2:" + acct + ":instance/" + id, "IdentityManagementType": mgmt, "InstanceStatus": "ACTIVE"}}
+	}
+	write(filepath.Join(a.aws, "instance.json"), instance(instanceID, "SAML"))
+	write(filepath.Join(a.aws, "other-instance.json"), instance(otherInst, "CONNECT_MANAGED"))
+
+	// The users, and two described: one person, two users.
+	var summaries []map[string]any
+	userARN := func(id string) string {
+		return "arn:aws:connect:ap-southeast-2:" + acct + ":instance/" + instanceID + "/agent/" + id
+	}
+	for i, n := range []string{"jane.doe@example.com", "John.Smith@example.com", "ann.lee@example.com", "Ann.Lee@example.com", "kim.park@example.com", "kpark@example.com", "admin"} {
+		id := fmt.Sprintf("%08d-1a3d-4e5f-8a9b-0c1d2e3f4a5b", i)
+		summaries = append(summaries, map[string]any{"Id": id, "Arn": userARN(id), "Username": n})
+		if strings.Contains(n, "park") {
+			write(filepath.Join(a.aws, "user-"+id+".json"), map[string]any{"User": map[string]any{"Id": id, "Arn": userARN(id), "Username": n,
+				"IdentityInfo": map[string]any{"FirstName": "Kim", "LastName": "Park", "Email": "kim.park@example.com"}}})
+		}
+	}
+	write(filepath.Join(a.aws, "users.json"), map[string]any{"UserSummaryList": summaries})
+
+	// The providers.
+	expiring := fixture.NewKey("EntraID 2025", accountNow.Add(-300*day), accountNow.Add(10*day))
+	next := fixture.NewKey("EntraID 2026", accountNow.Add(-day), accountNow.Add(700*day))
+	expired := fixture.NewKey("Okta 2024", accountNow.Add(-400*day), accountNow.Add(-3*day))
+	fine := fixture.NewKey("Fine", accountNow.Add(-60*day), accountNow.Add(300*day))
+	metadata := func(entity string, keys ...*fixture.Key) string {
+		var kd string
+		for _, k := range keys {
+			kd += `<KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>` + base64.StdEncoding.EncodeToString(k.DER) + `</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>`
+		}
+		return `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + entity + `"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` + kd +
+			`<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso"/></IDPSSODescriptor></EntityDescriptor>`
+	}
+	var providerList []map[string]any
+	for _, p := range []struct {
+		name, entity, mode string
+		keys               []*fixture.Key
+	}{
+		{"EntraID", "https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/", "Allowed", []*fixture.Key{expiring}},
+		{"OktaOld", "http://www.okta.com/exk1old", "Required", []*fixture.Key{expired}},
+		{"Fine", "https://idp.example.org/saml", "Allowed", []*fixture.Key{fine}},
+	} {
+		write(filepath.Join(a.aws, "provider-"+p.name+".json"), map[string]any{"SAMLProviderArn": arnOf("saml-provider", p.name), "SAMLMetadataDocument": metadata(p.entity, p.keys...),
+			"CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z", "AssertionEncryptionMode": p.mode, "PrivateKeyList": []any{}})
+		providerList = append(providerList, map[string]any{"Arn": arnOf("saml-provider", p.name), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"})
+	}
+	write(filepath.Join(a.aws, "saml-providers.json"), map[string]any{"SAMLProviderList": providerList})
+	write(a.metadata, metadata("https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/", expiring, next))
+
+	// The roles.
+	trust := func(principal map[string]any, aud string) map[string]any {
+		st := map[string]any{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRoleWithSAML"}
+		if aud != "" {
+			st["Condition"] = map[string]any{"StringEquals": map[string]any{"SAML:aud": aud}}
+		} else {
+			st["Action"] = "sts:AssumeRole"
+		}
+		return map[string]any{"Version": "2012-10-17", "Statement": []any{st}}
+	}
+	federation := func(region string) []any {
+		return []any{map[string]any{"PolicyName": "ConnectFederation", "PolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Action": "connect:GetFederationToken", "Resource": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instanceID + "/user/${aws:userid}"}}}}}
+	}
+	entra := map[string]any{"Federated": arnOf("saml-provider", "EntraID")}
+	var roles []any
+	for i, r := range []struct {
+		name   string
+		trust  map[string]any
+		policy []any
+	}{
+		{"ConnectAgents", trust(entra, "https://ap-southeast-2.signin.aws.amazon.com/saml"), federation("us-east-1")},
+		{"ConnectSupervisors", trust(entra, "https://eu-west-2.signin.aws.amazon.com/saml"), federation("ap-southeast-2")},
+		{"ConnectLegacy", trust(entra, "https://signin.aws.amazon.com/saml"), federation("ap-southeast-2")},
+		{"AppRole", trust(map[string]any{"Service": "ec2.amazonaws.com"}, ""), []any{}},
+	} {
+		roles = append(roles, map[string]any{"Path": "/", "RoleName": r.name, "RoleId": fmt.Sprintf("AROAYZ2EXAMPLE%06d", i), "Arn": arnOf("role", r.name), "CreateDate": "2024-03-11T09:40:12Z",
+			"AssumeRolePolicyDocument": r.trust, "RolePolicyList": r.policy, "AttachedManagedPolicies": []any{}})
+	}
+	write(filepath.Join(a.aws, "iam.json"), map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": roles, "Policies": []any{}})
+
+	// The IdP's users, in each of the three exports.
+	idpUsers := []struct{ first, last, name string }{
+		{"Jane", "Doe", "jane.doe@example.com"}, {"John", "Smith", "john.smith@example.com"}, {"Ann", "Lee", "ann.lee@example.com"},
+		{"Kim", "Park", "kim.park@example.com"}, {"Kim", "Park", "kpark@example.com"}, {"New", "Agent", "new.agent@example.com"}, {"X", "X", "x"},
+	}
+	var entraCSV, oktaCSV, googleCSV strings.Builder
+	entraCSV.WriteString("id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled\n")
+	oktaCSV.WriteString("Username,First name,Last name,Primary email,Status\n")
+	googleCSV.WriteString("First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]\n")
+	for i, u := range idpUsers {
+		fmt.Fprintf(&entraCSV, "%08d-7f3d-4c1e-9a8b-1d2e3f4a5b6c,%s,%s %s,%s,%s,%s,Member,True\n", i, u.name, u.first, u.last, u.last, u.name, u.first)
+		fmt.Fprintf(&oktaCSV, "%s,%s,%s,%s,ACTIVE\n", u.name, u.first, u.last, u.name)
+		fmt.Fprintf(&googleCSV, "%s,%s,%s,Active\n", u.first, u.last, u.name)
+	}
+	for format, b := range map[string]string{"entra": entraCSV.String(), "okta": oktaCSV.String(), "google": googleCSV.String()} {
+		a.exports[format] = filepath.Join(dir, "idp", format+".csv")
+		write(a.exports[format], b)
+	}
+
+	// A week of CloudTrail.
+	type rec = map[string]any
+	stsRec := func(agent, role, code, msg string, at time.Time) rec {
+		r := rec{"eventVersion": "1.09", "eventTime": at.Format(time.RFC3339), "eventSource": "sts.amazonaws.com", "eventName": "AssumeRoleWithSAML", "awsRegion": "us-east-1",
+			"eventID":           fmt.Sprintf("e-%s-%d", agent, at.Unix()),
+			"userIdentity":      rec{"type": "SAMLUser", "principalId": "VGVzdA==:" + agent, "userName": agent, "identityProvider": "VGVzdA=="},
+			"requestParameters": rec{"roleArn": arnOf("role", role), "principalArn": arnOf("saml-provider", "EntraID"), "roleSessionName": agent}}
+		if code != "" {
+			r["errorCode"], r["errorMessage"] = code, msg
+		}
+		return r
+	}
+	gftRec := func(agent, role, code string, at time.Time) rec {
+		r := rec{"eventVersion": "1.09", "eventTime": at.Format(time.RFC3339), "eventSource": "connect.amazonaws.com", "eventName": "GetFederationToken", "awsRegion": "ap-southeast-2",
+			"eventID": fmt.Sprintf("g-%s-%d", agent, at.Unix()),
+			"userIdentity": rec{"type": "AssumedRole", "arn": "arn:aws:sts::" + acct + ":assumed-role/" + role + "/" + agent,
+				"sessionContext": rec{"sessionIssuer": rec{"type": "Role", "arn": arnOf("role", role)}}},
+			"requestParameters": rec{"InstanceId": instanceID}}
+		if code != "" {
+			r["errorCode"], r["errorMessage"] = code, "User is not authorized to access this resource"
+		}
+		return r
+	}
+	ago := func(d time.Duration) time.Time { return accountNow.Add(-d) }
+	records := []rec{
+		stsRec("ann.lee@example.com", "ConnectSupervisors", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", ago(2*day)),
+		stsRec("ann.lee@example.com", "ConnectSupervisors", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", ago(2*day-time.Minute)),
+		gftRec("jane.doe@example.com", "ConnectAgents", "AccessDeniedException", ago(3*day)),
+		stsRec("kim.park@example.com", "ConnectAgents", "InvalidIdentityToken", "The SAML assertion is not yet valid", ago(day)),
+		// john.smith: bound to ConnectAgents, now signs in with ConnectSupervisors.
+		stsRec("john.smith@example.com", "ConnectAgents", "", "", ago(5*day)),
+		gftRec("john.smith@example.com", "ConnectAgents", "", ago(5*day-time.Second)),
+		stsRec("john.smith@example.com", "ConnectSupervisors", "", "", ago(day)),
+		// Quiet: jane signs in with the role she was bound to; another
+		// service's event; a failure before --since (7 days).
+		stsRec("jane.doe@example.com", "ConnectAgents", "", "", ago(4*day)),
+		gftRec("jane.doe@example.com", "ConnectAgents", "", ago(4*day-time.Second)),
+		stsRec("jane.doe@example.com", "ConnectAgents", "", "", ago(day)),
+		{"eventVersion": "1.09", "eventTime": ago(day).Format(time.RFC3339), "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "awsRegion": "us-east-1", "eventID": "s3"},
+		stsRec("old.agent@example.com", "ConnectAgents", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", ago(20*day)),
+	}
+	// Two log files a day, as the trail writes them; a digest beside.
+	for i, r := range records {
+		at, _ := time.Parse(time.RFC3339, r["eventTime"].(string))
+		p := filepath.Join(a.trail, "AWSLogs", acct, "CloudTrail", r["awsRegion"].(string), at.Format("2006/01/02"),
+			fmt.Sprintf("%s_CloudTrail_%s_%s_%02d.json.gz", acct, r["awsRegion"], at.Format("20060102T1504Z"), i))
+		must(os.MkdirAll(filepath.Dir(p), 0o755))
+		f, err := os.Create(p)
+		must(err)
+		zw := gzip.NewWriter(f)
+		must(json.NewEncoder(zw).Encode(map[string]any{"Records": []any{r}}))
+		must(zw.Close())
+		must(f.Close())
+		ct, _ := json.Marshal(r)
+		a.events = append(a.events, map[string]any{"EventId": r["eventID"], "EventName": r["eventName"], "EventTime": r["eventTime"], "EventSource": r["eventSource"], "CloudTrailEvent": string(ct)})
+	}
+	write(filepath.Join(a.trail, "AWSLogs", acct, "CloudTrail-Digest", "us-east-1", "2026", "11", "27", acct+"_CloudTrail-Digest_us-east-1_x.json.gz"), "not a log")
+	return a
+}
+
+// want is one finding of the fixture account: its id, severity and what
+// it affects. offline marks the ones a live read cannot see (say why).
+type want struct {
+	id, severity string
+	affected     []string
+}
+
+// accountFindings are the findings the fixture account gives, in the
+// audit's order, the same from every export.
+var accountFindings = []want{
+	{"iam.cert_expiring", diagnose.Error, []string{"arn:aws:iam::111122223333:saml-provider/OktaOld"}},
+	{"connect.instance_not_saml", diagnose.Error, []string{otherInst}},
+	{"iam.federation_token_denied", diagnose.Error, []string{"arn:aws:iam::111122223333:role/ConnectAgents"}},
+	{"iam.trust_policy_denies", diagnose.Error, []string{"arn:aws:iam::111122223333:role/ConnectSupervisors"}},
+	{"connect.username_case_mismatch", diagnose.Error, []string{"john.smith@example.com"}},
+	{"aws.session_name_invalid", diagnose.Error, []string{"x"}},
+	{"iam.trust_policy_denies", diagnose.Error, []string{"ann.lee@example.com"}},
+	{"iam.federation_token_denied", diagnose.Error, []string{"jane.doe@example.com"}},
+	{"trail.unexplained_failure", diagnose.Error, []string{"kim.park@example.com"}},
+	{"connect.role_changed", diagnose.Error, []string{"john.smith@example.com"}},
+	{"iam.cert_expiring", diagnose.Warning, []string{"arn:aws:iam::111122223333:saml-provider/EntraID"}},
+	{"iam.cert_not_in_provider", diagnose.Warning, []string{"arn:aws:iam::111122223333:saml-provider/EntraID"}},
+	{"iam.no_decryption_key", diagnose.Error, []string{"arn:aws:iam::111122223333:saml-provider/OktaOld"}},
+	{"connect.duplicate_users", diagnose.Warning, []string{"ann.lee@example.com", "Ann.Lee@example.com"}},
+	{"idp.multiple_profiles", diagnose.Warning, []string{"kim.park@example.com", "kpark@example.com"}},
+	{"connect.user_not_found", diagnose.Warning, []string{"new.agent@example.com"}},
+	{"connect.user_without_idp_user", diagnose.Info, []string{"admin", "Ann.Lee@example.com"}},
+}
+
+func got(res *audit.Result) []want {
+	var out []want
+	for _, f := range res.Findings {
+		w := want{id: f.ID, severity: f.Severity}
+		for _, a := range f.Affected {
+			w.affected = append(w.affected, a.Name)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// compare reports the findings that differ from the expected, as sets
+// (the order among equals is the audit's to choose).
+func compare(t *testing.T, label string, res *audit.Result, expected []want) {
+	t.Helper()
+	key := func(w want) string {
+		a := slices.Clone(w.affected)
+		slices.Sort(a)
+		return w.id + " " + w.severity + " " + strings.Join(a, ",")
+	}
+	var g, e []string
+	for _, w := range got(res) {
+		g = append(g, key(w))
+	}
+	for _, w := range expected {
+		e = append(e, key(w))
+	}
+	slices.Sort(g)
+	slices.Sort(e)
+	if !slices.Equal(g, e) {
+		var missing, extra []string
+		for _, k := range e {
+			if !slices.Contains(g, k) {
+				missing = append(missing, k)
+			}
+		}
+		for _, k := range g {
+			if !slices.Contains(e, k) {
+				extra = append(extra, k)
+			}
+		}
+		t.Errorf("%s:\n  missing: %q\n  unexpected: %q", label, missing, extra)
+	}
+	for _, f := range res.Findings {
+		if len(f.Evidence) == 0 || f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result == "" {
+			t.Errorf("%s: %s has no evidence, fix or check: %+v", label, f.ID, f)
+		}
+		if f.Count() != len(f.Affected) {
+			t.Errorf("%s: %s counts %d, affects %d", label, f.ID, f.Count(), len(f.Affected))
+		}
+	}
+}
+
+func readTrail(t *testing.T, dir string, since time.Time) *audit.Trail {
+	t.Helper()
+	files, digests, err := trail.Files([]string{dir})
+	if err != nil || digests != 1 {
+		t.Fatalf("%v, %d digests", err, digests)
+	}
+	sinks, st, err := trail.Read(context.Background(), files, since, 2, audit.NewTrail, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := audit.NewTrail()
+	for _, s := range sinks {
+		tr.Merge(s)
+	}
+	tr.Files, tr.Records, tr.Since = st.Files, st.Records, since
+	return tr
+}
+
+func readExport(t *testing.T, path string) *audit.IdPUsers {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	u, err := audit.ReadIdPUsers(path, f, "", "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// The fixture account audited offline, from each of the three exports:
+// every check says what it should, the near misses nothing.
+func TestFixtureAccount(t *testing.T) {
+	a := writeAccount(t)
+	md, err := os.ReadFile(a.metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := assertion.ParseMetadata(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := accountNow.Add(-7 * 24 * time.Hour)
+	for _, format := range []string{"entra", "okta", "google"} {
+		t.Run(format, func(t *testing.T) {
+			set := evidence.NewSet()
+			if err := set.LoadPaths([]string{a.aws}); err != nil {
+				t.Fatal(err)
+			}
+			set.IdPMetadata = meta
+			u := readExport(t, a.exports[format])
+			if u.Format != format || len(u.Users) != 7 {
+				t.Fatalf("%s read as %s, %d users", format, u.Format, len(u.Users))
+			}
+			res := audit.Run(audit.Input{AWS: set, IdPUsers: u, Trail: readTrail(t, a.trail, since), Now: accountNow})
+			compare(t, format, res, accountFindings)
+			if s := res.Summary; s.FailedSignIns != 4 || s.FailedAgents != 3 || s.Errors != 11 || s.Warnings != 5 || s.AgentsAtRisk != 2 {
+				t.Errorf("summary %+v", s)
+			}
+		})
+	}
+}
+
+// The same account read live, from a local AWS that speaks AWS's
+// protocols and holds the same outputs (its CloudTrail answers
+// LookupEvents with the log files' records): the same findings, but for
+// what a live read of one instance does not ask for.
+func TestFixtureAccountLive(t *testing.T) {
+	a := writeAccount(t)
+	w, err := awsfake.LoadDir(a.aws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Events = a.events
+	srv := awsfake.New(w)
+	defer srv.Close()
+	cfg := aws.Config{Region: "ap-southeast-2", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), BaseEndpoint: aws.String(srv.URL)}
+	col := &awslive.Collector{Clients: awslive.NewClients(cfg, awslive.Options{MaxBackoff: 10 * time.Millisecond})}
+	since := accountNow.Add(-7 * 24 * time.Hour)
+	b := col.CollectAccount(context.Background(), awslive.Target{InstanceID: instanceID, Region: "ap-southeast-2", Since: since})
+	if len(b.Denied) > 0 {
+		t.Fatalf("denied: %+v", b.Denied)
+	}
+	set := evidence.NewSet()
+	if err := set.LoadBundle("AWS", b); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(a.metadata)
+	set.IdPMetadata, _ = assertion.ParseMetadata(md)
+	res := audit.Run(audit.Input{AWS: set, IdPUsers: readExport(t, a.exports["entra"]), Now: accountNow})
+	// A live read is of one instance (--instance-id): the other one's
+	// identity management is not read. ListUsers gives no e-mail, so
+	// two users of one person are seen only in describe-user outputs.
+	var expected []want
+	for _, f := range accountFindings {
+		if f.id != "connect.instance_not_saml" && f.id != "idp.multiple_profiles" {
+			expected = append(expected, f)
+		}
+	}
+	compare(t, "live", res, expected)
+	if s := res.Summary; s.FailedSignIns != 4 || s.FailedAgents != 3 {
+		t.Errorf("summary %+v", s)
+	}
+}
