@@ -429,16 +429,8 @@ func (r *run) checkFix(f *Fix) {
 		return
 	}
 	w := r.newWorld()
-	for _, c := range f.Changes {
-		if err := r.apply(w, c); err != nil {
-			var ce *changeError
-			if errors.As(err, &ce) && ce.refused {
-				f.Check = &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
-			} else {
-				f.Check = &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
-			}
-			return
-		}
+	if f.Check = r.applyAll(w, f.Changes); f.Check != nil {
+		return
 	}
 	in := Input{Capture: &capture.Capture{Sources: r.in.Capture.Sources, Messages: []*capture.Message{&w.msg}, Pages: w.pages}, AWS: &w.aws, Certs: r.in.Certs}
 	h := newRun(in)
@@ -470,6 +462,21 @@ func (r *run) checkFix(f *Fix) {
 	}
 	ck.Breaks = r.breaks(f, w)
 	f.Check = ck
+}
+
+// applyAll makes a fix's changes in the world; when one cannot be made,
+// the check that says why.
+func (r *run) applyAll(w *world, changes []Change) *Check {
+	for _, c := range changes {
+		if err := r.apply(w, c); err != nil {
+			var ce *changeError
+			if errors.As(err, &ce) && ce.refused {
+				return &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
+			}
+			return &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
+		}
+	}
+	return nil
 }
 
 func stageRank(s Stage) int {

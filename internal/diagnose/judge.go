@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -61,16 +60,8 @@ func (r *run) checkJudged(what string, judge func(*evidence.Set) []Finding) {
 			return
 		}
 		w := &world{aws: copyAWS(r.aws)}
-		for _, c := range f.Changes {
-			if err := r.apply(w, c); err != nil {
-				var ce *changeError
-				if errors.As(err, &ce) && ce.refused {
-					f.Check = &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
-				} else {
-					f.Check = &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
-				}
-				return
-			}
+		if f.Check = r.applyAll(w, f.Changes); f.Check != nil {
+			return
 		}
 		ck := &Check{Result: CheckPasses, Why: "judged again with the change, " + what}
 		for _, af := range judge(&w.aws) {
