@@ -258,8 +258,9 @@ type want struct {
 var accountFindings = []want{
 	{"iam.cert_expiring", diagnose.Error, []string{"arn:aws:iam::111122223333:saml-provider/OktaOld"}},
 	{"connect.instance_not_saml", diagnose.Error, []string{otherInst}},
-	{"iam.federation_token_denied", diagnose.Error, []string{"arn:aws:iam::111122223333:role/ConnectAgents"}},
-	{"iam.trust_policy_denies", diagnose.Error, []string{"arn:aws:iam::111122223333:role/ConnectSupervisors"}},
+	// A role's fault stops the agents CloudTrail shows signing in with it.
+	{"iam.federation_token_denied", diagnose.Error, []string{"arn:aws:iam::111122223333:role/ConnectAgents", "jane.doe@example.com"}},
+	{"iam.trust_policy_denies", diagnose.Error, []string{"arn:aws:iam::111122223333:role/ConnectSupervisors", "john.smith@example.com"}},
 	{"connect.username_case_mismatch", diagnose.Error, []string{"john.smith@example.com"}},
 	{"aws.session_name_invalid", diagnose.Error, []string{"x"}},
 	{"iam.trust_policy_denies", diagnose.Error, []string{"ann.lee@example.com"}},
@@ -387,7 +388,7 @@ func TestFixtureAccount(t *testing.T) {
 			}
 			res := audit.Run(audit.Input{AWS: set, IdPUsers: u, Trail: readTrail(t, a.trail, since), Now: accountNow})
 			compare(t, format, res, accountFindings)
-			if s := res.Summary; s.FailedSignIns != 4 || s.FailedAgents != 3 || s.Errors != 11 || s.Warnings != 5 || s.AgentsAtRisk != 2 {
+			if s := res.Summary; s.FailedSignIns != 4 || s.FailedAgents != 3 || s.Errors != 11 || s.Warnings != 5 || s.AgentsAtRisk != 3 {
 				t.Errorf("summary %+v", s)
 			}
 		})

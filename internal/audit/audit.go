@@ -116,6 +116,16 @@ func Run(in Input) *Result {
 type run struct {
 	in  Input
 	res *Result
+	// agents are the trail's agents, sorted, once asked for.
+	agents []string
+}
+
+// trailAgents are the agents CloudTrail shows, sorted.
+func (a *run) trailAgents() []string {
+	if a.agents == nil && a.in.Trail != nil {
+		a.agents = sortedNames(a.in.Trail.agents)
+	}
+	return a.agents
 }
 
 func (a *run) add(f Finding) {
@@ -343,7 +353,7 @@ func (a *run) roles() {
 				}
 				for _, df := range diagnose.JudgeTrust(a.in.AWS, ro.ARN, prov, in.Region(), gr) {
 					a.add(Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
-						Affected: []Affected{{Kind: "role", Name: ro.ARN}}})
+						Affected: a.roleAffects(ro.ARN)})
 				}
 			}
 			for _, df := range diagnose.JudgeFederation(a.in.AWS, ro.ARN, in.ID, in.Region()) {
@@ -351,7 +361,7 @@ func (a *run) roles() {
 					continue
 				}
 				f := Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
-					Affected: []Affected{{Kind: "role", Name: ro.ARN}}}
+					Affected: a.roleAffects(ro.ARN)}
 				if df.Severity == diagnose.Error {
 					f.Detail += " Every agent who signs in with this role is stopped there."
 				}
@@ -416,6 +426,33 @@ func policiesName(ro *evidence.Role, managed map[string]*evidence.ManagedPolicy,
 		}
 	}
 	return false
+}
+
+// roleAffects is what a fault of a role stops: the role, and the agents
+// CloudTrail shows signing in with it last (or bound to it, when they have
+// not signed in since).
+func (a *run) roleAffects(roleARN string) []Affected {
+	out := []Affected{{Kind: "role", Name: roleARN}}
+	t := a.in.Trail
+	if t == nil {
+		return out
+	}
+	for _, ag := range a.trailAgents() {
+		u := t.agents[ag].latest
+		if !u.set() {
+			u = t.agents[ag].bound
+		}
+		if u.set() && sameRoleARN(t.role(u), roleARN) {
+			out = append(out, Affected{Kind: "agent", Name: ag})
+		}
+	}
+	return out
+}
+
+// sameRoleARN compares role ARNs, a path or none (CloudTrail's session
+// issuer ARN keeps the path; a Role attribute may not).
+func sameRoleARN(a, b string) bool {
+	return a == b || lastPart(a) == lastPart(b) && strings.SplitN(a, ":", 6)[4] == strings.SplitN(b, ":", 6)[4]
 }
 
 // samlProviders are the SAML providers a role's trust policy names.

@@ -271,7 +271,7 @@ func (a *run) trail() {
 	// answers "Bad Request" until they use the role it bound them to.
 	var changed []Affected
 	var ev []diagnose.Evidence
-	for _, ag := range sortedNames(t.agents) {
+	for _, ag := range a.trailAgents() {
 		b, l := t.agents[ag].bound, t.agents[ag].latest
 		if !b.set() || !l.set() || t.role(l) == t.role(b) || l.at <= b.at {
 			continue
