@@ -412,7 +412,14 @@ func (r *reader) params(ev *evidence.Event) error {
 		case "principalArn":
 			ev.PrincipalARN, err = r.shared()
 		case "roleSessionName":
-			ev.RoleSessionName, err = r.own()
+			// Most often the userName already read: the same string.
+			var v []byte
+			if v, err = d.ReadTextBytes(maxField); err == nil {
+				ev.RoleSessionName = ev.Username
+				if string(v) != ev.Username {
+					ev.RoleSessionName = string(v)
+				}
+			}
 		case "InstanceId", "instanceId":
 			ev.InstanceID, err = r.shared()
 		default:
