@@ -110,6 +110,12 @@ func NewDecoder(r io.Reader, bufSize int) *Decoder {
 	return &Decoder{r: r, buf: make([]byte, 0, bufSize), keys: map[string]string{}}
 }
 
+// Reset makes d read a new JSON text from r, keeping its buffer and the
+// keys it has met: one decoder reads many files without allocating again.
+func (d *Decoder) Reset(r io.Reader) {
+	d.r, d.buf, d.pos, d.base, d.rerr = r, d.buf[:0], 0, 0, nil
+}
+
 // Offset is the number of input bytes consumed so far.
 func (d *Decoder) Offset() int64 { return d.base + int64(d.pos) }
 

@@ -117,12 +117,13 @@ func Read[S Sink](ctx context.Context, files []string, since time.Time, workers 
 		wg.Add(1)
 		go func(sink S) {
 			defer wg.Done()
+			fr := newFileReader() // one per worker: memory does not grow with the files
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(files) || ctx.Err() != nil {
 					return
 				}
-				n, k, b, err := readFile(files[i], since, sink)
+				n, k, b, err := fr.file(files[i], since, sink)
 				records.Add(n)
 				kept.Add(k)
 				bytes.Add(b)
@@ -156,34 +157,58 @@ func (c *counter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readFile streams one log file's Records.
-func readFile(path string, since time.Time, sink Sink) (records, kept, size int64, err error) {
+// fileReader reads log files one after another, reusing its buffers and
+// decompressor.
+type fileReader struct {
+	cnt counter
+	br  *bufio.Reader
+	zr  *gzip.Reader
+	d   *jsonscan.Decoder
+	rd  *reader
+}
+
+func newFileReader() *fileReader {
+	fr := &fileReader{d: jsonscan.NewDecoder(nil, 256<<10)}
+	fr.br = bufio.NewReaderSize(&fr.cnt, 256<<10)
+	fr.rd = &reader{d: fr.d, common: map[string]string{}}
+	return fr
+}
+
+func (fr *fileReader) file(path string, since time.Time, sink Sink) (records, kept, size int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, 0, err
 	}
 	defer f.Close()
-	return ReadStream(path, f, since, sink)
+	return fr.stream(path, f, since, sink)
 }
 
 // ReadStream reads one log file from r (gzipped when name ends in .gz or
 // the content says so), passing its records of interest to sink.
 func ReadStream(name string, r io.Reader, since time.Time, sink Sink) (records, kept, size int64, err error) {
-	cnt := &counter{r: r}
-	br := bufio.NewReaderSize(cnt, 256<<10)
+	return newFileReader().stream(name, r, since, sink)
+}
+
+func (fr *fileReader) stream(name string, r io.Reader, since time.Time, sink Sink) (records, kept, size int64, err error) {
+	fr.cnt = counter{r: r}
+	br := fr.br
+	br.Reset(&fr.cnt)
 	var in io.Reader = br
 	if head, _ := br.Peek(2); strings.HasSuffix(name, ".gz") || len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+		var err error
+		if fr.zr == nil {
+			fr.zr, err = gzip.NewReader(br)
+		} else {
+			err = fr.zr.Reset(br)
+		}
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("%s: not gzip: %w", name, err)
 		}
-		defer zr.Close()
-		in = zr
+		in = fr.zr
 	}
-	path := name
-	src := evidence.Source{File: path, Kind: "CloudTrail log file"}
-	d := jsonscan.NewDecoder(in, 256<<10)
-	rd := &reader{d: d, common: map[string]string{}}
+	src := evidence.Source{File: name, Kind: "CloudTrail log file"}
+	d, rd := fr.d, fr.rd
+	d.Reset(in)
 	err = d.ReadObject(func(key string) error {
 		if key != "Records" {
 			return d.Skip()
@@ -204,9 +229,9 @@ func ReadStream(name string, r io.Reader, since time.Time, sink Sink) (records, 
 		})
 	})
 	if err != nil {
-		return records, kept, cnt.n, fmt.Errorf("%s (byte %d of the log): %w", path, d.Offset(), err)
+		return records, kept, fr.cnt.n, fmt.Errorf("%s (byte %d of the log): %w", name, d.Offset(), err)
 	}
-	return records, kept, cnt.n, nil
+	return records, kept, fr.cnt.n, nil
 }
 
 // maxField bounds the strings kept from a record.

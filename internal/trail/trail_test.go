@@ -4,8 +4,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -100,5 +102,33 @@ func TestReadCorrupt(t *testing.T) {
 	os.WriteFile(p+".gz", []byte("not gzip"), 0o644)
 	if _, _, err := trail.Read(context.Background(), []string{p + ".gz"}, time.Time{}, 1, func() collect { return collect{&sync.Mutex{}, new([]*evidence.Event)} }, nil); err == nil || !strings.Contains(err.Error(), "not gzip") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// A worker reads its files with one set of buffers: what a file costs is
+// its records, not the reader's 512 KiB of buffers and decompressor again,
+// so memory does not grow with the number of files.
+func TestBuffersReusedAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	rec := map[string]any{"eventTime": "2026-11-28T09:00:01Z", "eventSource": "s3.amazonaws.com", "eventName": "GetObject"}
+	for i := 0; i < 200; i++ {
+		writeGz(t, filepath.Join(dir, fmt.Sprintf("f%03d.json.gz", i)), rec)
+	}
+	files, _, err := trail.Files([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, _, err := trail.Read(context.Background(), files, time.Time{}, 1, func() collect { return collect{&sync.Mutex{}, new([]*evidence.Event)} }, nil); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	read() // warm up
+	if perFile := read() / uint64(len(files)); perFile > 16<<10 {
+		t.Errorf("%d bytes allocated per file", perFile)
 	}
 }
