@@ -62,8 +62,10 @@ type Summary struct {
 	// AgentsAtRisk are the agents an error finding says will fail.
 	AgentsAtRisk int
 	// FailedSignIns are the failed sign-ins CloudTrail recorded, by
-	// FailedAgents agents.
+	// FailedAgents agents, in the Window before the audit (0 when
+	// CloudTrail's records were read without a bound).
 	FailedSignIns, FailedAgents int
+	Window                      time.Duration
 }
 
 // Result is an audit.
@@ -101,6 +103,9 @@ func Run(in Input) *Result {
 		}
 	}
 	a := &run{in: in, res: &Result{Findings: []Finding{}}}
+	if in.Trail != nil && !in.Trail.Since.IsZero() {
+		a.res.Summary.Window = in.Now.Sub(in.Trail.Since)
+	}
 	a.scope()
 	a.providers()
 	a.metadata()

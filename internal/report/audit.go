@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/samldoctor/samldoctor/internal/audit"
 )
@@ -78,6 +79,13 @@ func auditHeadline(res *audit.Result) string {
 	}
 	if s.FailedSignIns > 0 {
 		out += fmt.Sprintf("; CloudTrail recorded %s by %s", plural(s.FailedSignIns, "failed sign-in", "failed sign-ins"), plural(s.FailedAgents, "agent", "agents"))
+		if w := s.Window; w > 0 {
+			if d := w.Round(time.Hour); d%(24*time.Hour) == 0 {
+				out += " in the last " + plural(int(d/(24*time.Hour)), "day", "days")
+			} else {
+				out += " in the last " + plural(int(d/time.Hour), "hour", "hours")
+			}
+		}
 	}
 	return out + "."
 }
