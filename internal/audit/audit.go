@@ -146,7 +146,7 @@ func (a *run) scope() {
 		a.res.Scope = append(a.res.Scope, src.String())
 	}
 	if t := a.in.Trail; t != nil {
-		s := fmt.Sprintf("CloudTrail: %d log files, %d records", t.Files, t.Records)
+		s := fmt.Sprintf("CloudTrail: %s, %s", plural(t.Files, "log file", "log files"), plural(int(t.Records), "record", "records"))
 		if !t.Since.IsZero() {
 			s += " since " + t.Since.UTC().Format(time.RFC3339)
 		}
