@@ -189,7 +189,11 @@ func writeAccount(t *testing.T) *account {
 	// A week of CloudTrail.
 	type rec = map[string]any
 	stsRec := func(agent, role, code, msg string, at time.Time) rec {
-		r := rec{"eventVersion": "1.09", "eventTime": at.Format(time.RFC3339), "eventSource": "sts.amazonaws.com", "eventName": "AssumeRoleWithSAML", "awsRegion": "us-east-1",
+		region := "us-east-1" // the global sign-in endpoint
+		if agent == "kim.park@example.com" {
+			region = "ap-southeast-2" // the instance Region's endpoint
+		}
+		r := rec{"eventVersion": "1.09", "eventTime": at.Format(time.RFC3339), "eventSource": "sts.amazonaws.com", "eventName": "AssumeRoleWithSAML", "awsRegion": region,
 			"eventID":           fmt.Sprintf("e-%s-%d", agent, at.Unix()),
 			"userIdentity":      rec{"type": "SAMLUser", "principalId": "VGVzdA==:" + agent, "userName": agent, "identityProvider": "VGVzdA=="},
 			"requestParameters": rec{"roleArn": arnOf("role", role), "principalArn": arnOf("saml-provider", "EntraID"), "roleSessionName": agent}}

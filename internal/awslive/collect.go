@@ -173,18 +173,21 @@ func (c *Collector) CollectAccount(ctx context.Context, t Target) *evidence.Bund
 	if since.IsZero() {
 		since = time.Now().AddDate(0, 0, -7)
 	}
-	sr := t.SignInRegion
-	if sr == "" {
-		sr = "us-east-1"
-	}
-	c.parallel(
+	steps := []func(*Collector){
 		func(s *Collector) { s.instance(ctx, t, opt) },
 		func(s *Collector) { s.listUsers(ctx, t, opt) },
 		func(s *Collector) { s.providers(ctx) },
 		func(s *Collector) { s.samlRoles(ctx, t) },
 		func(s *Collector) { s.lookup(ctx, t, since, t.Region, "GetFederationToken") },
-		func(s *Collector) { s.lookup(ctx, t, since, sr, "AssumeRoleWithSAML") },
-	)
+	}
+	// STS logs AssumeRoleWithSAML in the Region of the sign-in endpoint
+	// the IdP posts to: us-east-1 for the global one, the instance's for
+	// its Regional one (which AWS recommends for Connect). Without a
+	// sign-in to say which, both.
+	for _, r := range signInRegions(t) {
+		steps = append(steps, func(s *Collector) { s.lookup(ctx, t, since, r, "AssumeRoleWithSAML") })
+	}
+	c.parallel(steps...)
 	return c.b
 }
 
@@ -202,6 +205,19 @@ func (c *Collector) providers(ctx context.Context) {
 		steps = append(steps, func(s *Collector) { s.provider(ctx, Target{ProviderArn: arn}) })
 	}
 	c.parallel(steps...)
+}
+
+// signInRegions are the Regions whose CloudTrail holds an account's
+// AssumeRoleWithSAML records: the sign-in's, when known; else us-east-1
+// (the global endpoint) and the instance's Region.
+func signInRegions(t Target) []string {
+	if t.SignInRegion != "" {
+		return []string{t.SignInRegion}
+	}
+	if t.Region == "" || t.Region == "us-east-1" {
+		return []string{"us-east-1"}
+	}
+	return []string{"us-east-1", t.Region}
 }
 
 // samlRoles reads every role of the account whose trust policy names a
@@ -643,11 +659,9 @@ func (c *Collector) cloudTrail(ctx context.Context, t Target) {
 	if t.Region != "" {
 		looks = append(looks, look{t.Region, "GetFederationToken"})
 	}
-	sr := t.SignInRegion
-	if sr == "" {
-		sr = "us-east-1"
+	for _, r := range signInRegions(t) {
+		looks = append(looks, look{r, "AssumeRoleWithSAML"})
 	}
-	looks = append(looks, look{sr, "AssumeRoleWithSAML"})
 	var steps []func(*Collector)
 	for _, l := range looks {
 		steps = append(steps, func(s *Collector) { s.lookup(ctx, t, since, l.region, l.event) })
