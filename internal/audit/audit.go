@@ -453,17 +453,11 @@ func (a *run) roleAffects(roleARN string) []Affected {
 		if !u.set() {
 			u = t.agents[ag].bound
 		}
-		if u.set() && sameRoleARN(t.role(u), roleARN) {
+		if u.set() && awsarn.SameRole(t.role(u), roleARN) {
 			out = append(out, Affected{Kind: "agent", Name: ag})
 		}
 	}
 	return out
-}
-
-// sameRoleARN compares role ARNs, a path or none (CloudTrail's session
-// issuer ARN keeps the path; a Role attribute may not).
-func sameRoleARN(a, b string) bool {
-	return a == b || lastPart(a) == lastPart(b) && strings.SplitN(a, ":", 6)[4] == strings.SplitN(b, ":", 6)[4]
 }
 
 // samlProviders are the SAML providers a role's trust policy names.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 )
@@ -273,7 +274,7 @@ func (a *run) trail() {
 	var ev []diagnose.Evidence
 	for _, ag := range a.trailAgents() {
 		b, l := t.agents[ag].bound, t.agents[ag].latest
-		if !b.set() || !l.set() || t.role(l) == t.role(b) || l.at <= b.at {
+		if !b.set() || !l.set() || awsarn.SameRole(t.role(l), t.role(b)) || l.at <= b.at {
 			continue
 		}
 		changed = append(changed, Affected{Kind: "agent", Name: ag})

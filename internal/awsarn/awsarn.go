@@ -60,6 +60,18 @@ type Role struct {
 	Name string
 }
 
+// SameRole reports whether two role ARNs name one role: the same account
+// and name, with a path or without (CloudTrail's session issuer keeps the
+// path; an assumed-role ARN and many Role attributes do not).
+func SameRole(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ra, errA := ParseRole(a)
+	rb, errB := ParseRole(b)
+	return errA == nil && errB == nil && ra.Partition == rb.Partition && ra.Account == rb.Account && ra.Name == rb.Name
+}
+
 // ParseRole parses an IAM role ARN (arn:aws:iam::123456789012:role/path/Name).
 func ParseRole(s string) (Role, error) {
 	a, err := Parse(s)

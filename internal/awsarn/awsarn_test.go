@@ -138,3 +138,22 @@ func TestGlobalSignIn(t *testing.T) {
 		t.Error("the Global Resiliency host is not a sign-in host")
 	}
 }
+
+func TestSameRole(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"arn:aws:iam::111122223333:role/ConnectAgents", "arn:aws:iam::111122223333:role/ConnectAgents", true},
+		{"arn:aws:iam::111122223333:role/connect/ConnectAgents", "arn:aws:iam::111122223333:role/ConnectAgents", true},
+		{"arn:aws:iam::111122223333:role/ConnectAgents", "arn:aws:iam::444455556666:role/ConnectAgents", false},
+		{"arn:aws:iam::111122223333:role/ConnectAgents", "arn:aws:iam::111122223333:role/ConnectAgentsV2", false},
+		{"arn:aws:iam::111122223333:role/ConnectAgents", "arn:aws-us-gov:iam::111122223333:role/ConnectAgents", false},
+		{"not an arn", "arn:aws:iam::111122223333:role/ConnectAgents", false},
+		{"", "x", false},
+	} {
+		if got := SameRole(c.a, c.b); got != c.want {
+			t.Errorf("SameRole(%q, %q) = %v", c.a, c.b, got)
+		}
+	}
+}

@@ -548,7 +548,7 @@ func (r *run) breaks(f *Fix, w *world) []string {
 		case SendRoles:
 			if bound, e := r.boundRole(); bound != "" {
 				ro, err := splitRolePair(c.Roles[0])
-				if err == nil && !sameRole(ro.RoleArn, bound) {
+				if err == nil && !awsarn.SameRole(ro.RoleArn, bound) {
 					out = append(out, fmt.Sprintf("moves %s off role %s, to which Connect bound the user at its first sign-in (CloudTrail %s, %s): the next sign-in gives \"Bad Request\"",
 						r.subject.RoleSessionName, roleName(bound), e.ID, e.Time.UTC().Format(time.RFC3339)))
 				}
@@ -719,7 +719,7 @@ func (r *run) federationBreaks(c Change, w *world) []string {
 		}
 	}
 	for _, e := range r.aws.Events {
-		if e.Name != "GetFederationToken" || e.ErrorCode != "" || !sameRole(orX(e.SessionIssuerARN, roleOfSession(e.IdentityARN)), before.ARN) || e.InstanceID == "" {
+		if e.Name != "GetFederationToken" || e.ErrorCode != "" || !awsarn.SameRole(orX(e.SessionIssuerARN, roleOfSession(e.IdentityARN)), before.ARN) || e.InstanceID == "" {
 			continue
 		}
 		s := sessionOf(e.IdentityARN)

@@ -339,7 +339,7 @@ func (r *run) denyFix(ro *evidence.Role, policies []rolePolicy, deny iampolicy.S
 // (its first federation in CloudTrail), or else another role the assertion
 // offers whose policies allow connect:GetFederationToken.
 func (r *run) preferredRole() (string, Evidence, bool) {
-	if bound, e := r.boundRole(); bound != "" && !sameRole(bound, r.roleUsed) {
+	if bound, e := r.boundRole(); bound != "" && !awsarn.SameRole(bound, r.roleUsed) {
 		return r.offeredPair(bound), Evidence{What: "role Connect bound the user to (the first federation in CloudTrail)",
 			Value: fmt.Sprintf("%s (%s, event %s)", bound, e.Time.UTC().Format("2006-01-02T15:04:05Z"), e.ID), Where: e.File.String()}, true
 	}
@@ -347,7 +347,7 @@ func (r *run) preferredRole() (string, Evidence, bool) {
 		return "", Evidence{}, false
 	}
 	for _, offered := range r.awsView.Roles {
-		if offered.RoleArn == "" || offered.ProviderArn == "" || sameRole(offered.RoleArn, r.roleUsed) {
+		if offered.RoleArn == "" || offered.ProviderArn == "" || awsarn.SameRole(offered.RoleArn, r.roleUsed) {
 			continue
 		}
 		for _, ro := range r.aws.Roles {

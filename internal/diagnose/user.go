@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 )
 
@@ -325,7 +326,7 @@ func (r *run) checkBinding() {
 		if role == "" {
 			role = roleOfSession(e.IdentityARN)
 		}
-		if r.roleUsed != "" && role != "" && !sameRole(role, r.roleUsed) {
+		if r.roleUsed != "" && role != "" && !awsarn.SameRole(role, r.roleUsed) {
 			r.roleChanged(e, role, "")
 			return
 		}
@@ -370,17 +371,6 @@ func roleOfSession(arn string) string {
 	return "arn:" + acct[1] + ":iam::" + acct[4] + ":role/" + parts[0]
 }
 
-// sameRole compares role ARNs; an assumed-role ARN has no path, so role
-// names are compared when one side lacks it.
-func sameRole(a, b string) bool {
-	if a == b {
-		return true
-	}
-	name := func(s string) string { return s[strings.LastIndex(s, "/")+1:] }
-	acct := func(s string) string { return strings.Split(s, ":")[4] }
-	return name(a) == name(b) && len(strings.Split(a, ":")) > 4 && len(strings.Split(b, ":")) > 4 && acct(a) == acct(b)
-}
-
 func (r *run) roleChanged(e *evidence.Event, oldRole, how string) {
 	rsn := r.subject.RoleSessionName
 	evs := []Evidence{
@@ -406,7 +396,7 @@ func (r *run) roleChanged(e *evidence.Event, oldRole, how string) {
 			DataLoss: "Deleting the user loses its history.",
 			Check:    &Check{Result: CheckNotChecked, Why: "the user is not in the AWS data (pass aws connect list-users output)", Breaks: []string{"deletes the Connect user " + rsn + " and its history"}}}
 	}
-	if how == "" && oldRole != "" && !sameRole(oldRole, r.roleUsed) {
+	if how == "" && oldRole != "" && !awsarn.SameRole(oldRole, r.roleUsed) {
 		// Send the role the user is bound to, with the provider of this
 		// sign-in (or the one offered beside that role).
 		pair := r.offeredPair(oldRole)
@@ -430,7 +420,7 @@ func (r *run) roleChanged(e *evidence.Event, oldRole, how string) {
 func (r *run) offeredPair(role string) string {
 	if r.awsView != nil {
 		for _, ro := range r.awsView.Roles {
-			if ro.RoleArn != "" && ro.ProviderArn != "" && sameRole(ro.RoleArn, role) {
+			if ro.RoleArn != "" && ro.ProviderArn != "" && awsarn.SameRole(ro.RoleArn, role) {
 				return rolePair(ro.RoleArn, ro.ProviderArn)
 			}
 		}
@@ -442,7 +432,7 @@ func (r *run) offeredPair(role string) string {
 // evidence knows the role; an assumed-role ARN has no path.
 func (r *run) fullRoleARN(role string) string {
 	for _, ro := range r.aws.Roles {
-		if sameRole(ro.ARN, role) {
+		if awsarn.SameRole(ro.ARN, role) {
 			return ro.ARN
 		}
 	}
@@ -453,7 +443,7 @@ func (r *run) fullRoleARN(role string) string {
 // this sign-in, when the evidence has its trust policy and it does not.
 func (r *run) trustChangeFor(role string) (Change, bool) {
 	for _, ro := range r.aws.Roles {
-		if !sameRole(ro.ARN, role) || ro.Trust == nil {
+		if !awsarn.SameRole(ro.ARN, role) || ro.Trust == nil {
 			continue
 		}
 		denied, _, results := r.trustDecisions(ro.Trust, "trust policy of "+ro.Name)
