@@ -426,17 +426,26 @@ func TestFixtureAccountLive(t *testing.T) {
 	md, _ := os.ReadFile(a.metadata)
 	set.IdPMetadata, _ = assertion.ParseMetadata(md)
 	res := audit.Run(audit.Input{AWS: set, IdPUsers: readExport(t, a.exports["entra"]), Now: accountNow})
-	// A live read is of one instance (--instance-id): the other one's
-	// identity management is not read. ListUsers gives no e-mail, so
-	// two users of one person are seen only in describe-user outputs.
+	// A live read is of one instance (--instance-id): the other one is
+	// read below. ListUsers gives no e-mail: one person's two users are
+	// known by the IdP users that name them.
 	var expected []want
 	for _, f := range accountFindings {
-		if f.id != "connect.instance_not_saml" && f.id != "idp.multiple_profiles" {
+		if f.id != "connect.instance_not_saml" {
 			expected = append(expected, f)
 		}
 	}
 	compare(t, "live", res, expected)
 	if s := res.Summary; s.FailedSignIns != 4 || s.FailedAgents != 3 {
 		t.Errorf("summary %+v", s)
+	}
+	// The other instance, read live, says it is not SAML.
+	b = col.CollectAccount(context.Background(), awslive.Target{InstanceID: otherInst, Region: "ap-southeast-2", Since: since})
+	set = evidence.NewSet()
+	if err := set.LoadBundle("AWS", b); err != nil {
+		t.Fatal(err)
+	}
+	if f := find(audit.Run(audit.Input{AWS: set, Now: accountNow}), "connect.instance_not_saml"); f == nil || f.Affected[0].Name != otherInst {
+		t.Errorf("the other instance live: %+v", f)
 	}
 }

@@ -578,3 +578,22 @@ func TestRolesJudgedForTheirInstance(t *testing.T) {
 		t.Errorf("federation findings %q", titles)
 	}
 }
+
+// From ListUsers alone (no e-mail, no name, as a live audit reads them),
+// one person's two users are known by the IdP users that name them: the
+// same e-mail in the export; two people of different names stay apart.
+func TestTwoUsersOnePersonFromTheExport(t *testing.T) {
+	aws := load(t, map[string]string{"users.json": users("kim.park@example.com", "kpark@example.com", "kim.lee@example.com")})
+	csv := "userPrincipalName,givenName,surname,mail\n" +
+		"kim.park@example.com,Kim,Park,kim.park@example.com\n" +
+		"kpark@example.com,Kimberly,Park,kim.park@example.com\n" +
+		"kim.lee@example.com,Kim,Lee,kim.lee@example.com\n"
+	u, err := audit.ReadIdPUsers("entra.csv", strings.NewReader(csv), "", "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := find(audit.Run(audit.Input{AWS: aws, IdPUsers: u, Now: now}), "idp.multiple_profiles")
+	if f == nil || !slices.Equal(names(f), []string{"kim.park@example.com", "kpark@example.com"}) || !strings.Contains(f.Evidence[0].Where, "entra.csv line 2") {
+		t.Fatalf("%+v", f)
+	}
+}

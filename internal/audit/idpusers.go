@@ -29,6 +29,31 @@ type IdPUser struct {
 	Line int
 	// SessionName is the RoleSessionName the IdP sends for the user.
 	SessionName string
+	// FirstName, LastName and Email are the person's, when the export has
+	// them (each format's columns, see personColumns).
+	FirstName, LastName, Email string
+}
+
+// personColumns are the export columns (normalised) that hold a person's
+// first name, last name and e-mail: Entra ID's givenName, surname and
+// mail; Okta's First name, Last name and Primary email; Google
+// Workspace's First Name, Last Name and Email Address.
+var personColumns = struct{ first, last, email []string }{
+	first: []string{"givenname", "firstname"},
+	last:  []string{"surname", "lastname"},
+	email: []string{"mail", "primaryemail", "emailaddress", "email"},
+}
+
+// columnOf is the first of names among the normalised header, or -1.
+func columnOf(norm []string, names []string) int {
+	for _, n := range names {
+		for i, h := range norm {
+			if h == n {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // MaxIdPUsers bounds an export's users, MaxIdPExport its bytes (what is
@@ -130,6 +155,7 @@ func (u *IdPUsers) readCSV(r io.Reader, field string) error {
 			return fmt.Errorf("not an Entra ID, Okta or Google Workspace user export (no userPrincipalName, Username or Email Address column): name the column with --session-name-field")
 		}
 	}
+	first, last, email := columnOf(norm, personColumns.first), columnOf(norm, personColumns.last), columnOf(norm, personColumns.email)
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -143,7 +169,13 @@ func (u *IdPUsers) readCSV(r io.Reader, field string) error {
 		}
 		if col < len(rec) {
 			if v := strings.TrimSpace(rec[col]); v != "" {
-				u.Users = append(u.Users, IdPUser{Line: line, SessionName: v})
+				cell := func(i int) string {
+					if i < 0 || i >= len(rec) {
+						return ""
+					}
+					return strings.TrimSpace(rec[i])
+				}
+				u.Users = append(u.Users, IdPUser{Line: line, SessionName: v, FirstName: cell(first), LastName: cell(last), Email: cell(email)})
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -228,17 +229,39 @@ func sourcesOf(ul *evidence.UserList) string {
 }
 
 // twins finds one person with two Connect users: the same e-mail, or the
-// same first and last name (describe-user's IdentityInfo). Through one
-// IdP profile the agent lands on one, through another on the other.
+// same first and last name (describe-user's IdentityInfo; for a user
+// without it, ListUsers' and live audits', the IdP user whose
+// RoleSessionName names it). Through one IdP profile the agent lands on
+// one, through another on the other.
 func (a *run) twins(ul *evidence.UserList) {
 	type key struct{ kind, v string }
-	by := map[key][]*evidence.User{}
-	for _, u := range ul.Users {
-		if u.Email != "" {
-			by[key{"e-mail", strings.ToLower(u.Email)}] = append(by[key{"e-mail", strings.ToLower(u.Email)}], u)
+	type person struct {
+		first, last, email string
+		where              evidence.Source
+	}
+	var idp map[string]IdPUser
+	if u := a.in.IdPUsers; u != nil {
+		idp = make(map[string]IdPUser, len(u.Users))
+		for _, x := range u.Users {
+			idp[strings.ToLower(x.SessionName)] = x
 		}
-		if u.FirstName != "" && u.LastName != "" {
-			k := key{"name", strings.ToLower(u.FirstName + " " + u.LastName)}
+	}
+	by := map[key][]*evidence.User{}
+	where := map[*evidence.User]evidence.Source{}
+	for _, u := range ul.Users {
+		p := person{u.FirstName, u.LastName, u.Email, u.Source}
+		if p.email == "" && p.first == "" {
+			if x, ok := idp[strings.ToLower(u.Username)]; ok {
+				p = person{x.FirstName, x.LastName, x.Email, evidence.Source{File: fmt.Sprintf("%s line %d", a.in.IdPUsers.File, x.Line), Kind: "IdP user export"}}
+			}
+		}
+		where[u] = p.where
+		if p.email != "" {
+			k := key{"e-mail", strings.ToLower(p.email)}
+			by[k] = append(by[k], u)
+		}
+		if p.first != "" && p.last != "" {
+			k := key{"name", strings.ToLower(p.first + " " + p.last)}
 			by[k] = append(by[k], u)
 		}
 	}
@@ -269,7 +292,13 @@ func (a *run) twins(ul *evidence.UserList) {
 			}
 		}
 		if len(ev) < maxListed {
-			ev = append(ev, diagnose.Evidence{What: "the same " + k.kind + ", " + k.v, Value: strings.Join(names, " / "), Where: us[0].Source.String()})
+			var at []string
+			for _, u := range us {
+				if w := where[u].String(); !slices.Contains(at, w) {
+					at = append(at, w)
+				}
+			}
+			ev = append(ev, diagnose.Evidence{What: "the same " + k.kind + ", " + k.v, Value: strings.Join(names, " / "), Where: strings.Join(at, "; ")})
 		}
 	}
 	if len(aff) == 0 {

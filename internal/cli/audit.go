@@ -44,8 +44,8 @@ samldoctor collect bundle) and the identity provider's user export:
     (iam.federation_token_denied, with the near miss named, as diagnose says it), and whether its
     trust policy lets the provider's agents in through the global or the Regional sign-in endpoint
     (iam.trust_policy_denies);
-  - Connect users that look like one person (the same e-mail, or first and last name:
-    idp.multiple_profiles);
+  - Connect users that look like one person (the same e-mail, or first and last name, from
+    describe-user or from the IdP users that name them: idp.multiple_profiles);
   - Connect users whose names differ only by case (connect.duplicate_users);
   - with --idp-users, each IdP user's RoleSessionName against the Connect users: invalid for STS
     (aws.session_name_invalid), matching only up to case (connect.username_case_mismatch), matching
