@@ -234,36 +234,53 @@ func sourcesOf(ul *evidence.UserList) string {
 // RoleSessionName names it). Through one IdP profile the agent lands on
 // one, through another on the other.
 func (a *run) twins(ul *evidence.UserList) {
-	type key struct{ kind, v string }
-	type person struct {
-		first, last, email string
-		where              evidence.Source
-	}
-	var idp map[string]IdPUser
+	// key is an e-mail (b empty) or a first and last name, lower-cased.
+	type key struct{ kind, a, b string }
+	var idp map[string]int
 	if u := a.in.IdPUsers; u != nil {
-		idp = make(map[string]IdPUser, len(u.Users))
-		for _, x := range u.Users {
-			idp[strings.ToLower(x.SessionName)] = x
+		idp = make(map[string]int, len(u.Users))
+		for i, x := range u.Users {
+			idp[strings.ToLower(x.SessionName)] = i
 		}
 	}
+	// person is what says who a user is, and where that was read.
+	person := func(u *evidence.User) (first, last, email string, where string) {
+		if u.Email != "" || u.FirstName != "" {
+			return u.FirstName, u.LastName, u.Email, u.Source.String()
+		}
+		if i, ok := idp[strings.ToLower(u.Username)]; ok {
+			x := a.in.IdPUsers.Users[i]
+			return x.FirstName, x.LastName, x.Email, fmt.Sprintf("%s line %d", a.in.IdPUsers.File, x.Line)
+		}
+		return "", "", "", ""
+	}
+	// Most keys name one user: the map holds its index, and only a key met
+	// again gets a list.
+	first := make(map[key]int, len(ul.Users))
 	by := map[key][]*evidence.User{}
-	where := map[*evidence.User]evidence.Source{}
-	for _, u := range ul.Users {
-		p := person{u.FirstName, u.LastName, u.Email, u.Source}
-		if p.email == "" && p.first == "" {
-			if x, ok := idp[strings.ToLower(u.Username)]; ok {
-				p = person{x.FirstName, x.LastName, x.Email, evidence.Source{File: fmt.Sprintf("%s line %d", a.in.IdPUsers.File, x.Line), Kind: "IdP user export"}}
-			}
+	note := func(k key, i int) {
+		if j, ok := first[k]; !ok {
+			first[k] = i
+		} else if by[k] == nil {
+			by[k] = []*evidence.User{ul.Users[j], ul.Users[i]}
+		} else {
+			by[k] = append(by[k], ul.Users[i])
 		}
-		where[u] = p.where
-		if p.email != "" {
-			k := key{"e-mail", strings.ToLower(p.email)}
-			by[k] = append(by[k], u)
+	}
+	for i, u := range ul.Users {
+		f, l, e, _ := person(u)
+		if e != "" {
+			note(key{"e-mail", strings.ToLower(e), ""}, i)
 		}
-		if p.first != "" && p.last != "" {
-			k := key{"name", strings.ToLower(p.first + " " + p.last)}
-			by[k] = append(by[k], u)
+		if f != "" && l != "" {
+			note(key{"name", strings.ToLower(f), strings.ToLower(l)}, i)
 		}
+	}
+	label := func(k key) string {
+		if k.kind == "name" {
+			return k.a + " " + k.b
+		}
+		return k.a
 	}
 	seen := map[string]bool{}
 	var aff []Affected
@@ -272,7 +289,7 @@ func (a *run) twins(ul *evidence.UserList) {
 	for k := range by {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].kind+keys[i].v < keys[j].kind+keys[j].v })
+	sort.Slice(keys, func(i, j int) bool { return keys[i].kind+label(keys[i]) < keys[j].kind+label(keys[j]) })
 	for _, k := range keys {
 		us := by[k]
 		distinct := map[string]bool{}
@@ -294,11 +311,11 @@ func (a *run) twins(ul *evidence.UserList) {
 		if len(ev) < maxListed {
 			var at []string
 			for _, u := range us {
-				if w := where[u].String(); !slices.Contains(at, w) {
+				if _, _, _, w := person(u); !slices.Contains(at, w) {
 					at = append(at, w)
 				}
 			}
-			ev = append(ev, diagnose.Evidence{What: "the same " + k.kind + ", " + k.v, Value: strings.Join(names, " / "), Where: strings.Join(at, "; ")})
+			ev = append(ev, diagnose.Evidence{What: "the same " + k.kind + ", " + label(k), Value: strings.Join(names, " / "), Where: strings.Join(at, "; ")})
 		}
 	}
 	if len(aff) == 0 {
