@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
@@ -102,23 +103,17 @@ func Run(in Input) *Result {
 			}
 		}
 	}
-	a := &run{in: in, res: &Result{Findings: []Finding{}}}
+	a := &run{in: in, res: &Result{Findings: []Finding{}}, agents: &sortedAgents{}}
 	if in.Trail != nil && !in.Trail.Since.IsZero() {
 		a.res.Summary.Window = in.Now.Sub(in.Trail.Since)
 	}
-	// The users' checks (a hundred thousand users is a large share of an
-	// audit) run beside the others; their findings keep their place.
-	u := &run{in: in, res: &Result{}}
-	done := make(chan struct{})
-	go func() { defer close(done); u.users() }()
 	a.scope()
-	a.providers()
-	a.metadata()
-	a.encryption()
-	a.instances()
-	a.roles()
-	<-done
-	a.res.Findings = append(a.res.Findings, u.res.Findings...)
+	// The users' checks (a hundred thousand users is a large share of an
+	// audit) run beside the account's; findings keep their order.
+	a.concurrently(
+		func(r *run) { r.providers(); r.metadata(); r.encryption(); r.instances(); r.roles() },
+		(*run).users,
+	)
 	a.trail()
 	a.finish()
 	return a.res
@@ -127,16 +122,44 @@ func Run(in Input) *Result {
 type run struct {
 	in  Input
 	res *Result
-	// agents are the trail's agents, sorted, once asked for.
-	agents []string
+	// agents are the trail's agents, sorted once, for every step.
+	agents *sortedAgents
+}
+
+type sortedAgents struct {
+	once  sync.Once
+	names []string
 }
 
 // trailAgents are the agents CloudTrail shows, sorted.
 func (a *run) trailAgents() []string {
-	if a.agents == nil && a.in.Trail != nil {
-		a.agents = sortedNames(a.in.Trail.agents)
+	a.agents.once.Do(func() {
+		if a.in.Trail != nil {
+			a.agents.names = sortedNames(a.in.Trail.agents)
+		}
+	})
+	return a.agents.names
+}
+
+// concurrently runs independent steps at once, each adding its findings
+// to its own list, then adds the lists in the order of the steps: the
+// result is the same whichever finishes first.
+func (a *run) concurrently(steps ...func(*run)) {
+	subs := make([]*run, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		subs[i] = &run{in: a.in, res: &Result{}, agents: a.agents}
+		wg.Add(1)
+		go func(r *run) {
+			defer wg.Done()
+			step(r)
+		}(subs[i])
 	}
-	return a.agents
+	wg.Wait()
+	for _, r := range subs {
+		// Steps add findings only: the summary is trail's and finish's.
+		a.res.Findings = append(a.res.Findings, r.res.Findings...)
+	}
 }
 
 func (a *run) add(f Finding) {

@@ -21,11 +21,11 @@ const maxListed = 10
 func (a *run) users() {
 	for _, id := range sortedKeys(a.in.AWS.Users) {
 		ul := a.in.AWS.Users[id]
-		a.duplicates(ul)
-		a.twins(ul)
+		steps := []func(*run){func(r *run) { r.duplicates(ul) }, func(r *run) { r.twins(ul) }}
 		if a.in.IdPUsers != nil {
-			a.matchIdP(ul)
+			steps = append(steps, func(r *run) { r.matchIdP(ul) })
 		}
+		a.concurrently(steps...)
 	}
 }
 
