@@ -113,8 +113,8 @@ func Run(in Input) *Result {
 	a.concurrently(
 		func(r *run) { r.providers(); r.metadata(); r.encryption(); r.instances(); r.roles() },
 		(*run).users,
+		(*run).trail,
 	)
-	a.trail()
 	a.finish()
 	return a.res
 }
@@ -157,8 +157,11 @@ func (a *run) concurrently(steps ...func(*run)) {
 	}
 	wg.Wait()
 	for _, r := range subs {
-		// Steps add findings only: the summary is trail's and finish's.
 		a.res.Findings = append(a.res.Findings, r.res.Findings...)
+		// Of the summary, steps count the failed sign-ins (trail's);
+		// finish counts the rest.
+		a.res.Summary.FailedSignIns += r.res.Summary.FailedSignIns
+		a.res.Summary.FailedAgents += r.res.Summary.FailedAgents
 	}
 }
 

@@ -254,13 +254,13 @@ func (a *run) twins(ul *evidence.UserList) {
 		}
 		return "", "", "", ""
 	}
-	// Most keys name one user: the map holds its index, and only a key met
-	// again gets a list.
-	first := make(map[key]int, len(ul.Users))
+	// Most e-mails and names are one user's: a map of strings holds its
+	// index, and only one met again gets a list.
+	emails, names := make(map[string]int, len(ul.Users)), make(map[string]int, len(ul.Users))
 	by := map[key][]*evidence.User{}
-	note := func(k key, i int) {
-		if j, ok := first[k]; !ok {
-			first[k] = i
+	note := func(seen map[string]int, s string, k key, i int) {
+		if j, ok := seen[s]; !ok {
+			seen[s] = i
 		} else if by[k] == nil {
 			by[k] = []*evidence.User{ul.Users[j], ul.Users[i]}
 		} else {
@@ -270,10 +270,12 @@ func (a *run) twins(ul *evidence.UserList) {
 	for i, u := range ul.Users {
 		f, l, e, _ := person(u)
 		if e != "" {
-			note(key{"e-mail", strings.ToLower(e), ""}, i)
+			e = strings.ToLower(e)
+			note(emails, e, key{"e-mail", e, ""}, i)
 		}
 		if f != "" && l != "" {
-			note(key{"name", strings.ToLower(f), strings.ToLower(l)}, i)
+			f, l = strings.ToLower(f), strings.ToLower(l)
+			note(names, f+"\x00"+l, key{"name", f, l}, i)
 		}
 	}
 	label := func(k key) string {
