@@ -332,14 +332,8 @@ func (d *Decoder) readKey() ([]byte, error) {
 		d.pos += q + 2
 		return rest[:q:q], nil
 	}
-	d.key = d.key[:0]
-	err := d.scanString(func(p []byte) {
-		if room := MaxKeyLen - len(d.key); len(p) > room {
-			p = p[:room]
-		}
-		d.key = append(d.key, p...)
-	})
-	if err != nil {
+	var err error
+	if d.key, _, err = d.scanInto(d.key[:0], MaxKeyLen); err != nil {
 		return nil, err
 	}
 	return d.key, d.expect(':')
@@ -403,23 +397,24 @@ func (d *Decoder) ReadStringBytes(limit int) (b []byte, complete bool, err error
 		d.pos += q + 1
 		return rest[:q:q], true, nil
 	}
-	d.str = d.str[:0]
-	complete = true
-	keep := func(p []byte) {
-		if !complete {
-			return
-		}
-		if room := limit - len(d.str); len(p) > room {
-			d.str = append(d.str, p[:room]...)
-			complete = false
-			return
-		}
-		d.str = append(d.str, p...)
-	}
-	if err := d.scanString(keep); err != nil {
+	if d.str, complete, err = d.scanInto(d.str[:0], limit); err != nil {
 		return nil, false, err
 	}
 	return d.str, complete, nil
+}
+
+// scanInto consumes the rest of a string after its opening quote, appending
+// at most limit bytes of its decoded content to dst; complete is false when
+// there was more (dropped, never held).
+func (d *Decoder) scanInto(dst []byte, limit int) (out []byte, complete bool, err error) {
+	complete = true
+	err = d.scanString(func(p []byte) {
+		if room := limit - len(dst); len(p) > room {
+			p, complete = p[:room], false
+		}
+		dst = append(dst, p...)
+	})
+	return dst, complete, err
 }
 
 // ReadText reads a string value's content (up to limit bytes); any other

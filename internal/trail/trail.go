@@ -372,23 +372,22 @@ func known(v []byte, names ...string) string {
 	return ""
 }
 
-func isObject(d *jsonscan.Decoder) (bool, error) {
-	k, err := d.Peek()
+// object reads an object's members with fn; a value of another kind is
+// skipped (a field CloudTrail leaves null).
+func (r *reader) object(fn func(key []byte) error) error {
+	k, err := r.d.Peek()
 	if err != nil {
-		return false, err
+		return err
 	}
 	if k != jsonscan.Object {
-		return false, d.Skip()
+		return r.d.Skip()
 	}
-	return true, nil
+	return r.d.ReadMembers(fn)
 }
 
 func (r *reader) identity(ev *evidence.Event) error {
 	d := r.d
-	if ok, err := isObject(d); !ok {
-		return err
-	}
-	return d.ReadMembers(func(key []byte) error {
+	return r.object(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "type":
@@ -398,23 +397,17 @@ func (r *reader) identity(ev *evidence.Event) error {
 		case "userName":
 			ev.Username, err = r.own()
 		case "sessionContext":
-			if ok, err := isObject(d); !ok {
-				return err
-			}
-			return d.ReadMembers(func(key []byte) error {
+			err = r.object(func(key []byte) error {
 				if string(key) != "sessionIssuer" {
 					return d.Skip()
 				}
-				if ok, err := isObject(d); !ok {
-					return err
-				}
-				return d.ReadMembers(func(key []byte) error {
-					if string(key) == "arn" {
-						var err error
-						ev.SessionIssuerARN, err = r.shared()
-						return err
+				return r.object(func(key []byte) error {
+					if string(key) != "arn" {
+						return d.Skip()
 					}
-					return d.Skip()
+					var err error
+					ev.SessionIssuerARN, err = r.shared()
+					return err
 				})
 			})
 		default:
@@ -426,10 +419,7 @@ func (r *reader) identity(ev *evidence.Event) error {
 
 func (r *reader) params(ev *evidence.Event) error {
 	d := r.d
-	if ok, err := isObject(d); !ok {
-		return err
-	}
-	return d.ReadMembers(func(key []byte) error {
+	return r.object(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "roleArn":
