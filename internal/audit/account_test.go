@@ -325,6 +325,10 @@ func compare(t *testing.T, label string, res *audit.Result, expected []want) {
 		t.Errorf("%s:\n  missing: %q\n  unexpected: %q", label, missing, extra)
 	}
 	for _, f := range res.Findings {
+		// An agent a role's fault stops is there because CloudTrail shows it.
+		if f.Affected[0].Kind == "role" && len(f.Affected) > 1 && !strings.Contains(f.Evidence[len(f.Evidence)-1].What, "CloudTrail shows with role") {
+			t.Errorf("%s: %s lists agents without CloudTrail's evidence: %+v", label, f.ID, f.Evidence)
+		}
 		if len(f.Evidence) == 0 || f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result == "" {
 			t.Errorf("%s: %s has no evidence, fix or check: %+v", label, f.ID, f)
 		}

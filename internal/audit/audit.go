@@ -389,16 +389,14 @@ func (a *run) roles() {
 					gr = awsarn.GlobalSignInURL(in.ID, in.Region(), in.Account(), lastPart(ro.ARN), lastPart(prov), "/connect/ccp-v2")
 				}
 				for _, df := range diagnose.JudgeTrust(a.in.AWS, ro.ARN, prov, in.Region(), gr) {
-					a.add(Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
-						Affected: a.roleAffects(ro.ARN)})
+					a.add(a.roleFinding(df, ro.ARN))
 				}
 			}
 			for _, df := range diagnose.JudgeFederation(a.in.AWS, ro.ARN, in.ID, in.Region()) {
 				if df.ID != "iam.federation_token_denied" && df.ID != "iam.federation_token_undetermined" {
 					continue
 				}
-				f := Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
-					Affected: a.roleAffects(ro.ARN)}
+				f := a.roleFinding(df, ro.ARN)
 				if df.Severity == diagnose.Error {
 					f.Detail += " Every agent who signs in with this role is stopped there."
 				}
@@ -465,25 +463,37 @@ func policiesName(ro *evidence.Role, managed map[string]*evidence.ManagedPolicy,
 	return false
 }
 
-// roleAffects is what a fault of a role stops: the role, and the agents
-// CloudTrail shows signing in with it last (or bound to it, when they have
-// not signed in since).
-func (a *run) roleAffects(roleARN string) []Affected {
-	out := []Affected{{Kind: "role", Name: roleARN}}
+// roleFinding is diagnose's judgement of a role as an audit finding: it
+// affects the role, and the agents CloudTrail shows signing in with it last
+// (or bound to it, when they have not signed in since), who are the ones
+// it stops; the records that show them are in its evidence.
+func (a *run) roleFinding(df diagnose.Finding, roleARN string) Finding {
+	f := Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
+		Affected: []Affected{{Kind: "role", Name: roleARN}}}
 	t := a.in.Trail
 	if t == nil {
-		return out
+		return f
 	}
+	var names []string
+	var where evidence.Source
 	for _, ag := range a.trailAgents() {
 		u := t.agents[ag].latest
 		if !u.set() {
 			u = t.agents[ag].bound
 		}
 		if u.set() && awsarn.SameRole(t.role(u), roleARN) {
-			out = append(out, Affected{Kind: "agent", Name: ag})
+			f.Affected = append(f.Affected, Affected{Kind: "agent", Name: ag})
+			if len(names) < maxListed {
+				names = append(names, ag)
+			}
+			where = t.file(u)
 		}
 	}
-	return out
+	if n := len(f.Affected) - 1; n > 0 {
+		f.Evidence = append(f.Evidence, diagnose.Evidence{What: fmt.Sprintf("agents whose last sign-in CloudTrail shows with role %s", lastPart(roleARN)),
+			Value: fmt.Sprintf("%d: %s", n, strings.Join(names, ", ")), Where: where.String() + " and others"})
+	}
+	return f
 }
 
 // samlProviders are the SAML providers a role's trust policy names.

@@ -66,6 +66,22 @@ func find(res *audit.Result, id string) *audit.Finding {
 	return nil
 }
 
+// wantAffects checks that each finding id of want is there and affects
+// exactly its names.
+func wantAffects(t *testing.T, res *audit.Result, want map[string][]string) {
+	t.Helper()
+	for id, w := range want {
+		f := find(res, id)
+		if f == nil {
+			t.Errorf("no %s", id)
+			continue
+		}
+		if got := names(f); !slices.Equal(got, w) {
+			t.Errorf("%s affects %v, want %v", id, got, w)
+		}
+	}
+}
+
 func names(f *audit.Finding) []string {
 	var out []string
 	for _, a := range f.Affected {
@@ -134,16 +150,7 @@ func TestUsers(t *testing.T) {
 		"connect.duplicate_users":        {"john.smith@example.com", "JOHN.SMITH@example.com"},
 		"connect.user_without_idp_user":  {"JOHN.SMITH@example.com", "old.agent@example.com"},
 	}
-	for id, w := range want {
-		f := find(res, id)
-		if f == nil {
-			t.Errorf("no %s", id)
-			continue
-		}
-		if got := names(f); !slices.Equal(got, w) {
-			t.Errorf("%s affects %v, want %v", id, got, w)
-		}
-	}
+	wantAffects(t, res, want)
 	if find(res, "connect.instance_not_saml") != nil || len(res.Findings) != len(want) {
 		var ids []string
 		for _, f := range res.Findings {
@@ -265,16 +272,7 @@ func TestTrail(t *testing.T) {
 		"trail.unexplained_failure":   {"cat"},
 		"connect.role_changed":        {"dan"},
 	}
-	for id, w := range want {
-		f := find(res, id)
-		if f == nil {
-			t.Errorf("no %s", id)
-			continue
-		}
-		if got := names(f); !slices.Equal(got, w) {
-			t.Errorf("%s affects %v, want %v", id, got, w)
-		}
-	}
+	wantAffects(t, res, want)
 	if len(res.Findings) != len(want) {
 		t.Errorf("%d findings", len(res.Findings))
 	}

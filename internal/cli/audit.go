@@ -215,7 +215,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
 	cmd.Flags().StringVar(&capturePath, "capture", "", "a capture of one agent's sign-in: its RoleSessionName tells which column of --idp-users the IdP sends, and whether it lower-cases it")
-	cmd.Flags().BoolVar(&live, "aws", false, "read the instance, its users, the account's SAML providers and CloudTrail's event history from AWS now (read-only calls)")
+	cmd.Flags().BoolVar(&live, "aws", false, "read the instance, its users, the account's SAML providers and the roles that trust one, and CloudTrail's event history from AWS now (read-only calls)")
 	cmd.Flags().StringVar(&instanceID, "instance-id", "", "with --aws: the Connect instance ID")
 	af.add(cmd)
 	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's current SAML metadata: its certificates against the providers'")
