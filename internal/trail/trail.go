@@ -86,11 +86,23 @@ func Files(paths []string) (files []string, digests int, err error) {
 	return files, digests, nil
 }
 
+// signInEvents are the records samldoctor judges sign-ins by.
+type signInEvent struct{ source, name string }
+
+var signInEvents = []signInEvent{
+	{"sts.amazonaws.com", "AssumeRoleWithSAML"},
+	{"connect.amazonaws.com", "GetFederationToken"},
+}
+
 // Interesting reports whether a record is one samldoctor judges sign-ins
 // by: STS AssumeRoleWithSAML, Connect GetFederationToken.
 func Interesting(source, name string) bool {
-	return name == "AssumeRoleWithSAML" && source == "sts.amazonaws.com" ||
-		name == "GetFederationToken" && source == "connect.amazonaws.com"
+	for _, e := range signInEvents {
+		if e.source == source && e.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Read reads the files with workers goroutines, each with its own sink
@@ -293,13 +305,13 @@ func (r *reader) record() (*evidence.Event, error) {
 		case "eventName":
 			var v []byte
 			if v, err = d.ReadTextBytes(maxField); err == nil {
-				ev.Name = known(v, "AssumeRoleWithSAML", "GetFederationToken")
+				ev.Name = known(v, func(e signInEvent) string { return e.name })
 				other = ev.Name == "" || ev.Source != "" && !Interesting(ev.Source, ev.Name)
 			}
 		case "eventSource":
 			var v []byte
 			if v, err = d.ReadTextBytes(maxField); err == nil {
-				ev.Source = known(v, "sts.amazonaws.com", "connect.amazonaws.com")
+				ev.Source = known(v, func(e signInEvent) string { return e.source })
 				other = ev.Source == "" || ev.Name != "" && !Interesting(ev.Source, ev.Name)
 			}
 		case "eventTime":
@@ -362,11 +374,12 @@ func parseTime(b []byte) time.Time {
 	return t
 }
 
-// known returns the one of names that v spells, without allocating, or "".
-func known(v []byte, names ...string) string {
-	for _, n := range names {
-		if string(v) == n {
-			return n
+// known is the event name or source (of) that v spells, without
+// allocating, or "".
+func known(v []byte, of func(signInEvent) string) string {
+	for _, e := range signInEvents {
+		if string(v) == of(e) {
+			return of(e)
 		}
 	}
 	return ""
