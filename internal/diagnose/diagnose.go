@@ -450,21 +450,9 @@ func (r *run) chooseMessage() bool {
 	}
 	r.parsed = m.Parsed
 	if r.parsed != nil {
-		r.subject.Issuer = r.parsed.Issuer
-		if len(r.parsed.Assertions) > 0 {
-			r.assert = &r.parsed.Assertions[0]
-			if r.assert.Issuer != "" && r.subject.Issuer == "" {
-				r.subject.Issuer = r.assert.Issuer
-			}
-			if s := r.assert.Subject; s != nil && s.NameID != nil {
-				r.subject.NameID = s.NameID.Value
-			}
-		}
-		r.awsView = r.parsed.AWS
-	}
-	if r.awsView != nil {
-		r.subject.RoleSessionName = r.awsView.RoleSessionName
-		r.pickRole()
+		// The assertion a signature covers, by the document's shape;
+		// checkSignatures settles it once the signatures are verified.
+		r.judgeOn(r.parsed.Consumed(), r.parsed.AWS)
 	}
 	if rs := signin.RelayState(m); rs != nil && rs.Kind == "connect-federation" {
 		r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
@@ -511,6 +499,26 @@ func (r *run) chooseMessage() bool {
 		r.subject.Partition = "aws"
 	}
 	return true
+}
+
+// judgeOn makes a the assertion the sign-in is judged on (v is the AWS
+// view of it): the subject's names and the role come from it.
+func (r *run) judgeOn(a *assertion.Assertion, v *assertion.AWS) {
+	r.assert, r.awsView = a, v
+	r.subject.Issuer, r.subject.NameID, r.subject.RoleSessionName = r.parsed.Issuer, "", ""
+	r.roleUsed, r.providerUsed, r.subject.RoleArn, r.subject.ProviderArn = "", "", "", ""
+	if a != nil {
+		if a.Issuer != "" && r.subject.Issuer == "" {
+			r.subject.Issuer = a.Issuer
+		}
+		if s := a.Subject; s != nil && s.NameID != nil {
+			r.subject.NameID = s.NameID.Value
+		}
+	}
+	if v != nil {
+		r.subject.RoleSessionName = v.RoleSessionName
+		r.pickRole()
+	}
 }
 
 // pickRole settles which Role value the sign-in used.
@@ -731,6 +739,9 @@ func roundDur(d time.Duration) string {
 // then other errors, warnings and information; and writes the verdict.
 func (r *run) finish() {
 	rank := func(f Finding) int {
+		if alwaysError[f.ID] && f.Severity == Error {
+			return -1 // a wrapped or unsigned message comes before anything judged from it
+		}
 		sev := map[string]int{Error: 0, Warning: 1, Info: 2}[f.Severity]
 		if len(f.Explains) > 0 {
 			return sev

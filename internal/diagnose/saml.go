@@ -78,12 +78,8 @@ func (r *run) checkSAML() bool {
 				Evidence: []Evidence{{What: "element", Value: a.Message, Where: r.at(a.Path)}},
 				Fix:      &Fix{Summary: "Fix the IdP's output so every SAML element is in its SAML namespace (an undeclared prefix is the usual cause)."}})
 		case "multiple-assertions", "assertion-misplaced", "duplicate-id", "signature-reference-mismatch":
-			r.add(Finding{ID: "saml.signature_wrapping", Severity: Error,
-				Title:    "The message has the shape of an XML signature-wrapping attack",
-				Detail:   "The assertion AWS would read may not be the one the signature covers. Real IdPs never produce this; the message was tampered with, or a proxy rewrote it.",
-				Evidence: []Evidence{{What: a.Code, Value: a.Message, Where: r.at(a.Path)}},
-				Explains: []string{"signin.invalid_saml_response", "signin.signature_invalid"},
-				Fix:      &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP."}})
+			r.wrapping("The message carries an assertion its signature does not cover, beside or around the one it does. Real IdPs never produce this; the message was tampered with, or a proxy rewrote it.",
+				Evidence{What: a.Code, Value: a.Message, Where: r.at(a.Path)})
 		case "comment-in-value":
 			r.add(Finding{ID: "saml.comment_in_value", Severity: Warning,
 				Title:    "An XML comment sits inside a value",

@@ -147,6 +147,9 @@ func (r *run) verdict() string {
 	if r.res.Outcome == "succeeded" && (top == nil || top.Severity != Error) {
 		return who + " signed in to Amazon Connect; samldoctor found no error."
 	}
+	if r.res.Outcome == "succeeded" {
+		return who + " signed in to Amazon Connect, but " + r.plain(top)
+	}
 	if r.res.Outcome == "no-saml" && top != nil {
 		return top.Title + "."
 	}
@@ -205,8 +208,8 @@ func (r *run) plain(f *Finding) string {
 		return f.Title + " (at " + s.At.UTC().Format(time.RFC3339) + ")."
 	}
 	t := f.Title
-	if len(t) > 0 {
-		t = strings.ToLower(t[:1]) + t[1:]
+	if len(t) > 1 && !(t[1] >= 'A' && t[1] <= 'Z') {
+		t = strings.ToLower(t[:1]) + t[1:] // not an acronym (AWS, IAM)
 	}
 	return t + "."
 }
