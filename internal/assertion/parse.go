@@ -785,7 +785,7 @@ func View(a *Assertion) *AWS {
 	if len(sessionNames) > 0 {
 		v.RoleSessionName = sessionNames[0]
 	}
-	if len(sessionNames) != 1 && v.HasRoleSessionName {
+	if v.HasRoleSessionName && (len(sessionNames) != 1 || v.RoleSessionNameAttributes > 1) {
 		v.RoleSessionNameValues = append([]string{}, sessionNames...)
 	}
 	return v

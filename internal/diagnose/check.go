@@ -55,8 +55,10 @@ func (r *run) newWorld() *world {
 	if r.parsed != nil {
 		p := *r.parsed
 		p.Assertions = slices.Clone(p.Assertions)
-		if p.AWS != nil {
-			v := *p.AWS
+		p.Misplaced = slices.Clone(p.Misplaced)
+		// The view of the assertion the diagnosis judged (the signed one).
+		if av := r.awsView; av != nil {
+			v := *av
 			v.Roles = slices.Clone(v.Roles)
 			p.AWS = &v
 		}
@@ -92,11 +94,12 @@ func copyAWS(src *evidence.Set) evidence.Set {
 	return c
 }
 
+// assertion is the assertion the diagnosis judged, in the world's copy.
 func (w *world) assertion() *assertion.Assertion {
-	if w.msg.Parsed == nil || len(w.msg.Parsed.Assertions) == 0 {
+	if w.msg.Parsed == nil {
 		return nil
 	}
-	return &w.msg.Parsed.Assertions[0]
+	return w.msg.Parsed.Consumed()
 }
 
 func (w *world) view() (*assertion.AWS, error) {
@@ -163,7 +166,7 @@ func (r *run) apply(w *world, c Change) error {
 		}
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
-			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName = c.Value, nil, true
+			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName, v.RoleSessionNameAttributes = c.Value, nil, true, 1
 		case assertion.AttrSessionDuration:
 			v.SessionDuration = c.Value
 		case assertion.AttrSourceIdentity:

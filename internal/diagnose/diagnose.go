@@ -547,6 +547,20 @@ func (r *run) pickRole() {
 		}
 	}
 	if r.roleUsed == "" && len(valid) > 0 {
+		// Several roles and no pick seen: when every value names the
+		// same provider, the provider is known all the same (its
+		// certificates judge the signature).
+		prov := valid[0].ProviderArn
+		for _, ro := range valid {
+			if ro.ProviderArn != prov {
+				prov = ""
+			}
+		}
+		if prov != "" {
+			r.providerUsed, r.subject.ProviderArn = prov, prov
+		}
+	}
+	if r.roleUsed == "" && len(valid) > 0 {
 		// Several roles and no pick seen: the account is still known
 		// when every value agrees.
 		acct := ""

@@ -496,6 +496,14 @@ func (r *run) checkAttributes() {
 			Detail:   "AWS needs " + assertion.AttrRoleSessionName + " (case-sensitive), and Amazon Connect matches its value to the Connect user name.",
 			Evidence: ev, Explains: []string{"signin.role_session_name_required"}}, "Send RoleSessionName with the agent's Connect user name",
 			idpFix("add the claim/attribute "+assertion.AttrRoleSessionName+" mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it."))
+	case v.RoleSessionNameAttributes > 1:
+		// A second attribute is no spare: AWS refuses the assertion or
+		// reads one of them, and which is not documented.
+		r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Error,
+			Title:    fmt.Sprintf("RoleSessionName is sent in %d attributes; AWS expects one attribute with one value", v.RoleSessionNameAttributes),
+			Detail:   "AWS refuses an assertion with several RoleSessionName values or reads only one of them, so the session name (and the Connect user it must match) is not what the IdP meant for every agent.",
+			Evidence: []Evidence{{What: "RoleSessionName values, in document order", Value: strings.Join(v.RoleSessionNameValues, ", "), Where: r.attrWhere(assertion.AttrRoleSessionName)}},
+			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"}}, "Send RoleSessionName once, from a single-valued user attribute", idpFix("keep one claim/attribute named "+assertion.AttrRoleSessionName+" (remove the duplicate mapping), mapped to a single-valued attribute."))
 	case len(v.RoleSessionNameValues) > 1:
 		r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Error,
 			Title:    fmt.Sprintf("RoleSessionName has %d values; AWS expects one", len(v.RoleSessionNameValues)),

@@ -48,7 +48,7 @@ func (r *run) checkSignatures() {
 	vs := r.verify(cands)
 	// The sign-in is judged on the assertion a valid signature covers,
 	// never on an unsigned sibling (a wrapped message's evil assertion).
-	if a := assertion.Judge(r.parsed, vs); a != nil && a != r.assert {
+	if a := assertion.Judge(r.parsed, vs); a != nil && (r.assert == nil || a.Path != r.assert.Path) {
 		provider := r.providerUsed
 		r.judgeOn(a, assertion.View(a))
 		if r.providerUsed != provider {
