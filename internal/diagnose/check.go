@@ -34,9 +34,10 @@ type world struct {
 }
 
 // errNotModelled is a change the check cannot apply; errRefused a change
-// AWS would refuse.
+// AWS would refuse; wrong a change that does not do what it says.
 type changeError struct {
 	refused bool
+	wrong   bool
 	why     string
 }
 
@@ -48,6 +49,12 @@ func notModelled(format string, a ...any) error {
 
 func refused(format string, a ...any) error {
 	return &changeError{refused: true, why: fmt.Sprintf(format, a...)}
+}
+
+// wrongChange is a change whose parts disagree: applied as written, it
+// does not produce what it says it does.
+func wrongChange(format string, a ...any) error {
+	return &changeError{wrong: true, why: fmt.Sprintf(format, a...)}
 }
 
 func (r *run) newWorld() *world {
@@ -166,7 +173,20 @@ func (r *run) apply(w *world, c Change) error {
 		}
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
-			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName, v.RoleSessionNameAttributes = c.Value, nil, true, 1
+			value := c.Value
+			if c.Transform != "" {
+				// A case transformation sends what it makes of the value
+				// the IdP sends now, whatever the change says it yields.
+				t, ok := caseTransform(v.RoleSessionName, c.Transform)
+				if !ok {
+					return notModelled("case transformation %q is not modelled", c.Transform)
+				}
+				if t != c.Value {
+					return wrongChange("the %s-case transformation of %q, what the IdP sends now, sends %q, not %q", c.Transform, v.RoleSessionName, t, c.Value)
+				}
+				value = t
+			}
+			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName, v.RoleSessionNameAttributes = value, nil, true, 1
 		case assertion.AttrSessionDuration:
 			v.SessionDuration = c.Value
 		case assertion.AttrSourceIdentity:
@@ -476,6 +496,9 @@ func (r *run) applyAll(w *world, changes []Change) *Check {
 			if errors.As(err, &ce) && ce.refused {
 				return &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
 			}
+			if errors.As(err, &ce) && ce.wrong {
+				return &Check{Result: CheckStillFails, Why: "the change does not do what it says: " + ce.why}
+			}
 			return &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
 		}
 	}
@@ -570,13 +593,20 @@ func (r *run) breaks(f *Fix, w *world) []string {
 }
 
 func transform(s, how string) string {
+	t, _ := caseTransform(s, how)
+	return t
+}
+
+// caseTransform is what an IdP's case transformation ("lower" or "upper")
+// makes of s; ok is false for a transformation that is neither.
+func caseTransform(s, how string) (string, bool) {
 	switch how {
 	case "lower":
-		return strings.ToLower(s)
+		return strings.ToLower(s), true
 	case "upper":
-		return strings.ToUpper(s)
+		return strings.ToUpper(s), true
 	}
-	return s
+	return s, false
 }
 
 // boundRole is the role of the user's first successful federation in
