@@ -53,7 +53,7 @@ func IsParam(name string) bool {
 var fragments = []string{
 	"password", "passwd", "passwort", "passphrase", "passcode", "pwd", "pswd", "secret", "token",
 	"credential", "apikey", "accesskey", "privatekey", "secretkey", "sessionkey", "signingkey",
-	"subscriptionkey", "sessionid", "sessid", "authstate", "authorization", "samlart", "cookie",
+	"subscriptionkey", "sessionid", "sessid", "authstate", "authorization", "cookie",
 	// The word for password in the languages login forms are written in.
 	"kennwort", "motdepasse", "contrasena", "contraseña", "senha", "wachtwoord", "salasana", "haslo",
 	"hasło", "lösenord", "losenord", "passord", "adgangskode", "heslo", "jelszo", "jelszó", "parola",
