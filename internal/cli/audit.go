@@ -144,7 +144,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 					return err
 				}
 				defer f.Close()
-				t, err := audit.ReadTrailResult(trailResult, io.LimitReader(f, audit.MaxIdPExport))
+				t, err := audit.ReadTrailResult(trailResult, io.LimitReader(text(f), audit.MaxIdPExport))
 				if err != nil {
 					return err
 				}
@@ -166,7 +166,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				if err != nil {
 					return err
 				}
-				col, tr, line, err := audit.InferSessionName(io.LimitReader(f, audit.MaxIdPExport), s.RoleSessionName)
+				col, tr, line, err := audit.InferSessionName(io.LimitReader(text(f), audit.MaxIdPExport), s.RoleSessionName)
 				f.Close()
 				if err != nil {
 					return fmt.Errorf("%s: %w", idpUsers, err)
@@ -180,7 +180,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 					return err
 				}
 				defer f.Close()
-				u, err := audit.ReadIdPUsers(idpUsers, io.LimitReader(f, audit.MaxIdPExport), field, transform)
+				u, err := audit.ReadIdPUsers(idpUsers, io.LimitReader(text(f), audit.MaxIdPExport), field, transform)
 				if err != nil {
 					return err
 				}
@@ -272,4 +272,11 @@ func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*
 	}
 	t.Files, t.Records, t.Since = st.Files, st.Records, since
 	return t, nil
+}
+
+// text reads a file as UTF-8 text: an export saved by Windows PowerShell
+// 5.1 is UTF-16 (inputfile.Text).
+func text(r io.Reader) io.Reader {
+	t, _ := inputfile.Text(r, 64<<10)
+	return t
 }

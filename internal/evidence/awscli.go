@@ -95,7 +95,7 @@ func (s *Set) LoadFile(name string) error {
 // Load reads one AWS CLI JSON output held in memory; name is used in
 // messages.
 func (s *Set) Load(name string, b []byte) error {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	b = inputfile.Bytes(b)
 	top, err := topLevel(b)
 	if err != nil {
 		return fmt.Errorf("%s: not JSON output of the AWS CLI: %s", name, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -59,7 +60,7 @@ func (b *Builder) AWSDataPaths(paths []string) error { return b.set.LoadPaths(pa
 
 // IdPMetadata reads the IdP's SAML metadata.
 func (b *Builder) IdPMetadata(name string, data []byte) error {
-	md, err := assertion.ParseMetadata(data)
+	md, err := assertion.ParseMetadata(inputfile.Bytes(data))
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -69,7 +70,7 @@ func (b *Builder) IdPMetadata(name string, data []byte) error {
 
 // IdPCert reads IdP signing certificates (PEM or DER).
 func (b *Builder) IdPCert(name string, data []byte) error {
-	cs, err := assertion.ParseCerts(data, name)
+	cs, err := assertion.ParseCerts(inputfile.Bytes(data), name)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
