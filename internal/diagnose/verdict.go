@@ -71,8 +71,7 @@ func (r *run) needs() {
 			need("needs.role_policies", "The role's policies would settle whether it may call connect:GetFederationToken",
 				"This page means the role assumed at sign-in may not call connect:GetFederationToken for the agent's Connect user.",
 				[]string{sym.ID},
-				"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy > iam.json",
-				fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))
+				append(rolePolicyCommands(s.RoleArn), fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))...)
 		case "connect.bad_request":
 			need("needs.cloudtrail", "CloudTrail's record of earlier sign-ins would settle whether the user was bound to another role",
 				"\"Bad Request\" usually means the Connect user first signed in with a different role (or a role since recreated). CloudTrail keeps 90 days of events.",
@@ -104,6 +103,27 @@ func (r *run) needs() {
 			Title:    "The input has no capture time, so the assertion's validity window was not judged",
 			Evidence: []Evidence{{What: "input", Value: "a SAML value without a browser capture", Where: r.where()}},
 			Fix:      &Fix{Summary: "Pass the HAR of the sign-in so expiry and issue time can be judged at the moment AWS received the response."}})
+	}
+}
+
+// rolePolicyCommands are the AWS CLI commands that read one role's trust
+// and permission policies: get-role, its inline policies
+// (list-role-policies, get-role-policy) and its managed ones
+// (list-attached-role-policies, get-policy, get-policy-version). They need
+// less permission than get-account-authorization-details and stay small in
+// a large account; without the role's name, that is the command.
+func rolePolicyCommands(roleArn string) []string {
+	name := roleArn[strings.LastIndex(roleArn, "/")+1:]
+	if roleArn == "" || name == "" {
+		return []string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy > iam.json"}
+	}
+	return []string{
+		fmt.Sprintf("aws iam get-role --role-name %s > role.json", name),
+		fmt.Sprintf("aws iam list-role-policies --role-name %s > role-policies.json", name),
+		fmt.Sprintf("aws iam get-role-policy --role-name %s --policy-name POLICY-NAME > role-policy-POLICY-NAME.json   # for each name list-role-policies gives", name),
+		fmt.Sprintf("aws iam list-attached-role-policies --role-name %s > attached-policies.json", name),
+		"aws iam get-policy --policy-arn POLICY-ARN > policy.json   # for each policy list-attached-role-policies gives",
+		"aws iam get-policy-version --policy-arn POLICY-ARN --version-id DEFAULT-VERSION-ID > policy-version.json   # DefaultVersionId from get-policy",
 	}
 }
 

@@ -31,7 +31,7 @@ var Commands = []string{
 	"aws iam get-account-authorization-details", "aws iam get-role", "aws iam get-role-policy",
 	"aws iam list-role-policies", "aws iam list-attached-role-policies", "aws iam get-policy",
 	"aws iam get-policy-version", "aws iam get-saml-provider", "aws iam list-saml-providers",
-	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy",
+	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy", "aws iam list-roles",
 }
 
 // LoadPaths reads AWS CLI JSON outputs from files, or from every *.json file
@@ -43,7 +43,7 @@ func (s *Set) LoadPaths(paths []string) error {
 			return fmt.Errorf("--aws-data %s: %w", p, unwrap(err))
 		}
 		if !st.IsDir() {
-			if err := s.LoadFile(p); err != nil {
+			if err := s.loadOrSkip(p); err != nil {
 				return err
 			}
 			continue
@@ -66,12 +66,110 @@ func (s *Set) LoadPaths(paths []string) error {
 			return fmt.Errorf("--aws-data %s: the folder has no .json files", p)
 		}
 		for _, f := range files {
-			if err := s.LoadFile(f); err != nil {
+			if err := s.loadOrSkip(f); err != nil {
 				return err
 			}
 		}
 	}
+	if len(s.Skipped) == 1 && s.Empty() {
+		return s.Skipped[0].err
+	}
+	if len(s.Skipped) > 0 && s.Empty() {
+		var names []string
+		for _, k := range s.Skipped {
+			names = append(names, k.String())
+		}
+		return fmt.Errorf("--aws-data: no file holds an AWS CLI output samldoctor reads (%s); it reads the JSON output of: %s", strings.Join(names, "; "), strings.Join(Commands, ", "))
+	}
 	return nil
+}
+
+// Skipped is a file of --aws-data that holds JSON samldoctor does not read
+// (aws sts get-caller-identity's output left in the folder, say): it is
+// left out with a note instead of stopping the run.
+type Skipped struct {
+	File string
+	// What the file is, when known ("aws sts get-caller-identity"), and
+	// why it is not read.
+	What, Why string
+	err       error
+}
+
+func (k Skipped) String() string {
+	if k.What != "" {
+		return k.File + " (" + k.What + "): " + k.Why
+	}
+	return k.File + ": " + k.Why
+}
+
+// NotReadError is a JSON document that is no AWS CLI output samldoctor
+// reads.
+type NotReadError struct {
+	File string
+	Keys []string
+	// What names the AWS CLI command that writes this shape, when known.
+	What string
+}
+
+func (e *NotReadError) Error() string {
+	if e.What != "" {
+		return fmt.Sprintf("%s: the output of %s, which samldoctor does not read; it reads the JSON output of: %s", e.File, e.What, strings.Join(Commands, ", "))
+	}
+	return fmt.Sprintf("%s: not an AWS CLI output samldoctor knows (its top-level keys are %v); it reads the JSON output of: %s",
+		e.File, e.Keys, strings.Join(Commands, ", "))
+}
+
+// loadOrSkip loads a file, recording it as skipped when it is JSON that
+// is no output samldoctor reads.
+func (s *Set) loadOrSkip(name string) error {
+	err := s.LoadFile(name)
+	var nr *NotReadError
+	if errors.As(err, &nr) {
+		why := fmt.Sprintf("not an AWS CLI output samldoctor knows (top-level keys %s)", strings.Join(nr.Keys, ", "))
+		if nr.What != "" {
+			why = "samldoctor does not read this output"
+		}
+		s.Skipped = append(s.Skipped, Skipped{File: name, What: nr.What, Why: why, err: err})
+		return nil
+	}
+	return err
+}
+
+// otherOutputs are AWS CLI outputs met beside the ones read, by their
+// top-level keys, so that a note names them.
+var otherOutputs = []struct {
+	keys []string
+	what string
+}{
+	{[]string{"Account", "Arn", "UserId"}, "aws sts get-caller-identity"},
+	{[]string{"Credentials", "AssumedRoleUser"}, "aws sts assume-role"},
+	{[]string{"Users", "IsTruncated"}, "aws iam list-users"},
+	{[]string{"User"}, "aws iam get-user"},
+	{[]string{"Groups"}, "aws iam list-groups"},
+	{[]string{"Policies", "IsTruncated"}, "aws iam list-policies"},
+	{[]string{"AccountAliases"}, "aws iam list-account-aliases"},
+	{[]string{"SecurityProfileSummaryList"}, "aws connect list-security-profiles"},
+	{[]string{"RoutingProfileSummaryList"}, "aws connect list-routing-profiles"},
+	{[]string{"Attribute"}, "aws connect describe-instance-attribute"},
+	{[]string{"trailList"}, "aws cloudtrail describe-trails"},
+	{[]string{"Records"}, "a CloudTrail log file (give it to samldoctor audit --trail)"},
+	{[]string{"log"}, "a HAR (give it to samldoctor as the capture: samldoctor diagnose FILE)"},
+	{[]string{"requests"}, "a SAML-tracer export (give it to samldoctor as the capture: samldoctor diagnose FILE)"},
+}
+
+func otherOutput(top map[string]json.RawMessage) string {
+	for _, o := range otherOutputs {
+		all := true
+		for _, k := range o.keys {
+			if _, ok := top[k]; !ok {
+				all = false
+			}
+		}
+		if all {
+			return o.what
+		}
+	}
+	return ""
 }
 
 func unwrap(err error) error {
@@ -83,9 +181,13 @@ func unwrap(err error) error {
 	return err
 }
 
+// anyText is what LoadFile reads: what is not JSON is told apart in Load
+// (the AWS CLI's text, table or YAML output, a capture, an image...).
+var anyText = inputfile.Kind{Name: "AWS CLI JSON output", Starts: func([]byte) bool { return true }}
+
 // LoadFile reads one AWS CLI JSON output (at most MaxFile bytes).
 func (s *Set) LoadFile(name string) error {
-	b, err := inputfile.Read("--aws-data", name, MaxFile, inputfile.JSON)
+	b, err := inputfile.Read("--aws-data", name, MaxFile, anyText)
 	if err != nil {
 		return err
 	}
@@ -96,6 +198,9 @@ func (s *Set) LoadFile(name string) error {
 // messages.
 func (s *Set) Load(name string, b []byte) error {
 	b = inputfile.Bytes(b)
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' && t[0] != '[' {
+		return fmt.Errorf("%s: %s", name, notJSON(t))
+	}
 	top, err := topLevel(b)
 	if err != nil {
 		return fmt.Errorf("%s: not JSON output of the AWS CLI: %s", name, err)
@@ -118,7 +223,7 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadListUsers(name, b, top)
 	case has("Users") && (has("ApproximateTotalCount") || looksLikeUsers(top["Users"])):
 		err = s.loadSearchUsers(name, b, top)
-	case has("User"):
+	case has("User") && !bytes.Contains(top["User"], []byte(`"UserName"`)): // not IAM's get-user
 		err = s.loadDescribeUser(name, b, top)
 	case has("Instance"):
 		err = s.loadDescribeInstance(name, b, top)
@@ -144,9 +249,10 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadListSAMLProviders(name, b, top)
 	case has("Events"):
 		err = s.loadLookupEvents(name, b, top)
+	case has("Roles"):
+		err = s.loadListRoles(name, b, top)
 	default:
-		return fmt.Errorf("%s: not an AWS CLI output samldoctor knows (its top-level keys are %v); it reads the JSON output of: %s",
-			name, slices.Sorted(maps.Keys(top)), strings.Join(Commands, ", "))
+		return &NotReadError{File: name, Keys: slices.Sorted(maps.Keys(top)), What: otherOutput(top)}
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -552,11 +658,23 @@ func (s *Set) addRole(r apiRole, src Source, full bool) (*Role, error) {
 		}
 	}
 	for i, have := range s.Roles {
-		if have.ARN == role.ARN {
+		// A role named by get-role-policy alone has no ARN yet: the
+		// files are joined by the role they name, in whatever order
+		// they are read.
+		if have.ARN == role.ARN || have.ARN == "" && have.Name == role.Name {
 			// Keep what the earlier source knew that this one does not.
 			if !full {
 				role.Inline, role.InlineComplete = have.Inline, have.InlineComplete
 				role.Attached, role.AttachedComplete = have.Attached, have.AttachedComplete
+				if role.Trust == nil && role.TrustErr == "" {
+					role.Trust, role.TrustErr = have.Trust, have.TrustErr
+				}
+			} else {
+				for k, v := range have.Inline {
+					if _, ok := role.Inline[k]; !ok && have.ARN == "" {
+						role.Inline[k] = v
+					}
+				}
 			}
 			s.Roles[i] = role
 			return role, nil
@@ -628,6 +746,20 @@ func (s *Set) loadGetRole(name string, raw []byte, top map[string]json.RawMessag
 	src := s.source(name, "aws iam get-role")
 	_, err := s.addRole(r, src, false)
 	return err
+}
+
+func (s *Set) loadListRoles(name string, raw []byte, top map[string]json.RawMessage) error {
+	var rs []apiRole
+	if err := json.Unmarshal(top["Roles"], &rs); err != nil {
+		return fmt.Errorf("list-roles output: %w", err)
+	}
+	src := s.source(name, "aws iam list-roles")
+	for _, r := range rs {
+		if _, err := s.addRole(r, src, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Set) loadGetRolePolicy(name string, raw []byte, top map[string]json.RawMessage) error {

@@ -44,6 +44,9 @@ type Set struct {
 	// or that found nothing.
 	Denied   []Denied
 	NotFound []NotFound
+	// Skipped are files of --aws-data left out: JSON that is no output
+	// samldoctor reads.
+	Skipped []Skipped
 
 	// Facts read from outputs that do not say which role or provider they
 	// are about (list-attached-role-policies, list-role-policies,
