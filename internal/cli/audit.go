@@ -70,11 +70,17 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 		Example: `  aws connect list-users --instance-id ID > users.json
   aws iam get-saml-provider --saml-provider-arn ARN > provider.json
   samldoctor audit --aws-data users.json --aws-data provider.json --idp-users entra-users.csv`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
 				return err
 			}
+			// --aws-data dir/*.json and --trail dir/*.json.gz, expanded
+			// by the shell.
+			sorted, err := sortArgs(args, true, true)
+			if err != nil {
+				return err
+			}
+			awsData, trails = append(awsData, sorted.awsData...), append(trails, sorted.trails...)
 			window, err := parseSince(since)
 			if err != nil {
 				return err
@@ -114,6 +120,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 			if err := set.LoadPaths(awsData); err != nil {
 				return err
 			}
+			e.noteAWSData(set, nil, sorted.moved)
 			if idpMetadata != "" {
 				b, err := inputfile.Read("--idp-metadata", idpMetadata, inputfile.MaxMetadata, inputfile.XML)
 				if err != nil {

@@ -181,13 +181,24 @@ func unwrap(err error) error {
 	return err
 }
 
-// anyText is what LoadFile reads: what is not JSON is told apart in Load
-// (the AWS CLI's text, table or YAML output, a capture, an image...).
-var anyText = inputfile.Kind{Name: "AWS CLI JSON output", Starts: func([]byte) bool { return true }}
-
-// LoadFile reads one AWS CLI JSON output (at most MaxFile bytes).
+// LoadFile reads one AWS CLI JSON output (at most MaxFile bytes). A file
+// that is not JSON is told apart from its start (the AWS CLI's text,
+// table or YAML output, an image, an empty file...), never read whole.
 func (s *Set) LoadFile(name string) error {
-	b, err := inputfile.Read("--aws-data", name, MaxFile, anyText)
+	f, err := os.Open(name)
+	if err != nil {
+		return fmt.Errorf("--aws-data %s: %w", name, unwrap(err))
+	}
+	defer f.Close()
+	text, _ := inputfile.Text(f, 8192)
+	head, _ := text.Peek(8192)
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) == 0 || t[0] != '{' && t[0] != '[' {
+		return fmt.Errorf("--aws-data %s: %s", name, notJSON(t))
+	}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > 2*MaxFile {
+		return fmt.Errorf("--aws-data %s: %d bytes, more than the %d MiB limit for AWS CLI JSON output", name, st.Size(), MaxFile>>20)
+	}
+	b, err := inputfile.ReadFrom("--aws-data", name, text, MaxFile, inputfile.JSON)
 	if err != nil {
 		return err
 	}

@@ -123,9 +123,9 @@ func notJSON(b []byte) string {
 	case strings.HasPrefix(s, "<"):
 		return "XML, not JSON: SAML metadata goes to --idp-metadata; --aws-data takes the JSON output of the AWS CLI"
 	case strings.HasPrefix(s, "An error occurred") || strings.HasPrefix(s, "aws:") || strings.HasPrefix(s, "usage: aws"):
-		return fmt.Sprintf("the AWS CLI's error message, not its output (%q): fix the command and run it again", firstLine(s))
+		return fmt.Sprintf("the AWS CLI's error message, not its output (%q): fix the command and run it again", firstLine(s, 200))
 	}
-	return fmt.Sprintf("not JSON (it starts with %q): --aws-data takes the JSON output of the AWS CLI (aws ... --output json > FILE)", firstLine(s))
+	return fmt.Sprintf("not JSON (it starts with %q): --aws-data takes the JSON output of the AWS CLI (aws ... --output json > FILE)", firstLine(s, 40))
 }
 
 // commandOfOperation is the AWS CLI command of an API operation's name
@@ -146,11 +146,11 @@ func commandOfOperation(op string) string {
 	return ""
 }
 
-func firstLine(s string) string {
+func firstLine(s string, n int) string {
 	s, _, _ = strings.Cut(s, "\n")
 	s = strings.TrimSpace(s)
-	if r := []rune(s); len(r) > 40 {
-		s = string(r[:40]) + "…"
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n]) + "…"
 	}
 	return s
 }

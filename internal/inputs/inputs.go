@@ -58,6 +58,9 @@ func (b *Builder) AWSData(name string, data []byte) error { return b.set.Load(na
 // AWSDataPaths reads AWS CLI outputs from files and folders (--aws-data).
 func (b *Builder) AWSDataPaths(paths []string) error { return b.set.LoadPaths(paths) }
 
+// AWS is the AWS evidence read so far.
+func (b *Builder) AWS() *evidence.Set { return b.set }
+
 // IdPMetadata reads the IdP's SAML metadata.
 func (b *Builder) IdPMetadata(name string, data []byte) error {
 	md, err := assertion.ParseMetadata(inputfile.Bytes(data))
