@@ -428,7 +428,11 @@ func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMess
 	if t, ok := top["NextToken"]; ok && json.Unmarshal(t, &out.NextToken) != nil {
 		return fmt.Errorf("list-users output: NextToken is not a string: %s", t)
 	}
-	src := s.source(name, "aws connect list-users")
+	kind := "aws connect list-users"
+	if out.NextToken != "" {
+		kind += ", one page: it has a NextToken"
+	}
+	src := s.source(name, kind)
 	instance := ""
 	for _, u := range out.UserSummaryList {
 		if id := instanceOfUserARN(u.Arn); id != "" {
@@ -437,6 +441,9 @@ func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMess
 		}
 	}
 	ul := s.userList(instance, src)
+	if out.NextToken != "" {
+		ul.Partial = append(ul.Partial, src)
+	}
 	if out.NextToken == "" {
 		ul.Complete = true
 		if len(out.UserSummaryList) > 0 {
