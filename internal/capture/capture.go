@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/jsonscan"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
 )
@@ -350,8 +351,8 @@ func (b *bombGuard) Read(p []byte) (int, error) {
 }
 
 // Text is the text of a capture file read from in: gunzipped when it starts
-// with gzip's magic bytes (a decompression bomb ends in ErrBomb), and
-// without a leading byte-order mark. gzipped says whether it was
+// with gzip's magic bytes (a decompression bomb ends in ErrBomb), as UTF-8
+// (UTF-16 decoded, a byte-order mark dropped: inputfile.Text). gzipped says whether it was
 // compressed; name is used in messages.
 func Text(name string, in io.Reader) (text *bufio.Reader, gzipped bool, err error) {
 	cr, ok := in.(*countingReader)
@@ -369,9 +370,8 @@ func Text(name string, in io.Reader) (text *bufio.Reader, gzipped bool, err erro
 		gzipped = true
 		br = bufio.NewReaderSize(&bombGuard{r: gz, in: cr}, 64<<10)
 	}
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	}
+	// UTF-16 (Windows PowerShell 5.1's `>`) is decoded as it streams.
+	br, _ = inputfile.Text(br, 64<<10)
 	return br, gzipped, nil
 }
 

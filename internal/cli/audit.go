@@ -70,11 +70,17 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 		Example: `  aws connect list-users --instance-id ID > users.json
   aws iam get-saml-provider --saml-provider-arn ARN > provider.json
   samldoctor audit --aws-data users.json --aws-data provider.json --idp-users entra-users.csv`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
 				return err
 			}
+			// --aws-data dir/*.json and --trail dir/*.json.gz, expanded
+			// by the shell.
+			sorted, err := sortArgs(args, true, true)
+			if err != nil {
+				return err
+			}
+			awsData, trails = append(awsData, sorted.awsData...), append(trails, sorted.trails...)
 			window, err := parseSince(since)
 			if err != nil {
 				return err
@@ -114,6 +120,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 			if err := set.LoadPaths(awsData); err != nil {
 				return err
 			}
+			e.noteAWSData(set, nil, sorted.moved)
 			if idpMetadata != "" {
 				b, err := inputfile.Read("--idp-metadata", idpMetadata, inputfile.MaxMetadata, inputfile.XML)
 				if err != nil {
@@ -144,7 +151,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 					return err
 				}
 				defer f.Close()
-				t, err := audit.ReadTrailResult(trailResult, io.LimitReader(f, audit.MaxIdPExport))
+				t, err := audit.ReadTrailResult(trailResult, io.LimitReader(text(f), audit.MaxIdPExport))
 				if err != nil {
 					return err
 				}
@@ -166,7 +173,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				if err != nil {
 					return err
 				}
-				col, tr, line, err := audit.InferSessionName(io.LimitReader(f, audit.MaxIdPExport), s.RoleSessionName)
+				col, tr, line, err := audit.InferSessionName(io.LimitReader(text(f), audit.MaxIdPExport), s.RoleSessionName)
 				f.Close()
 				if err != nil {
 					return fmt.Errorf("%s: %w", idpUsers, err)
@@ -180,7 +187,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 					return err
 				}
 				defer f.Close()
-				u, err := audit.ReadIdPUsers(idpUsers, io.LimitReader(f, audit.MaxIdPExport), field, transform)
+				u, err := audit.ReadIdPUsers(idpUsers, io.LimitReader(text(f), audit.MaxIdPExport), field, transform)
 				if err != nil {
 					return err
 				}
@@ -272,4 +279,11 @@ func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*
 	}
 	t.Files, t.Records, t.Since = st.Files, st.Records, since
 	return t, nil
+}
+
+// text reads a file as UTF-8 text: an export saved by Windows PowerShell
+// 5.1 is UTF-16 (inputfile.Text).
+func text(r io.Reader) io.Reader {
+	t, _ := inputfile.Text(r, 64<<10)
+	return t
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -92,13 +93,16 @@ func TestScripts(t *testing.T) {
 				ts.Setenv("AWS_SHARED_CREDENTIALS_FILE", ts.MkAbs("no-aws-credentials"))
 				ts.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
 			},
-			// binfile FILE png|noise writes the start of a PNG image, or
-			// bytes that are no text.
+			// binfile FILE png|zip|noise writes the start of a PNG image,
+			// of a zip archive, or bytes that are no text.
 			"binfile": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
-					ts.Fatalf("usage: binfile FILE png|noise")
+					ts.Fatalf("usage: binfile FILE png|zip|noise")
 				}
 				data := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
+				if args[1] == "zip" {
+					data = []byte("PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00!\x00")
+				}
 				if args[1] == "noise" {
 					data = nil
 					for i := range 512 {
@@ -106,6 +110,36 @@ func TestScripts(t *testing.T) {
 					}
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+			},
+			// utf16 SRC DST [be|nobom|utf8bom] writes SRC as Windows
+			// PowerShell 5.1's > does: UTF-16 LE with a byte-order mark
+			// (or big-endian, without the mark, or UTF-8 with a mark).
+			"utf16": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 2 {
+					ts.Fatalf("usage: utf16 SRC DST [be|nobom|utf8bom]")
+				}
+				mode := ""
+				if len(args) > 2 {
+					mode = args[2]
+				}
+				src := ts.ReadFile(args[0])
+				if mode == "utf8bom" {
+					ts.Check(os.WriteFile(ts.MkAbs(args[1]), append([]byte("\xef\xbb\xbf"), src...), 0o644))
+					return
+				}
+				units := utf16.Encode([]rune(src))
+				if mode != "nobom" {
+					units = append([]uint16{0xfeff}, units...)
+				}
+				var out []byte
+				for _, u := range units {
+					if mode == "be" {
+						out = append(out, byte(u>>8), byte(u))
+					} else {
+						out = append(out, byte(u), byte(u>>8))
+					}
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
 			},
 			// gendeep FILE N writes a HAR whose log.creator and one entry's
 			// request hold N nested arrays.

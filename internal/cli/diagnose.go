@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -50,13 +51,21 @@ answer, a bare value); 2 for bad input.`,
 			if err != nil {
 				return err
 			}
+			sorted, err := sortArgs(args, len(awsData) > 0, false)
+			if err != nil {
+				return err
+			}
+			if len(sorted.captures) == 0 {
+				return usage("diagnose needs a capture file besides the AWS data (%s): samldoctor diagnose FILE --aws-data PATH... (%s; - reads standard input)", strings.Join(append(append([]string{}, awsData...), args...), ", "), captureHint)
+			}
 			in := inputs.New(opts)
-			if err := e.readCaptures(in, args); err != nil {
+			if err := e.readCaptures(in, sorted.captures); err != nil {
 				return err
 			}
-			if err := in.AWSDataPaths(awsData); err != nil {
+			if err := in.AWSDataPaths(append(awsData, sorted.awsData...)); err != nil {
 				return err
 			}
+			e.noteAWSData(in.AWS(), sorted.captures, sorted.moved)
 			if live {
 				in.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
 					return e.collect(af, targetFrom(c))

@@ -488,7 +488,7 @@ func TestSeedErrors(t *testing.T) {
 		{"access-denied", "connect.access_denied_admin", "iam.federation_token_denied", "needs.role_policies",
 			[]string{"aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation --policy-document file://connect-federation.json",
 				`"Resource": "arn:aws:connect:ap-southeast-2:111122223333:instance/` + instance + `/user/${aws:userid}"`, "Region us-east-1 → ap-southeast-2"},
-			[]string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy"},
+			[]string{"aws iam get-role --role-name ConnectAgents > role.json", "aws iam list-role-policies --role-name ConnectAgents", "aws iam list-attached-role-policies --role-name ConnectAgents"},
 			"but it names Region us-east-1, not ap-southeast-2: correct that statement"},
 		{"bad-request", "connect.bad_request", "connect.role_changed", "needs.cloudtrail",
 			[]string{"send the Role value arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID and no other"},

@@ -44,6 +44,9 @@ type Set struct {
 	// or that found nothing.
 	Denied   []Denied
 	NotFound []NotFound
+	// Skipped are files of --aws-data left out: JSON that is no output
+	// samldoctor reads.
+	Skipped []Skipped
 
 	// Facts read from outputs that do not say which role or provider they
 	// are about (list-attached-role-policies, list-role-policies,
@@ -133,7 +136,11 @@ type UserList struct {
 	// in a replica's Region).
 	CompleteIn map[string]bool
 	SearchedIn map[string]map[string]bool
-	Sources    []Source
+	// Partial are list-users outputs that are one page (they hold a
+	// NextToken: --max-items, or a run cut short): what is not in them
+	// may be on another page.
+	Partial []Source
+	Sources []Source
 	// index finds a user by ID ("id:...") or, without one, by name
 	// ("name:..."), so that adding n users costs n, not n².
 	index map[string]int

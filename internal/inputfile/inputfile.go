@@ -60,12 +60,12 @@ func Read(flag, name string, limit int64, kind Kind) ([]byte, error) {
 
 // ReadFrom is Read for an open reader.
 func ReadFrom(flag, name string, r io.Reader, limit int64, kind Kind) ([]byte, error) {
-	br := bufio.NewReaderSize(r, sniff)
+	br, _ := Text(r, sniff)
 	head, err := br.Peek(sniff)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, fmt.Errorf("%s %s: %w", flag, name, err)
 	}
-	first := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	first := bytes.TrimLeft(head, " \t\r\n")
 	if !kind.Starts(first) {
 		what := "it is empty"
 		if len(first) > 0 {
