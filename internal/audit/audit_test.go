@@ -260,9 +260,19 @@ func TestTrail(t *testing.T) {
 		arw("eve", role("ConnectAgents"), "", "", 51),
 		arw("fay", role("ConnectAgentsV2"), "", "", 1),
 		gft("fay", role("ConnectAgents"), "", 6),
+		// hal: bound to ConnectAgents, federates later with ConnectAgentsV2
+		// (no AssumeRoleWithSAML record read).
+		gft("hal", role("ConnectAgents"), "", 7),
+		gft("hal", role("ConnectAgentsV2"), "", 60),
 	} {
 		w1.Add(e)
 	}
+	// ivy: a record that disagrees with itself (lookup-events' Username
+	// says eve, its session is ivy's): the session is the agent.
+	mixed := gft("ivy", role("ConnectAgents"), "", 8)
+	mixed.Username = "eve"
+	w1.Add(mixed)
+	w1.Add(arw("ivy", role("ConnectAgentsV2"), "", "", 70))
 	w2.Add(arw("gus", role("ConnectAgents"), "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 0))
 	w1.Merge(w2)
 	res := audit.Run(audit.Input{Trail: w1, Now: now})
@@ -270,7 +280,7 @@ func TestTrail(t *testing.T) {
 		"iam.trust_policy_denies":     {"ann", "gus"},
 		"iam.federation_token_denied": {"bob"},
 		"trail.unexplained_failure":   {"cat"},
-		"connect.role_changed":        {"dan"},
+		"connect.role_changed":        {"dan", "hal", "ivy"},
 	}
 	wantAffects(t, res, want)
 	if len(res.Findings) != len(want) {
@@ -280,7 +290,7 @@ func TestTrail(t *testing.T) {
 	if !strings.Contains(f.Title, "2 sign-ins failed AssumeRoleWithSAML with AccessDenied (role ConnectAgents): 2 agents, from 2026-11-29T09:00:00Z to 2026-11-29T09:01:00Z") {
 		t.Errorf("title %q", f.Title)
 	}
-	if res.Summary.FailedSignIns != 4 || res.Summary.FailedAgents != 4 || res.Summary.AgentsAtRisk != 1 {
+	if res.Summary.FailedSignIns != 4 || res.Summary.FailedAgents != 4 || res.Summary.AgentsAtRisk != 3 {
 		t.Errorf("summary %+v", res.Summary)
 	}
 }

@@ -62,7 +62,13 @@ func NewTrail() *Trail {
 }
 
 // Add takes one record (STS AssumeRoleWithSAML or Connect
-// GetFederationToken).
+// GetFederationToken). The agent is the session the record's call was
+// made as: AssumeRoleWithSAML's requestParameters.roleSessionName, and
+// for GetFederationToken the session of userIdentity.arn
+// (assumed-role/ROLE/SESSION), which is what Connect looks the user up by,
+// as diagnose does. When a record disagrees with itself (lookup-events'
+// Username naming another person than that session), the session is
+// trusted; Username only names the agent of a record without one.
 func (t *Trail) Add(e *evidence.Event) {
 	agent, role := e.RoleSessionName, e.RoleARN
 	if e.Name == "GetFederationToken" {
@@ -131,21 +137,21 @@ func (n *numbering[T]) of(v T) int32 {
 func (n *numbering[T]) at(i int32) T { return n.list[i-1] }
 
 // note keeps u as the agent's binding when it is its earliest
-// GetFederationToken, as its latest sign-in when it is its last
-// AssumeRoleWithSAML.
+// GetFederationToken, and as its latest sign-in when it is its last
+// AssumeRoleWithSAML or GetFederationToken (a federation with another
+// role than the bound one is a sign-in with that role too).
 func (t *Trail) note(agent, event string, u use) {
 	a, ok := t.agents[agent]
-	switch {
-	case event == "GetFederationToken" && (!a.bound.set() || u.at < a.bound.at):
-		a.bound = u
-	case event == "AssumeRoleWithSAML" && (!a.latest.set() || u.at > a.latest.at):
-		a.latest = u
-	default:
-		if ok {
-			return
-		}
+	changed := !ok
+	if event == "GetFederationToken" && (!a.bound.set() || u.at < a.bound.at) {
+		a.bound, changed = u, true
 	}
-	t.agents[agent] = a
+	if (event == "AssumeRoleWithSAML" || event == "GetFederationToken") && (!a.latest.set() || u.at > a.latest.at) {
+		a.latest, changed = u, true
+	}
+	if changed {
+		t.agents[agent] = a
+	}
 }
 
 // Merge adds another worker's aggregate.
@@ -284,7 +290,7 @@ func (a *run) trail() {
 	}
 	if len(changed) > 0 {
 		a.add(Finding{ID: "connect.role_changed", Severity: diagnose.Error,
-			Title:    fmt.Sprintf("%s now sign in with another role than the one Connect bound them to: they get \"Bad Request\"", plural(len(changed), "agent", "agents")),
+			Title:    fmt.Sprintf("%s with another role than the one Connect bound them to: they get \"Bad Request\"", plural(len(changed), "agent now signs in", "agents now sign in")),
 			Affected: changed, Evidence: ev,
 			Fix: &diagnose.Fix{Summary: "Send these agents the role Connect bound them to (their first GetFederationToken's), or recreate their Connect users so that the new role binds them.",
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which role each agent should use is the administrator's choice"}}})
