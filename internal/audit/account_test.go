@@ -27,7 +27,8 @@ import (
 )
 
 // The fixture account: one Connect instance (SAML) and one that is not,
-// three SAML providers, four roles, six Connect users, the IdP's users in
+// four SAML providers (their get-saml-provider outputs without ARN, as
+// the AWS CLI writes them), six roles, six Connect users, the IdP's users in
 // each of the three exports, and a week of CloudTrail log files. Every
 // check of the audit has a case in it, beside near misses that must stay
 // quiet:
@@ -39,14 +40,19 @@ import (
 //   - roles: ConnectAgents' GetFederationToken statement names us-east-1
 //     (a near miss); ConnectSupervisors trusts EntraID only through
 //     eu-west-2's endpoint; ConnectLegacy (global endpoint, right
-//     statement) and AppRole (trusts EC2) are quiet;
+//     statement) and AppRole (trusts EC2) are quiet; BillingReadOnly
+//     (EntraID) and PartnerViewOnly (a partner's provider), console roles
+//     CloudTrail shows signed in to the console only, are not judged for
+//     Connect (information, no fix);
 //   - users: john.smith matches only up to case; ann.lee has two Connect
 //     users differing by case; kim.park and kpark are one person (one
 //     e-mail); new.agent has no Connect user; "x" is no RoleSessionName;
 //     admin has no IdP user; jane.doe matches (quiet);
 //   - CloudTrail: a trust-policy failure, a GetFederationToken denial, an
-//     error no rule knows, an agent whose role changed; successes, another
-//     service's events, a failure before --since and a digest file quiet.
+//     assertion not yet valid, a replayed one, an error no rule knows, an
+//     agent whose role changed; successes, console sign-ins (jane's last,
+//     with the billing role), another service's events, a failure before
+//     --since and a digest file quiet.
 const (
 	acct       = "111122223333"
 	instanceID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -56,23 +62,30 @@ const (
 var accountNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 type account struct {
-	aws, trail, metadata string
-	exports              map[string]string // format: file
-	events               []map[string]any  // lookup-events' Events, for the live run
+	// aws holds the AWS CLI's outputs as it writes them (get-saml-provider
+	// without an ARN); fake the same with the ARNs the fake AWS serves by.
+	aws, fake, trail, metadata string
+	exports                    map[string]string // format: file
+	events                     []map[string]any  // lookup-events' Events, for the live run
 }
 
 func writeAccount(t *testing.T) *account {
 	t.Helper()
 	dir := t.TempDir()
-	a := &account{aws: filepath.Join(dir, "aws"), trail: filepath.Join(dir, "trail"), metadata: filepath.Join(dir, "idp-metadata.xml"), exports: map[string]string{}}
+	a := &account{aws: filepath.Join(dir, "aws"), fake: filepath.Join(dir, "fake"), trail: filepath.Join(dir, "trail"), metadata: filepath.Join(dir, "idp-metadata.xml"), exports: map[string]string{}}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	write := func(path string, v any) {
+	var write func(path string, v any)
+	write = func(path string, v any) {
 		t.Helper()
+		m, _ := v.(map[string]any)
+		if rel, err := filepath.Rel(a.aws, path); err == nil && !strings.HasPrefix(rel, "..") && (m == nil || m["SAMLMetadataDocument"] == nil) {
+			write(filepath.Join(a.fake, rel), v) // the fake's copy
+		}
 		must(os.MkdirAll(filepath.Dir(path), 0o755))
 		b, ok := v.(string)
 		if !ok {
@@ -112,6 +125,7 @@ func writeAccount(t *testing.T) *account {
 	next := fixture.NewKey("EntraID 2026", accountNow.Add(-day), accountNow.Add(700*day))
 	expired := fixture.NewKey("Okta 2024", accountNow.Add(-400*day), accountNow.Add(-3*day))
 	fine := fixture.NewKey("Fine", accountNow.Add(-60*day), accountNow.Add(300*day))
+	partner := fixture.NewKey("Partner", accountNow.Add(-60*day), accountNow.Add(400*day))
 	metadata := func(entity string, keys ...*fixture.Key) string {
 		var kd string
 		for _, k := range keys {
@@ -122,16 +136,24 @@ func writeAccount(t *testing.T) *account {
 	}
 	var providerList []map[string]any
 	for _, p := range []struct {
-		name, entity, mode string
-		keys               []*fixture.Key
+		name, entity, mode, file, created string
+		keys                              []*fixture.Key
 	}{
-		{"EntraID", "https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/", "Allowed", []*fixture.Key{expiring}},
-		{"OktaOld", "http://www.okta.com/exk1old", "Required", []*fixture.Key{expired}},
-		{"Fine", "https://idp.example.org/saml", "Allowed", []*fixture.Key{fine}},
+		// get-saml-provider's outputs, which have no ARN: EntraID's file is
+		// named after it; OktaOld's CreateDate is its own; Partner's entity
+		// ID is the SAML:iss of the role that trusts it; Fine is the one
+		// provider left.
+		{"EntraID", "https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/", "Allowed", "get-saml-provider-EntraID.json", "2024-03-11T09:30:00Z", []*fixture.Key{expiring}},
+		{"OktaOld", "http://www.okta.com/exk1old", "Required", "okta.json", "2023-05-02T10:00:00Z", []*fixture.Key{expired}},
+		{"Fine", "https://idp.example.org/saml", "Allowed", "get-saml-provider.json", "2025-01-20T08:00:00Z", []*fixture.Key{fine}},
+		{"Partner", "https://partner.example.net/saml", "Allowed", "get-saml-provider (1).json", "2025-01-20T08:00:00Z", []*fixture.Key{partner}},
 	} {
-		write(filepath.Join(a.aws, "provider-"+p.name+".json"), map[string]any{"SAMLProviderArn": arnOf("saml-provider", p.name), "SAMLMetadataDocument": metadata(p.entity, p.keys...),
-			"CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z", "AssertionEncryptionMode": p.mode, "PrivateKeyList": []any{}})
-		providerList = append(providerList, map[string]any{"Arn": arnOf("saml-provider", p.name), "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"})
+		out := map[string]any{"SAMLMetadataDocument": metadata(p.entity, p.keys...), "SAMLProviderUUID": "SAMLSP" + strings.ToUpper(p.name),
+			"CreateDate": p.created, "ValidUntil": "2124-03-11T09:30:00Z", "AssertionEncryptionMode": p.mode, "PrivateKeyList": []any{}}
+		write(filepath.Join(a.aws, p.file), out)
+		out["SAMLProviderArn"] = arnOf("saml-provider", p.name)
+		write(filepath.Join(a.fake, "provider-"+p.name+".json"), out)
+		providerList = append(providerList, map[string]any{"Arn": arnOf("saml-provider", p.name), "CreateDate": p.created, "ValidUntil": "2124-03-11T09:30:00Z"})
 	}
 	write(filepath.Join(a.aws, "saml-providers.json"), map[string]any{"SAMLProviderList": providerList})
 	write(a.metadata, metadata("https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/", expiring, next))
@@ -151,19 +173,35 @@ func writeAccount(t *testing.T) *account {
 			"Effect": "Allow", "Action": "connect:GetFederationToken", "Resource": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instanceID + "/user/${aws:userid}"}}}}}
 	}
 	entra := map[string]any{"Federated": arnOf("saml-provider", "EntraID")}
+	partnerTrust := trust(map[string]any{"Federated": arnOf("saml-provider", "Partner")}, "https://signin.aws.amazon.com/saml")
+	partnerTrust["Statement"].([]any)[0].(map[string]any)["Condition"].(map[string]any)["StringEquals"].(map[string]any)["SAML:iss"] = "https://partner.example.net/saml"
+	inline := func(name string, actions ...string) []any {
+		return []any{map[string]any{"PolicyName": name, "PolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": actions, "Resource": "*"}}}}}
+	}
 	var roles []any
 	for i, r := range []struct {
-		name   string
-		trust  map[string]any
-		policy []any
+		name     string
+		trust    map[string]any
+		policy   []any
+		attached []any
 	}{
-		{"ConnectAgents", trust(entra, "https://ap-southeast-2.signin.aws.amazon.com/saml"), federation("us-east-1")},
-		{"ConnectSupervisors", trust(entra, "https://eu-west-2.signin.aws.amazon.com/saml"), federation("ap-southeast-2")},
-		{"ConnectLegacy", trust(entra, "https://signin.aws.amazon.com/saml"), federation("ap-southeast-2")},
-		{"AppRole", trust(map[string]any{"Service": "ec2.amazonaws.com"}, ""), []any{}},
+		{"ConnectAgents", trust(entra, "https://ap-southeast-2.signin.aws.amazon.com/saml"), federation("us-east-1"), nil},
+		{"ConnectSupervisors", trust(entra, "https://eu-west-2.signin.aws.amazon.com/saml"), federation("ap-southeast-2"), nil},
+		{"ConnectLegacy", trust(entra, "https://signin.aws.amazon.com/saml"), federation("ap-southeast-2"), nil},
+		{"AppRole", trust(map[string]any{"Service": "ec2.amazonaws.com"}, ""), []any{}, nil},
+		// Console roles trusting SAML providers, signed in to the console
+		// only: not judged for Connect (no GetFederationToken would be
+		// proposed for them).
+		{"BillingReadOnly", trust(entra, "https://signin.aws.amazon.com/saml"), inline("BillingView", "aws-portal:ViewBilling", "ce:Get*"),
+			[]any{map[string]any{"PolicyName": "Billing", "PolicyArn": "arn:aws:iam::aws:policy/job-function/Billing"}}},
+		{"PartnerViewOnly", partnerTrust, inline("ViewOnly", "cloudwatch:Describe*", "s3:List*"), nil},
 	} {
+		attached := r.attached
+		if attached == nil {
+			attached = []any{}
+		}
 		roles = append(roles, map[string]any{"Path": "/", "RoleName": r.name, "RoleId": fmt.Sprintf("AROAYZ2EXAMPLE%06d", i), "Arn": arnOf("role", r.name), "CreateDate": "2024-03-11T09:40:12Z",
-			"AssumeRolePolicyDocument": r.trust, "RolePolicyList": r.policy, "AttachedManagedPolicies": []any{}})
+			"AssumeRolePolicyDocument": r.trust, "RolePolicyList": r.policy, "AttachedManagedPolicies": attached})
 	}
 	write(filepath.Join(a.aws, "iam.json"), map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": roles, "Policies": []any{}})
 
@@ -214,11 +252,22 @@ func writeAccount(t *testing.T) *account {
 		return r
 	}
 	ago := func(d time.Duration) time.Time { return accountNow.Add(-d) }
+	partnerRec := func(code string, at time.Time) rec {
+		r := stsRec("viewer@partner.example.net", "PartnerViewOnly", code, "", at)
+		r["requestParameters"].(rec)["principalArn"] = arnOf("saml-provider", "Partner")
+		if code != "" {
+			r["errorMessage"] = "Not authorized to perform sts:AssumeRoleWithSAML"
+		}
+		return r
+	}
 	records := []rec{
 		stsRec("ann.lee@example.com", "ConnectSupervisors", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", ago(2*day)),
 		stsRec("ann.lee@example.com", "ConnectSupervisors", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", ago(2*day-time.Minute)),
 		gftRec("jane.doe@example.com", "ConnectAgents", "AccessDeniedException", ago(3*day)),
 		stsRec("kim.park@example.com", "ConnectAgents", "InvalidIdentityToken", "The SAML assertion is not yet valid", ago(day)),
+		stsRec("kim.park@example.com", "ConnectAgents", "SomethingNewException", "Something no rule knows", ago(day-time.Hour)),
+		// A page posted twice: the second is refused, the first passed.
+		stsRec("jane.doe@example.com", "ConnectAgents", "AuthSamlAssertionReplayedException", "The SAML assertion was already used", ago(4*day-2*time.Second)),
 		// john.smith: bound to ConnectAgents, now signs in with ConnectSupervisors.
 		stsRec("john.smith@example.com", "ConnectAgents", "", "", ago(5*day)),
 		gftRec("john.smith@example.com", "ConnectAgents", "", ago(5*day-time.Second)),
@@ -230,6 +279,12 @@ func writeAccount(t *testing.T) *account {
 		stsRec("jane.doe@example.com", "ConnectAgents", "", "", ago(day)),
 		{"eventVersion": "1.09", "eventTime": ago(day).Format(time.RFC3339), "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "awsRegion": "us-east-1", "eventID": "s3"},
 		stsRec("old.agent@example.com", "ConnectAgents", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", ago(20*day)),
+		// Console sign-ins only with the console roles (jane's last sign-in
+		// is to the billing console, after her Connect one; a partner's
+		// sign-in, and one the trust policy refused): quiet.
+		stsRec("jane.doe@example.com", "BillingReadOnly", "", "", ago(12*time.Hour)),
+		partnerRec("", ago(2*day)),
+		partnerRec("AccessDenied", ago(3*day)),
 	}
 	// Two log files a day, as the trail writes them; a digest beside.
 	for i, r := range records {
@@ -270,6 +325,10 @@ var accountFindings = []want{
 	{"iam.trust_policy_denies", diagnose.Error, []string{"ann.lee@example.com"}},
 	{"iam.federation_token_denied", diagnose.Error, []string{"jane.doe@example.com"}},
 	{"trail.unexplained_failure", diagnose.Error, []string{"kim.park@example.com"}},
+	{"saml.not_yet_valid", diagnose.Error, []string{"kim.park@example.com"}},
+	{"trail.assertion_replayed", diagnose.Warning, []string{"jane.doe@example.com"}},
+	// The console roles: information only, no fix widening their access.
+	{"iam.role_not_for_connect", diagnose.Info, []string{"arn:aws:iam::111122223333:role/BillingReadOnly", "arn:aws:iam::111122223333:role/PartnerViewOnly"}},
 	{"connect.role_changed", diagnose.Error, []string{"john.smith@example.com"}},
 	{"iam.cert_expiring", diagnose.Warning, []string{"arn:aws:iam::111122223333:saml-provider/EntraID"}},
 	{"iam.cert_not_in_provider", diagnose.Warning, []string{"arn:aws:iam::111122223333:saml-provider/EntraID"}},
@@ -326,7 +385,7 @@ func compare(t *testing.T, label string, res *audit.Result, expected []want) {
 	}
 	for _, f := range res.Findings {
 		// An agent a role's fault stops is there because CloudTrail shows it.
-		if f.Affected[0].Kind == "role" && len(f.Affected) > 1 && !strings.Contains(f.Evidence[len(f.Evidence)-1].What, "CloudTrail shows with role") {
+		if f.Affected[0].Kind == "role" && len(f.Affected) > 1 && f.Affected[1].Kind == "agent" && !strings.Contains(f.Evidence[len(f.Evidence)-1].What, "CloudTrail shows with role") {
 			t.Errorf("%s: %s lists agents without CloudTrail's evidence: %+v", label, f.ID, f.Evidence)
 		}
 		if len(f.Evidence) == 0 || f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result == "" {
@@ -396,10 +455,47 @@ func TestFixtureAccount(t *testing.T) {
 			}
 			res := audit.Run(audit.Input{AWS: set, IdPUsers: u, Trail: readTrail(t, a.trail, since), Now: accountNow})
 			compare(t, format, res, accountFindings)
-			if s := res.Summary; s.FailedSignIns != 4 || s.FailedAgents != 3 || s.Errors != 11 || s.Warnings != 5 || s.AgentsAtRisk != 3 {
+			if s := res.Summary; s.FailedSignIns != 6 || s.FailedAgents != 3 || s.Errors != 12 || s.Warnings != 6 || s.AgentsAtRisk != 3 {
 				t.Errorf("summary %+v", s)
 			}
+			checkProviderCommands(t, res, map[string]string{"EntraID": "the file's name, get-saml-provider-EntraID.json", "OktaOld": "its CreateDate 2023-05-02T10:00:00Z, that of OktaOld in "})
 		})
+	}
+}
+
+// checkProviderCommands checks that each provider finding names its
+// provider by ARN, says how the ARN was settled (how, by provider name;
+// "" for a provider whose output names it), and fills its command.
+func checkProviderCommands(t *testing.T, res *audit.Result, how map[string]string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.Affected[0].Kind != "saml-provider" {
+			continue
+		}
+		arn := f.Affected[0].Name
+		name := arn[strings.LastIndex(arn, "/")+1:]
+		seen[name] = true
+		if !strings.HasPrefix(arn, "arn:aws:iam::111122223333:saml-provider/") || !strings.Contains(f.Title, "SAML provider "+name) {
+			t.Errorf("%s names its provider %q: %s", f.ID, arn, f.Title)
+		}
+		if len(f.Fix.Commands) == 0 || !strings.Contains(f.Fix.Commands[0], "--saml-provider-arn "+arn+" ") {
+			t.Errorf("%s: command %q", f.ID, f.Fix.Commands)
+		}
+		var said string
+		for _, e := range f.Evidence {
+			if strings.HasPrefix(e.Value, "named by ") {
+				said = e.Value
+			}
+		}
+		if how[name] == "" && said != "" || how[name] != "" && !strings.HasPrefix(said, "named by "+how[name]) {
+			t.Errorf("%s of %s: %q, want named by %q", f.ID, name, said, how[name])
+		}
+	}
+	for name := range how {
+		if !seen[name] {
+			t.Errorf("no finding of provider %s", name)
+		}
 	}
 }
 
@@ -409,7 +505,7 @@ func TestFixtureAccount(t *testing.T) {
 // what a live read of one instance does not ask for.
 func TestFixtureAccountLive(t *testing.T) {
 	a := writeAccount(t)
-	w, err := awsfake.LoadDir(a.aws)
+	w, err := awsfake.LoadDir(a.fake)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,9 +536,11 @@ func TestFixtureAccountLive(t *testing.T) {
 		}
 	}
 	compare(t, "live", res, expected)
-	if s := res.Summary; s.FailedSignIns != 4 || s.FailedAgents != 3 {
+	if s := res.Summary; s.FailedSignIns != 6 || s.FailedAgents != 3 {
 		t.Errorf("summary %+v", s)
 	}
+	// A live read names its providers by ARN.
+	checkProviderCommands(t, res, map[string]string{"EntraID": "", "OktaOld": ""})
 	// The other instance, read live, says it is not SAML.
 	b = col.CollectAccount(context.Background(), awslive.Target{InstanceID: otherInst, Region: "ap-southeast-2", Since: since})
 	set = evidence.NewSet()

@@ -251,7 +251,7 @@ func TestTrail(t *testing.T) {
 	for _, e := range []*evidence.Event{
 		arw("ann", role("ConnectAgents"), "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 1),
 		gft("bob", role("ConnectAgents"), "AccessDeniedException", 2),
-		arw("cat", role("ConnectAgents"), "InvalidIdentityToken", "Something new", 3),
+		arw("cat", role("ConnectAgents"), "SomethingNewException", "Something new", 3),
 		// dan was bound to ConnectAgents, and now signs in with ConnectAgentsV2.
 		gft("dan", role("ConnectAgents"), "", 4),
 		arw("dan", role("ConnectAgentsV2"), "", "", 50),
@@ -292,6 +292,74 @@ func TestTrail(t *testing.T) {
 	}
 	if res.Summary.FailedSignIns != 4 || res.Summary.FailedAgents != 4 || res.Summary.AgentsAtRisk != 3 {
 		t.Errorf("summary %+v", res.Summary)
+	}
+}
+
+// Every error AWS documents for AssumeRoleWithSAML (STS API reference,
+// Errors) and Connect's GetFederationToken (Connect API reference,
+// Errors), and the messages CloudTrail records with them, has its cause;
+// trail.unexplained_failure is left for the truly unknown.
+func TestFailureRules(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/ConnectAgents"
+	for _, c := range []struct {
+		event, code, msg, id, severity string
+	}{
+		// STS AssumeRoleWithSAML's documented errors.
+		{"AssumeRoleWithSAML", "ExpiredToken", "Token expired", "saml.expired", diagnose.Error},
+		{"AssumeRoleWithSAML", "ExpiredTokenException", "", "saml.expired", diagnose.Error},
+		{"AssumeRoleWithSAML", "IDPRejectedClaim", "The identity provider reported that authentication failed", "saml.status_failed", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Something AWS checked", "trail.assertion_invalid", diagnose.Error},
+		{"AssumeRoleWithSAML", "MalformedPolicyDocument", "Session tag key is invalid", "trail.policy_malformed", diagnose.Error},
+		{"AssumeRoleWithSAML", "PackedPolicyTooLarge", "Packed policy consumes 112% of allotted space", "trail.session_tags_too_large", diagnose.Error},
+		{"AssumeRoleWithSAML", "RegionDisabledException", "STS is not activated in this region for account:111122223333", "trail.region_disabled", diagnose.Error},
+		// What CloudTrail records, by message.
+		{"AssumeRoleWithSAML", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", "iam.trust_policy_denies", diagnose.Error},
+		{"AssumeRoleWithSAML", "AccessDenied", "Not authorized to perform sts:TagSession", "iam.trust_policy_denies", diagnose.Error},
+		{"AssumeRoleWithSAML", "AccessDenied", "", "iam.trust_policy_denies", diagnose.Error},
+		{"AssumeRoleWithSAML", "AuthSamlAssertionReplayedException", "", "trail.assertion_replayed", diagnose.Warning},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "The SAML assertion was already used", "trail.assertion_replayed", diagnose.Warning},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Issuer not present in specified provider", "iam.issuer_mismatch", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Response signature invalid", "iam.cert_not_in_provider", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "RoleSessionName is required in AuthnResponse", "aws.session_name_missing", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "RoleSessionName in AuthnResponse must match [\\w+=,.@-]*", "aws.session_name_invalid", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Specified provider doesn't exist", "iam.provider_not_found", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "The SAML assertion is not yet valid", "saml.not_yet_valid", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Assertion has expired", "saml.expired", diagnose.Error},
+		// Connect GetFederationToken's documented errors.
+		{"GetFederationToken", "AccessDeniedException", "User is not authorized to access this resource", "iam.federation_token_denied", diagnose.Error},
+		{"GetFederationToken", "DuplicateResourceException", "A resource with the specified name already exists", "connect.duplicate_users", diagnose.Error},
+		{"GetFederationToken", "InternalServiceException", "", "trail.service_error", diagnose.Warning},
+		{"GetFederationToken", "InvalidParameterException", "One or more of the specified parameters are not valid", "aws.relay_state_invalid", diagnose.Error},
+		{"GetFederationToken", "InvalidRequestException", "The request is not valid", "trail.federation_request_invalid", diagnose.Error},
+		{"GetFederationToken", "ResourceNotFoundException", "The specified resource was not found", "connect.instance_not_found", diagnose.Error},
+		{"GetFederationToken", "ResourceNotFoundException", "User not found", "connect.user_not_found", diagnose.Error},
+		{"GetFederationToken", "UserNotFoundException", "No user with the specified credentials was found", "connect.user_not_found", diagnose.Error},
+		// The unknown stays unexplained.
+		{"AssumeRoleWithSAML", "ThrottlingException", "Rate exceeded", "trail.unexplained_failure", diagnose.Error},
+		{"GetFederationToken", "SomethingNewException", "", "trail.unexplained_failure", diagnose.Error},
+	} {
+		t.Run(c.code+" "+c.msg, func(t *testing.T) {
+			tr := audit.NewTrail()
+			e := &evidence.Event{Name: c.event, ErrorCode: c.code, ErrorMsg: c.msg, Time: now, RoleSessionName: "ann", RoleARN: role}
+			if c.event == "GetFederationToken" {
+				e.RoleARN, e.IdentityARN, e.SessionIssuerARN = "", "arn:aws:sts::111122223333:assumed-role/ConnectAgents/ann", role
+			}
+			tr.Add(e)
+			res := audit.Run(audit.Input{Trail: tr, Now: now})
+			if len(res.Findings) != 1 {
+				t.Fatalf("%+v", res.Findings)
+			}
+			f := res.Findings[0]
+			if f.ID != c.id || f.Severity != c.severity || len(f.Affected) != 1 || f.Affected[0].Name != "ann" {
+				t.Errorf("%s %s: %s, want %s %s", f.ID, f.Severity, f.Title, c.id, c.severity)
+			}
+			if _, ok := diagnose.Lookup(f.ID); !ok {
+				t.Errorf("%s is not in the catalog", f.ID)
+			}
+			if f.Fix == nil || f.Fix.Summary == "" || !strings.HasPrefix(f.Detail, "CloudTrail recorded these failures: ") || len(f.Detail) < 60 {
+				t.Errorf("no cause or fix: %+v", f)
+			}
+		})
 	}
 }
 
@@ -514,12 +582,18 @@ func TestRolesTrust(t *testing.T) {
 		{"the issuer decides", map[string]any{"StringEquals": map[string]any{"SAML:iss": "https://sts.windows.net/t/"}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(c.cond), "i.json": inst}), Now: now})
+			res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(c.cond), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
+			// Without evidence that the role is meant for Connect, it is not
+			// judged: at most information.
+			quiet := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(c.cond), "i.json": inst}), Now: now})
+			if len(quiet.Findings) != 1 || quiet.Findings[0].ID != "iam.role_not_for_connect" || quiet.Findings[0].Severity != diagnose.Info {
+				t.Errorf("a role nothing shows used for Connect: %+v", quiet.Findings)
+			}
 			f := find(res, "iam.trust_policy_denies")
 			if (f != nil) != c.want {
 				t.Fatalf("found %v: %+v", f != nil, res.Findings)
 			}
-			if f != nil && (len(f.Evidence) != 2 || f.Fix == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, "https://ap-southeast-2.signin.aws.amazon.com/saml") ||
+			if f != nil && (len(f.Evidence) != 3 || !strings.Contains(f.Evidence[2].Value, "the IdP sends it to Connect users (a capture)") || f.Fix == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, "https://ap-southeast-2.signin.aws.amazon.com/saml") ||
 				!strings.Contains(f.Fix.Files[0].Content, "https://eu-west-2.signin.aws.amazon.com/saml")) {
 				t.Errorf("%+v %+v", f, f.Fix)
 			}
@@ -540,16 +614,21 @@ func TestRolesTrustGlobalResiliency(t *testing.T) {
 	base := "https://" + instance + ".ap-southeast-2.sign-in.connect.aws/saml"
 	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance, "IdentityManagementType": "SAML"},
 		"ReplicationConfiguration": map[string]any{"SourceRegion": "ap-southeast-2", "ReplicationStatusSummaryList": []any{map[string]any{"Region": "ap-northeast-1"}}}})
-	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now})
+	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
 	f := find(res, "iam.trust_policy_denies")
 	if f == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, `"StringLike"`) || !strings.Contains(f.Fix.Files[0].Content, base+"*") || f.Fix.Check.Result != diagnose.CheckPasses {
 		t.Fatalf("%+v %+v", f, f.Fix.Check)
 	}
-	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now})
+	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
 	if f := find(res, "iam.trust_policy_denies"); f != nil {
 		t.Errorf("the documented trust policy reported: %s", f.Title)
 	}
 }
+
+// agentsRole says the IdP sends ConnectAgents to Connect users (as a
+// capture of an agent's sign-in would): without it, a role with no policy
+// naming Connect is not judged for Connect.
+var agentsRole = map[string]string{"arn:aws:iam::111122223333:role/ConnectAgents": "a capture"}
 
 // trustingRole is get-account-authorization-details output with one role,
 // ConnectAgents, trusting the EntraID provider under cond, and no policy.

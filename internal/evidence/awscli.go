@@ -552,7 +552,8 @@ func (s *Set) addRole(r apiRole, src Source, full bool) (*Role, error) {
 		}
 	}
 	for i, have := range s.Roles {
-		if have.ARN == role.ARN {
+		// The same role, or one a list output named before its ARN was read.
+		if have.ARN == role.ARN || have.ARN == "" && have.Name == role.Name {
 			// Keep what the earlier source knew that this one does not.
 			if !full {
 				role.Inline, role.InlineComplete = have.Inline, have.InlineComplete
@@ -653,6 +654,16 @@ func (s *Set) loadGetRolePolicy(name string, raw []byte, top map[string]json.Raw
 	return nil
 }
 
+// namedRole is the role of that name, added when new.
+func (s *Set) namedRole(name string, src Source) *Role {
+	r := s.RoleByName(name)
+	if r == nil {
+		r = &Role{Name: name, Inline: map[string]*iampolicy.Policy{}, Source: src}
+		s.Roles = append(s.Roles, r)
+	}
+	return r
+}
+
 func (s *Set) loadGetPolicyVersion(name string, raw []byte, top map[string]json.RawMessage) error {
 	var v struct {
 		Document         json.RawMessage `json:"Document"`
@@ -710,6 +721,8 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 			PolicyName string `json:"PolicyName"`
 			PolicyArn  string `json:"PolicyArn"`
 		} `json:"AttachedPolicies"`
+		// Not in the AWS CLI's output; samldoctor's own bundles add it.
+		RoleName string `json:"RoleName"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-attached-role-policies output: %w", err)
@@ -719,6 +732,11 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 	for _, p := range out.AttachedPolicies {
 		l.Policies = append(l.Policies, AttachedPolicy{Name: p.PolicyName, ARN: p.PolicyArn})
 	}
+	if out.RoleName != "" {
+		r := s.namedRole(out.RoleName, src)
+		r.Attached, r.AttachedComplete = append(r.Attached, l.Policies...), true
+		return nil
+	}
 	s.Unattributed.AttachedPolicies = append(s.Unattributed.AttachedPolicies, l)
 	return nil
 }
@@ -726,11 +744,23 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 func (s *Set) loadListRolePolicies(name string, raw []byte, top map[string]json.RawMessage) error {
 	var out struct {
 		PolicyNames []string `json:"PolicyNames"`
+		// Not in the AWS CLI's output; samldoctor's own bundles add it.
+		RoleName string `json:"RoleName"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-role-policies output: %w", err)
 	}
 	src := s.source(name, "aws iam list-role-policies")
+	if out.RoleName != "" {
+		r := s.namedRole(out.RoleName, src)
+		for _, n := range out.PolicyNames {
+			if _, ok := r.Inline[n]; !ok {
+				r.Inline[n] = nil // named, document not known yet
+			}
+		}
+		r.InlineComplete = true
+		return nil
+	}
 	s.Unattributed.InlineNames = append(s.Unattributed.InlineNames, InlineNameList{Names: append([]string{}, out.PolicyNames...), Source: src})
 	return nil
 }
@@ -776,7 +806,9 @@ func (s *Set) loadGetSAMLProvider(name string, raw []byte, top map[string]json.R
 func (s *Set) loadListSAMLProviders(name string, raw []byte, top map[string]json.RawMessage) error {
 	var out struct {
 		SAMLProviderList []struct {
-			Arn string `json:"Arn"`
+			Arn        string    `json:"Arn"`
+			ValidUntil time.Time `json:"ValidUntil"`
+			CreateDate time.Time `json:"CreateDate"`
 		} `json:"SAMLProviderList"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
@@ -786,6 +818,7 @@ func (s *Set) loadListSAMLProviders(name string, raw []byte, top map[string]json
 	pl := &ProviderList{Source: src, ARNs: []string{}}
 	for _, p := range out.SAMLProviderList {
 		pl.ARNs = append(pl.ARNs, p.Arn)
+		pl.Dates = append(pl.Dates, ProviderDates{CreateDate: p.CreateDate, ValidUntil: p.ValidUntil})
 	}
 	s.ProviderList = pl
 	return nil
