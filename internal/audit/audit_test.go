@@ -684,3 +684,64 @@ func TestTwoUsersOnePersonFromTheExport(t *testing.T) {
 		t.Fatalf("%+v", f)
 	}
 }
+
+// A get-saml-provider output has no ARN: the provider is named from the
+// rest of the evidence, and its command filled; when nothing settles it,
+// the finding says which output would.
+func TestProviderNamedFromEvidence(t *testing.T) {
+	day := 24 * time.Hour
+	old := fixture.NewKey("Old", now.Add(-300*day), now.Add(5*day))
+	unnamed := func(created string) string {
+		var m map[string]any
+		_ = json.Unmarshal([]byte(provider("", old)), &m)
+		delete(m, "SAMLProviderArn")
+		m["CreateDate"] = created
+		return js(m)
+	}
+	list := js(map[string]any{"SAMLProviderList": []any{
+		map[string]any{"Arn": "arn:aws:iam::111122223333:saml-provider/EntraID", "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"},
+		map[string]any{"Arn": "arn:aws:iam::111122223333:saml-provider/Other", "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"}}})
+	issRole := js(map[string]any{"RoleDetailList": []any{map[string]any{"RoleName": "ConnectAgents", "Arn": "arn:aws:iam::111122223333:role/ConnectAgents", "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{},
+		"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": "arn:aws:iam::111122223333:saml-provider/EntraID"},
+			"Action": "sts:AssumeRoleWithSAML", "Condition": map[string]any{"StringEquals": map[string]any{"SAML:iss": "https://sts.windows.net/t/"}}}}}}}})
+	for _, c := range []struct {
+		name    string
+		files   map[string]string
+		issuers map[string]string
+		arn     string
+		how     string
+	}{
+		{"the file's name", map[string]string{"get-saml-provider-EntraID.json": unnamed("2024-03-11T09:30:00Z"), "l.json": list}, nil,
+			"arn:aws:iam::111122223333:saml-provider/EntraID", "named by the file's name"},
+		{"its CreateDate", map[string]string{"p.json": unnamed("2025-06-01T00:00:00Z"), "l.json": js(map[string]any{"SAMLProviderList": []any{
+			map[string]any{"Arn": "arn:aws:iam::111122223333:saml-provider/EntraID", "CreateDate": "2024-03-11T09:30:00Z"},
+			map[string]any{"Arn": "arn:aws:iam::111122223333:saml-provider/New", "CreateDate": "2025-06-01T00:00:00Z"}}})}, nil,
+			"arn:aws:iam::111122223333:saml-provider/New", "named by its CreateDate 2025-06-01T00:00:00Z"},
+		{"a trust policy's SAML:iss", map[string]string{"p.json": unnamed("2024-03-11T09:30:00Z"), "l.json": list, "iam.json": issRole}, nil,
+			"arn:aws:iam::111122223333:saml-provider/EntraID", "named by its entity ID https://sts.windows.net/t/, the SAML:iss role ConnectAgents's trust policy requires"},
+		{"a capture's issuer", map[string]string{"p.json": unnamed("2024-03-11T09:30:00Z"), "l.json": list}, map[string]string{"https://sts.windows.net/t/": "arn:aws:iam::111122223333:saml-provider/Other"},
+			"arn:aws:iam::111122223333:saml-provider/Other", "named by its entity ID https://sts.windows.net/t/, the issuer of a captured sign-in"},
+		{"the one left", map[string]string{"p.json": unnamed("2030-01-01T00:00:00Z"), "e.json": provider("arn:aws:iam::111122223333:saml-provider/EntraID"), "l.json": list}, nil,
+			"arn:aws:iam::111122223333:saml-provider/Other", "named by the one provider of l.json"},
+		{"nothing settles it", map[string]string{"p.json": unnamed("2024-03-11T09:30:00Z"), "l.json": list}, nil, "", "not named: get-saml-provider's output has no ARN"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := audit.Run(audit.Input{AWS: load(t, c.files), Now: now, ProviderIssuers: c.issuers})
+			f := find(res, "iam.cert_expiring")
+			if f == nil {
+				t.Fatalf("%+v", res.Findings)
+			}
+			last := f.Evidence[len(f.Evidence)-1].Value
+			if !strings.HasPrefix(last, c.how) {
+				t.Errorf("evidence %q, want %q", last, c.how)
+			}
+			wantARN, wantName := c.arn, c.arn
+			if c.arn == "" {
+				wantARN, wantName = "PROVIDER-ARN", "p.json"
+			}
+			if f.Affected[0].Name != wantName || !strings.Contains(f.Fix.Commands[0], "--saml-provider-arn "+wantARN+" ") {
+				t.Errorf("affects %s, command %s", f.Affected[0].Name, f.Fix.Commands[0])
+			}
+		})
+	}
+}

@@ -151,28 +151,35 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				in.Trail = t
 			}
 			if capturePath != "" {
-				if idpUsers == "" {
-					return usage("--capture tells how the IdP makes RoleSessionName from its users: give --idp-users too")
-				}
 				c, err := e.readCapture([]string{capturePath}, false, "")
 				if err != nil {
 					return err
 				}
 				s := diagnose.SubjectOf(c)
-				if s == nil || s.RoleSessionName == "" {
-					return fmt.Errorf("%s: no RoleSessionName in the capture's sign-in", capturePath)
+				if s == nil || s.RoleSessionName == "" && s.RoleArn == "" {
+					return fmt.Errorf("%s: no RoleSessionName or Role in the capture's sign-in", capturePath)
 				}
-				f, err := os.Open(idpUsers)
-				if err != nil {
-					return err
+				// The capture's sign-in to Connect says its role is a Connect
+				// role, and which provider its issuer is.
+				if s.RoleArn != "" && s.InstanceID != "" {
+					in.ConnectRoles = map[string]string{s.RoleArn: "the capture " + capturePath}
 				}
-				col, tr, line, err := audit.InferSessionName(io.LimitReader(f, audit.MaxIdPExport), s.RoleSessionName)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("%s: %w", idpUsers, err)
+				if s.Issuer != "" && s.ProviderArn != "" {
+					in.ProviderIssuers = map[string]string{s.Issuer: s.ProviderArn}
 				}
-				field, transform = col, tr
-				fmt.Fprintf(e.stderr, "samldoctor: the capture's RoleSessionName %q is column %s of %s line %d%s\n", s.RoleSessionName, col, idpUsers, line, map[string]string{"lower": ", lower-cased", "none": ""}[tr])
+				if idpUsers != "" && s.RoleSessionName != "" {
+					f, err := os.Open(idpUsers)
+					if err != nil {
+						return err
+					}
+					col, tr, line, err := audit.InferSessionName(io.LimitReader(f, audit.MaxIdPExport), s.RoleSessionName)
+					f.Close()
+					if err != nil {
+						return fmt.Errorf("%s: %w", idpUsers, err)
+					}
+					field, transform = col, tr
+					fmt.Fprintf(e.stderr, "samldoctor: the capture's RoleSessionName %q is column %s of %s line %d%s\n", s.RoleSessionName, col, idpUsers, line, map[string]string{"lower": ", lower-cased", "none": ""}[tr])
+				}
 			}
 			if idpUsers != "" {
 				f, err := os.Open(idpUsers)
@@ -214,7 +221,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 	cmd.Flags().StringVar(&idpUsers, "idp-users", "", "the identity provider's user export (Entra ID, Okta or Google Workspace CSV; other CSV or JSON with --session-name-field)")
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
-	cmd.Flags().StringVar(&capturePath, "capture", "", "a capture of one agent's sign-in: its RoleSessionName tells which column of --idp-users the IdP sends, and whether it lower-cases it")
+	cmd.Flags().StringVar(&capturePath, "capture", "", "a capture of one agent's sign-in: its role is a Connect role, its issuer names its provider, and its RoleSessionName tells which column of --idp-users the IdP sends (and whether it lower-cases it)")
 	cmd.Flags().BoolVar(&live, "aws", false, "read the instance, its users, the account's SAML providers and the roles that trust one, and CloudTrail's event history from AWS now (read-only calls)")
 	cmd.Flags().StringVar(&instanceID, "instance-id", "", "with --aws: the Connect instance ID")
 	af.add(cmd)
