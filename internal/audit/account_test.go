@@ -110,7 +110,7 @@ func writeAccount(t *testing.T) *account {
 	userARN := func(id string) string {
 		return "arn:aws:connect:ap-southeast-2:" + acct + ":instance/" + instanceID + "/agent/" + id
 	}
-	for i, n := range []string{"jane.doe@example.com", "John.Smith@example.com", "ann.lee@example.com", "Ann.Lee@example.com", "kim.park@example.com", "kpark@example.com", "admin"} {
+	for i, n := range []string{"jane.doe@example.com", "John.Smith@example.com", "ann.lee@example.com", "Ann.Lee@example.com", "kim.park@example.com", "kpark@example.com", "admin", "new.agent@contractor.example.com"} {
 		id := fmt.Sprintf("%08d-1a3d-4e5f-8a9b-0c1d2e3f4a5b", i)
 		summaries = append(summaries, map[string]any{"Id": id, "Arn": userARN(id), "Username": n})
 		if strings.Contains(n, "park") {
@@ -210,18 +210,47 @@ func writeAccount(t *testing.T) *account {
 		{"Jane", "Doe", "jane.doe@example.com"}, {"John", "Smith", "john.smith@example.com"}, {"Ann", "Lee", "ann.lee@example.com"},
 		{"Kim", "Park", "kim.park@example.com"}, {"Kim", "Park", "kpark@example.com"}, {"New", "Agent", "new.agent@example.com"}, {"X", "X", "x"},
 	}
-	var entraCSV, oktaCSV, googleCSV strings.Builder
-	entraCSV.WriteString("id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled\n")
-	oktaCSV.WriteString("Username,First name,Last name,Primary email,Status\n")
-	googleCSV.WriteString("First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]\n")
-	for i, u := range idpUsers {
-		fmt.Fprintf(&entraCSV, "%08d-7f3d-4c1e-9a8b-1d2e3f4a5b6c,%s,%s %s,%s,%s,%s,Member,True\n", i, u.name, u.first, u.last, u.last, u.name, u.first)
-		fmt.Fprintf(&oktaCSV, "%s,%s,%s,%s,ACTIVE\n", u.name, u.first, u.last, u.name)
-		fmt.Fprintf(&googleCSV, "%s,%s,%s,Active\n", u.first, u.last, u.name)
+	// Each product's export, with its real header (the documentation they
+	// follow is named beside each).
+	exports := map[string]*strings.Builder{}
+	header := func(format, h string) *strings.Builder {
+		b := &strings.Builder{}
+		b.WriteString(h + "\n")
+		exports[format] = b
+		return b
 	}
-	for format, b := range map[string]string{"entra": entraCSV.String(), "okta": oktaCSV.String(), "google": googleCSV.String()} {
+	// Entra "Download users" as written: Graph's property names.
+	entraCSV := header("entra", "id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled")
+	// Entra "Download users" as documented (learn.microsoft.com,
+	// users-bulk-download): userPrincipalName, displayName, surname, mail,
+	// givenName, objectId, userType, jobTitle, department, accountEnabled.
+	entraDoc := header("entra-documented", "userPrincipalName,displayName,surname,mail,givenName,objectId,userType,jobTitle,department,accountEnabled")
+	// Okta, Reports > Users.
+	oktaCSV := header("okta", "Username,First name,Last name,Primary email,Status")
+	// Okta Password Health (help.okta.com, okta-password-health-report).
+	health := header("okta-password-health", "User,Login,Status,Activation date,Authentication Source,Last Login,Last Password Change")
+	// Okta Current Assignments (help.okta.com, app-current-assignments-report):
+	// who is assigned to which application.
+	assigned := header("okta-assignments", "User,Login,Application name,Application instance,Application login,Assigned on,Unassigned on,Last login")
+	// Google Workspace, Users > Download users.
+	googleCSV := header("google", "First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]")
+	for i, u := range idpUsers {
+		fmt.Fprintf(entraCSV, "%08d-7f3d-4c1e-9a8b-1d2e3f4a5b6c,%s,%s %s,%s,%s,%s,Member,True\n", i, u.name, u.first, u.last, u.last, u.name, u.first)
+		fmt.Fprintf(entraDoc, "%s,%s %s,%s,%s,%s,%08d-7f3d-4c1e-9a8b-1d2e3f4a5b6c,Member,Agent,Contact Centre,True\n", u.name, u.first, u.last, u.last, u.name, u.first, i)
+		fmt.Fprintf(oktaCSV, "%s,%s,%s,%s,ACTIVE\n", u.name, u.first, u.last, u.name)
+		fmt.Fprintf(health, "%s %s,%s,ACTIVE,2024-03-11T09:30:00.000Z,OKTA,2026-11-27T08:00:00.000Z,2026-10-01T08:00:00.000Z\n", u.first, u.last, u.name)
+		fmt.Fprintf(assigned, "%s %s,%s,Amazon Connect,amazon_aws_connect,%s,2024-03-11T09:30:00.000Z,,2026-11-27T08:00:00.000Z\n", u.first, u.last, u.name, u.name)
+		fmt.Fprintf(googleCSV, "%s,%s,%s,Active\n", u.first, u.last, u.name)
+	}
+	// Outside the agents: the directory's others (another department, an
+	// agent who left, another application's user), which the filter or the
+	// report's Unassigned on leave out.
+	fmt.Fprintf(entraDoc, "pat.finance@example.com,Pat Finance,Finance,pat.finance@example.com,Pat,00000099-7f3d-4c1e-9a8b-1d2e3f4a5b6c,Member,Accountant,Finance,True\n")
+	fmt.Fprintf(assigned, "Gone Agent,gone.agent@example.com,Amazon Connect,amazon_aws_connect,gone.agent@example.com,2024-03-11T09:30:00.000Z,2026-06-01T09:30:00.000Z,2026-05-30T08:00:00.000Z\n")
+	fmt.Fprintf(assigned, "Sam Sales,sam.sales@example.com,Salesforce,salesforce,sam.sales@example.com,2024-03-11T09:30:00.000Z,,2026-11-27T08:00:00.000Z\n")
+	for format, b := range exports {
 		a.exports[format] = filepath.Join(dir, "idp", format+".csv")
-		write(a.exports[format], b)
+		write(a.exports[format], b.String())
 	}
 
 	// A week of CloudTrail.
@@ -336,7 +365,7 @@ var accountFindings = []want{
 	{"connect.duplicate_users", diagnose.Warning, []string{"ann.lee@example.com", "Ann.Lee@example.com"}},
 	{"idp.multiple_profiles", diagnose.Warning, []string{"kim.park@example.com", "kpark@example.com"}},
 	{"connect.user_not_found", diagnose.Warning, []string{"new.agent@example.com"}},
-	{"connect.user_without_idp_user", diagnose.Info, []string{"admin", "Ann.Lee@example.com"}},
+	{"connect.user_without_idp_user", diagnose.Info, []string{"admin", "Ann.Lee@example.com", "new.agent@contractor.example.com"}},
 }
 
 func got(res *audit.Result) []want {
@@ -415,14 +444,20 @@ func readTrail(t *testing.T, dir string, since time.Time) *audit.Trail {
 	return tr
 }
 
-func readExport(t *testing.T, path string) *audit.IdPUsers {
+// exportFilter is the --idp-users-filter each export is read with: the
+// documented Entra export holds the whole directory, narrowed to the
+// contact centre's department; Okta's assignment report every
+// application's, narrowed to Connect's.
+var exportFilter = map[string]string{"entra-documented": "department=Contact Centre", "okta-assignments": "Application name=Amazon Connect"}
+
+func readExport(t *testing.T, path string, filter string) *audit.IdPUsers {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	u, err := audit.ReadIdPUsers(path, f, "", "none")
+	u, err := audit.ReadIdPExport(path, f, audit.ExportOptions{Filter: filter})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,21 +477,45 @@ func TestFixtureAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := accountNow.Add(-7 * 24 * time.Hour)
-	for _, format := range []string{"entra", "okta", "google"} {
-		t.Run(format, func(t *testing.T) {
+	for _, c := range []struct{ export, format string }{
+		{"entra", "entra"}, {"entra-documented", "entra"}, {"okta", "okta"}, {"okta-password-health", "okta-password-health"},
+		{"okta-assignments", "okta-assignments"}, {"google", "google"},
+	} {
+		t.Run(c.export, func(t *testing.T) {
 			set := evidence.NewSet()
 			if err := set.LoadPaths([]string{a.aws}); err != nil {
 				t.Fatal(err)
 			}
 			set.IdPMetadata = meta
-			u := readExport(t, a.exports[format])
-			if u.Format != format || len(u.Users) != 7 {
-				t.Fatalf("%s read as %s, %d users", format, u.Format, len(u.Users))
+			u := readExport(t, a.exports[c.export], exportFilter[c.export])
+			if u.Format != c.format || len(u.Users) != 7 {
+				t.Fatalf("%s read as %s, %d users", c.export, u.Format, len(u.Users))
 			}
 			res := audit.Run(audit.Input{AWS: set, IdPUsers: u, Trail: readTrail(t, a.trail, since), Now: accountNow})
-			compare(t, format, res, accountFindings)
-			if s := res.Summary; s.FailedSignIns != 6 || s.FailedAgents != 3 || s.Errors != 12 || s.Warnings != 6 || s.AgentsAtRisk != 3 {
+			// An assignment export says new.agent is an agent: an error,
+			// and one more agent at risk; a directory's export, a warning
+			// that says the export is the directory's.
+			expected, errs, warns, atRisk := accountFindings, 12, 6, 3
+			if u.Assigned {
+				expected = slices.Clone(accountFindings)
+				i := slices.IndexFunc(expected, func(w want) bool { return w.id == "connect.user_not_found" })
+				expected[i].severity = diagnose.Error
+				errs, warns, atRisk = 13, 5, 4
+			}
+			compare(t, c.export, res, expected)
+			if s := res.Summary; s.FailedSignIns != 6 || s.FailedAgents != 3 || s.Errors != errs || s.Warnings != warns || s.AgentsAtRisk != atRisk {
 				t.Errorf("summary %+v", s)
+			}
+			nf := find(res, "connect.user_not_found")
+			var near bool
+			for _, e := range nf.Evidence {
+				near = near || e.What == "similar Connect user of new.agent@example.com" && strings.HasPrefix(e.Value, "new.agent@contractor.example.com (")
+			}
+			if !near || !strings.HasPrefix(nf.Fix.Summary, "Where a similar Connect user is listed") {
+				t.Errorf("the near match in another domain is not listed: %+v", nf.Evidence)
+			}
+			if directory := strings.Contains(nf.Detail, "lists the directory's users") || strings.Contains(nf.Detail, "narrowed to "+exportFilter[c.export]); directory == u.Assigned {
+				t.Errorf("%s: %q", c.export, nf.Detail)
 			}
 			checkProviderCommands(t, res, map[string]string{"EntraID": "the file's name, get-saml-provider-EntraID.json", "OktaOld": "its CreateDate 2023-05-02T10:00:00Z, that of OktaOld in "})
 		})
@@ -525,7 +584,7 @@ func TestFixtureAccountLive(t *testing.T) {
 	}
 	md, _ := os.ReadFile(a.metadata)
 	set.IdPMetadata, _ = assertion.ParseMetadata(md)
-	res := audit.Run(audit.Input{AWS: set, IdPUsers: readExport(t, a.exports["entra"]), Now: accountNow})
+	res := audit.Run(audit.Input{AWS: set, IdPUsers: readExport(t, a.exports["entra"], ""), Now: accountNow})
 	// A live read is of one instance (--instance-id): the other one is
 	// read below. ListUsers gives no e-mail: one person's two users are
 	// known by the IdP users that name them.
@@ -541,6 +600,11 @@ func TestFixtureAccountLive(t *testing.T) {
 	}
 	// A live read names its providers by ARN.
 	checkProviderCommands(t, res, map[string]string{"EntraID": "", "OktaOld": ""})
+	// With Okta's assignment report, new.agent is an agent: an error.
+	res = audit.Run(audit.Input{AWS: set, IdPUsers: readExport(t, a.exports["okta-assignments"], exportFilter["okta-assignments"]), Now: accountNow})
+	if f := find(res, "connect.user_not_found"); f == nil || f.Severity != diagnose.Error || len(f.Affected) != 1 || f.Affected[0].Name != "new.agent@example.com" {
+		t.Errorf("live, from the assignment report: %+v", f)
+	}
 	// The other instance, read live, says it is not SAML.
 	b = col.CollectAccount(context.Background(), awslive.Target{InstanceID: otherInst, Region: "ap-southeast-2", Since: since})
 	set = evidence.NewSet()

@@ -24,7 +24,7 @@ import (
 )
 
 func auditCmd(e *env) *cobra.Command {
-	var format, idpUsers, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
+	var format, idpUsers, idpFilter, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
 	var awsData, trails []string
 	var live bool
 	var instanceID, capturePath string
@@ -59,10 +59,13 @@ samldoctor collect bundle) and the identity provider's user export:
     AWS instead: --trail-sql athena (or cloudtrail-lake --trail-table ID) prints the query, and
     --trail-result reads its CSV result.
 
---idp-users reads Microsoft Entra's "Download users" CSV (userPrincipalName), Okta's users report CSV
-(Username) and Google Workspace's "Download users" CSV (Email Address), recognised by their header;
-any other CSV, or a JSON array, with --session-name-field. --session-name-transform lower says the IdP
-lower-cases the value.
+--idp-users reads Microsoft Entra's "Download users" CSV (userPrincipalName, documented or Graph's
+header), Okta's users report (Username) and Password Health report (Login), Google Workspace's
+"Download users" CSV (Email Address), recognised by their header; any other CSV, or a JSON array, with
+--session-name-field. --session-name-transform lower says the IdP lower-cases the value. Okta's Current
+Assignments report (Application login) lists who is assigned to the Connect application: its users
+are agents, and one without a Connect user is an error; of a directory-wide export it is a warning.
+--idp-users-filter COLUMN=VALUE narrows an export (Department=Contact Centre).
 
 Nothing leaves the machine unless you ask: --aws --instance-id ID --region R reads the same from AWS
 (describe-instance, list-users, the account's SAML providers, the roles that trust one and their
@@ -187,9 +190,9 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 					return err
 				}
 				defer f.Close()
-				u, err := audit.ReadIdPUsers(idpUsers, io.LimitReader(f, audit.MaxIdPExport), field, transform)
+				u, err := audit.ReadIdPExport(idpUsers, io.LimitReader(f, audit.MaxIdPExport), audit.ExportOptions{Field: field, Transform: transform, Filter: idpFilter})
 				if err != nil {
-					return err
+					return usage("%v", err)
 				}
 				in.IdPUsers = u
 			}
@@ -219,6 +222,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().StringArrayVar(&awsData, "aws-data", nil, "AWS CLI JSON output file or folder, or a collect bundle (repeatable)")
 	cmd.Flags().StringVar(&idpUsers, "idp-users", "", "the identity provider's user export (Entra ID, Okta or Google Workspace CSV; other CSV or JSON with --session-name-field)")
+	cmd.Flags().StringVar(&idpFilter, "idp-users-filter", "", "keep the --idp-users rows whose COLUMN is VALUE (COLUMN=VALUE: a department, a group, an org unit; \"Application name=Amazon Connect\" of Okta's Current Assignments report)")
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
 	cmd.Flags().StringVar(&capturePath, "capture", "", "a capture of one agent's sign-in: its role is a Connect role, its issuer names its provider, and its RoleSessionName tells which column of --idp-users the IdP sends (and whether it lower-cases it)")
