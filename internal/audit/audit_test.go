@@ -445,11 +445,14 @@ func TestTwoUsersOnePerson(t *testing.T) {
 func TestTrailSQLAndResult(t *testing.T) {
 	since := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	q, err := audit.TrailSQL("athena", "", since)
-	if err != nil || !strings.Contains(q, "FROM cloudtrail_logs") || !strings.Contains(q, "eventtime >= '2026-11-22T00:00:00Z'") || !strings.Contains(q, "json_extract_scalar(requestparameters, '$.roleArn')") {
+	// Athena's table is AWS's with partition projection: the window's
+	// partitions only, and the header says what that scans.
+	if err != nil || !strings.Contains(q, "FROM cloudtrail_logs_pp") || !strings.Contains(q, "WHERE \"timestamp\" >= '2026/11/22'\n    AND eventtime >= '2026-11-22T00:00:00Z'") ||
+		!strings.Contains(q, "json_extract_scalar(requestparameters, '$.roleArn')") || !strings.Contains(q, "-- Scans: the partitions of the ") || !strings.Contains(q, "'federated'") {
 		t.Errorf("athena: %v\n%s", err, q)
 	}
 	q, err = audit.TrailSQL("cloudtrail-lake", "eds-1234", since)
-	if err != nil || !strings.Contains(q, "FROM eds-1234") || !strings.Contains(q, "element_at(requestParameters, 'roleArn')") {
+	if err != nil || !strings.Contains(q, "FROM eds-1234") || !strings.Contains(q, "WHERE eventTime >= '2026-11-22T00:00:00Z'") || strings.Contains(q, "timestamp") || !strings.Contains(q, "element_at(requestParameters, 'roleArn')") {
 		t.Errorf("lake: %v\n%s", err, q)
 	}
 	if _, err := audit.TrailSQL("cloudtrail-lake", "", since); err == nil {

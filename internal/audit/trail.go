@@ -82,11 +82,7 @@ func (t *Trail) Add(e *evidence.Event) {
 	if agent == "" {
 		agent = e.Username
 	}
-	if e.Name == "GetFederationToken" && role != "" {
-		if _, ok := t.fed[role]; !ok {
-			t.fed[role] = e.File
-		}
-	}
+	t.federated(e.Name, role, e.File)
 	if e.ErrorCode != "" {
 		k := failKey{e.Name, e.ErrorCode, role}
 		g := t.groups[k]
@@ -110,6 +106,17 @@ func (t *Trail) Add(e *evidence.Event) {
 		return
 	}
 	t.note(agent, e.Name, t.use(role, e.Time, e.File))
+}
+
+// federated notes a role GetFederationToken was called with: a Connect
+// role.
+func (t *Trail) federated(event, role string, where evidence.Source) {
+	if event != "GetFederationToken" || role == "" {
+		return
+	}
+	if _, ok := t.fed[role]; !ok {
+		t.fed[role] = where
+	}
 }
 
 // use makes a use, its role and file numbered.

@@ -39,8 +39,10 @@ samldoctor collect bundle) and the identity provider's user export:
     (iam.cert_expiring; AWS gives no warning, and ValidUntil is not the certificate's expiry);
   - with --idp-metadata, signing certificates the IdP publishes that a provider trusting it lacks
     (iam.cert_not_in_provider); providers that require encryption without a key (iam.no_decryption_key);
-  - each instance's identity management (connect.instance_not_saml), and every role that trusts a
-    SAML provider: whether it may call connect:GetFederationToken for the instance's users
+  - each instance's identity management (connect.instance_not_saml), and every Connect role that
+    trusts a SAML provider (CloudTrail shows GetFederationToken with it, --capture sends it, or its
+    policies name Connect; others are iam.role_not_for_connect, information): whether it may call
+    connect:GetFederationToken for the instance's users
     (iam.federation_token_denied, with the near miss named, as diagnose says it), and whether its
     trust policy lets the provider's agents in through the global or the Regional sign-in endpoint
     (iam.trust_policy_denies);
@@ -232,7 +234,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's current SAML metadata: its certificates against the providers'")
 	cmd.Flags().StringArrayVar(&trails, "trail", nil, "CloudTrail log files or folders as the trail writes them to S3 (AWSLogs/.../*.json.gz; repeatable)")
 	cmd.Flags().StringVar(&trailSQL, "trail-sql", "", "print the SQL that computes --trail's aggregate on AWS (athena or cloudtrail-lake), and exit")
-	cmd.Flags().StringVar(&trailTable, "trail-table", "", "for --trail-sql: the Athena table (default cloudtrail_logs) or the CloudTrail Lake event data store ID")
+	cmd.Flags().StringVar(&trailTable, "trail-table", "", "for --trail-sql: the Athena table (default cloudtrail_logs_pp, AWS's partition-projected table) or the CloudTrail Lake event data store ID")
 	cmd.Flags().StringVar(&trailResult, "trail-result", "", "the CSV result of --trail-sql's query, read instead of --trail")
 	cmd.Flags().StringVar(&since, "since", "7d", "how far back the CloudTrail records are read: 7d, 36h, ...")
 	return cmd
