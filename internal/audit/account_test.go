@@ -232,6 +232,11 @@ func writeAccount(t *testing.T) *account {
 	// Okta Current Assignments (help.okta.com, app-current-assignments-report):
 	// who is assigned to which application.
 	assigned := header("okta-assignments", "User,Login,Application name,Application instance,Application login,Assigned on,Unassigned on,Last login")
+	// An Entra enterprise application's users, exported with Microsoft
+	// Graph PowerShell (Get-MgServicePrincipalAppRoleAssignedTo | Export-Csv,
+	// Windows PowerShell's #TYPE line first): Graph's appRoleAssignment.
+	entraAssigned := header("entra-app-assignments", "#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphAppRoleAssignment\n"+
+		`"AppRoleId","CreatedDateTime","DeletedDateTime","Id","PrincipalDisplayName","PrincipalId","PrincipalType","ResourceDisplayName","ResourceId"`)
 	// Google Workspace, Users > Download users.
 	googleCSV := header("google", "First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]")
 	for i, u := range idpUsers {
@@ -241,6 +246,7 @@ func writeAccount(t *testing.T) *account {
 		fmt.Fprintf(health, "%s %s,%s,ACTIVE,2024-03-11T09:30:00.000Z,OKTA,2026-11-27T08:00:00.000Z,2026-10-01T08:00:00.000Z\n", u.first, u.last, u.name)
 		fmt.Fprintf(assigned, "%s %s,%s,Amazon Connect,amazon_aws_connect,%s,2024-03-11T09:30:00.000Z,,2026-11-27T08:00:00.000Z\n", u.first, u.last, u.name, u.name)
 		fmt.Fprintf(googleCSV, "%s,%s,%s,Active\n", u.first, u.last, u.name)
+		fmt.Fprintf(entraAssigned, `"8c5f3f40-0000-4000-8000-000000000001","11/03/2024 09:30:00","","a%07d","%s %s","%08d-7f3d-4c1e-9a8b-1d2e3f4a5b6c","User","Amazon Connect","5d2c0f70-0000-4000-8000-000000000002"`+"\n", i, u.first, u.last, i)
 	}
 	// Outside the agents: the directory's others (another department, an
 	// agent who left, another application's user), which the filter or the
@@ -444,6 +450,20 @@ func readTrail(t *testing.T, dir string, since time.Time) *audit.Trail {
 	return tr
 }
 
+func readAssignments(t *testing.T, path string) *audit.Assignments {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	as, err := audit.ReadIdPAssignments(path, f, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
 // exportFilter is the --idp-users-filter each export is read with: the
 // documented Entra export holds the whole directory, narrowed to the
 // contact centre's department; Okta's assignment report every
@@ -477,11 +497,13 @@ func TestFixtureAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := accountNow.Add(-7 * 24 * time.Hour)
-	for _, c := range []struct{ export, format string }{
-		{"entra", "entra"}, {"entra-documented", "entra"}, {"okta", "okta"}, {"okta-password-health", "okta-password-health"},
-		{"okta-assignments", "okta-assignments"}, {"google", "google"},
+	for _, c := range []struct{ export, format, assignments string }{
+		{"entra", "entra", ""}, {"entra-documented", "entra", ""}, {"okta", "okta", ""}, {"okta-password-health", "okta-password-health", ""},
+		{"okta-assignments", "okta-assignments", ""}, {"google", "google", ""},
+		// Entra's users export beside the application's assignments.
+		{"entra", "entra", "entra-app-assignments"},
 	} {
-		t.Run(c.export, func(t *testing.T) {
+		t.Run(c.export+"+"+c.assignments, func(t *testing.T) {
 			set := evidence.NewSet()
 			if err := set.LoadPaths([]string{a.aws}); err != nil {
 				t.Fatal(err)
@@ -491,12 +513,20 @@ func TestFixtureAccount(t *testing.T) {
 			if u.Format != c.format || len(u.Users) != 7 {
 				t.Fatalf("%s read as %s, %d users", c.export, u.Format, len(u.Users))
 			}
-			res := audit.Run(audit.Input{AWS: set, IdPUsers: u, Trail: readTrail(t, a.trail, since), Now: accountNow})
+			in := audit.Input{AWS: set, IdPUsers: u, Trail: readTrail(t, a.trail, since), Now: accountNow}
+			if c.assignments != "" {
+				in.Assignments = readAssignments(t, a.exports[c.assignments])
+				if in.Assignments.Format != c.assignments || len(in.Assignments.IDs) != 7 {
+					t.Fatalf("%s read as %s, %d users", c.assignments, in.Assignments.Format, len(in.Assignments.IDs))
+				}
+			}
+			res := audit.Run(in)
 			// An assignment export says new.agent is an agent: an error,
 			// and one more agent at risk; a directory's export, a warning
 			// that says the export is the directory's.
 			expected, errs, warns, atRisk := accountFindings, 12, 6, 3
-			if u.Assigned {
+			agents := u.Assigned || in.Assignments != nil
+			if agents {
 				expected = slices.Clone(accountFindings)
 				i := slices.IndexFunc(expected, func(w want) bool { return w.id == "connect.user_not_found" })
 				expected[i].severity = diagnose.Error
@@ -514,7 +544,7 @@ func TestFixtureAccount(t *testing.T) {
 			if !near || !strings.HasPrefix(nf.Fix.Summary, "Where a similar Connect user is listed") {
 				t.Errorf("the near match in another domain is not listed: %+v", nf.Evidence)
 			}
-			if directory := strings.Contains(nf.Detail, "lists the directory's users") || strings.Contains(nf.Detail, "narrowed to "+exportFilter[c.export]); directory == u.Assigned {
+			if directory := strings.Contains(nf.Detail, "lists the directory's users") || strings.Contains(nf.Detail, "narrowed to "+exportFilter[c.export]); directory == agents {
 				t.Errorf("%s: %q", c.export, nf.Detail)
 			}
 			checkProviderCommands(t, res, map[string]string{"EntraID": "the file's name, get-saml-provider-EntraID.json", "OktaOld": "its CreateDate 2023-05-02T10:00:00Z, that of OktaOld in "})

@@ -25,6 +25,9 @@ type Input struct {
 	AWS *evidence.Set
 	// IdPUsers is the identity provider's user export, when given.
 	IdPUsers *IdPUsers
+	// Assignments is who is assigned to the Connect application at the
+	// IdP, when given: which of IdPUsers are agents.
+	Assignments *Assignments
 	// Trail is what CloudTrail's log files say, when given.
 	Trail *Trail
 	// Now is the time certificates are judged at.
@@ -208,7 +211,14 @@ func (a *run) scope() {
 		a.res.Scope = append(a.res.Scope, s)
 	}
 	if u := a.in.IdPUsers; u != nil {
-		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s, %d users, RoleSessionName from %s%s)", u.File, u.Format, len(u.Users), u.Field, transformNote(u.Transform)))
+		filter := ""
+		if u.Filter != "" {
+			filter = ", " + u.Filter
+		}
+		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s%s, %d users, RoleSessionName from %s%s)", u.File, u.Format, filter, len(u.Users), u.Field, transformNote(u.Transform)))
+	}
+	if as := a.in.Assignments; as != nil {
+		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s, %d assignments, %d to groups)", as.File, as.Format, as.Rows, as.Groups))
 	}
 }
 

@@ -748,3 +748,77 @@ func TestProviderNamedFromEvidence(t *testing.T) {
 		})
 	}
 }
+
+// An assignment export settles who is an agent: an assigned user without a
+// Connect user is an error; one it does not list is no agent (unless the
+// export assigns groups, whose members it does not name: a warning that
+// says so); its role column says which roles are Connect roles.
+func TestAssignments(t *testing.T) {
+	// Entra's users export (Graph's header) and the application's app role
+	// assignments (Get-MgServicePrincipalAppRoleAssignedTo | Export-Csv).
+	usersCSV := "id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled\n" +
+		"11111111-0000-4000-8000-000000000001,jane.doe@example.com,Jane Doe,Doe,jane.doe@example.com,Jane,Member,True\n" +
+		"11111111-0000-4000-8000-000000000002,sam.lee@example.com,Sam Lee,Lee,sam.lee@example.com,Sam,Member,True\n" +
+		"11111111-0000-4000-8000-000000000003,pat.finance@example.com,Pat Finance,Finance,pat.finance@example.com,Pat,Member,True\n"
+	graph := "#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphAppRoleAssignment\n" +
+		`"AppRoleId","CreatedDateTime","DeletedDateTime","Id","PrincipalDisplayName","PrincipalId","PrincipalType","ResourceDisplayName","ResourceId"` + "\n" +
+		`"8c5f3f40-0000-4000-8000-000000000001","11/03/2024 09:30:00","","a1","Jane Doe","11111111-0000-4000-8000-000000000001","User","Amazon Connect","r1"` + "\n" +
+		`"8c5f3f40-0000-4000-8000-000000000001","11/03/2024 09:30:00","","a2","Sam Lee","11111111-0000-4000-8000-000000000002","User","Amazon Connect","r1"` + "\n"
+	withGroup := graph + `"8c5f3f40-0000-4000-8000-000000000001","11/03/2024 09:30:00","","a3","Contact Centre","22222222-0000-4000-8000-000000000009","Group","Amazon Connect","r1"` + "\n"
+	set := func() *evidence.Set { return load(t, map[string]string{"u.json": users("jane.doe@example.com")}) }
+	idp, err := audit.ReadIdPUsers("users.csv", strings.NewReader(usersCSV), "", "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, export string
+		want         map[string][]string // severity: agents without a Connect user
+	}{
+		{"no assignments", "", map[string][]string{diagnose.Warning: {"sam.lee@example.com", "pat.finance@example.com"}}},
+		{"users assigned", graph, map[string][]string{diagnose.Error: {"sam.lee@example.com"}}},
+		{"a group assigned too", withGroup, map[string][]string{diagnose.Error: {"sam.lee@example.com"}, diagnose.Warning: {"pat.finance@example.com"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := audit.Input{AWS: set(), IdPUsers: idp, Now: now}
+			if c.export != "" {
+				as, err := audit.ReadIdPAssignments("assigned.csv", strings.NewReader(c.export), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				in.Assignments = as
+			}
+			got := map[string][]string{}
+			for _, f := range audit.Run(in).Findings {
+				if f.ID == "connect.user_not_found" {
+					got[f.Severity] = names(&f)
+					if f.Severity == diagnose.Warning && c.export == withGroup && !strings.Contains(f.Detail, "assigned.csv assigns 1 groups") {
+						t.Errorf("the group assignment is not said: %q", f.Detail)
+					}
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+	// Okta's Current Assignments report with the app's role attribute
+	// added: the role it names is a Connect role, judged; without it the
+	// role is not.
+	okta := "User,Login,Application name,Application instance,Application login,Assigned on,Unassigned on,Last login,SAML User Roles\n" +
+		"Jane Doe,jane.doe@example.com,Amazon Connect,amazon_aws_connect,jane.doe@example.com,2024-03-11T09:30:00.000Z,,,arn:aws:iam::111122223333:role/ConnectAgents\n"
+	as, err := audit.ReadIdPAssignments("okta.csv", strings.NewReader(okta), "Application name=Amazon Connect")
+	if err != nil || as.Roles["arn:aws:iam::111122223333:role/ConnectAgents"] != "okta.csv line 2" {
+		t.Fatalf("%v %+v", err, as)
+	}
+	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance, "IdentityManagementType": "SAML"}})
+	files := map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://eu-west-2.signin.aws.amazon.com/saml"}}), "i.json": inst}
+	if f := find(audit.Run(audit.Input{AWS: load(t, files), Now: now, Assignments: as}), "iam.trust_policy_denies"); f == nil || !strings.Contains(f.Evidence[len(f.Evidence)-1].Value, "the IdP sends it to Connect users (okta.csv line 2)") {
+		t.Errorf("the report's role is not judged: %+v", f)
+	}
+	if f := find(audit.Run(audit.Input{AWS: load(t, files), Now: now}), "iam.trust_policy_denies"); f != nil {
+		t.Errorf("a role nothing shows used for Connect judged: %s", f.Title)
+	}
+	if _, err := audit.ReadIdPAssignments("x.csv", strings.NewReader("userPrincipalName\njane\n"), ""); err == nil || !strings.Contains(err.Error(), "not an assignment export") {
+		t.Errorf("a users export read as assignments: %v", err)
+	}
+}

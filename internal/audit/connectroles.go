@@ -52,9 +52,18 @@ func (a *run) connectRoles() {
 			a.connect[roleKey(role)] = "CloudTrail shows connect:GetFederationToken made with it (" + src.String() + ")"
 		}
 	}
-	for role, where := range a.in.ConnectRoles {
-		if k := roleKey(role); a.connect[k] == "" {
-			a.connect[k] = "the IdP sends it to Connect users (" + where + ")"
+	idpRoles := []map[string]string{a.in.ConnectRoles}
+	if a.in.IdPUsers != nil {
+		idpRoles = append(idpRoles, a.in.IdPUsers.Roles)
+	}
+	if a.in.Assignments != nil {
+		idpRoles = append(idpRoles, a.in.Assignments.Roles)
+	}
+	for _, m := range idpRoles {
+		for _, role := range sortedNames(m) {
+			if k := roleKey(role); a.connect[k] == "" {
+				a.connect[k] = "the IdP sends it to Connect users (" + m[role] + ")"
+			}
 		}
 	}
 	for _, ro := range a.in.AWS.Roles {

@@ -28,6 +28,9 @@ type IdPUsers struct {
 	// Filter is the --idp-users-filter the users were narrowed by
 	// (COLUMN=VALUE), "" for none.
 	Filter string
+	// Roles are the role ARNs an assignment export's role column names,
+	// each with where: roles the IdP sends to Connect users.
+	Roles map[string]string
 }
 
 // IdPUser is one user of the export.
@@ -39,6 +42,9 @@ type IdPUser struct {
 	// FirstName, LastName and Email are the person's, when the export has
 	// them (each format's columns, see personColumns).
 	FirstName, LastName, Email string
+	// ID is the user's object ID (Entra's id or objectId), what an
+	// assignment export names the user by.
+	ID string
 }
 
 // personColumns are the export columns (normalised) that hold a person's
@@ -216,6 +222,11 @@ func (u *IdPUsers) readCSV(r io.Reader, field, fcol, fval string) error {
 		unassigned = columnOf(norm, []string{"unassignedon"})
 	}
 	first, last, email := columnOf(norm, personColumns.first), columnOf(norm, personColumns.last), columnOf(norm, personColumns.email)
+	id := columnOf(norm, []string{"id", "objectid"})
+	roles := -1
+	if u.Assigned {
+		roles, u.Roles = columnOf(norm, roleColumns), map[string]string{}
+	}
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -238,7 +249,10 @@ func (u *IdPUsers) readCSV(r io.Reader, field, fcol, fval string) error {
 		}
 		if col < len(rec) {
 			if v := strings.TrimSpace(rec[col]); v != "" {
-				u.Users = append(u.Users, IdPUser{Line: line, SessionName: v, FirstName: cell(first), LastName: cell(last), Email: cell(email)})
+				u.Users = append(u.Users, IdPUser{Line: line, SessionName: v, FirstName: cell(first), LastName: cell(last), Email: cell(email), ID: cell(id)})
+				if roles >= 0 {
+					noteRoles(u.Roles, cell(roles), fmt.Sprintf("%s line %d", u.File, line))
+				}
 			}
 		}
 	}

@@ -232,17 +232,25 @@ func (a *run) noConnectUser(ul *evidence.UserList, missing []IdPUser, agents fun
 			}
 		}
 	}
+	// An assignment export without group assignments lists every agent:
+	// a user it does not list is not one.
+	asg := a.in.Assignments
+	complete := asg != nil && asg.Groups == 0
 	var sure, maybe []IdPUser
 	for _, u := range missing {
-		if idp.Assigned || failed[strings.ToLower(u.SessionName)] {
+		switch {
+		case idp.Assigned || asg.assigned(u) || failed[strings.ToLower(u.SessionName)]:
 			sure = append(sure, u)
-		} else {
+		case !complete:
 			maybe = append(maybe, u)
 		}
 	}
 	scope := fmt.Sprintf("%s lists the directory's users (%d), not only the agents assigned to the Amazon Connect application", idp.File, len(idp.Users))
 	if idp.Filter != "" {
 		scope = fmt.Sprintf("%s, narrowed to %s (%d users), lists users who may not all be agents", idp.File, idp.Filter, len(idp.Users))
+	}
+	if asg != nil {
+		scope += fmt.Sprintf("; %s assigns %d groups to the application, whose members it does not list", asg.File, asg.Groups)
 	}
 	for _, part := range []struct {
 		users  []IdPUser

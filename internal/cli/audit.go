@@ -24,7 +24,7 @@ import (
 )
 
 func auditCmd(e *env) *cobra.Command {
-	var format, idpUsers, idpFilter, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
+	var format, idpUsers, idpFilter, idpAssignments, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
 	var awsData, trails []string
 	var live bool
 	var instanceID, capturePath string
@@ -67,7 +67,11 @@ header), Okta's users report (Username) and Password Health report (Login), Goog
 --session-name-field. --session-name-transform lower says the IdP lower-cases the value. Okta's Current
 Assignments report (Application login) lists who is assigned to the Connect application: its users
 are agents, and one without a Connect user is an error; of a directory-wide export it is a warning.
---idp-users-filter COLUMN=VALUE narrows an export (Department=Contact Centre).
+--idp-assignments FILE reads who is assigned to the Connect application beside a users export (Okta's
+Current Assignments report; an Entra enterprise app's users, Get-MgServicePrincipalAppRoleAssignedTo
+-ServicePrincipalId ID -All | Export-Csv): its users are agents, a user it does not list is not one,
+and a role column names Connect roles. --idp-users-filter COLUMN=VALUE narrows an export
+(Department=Contact Centre, "Application name=Amazon Connect").
 
 Nothing leaves the machine unless you ask: --aws --instance-id ID --region R reads the same from AWS
 (describe-instance, list-users, the account's SAML providers, the roles that trust one and their
@@ -198,6 +202,18 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				}
 				in.IdPUsers = u
 			}
+			if idpAssignments != "" {
+				f, err := os.Open(idpAssignments)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				as, err := audit.ReadIdPAssignments(idpAssignments, io.LimitReader(f, audit.MaxIdPExport), idpFilter)
+				if err != nil {
+					return usage("%v", err)
+				}
+				in.Assignments = as
+			}
 			if trailRead != nil {
 				if in.Trail, err = trailRead(); err != nil {
 					return err
@@ -224,6 +240,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().StringArrayVar(&awsData, "aws-data", nil, "AWS CLI JSON output file or folder, or a collect bundle (repeatable)")
 	cmd.Flags().StringVar(&idpUsers, "idp-users", "", "the identity provider's user export (Entra ID, Okta or Google Workspace CSV; other CSV or JSON with --session-name-field)")
+	cmd.Flags().StringVar(&idpAssignments, "idp-assignments", "", "who is assigned to the Connect application at the IdP: Okta's Current Assignments report, or an Entra enterprise app's app role assignments (Get-MgServicePrincipalAppRoleAssignedTo | Export-Csv); settles which --idp-users are agents")
 	cmd.Flags().StringVar(&idpFilter, "idp-users-filter", "", "keep the --idp-users rows whose COLUMN is VALUE (COLUMN=VALUE: a department, a group, an org unit; \"Application name=Amazon Connect\" of Okta's Current Assignments report)")
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
