@@ -577,7 +577,9 @@ func (c *Collector) inlinePolicies(ctx context.Context, t Target, role string) {
 		names = append(names, out.PolicyNames...)
 	}
 	if ok {
-		c.output("iam:ListRolePolicies", "aws iam list-role-policies", map[string]any{"PolicyNames": names})
+		// RoleName is not in the AWS CLI's output: the bundle adds it, so
+		// that an account's several roles' lists are told apart.
+		c.output("iam:ListRolePolicies", "aws iam list-role-policies", map[string]any{"RoleName": role, "PolicyNames": names})
 		for _, n := range names {
 			rp, err := cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(n)})
 			if err != nil {
@@ -607,7 +609,7 @@ func (c *Collector) managedPolicies(ctx context.Context, t Target, role string, 
 	}
 	var arns []string
 	if ok {
-		c.output("iam:ListAttachedRolePolicies", "aws iam list-attached-role-policies", map[string]any{"AttachedPolicies": attached})
+		c.output("iam:ListAttachedRolePolicies", "aws iam list-attached-role-policies", map[string]any{"RoleName": role, "AttachedPolicies": attached})
 		for _, a := range attached {
 			arns = append(arns, aws.ToString(a.PolicyArn))
 		}

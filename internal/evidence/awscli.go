@@ -803,6 +803,16 @@ func (s *Set) loadGetRolePolicy(name string, raw []byte, top map[string]json.Raw
 	return nil
 }
 
+// namedRole is the role of that name, added when new.
+func (s *Set) namedRole(name string, src Source) *Role {
+	r := s.RoleByName(name)
+	if r == nil {
+		r = &Role{Name: name, Inline: map[string]*iampolicy.Policy{}, Source: src}
+		s.Roles = append(s.Roles, r)
+	}
+	return r
+}
+
 func (s *Set) loadGetPolicyVersion(name string, raw []byte, top map[string]json.RawMessage) error {
 	var v struct {
 		Document         json.RawMessage `json:"Document"`
@@ -860,6 +870,8 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 			PolicyName string `json:"PolicyName"`
 			PolicyArn  string `json:"PolicyArn"`
 		} `json:"AttachedPolicies"`
+		// Not in the AWS CLI's output; samldoctor's own bundles add it.
+		RoleName string `json:"RoleName"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-attached-role-policies output: %w", err)
@@ -869,6 +881,11 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 	for _, p := range out.AttachedPolicies {
 		l.Policies = append(l.Policies, AttachedPolicy{Name: p.PolicyName, ARN: p.PolicyArn})
 	}
+	if out.RoleName != "" {
+		r := s.namedRole(out.RoleName, src)
+		r.Attached, r.AttachedComplete = append(r.Attached, l.Policies...), true
+		return nil
+	}
 	s.Unattributed.AttachedPolicies = append(s.Unattributed.AttachedPolicies, l)
 	return nil
 }
@@ -876,11 +893,23 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 func (s *Set) loadListRolePolicies(name string, raw []byte, top map[string]json.RawMessage) error {
 	var out struct {
 		PolicyNames []string `json:"PolicyNames"`
+		// Not in the AWS CLI's output; samldoctor's own bundles add it.
+		RoleName string `json:"RoleName"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-role-policies output: %w", err)
 	}
 	src := s.source(name, "aws iam list-role-policies")
+	if out.RoleName != "" {
+		r := s.namedRole(out.RoleName, src)
+		for _, n := range out.PolicyNames {
+			if _, ok := r.Inline[n]; !ok {
+				r.Inline[n] = nil // named, document not known yet
+			}
+		}
+		r.InlineComplete = true
+		return nil
+	}
 	s.Unattributed.InlineNames = append(s.Unattributed.InlineNames, InlineNameList{Names: append([]string{}, out.PolicyNames...), Source: src})
 	return nil
 }
@@ -926,7 +955,9 @@ func (s *Set) loadGetSAMLProvider(name string, raw []byte, top map[string]json.R
 func (s *Set) loadListSAMLProviders(name string, raw []byte, top map[string]json.RawMessage) error {
 	var out struct {
 		SAMLProviderList []struct {
-			Arn string `json:"Arn"`
+			Arn        string    `json:"Arn"`
+			ValidUntil time.Time `json:"ValidUntil"`
+			CreateDate time.Time `json:"CreateDate"`
 		} `json:"SAMLProviderList"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
@@ -936,6 +967,7 @@ func (s *Set) loadListSAMLProviders(name string, raw []byte, top map[string]json
 	pl := &ProviderList{Source: src, ARNs: []string{}}
 	for _, p := range out.SAMLProviderList {
 		pl.ARNs = append(pl.ARNs, p.Arn)
+		pl.Dates = append(pl.Dates, ProviderDates{CreateDate: p.CreateDate, ValidUntil: p.ValidUntil})
 	}
 	s.ProviderList = pl
 	return nil

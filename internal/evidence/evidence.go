@@ -281,9 +281,16 @@ type SAMLProvider struct {
 
 // ProviderList is a list-saml-providers output.
 type ProviderList struct {
-	ARNs   []string
+	ARNs []string
+	// Dates are each ARN's CreateDate and ValidUntil (zero when the
+	// output lacks them): what tells which provider a get-saml-provider
+	// output, which has no ARN, is.
+	Dates  []ProviderDates
 	Source Source
 }
+
+// ProviderDates are a provider's CreateDate and ValidUntil.
+type ProviderDates struct{ CreateDate, ValidUntil time.Time }
 
 // Metadata is SAML metadata (the IdP's, or an IAM SAML provider's), read
 // by assertion.ParseMetadata: XML stays inside package assertion.
