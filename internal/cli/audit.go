@@ -215,7 +215,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 					return err
 				}
 				defer f.Close()
-				as, err := audit.ReadIdPAssignments(idpAssignments, io.LimitReader(f, audit.MaxIdPExport), idpFilter)
+				as, err := audit.ReadIdPAssignments(idpAssignments, io.LimitReader(text(f), audit.MaxIdPExport), idpFilter)
 				if err != nil {
 					return usage("%v", err)
 				}
