@@ -76,7 +76,7 @@ permissions never use the network.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{suggestFlag(c, err)} })
-	root.AddCommand(inspectCmd(e), decodeCmd(e), diagnoseCmd(e), auditCmd(e), redactCmd(e), collectCmd(e), permissionsCmd(e), serveCmd(e), versionCmd(e))
+	root.AddCommand(inspectCmd(e), decodeCmd(e), diagnoseCmd(e), recordCmd(e), auditCmd(e), redactCmd(e), collectCmd(e), permissionsCmd(e), serveCmd(e), versionCmd(e))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
