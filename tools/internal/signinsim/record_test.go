@@ -147,13 +147,19 @@ func wheres(m *capture.Message) []string {
 
 // The sign-ins of the simulator, each recorded by samldoctor record in a
 // headless Chromium: each run ends by itself, writes a HAR that reads back
-// to the same sign-in, and prints diagnose's verdict with its exit status.
+// to the same sign-in and passes the checks a browser's export passes, and
+// prints diagnose's verdict with its exit status.
 func TestRecord(t *testing.T) {
 	exe := chromium(t)
+	examples := filepath.Join("..", "..", "..", "examples")
 	t.Run("not-onboarded", func(t *testing.T) {
-		code, progress, d, har := run(t, exe, "not-onboarded")
+		code, progress, d, har := run(t, exe, "not-onboarded", "--aws-data", filepath.Join(examples, "aws-data", "not-onboarded"))
 		if code != 1 || d.Outcome != "failed" || !slices.Contains(d.symptomIDs(), "connect.not_onboarded") {
 			t.Errorf("exit %d, outcome %q, symptoms %v", code, d.Outcome, d.symptomIDs())
+		}
+		// --aws-data is read as diagnose reads it.
+		if ids := d.findingIDs(); len(ids) == 0 || ids[0] != "connect.username_case_mismatch" {
+			t.Errorf("findings %v", ids)
 		}
 		for _, step := range []string{"identity provider login.microsoftonline.com", "SAMLResponse posted to AWS sign-in", "Connect federation", "Amazon Connect shows an error page"} {
 			if !strings.Contains(progress, step) {
@@ -172,7 +178,172 @@ func TestRecord(t *testing.T) {
 		if sigs := signatureValue.FindAllSubmatch(c.Messages[0].XML, -1); len(sigs) != 2 || strings.Contains(string(sigs[0][1]), "=") {
 			t.Errorf("the recorded HAR keeps the SAML signature values (it was not redacted): %q", sigs)
 		}
+		keep(t, har, "not-onboarded")
 	})
+	t.Run("success", func(t *testing.T) {
+		code, progress, d, har := run(t, exe, "success", "--keep-secrets")
+		if code != 0 || d.Outcome != "succeeded" || !strings.Contains(progress, "Connect reached (example-corp.my.connect.aws/ccp-v2/)") {
+			t.Errorf("exit %d, outcome %q, findings %v", code, d.Outcome, d.findingIDs())
+		}
+		if !strings.Contains(progress, "warning: --keep-secrets") {
+			t.Errorf("no warning about the secrets kept")
+		}
+		c := readBack(t, har)
+		checkHAR(t, har)
+		if len(c.Messages) != 1 || c.Messages[0].AWS == nil || c.Messages[0].AWS.RoleSessionName != "jane.doe@example.com" {
+			t.Fatalf("messages %d", len(c.Messages))
+		}
+		// Kept: the signature values are whole.
+		if sigs := signatureValue.FindAllSubmatch(c.Messages[0].XML, -1); len(sigs) != 2 || len(sigs[0][1]) < 40 {
+			t.Errorf("--keep-secrets lost the signature values: %q", sigs)
+		}
+		var stages []string
+		for _, p := range c.Pages {
+			stages = append(stages, p.Stage+" "+strconv.Itoa(p.Status))
+		}
+		if want := []string{"idp 200", "idp 200", "aws-signin 302", "connect-federation 302", "connect-app 200"}; !reflect.DeepEqual(stages, want) {
+			t.Errorf("pages %v, want %v", stages, want)
+		}
+	})
+	t.Run("idp-error", func(t *testing.T) {
+		code, progress, d, har := run(t, exe, "idp-error")
+		if code != 1 || !strings.Contains(progress, "the identity provider shows an error page") {
+			t.Errorf("exit %d", code)
+		}
+		if ids := d.findingIDs(); len(ids) == 0 || ids[0] != "idp.user_not_assigned" {
+			t.Errorf("findings %v", ids)
+		}
+		c := readBack(t, har)
+		checkHAR(t, har)
+		if len(c.Messages) != 0 || !reflect.DeepEqual(errorIDs(c), []string{"idp:idp.error_page"}) {
+			t.Errorf("messages %d, error pages %v", len(c.Messages), errorIDs(c))
+		}
+	})
+	t.Run("role-chooser", func(t *testing.T) {
+		code, progress, d, har := run(t, exe, "role-chooser")
+		if code != 1 || !slices.Contains(d.symptomIDs(), "connect.access_denied_admin") || !strings.Contains(progress, "role chooser") {
+			t.Errorf("exit %d, symptoms %v", code, d.symptomIDs())
+		}
+		c := readBack(t, har)
+		checkHAR(t, har)
+		if len(c.Messages) != 1 {
+			t.Fatalf("messages %d", len(c.Messages))
+		}
+		m := c.Messages[0]
+		if want := []string{"html-form", "post", "html-form", "post"}; !reflect.DeepEqual(wheres(m), want) || m.RoleIndex != signinsim.SupervisorRole {
+			t.Errorf("places %v (want %v), roleIndex %q", wheres(m), want, m.RoleIndex)
+		}
+		var chooser []string
+		for _, p := range c.Pages {
+			if p.RoleChooser {
+				chooser = p.RoleOptions
+			}
+		}
+		if !reflect.DeepEqual(chooser, []string{fixture.DefaultRole, signinsim.SupervisorRole}) {
+			t.Errorf("role chooser offers %v", chooser)
+		}
+		keep(t, har, "role-chooser")
+	})
+	t.Run("popup", func(t *testing.T) {
+		code, progress, d, har := run(t, exe, "popup")
+		if code != 0 || d.Outcome != "succeeded" || !strings.Contains(progress, "a new window or popup opened") || !strings.Contains(progress, "Connect reached") {
+			t.Errorf("exit %d, outcome %q", code, d.Outcome)
+		}
+		c := readBack(t, har)
+		checkHAR(t, har)
+		if len(c.Messages) != 1 {
+			t.Fatalf("messages %d", len(c.Messages))
+		}
+		if _, ok := c.Messages[0].PostedToSignIn(); !ok {
+			t.Errorf("the popup's POST to AWS sign-in is not in the HAR")
+		}
+		// The embedding page and the popup are both in the HAR, in pages
+		// of their own.
+		b, _ := os.ReadFile(har)
+		var h struct {
+			Log struct {
+				Pages []struct {
+					ID, Title string
+				}
+				Entries []struct {
+					Pageref string
+					Request struct{ URL string }
+					Target  string `json:"_target"`
+				}
+			}
+		}
+		json.Unmarshal(b, &h)
+		targets := map[string]bool{}
+		app := false
+		for _, e := range h.Log.Entries {
+			targets[e.Target] = true
+			app = app || e.Request.URL == signinsim.AppURL
+		}
+		if !app || len(targets) != 2 || len(h.Log.Pages) < 4 {
+			t.Errorf("app page recorded: %v; %d targets; pages %v", app, len(targets), h.Log.Pages)
+		}
+	})
+	t.Run("ccp-refused", func(t *testing.T) {
+		code, progress, d, har := run(t, exe, "ccp-refused")
+		if code != 1 || !strings.Contains(progress, "the browser refused to show https://example-corp.my.connect.aws/ in a frame of agent.example.com") {
+			t.Errorf("exit %d", code)
+		}
+		if len(d.Findings) == 0 || d.Findings[0].ID != "ccp.origin_not_approved" || !slices.Contains(d.symptomIDs(), "ccp.frame_refused") {
+			t.Fatalf("findings %v, symptoms %v", d.findingIDs(), d.symptomIDs())
+		}
+		f := d.Findings[0]
+		if cmds := strings.Join(f.Fix.Commands, "\n"); !strings.Contains(cmds, "aws connect associate-approved-origin --instance-id INSTANCE-ID --origin https://agent.example.com --region REGION") {
+			t.Errorf("fix commands:\n%s", cmds)
+		}
+		var ev []string
+		for _, e := range f.Evidence {
+			ev = append(ev, e.What+": "+e.Value)
+		}
+		if !slices.Contains(ev, "origin of the page embedding the CCP: https://agent.example.com") || !strings.Contains(strings.Join(ev, "\n"), "frame-ancestors 'self' "+signinsim.ApprovedOrigin) {
+			t.Errorf("evidence %v", ev)
+		}
+		c := readBack(t, har)
+		checkHAR(t, har)
+		var refused []string
+		for _, r := range c.Reports {
+			if r.FrameRefused() {
+				refused = append(refused, r.Source+" "+r.URL+" in "+r.FrameURL)
+			}
+		}
+		if want := []string{"log https://example-corp.my.connect.aws/ in https://agent.example.com/", "audits https://example-corp.my.connect.aws/ in https://agent.example.com/"}; !reflect.DeepEqual(refused, want) {
+			t.Errorf("browser reports %v, want %v", refused, want)
+		}
+		keep(t, har, "ccp-refused")
+	})
+	t.Run("timeout", func(t *testing.T) {
+		// A page that goes nowhere: the sign-in never starts, and
+		// --timeout ends the recording, which is written and diagnosed.
+		start := time.Now()
+		code, progress, d, har := run(t, exe, "success", "--timeout", "3s", "--start", signinsim.AppURL+"nowhere")
+		if code != 1 || d.Outcome != "no-saml" || !strings.Contains(progress, "--timeout 3s passed") || time.Since(start) > 15*time.Second {
+			t.Errorf("exit %d, outcome %q", code, d.Outcome)
+		}
+		if c := readBack(t, har); len(c.Messages) != 0 {
+			t.Errorf("messages %d", len(c.Messages))
+		}
+	})
+}
+
+// keep writes the recording into capture's test data with
+// -update-recordings.
+func keep(t *testing.T, har, name string) {
+	if !*updateRecordings {
+		return
+	}
+	b, err := os.ReadFile(har)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", "..", "..", "internal", "capture", "testdata", "record")
+	os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, name+".har"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkHAR holds the recorded HAR to what Chromium's own export has
