@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -40,7 +41,47 @@ type Capture struct {
 	Messages []*Message
 	Pages    []Page
 	Warnings []Warning
+	// Reports are the browser's own reports of content it refused or
+	// blocked, from a HAR's log._browserReports (samldoctor record
+	// writes them; a browser's export holds none).
+	Reports []BrowserReport
 }
+
+// BrowserReport is one report of the browser about content it blocked:
+// an issue of its Issues panel or a message it wrote to the console.
+type BrowserReport struct {
+	File string
+	// Index is the report's place in log._browserReports.
+	Index int
+	Time  time.Time
+	// Source is "audits" or "log".
+	Source string
+	// Kind is "content-security-policy", "x-frame-options", "cookie",
+	// "mixed-content", or another issue's code.
+	Kind string
+	// Directive is the Content-Security-Policy directive violated
+	// ("frame-ancestors").
+	Directive string
+	// URL is what was blocked (for a refused frame, its document or
+	// origin).
+	URL string
+	// FrameURL is the document the report was made in (for a refused
+	// frame, the page embedding it); PageURL the tab's top-level page.
+	FrameURL string
+	PageURL  string
+	Level    string
+	Reasons  []string
+	Text     string
+}
+
+// FrameRefused reports whether the browser refused to show URL in a
+// frame (CSP frame-ancestors, X-Frame-Options).
+func (b BrowserReport) FrameRefused() bool {
+	return b.Directive == "frame-ancestors" || b.Kind == "x-frame-options"
+}
+
+// maxReports bounds the browser reports kept from one file.
+const maxReports = 1000
 
 // Source describes one input file.
 type Source struct {
@@ -475,6 +516,19 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 						}
 						return err
 					})
+				case "_browserReports":
+					return h.arr(func(i int) error {
+						rep := BrowserReport{File: name, Index: i}
+						if err := h.readReport(&rep); err != nil {
+							return err
+						}
+						if len(r.capture.Reports) < maxReports {
+							rep.URL, rep.FrameURL, rep.PageURL = r.displayURL(rep.URL), r.displayURL(rep.FrameURL), r.displayURL(rep.PageURL)
+							rep.Text = r.reportText(rep.Text)
+							r.capture.Reports = append(r.capture.Reports, rep)
+						}
+						return nil
+					})
 				case "entries":
 					return h.arr(func(i int) error {
 						cur = &entry{index: i, offset: d.Offset()}
@@ -754,6 +808,9 @@ func (r *Reader) Finish() *Capture {
 	if c.Warnings == nil {
 		c.Warnings = []Warning{}
 	}
+	if c.Reports == nil {
+		c.Reports = []BrowserReport{}
+	}
 	return c
 }
 
@@ -769,4 +826,19 @@ func placeBefore(a, b Place) bool {
 	}
 	// In one entry, the page that carried a form comes after its request.
 	return a.Where != "html-form" && b.Where == "html-form"
+}
+
+// quotedURL is a URL a browser's message quotes ('https://...').
+var quotedURL = regexp.MustCompile(`'(https?://[^'\s]*)'`)
+
+// reportText is a browser report's text as it may be shown: the URLs it
+// quotes masked as every URL shown is, and no control characters.
+func (r *Reader) reportText(t string) string {
+	t = quotedURL.ReplaceAllStringFunc(t, func(q string) string { return "'" + r.displayURL(q[1:len(q)-1]) + "'" })
+	return strings.Map(func(c rune) rune {
+		if c < 0x20 || (c >= 0x7f && c < 0xa0) {
+			return ' '
+		}
+		return c
+	}, t)
 }

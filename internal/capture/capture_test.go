@@ -114,10 +114,12 @@ func TestChromeAndFirefoxGiveTheSameMessages(t *testing.T) {
 // testdata/firefox and testdata/chromium hold HAR files written by the
 // browsers themselves (tools/firefoxhar: Firefox 153's HAR export;
 // tools/chromehar: Chromium 156's developer tools' HAR writer) of the same
-// kind of sign-in. Each gives the messages a Chrome-style fixture HAR of
-// the same response gives.
+// kind of sign-in, and testdata/record the HAR samldoctor record wrote of
+// it (redacted, as it writes by default; go test ./tools/internal/signinsim
+// -run TestRecord -update-recordings). Each gives the messages a
+// Chrome-style fixture HAR of the same response gives.
 func TestRealBrowserHARs(t *testing.T) {
-	for browser, creator := range map[string]string{"firefox": "Firefox", "chromium": "WebInspector"} {
+	for browser, creator := range map[string]string{"firefox": "Firefox", "chromium": "WebInspector", "record": "samldoctor record"} {
 		t.Run(browser, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("testdata", browser, "not-onboarded.har"))
 			if err != nil {
@@ -161,7 +163,7 @@ func TestRealBrowserHARs(t *testing.T) {
 // roleIndex.
 func TestRealBrowserRoleChooser(t *testing.T) {
 	const supervisors = "arn:aws:iam::111122223333:role/Supervisors"
-	for _, browser := range []string{"firefox", "chromium"} {
+	for _, browser := range []string{"firefox", "chromium", "record"} {
 		t.Run(browser, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("testdata", browser, "role-chooser.har"))
 			if err != nil {
@@ -683,7 +685,7 @@ func TestSecretsInURLsAreMasked(t *testing.T) {
 // The role chooser shows one response in four places (the IdP's form,
 // the POST, AWS's page of roles, the pick's POST): it is decoded once.
 func TestValueDecodedOnce(t *testing.T) {
-	for _, browser := range []string{"firefox", "chromium"} {
+	for _, browser := range []string{"firefox", "chromium", "record"} {
 		b, err := os.ReadFile(filepath.Join("testdata", browser, "role-chooser.har"))
 		if err != nil {
 			t.Fatal(err)
@@ -753,4 +755,48 @@ func TestSAMLTracerLostEntries(t *testing.T) {
 	if !strings.Contains(w, "0: the export starts with a POST") {
 		t.Errorf("a leading POST not reported:\n%s", w)
 	}
+}
+
+// samldoctor record keeps the browser's own reports of what it blocked
+// under log._browserReports: read with the frame and URL they concern.
+func TestBrowserReports(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "record", "ccp-refused.har"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := read(t, "ccp-refused.har", b)
+	var got []string
+	for _, r := range c.Reports {
+		got = append(got, fmt.Sprintf("%s %d %s %s %s in %s (page %s) refused=%v", r.File, r.Index, r.Source, r.Kind, r.URL, r.FrameURL, r.PageURL, r.FrameRefused()))
+		if r.Time.IsZero() || !strings.Contains(r.Text, "frame-ancestors") {
+			t.Errorf("report %d: time %v, text %q", r.Index, r.Time, r.Text)
+		}
+	}
+	want := []string{
+		"ccp-refused.har 0 log content-security-policy https://example-corp.my.connect.aws/ in https://agent.example.com/ (page https://agent.example.com/) refused=true",
+		"ccp-refused.har 1 audits content-security-policy https://example-corp.my.connect.aws/ in https://agent.example.com/ (page https://agent.example.com/) refused=true",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reports:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// A browser's export has none; the field is read wherever it is in
+	// the log, its URLs masked as every URL shown, its text without
+	// control characters.
+	if c := read(t, "chromium.har", mustRead(t, filepath.Join("testdata", "chromium", "not-onboarded.har"))); len(c.Reports) != 0 {
+		t.Errorf("Chromium's export: %d reports", len(c.Reports))
+	}
+	har := `{"log":{"version":"1.2","_browserReports":[{"source":"log","kind":"x-frame-options","url":"https://idp.example.com/sso?token=s3cret","frameUrl":"https://example-corp.my.connect.aws/ccp-v2/","text":"Refused to display 'https://idp.example.com/sso?token=s3cret' in a frame because it set 'X-Frame-Options' to 'deny'.\u001b[31m","reasons":["a"]}],"entries":[]}}`
+	r := read(t, "xfo.har", []byte(har)).Reports
+	if len(r) != 1 || !r[0].FrameRefused() || strings.Contains(r[0].URL+r[0].Text, "s3cret") || strings.ContainsRune(r[0].Text, 0x1b) || r[0].FrameURL != "https://example-corp.my.connect.aws/ccp-v2/" {
+		t.Errorf("reports %+v", r)
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

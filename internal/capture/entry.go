@@ -416,3 +416,43 @@ func (h *harReader) readTracerRequest(e *entry) error {
 		return err
 	})
 }
+
+// readReport reads one element of log._browserReports.
+func (h *harReader) readReport(b *BrowserReport) error {
+	return h.obj(func(key string) error {
+		var err error
+		switch key {
+		case "time":
+			var s string
+			s, _, err = h.str(maxSmallField)
+			b.Time = parseHARTime(s)
+		case "source":
+			b.Source, _, err = h.str(maxSmallField)
+		case "kind":
+			b.Kind, _, err = h.str(maxSmallField)
+		case "directive":
+			b.Directive, _, err = h.str(maxSmallField)
+		case "url":
+			b.URL, _, err = h.str(maxURL)
+		case "frameUrl":
+			b.FrameURL, _, err = h.str(maxURL)
+		case "pageUrl":
+			b.PageURL, _, err = h.str(maxURL)
+		case "level":
+			b.Level, _, err = h.str(maxSmallField)
+		case "text":
+			b.Text, _, err = h.str(maxHeaderValue)
+		case "reasons":
+			err = h.arr(func(int) error {
+				s, _, err := h.str(maxSmallField)
+				if len(b.Reasons) < maxParams {
+					b.Reasons = append(b.Reasons, s)
+				}
+				return err
+			})
+		default:
+			err = h.d.Skip()
+		}
+		return err
+	})
+}

@@ -62,10 +62,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Long: `samldoctor reads a browser capture (HAR, SAML-tracer export, or a SAMLResponse value) of an
 agent's SAML sign-in to Amazon Connect, finds every SAML message in it, and explains what went wrong.
 
-It reads files and connects to nothing, with two exceptions you ask for: diagnose --aws and collect
-call AWS's APIs (read-only calls, with your AWS credentials), and serve listens on a port of this
-machine (loopback) for your browser. inspect, decode, diagnose without --aws, audit, redact and
-permissions never use the network.`,
+It reads files and connects to nothing, with three exceptions you ask for: diagnose --aws and collect
+call AWS's APIs (read-only calls, with your AWS credentials), serve listens on a port of this
+machine (loopback) for your browser, and record starts your browser (which goes where you sign in)
+and talks to it on loopback. inspect, decode, diagnose without --aws, audit, redact and permissions
+never use the network.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -76,7 +77,7 @@ permissions never use the network.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{suggestFlag(c, err)} })
-	root.AddCommand(inspectCmd(e), decodeCmd(e), diagnoseCmd(e), auditCmd(e), redactCmd(e), collectCmd(e), permissionsCmd(e), serveCmd(e), versionCmd(e))
+	root.AddCommand(inspectCmd(e), decodeCmd(e), diagnoseCmd(e), recordCmd(e), auditCmd(e), redactCmd(e), collectCmd(e), permissionsCmd(e), serveCmd(e), versionCmd(e))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK

@@ -15,10 +15,7 @@ import (
 )
 
 func diagnoseCmd(e *env) *cobra.Command {
-	var format, idpMetadata, spKey string
-	var awsData, idpCerts []string
-	var showSecrets, live bool
-	var af awsFlags
+	var f diagnoseFlags
 	cmd := &cobra.Command{
 		Use:   "diagnose FILE... [--aws-data PATH...] [--idp-metadata FILE] [--idp-cert FILE]",
 		Short: "Explain why the sign-in in a capture failed, and how to fix it",
@@ -44,81 +41,112 @@ answer, a bare value); 2 for bad input.`,
   samldoctor diagnose capture.har --aws-data aws-data/ --format markdown > ticket.md`,
 		Args: needsFiles("a capture file", captureHint),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
+			if err := f.check(); err != nil {
 				return err
 			}
-			opts, err := e.captureOptions(showSecrets, spKey)
-			if err != nil {
-				return err
-			}
-			sorted, err := sortArgs(args, len(awsData) > 0, false)
+			sorted, err := sortArgs(args, len(f.awsData) > 0, false)
 			if err != nil {
 				return err
 			}
 			if len(sorted.captures) == 0 {
-				return usage("diagnose needs a capture file besides the AWS data (%s): samldoctor diagnose FILE --aws-data PATH... (%s; - reads standard input)", strings.Join(append(append([]string{}, awsData...), args...), ", "), captureHint)
+				return usage("diagnose needs a capture file besides the AWS data (%s): samldoctor diagnose FILE --aws-data PATH... (%s; - reads standard input)", strings.Join(append(append([]string{}, f.awsData...), args...), ", "), captureHint)
 			}
-			in := inputs.New(opts)
-			if err := e.readCaptures(in, sorted.captures); err != nil {
-				return err
-			}
-			if err := in.AWSDataPaths(append(awsData, sorted.awsData...)); err != nil {
-				return err
-			}
-			e.noteAWSData(in.AWS(), sorted.captures, sorted.moved)
-			if live {
-				in.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
-					return e.collect(af, targetFrom(c))
-				}
-			}
-			if idpMetadata != "" {
-				b, err := inputfile.Read("--idp-metadata", idpMetadata, inputfile.MaxMetadata, inputfile.XML)
-				if err != nil {
-					return err
-				}
-				if err := in.IdPMetadata("--idp-metadata "+idpMetadata, b); err != nil {
-					return err
-				}
-			}
-			for _, f := range idpCerts {
-				b, err := inputfile.Read("--idp-cert", f, inputfile.MaxCert, inputfile.PEMOrDER)
-				if err != nil {
-					return err
-				}
-				if err := in.IdPCert("--idp-cert "+f, b); err != nil {
-					return err
-				}
-			}
-			input, err := in.Input(context.Background())
-			if err != nil {
-				return err
-			}
-			c, set := input.Capture, input.AWS
-			res := diagnose.Run(input)
-			switch format {
-			case "json":
-				err = report.WriteDiagnoseJSON(e.stdout, c, res, set)
-			case "markdown":
-				err = report.WriteDiagnoseMarkdown(e.stdout, c, res)
-			default:
-				err = report.WriteDiagnoseText(e.stdout, c, res, e.style)
-			}
-			if err != nil {
-				return err
-			}
-			if res.Failed() {
-				return exitError{code: ExitProblems}
-			}
-			return nil
+			f.awsData = append(f.awsData, sorted.awsData...)
+			return e.diagnose(&f, sorted.captures, sorted.moved, func(in *inputs.Builder) error { return e.readCaptures(in, sorted.captures) })
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
-	cmd.Flags().StringArrayVar(&awsData, "aws-data", nil, "AWS CLI JSON output file or folder (repeatable)")
-	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's SAML metadata XML")
-	cmd.Flags().StringArrayVar(&idpCerts, "idp-cert", nil, "an IdP signing certificate, PEM or DER (repeatable)")
-	cmd.Flags().BoolVar(&live, "aws", false, "read the evidence from AWS now (read-only calls, standard credential chain)")
-	af.add(cmd)
-	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
-	cmd.Flags().StringVar(&spKey, "sp-key", "", "private key (PEM) of the IAM SAML provider, to decrypt encrypted assertions")
+	f.add(cmd)
 	return cmd
+}
+
+// diagnoseFlags are diagnose's flags; record takes them too, and
+// diagnoses its recording the same way.
+type diagnoseFlags struct {
+	format, idpMetadata, spKey string
+	awsData, idpCerts          []string
+	showSecrets, live          bool
+	af                         awsFlags
+}
+
+func (f *diagnoseFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, json or markdown")
+	cmd.Flags().StringArrayVar(&f.awsData, "aws-data", nil, "AWS CLI JSON output file or folder (repeatable)")
+	cmd.Flags().StringVar(&f.idpMetadata, "idp-metadata", "", "the identity provider's SAML metadata XML")
+	cmd.Flags().StringArrayVar(&f.idpCerts, "idp-cert", nil, "an IdP signing certificate, PEM or DER (repeatable)")
+	cmd.Flags().BoolVar(&f.live, "aws", false, "read the evidence from AWS now (read-only calls, standard credential chain)")
+	f.af.add(cmd)
+	cmd.Flags().BoolVar(&f.showSecrets, "show-secrets", false, "keep tokens and credentials in the URLs shown")
+	cmd.Flags().StringVar(&f.spKey, "sp-key", "", "private key (PEM) of the IAM SAML provider, to decrypt encrypted assertions")
+}
+
+// check validates the flags before anything is read.
+func (f *diagnoseFlags) check() error {
+	if err := formatFlag(f.format, "text", "json", "markdown"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// diagnose reads the captures (read), the evidence the flags name, and
+// prints the diagnosis; a failed sign-in is exit status 1.
+//
+// captures name what read reads, for the note on which argument was
+// taken as what (moved: an argument was taken for AWS data).
+func (e *env) diagnose(f *diagnoseFlags, captures []string, moved bool, read func(*inputs.Builder) error) error {
+	opts, err := e.captureOptions(f.showSecrets, f.spKey)
+	if err != nil {
+		return err
+	}
+	in := inputs.New(opts)
+	if err := read(in); err != nil {
+		return err
+	}
+	if err := in.AWSDataPaths(f.awsData); err != nil {
+		return err
+	}
+	e.noteAWSData(in.AWS(), captures, moved)
+	if f.live {
+		in.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
+			return e.collect(f.af, targetFrom(c))
+		}
+	}
+	if f.idpMetadata != "" {
+		b, err := inputfile.Read("--idp-metadata", f.idpMetadata, inputfile.MaxMetadata, inputfile.XML)
+		if err != nil {
+			return err
+		}
+		if err := in.IdPMetadata("--idp-metadata "+f.idpMetadata, b); err != nil {
+			return err
+		}
+	}
+	for _, file := range f.idpCerts {
+		b, err := inputfile.Read("--idp-cert", file, inputfile.MaxCert, inputfile.PEMOrDER)
+		if err != nil {
+			return err
+		}
+		if err := in.IdPCert("--idp-cert "+file, b); err != nil {
+			return err
+		}
+	}
+	input, err := in.Input(context.Background())
+	if err != nil {
+		return err
+	}
+	c, set := input.Capture, input.AWS
+	res := diagnose.Run(input)
+	switch f.format {
+	case "json":
+		err = report.WriteDiagnoseJSON(e.stdout, c, res, set)
+	case "markdown":
+		err = report.WriteDiagnoseMarkdown(e.stdout, c, res)
+	default:
+		err = report.WriteDiagnoseText(e.stdout, c, res, e.style)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Failed() {
+		return exitError{code: ExitProblems}
+	}
+	return nil
 }

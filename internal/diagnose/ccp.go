@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
@@ -144,4 +145,109 @@ func (r *run) subjectRegion() string {
 		return r.subject.Region
 	}
 	return ""
+}
+
+// frameRefused is the symptom of a CCP frame the browser refused to show
+// (samldoctor record keeps the browser's reports): the agent saw an
+// empty frame or the browser's error page in the agent application.
+const frameRefused = "ccp.frame_refused"
+
+// refusedCCP are the browser's reports refusing a Connect frame because
+// of its Content-Security-Policy frame-ancestors.
+func refusedCCP(c *capture.Capture) []capture.BrowserReport {
+	var out []capture.BrowserReport
+	for _, b := range c.Reports {
+		if b.Directive == "frame-ancestors" && (signin.Rules{}).Stage(b.URL) == signin.StageConnect {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func reportWhere(b capture.BrowserReport) string {
+	s := fmt.Sprintf("%s browser report %d (%s", b.File, b.Index, b.Source)
+	if !b.Time.IsZero() {
+		s += ", " + b.Time.UTC().Format(time.RFC3339)
+	}
+	if b.FrameURL != "" {
+		s += ", in " + b.FrameURL
+	}
+	return s + ")"
+}
+
+// observeFrameRefused records the browser refusing the CCP's frame as
+// what the agent saw.
+func (r *run) observeFrameRefused() {
+	reps := refusedCCP(r.in.Capture)
+	if len(reps) == 0 {
+		return
+	}
+	sym := Symptom{ID: frameRefused, Text: "The browser refused to show the Contact Control Panel inside the agent application's page (Content-Security-Policy frame-ancestors)."}
+	for _, b := range reps {
+		sym.Evidence = append(sym.Evidence, Evidence{What: "browser report", Value: b.Text, Where: reportWhere(b)})
+	}
+	r.res.Symptoms = append(r.res.Symptoms, sym)
+	r.symptoms[frameRefused] = true
+}
+
+// originOf is a URL's origin: scheme, host and port, as the browser
+// compares it with frame-ancestors and Connect with its approved origins.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+}
+
+// checkFrameRefused explains a CCP frame refused by frame-ancestors:
+// Connect lists the instance's approved origins there, and the page
+// embedding the CCP is not among them.
+func (r *run) checkFrameRefused() {
+	reps := refusedCCP(r.in.Capture)
+	if len(reps) == 0 {
+		return
+	}
+	embed := ""
+	var ev []Evidence
+	for _, b := range reps {
+		if embed == "" {
+			embed = originOf(b.FrameURL)
+		}
+		ev = append(ev, Evidence{What: "the browser refused the CCP's frame", Value: b.Text, Where: reportWhere(b)})
+	}
+	host := hostOfURL(reps[0].URL)
+	for _, p := range r.in.Capture.Pages {
+		if p.Stage == signin.StageConnect && hostOfURL(p.URL) == host {
+			ev = append(ev, Evidence{What: "CCP request", Value: p.URL, Where: pageWhere(p)})
+			break
+		}
+	}
+	if embed != "" {
+		ev = append(ev, Evidence{What: "origin of the page embedding the CCP", Value: embed, Where: reportWhere(reps[0])})
+	}
+	instance, region := r.subjectInstance(), r.subjectRegion()
+	if instance == "" {
+		// The instance whose alias the CCP's host names, or the only
+		// instance of the evidence.
+		alias, _, _ := strings.Cut(host, ".")
+		for _, in := range r.aws.Instances {
+			if (in.Alias != "" && strings.EqualFold(in.Alias, alias)) || len(r.aws.Instances) == 1 {
+				instance, region = in.ID, in.Region()
+			}
+		}
+	}
+	instance, region = orX(instance, "INSTANCE-ID"), orX(region, "REGION")
+	origin := orX(embed, "https://YOUR-APP-ORIGIN")
+	r.add(Finding{ID: "ccp.origin_not_approved", Severity: Error,
+		Title: fmt.Sprintf("The browser refused to show the CCP inside %s: that origin is not an approved origin of the Connect instance", origin),
+		Detail: "Amazon Connect sends the Contact Control Panel with a Content-Security-Policy whose frame-ancestors are the instance's approved origins. " +
+			"The browser compared the page embedding the CCP with them and refused the frame, so the CCP never loaded in the agent application. " +
+			"The origin must be approved exactly as the browser sees it: scheme, host and port, without a path.",
+		Evidence: ev, Explains: []string{frameRefused},
+		Fix: &Fix{Summary: fmt.Sprintf("Approve the origin of the page that embeds the CCP, %s, for instance %s.", origin, instance),
+			Commands: []string{
+				fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", instance, region),
+				fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", instance, origin, region)},
+			Check: &Check{Result: CheckNotChecked, Why: "the instance's approved origins are not in the evidence: list-approved-origins shows them; the browser's refusal says " + origin + " is not among them"}}})
 }

@@ -1,6 +1,7 @@
 package diagnose_test
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -8,7 +9,9 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // An embedded CCP with no Connect session (/ccp-v2 → /auth/refresh →
@@ -78,4 +81,65 @@ func TestEntriesLost(t *testing.T) {
 	if f == nil || f.Severity != diagnose.Warning || f.Evidence[0].Where != "trace.json entry 0" || !strings.Contains(f.Evidence[0].Value, "entry 0 →") {
 		t.Fatalf("findings %v: %+v", ids(res), f)
 	}
+}
+
+// samldoctor record's HAR of an agent application embedding the CCP,
+// whose frame the browser refused (Connect's frame-ancestors did not
+// name the application): the browser's report is what the agent saw and
+// the evidence of the cause, fixed by approving the exact origin.
+func TestCCPFrameRefused(t *testing.T) {
+	read := func(t *testing.T) *capture.Capture {
+		r := signin.NewReader(capture.Options{})
+		if err := r.ReadFile(filepath.Join("..", "capture", "testdata", "record", "ccp-refused.har")); err != nil {
+			t.Fatal(err)
+		}
+		return r.Finish()
+	}
+	t.Run("capture alone", func(t *testing.T) {
+		res := diagnose.Run(diagnose.Input{Capture: read(t)})
+		if len(res.Findings) != 1 || res.Findings[0].ID != "ccp.origin_not_approved" || res.Outcome != "failed" || !res.Failed() {
+			t.Fatalf("findings %v, outcome %s", ids(res), res.Outcome)
+		}
+		if len(res.Symptoms) != 1 || res.Symptoms[0].ID != "ccp.frame_refused" || len(res.Symptoms[0].Evidence) != 2 {
+			t.Errorf("symptoms %+v", res.Symptoms)
+		}
+		f := res.Findings[0]
+		if f.Stage != diagnose.StageEmbedded || !slices.Equal(f.Explains, []string{"ccp.frame_refused"}) || !strings.Contains(f.Title, "https://agent.example.com") {
+			t.Errorf("stage %s, explains %v, title %q", f.Stage, f.Explains, f.Title)
+		}
+		want := []string{"aws connect list-approved-origins --instance-id INSTANCE-ID --region REGION",
+			"aws connect associate-approved-origin --instance-id INSTANCE-ID --origin https://agent.example.com --region REGION"}
+		if !slices.Equal(f.Fix.Commands, want) || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckNotChecked {
+			t.Errorf("fix %+v", f.Fix)
+		}
+		var ev []string
+		for _, e := range f.Evidence {
+			ev = append(ev, e.What+": "+e.Value+" @ "+e.Where)
+		}
+		all := strings.Join(ev, "\n")
+		for _, s := range []string{"the browser refused the CCP's frame: Framing 'https://example-corp.my.connect.aws/' violates", "ccp-refused.har browser report 0 (log, ", "in https://agent.example.com/)",
+			"CCP request: https://example-corp.my.connect.aws/ccp-v2/ @ ", "origin of the page embedding the CCP: https://agent.example.com @ "} {
+			if !strings.Contains(all, s) {
+				t.Errorf("evidence lacks %q:\n%s", s, all)
+			}
+		}
+	})
+	t.Run("with the instance", func(t *testing.T) {
+		set := evidence.NewSet()
+		if err := set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", "not-onboarded", "instance.json")}); err != nil {
+			t.Fatal(err)
+		}
+		res := diagnose.Run(diagnose.Input{Capture: read(t), AWS: set})
+		f := find(res, "ccp.origin_not_approved")
+		if f == nil || !slices.Contains(f.Fix.Commands, "aws connect associate-approved-origin --instance-id "+fixture.DefaultInstance+" --origin https://agent.example.com --region "+fixture.DefaultRegion) {
+			t.Errorf("findings %v, fix %+v", ids(res), f)
+		}
+	})
+	t.Run("no report, no finding", func(t *testing.T) {
+		c := read(t)
+		c.Reports = nil
+		if res := diagnose.Run(diagnose.Input{Capture: c}); find(res, "ccp.origin_not_approved") != nil {
+			t.Errorf("findings %v", ids(res))
+		}
+	})
 }

@@ -226,6 +226,7 @@ func runOne(in Input) *Result {
 	r.observeSymptoms()
 	if !r.chooseMessage() {
 		r.checkCCP()
+		r.checkFrameRefused()
 		r.noSAML()
 		r.checkTruncation()
 		r.checkFixes()
@@ -237,6 +238,7 @@ func runOne(in Input) *Result {
 	r.checkTruncation()
 	r.stages()
 	r.checkCCP()
+	r.checkFrameRefused()
 	if r.canceled() {
 		return r.res
 	}
@@ -367,6 +369,7 @@ func pageWhere(p capture.Page) string {
 func (r *run) observeSymptoms() {
 	seen := map[string]int{}
 	r.observeCCP()
+	r.observeFrameRefused()
 	for _, p := range r.in.Capture.Pages {
 		for _, e := range p.Errors {
 			ev := Evidence{What: "error page", Value: e.Excerpt, Where: pageWhere(p)}
@@ -591,8 +594,8 @@ func (r *run) noSAML() {
 	if r.idpError() {
 		return // the IdP stopped the sign-in: no SAML is what it did
 	}
-	if r.has("connect.ccp_no_session") {
-		return // the CCP loaded without a sign-in: that is the finding
+	if r.has("connect.ccp_no_session") || r.has("ccp.origin_not_approved") {
+		return // the CCP loaded without a sign-in, or was refused: that is the finding
 	}
 	c := r.in.Capture
 	var ev []Evidence

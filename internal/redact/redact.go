@@ -66,7 +66,7 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 	}
 	sawEntries := false
 	err := copyObject(d, w, "log", func() error {
-		return copyObject(d, w, "entries", func() error {
+		return copyObjectWith(d, w, "entries", func() error {
 			sawEntries = true
 			w.WriteByte('[')
 			err := d.ReadArray(func(i int) error {
@@ -83,6 +83,10 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 			})
 			w.WriteByte(']')
 			return err
+		}, func(key string, n *node) {
+			if key == "_browserReports" {
+				r.reports(n)
+			}
 		})
 	})
 	if err != nil && jsonscan.IsTruncated(err) && r.stats.Entries > 0 {
@@ -107,6 +111,12 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 // copyObject copies the JSON object d is at to w, except that for the key
 // named into it calls descend, which copies that key's value itself.
 func copyObject(d *jsonscan.Decoder, w *bufio.Writer, into string, descend func() error) error {
+	return copyObjectWith(d, w, into, descend, nil)
+}
+
+// copyObjectWith is copyObject that has fix change each other key's value
+// before it is written.
+func copyObjectWith(d *jsonscan.Decoder, w *bufio.Writer, into string, descend func() error, fix func(key string, n *node)) error {
 	w.WriteByte('{')
 	first := true
 	err := d.ReadObject(func(key string) error {
@@ -127,6 +137,9 @@ func copyObject(d *jsonscan.Decoder, w *bufio.Writer, into string, descend func(
 		n, err := readNode(d)
 		if err != nil {
 			return err
+		}
+		if fix != nil {
+			fix(key, n)
 		}
 		sep()
 		return writeNode(w, n)
@@ -165,6 +178,27 @@ func (r *redactor) entry(e *node) {
 		}
 	}
 }
+
+// reports redacts the browser's reports samldoctor record keeps: the
+// URLs they name and quote, and credentials in their text.
+func (r *redactor) reports(l *node) {
+	if l == nil {
+		return
+	}
+	for _, rep := range l.items {
+		for _, k := range []string{"url", "frameUrl", "pageUrl"} {
+			if u := rep.get(k); u != nil {
+				u.set(r.url(u.text()))
+			}
+		}
+		if t := rep.get("text"); t != nil {
+			t.set(r.freeText(quotedURL.ReplaceAllStringFunc(t.text(), func(q string) string { return "'" + r.url(q[1:len(q)-1]) + "'" })))
+		}
+	}
+}
+
+// quotedURL is a URL a browser's message quotes.
+var quotedURL = regexp.MustCompile(`'(https?://[^'\s]*)'`)
 
 // url masks credential parameters and a SAMLResponse's signature.
 func (r *redactor) url(u string) string {

@@ -230,3 +230,31 @@ func TestNotAHAR(t *testing.T) {
 		}
 	}
 }
+
+// The browser's reports samldoctor record keeps (log._browserReports)
+// are redacted too: the URLs they name and quote, and credentials in
+// their text; what the diagnosis reads of them stays.
+func TestBrowserReportsRedacted(t *testing.T) {
+	in := `{"log":{"version":"1.2","entries":[],"_browserReports":[{"source":"log","kind":"x-frame-options",` +
+		`"url":"https://idp.example.com/sso?code=REPORTCODE0101","frameUrl":"https://agent.example.com/?access_token=REPORTTOKEN0102","pageUrl":"https://agent.example.com/",` +
+		`"text":"Refused to display 'https://idp.example.com/sso?code=REPORTCODE0101' in a frame because it set 'X-Frame-Options' to 'deny'. password=REPORTPASS0103"},` +
+		`{"source":"log","kind":"content-security-policy","directive":"frame-ancestors","url":"https://example-corp.my.connect.aws/","frameUrl":"https://agent.example.com/",` +
+		`"text":"Framing 'https://example-corp.my.connect.aws/' violates the following Content Security Policy directive: \"frame-ancestors 'self'\"."}]}}`
+	var out bytes.Buffer
+	if _, err := redact.HAR("in.har", strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"REPORTCODE0101", "REPORTTOKEN0102", "REPORTPASS0103"} {
+		if strings.Contains(out.String(), s) {
+			t.Errorf("%s survived: %s", s, out.String())
+		}
+	}
+	r := signin.NewReader(capture.Options{})
+	if err := r.Read("out.har", &out); err != nil {
+		t.Fatal(err)
+	}
+	reps := r.Finish().Reports
+	if len(reps) != 2 || !reps[1].FrameRefused() || reps[1].URL != "https://example-corp.my.connect.aws/" || reps[1].FrameURL != "https://agent.example.com/" || !strings.Contains(reps[0].Text, "X-Frame-Options") {
+		t.Errorf("reports after redaction: %+v", reps)
+	}
+}

@@ -3,7 +3,7 @@
 // proxy with a throw-away certificate authority, so that the browser
 // records the real URLs and nothing leaves the machine. tools/firefoxhar
 // and tools/chromehar use it to record HAR files written by browsers
-// themselves.
+// themselves; samldoctor record's end-to-end tests sign in through it.
 package signinsim
 
 import (
@@ -45,6 +45,29 @@ const ProviderUUID = "SAMLSPD9IMTW2LM46J042K"
 var Scenarios = map[string]string{
 	"not-onboarded": "one role; Connect answers \"not onboarded\"",
 	"role-chooser":  "two roles; AWS sign-in shows its role chooser, the second role is picked; Connect answers \"Access denied\"",
+	"success":       "one role; the sign-in reaches Connect's CCP",
+	"idp-error":     "Entra ID shows its error page AADSTS50105 (user not assigned) and sends no SAML",
+	"popup":         "the agent application (" + AppURL + ") opens the sign-in in a popup, which reaches Connect's CCP",
+	"ccp-refused":   "the agent application (" + AppURL + ") embeds the CCP, whose frame-ancestors does not name it: the browser refuses the frame",
+}
+
+// AppURL is the agent application of the popup and ccp-refused scenarios:
+// a page that embeds the CCP (Amazon Connect Streams).
+const AppURL = "https://agent.example.com/"
+
+// CCPURL is Connect's Contact Control Panel the sign-ins reach.
+const CCPURL = "https://example-corp.my.connect.aws/ccp-v2/"
+
+// ApprovedOrigin is the only origin the CCP's frame-ancestors allows.
+const ApprovedOrigin = "https://approved.example.com"
+
+// StartPage is the first page of a scenario.
+func StartPage(scenario string) string {
+	switch scenario {
+	case "popup", "ccp-refused":
+		return AppURL
+	}
+	return StartURL
 }
 
 // ScenarioList names and describes Scenarios, for a flag's help.
@@ -63,6 +86,12 @@ const SupervisorRole = "arn:aws:iam::111122223333:role/Supervisors"
 // Sim is a running simulation.
 type Sim struct {
 	scenario string
+	// Delay is how long each page waits before it moves on (3 s unless
+	// set before the browser starts: time for a recorder to see it).
+	Delay time.Duration
+	// Stay keeps the browser on the last page of the sign-in (Connect's
+	// error page) instead of moving on to a page past it.
+	Stay bool
 	// Proxy is the host:port of the HTTP proxy the browser must use.
 	Proxy string
 	// CAPEM is the certificate authority the browser must trust.
@@ -82,7 +111,7 @@ func Start(scenario string) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{scenario: scenario, CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate[0]})}
+	s := &Sim{scenario: scenario, Delay: 3 * time.Second, CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate[0]})}
 	tlsAddr, err := serveTLS(ca, s.handler())
 	if err != nil {
 		return nil, err
@@ -110,13 +139,32 @@ func (s *Sim) handler() http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, body)
 	}
+	ms := func() string { return fmt.Sprint(s.Delay.Milliseconds()) }
 	next := func(url string) string {
-		return `<script>setTimeout(function(){location.href=` + mustJSON(url) + `},3000)</script>`
+		return `<script>setTimeout(function(){location.href=` + mustJSON(url) + `},` + ms() + `)</script>`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Host == "login.microsoftonline.com" && r.URL.Path == "/start":
 			page(w, "<!DOCTYPE html><html><body>Signing in…"+next(idpURL+"?sso_reload=true")+"</body></html>")
+		case r.Host == "login.microsoftonline.com" && strings.HasSuffix(r.URL.Path, "/saml2") && s.scenario == "idp-error":
+			e := fixture.IdPErrorStep("entra", time.Now())
+			w.Header().Set("Content-Type", e.Mime)
+			w.WriteHeader(e.Status)
+			io.WriteString(w, e.Body)
+		case r.Host == "agent.example.com" && r.URL.Path == "/":
+			// The agent application: Amazon Connect Streams opens the
+			// sign-in in a popup (loginPopup), or embeds the CCP.
+			if s.scenario == "popup" {
+				page(w, `<!DOCTYPE html><html><head><title>Agent desktop</title></head><body>Agent desktop<script>setTimeout(function(){window.open(`+mustJSON(StartURL)+`,"connect-login","width=600,height=600")},`+ms()+`)</script></body></html>`)
+				return
+			}
+			page(w, `<!DOCTYPE html><html><head><title>Agent desktop</title></head><body>Agent desktop<iframe src="`+CCPURL+`" allow="microphone; autoplay" style="width:400px;height:600px"></iframe></body></html>`)
+		case r.Host == "example-corp.my.connect.aws" && strings.HasPrefix(r.URL.Path, "/ccp-v2"):
+			// Connect sends the CCP with the instance's approved origins
+			// as its frame-ancestors.
+			w.Header().Set("Content-Security-Policy", "frame-ancestors 'self' "+ApprovedOrigin)
+			page(w, `<!DOCTYPE html><html><head><title>Amazon Connect Contact Control Panel</title></head><body><div id="root">CCP</div></body></html>`)
 		case r.Host == "login.microsoftonline.com" && strings.HasSuffix(r.URL.Path, "/saml2"):
 			// The response is made now, so that its times match the capture's.
 			x := xml
@@ -124,20 +172,26 @@ func (s *Sim) handler() http.Handler {
 			b64 := base64.StdEncoding.EncodeToString(x.XML())
 			body := fixture.AutoPostPage("https://signin.aws.amazon.com/saml", b64, relay)
 			// Submit after the developer tools have seen the page.
-			body = strings.Replace(body, "window.setTimeout('document.forms[0].submit()', 0)", "window.setTimeout('document.forms[0].submit()', 3000)", 1)
+			body = strings.Replace(body, "window.setTimeout('document.forms[0].submit()', 0)", "window.setTimeout('document.forms[0].submit()', "+ms()+")", 1)
 			page(w, body)
 		case r.Host == "signin.aws.amazon.com" && r.Method == http.MethodPost && r.URL.Path == "/saml":
 			r.ParseForm()
 			if s.scenario == "role-chooser" && r.PostForm.Get("roleIndex") == "" {
 				// AWS's role chooser; the agent picks the second role.
 				body := fixture.RoleChooserPage(r.PostForm.Get("SAMLResponse"), []string{fixture.DefaultRole, SupervisorRole})
-				pick := `<script>setTimeout(function(){document.getElementById(` + mustJSON(SupervisorRole) + `).checked=true;document.forms[0].submit()},3000)</script>`
+				pick := `<script>setTimeout(function(){document.getElementById(` + mustJSON(SupervisorRole) + `).checked=true;document.forms[0].submit()},` + ms() + `)</script>`
 				page(w, strings.Replace(body, "</body>", pick+"</body>", 1))
 				return
 			}
 			http.Redirect(w, r, relay, http.StatusFound)
+		case strings.HasSuffix(r.Host, ".console.aws.amazon.com") && strings.HasPrefix(r.URL.Path, "/connect/federate/") && (s.scenario == "success" || s.scenario == "popup"):
+			http.Redirect(w, r, CCPURL, http.StatusFound)
 		case strings.HasSuffix(r.Host, ".console.aws.amazon.com") && strings.HasPrefix(r.URL.Path, "/connect/federate/"):
-			page(w, strings.Replace(fixture.ConnectErrorPage(outcome.ConnectError[0], outcome.ConnectError[1]), "</body>", next("https://login.microsoftonline.com/done")+"</body>", 1))
+			body := fixture.ConnectErrorPage(outcome.ConnectError[0], outcome.ConnectError[1])
+			if !s.Stay {
+				body = strings.Replace(body, "</body>", next("https://login.microsoftonline.com/done")+"</body>", 1)
+			}
+			page(w, body)
 		case r.Host == "login.microsoftonline.com" && r.URL.Path == "/done":
 			s.done.Store(true)
 			page(w, "<!DOCTYPE html><html><body>Done."+next("https://login.microsoftonline.com/end")+"</body></html>")
