@@ -11,14 +11,6 @@ func SignatureValues(xml []byte, marker string) ([]byte, int) {
 	return out, n
 }
 
-// leftSignatureValue reports whether xml still holds a SignatureValue
-// whose content is not marker, or one whose end the rewrite cannot find
-// (what cannot be rewritten is not kept).
-func leftSignatureValue(xml []byte, marker string) bool {
-	_, _, rewrote, left := signatureValues(xml, marker)
-	return rewrote > 0 || left
-}
-
 var sigName = []byte("SignatureValue")
 
 // signatureValues does SignatureValues' work; rewrote counts the elements
