@@ -478,7 +478,7 @@ func (r *run) checkFix(f *Fix) {
 		}
 	} else {
 		ck.Result = CheckStillFails
-		ck.Why = fmt.Sprintf("not enough alone: the sign-in then fails at %s because %s", first.Stage, lowerFirst(first.Title))
+		ck.Why = fmt.Sprintf("not enough alone: the sign-in then fails at %s because %s", stageWords(first.Stage), lowerFirst(first.Title))
 	}
 	if len(w.assumptions) > 0 {
 		ck.Why += " (assuming " + strings.Join(w.assumptions, "; ") + ")"
@@ -798,7 +798,29 @@ func rolePolicies(ro *evidence.Role, policies map[string]*evidence.ManagedPolicy
 func joinStages(l []Stage) string {
 	s := make([]string, len(l))
 	for i, x := range l {
-		s[i] = string(x)
+		s[i] = stageWords(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// stageExplained says what a stage's code means, for text people read.
+var stageExplained = map[Stage]string{
+	StageIdP:        "the identity provider's own answer",
+	StageSAML:       "the SAML response itself: issuer, audience, times, signature",
+	StageAttributes: "its Role and RoleSessionName attributes",
+	StageAssumeRole: "AWS sign-in accepting the role and provider",
+	StageRelayState: "the RelayState naming the Connect instance",
+	StageFederation: "the role's permission for connect:GetFederationToken",
+	StageUser:       "the Connect user named by RoleSessionName",
+	StageBinding:    "the role the Connect user first signed in with, from CloudTrail",
+	StageEmbedded:   "the agent application embedding the CCP",
+}
+
+// stageWords is a stage's code with what it means: "S7 earlier sign-ins
+// (the role the Connect user first signed in with, from CloudTrail)".
+func stageWords(s Stage) string {
+	if e, ok := stageExplained[s]; ok {
+		return string(s) + " (" + e + ")"
+	}
+	return string(s)
 }

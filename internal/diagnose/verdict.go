@@ -53,7 +53,7 @@ func (r *run) needs() {
 		r.add(Finding{ID: id, Severity: Info, Title: title, Detail: detail,
 			Evidence: []Evidence{{What: "observed", Value: strings.Join(explains, ", "), Where: r.symptomWhere(explains)}},
 			Explains: explains,
-			Fix:      &Fix{Summary: "Run these with read access to the account and pass the files with --aws-data (a folder works too).", Commands: cmds}})
+			Fix:      &Fix{Summary: "Run these with read access to the account and pass the files, or their folder, with --aws-data. Or let samldoctor do it: diagnose --aws reads them from AWS itself, and collect --script bash|powershell prints every command it needs as one script.", Commands: cmds}})
 	}
 	for _, sym := range r.res.Symptoms {
 		if r.explained(sym.ID) {
@@ -219,6 +219,11 @@ func (r *run) verdict() string {
 		return "samldoctor found no error in the SAML message. The capture shows no error page either; capture the sign-in up to the error to learn more."
 	}
 	cause := r.plain(top)
+	// The cause may start with the agent's name (a finding's title): say
+	// the name once.
+	if rest, ok := strings.CutPrefix(cause, who+" "); ok && who != "The agent" {
+		cause = "the agent " + rest
+	}
 	if len(r.res.Symptoms) > 0 && r.res.Outcome == "failed" {
 		return who + " could not sign in: " + cause
 	}

@@ -129,7 +129,13 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 			}
 		}
 		if f.Fix != nil {
-			writeFixText(bw, st, "fix:", *f.Fix)
+			fx := *f.Fix
+			if strings.HasPrefix(f.ID, "needs.") {
+				// A request for evidence is no change to check: saying
+				// "not checked" under it only puzzles.
+				fx.Check = nil
+			}
+			writeFixText(bw, st, "fix:", fx)
 		}
 		for _, alt := range f.Alternatives {
 			label := "or:"
@@ -314,7 +320,11 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 			bw.printf("\n")
 		}
 		if f.Fix != nil {
-			writeFixMarkdown(bw, "Fix:", *f.Fix)
+			fx := *f.Fix
+			if strings.HasPrefix(f.ID, "needs.") {
+				fx.Check = nil
+			}
+			writeFixMarkdown(bw, "Fix:", fx)
 		}
 		for _, alt := range f.Alternatives {
 			label := "Or:"
