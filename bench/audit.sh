@@ -29,6 +29,7 @@ cat $files "$dir/data/aws-data/list-users.json" "$dir/data/entra-users.csv" > /d
 runs=${RUNS:-5}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (timings are only comparable on a quiet machine)"
 # The floor: the files split in two halves, each inflated by its own zcat.
+echo "$files" > "$dir/files" # the list, read by xargs (1,000 paths are too long for a command line)
 echo "$files" | awk 'NR % 2 == 1' > "$dir/half1"
 echo "$files" | awk 'NR % 2 == 0' > "$dir/half2"
 
@@ -48,9 +49,9 @@ run() { # name, command...: the median, min and max of $runs runs' wall time, an
 ratio() { echo "$(cat "$dir/$1.secs") / $(cat "$dir/$2.secs")" | bc -l | xargs printf '%.2f'; }
 printf "%-16s %10s  %-13s %10s   (median, spread of %d runs)\n" tool wall spread "peak RSS" "$runs"
 run gunzip-2-streams sh -c "xargs zcat < '$dir/half1' > /dev/null & xargs zcat < '$dir/half2' > /dev/null; wait"
-run gunzip-1-core sh -c "echo '$files' | xargs zcat > /dev/null"
+run gunzip-1-core sh -c "xargs zcat < '$dir/files' > /dev/null"
 run samldoctor "$dir/samldoctor" audit --format json --since 30d --aws-data "$dir/data/aws-data" --idp-users "$dir/data/entra-users.csv" --trail "$dir/data/trail"
-run jq sh -c "echo '$files' | xargs zcat | jq -c '.Records[] | select(.errorCode != null and (.eventName == \"AssumeRoleWithSAML\" or .eventName == \"GetFederationToken\")) | [.eventName, .errorCode, (.requestParameters.roleArn // .userIdentity.sessionContext.sessionIssuer.arn)]' | sort | uniq -c"
+run jq sh -c "xargs zcat < '$dir/files' | jq -c '.Records[] | select(.errorCode != null and (.eventName == \"AssumeRoleWithSAML\" or .eventName == \"GetFederationToken\")) | [.eventName, .errorCode, (.requestParameters.roleArn // .userIdentity.sessionContext.sessionIssuer.arn)]' | sort | uniq -c"
 
 # Both must have found the same failures.
 echo; echo "jq's groups:"; cat "$dir/jq.out"
