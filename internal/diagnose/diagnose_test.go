@@ -647,7 +647,11 @@ func TestRealBrowserCaptures(t *testing.T) {
 func TestCorpusXSWIsFlagged(t *testing.T) {
 	dir := fixture.CorpusDir(t)
 	for _, f := range []string{"crewjam-saml/TestXswPermutationOneIsRejected_response.b64", "crewjam-saml/TestXswPermutationThreeIsRejected_response.b64",
-		"crewjam-saml/TestXswPermutationSevenIsRejected_response.b64", "python3-saml/invalids_signature_wrapping_attack.xml.base64"} {
+		"crewjam-saml/TestXswPermutationSevenIsRejected_response.b64", "python3-saml/invalids_signature_wrapping_attack.xml.base64",
+		"crewjam-saml/TestXswPermutationTwoIsRejected_response.b64", "crewjam-saml/TestXswPermutationFourIsRejected_response.b64",
+		"crewjam-saml/TestXswPermutationFiveIsRejected_response.b64", "crewjam-saml/TestXswPermutationSixIsRejected_response.b64",
+		"crewjam-saml/TestXswPermutationEightIsRejected_response.b64", "crewjam-saml/TestXswPermutationNineIsRejected_response.b64",
+		"crewjam-saml/TestSPMultipleAssertions.xml"} {
 		t.Run(f, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(dir, f))
 			if err != nil {
@@ -658,7 +662,7 @@ func TestCorpusXSWIsFlagged(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish()})
-			if find(res, "saml.signature_wrapping") == nil {
+			if f := find(res, "saml.signature_wrapping"); f == nil || f.Severity != diagnose.Error {
 				t.Errorf("not flagged: %v", ids(res))
 			}
 		})
