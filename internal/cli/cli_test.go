@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -140,6 +141,26 @@ func TestScripts(t *testing.T) {
 					}
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
+			},
+			// genxsw FILE SHAPE writes a HAR of a sign-in that reached
+			// Connect with a message wrapped in XSW shape SHAPE (1-8; 0: the
+			// same message signed and not wrapped; -1: not signed), whose unsigned assertion
+			// names evil@example.com.
+			"genxsw": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: genxsw FILE SHAPE")
+				}
+				shape, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+				resp := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: at.Add(-time.Second)}
+				// 0: signed, not wrapped; -1: not signed at all.
+				resp.SignAssertion = shape == 0
+				xml := resp.XML()
+				if shape > 0 {
+					xml = fixture.Wrapped(shape, resp, "evil@example.com")
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), fixture.HAR(fixture.Chrome, fixture.SignIn(xml, fixture.RelayState(), at, fixture.Success)), 0o644))
 			},
 			// gendeep FILE N writes a HAR whose log.creator and one entry's
 			// request hold N nested arrays.
