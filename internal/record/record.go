@@ -752,10 +752,7 @@ func (r *recorder) recording(out Outcome) *Recording {
 	for _, p := range r.pages {
 		h.Log.Pages = append(h.Log.Pages, *p)
 	}
-	var entries []*harEntry
-	for _, e := range r.entries {
-		entries = append(entries, e)
-	}
+	entries := append([]*harEntry(nil), r.entries...)
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].StartedDateTime < entries[j].StartedDateTime })
 	for _, e := range entries {
 		h.Log.Entries = append(h.Log.Entries, *e)
