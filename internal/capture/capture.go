@@ -399,7 +399,10 @@ func (r *Reader) Read(name string, in io.Reader) error {
 		}
 		rerr = r.readValue(name, br)
 		var hostile *assertion.HostileError
-		if rerr != nil && !errors.As(rerr, &hostile) && !errors.Is(rerr, samlvalue.ErrTooLarge) {
+		if rerr != nil && strings.Contains(rerr.Error(), "the base64 ends early") {
+			// The common copy mistake: say it first, and how to copy whole.
+			rerr = &InputError{File: name, Entry: -1, Offset: offsetOf(rerr), Err: fmt.Errorf("the SAML value ends early (%w): most likely it was copied only in part. %s", errors.Unwrap(rerr), samlvalue.CopyWhole)}
+		} else if rerr != nil && !errors.As(rerr, &hostile) && !errors.Is(rerr, samlvalue.ErrTooLarge) {
 			rerr = &InputError{File: name, Entry: -1, Offset: offsetOf(rerr), Err: fmt.Errorf("not a HAR, a SAML-tracer export or a SAML value (%w)", errors.Unwrap(rerr))}
 		}
 	}
@@ -559,6 +562,14 @@ func (r *Reader) readValue(name string, in io.Reader) error {
 	// a value naming the fields can be one; testing that first spares
 	// copies of a large value (a bomb must stay small here).
 	if bytes.Contains(trimmed, []byte("SAMLResponse=")) || bytes.Contains(trimmed, []byte("SAMLRequest=")) {
+		// A URL of the HTTP-Redirect binding, copied from the address bar.
+		if c, ok := samlvalue.Unwrap(trimmed); ok && c.In == "a URL's query" {
+			e.method = "GET"
+			if _, err := r.addValue(name, e, c.Field, c.Value, Place{File: name, Entry: -1, Where: "value"}); err != nil {
+				return &InputError{File: name, Entry: -1, Offset: offsetOf(err), Err: err}
+			}
+			return nil
+		}
 		if form, ok := parseFormBody(string(trimmed)); ok && (form["SAMLResponse"] != nil || form["SAMLRequest"] != nil) {
 			e.method = "POST"
 			r.fromForm(name, e, form, "value")
