@@ -287,12 +287,31 @@ func (r *Reader) ReadFile(name string) error {
 	if name == "-" {
 		return r.Read("-", os.Stdin)
 	}
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("a folder, not a capture: a folder of AWS CLI outputs goes after --aws-data; the capture is one file (" + HowToExport + ")")}
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return &InputError{File: name, Entry: -1, Offset: -1, Err: unwrapPathError(err)}
 	}
 	defer f.Close()
 	return r.Read(name, f)
+}
+
+// HowToExport says how to save a capture of a sign-in.
+const HowToExport = "to capture a sign-in, open the browser's developer tools (F12) on the Network tab, tick Preserve log (Chrome, Edge) or Persist Logs (Firefox), sign in until the error shows, then Export HAR / Save all as HAR with content, and give samldoctor that .har file"
+
+// whatToDo is the advice for a file that is no text, by what it is.
+func whatToDo(what string) string {
+	switch {
+	case strings.HasPrefix(what, "an image"):
+		return ": a screenshot does not hold the SAML messages; " + HowToExport
+	case strings.HasPrefix(what, "an archive"):
+		return ": unpack it and give samldoctor the .har (or .har.gz) inside, and the folder of AWS CLI outputs to --aws-data"
+	case strings.HasPrefix(what, "a PDF"):
+		return ": " + HowToExport
+	}
+	return ": " + HowToExport
 }
 
 func unwrapPathError(err error) error {
@@ -385,7 +404,7 @@ func (r *Reader) Read(name string, in io.Reader) error {
 	src := Source{File: name, Gzip: gzipped}
 	first, err := firstByte(br)
 	if err == io.EOF {
-		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("the file is empty")}
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("the file is empty: " + HowToExport)}
 	} else if err != nil {
 		return &InputError{File: name, Entry: -1, Offset: -1, Err: err}
 	}
@@ -395,7 +414,7 @@ func (r *Reader) Read(name string, in io.Reader) error {
 	} else {
 		src.Format = FormatValue
 		if what := notText(br); what != "" {
-			return &InputError{File: name, Entry: -1, Offset: -1, Err: fmt.Errorf("not a HAR, a SAML-tracer export or a SAML value: it is %s", what)}
+			return &InputError{File: name, Entry: -1, Offset: -1, Err: fmt.Errorf("not a HAR, a SAML-tracer export or a SAML value: it is %s%s", what, whatToDo(what))}
 		}
 		rerr = r.readValue(name, br)
 		var hostile *assertion.HostileError
