@@ -45,6 +45,9 @@ type env struct {
 	style  report.Style
 	// stderrTTY enables progress output.
 	stderrTTY bool
+	// stdinTTY is set when standard input is a terminal: a command that
+	// reads it says so before waiting.
+	stdinTTY bool
 }
 
 // Main runs samldoctor with args and returns the exit code.
@@ -55,6 +58,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if f, ok := stderr.(*os.File); ok {
 		e.stderrTTY = report.StyleFor(f).Color
+	}
+	if f, ok := stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			e.stdinTTY = true
+		}
 	}
 	root := &cobra.Command{
 		Use:   "samldoctor",

@@ -233,3 +233,26 @@ func silentEndpoint(ts *testscript.TestScript) string {
 	ts.Defer(stop)
 	return url
 }
+
+// decode without a file on a terminal says that it reads standard input
+// before it waits (/dev/null is a character device, as a terminal is);
+// from a pipe it says nothing.
+func TestDecodeSaysItReadsATerminal(t *testing.T) {
+	tty, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var out, errOut bytes.Buffer
+	if code := cli.Main([]string{"decode"}, tty, &out, &errOut); code != cli.ExitUsage {
+		t.Errorf("exit %d, want %d (an empty value)", code, cli.ExitUsage)
+	}
+	if !strings.HasPrefix(errOut.String(), "samldoctor decode: reading a SAMLResponse or SAMLRequest value from standard input: paste it, then press Ctrl-D") {
+		t.Errorf("stderr = %q", errOut.String())
+	}
+	errOut.Reset()
+	cli.Main([]string{"decode"}, strings.NewReader(""), &out, &errOut)
+	if strings.Contains(errOut.String(), "paste it") {
+		t.Errorf("from a pipe, stderr = %q", errOut.String())
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/samlvalue"
 )
 
 // where names the message's place for evidence: the POST to AWS when
@@ -41,6 +42,9 @@ func idpFix(what string) string {
 // message cannot be read far enough to check the AWS attributes.
 func (r *run) checkSAML() bool {
 	m := r.msg
+	if r.valueEndsEarly() {
+		return false
+	}
 	if m.DecodeError != "" || m.ParseError != "" || r.parsed == nil || r.parsed.Kind == "" {
 		why := m.DecodeError
 		if why == "" {
@@ -743,4 +747,30 @@ func (r *run) addSessionNameFinding(f Finding, summary, idp string) {
 			Check: &Check{Result: CheckNotChecked, Why: "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"}}
 	}
 	r.add(f)
+}
+
+// valueEndsEarly reports (as capture.value_truncated) a bare value that
+// stops before its XML does: the common mistake of copying a SAMLResponse
+// in part. Nothing is judged from part of a message.
+func (r *run) valueEndsEarly() bool {
+	m := r.msg
+	if len(m.Seen) == 0 || m.Seen[0].Where != "value" || m.Hostile {
+		return false
+	}
+	what := ""
+	if strings.Contains(m.DecodeError, "ends early") {
+		what = m.DecodeError
+	} else if open, early := samlvalue.EndsEarly(m.XML); early && len(m.XML) > 0 {
+		what = fmt.Sprintf("the XML stops inside <%s> after %d bytes", open, len(m.XML))
+	}
+	if what == "" {
+		return false
+	}
+	r.add(Finding{ID: "capture.value_truncated", Severity: Warning,
+		Title:    fmt.Sprintf("The %s in %s ends early: most likely it was copied only in part", m.Type, m.Seen[0].File),
+		Detail:   "A value that stops before its XML ends is what an incomplete copy gives (a selection that missed the end, a field that cut it); AWS received the whole value, so nothing is judged from this part.",
+		Evidence: []Evidence{{What: m.Type, Value: what, Where: r.where()}},
+		Fix: &Fix{Summary: samlvalue.CopyWhole,
+			Check: &Check{Result: CheckNotChecked, Why: "a whole copy is evidence, not a change to the sign-in"}}})
+	return true
 }

@@ -201,6 +201,9 @@ func (r *run) verdict() string {
 	}
 	if r.res.Outcome == "unknown" || r.res.Outcome == "no-saml" {
 		for _, f := range r.res.Findings {
+			if f.ID == "capture.value_truncated" {
+				return f.Title + ": samldoctor judges nothing from part of a message. Copy the whole value, or give it the HAR."
+			}
 			if f.ID == "capture.truncated" {
 				lead := f.Title + ", before the capture shows how the sign-in ended."
 				if top != nil && top.ID != "capture.truncated" {
