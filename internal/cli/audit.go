@@ -98,6 +98,11 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 			// keeps every core busy, the rest one.
 			var trailRead func() (*audit.Trail, error)
 			if len(trails) > 0 {
+				l, err := trail.List(trails)
+				if err != nil {
+					return err
+				}
+				e.noteSkipped("--trail", l.Skipped)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				done := make(chan struct{})
@@ -105,7 +110,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				var terr error
 				go func() {
 					defer close(done)
-					t, terr = e.readTrail(ctx, trails, now.Add(-window))
+					t, terr = e.readTrail(ctx, l.Files, now.Add(-window))
 				}()
 				trailRead = func() (*audit.Trail, error) { <-done; return t, terr }
 				defer func() { cancel(); <-done }()
@@ -114,6 +119,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 			if err := set.LoadPaths(awsData); err != nil {
 				return err
 			}
+			e.noteSkipped("--aws-data", set.Skipped)
 			if idpMetadata != "" {
 				b, err := inputfile.Read("--idp-metadata", idpMetadata, inputfile.MaxMetadata, inputfile.XML)
 				if err != nil {
@@ -241,13 +247,9 @@ func parseSince(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// readTrail reads CloudTrail log files in parallel into one aggregate,
-// with progress on stderr.
-func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*audit.Trail, error) {
-	files, _, err := trail.Files(paths)
-	if err != nil {
-		return nil, err
-	}
+// readTrail reads CloudTrail log files (trail.List's) in parallel into
+// one aggregate, with progress on stderr.
+func (e *env) readTrail(ctx context.Context, files []string, since time.Time) (*audit.Trail, error) {
 	var progress func(done, total int)
 	if e.stderrTTY {
 		var mu sync.Mutex
@@ -272,4 +274,12 @@ func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*
 	}
 	t.Files, t.Records, t.Since = st.Files, st.Records, since
 	return t, nil
+}
+
+// noteSkipped says on stderr which files of a folder given to flag were
+// not read and why.
+func (e *env) noteSkipped(flag string, skipped []inputfile.Skipped) {
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "samldoctor: %s: %s\n", flag, s)
+	}
 }

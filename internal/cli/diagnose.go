@@ -57,6 +57,7 @@ answer, a bare value); 2 for bad input.`,
 			if err := in.AWSDataPaths(awsData); err != nil {
 				return err
 			}
+			e.noteSkipped("--aws-data", in.Skipped())
 			if live {
 				in.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
 					return e.collect(af, targetFrom(c))

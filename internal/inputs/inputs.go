@@ -13,6 +13,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -56,6 +57,10 @@ func (b *Builder) AWSData(name string, data []byte) error { return b.set.Load(na
 
 // AWSDataPaths reads AWS CLI outputs from files and folders (--aws-data).
 func (b *Builder) AWSDataPaths(paths []string) error { return b.set.LoadPaths(paths) }
+
+// Skipped are the files of --aws-data folders that were not read (named
+// pipes, devices).
+func (b *Builder) Skipped() []inputfile.Skipped { return b.set.Skipped }
 
 // IdPMetadata reads the IdP's SAML metadata.
 func (b *Builder) IdPMetadata(name string, data []byte) error {
