@@ -113,7 +113,7 @@ func affectedLine(f audit.Finding) string {
 // WriteAuditText writes an audit for people: the summary first, then the
 // findings by severity, each with the agents it affects.
 func WriteAuditText(w io.Writer, res *audit.Result, st Style) error {
-	bw := &errWriter{w: w}
+	bw := &errWriter{w: w, color: st.Color}
 	bw.printf("%s\n\n", st.Bold(auditHeadline(res)))
 	bw.printf("%s\n", st.Dim("Read: "+strings.Join(res.Scope, "; ")))
 	for _, f := range res.Findings {

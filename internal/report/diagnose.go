@@ -67,7 +67,7 @@ func sevLabel(st Style, sev string) string {
 // WriteDiagnoseText writes a diagnosis for people: the verdict first, then
 // what was seen, then each finding with its evidence and fix.
 func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st Style) error {
-	bw := &errWriter{w: w}
+	bw := &errWriter{w: w, color: st.Color}
 	bw.printf("%s\n\n", st.Bold(wrapText(res.Verdict, 100, "")))
 	if d := res.IdP; d != nil {
 		if d.Product != idp.Unknown {

@@ -1,0 +1,27 @@
+package report
+
+import "testing"
+
+func TestNeutralise(t *testing.T) {
+	tests := []struct {
+		in    string
+		color bool
+		want  string
+	}{
+		{"plain text, é and 日本\n\tindented", false, "plain text, é and 日本\n\tindented"},
+		{"clear\x1b[2Jscreen", false, `clear\x1b[2Jscreen`},
+		{"title\x1b]0;pwned\x07", true, `title\x1b]0;pwned\x07`},
+		{"cr\rbs\bdel\x7fnul\x00", false, `cr\x0dbs\x08del\x7fnul\x00`},
+		{"c1 csi\u009b2J nel\u0085 nbsp\u00a0", false, `c1 csi\u009b2J nel\u0085 nbsp` + "\u00a0"},
+		{"bad \xff\xfe byte", false, `bad \xff\xfe byte`},
+		// Style's own colours pass only when colour is on.
+		{Style{Color: true}.Red("ERROR") + " x", true, "\x1b[31mERROR\x1b[0m x"},
+		{"\x1b[31mred", false, `\x1b[31mred`},
+		{"\x1b[31m\x1b[8mhidden", true, "\x1b[31m" + `\x1b[8mhidden`},
+	}
+	for _, tt := range tests {
+		if got := neutralise(tt.in, tt.color); got != tt.want {
+			t.Errorf("neutralise(%q, %v) = %q, want %q", tt.in, tt.color, got, tt.want)
+		}
+	}
+}
