@@ -476,6 +476,9 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 						return err
 					})
 				case "entries":
+					if err := h.mustArray("log.entries"); err != nil {
+						return err
+					}
 					return h.arr(func(i int) error {
 						cur = &entry{index: i, offset: d.Offset()}
 						if err := h.readEntry(cur); err != nil {
@@ -495,6 +498,9 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 				src.Format = FormatTracer
 			}
 			defer r.checkChain(name, chain)
+			if err := h.mustArray("requests"); err != nil {
+				return err
+			}
 			return h.arr(func(i int) error {
 				cur = &entry{index: i, offset: d.Offset()}
 				if err := h.readTracerRequest(cur); err != nil {
