@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -66,4 +67,25 @@ func isClean(s string) bool {
 		}
 	}
 	return utf8.ValidString(s)
+}
+
+// escapeC1 writes the C1 controls (U+0080 to U+009F) of encoded JSON as
+// JSON escapes, as encoding/json already does the C0 ones: a terminal
+// shown the JSON would obey them raw. Encoded JSON is UTF-8 with its
+// structure in ASCII, so a 0xc2 byte is always the start of a character
+// inside a string.
+func escapeC1(b []byte) []byte {
+	if !bytes.Contains(b, []byte{0xc2}) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); i++ {
+		if b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f {
+			out = fmt.Appendf(out, `\u%04x`, b[i+1])
+			i++
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return out
 }

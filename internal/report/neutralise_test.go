@@ -1,6 +1,9 @@
 package report
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNeutralise(t *testing.T) {
 	tests := []struct {
@@ -23,5 +26,15 @@ func TestNeutralise(t *testing.T) {
 		if got := neutralise(tt.in, tt.color); got != tt.want {
 			t.Errorf("neutralise(%q, %v) = %q, want %q", tt.in, tt.color, got, tt.want)
 		}
+	}
+}
+
+func TestEscapeC1(t *testing.T) {
+	var b strings.Builder
+	if err := writeJSON(&b, map[string]string{"v": "a\u009bb\u0085c\u00a0d\x1be"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{` + "\n" + `  "v": "a\u009bb\u0085c` + "\u00a0" + `d\u001be"` + "\n}\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }
