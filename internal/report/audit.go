@@ -149,7 +149,7 @@ func WriteAuditMarkdown(w io.Writer, res *audit.Result) error {
 		}
 		bw.printf("Affects %d: %s\n\n", f.Count(), mdEscape(affectedLine(f)))
 		for _, e := range f.Evidence {
-			bw.printf("- %s: `%s` — %s\n", mdEscape(e.What), e.Value, mdEscape(e.Where))
+			bw.printf("- %s: %s — %s\n", mdEscape(e.What), mdCode(e.Value), mdEscape(e.Where))
 		}
 		if len(f.Evidence) > 0 {
 			bw.printf("\n")

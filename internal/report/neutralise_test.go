@@ -38,3 +38,28 @@ func TestEscapeC1(t *testing.T) {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }
+
+func TestMarkdownFromInputs(t *testing.T) {
+	esc := []struct{ in, want string }{
+		{"plain words.", "plain words."},
+		{"[click](https://evil.example/) ![x](https://evil.example/t.png)", `\[click\](https://evil.example/) \!\[x\](https://evil.example/t.png)`},
+		{`<img src=x onerror=alert(1)> &lt; a\b`, `&lt;img src=x onerror=alert(1)&gt; &amp;lt; a\\b`},
+		{"`code` **bold** _it_ a|b", "\\`code\\` \\*\\*bold\\*\\* \\_it\\_ a\\|b"},
+	}
+	for _, tt := range esc {
+		if got := mdEscape(tt.in); got != tt.want {
+			t.Errorf("mdEscape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	code := []struct{ in, want string }{
+		{"arn:aws:iam::1:role/R", "`arn:aws:iam::1:role/R`"},
+		{"a`b", "`` a`b ``"},
+		{"x``` [l](u) ```", "```` x``` [l](u) ``` ````"},
+		{"`", "`` ` ``"},
+	}
+	for _, tt := range code {
+		if got := mdCode(tt.in); got != tt.want {
+			t.Errorf("mdCode(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
