@@ -552,6 +552,9 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 						return nil
 					})
 				case "entries":
+					if err := h.mustArray("log.entries"); err != nil {
+						return err
+					}
 					return h.arr(func(i int) error {
 						cur = &entry{index: i, offset: d.Offset()}
 						if err := h.readEntry(cur); err != nil {
@@ -571,6 +574,9 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 				src.Format = FormatTracer
 			}
 			defer r.checkChain(name, chain)
+			if err := h.mustArray("requests"); err != nil {
+				return err
+			}
 			return h.arr(func(i int) error {
 				cur = &entry{index: i, offset: d.Offset()}
 				if err := h.readTracerRequest(cur); err != nil {

@@ -113,6 +113,11 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 			// keeps every core busy, the rest one.
 			var trailRead func() (*audit.Trail, error)
 			if len(trails) > 0 {
+				l, err := trail.List(trails)
+				if err != nil {
+					return err
+				}
+				e.noteSkipped("--trail", l.Skipped)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				done := make(chan struct{})
@@ -120,7 +125,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				var terr error
 				go func() {
 					defer close(done)
-					t, terr = e.readTrail(ctx, trails, now.Add(-window))
+					t, terr = e.readTrail(ctx, l.Files, now.Add(-window))
 				}()
 				trailRead = func() (*audit.Trail, error) { <-done; return t, terr }
 				defer func() { cancel(); <-done }()
@@ -130,6 +135,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				return err
 			}
 			e.noteAWSData(set, nil, sorted.moved)
+			e.noteSkipped("--aws-data", set.NotRegular)
 			if idpMetadata != "" {
 				b, err := inputfile.Read("--idp-metadata", idpMetadata, inputfile.MaxMetadata, inputfile.XML)
 				if err != nil {
@@ -278,13 +284,9 @@ func parseSince(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// readTrail reads CloudTrail log files in parallel into one aggregate,
-// with progress on stderr.
-func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*audit.Trail, error) {
-	files, _, err := trail.Files(paths)
-	if err != nil {
-		return nil, err
-	}
+// readTrail reads CloudTrail log files (trail.List's) in parallel into
+// one aggregate, with progress on stderr.
+func (e *env) readTrail(ctx context.Context, files []string, since time.Time) (*audit.Trail, error) {
 	var progress func(done, total int)
 	if e.stderrTTY {
 		var mu sync.Mutex
@@ -316,4 +318,12 @@ func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*
 func text(r io.Reader) io.Reader {
 	t, _ := inputfile.Text(r, 64<<10)
 	return t
+}
+
+// noteSkipped says on stderr which files of a folder given to flag were
+// not read and why.
+func (e *env) noteSkipped(flag string, skipped []inputfile.Skipped) {
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "samldoctor: %s: %s\n", flag, s)
+	}
 }

@@ -105,6 +105,7 @@ func (e *env) diagnose(f *diagnoseFlags, captures []string, moved bool, read fun
 		return err
 	}
 	e.noteAWSData(in.AWS(), captures, moved)
+	e.noteSkipped("--aws-data", in.Skipped())
 	if f.live {
 		in.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
 			return e.collect(f.af, targetFrom(c))

@@ -49,11 +49,16 @@ func (s *Set) LoadPaths(paths []string) error {
 			continue
 		}
 		var files []string
+		skipped := len(s.NotRegular)
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".json") {
+				if ok, why := inputfile.InFolder(path, d); !ok {
+					s.NotRegular = append(s.NotRegular, inputfile.Skipped{Path: path, Why: why})
+					return nil
+				}
 				files = append(files, path)
 			}
 			return nil
@@ -63,6 +68,9 @@ func (s *Set) LoadPaths(paths []string) error {
 		}
 		sort.Strings(files)
 		if len(files) == 0 {
+			if len(s.NotRegular) > skipped {
+				return fmt.Errorf("--aws-data %s: the folder has no .json file that can be read (%s)", p, s.NotRegular[skipped])
+			}
 			return fmt.Errorf("--aws-data %s: the folder has no .json files", p)
 		}
 		for _, f := range files {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 )
 
 // Set is every fact known, with where each came from.
@@ -53,6 +54,10 @@ type Set struct {
 	// get-policy-version, get-saml-provider): they are taken to be about
 	// the role and provider of the sign-in when that is unambiguous.
 	Unattributed Unattributed
+
+	// NotRegular are files in --aws-data folders that were not read
+	// (named pipes, devices): the caller says so.
+	NotRegular []inputfile.Skipped
 }
 
 // Unattributed facts.

@@ -61,6 +61,10 @@ func (b *Builder) AWSDataPaths(paths []string) error { return b.set.LoadPaths(pa
 // AWS is the AWS evidence read so far.
 func (b *Builder) AWS() *evidence.Set { return b.set }
 
+// Skipped are the files of --aws-data folders that were not read (named
+// pipes, devices).
+func (b *Builder) Skipped() []inputfile.Skipped { return b.set.NotRegular }
+
 // IdPMetadata reads the IdP's SAML metadata.
 func (b *Builder) IdPMetadata(name string, data []byte) error {
 	md, err := assertion.ParseMetadata(inputfile.Bytes(data))

@@ -116,7 +116,7 @@ const maxReadLines = 12
 // WriteAuditText writes an audit for people: the summary first, then the
 // findings by severity, each with the agents it affects.
 func WriteAuditText(w io.Writer, res *audit.Result, st Style) error {
-	bw := &errWriter{w: w}
+	bw := &errWriter{w: w, color: st.Color}
 	bw.printf("%s\n\n", st.Bold(auditHeadline(res)))
 	bw.printf("%s\n", st.Dim("Read:"))
 	for i, sc := range res.Scope {
@@ -159,7 +159,7 @@ func WriteAuditMarkdown(w io.Writer, res *audit.Result) error {
 		}
 		bw.printf("Affects %d: %s\n\n", f.Count(), mdEscape(affectedLine(f)))
 		for _, e := range f.Evidence {
-			bw.printf("- %s: `%s` — %s\n", mdEscape(e.What), e.Value, mdEscape(e.Where))
+			bw.printf("- %s: %s — %s\n", mdEscape(e.What), mdCode(e.Value), mdEscape(e.Where))
 		}
 		if len(f.Evidence) > 0 {
 			bw.printf("\n")
