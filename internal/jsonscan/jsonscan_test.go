@@ -229,11 +229,6 @@ func FuzzDecoder(f *testing.F) {
 	})
 }
 
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
 // Keys and strings read in place stay whole when the buffer is refilled
 // around them: an object of many members, read in reads of every size.
 func TestRefillsKeepKeys(t *testing.T) {
