@@ -23,6 +23,7 @@ import (
 func main() {
 	sizeMB := flag.Int("size", 1024, "approximate size in MiB")
 	out := flag.String("o", "big.har", "output file")
+	signIns := flag.Int("signins", 0, "instead of size: this many sign-ins one after another, each its own signed response, and no noise")
 	flag.Parse()
 	f, err := os.Create(*out)
 	if err != nil {
@@ -34,6 +35,22 @@ func main() {
 	xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: at, SignAssertion: true}.XML()
 	signIn := fixture.SignIn(xml, fixture.RelayState(), at.Add(time.Second), fixture.NotOnboarded)
 
+	if *signIns > 0 {
+		var steps []fixture.Step
+		for i := range *signIns {
+			t0 := at.Add(time.Duration(i) * 10 * time.Second)
+			x := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: t0.Add(-time.Second), SignAssertion: true}.XML()
+			steps = append(steps, fixture.SignIn(x, fixture.RelayState(), t0, fixture.NotOnboarded)...)
+		}
+		w.Write(fixture.HAR(fixture.Chrome, steps))
+		if err := w.Flush(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		f.Close()
+		fmt.Fprintf(os.Stderr, "wrote %s: %d sign-ins\n", *out, *signIns)
+		return
+	}
 	rng := rand.New(rand.NewSource(1))
 	raw := make([]byte, 3<<20)
 	rng.Read(raw)

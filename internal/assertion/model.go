@@ -52,13 +52,44 @@ type Message struct {
 	// Request is set for AuthnRequest messages.
 	Request *Request
 
-	Assertions          []Assertion
+	// Assertions are the assertions where SAML puts them: the Response's
+	// direct children (or the message itself, for a bare Assertion).
+	Assertions []Assertion
+	// Misplaced are assertions anywhere else (nested in another
+	// assertion, in a Signature, an Extensions or a wrapped Response): the
+	// signature-wrapping shapes. A moved signature may cover one of them.
+	Misplaced           []Assertion
 	EncryptedAssertions []EncryptedAssertion
 	Signatures          []Signature
 	Anomalies           []Anomaly
-	// AWS is the view AWS sign-in takes of the assertion it would consume.
+	// AWS is the view AWS sign-in takes of the assertion it would consume:
+	// the one a signature covers (see Consumed), never an unsigned sibling.
 	// It is reported beside the message, not inside the SAML model.
 	AWS *AWS
+}
+
+// Consumed is the assertion AWS would read (the one AWS names by its
+// Path), or nil when the message carries none.
+func (m *Message) Consumed() *Assertion {
+	if m == nil || m.AWS == nil {
+		return nil
+	}
+	return m.AssertionAt(m.AWS.Assertion)
+}
+
+// AssertionAt is the assertion, direct or misplaced, at path.
+func (m *Message) AssertionAt(path string) *Assertion {
+	for i := range m.Assertions {
+		if m.Assertions[i].Path == path {
+			return &m.Assertions[i]
+		}
+	}
+	for i := range m.Misplaced {
+		if m.Misplaced[i].Path == path {
+			return &m.Misplaced[i]
+		}
+	}
+	return nil
 }
 
 // Time is a timestamp as written and as parsed.
@@ -209,15 +240,18 @@ type AWS struct {
 	Assertion string
 	Roles     []Role
 	// RoleSessionName is the first value; RoleSessionNameValues lists every
-	// value when there is not exactly one.
-	RoleSessionName       string
-	RoleSessionNameValues []string
-	HasRoleSessionName    bool
-	SessionDuration       string
-	SourceIdentity        string
-	PrincipalTags         []Tag
-	TransitiveTagKeys     []string
-	HasRoleAttribute      bool
+	// value, of every RoleSessionName attribute, when there is not exactly
+	// one; RoleSessionNameAttributes counts the attributes (AWS expects
+	// one attribute with one value).
+	RoleSessionName           string
+	RoleSessionNameValues     []string
+	RoleSessionNameAttributes int
+	HasRoleSessionName        bool
+	SessionDuration           string
+	SourceIdentity            string
+	PrincipalTags             []Tag
+	TransitiveTagKeys         []string
+	HasRoleAttribute          bool
 	// NearMisses are attributes whose names differ from AWS's only by case,
 	// scheme, white space, or that use the AWS name as FriendlyName.
 	NearMisses []NearMiss

@@ -90,6 +90,7 @@ func Parse(xml []byte) (*Message, error) {
 	if lenient {
 		p.anomalyAt("foreign-namespace", root, "", "<%s> is not in a SAML 2.0 namespace (namespace %q); AWS will not read it as SAML", root.FullTag(), root.NamespaceURI())
 	}
+	p.rootPath = path(root)
 	p.message(root)
 	p.checkIDs(root)
 	p.checkNamespaces(root)
@@ -102,6 +103,11 @@ func Parse(xml []byte) (*Message, error) {
 type parser struct {
 	m       *Message
 	lenient bool
+	// ids counts the elements that carry each ID; idElems holds the first
+	// (its path is named only when needed: naming costs a sibling walk).
+	ids      map[string]int
+	idElems  map[string]*etree.Element
+	rootPath string
 	// counts are the anomalies seen by code; past maxAnomalies of one
 	// code they are counted, not recorded.
 	counts map[string]int
@@ -308,7 +314,7 @@ func (p *parser) message(root *etree.Element) {
 		m.Issuer = p.text(iss, "Issuer")
 	}
 	if root.Tag == "Assertion" {
-		p.assertion(root)
+		p.m.Assertions = append(p.m.Assertions, p.assertion(root))
 		return
 	}
 	if st := p.child(root, NSProtocol, "Status"); st != nil {
@@ -347,20 +353,24 @@ func (p *parser) message(root *etree.Element) {
 		switch {
 		case p.is(c, NSAssertion, "Assertion"):
 			direct[c] = true
-			p.assertion(c)
+			m.Assertions = append(m.Assertions, p.assertion(c))
 		case p.is(c, NSAssertion, "EncryptedAssertion"):
 			direct[c] = true
 			p.encrypted(c)
 		}
 	}
-	// Assertions anywhere else are a signature-wrapping tell.
+	// Assertions anywhere else, inside the direct ones too, are a
+	// signature-wrapping tell; they are read as well (the first
+	// maxMisplaced), since a moved signature may cover one of them.
 	walk(root, func(e *etree.Element) bool {
 		if e == root || direct[e] {
-			return e == root
+			return true
 		}
 		if e.Tag == "Assertion" && (p.lenient || e.NamespaceURI() == NSAssertion) {
 			p.anomalyAt("assertion-misplaced", e, "", "an Assertion is nested inside <%s> instead of being a direct child of the Response (a signature-wrapping shape)", e.Parent().FullTag())
-			return false
+			if len(m.Misplaced) < maxMisplaced {
+				m.Misplaced = append(m.Misplaced, p.assertion(e))
+			}
 		}
 		return true
 	})
@@ -369,7 +379,11 @@ func (p *parser) message(root *etree.Element) {
 	}
 }
 
-func (p *parser) assertion(e *etree.Element) {
+// maxMisplaced bounds the misplaced assertions read: a wrapped message
+// needs one or two, a hostile one may nest thousands.
+const maxMisplaced = 16
+
+func (p *parser) assertion(e *etree.Element) Assertion {
 	a := Assertion{Path: path(e), ID: e.SelectAttrValue("ID", ""), IssueInstant: p.time(e, "IssueInstant"), Attributes: []Attribute{}}
 	if iss := p.child(e, NSAssertion, "Issuer"); iss != nil {
 		a.Issuer = p.text(iss, "assertion Issuer")
@@ -442,7 +456,7 @@ func (p *parser) assertion(e *etree.Element) {
 			p.anomalyAt("encrypted-attribute", st, "", "the AttributeStatement carries an EncryptedAttribute")
 		}
 	}
-	p.m.Assertions = append(p.m.Assertions, a)
+	return a
 }
 
 func (p *parser) encrypted(e *etree.Element) {
@@ -475,9 +489,17 @@ func (p *parser) checkDirectives(doc *etree.Document) {
 	}
 }
 
-// checkIDs reports ID attributes used more than once.
+// checkIDs reports ID attributes used more than once, and counts them
+// (in the whole document, as a verifier resolving a reference would).
 func (p *parser) checkIDs(root *etree.Element) {
 	seen := map[string]*etree.Element{}
+	p.ids, p.idElems = map[string]int{}, map[string]*etree.Element{}
+	walk(root.Parent(), func(e *etree.Element) bool {
+		if id := e.SelectAttrValue("ID", ""); id != "" {
+			p.ids[id]++
+		}
+		return true
+	})
 	walk(root, func(e *etree.Element) bool {
 		if id := e.SelectAttrValue("ID", ""); id != "" {
 			if first, dup := seen[id]; dup {
@@ -486,6 +508,7 @@ func (p *parser) checkIDs(root *etree.Element) {
 				}
 			} else {
 				seen[id] = e
+				p.idElems[id] = e
 			}
 		}
 		return true
@@ -631,14 +654,89 @@ func DescribeCertificate(der []byte) Certificate {
 	return c
 }
 
-// aws builds the AWS view from the assertion AWS would consume: the first
-// Assertion that is a direct child of the Response (or a bare Assertion).
+// aws builds the AWS view from the assertion AWS would consume (see
+// consumed).
 func (p *parser) aws() {
-	if len(p.m.Assertions) == 0 {
+	a := p.consumed()
+	if a == nil {
 		return
 	}
-	a := p.m.Assertions[0]
+	v := View(a)
+	for _, nm := range v.NearMisses {
+		p.anomaly("aws-attribute-near-miss", a.Path, "attribute %q looks like %q but is not named exactly so (%s); AWS names are case-sensitive", nm.Found, nm.Expected, nm.How)
+	}
+	p.m.AWS = v
+}
+
+// consumed is, by the document's shape alone (nothing is verified here),
+// the assertion a signature covers, which is the one AWS and goxmldsig
+// would accept: the assertion whose own signature references it, else
+// the first assertion of a Response whose signature references it, else
+// the assertion (or the Response's) that a moved signature references by
+// an ID no other element has; the first direct assertion when nothing is
+// signed. Verification refines this (Judge): an unsigned sibling is never
+// read in place of the signed assertion.
+func (p *parser) consumed() *Assertion {
+	m := p.m
+	enveloped := func(s Signature) bool {
+		return s.References > 0 && (s.ReferenceURI == "" || (s.ReferenceURI == "#"+s.CoversID && p.ids[s.CoversID] == 1))
+	}
+	// An assertion's own signature; a direct assertion first.
+	for _, list := range [][]Assertion{m.Assertions, m.Misplaced} {
+		for i := range list {
+			for _, s := range m.Signatures {
+				if s.Covers == list[i].Path && enveloped(s) {
+					return m.AssertionAt(list[i].Path)
+				}
+			}
+		}
+	}
+	for _, s := range m.Signatures {
+		if s.Covers == p.rootPath && enveloped(s) && len(m.Assertions) > 0 {
+			return &m.Assertions[0]
+		}
+	}
+	// A moved signature: what its reference names.
+	for _, s := range m.Signatures {
+		id, ok := strings.CutPrefix(s.ReferenceURI, "#")
+		if !ok || p.ids[id] != 1 || p.idElems[id] == nil {
+			continue
+		}
+		at := path(p.idElems[id])
+		if a := m.AssertionAt(at); a != nil {
+			return a
+		}
+		if a := firstChildAssertion(m, at); a != nil {
+			return a
+		}
+	}
+	if len(m.Assertions) > 0 {
+		return &m.Assertions[0]
+	}
+	return nil
+}
+
+// firstChildAssertion is the first assertion (direct or misplaced) that is
+// a child of the element at path: the assertion of a signed Response.
+func firstChildAssertion(m *Message, at string) *Assertion {
+	if at == "" {
+		return nil
+	}
+	for _, list := range [][]Assertion{m.Assertions, m.Misplaced} {
+		for i := range list {
+			rest, ok := strings.CutPrefix(list[i].Path, at+"/")
+			if ok && !strings.Contains(rest, "/") {
+				return &list[i]
+			}
+		}
+	}
+	return nil
+}
+
+// View is what AWS sign-in reads from an assertion.
+func View(a *Assertion) *AWS {
 	v := &AWS{Assertion: a.Path, Roles: []Role{}}
+	var sessionNames []string
 	for _, at := range a.Attributes {
 		switch {
 		case at.Name == AttrRole:
@@ -660,13 +758,12 @@ func (p *parser) aws() {
 				v.Roles = append(v.Roles, r)
 			}
 		case at.Name == AttrRoleSessionName:
+			// Every attribute's values count: AWS reads one
+			// attribute with one value, and a second one is not a
+			// spare (AWS refuses it or picks one).
 			v.HasRoleSessionName = true
-			if len(at.Values) > 0 {
-				v.RoleSessionName = at.Values[0]
-			}
-			if len(at.Values) != 1 {
-				v.RoleSessionNameValues = append([]string{}, at.Values...)
-			}
+			v.RoleSessionNameAttributes++
+			sessionNames = append(sessionNames, at.Values...)
 		case at.Name == AttrSessionDuration:
 			if len(at.Values) > 0 {
 				v.SessionDuration = at.Values[0]
@@ -682,11 +779,16 @@ func (p *parser) aws() {
 		default:
 			if nm, ok := nearMiss(at); ok {
 				v.NearMisses = append(v.NearMisses, nm)
-				p.anomaly("aws-attribute-near-miss", a.Path, "attribute %q looks like %q but is not named exactly so (%s); AWS names are case-sensitive", nm.Found, nm.Expected, nm.How)
 			}
 		}
 	}
-	p.m.AWS = v
+	if len(sessionNames) > 0 {
+		v.RoleSessionName = sessionNames[0]
+	}
+	if v.HasRoleSessionName && (len(sessionNames) != 1 || v.RoleSessionNameAttributes > 1) {
+		v.RoleSessionNameValues = append([]string{}, sessionNames...)
+	}
+	return v
 }
 
 var awsNames = []string{AttrRole, AttrRoleSessionName, AttrSessionDuration, AttrSourceIdentity, AttrTransitiveTagKeys}

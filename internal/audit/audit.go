@@ -25,10 +25,21 @@ type Input struct {
 	AWS *evidence.Set
 	// IdPUsers is the identity provider's user export, when given.
 	IdPUsers *IdPUsers
+	// Assignments is who is assigned to the Connect application at the
+	// IdP, when given: which of IdPUsers are agents.
+	Assignments *Assignments
 	// Trail is what CloudTrail's log files say, when given.
 	Trail *Trail
 	// Now is the time certificates are judged at.
 	Now time.Time
+	// ConnectRoles are roles the IdP sends to Connect users (a capture's
+	// Role attribute, an assignment export's role column), each with where
+	// that was read: evidence that they are Connect roles.
+	ConnectRoles map[string]string
+	// ProviderIssuers are the IdP entity IDs a capture shows with the
+	// provider ARN of its Role value (issuer: ARN): what names a
+	// get-saml-provider output by its metadata.
+	ProviderIssuers map[string]string
 }
 
 // Affected is one agent or resource a finding is about.
@@ -108,10 +119,19 @@ func Run(in Input) *Result {
 		a.res.Summary.Window = in.Now.Sub(in.Trail.Since)
 	}
 	a.scope()
+	a.connectRoles()
+	a.settleProviders()
 	// The users' checks (a hundred thousand users is a large share of an
 	// audit) run beside the account's; findings keep their order.
 	a.concurrently(
-		func(r *run) { r.providers(); r.metadata(); r.encryption(); r.instances(); r.roles() },
+		func(r *run) {
+			r.providers()
+			r.metadata()
+			r.encryption()
+			r.instances()
+			r.roles()
+			r.notForConnect()
+		},
 		(*run).users,
 		(*run).trail,
 	)
@@ -124,6 +144,12 @@ type run struct {
 	res *Result
 	// agents are the trail's agents, sorted once, for every step.
 	agents *sortedAgents
+	// connect holds the Connect roles (by roleKey) and why each is one;
+	// notConnect the SAML roles nothing shows used for Connect.
+	connect    map[string]string
+	notConnect map[string]bool
+	// provIDs names each SAML provider (settleProviders).
+	provIDs map[*evidence.SAMLProvider]providerID
 }
 
 type sortedAgents struct {
@@ -148,7 +174,7 @@ func (a *run) concurrently(steps ...func(*run)) {
 	subs := make([]*run, len(steps))
 	var wg sync.WaitGroup
 	for i, step := range steps {
-		subs[i] = &run{in: a.in, res: &Result{}, agents: a.agents}
+		subs[i] = &run{in: a.in, res: &Result{}, agents: a.agents, connect: a.connect, notConnect: a.notConnect, provIDs: a.provIDs}
 		wg.Add(1)
 		go func(r *run) {
 			defer wg.Done()
@@ -185,7 +211,14 @@ func (a *run) scope() {
 		a.res.Scope = append(a.res.Scope, s)
 	}
 	if u := a.in.IdPUsers; u != nil {
-		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s, %d users, RoleSessionName from %s%s)", u.File, u.Format, len(u.Users), u.Field, transformNote(u.Transform)))
+		filter := ""
+		if u.Filter != "" {
+			filter = ", " + u.Filter
+		}
+		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s%s, %d users, RoleSessionName from %s%s)", u.File, u.Format, filter, len(u.Users), u.Field, transformNote(u.Transform)))
+	}
+	if as := a.in.Assignments; as != nil {
+		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s, %d assignments, %d to groups)", as.File, as.Format, as.Rows, as.Groups))
 	}
 }
 
@@ -204,10 +237,7 @@ func (a *run) providers() {
 		if p.Metadata == nil {
 			continue
 		}
-		name := p.ARN
-		if name == "" {
-			name = p.Source.File
-		}
+		name, arn, how := a.provider(p)
 		for _, e := range p.Metadata.Entities {
 			var live int
 			for _, c := range e.SigningCerts {
@@ -234,13 +264,33 @@ func (a *run) providers() {
 					Title:    fmt.Sprintf("A signing certificate of SAML provider %s %s", lastPart(name), when),
 					Detail:   detail,
 					Affected: []Affected{{Kind: "saml-provider", Name: name}},
-					Evidence: []diagnose.Evidence{{What: "signing certificate of " + e.EntityID, Value: fmt.Sprintf("%s, not after %s", c.Subject, c.NotAfter.UTC().Format(time.RFC3339)), Where: p.Source.String() + " SAMLMetadataDocument"}},
-					Fix: &diagnose.Fix{Summary: "Download the IdP's current metadata (with its new signing certificate) and upload it to the provider before the old certificate expires.",
-						Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", orX(p.ARN, "PROVIDER-ARN"))},
+					Evidence: append([]diagnose.Evidence{{What: "signing certificate of " + e.EntityID, Value: fmt.Sprintf("%s, not after %s", c.Subject, c.NotAfter.UTC().Format(time.RFC3339)), Where: p.Source.String() + " SAMLMetadataDocument"}}, providerEvidence(p, arn, how)...),
+					Fix: &diagnose.Fix{Summary: "Download the IdP's current metadata (with its new signing certificate) and upload it to the provider before the old certificate expires." + unsettled(arn),
+						Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", arn)},
 						Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the IdP's new metadata is not in the evidence: audit again with --idp-metadata"}}})
 			}
 		}
 	}
+}
+
+// providerEvidence says how a provider read without its ARN was named, or
+// that it could not be.
+func providerEvidence(p *evidence.SAMLProvider, arn, how string) []diagnose.Evidence {
+	switch {
+	case how != "":
+		return []diagnose.Evidence{{What: "provider " + lastPart(arn) + " (" + p.Source.File + " has no ARN)", Value: "named by " + how, Where: p.Source.String()}}
+	case arn == "PROVIDER-ARN":
+		return []diagnose.Evidence{{What: "provider of " + p.Source.File, Value: "not named: " + unsettledNote, Where: p.Source.String()}}
+	}
+	return nil
+}
+
+// unsettled is what a fix says when its provider's ARN is not known.
+func unsettled(arn string) string {
+	if arn != "PROVIDER-ARN" {
+		return ""
+	}
+	return " Replace PROVIDER-ARN with the provider's ARN (aws iam list-saml-providers lists them)."
 }
 
 // instances checks that each instance signs agents in with SAML.
@@ -330,7 +380,7 @@ func (a *run) metadata() {
 			if !trusts {
 				continue
 			}
-			name := orX(p.ARN, p.Source.File)
+			name, arn, how := a.provider(p)
 			for _, c := range e.SigningCerts {
 				if c.SHA256 == "" || have[c.SHA256] || !c.NotAfter.IsZero() && !c.NotAfter.After(a.in.Now) {
 					continue
@@ -339,10 +389,10 @@ func (a *run) metadata() {
 					Title:    fmt.Sprintf("The IdP publishes a signing certificate that SAML provider %s does not hold: sign-ins signed with it will fail", lastPart(name)),
 					Detail:   "Once the IdP signs with this certificate (a rollover), AWS answers \"Response signature invalid\" for every sign-in through the provider until its metadata is updated.",
 					Affected: []Affected{{Kind: "saml-provider", Name: name}},
-					Evidence: []diagnose.Evidence{{What: "IdP metadata certificate", Value: fmt.Sprintf("%s, SHA-256 %s…, not after %s", c.Subject, c.SHA256[:min(16, len(c.SHA256))], c.NotAfter.UTC().Format("2006-01-02")), Where: "--idp-metadata " + e.EntityID},
-						{What: "provider's certificates", Value: fmt.Sprintf("%d, none with that fingerprint", len(have)), Where: p.Source.String()}},
-					Fix: &diagnose.Fix{Summary: "Upload the IdP's current metadata to the provider (it keeps the old certificate too, so nothing that works today stops).",
-						Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", orX(p.ARN, "PROVIDER-ARN"))},
+					Evidence: append([]diagnose.Evidence{{What: "IdP metadata certificate", Value: fmt.Sprintf("%s, SHA-256 %s…, not after %s", c.Subject, c.SHA256[:min(16, len(c.SHA256))], c.NotAfter.UTC().Format("2006-01-02")), Where: "--idp-metadata " + e.EntityID},
+						{What: "provider's certificates", Value: fmt.Sprintf("%d, none with that fingerprint", len(have)), Where: p.Source.String()}}, providerEvidence(p, arn, how)...),
+					Fix: &diagnose.Fix{Summary: "Upload the IdP's current metadata to the provider (it keeps the old certificate too, so nothing that works today stops)." + unsettled(arn),
+						Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", arn)},
 						Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the upload is the change; audit again with the provider's new get-saml-provider output"}}})
 			}
 		}
@@ -357,23 +407,24 @@ func (a *run) encryption() {
 		if p.AssertionEncryptionMode != "Required" || !p.PrivateKeysKnown || len(p.PrivateKeyIDs) > 0 {
 			continue
 		}
-		name := orX(p.ARN, p.Source.File)
+		name, arn, how := a.provider(p)
 		a.add(Finding{ID: "iam.no_decryption_key", Severity: diagnose.Error,
 			Title:    fmt.Sprintf("SAML provider %s requires encrypted assertions but holds no private key to decrypt them: every sign-in through it fails", lastPart(name)),
 			Affected: []Affected{{Kind: "saml-provider", Name: name}},
-			Evidence: []diagnose.Evidence{{What: "AssertionEncryptionMode", Value: "Required", Where: p.Source.String()}, {What: "PrivateKeyList", Value: "empty", Where: p.Source.String()}},
-			Fix: &diagnose.Fix{Summary: "Upload the private key the IdP encrypts for, or set the provider's encryption mode to Allowed until it is uploaded.",
-				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", orX(p.ARN, "PROVIDER-ARN"))},
+			Evidence: append([]diagnose.Evidence{{What: "AssertionEncryptionMode", Value: "Required", Where: p.Source.String()}, {What: "PrivateKeyList", Value: "empty", Where: p.Source.String()}}, providerEvidence(p, arn, how)...),
+			Fix: &diagnose.Fix{Summary: "Upload the private key the IdP encrypts for, or set the provider's encryption mode to Allowed until it is uploaded." + unsettled(arn),
+				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", arn)},
 				Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the key is not in the evidence"}}})
 	}
 }
 
-// roles judges, for every role that trusts a SAML provider and every
-// instance, whether the role may call connect:GetFederationToken for the
-// instance's users, with diagnose's evaluation and near misses.
+// roles judges, for every Connect role that trusts a SAML provider (see
+// connectRoles) and every instance, whether the role may call
+// connect:GetFederationToken for the instance's users, with diagnose's
+// evaluation and near misses.
 func (a *run) roles() {
 	for _, ro := range a.in.AWS.Roles {
-		if ro.Trust == nil || ro.ARN == "" || !trustsSAML(ro) {
+		if ro.Trust == nil || ro.ARN == "" || !trustsSAML(ro) || !a.isConnect(ro.ARN) {
 			continue
 		}
 		trusted := map[string]bool{}
@@ -470,6 +521,7 @@ func policiesName(ro *evidence.Role, managed map[string]*evidence.ManagedPolicy,
 func (a *run) roleFinding(df diagnose.Finding, roleARN string) Finding {
 	f := Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix,
 		Affected: []Affected{{Kind: "role", Name: roleARN}}}
+	f.Evidence = append(slices.Clone(f.Evidence), diagnose.Evidence{What: "why " + lastPart(roleARN) + " is judged as a Connect role", Value: a.connect[roleKey(roleARN)], Where: "the evidence read"})
 	t := a.in.Trail
 	if t == nil {
 		return f
@@ -477,10 +529,7 @@ func (a *run) roleFinding(df diagnose.Finding, roleARN string) Finding {
 	var names []string
 	var where evidence.Source
 	for _, ag := range a.trailAgents() {
-		u := t.agents[ag].latest
-		if !u.set() {
-			u = t.agents[ag].bound
-		}
+		u := a.lastConnect(t.agents[ag])
 		if u.set() && awsarn.SameRole(t.role(u), roleARN) {
 			f.Affected = append(f.Affected, Affected{Kind: "agent", Name: ag})
 			if len(names) < maxListed {

@@ -251,7 +251,7 @@ func TestTrail(t *testing.T) {
 	for _, e := range []*evidence.Event{
 		arw("ann", role("ConnectAgents"), "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 1),
 		gft("bob", role("ConnectAgents"), "AccessDeniedException", 2),
-		arw("cat", role("ConnectAgents"), "InvalidIdentityToken", "Something new", 3),
+		arw("cat", role("ConnectAgents"), "SomethingNewException", "Something new", 3),
 		// dan was bound to ConnectAgents, and now signs in with ConnectAgentsV2.
 		gft("dan", role("ConnectAgents"), "", 4),
 		arw("dan", role("ConnectAgentsV2"), "", "", 50),
@@ -260,9 +260,19 @@ func TestTrail(t *testing.T) {
 		arw("eve", role("ConnectAgents"), "", "", 51),
 		arw("fay", role("ConnectAgentsV2"), "", "", 1),
 		gft("fay", role("ConnectAgents"), "", 6),
+		// hal: bound to ConnectAgents, federates later with ConnectAgentsV2
+		// (no AssumeRoleWithSAML record read).
+		gft("hal", role("ConnectAgents"), "", 7),
+		gft("hal", role("ConnectAgentsV2"), "", 60),
 	} {
 		w1.Add(e)
 	}
+	// ivy: a record that disagrees with itself (lookup-events' Username
+	// says eve, its session is ivy's): the session is the agent.
+	mixed := gft("ivy", role("ConnectAgents"), "", 8)
+	mixed.Username = "eve"
+	w1.Add(mixed)
+	w1.Add(arw("ivy", role("ConnectAgentsV2"), "", "", 70))
 	w2.Add(arw("gus", role("ConnectAgents"), "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 0))
 	w1.Merge(w2)
 	res := audit.Run(audit.Input{Trail: w1, Now: now})
@@ -270,7 +280,7 @@ func TestTrail(t *testing.T) {
 		"iam.trust_policy_denies":     {"ann", "gus"},
 		"iam.federation_token_denied": {"bob"},
 		"trail.unexplained_failure":   {"cat"},
-		"connect.role_changed":        {"dan"},
+		"connect.role_changed":        {"dan", "hal", "ivy"},
 	}
 	wantAffects(t, res, want)
 	if len(res.Findings) != len(want) {
@@ -280,8 +290,76 @@ func TestTrail(t *testing.T) {
 	if !strings.Contains(f.Title, "2 sign-ins failed AssumeRoleWithSAML with AccessDenied (role ConnectAgents): 2 agents, from 2026-11-29T09:00:00Z to 2026-11-29T09:01:00Z") {
 		t.Errorf("title %q", f.Title)
 	}
-	if res.Summary.FailedSignIns != 4 || res.Summary.FailedAgents != 4 || res.Summary.AgentsAtRisk != 1 {
+	if res.Summary.FailedSignIns != 4 || res.Summary.FailedAgents != 4 || res.Summary.AgentsAtRisk != 3 {
 		t.Errorf("summary %+v", res.Summary)
+	}
+}
+
+// Every error AWS documents for AssumeRoleWithSAML (STS API reference,
+// Errors) and Connect's GetFederationToken (Connect API reference,
+// Errors), and the messages CloudTrail records with them, has its cause;
+// trail.unexplained_failure is left for the truly unknown.
+func TestFailureRules(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/ConnectAgents"
+	for _, c := range []struct {
+		event, code, msg, id, severity string
+	}{
+		// STS AssumeRoleWithSAML's documented errors.
+		{"AssumeRoleWithSAML", "ExpiredToken", "Token expired", "saml.expired", diagnose.Error},
+		{"AssumeRoleWithSAML", "ExpiredTokenException", "", "saml.expired", diagnose.Error},
+		{"AssumeRoleWithSAML", "IDPRejectedClaim", "The identity provider reported that authentication failed", "saml.status_failed", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Something AWS checked", "trail.assertion_invalid", diagnose.Error},
+		{"AssumeRoleWithSAML", "MalformedPolicyDocument", "Session tag key is invalid", "trail.policy_malformed", diagnose.Error},
+		{"AssumeRoleWithSAML", "PackedPolicyTooLarge", "Packed policy consumes 112% of allotted space", "trail.session_tags_too_large", diagnose.Error},
+		{"AssumeRoleWithSAML", "RegionDisabledException", "STS is not activated in this region for account:111122223333", "trail.region_disabled", diagnose.Error},
+		// What CloudTrail records, by message.
+		{"AssumeRoleWithSAML", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", "iam.trust_policy_denies", diagnose.Error},
+		{"AssumeRoleWithSAML", "AccessDenied", "Not authorized to perform sts:TagSession", "iam.trust_policy_denies", diagnose.Error},
+		{"AssumeRoleWithSAML", "AccessDenied", "", "iam.trust_policy_denies", diagnose.Error},
+		{"AssumeRoleWithSAML", "AuthSamlAssertionReplayedException", "", "trail.assertion_replayed", diagnose.Warning},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "The SAML assertion was already used", "trail.assertion_replayed", diagnose.Warning},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Issuer not present in specified provider", "iam.issuer_mismatch", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Response signature invalid", "iam.cert_not_in_provider", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "RoleSessionName is required in AuthnResponse", "aws.session_name_missing", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "RoleSessionName in AuthnResponse must match [\\w+=,.@-]*", "aws.session_name_invalid", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Specified provider doesn't exist", "iam.provider_not_found", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "The SAML assertion is not yet valid", "saml.not_yet_valid", diagnose.Error},
+		{"AssumeRoleWithSAML", "InvalidIdentityToken", "Assertion has expired", "saml.expired", diagnose.Error},
+		// Connect GetFederationToken's documented errors.
+		{"GetFederationToken", "AccessDeniedException", "User is not authorized to access this resource", "iam.federation_token_denied", diagnose.Error},
+		{"GetFederationToken", "DuplicateResourceException", "A resource with the specified name already exists", "connect.duplicate_users", diagnose.Error},
+		{"GetFederationToken", "InternalServiceException", "", "trail.service_error", diagnose.Warning},
+		{"GetFederationToken", "InvalidParameterException", "One or more of the specified parameters are not valid", "aws.relay_state_invalid", diagnose.Error},
+		{"GetFederationToken", "InvalidRequestException", "The request is not valid", "trail.federation_request_invalid", diagnose.Error},
+		{"GetFederationToken", "ResourceNotFoundException", "The specified resource was not found", "connect.instance_not_found", diagnose.Error},
+		{"GetFederationToken", "ResourceNotFoundException", "User not found", "connect.user_not_found", diagnose.Error},
+		{"GetFederationToken", "UserNotFoundException", "No user with the specified credentials was found", "connect.user_not_found", diagnose.Error},
+		// The unknown stays unexplained.
+		{"AssumeRoleWithSAML", "ThrottlingException", "Rate exceeded", "trail.unexplained_failure", diagnose.Error},
+		{"GetFederationToken", "SomethingNewException", "", "trail.unexplained_failure", diagnose.Error},
+	} {
+		t.Run(c.code+" "+c.msg, func(t *testing.T) {
+			tr := audit.NewTrail()
+			e := &evidence.Event{Name: c.event, ErrorCode: c.code, ErrorMsg: c.msg, Time: now, RoleSessionName: "ann", RoleARN: role}
+			if c.event == "GetFederationToken" {
+				e.RoleARN, e.IdentityARN, e.SessionIssuerARN = "", "arn:aws:sts::111122223333:assumed-role/ConnectAgents/ann", role
+			}
+			tr.Add(e)
+			res := audit.Run(audit.Input{Trail: tr, Now: now})
+			if len(res.Findings) != 1 {
+				t.Fatalf("%+v", res.Findings)
+			}
+			f := res.Findings[0]
+			if f.ID != c.id || f.Severity != c.severity || len(f.Affected) != 1 || f.Affected[0].Name != "ann" {
+				t.Errorf("%s %s: %s, want %s %s", f.ID, f.Severity, f.Title, c.id, c.severity)
+			}
+			if _, ok := diagnose.Lookup(f.ID); !ok {
+				t.Errorf("%s is not in the catalog", f.ID)
+			}
+			if f.Fix == nil || f.Fix.Summary == "" || !strings.HasPrefix(f.Detail, "CloudTrail recorded these failures: ") || len(f.Detail) < 60 {
+				t.Errorf("no cause or fix: %+v", f)
+			}
+		})
 	}
 }
 
@@ -367,11 +445,14 @@ func TestTwoUsersOnePerson(t *testing.T) {
 func TestTrailSQLAndResult(t *testing.T) {
 	since := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	q, err := audit.TrailSQL("athena", "", since)
-	if err != nil || !strings.Contains(q, "FROM cloudtrail_logs") || !strings.Contains(q, "eventtime >= '2026-11-22T00:00:00Z'") || !strings.Contains(q, "json_extract_scalar(requestparameters, '$.roleArn')") {
+	// Athena's table is AWS's with partition projection: the window's
+	// partitions only, and the header says what that scans.
+	if err != nil || !strings.Contains(q, "FROM cloudtrail_logs_pp") || !strings.Contains(q, "WHERE \"timestamp\" >= '2026/11/22'\n    AND eventtime >= '2026-11-22T00:00:00Z'") ||
+		!strings.Contains(q, "json_extract_scalar(requestparameters, '$.roleArn')") || !strings.Contains(q, "-- Scans: the partitions of the ") || !strings.Contains(q, "'federated'") {
 		t.Errorf("athena: %v\n%s", err, q)
 	}
 	q, err = audit.TrailSQL("cloudtrail-lake", "eds-1234", since)
-	if err != nil || !strings.Contains(q, "FROM eds-1234") || !strings.Contains(q, "element_at(requestParameters, 'roleArn')") {
+	if err != nil || !strings.Contains(q, "FROM eds-1234") || !strings.Contains(q, "WHERE eventTime >= '2026-11-22T00:00:00Z'") || strings.Contains(q, "timestamp") || !strings.Contains(q, "element_at(requestParameters, 'roleArn')") {
 		t.Errorf("lake: %v\n%s", err, q)
 	}
 	if _, err := audit.TrailSQL("cloudtrail-lake", "", since); err == nil {
@@ -504,12 +585,18 @@ func TestRolesTrust(t *testing.T) {
 		{"the issuer decides", map[string]any{"StringEquals": map[string]any{"SAML:iss": "https://sts.windows.net/t/"}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(c.cond), "i.json": inst}), Now: now})
+			res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(c.cond), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
+			// Without evidence that the role is meant for Connect, it is not
+			// judged: at most information.
+			quiet := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(c.cond), "i.json": inst}), Now: now})
+			if len(quiet.Findings) != 1 || quiet.Findings[0].ID != "iam.role_not_for_connect" || quiet.Findings[0].Severity != diagnose.Info {
+				t.Errorf("a role nothing shows used for Connect: %+v", quiet.Findings)
+			}
 			f := find(res, "iam.trust_policy_denies")
 			if (f != nil) != c.want {
 				t.Fatalf("found %v: %+v", f != nil, res.Findings)
 			}
-			if f != nil && (len(f.Evidence) != 2 || f.Fix == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, "https://ap-southeast-2.signin.aws.amazon.com/saml") ||
+			if f != nil && (len(f.Evidence) != 3 || !strings.Contains(f.Evidence[2].Value, "the IdP sends it to Connect users (a capture)") || f.Fix == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, "https://ap-southeast-2.signin.aws.amazon.com/saml") ||
 				!strings.Contains(f.Fix.Files[0].Content, "https://eu-west-2.signin.aws.amazon.com/saml")) {
 				t.Errorf("%+v %+v", f, f.Fix)
 			}
@@ -530,16 +617,21 @@ func TestRolesTrustGlobalResiliency(t *testing.T) {
 	base := "https://" + instance + ".ap-southeast-2.sign-in.connect.aws/saml"
 	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance, "IdentityManagementType": "SAML"},
 		"ReplicationConfiguration": map[string]any{"SourceRegion": "ap-southeast-2", "ReplicationStatusSummaryList": []any{map[string]any{"Region": "ap-northeast-1"}}}})
-	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now})
+	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
 	f := find(res, "iam.trust_policy_denies")
 	if f == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, `"StringLike"`) || !strings.Contains(f.Fix.Files[0].Content, base+"*") || f.Fix.Check.Result != diagnose.CheckPasses {
 		t.Fatalf("%+v %+v", f, f.Fix.Check)
 	}
-	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now})
+	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
 	if f := find(res, "iam.trust_policy_denies"); f != nil {
 		t.Errorf("the documented trust policy reported: %s", f.Title)
 	}
 }
+
+// agentsRole says the IdP sends ConnectAgents to Connect users (as a
+// capture of an agent's sign-in would): without it, a role with no policy
+// naming Connect is not judged for Connect.
+var agentsRole = map[string]string{"arn:aws:iam::111122223333:role/ConnectAgents": "a capture"}
 
 // trustingRole is get-account-authorization-details output with one role,
 // ConnectAgents, trusting the EntraID provider under cond, and no policy.
@@ -593,5 +685,140 @@ func TestTwoUsersOnePersonFromTheExport(t *testing.T) {
 	f := find(audit.Run(audit.Input{AWS: aws, IdPUsers: u, Now: now}), "idp.multiple_profiles")
 	if f == nil || !slices.Equal(names(f), []string{"kim.park@example.com", "kpark@example.com"}) || !strings.Contains(f.Evidence[0].Where, "entra.csv line 2") {
 		t.Fatalf("%+v", f)
+	}
+}
+
+// A get-saml-provider output has no ARN: the provider is named from the
+// rest of the evidence, and its command filled; when nothing settles it,
+// the finding says which output would.
+func TestProviderNamedFromEvidence(t *testing.T) {
+	day := 24 * time.Hour
+	old := fixture.NewKey("Old", now.Add(-300*day), now.Add(5*day))
+	unnamed := func(created string) string {
+		var m map[string]any
+		_ = json.Unmarshal([]byte(provider("", old)), &m)
+		delete(m, "SAMLProviderArn")
+		m["CreateDate"] = created
+		return js(m)
+	}
+	list := js(map[string]any{"SAMLProviderList": []any{
+		map[string]any{"Arn": "arn:aws:iam::111122223333:saml-provider/EntraID", "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"},
+		map[string]any{"Arn": "arn:aws:iam::111122223333:saml-provider/Other", "CreateDate": "2024-03-11T09:30:00Z", "ValidUntil": "2124-03-11T09:30:00Z"}}})
+	issRole := js(map[string]any{"RoleDetailList": []any{map[string]any{"RoleName": "ConnectAgents", "Arn": "arn:aws:iam::111122223333:role/ConnectAgents", "RolePolicyList": []any{}, "AttachedManagedPolicies": []any{},
+		"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Federated": "arn:aws:iam::111122223333:saml-provider/EntraID"},
+			"Action": "sts:AssumeRoleWithSAML", "Condition": map[string]any{"StringEquals": map[string]any{"SAML:iss": "https://sts.windows.net/t/"}}}}}}}})
+	for _, c := range []struct {
+		name    string
+		files   map[string]string
+		issuers map[string]string
+		arn     string
+		how     string
+	}{
+		{"the file's name", map[string]string{"get-saml-provider-EntraID.json": unnamed("2024-03-11T09:30:00Z"), "l.json": list}, nil,
+			"arn:aws:iam::111122223333:saml-provider/EntraID", "named by the file's name"},
+		{"its CreateDate", map[string]string{"p.json": unnamed("2025-06-01T00:00:00Z"), "l.json": js(map[string]any{"SAMLProviderList": []any{
+			map[string]any{"Arn": "arn:aws:iam::111122223333:saml-provider/EntraID", "CreateDate": "2024-03-11T09:30:00Z"},
+			map[string]any{"Arn": "arn:aws:iam::111122223333:saml-provider/New", "CreateDate": "2025-06-01T00:00:00Z"}}})}, nil,
+			"arn:aws:iam::111122223333:saml-provider/New", "named by its CreateDate 2025-06-01T00:00:00Z"},
+		{"a trust policy's SAML:iss", map[string]string{"p.json": unnamed("2024-03-11T09:30:00Z"), "l.json": list, "iam.json": issRole}, nil,
+			"arn:aws:iam::111122223333:saml-provider/EntraID", "named by its entity ID https://sts.windows.net/t/, the SAML:iss role ConnectAgents's trust policy requires"},
+		{"a capture's issuer", map[string]string{"p.json": unnamed("2024-03-11T09:30:00Z"), "l.json": list}, map[string]string{"https://sts.windows.net/t/": "arn:aws:iam::111122223333:saml-provider/Other"},
+			"arn:aws:iam::111122223333:saml-provider/Other", "named by its entity ID https://sts.windows.net/t/, the issuer of a captured sign-in"},
+		{"the one left", map[string]string{"p.json": unnamed("2030-01-01T00:00:00Z"), "e.json": provider("arn:aws:iam::111122223333:saml-provider/EntraID"), "l.json": list}, nil,
+			"arn:aws:iam::111122223333:saml-provider/Other", "named by the one provider of l.json"},
+		{"nothing settles it", map[string]string{"p.json": unnamed("2024-03-11T09:30:00Z"), "l.json": list}, nil, "", "not named: get-saml-provider's output has no ARN"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := audit.Run(audit.Input{AWS: load(t, c.files), Now: now, ProviderIssuers: c.issuers})
+			f := find(res, "iam.cert_expiring")
+			if f == nil {
+				t.Fatalf("%+v", res.Findings)
+			}
+			last := f.Evidence[len(f.Evidence)-1].Value
+			if !strings.HasPrefix(last, c.how) {
+				t.Errorf("evidence %q, want %q", last, c.how)
+			}
+			wantARN, wantName := c.arn, c.arn
+			if c.arn == "" {
+				wantARN, wantName = "PROVIDER-ARN", "p.json"
+			}
+			if f.Affected[0].Name != wantName || !strings.Contains(f.Fix.Commands[0], "--saml-provider-arn "+wantARN+" ") {
+				t.Errorf("affects %s, command %s", f.Affected[0].Name, f.Fix.Commands[0])
+			}
+		})
+	}
+}
+
+// An assignment export settles who is an agent: an assigned user without a
+// Connect user is an error; one it does not list is no agent (unless the
+// export assigns groups, whose members it does not name: a warning that
+// says so); its role column says which roles are Connect roles.
+func TestAssignments(t *testing.T) {
+	// Entra's users export (Graph's header) and the application's app role
+	// assignments (Get-MgServicePrincipalAppRoleAssignedTo | Export-Csv).
+	usersCSV := "id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled\n" +
+		"11111111-0000-4000-8000-000000000001,jane.doe@example.com,Jane Doe,Doe,jane.doe@example.com,Jane,Member,True\n" +
+		"11111111-0000-4000-8000-000000000002,sam.lee@example.com,Sam Lee,Lee,sam.lee@example.com,Sam,Member,True\n" +
+		"11111111-0000-4000-8000-000000000003,pat.finance@example.com,Pat Finance,Finance,pat.finance@example.com,Pat,Member,True\n"
+	graph := "#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphAppRoleAssignment\n" +
+		`"AppRoleId","CreatedDateTime","DeletedDateTime","Id","PrincipalDisplayName","PrincipalId","PrincipalType","ResourceDisplayName","ResourceId"` + "\n" +
+		`"8c5f3f40-0000-4000-8000-000000000001","11/03/2024 09:30:00","","a1","Jane Doe","11111111-0000-4000-8000-000000000001","User","Amazon Connect","r1"` + "\n" +
+		`"8c5f3f40-0000-4000-8000-000000000001","11/03/2024 09:30:00","","a2","Sam Lee","11111111-0000-4000-8000-000000000002","User","Amazon Connect","r1"` + "\n"
+	withGroup := graph + `"8c5f3f40-0000-4000-8000-000000000001","11/03/2024 09:30:00","","a3","Contact Centre","22222222-0000-4000-8000-000000000009","Group","Amazon Connect","r1"` + "\n"
+	set := func() *evidence.Set { return load(t, map[string]string{"u.json": users("jane.doe@example.com")}) }
+	idp, err := audit.ReadIdPUsers("users.csv", strings.NewReader(usersCSV), "", "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, export string
+		want         map[string][]string // severity: agents without a Connect user
+	}{
+		{"no assignments", "", map[string][]string{diagnose.Warning: {"sam.lee@example.com", "pat.finance@example.com"}}},
+		{"users assigned", graph, map[string][]string{diagnose.Error: {"sam.lee@example.com"}}},
+		{"a group assigned too", withGroup, map[string][]string{diagnose.Error: {"sam.lee@example.com"}, diagnose.Warning: {"pat.finance@example.com"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := audit.Input{AWS: set(), IdPUsers: idp, Now: now}
+			if c.export != "" {
+				as, err := audit.ReadIdPAssignments("assigned.csv", strings.NewReader(c.export), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				in.Assignments = as
+			}
+			got := map[string][]string{}
+			for _, f := range audit.Run(in).Findings {
+				if f.ID == "connect.user_not_found" {
+					got[f.Severity] = names(&f)
+					if f.Severity == diagnose.Warning && c.export == withGroup && !strings.Contains(f.Detail, "assigned.csv assigns 1 groups") {
+						t.Errorf("the group assignment is not said: %q", f.Detail)
+					}
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+	// Okta's Current Assignments report with the app's role attribute
+	// added: the role it names is a Connect role, judged; without it the
+	// role is not.
+	okta := "User,Login,Application name,Application instance,Application login,Assigned on,Unassigned on,Last login,SAML User Roles\n" +
+		"Jane Doe,jane.doe@example.com,Amazon Connect,amazon_aws_connect,jane.doe@example.com,2024-03-11T09:30:00.000Z,,,arn:aws:iam::111122223333:role/ConnectAgents\n"
+	as, err := audit.ReadIdPAssignments("okta.csv", strings.NewReader(okta), "Application name=Amazon Connect")
+	if err != nil || as.Roles["arn:aws:iam::111122223333:role/ConnectAgents"] != "okta.csv line 2" {
+		t.Fatalf("%v %+v", err, as)
+	}
+	inst := js(map[string]any{"Instance": map[string]any{"Id": instance, "Arn": "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance, "IdentityManagementType": "SAML"}})
+	files := map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://eu-west-2.signin.aws.amazon.com/saml"}}), "i.json": inst}
+	if f := find(audit.Run(audit.Input{AWS: load(t, files), Now: now, Assignments: as}), "iam.trust_policy_denies"); f == nil || !strings.Contains(f.Evidence[len(f.Evidence)-1].Value, "the IdP sends it to Connect users (okta.csv line 2)") {
+		t.Errorf("the report's role is not judged: %+v", f)
+	}
+	if f := find(audit.Run(audit.Input{AWS: load(t, files), Now: now}), "iam.trust_policy_denies"); f != nil {
+		t.Errorf("a role nothing shows used for Connect judged: %s", f.Title)
+	}
+	if _, err := audit.ReadIdPAssignments("x.csv", strings.NewReader("userPrincipalName\njane\n"), ""); err == nil || !strings.Contains(err.Error(), "not an assignment export") {
+		t.Errorf("a users export read as assignments: %v", err)
 	}
 }

@@ -21,6 +21,16 @@ type IdPUsers struct {
 	// "none" or "lower" (what the IdP does to it).
 	Field, Transform string
 	Users            []IdPUser
+	// Assigned says the export lists who is assigned to the Connect
+	// application (an assignment report), not the whole directory: each
+	// of its users is an agent.
+	Assigned bool
+	// Filter is the --idp-users-filter the users were narrowed by
+	// (COLUMN=VALUE), "" for none.
+	Filter string
+	// Roles are the role ARNs an assignment export's role column names,
+	// each with where: roles the IdP sends to Connect users.
+	Roles map[string]string
 }
 
 // IdPUser is one user of the export.
@@ -32,6 +42,9 @@ type IdPUser struct {
 	// FirstName, LastName and Email are the person's, when the export has
 	// them (each format's columns, see personColumns).
 	FirstName, LastName, Email string
+	// ID is the user's object ID (Entra's id or objectId), what an
+	// assignment export names the user by.
+	ID string
 }
 
 // personColumns are the export columns (normalised) that hold a person's
@@ -64,14 +77,31 @@ const (
 )
 
 // exportFormats are the IdP exports recognised by their header: the
-// column that holds the user name Connect users are usually named after.
-var exportFormats = []struct{ name, column string }{
-	// Microsoft Entra admin center, Users > Download users.
-	{"entra", "userprincipalname"},
+// column that holds the user name Connect users are usually named after,
+// and another the header must have too ("" for none); assigned marks the
+// exports that list who is assigned to an application.
+var exportFormats = []struct {
+	name, column, with string
+	assigned           bool
+}{
+	// Okta, Reports > Application Access Audit > Current Assignments: User,
+	// Login, Application name, Application instance, Application login,
+	// Assigned on, Unassigned on, Last login, ... (help.okta.com,
+	// app-current-assignments-report). Application login is the user name
+	// the app receives: the RoleSessionName.
+	{"okta-assignments", "applicationlogin", "assignedon", true},
+	// Microsoft Entra admin center, Users > Download users: the documented
+	// header (User principal name, Display name, ...) and the one it writes
+	// (Graph's properties: id, userPrincipalName, displayName, ...).
+	{"entra", "userprincipalname", "", false},
 	// Okta, Reports > Users (its CSV export).
-	{"okta", "username"},
+	{"okta", "username", "", false},
 	// Google Workspace admin console, Users > Download users.
-	{"google", "emailaddress"},
+	{"google", "emailaddress", "", false},
+	// Okta, Reports > Okta Password Health: User, Login, Status,
+	// Activation date, Authentication Source, Last Login, Last Password
+	// Change (help.okta.com, okta-password-health-report).
+	{"okta-password-health", "login", "lastpasswordchange", false},
 }
 
 // normalizeHeader makes header names comparable: lower case, without
@@ -91,6 +121,23 @@ func normalizeHeader(h string) string {
 // of objects. field names the column or key to take the RoleSessionName
 // from ("" for the format's own); transform is "none" or "lower".
 func ReadIdPUsers(name string, r io.Reader, field, transform string) (*IdPUsers, error) {
+	return ReadIdPExport(name, r, ExportOptions{Field: field, Transform: transform})
+}
+
+// ExportOptions say how to read an IdP export.
+type ExportOptions struct {
+	// Field and Transform: as ReadIdPUsers' field and transform.
+	Field, Transform string
+	// Filter (COLUMN=VALUE, --idp-users-filter) keeps the users whose
+	// COLUMN is VALUE (case aside): a department, a group, an org unit of
+	// a directory-wide export.
+	Filter string
+}
+
+// ReadIdPExport reads an IdP export as ReadIdPUsers does, narrowed by
+// opts.Filter.
+func ReadIdPExport(name string, r io.Reader, opts ExportOptions) (*IdPUsers, error) {
+	field, transform := opts.Field, opts.Transform
 	switch transform {
 	case "", "none":
 		transform = "none"
@@ -101,12 +148,22 @@ func ReadIdPUsers(name string, r io.Reader, field, transform string) (*IdPUsers,
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(512)
 	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
-	u := &IdPUsers{File: name, Transform: transform}
+	u := &IdPUsers{File: name, Transform: transform, Filter: opts.Filter}
+	var fcol, fval string
+	if opts.Filter != "" {
+		var ok bool
+		if fcol, fval, ok = strings.Cut(opts.Filter, "="); !ok || strings.TrimSpace(fcol) == "" {
+			return nil, fmt.Errorf("--idp-users-filter %q: give COLUMN=VALUE (Department=Contact Centre)", opts.Filter)
+		}
+	}
 	var err error
 	if len(head) > 0 && head[0] == '[' {
+		if fcol != "" {
+			return nil, fmt.Errorf("%s: --idp-users-filter reads CSV exports only", name)
+		}
 		err = u.readJSON(br, field)
 	} else {
-		err = u.readCSV(br, field)
+		err = u.readCSV(br, field, strings.TrimSpace(fcol), strings.TrimSpace(fval))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -119,7 +176,7 @@ func ReadIdPUsers(name string, r io.Reader, field, transform string) (*IdPUsers,
 	return u, nil
 }
 
-func (u *IdPUsers) readCSV(r io.Reader, field string) error {
+func (u *IdPUsers) readCSV(r io.Reader, field, fcol, fval string) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -142,20 +199,34 @@ func (u *IdPUsers) readCSV(r io.Reader, field string) error {
 			return fmt.Errorf("no column %q (the header has %s)", field, strings.Join(header, ", "))
 		}
 	} else {
-	formats:
 		for _, f := range exportFormats {
-			for i, h := range norm {
-				if h == f.column {
-					col, u.Field, u.Format = i, header[i], f.name
-					break formats
-				}
+			if i := columnOf(norm, []string{f.column}); i >= 0 && (f.with == "" || columnOf(norm, []string{f.with}) >= 0) {
+				col, u.Field, u.Format, u.Assigned = i, header[i], f.name, f.assigned
+				break
 			}
 		}
 		if col < 0 {
-			return fmt.Errorf("not an Entra ID, Okta or Google Workspace user export (no userPrincipalName, Username or Email Address column): name the column with --session-name-field")
+			return fmt.Errorf("not an Entra ID, Okta or Google Workspace user export (no userPrincipalName, Username, Login, Application login or Email Address column): name the column with --session-name-field")
 		}
 	}
+	filter := -1
+	if fcol != "" {
+		if filter = columnOf(norm, []string{normalizeHeader(fcol)}); filter < 0 {
+			return fmt.Errorf("--idp-users-filter: no column %q (the header has %s)", fcol, strings.Join(header, ", "))
+		}
+	}
+	// An assignment report lists past assignments too: a row with its
+	// Unassigned on set is no longer assigned.
+	unassigned := -1
+	if u.Assigned {
+		unassigned = columnOf(norm, []string{"unassignedon"})
+	}
 	first, last, email := columnOf(norm, personColumns.first), columnOf(norm, personColumns.last), columnOf(norm, personColumns.email)
+	id := columnOf(norm, []string{"id", "objectid"})
+	roles := -1
+	if u.Assigned {
+		roles, u.Roles = columnOf(norm, roleColumns), map[string]string{}
+	}
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -167,15 +238,21 @@ func (u *IdPUsers) readCSV(r io.Reader, field string) error {
 		if len(u.Users) == MaxIdPUsers {
 			return fmt.Errorf("more than %d users", MaxIdPUsers)
 		}
+		cell := func(i int) string {
+			if i < 0 || i >= len(rec) {
+				return ""
+			}
+			return strings.TrimSpace(rec[i])
+		}
+		if filter >= 0 && !strings.EqualFold(cell(filter), fval) || unassigned >= 0 && cell(unassigned) != "" {
+			continue
+		}
 		if col < len(rec) {
 			if v := strings.TrimSpace(rec[col]); v != "" {
-				cell := func(i int) string {
-					if i < 0 || i >= len(rec) {
-						return ""
-					}
-					return strings.TrimSpace(rec[i])
+				u.Users = append(u.Users, IdPUser{Line: line, SessionName: v, FirstName: cell(first), LastName: cell(last), Email: cell(email), ID: cell(id)})
+				if roles >= 0 {
+					noteRoles(u.Roles, cell(roles), fmt.Sprintf("%s line %d", u.File, line))
 				}
-				u.Users = append(u.Users, IdPUser{Line: line, SessionName: v, FirstName: cell(first), LastName: cell(last), Email: cell(email)})
 			}
 		}
 	}

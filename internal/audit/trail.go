@@ -22,6 +22,9 @@ type Trail struct {
 	Since   time.Time
 	groups  map[failKey]*failGroup
 	agents  map[string]agentUses
+	// fed are the roles GetFederationToken was called with (passed or
+	// failed), each with the first file that shows it: Connect roles.
+	fed map[string]evidence.Source
 	// roles and files are what uses point to.
 	roles numbering[string]
 	files numbering[evidence.Source]
@@ -40,12 +43,14 @@ type failGroup struct {
 }
 
 // agentUses is what one agent's sign-ins say: the role Connect bound it to
-// (its first GetFederationToken) and the role it last signed in with (its
-// last AssumeRoleWithSAML that passed). It is small and held in the map
+// (its first GetFederationToken), the role it last signed in with (its
+// last AssumeRoleWithSAML or GetFederationToken that passed), and the role
+// of its last GetFederationToken (its last sign-in to Connect, when the
+// last sign-in was to the console with another role). It is small and held in the map
 // itself: the map is looked up once per record, and at a million records
 // its memory latency is what an aggregate costs.
 type agentUses struct {
-	bound, latest use
+	bound, latest, fed use
 }
 
 // use is one record's role, time and file.
@@ -58,11 +63,17 @@ func (u use) set() bool { return u.role != 0 }
 
 // NewTrail is an empty aggregate.
 func NewTrail() *Trail {
-	return &Trail{groups: map[failKey]*failGroup{}, agents: map[string]agentUses{}}
+	return &Trail{groups: map[failKey]*failGroup{}, agents: map[string]agentUses{}, fed: map[string]evidence.Source{}}
 }
 
 // Add takes one record (STS AssumeRoleWithSAML or Connect
-// GetFederationToken).
+// GetFederationToken). The agent is the session the record's call was
+// made as: AssumeRoleWithSAML's requestParameters.roleSessionName, and
+// for GetFederationToken the session of userIdentity.arn
+// (assumed-role/ROLE/SESSION), which is what Connect looks the user up by,
+// as diagnose does. When a record disagrees with itself (lookup-events'
+// Username naming another person than that session), the session is
+// trusted; Username only names the agent of a record without one.
 func (t *Trail) Add(e *evidence.Event) {
 	agent, role := e.RoleSessionName, e.RoleARN
 	if e.Name == "GetFederationToken" {
@@ -71,6 +82,7 @@ func (t *Trail) Add(e *evidence.Event) {
 	if agent == "" {
 		agent = e.Username
 	}
+	t.federated(e.Name, role, e.File)
 	if e.ErrorCode != "" {
 		k := failKey{e.Name, e.ErrorCode, role}
 		g := t.groups[k]
@@ -94,6 +106,17 @@ func (t *Trail) Add(e *evidence.Event) {
 		return
 	}
 	t.note(agent, e.Name, t.use(role, e.Time, e.File))
+}
+
+// federated notes a role GetFederationToken was called with: a Connect
+// role.
+func (t *Trail) federated(event, role string, where evidence.Source) {
+	if event != "GetFederationToken" || role == "" {
+		return
+	}
+	if _, ok := t.fed[role]; !ok {
+		t.fed[role] = where
+	}
 }
 
 // use makes a use, its role and file numbered.
@@ -131,21 +154,24 @@ func (n *numbering[T]) of(v T) int32 {
 func (n *numbering[T]) at(i int32) T { return n.list[i-1] }
 
 // note keeps u as the agent's binding when it is its earliest
-// GetFederationToken, as its latest sign-in when it is its last
-// AssumeRoleWithSAML.
+// GetFederationToken, and as its latest sign-in when it is its last
+// AssumeRoleWithSAML or GetFederationToken (a federation with another
+// role than the bound one is a sign-in with that role too).
 func (t *Trail) note(agent, event string, u use) {
 	a, ok := t.agents[agent]
-	switch {
-	case event == "GetFederationToken" && (!a.bound.set() || u.at < a.bound.at):
-		a.bound = u
-	case event == "AssumeRoleWithSAML" && (!a.latest.set() || u.at > a.latest.at):
-		a.latest = u
-	default:
-		if ok {
-			return
-		}
+	changed := !ok
+	if event == "GetFederationToken" && (!a.bound.set() || u.at < a.bound.at) {
+		a.bound, changed = u, true
 	}
-	t.agents[agent] = a
+	if (event == "AssumeRoleWithSAML" || event == "GetFederationToken") && (!a.latest.set() || u.at > a.latest.at) {
+		a.latest, changed = u, true
+	}
+	if event == "GetFederationToken" && (!a.fed.set() || u.at > a.fed.at) {
+		a.fed, changed = u, true
+	}
+	if changed {
+		t.agents[agent] = a
+	}
 }
 
 // Merge adds another worker's aggregate.
@@ -176,9 +202,17 @@ func (t *Trail) Merge(o *Trail) {
 		files[i+1] = t.files.of(f)
 	}
 	renumber := func(u use) use { return use{at: u.at, role: roles[u.role], file: files[u.file]} }
+	for role, src := range o.fed {
+		if _, ok := t.fed[role]; !ok {
+			t.fed[role] = src
+		}
+	}
 	for name, u := range o.agents {
 		if u.bound.set() {
 			t.note(name, "GetFederationToken", renumber(u.bound))
+		}
+		if u.fed.set() {
+			t.note(name, "GetFederationToken", renumber(u.fed))
 		}
 		if u.latest.set() {
 			t.note(name, "AssumeRoleWithSAML", renumber(u.latest))
@@ -194,37 +228,121 @@ func sessionOf(arn string) string {
 	return ""
 }
 
-// cause names what a failure means, by its event, error code and the
-// message AWS documents for it; "" when no rule knows it.
-func cause(g *failGroup) (id, means string) {
+// A failure rule: the cause a CloudTrail error means, what it means and
+// what to change. code and message are matched as AWS writes them (the
+// message in lower case, by substring); an empty one matches any.
+type failRule struct {
+	event, code, message string
+	ID, means, fix       string
+	// severity is diagnose.Error unless said (a replayed assertion is
+	// a retried page, not a broken set-up).
+	severity string
+}
+
+// failRules are the errors AWS documents for the two calls, with the
+// messages CloudTrail records for them: STS AssumeRoleWithSAML's Errors
+// (ExpiredToken, IDPRejectedClaim, InvalidIdentityToken,
+// MalformedPolicyDocument, PackedPolicyTooLarge, RegionDisabledException;
+// and AccessDenied, AuthSamlAssertionReplayedException as CloudTrail
+// writes them) and Connect GetFederationToken's (AccessDeniedException,
+// DuplicateResourceException, InternalServiceException,
+// InvalidParameterException, InvalidRequestException,
+// ResourceNotFoundException, UserNotFoundException). The first that
+// matches is the cause: messages first, then the codes alone.
+var failRules = []failRule{
+	// AssumeRoleWithSAML, by the message STS gives.
+	{event: "AssumeRoleWithSAML", message: "not authorized to perform sts:", ID: "iam.trust_policy_denies",
+		means: "the role's trust policy does not allow this sign-in (sts:AssumeRoleWithSAML, or sts:TagSession / sts:SetSourceIdentity when the IdP sends tags or a source identity), or the role does not exist",
+		fix:   "Correct the role's trust policy (audit it with --aws-data iam.json, or diagnose one sign-in's capture for the exact statement)"},
+	{event: "AssumeRoleWithSAML", message: "issuer not present in specified provider", ID: "iam.issuer_mismatch",
+		means: "the assertion's issuer is not the provider's entity ID (another IdP application's metadata was uploaded)",
+		fix:   "Upload the metadata of the IdP application agents sign in through (aws iam update-saml-provider)"},
+	{event: "AssumeRoleWithSAML", message: "response signature invalid", ID: "iam.cert_not_in_provider",
+		means: "the assertion is signed with a certificate the provider does not hold (an IdP certificate rollover)",
+		fix:   "Upload the IdP's current metadata to the provider (aws iam update-saml-provider)"},
+	{event: "AssumeRoleWithSAML", message: "rolesessionname is required", ID: "aws.session_name_missing",
+		means: "the IdP sends no RoleSessionName attribute",
+		fix:   "Add the https://aws.amazon.com/SAML/Attributes/RoleSessionName claim at the IdP, holding the Connect user name"},
+	{event: "AssumeRoleWithSAML", message: "rolesessionname in authnresponse must match", ID: "aws.session_name_invalid",
+		means: "the RoleSessionName has characters STS refuses, or is shorter than 2 or longer than 64",
+		fix:   "Map RoleSessionName to an attribute of 2 to 64 letters, digits and +=,.@_-"},
+	{event: "AssumeRoleWithSAML", message: "specified provider doesn't exist", ID: "iam.provider_not_found",
+		means: "the Role attribute names a SAML provider that does not exist", fix: "Send the ARN of an existing provider in the Role attribute"},
+	{event: "AssumeRoleWithSAML", message: "specified provider does not exist", ID: "iam.provider_not_found",
+		means: "the Role attribute names a SAML provider that does not exist", fix: "Send the ARN of an existing provider in the Role attribute"},
+	{event: "AssumeRoleWithSAML", message: "not yet valid", ID: "saml.not_yet_valid",
+		means: "the assertion's NotBefore is after AWS's clock (the IdP's clock is ahead)", fix: "Synchronise the IdP's clock (NTP), or let its assertions start a few minutes earlier"},
+	{event: "AssumeRoleWithSAML", message: "already used", ID: "trail.assertion_replayed", severity: diagnose.Warning,
+		means: "the same assertion was posted twice (the browser's back or refresh button, a double submit, an IdP page that posts twice); AWS accepts each assertion once",
+		fix:   "Nothing to change when the next sign-in passed: sign in again from the IdP. When it recurs for every agent, look for an IdP page or proxy that posts the form twice"},
+	{event: "AssumeRoleWithSAML", message: "replay", ID: "trail.assertion_replayed", severity: diagnose.Warning,
+		means: "the same assertion was posted twice (the browser's back or refresh button, a double submit, an IdP page that posts twice); AWS accepts each assertion once",
+		fix:   "Nothing to change when the next sign-in passed: sign in again from the IdP. When it recurs for every agent, look for an IdP page or proxy that posts the form twice"},
+	{event: "AssumeRoleWithSAML", message: "expired", ID: "saml.expired",
+		means: "the assertion was used after its NotOnOrAfter (a slow sign-in, a page left open, or the IdP's clock behind)", fix: "Sign in again from the IdP; lengthen the assertion's validity at the IdP; synchronise its clock"},
+	// AssumeRoleWithSAML, by its code alone.
+	{event: "AssumeRoleWithSAML", code: "AuthSamlAssertionReplayedException", ID: "trail.assertion_replayed", severity: diagnose.Warning,
+		means: "the same assertion was posted twice (the browser's back or refresh button, a double submit, an IdP page that posts twice); AWS accepts each assertion once",
+		fix:   "Nothing to change when the next sign-in passed: sign in again from the IdP. When it recurs for every agent, look for an IdP page or proxy that posts the form twice"},
+	{event: "AssumeRoleWithSAML", code: "ExpiredToken", ID: "saml.expired",
+		means: "the assertion was used after its NotOnOrAfter (a slow sign-in, a page left open, or the IdP's clock behind)", fix: "Sign in again from the IdP; lengthen the assertion's validity at the IdP; synchronise its clock"},
+	{event: "AssumeRoleWithSAML", code: "ExpiredTokenException", ID: "saml.expired",
+		means: "the assertion was used after its NotOnOrAfter (a slow sign-in, a page left open, or the IdP's clock behind)", fix: "Sign in again from the IdP; lengthen the assertion's validity at the IdP; synchronise its clock"},
+	{event: "AssumeRoleWithSAML", code: "IDPRejectedClaim", ID: "saml.status_failed",
+		means: "the IdP's response says the authentication failed (its Status is not Success), or a claim AWS needs was rejected",
+		fix:   "Read the IdP's sign-in log for these users at these times: the IdP refused them (not assigned, MFA, a conditional access policy)"},
+	{event: "AssumeRoleWithSAML", code: "AccessDenied", ID: "iam.trust_policy_denies",
+		means: "the role's trust policy does not allow this sign-in, or the role does not exist",
+		fix:   "Correct the role's trust policy (audit it with --aws-data iam.json, or diagnose one sign-in's capture for the exact statement)"},
+	{event: "AssumeRoleWithSAML", code: "InvalidIdentityToken", ID: "trail.assertion_invalid",
+		means: "AWS could not validate the SAML assertion; its message says which check failed (signature, issuer, audience, validity, attributes)",
+		fix:   "Diagnose one of these sign-ins from its capture: samldoctor judges the assertion check by check"},
+	{event: "AssumeRoleWithSAML", code: "MalformedPolicyDocument", ID: "trail.policy_malformed",
+		means: "STS refused the session's policy or tags as malformed: in a SAML sign-in they come from the assertion (PrincipalTag and TransitiveTagKeys attributes, with keys or values STS does not accept)",
+		fix:   "Correct the session-tag attributes the IdP sends (https://aws.amazon.com/SAML/Attributes/PrincipalTag:KEY: keys of 1 to 128 and values of up to 256 letters, digits, spaces and _.:/=+-@), as the message says"},
+	{event: "AssumeRoleWithSAML", code: "PackedPolicyTooLarge", ID: "trail.session_tags_too_large",
+		means: "the session's tags (the assertion's PrincipalTag and TransitiveTagKeys attributes), packed, exceed what STS allows; the message says by how much",
+		fix:   "Send fewer or shorter session tags from the IdP (at most 50, their packed size within the limit): drop the PrincipalTag attributes Connect does not use"},
+	{event: "AssumeRoleWithSAML", code: "RegionDisabledException", ID: "trail.region_disabled",
+		means: "STS is not activated in the Region of the sign-in endpoint the assertion was posted to",
+		fix:   "Activate STS in that Region (IAM console > Account settings > Security Token Service (STS) > Endpoints), or post to the global endpoint https://signin.aws.amazon.com/saml or an active Region's"},
+	// GetFederationToken, by its message, then its code.
+	{event: "GetFederationToken", code: "ResourceNotFoundException", message: "user", ID: "connect.user_not_found",
+		means: "no Connect user is named as the session", fix: "Create the Connect user named exactly as the RoleSessionName, or correct the name the IdP sends"},
+	{event: "GetFederationToken", code: "AccessDeniedException", ID: "iam.federation_token_denied",
+		means: "the role may not call connect:GetFederationToken on the user", fix: "Allow connect:GetFederationToken on the instance's users in the role's policy (audit it with --aws-data iam.json for the exact statement)"},
+	{event: "GetFederationToken", code: "AccessDenied", ID: "iam.federation_token_denied",
+		means: "the role may not call connect:GetFederationToken on the user", fix: "Allow connect:GetFederationToken on the instance's users in the role's policy (audit it with --aws-data iam.json for the exact statement)"},
+	{event: "GetFederationToken", code: "UserNotFoundException", ID: "connect.user_not_found",
+		means: "no Connect user is named as the session (Connect's \"not onboarded\")", fix: "Create the Connect user named exactly as the RoleSessionName, or correct the name the IdP sends"},
+	{event: "GetFederationToken", code: "ResourceNotFoundException", ID: "connect.instance_not_found",
+		means: "the instance federated to (the RelayState's instance ID) does not exist in that Region", fix: "Correct the RelayState at the IdP to the instance's federate URL (https://REGION.console.aws.amazon.com/connect/federate/INSTANCE-ID)"},
+	{event: "GetFederationToken", code: "InvalidParameterException", ID: "aws.relay_state_invalid",
+		means: "the instance ID federated to (from the RelayState) is not a valid one", fix: "Correct the RelayState at the IdP to the instance's federate URL (https://REGION.console.aws.amazon.com/connect/federate/INSTANCE-ID)"},
+	{event: "GetFederationToken", code: "DuplicateResourceException", ID: "connect.duplicate_users",
+		means: "Connect found more than one user for the session (users whose names differ only by case)", fix: "Keep one Connect user per agent, named exactly as the RoleSessionName, and delete the other after moving its settings"},
+	{event: "GetFederationToken", code: "InvalidRequestException", ID: "trail.federation_request_invalid",
+		means: "Connect refused the federation request as not valid: the user is bound to another role than the session's (connect.role_changed), or the instance does not sign agents in with SAML",
+		fix:   "Audit with the whole CloudTrail window (connect.role_changed names the agents bound to another role) and the instance's describe-instance output"},
+	{event: "GetFederationToken", code: "InternalServiceException", ID: "trail.service_error", severity: diagnose.Warning,
+		means: "Connect failed to process the request (its own error, not the set-up's)", fix: "Sign in again; when it persists, open an AWS Support case with these records' event IDs"},
+}
+
+// cause is the rule that explains a failure, or nil when none does.
+func cause(g *failGroup) *failRule {
 	m := strings.ToLower(g.message)
-	switch g.event {
-	case "AssumeRoleWithSAML":
-		switch {
-		case strings.Contains(m, "not authorized to perform sts:assumerolewithsaml"):
-			return "iam.trust_policy_denies", "the role's trust policy does not allow this sign-in (or the role does not exist)"
-		case strings.Contains(m, "issuer not present in specified provider"):
-			return "iam.issuer_mismatch", "the assertion's issuer is not the provider's entity ID"
-		case strings.Contains(m, "response signature invalid"):
-			return "iam.cert_not_in_provider", "the assertion is signed with a certificate the provider does not hold"
-		case strings.Contains(m, "rolesessionname is required"):
-			return "aws.session_name_missing", "the IdP sends no RoleSessionName"
-		case strings.Contains(m, "rolesessionname in authnresponse must match"):
-			return "aws.session_name_invalid", "the RoleSessionName has characters STS refuses"
-		case strings.Contains(m, "specified provider doesn't exist") || strings.Contains(m, "specified provider does not exist"):
-			return "iam.provider_not_found", "the Role attribute names a SAML provider that does not exist"
-		case g.code == "ExpiredTokenException" || strings.Contains(m, "expired"):
-			return "saml.expired", "the assertion was used outside its validity (a slow sign-in, or the IdP's clock)"
-		}
-	case "GetFederationToken":
-		switch {
-		case g.code == "AccessDeniedException" || g.code == "AccessDenied":
-			return "iam.federation_token_denied", "the role may not call connect:GetFederationToken on the user"
-		case g.code == "UserNotFoundException" || g.code == "ResourceNotFoundException" && strings.Contains(m, "user"):
-			return "connect.user_not_found", "no Connect user is named as the session"
+	for _, pass := range []bool{true, false} { // rules with a message first
+		for i := range failRules {
+			r := &failRules[i]
+			if r.event != g.event || (r.message != "") != pass {
+				continue
+			}
+			if (r.code == "" || r.code == g.code) && (r.message == "" || strings.Contains(m, r.message)) {
+				return r
+			}
 		}
 	}
-	return "", ""
+	return nil
 }
 
 // trail turns the aggregate into findings.
@@ -245,25 +363,26 @@ func (a *run) trail() {
 	})
 	failedAgents := map[string]bool{}
 	for _, g := range groups {
+		if g.event == "AssumeRoleWithSAML" && a.knownNotConnect(g.role) {
+			continue // a console sign-in with a role not meant for Connect
+		}
 		a.res.Summary.FailedSignIns += g.count
 		for ag := range g.agents {
 			failedAgents[ag] = true
 		}
-		f := Finding{ID: "trail.unexplained_failure"}
-		id, means := cause(g)
-		if id == "" {
-			means = "no rule of samldoctor's explains this error: read its message, or diagnose one of these sign-ins from a capture"
-		} else {
-			f.ID = id
+		r := cause(g)
+		if r == nil {
+			r = &failRule{ID: "trail.unexplained_failure", means: "no rule of samldoctor's explains this error: read its message", fix: "Diagnose one of these sign-ins from its capture (samldoctor diagnose capture.har --aws)"}
 		}
+		sev := orX(r.severity, diagnose.Error)
 		aff := agentsOf(g.agents)
 		role := orX(g.role, "(no role)")
-		a.add(Finding{ID: f.ID, Severity: diagnose.Error,
+		a.add(Finding{ID: r.ID, Severity: sev,
 			Title:    fmt.Sprintf("%s failed %s with %s (role %s): %s, from %s to %s", plural(g.count, "sign-in", "sign-ins"), g.event, g.code, lastPart(role), plural(len(aff), "agent", "agents"), g.first.UTC().Format(time.RFC3339), g.last.UTC().Format(time.RFC3339)),
-			Detail:   "CloudTrail recorded these failures: " + means + ".",
+			Detail:   "CloudTrail recorded these failures: " + r.means + ".",
 			Affected: aff,
 			Evidence: []diagnose.Evidence{{What: g.event + " " + g.code, Value: orX(g.message, "(no message)"), Where: g.where.String() + eventIDNote(g.eventID) + " and others"}},
-			Fix: &diagnose.Fix{Summary: "Diagnose one of these sign-ins with its capture (samldoctor diagnose capture.har --aws) for the change to make; " + means + ".",
+			Fix: &diagnose.Fix{Summary: r.fix + ".",
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "a CloudTrail record does not hold the assertion; the fix is checked on a capture"}},
 			past: true})
 	}
@@ -273,7 +392,7 @@ func (a *run) trail() {
 	var changed []Affected
 	var ev []diagnose.Evidence
 	for _, ag := range a.trailAgents() {
-		b, l := t.agents[ag].bound, t.agents[ag].latest
+		b, l := t.agents[ag].bound, a.lastConnect(t.agents[ag])
 		if !b.set() || !l.set() || awsarn.SameRole(t.role(l), t.role(b)) || l.at <= b.at {
 			continue
 		}
@@ -284,11 +403,26 @@ func (a *run) trail() {
 	}
 	if len(changed) > 0 {
 		a.add(Finding{ID: "connect.role_changed", Severity: diagnose.Error,
-			Title:    fmt.Sprintf("%s now sign in with another role than the one Connect bound them to: they get \"Bad Request\"", plural(len(changed), "agent", "agents")),
+			Title:    fmt.Sprintf("%s with another role than the one Connect bound them to: they get \"Bad Request\"", plural(len(changed), "agent now signs in", "agents now sign in")),
 			Affected: changed, Evidence: ev,
 			Fix: &diagnose.Fix{Summary: "Send these agents the role Connect bound them to (their first GetFederationToken's), or recreate their Connect users so that the new role binds them.",
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which role each agent should use is the administrator's choice"}}})
 	}
+}
+
+// lastConnect is an agent's last sign-in with a Connect role: its last
+// sign-in, unless that was with a role the evidence says is not one (a
+// console sign-in), then its last GetFederationToken, else its binding.
+// A role the evidence does not know either way counts as a Connect role.
+func (a *run) lastConnect(u agentUses) use {
+	t := a.in.Trail
+	if u.latest.set() && !a.knownNotConnect(t.role(u.latest)) {
+		return u.latest
+	}
+	if u.fed.set() {
+		return u.fed
+	}
+	return u.bound
 }
 
 func eventIDNote(id string) string {

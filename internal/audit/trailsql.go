@@ -18,9 +18,17 @@ import (
 // cloudtrail_logs table, requestparameters a JSON string) or CloudTrail
 // Lake's event data store, and its result read back (--trail-result).
 // One query, one row per (kind, event, error, role, agent):
-//   failure: failed calls, with their count, first and last time, a message;
-//   bound:   the role of the agent's first successful GetFederationToken;
-//   latest:  the role of the agent's last successful AssumeRoleWithSAML.
+//   failure:   failed calls, with their count, first and last time, a message;
+//   bound:     the role of the agent's first successful GetFederationToken;
+//   latest:    the role of the agent's last successful sign-in
+//              (AssumeRoleWithSAML or GetFederationToken);
+//   federated: the role of the agent's last successful GetFederationToken.
+//
+// Athena's table is the one AWS documents with partition projection
+// ("Create the table for CloudTrail logs in Athena using partition
+// projection": cloudtrail_logs_pp, partitioned by timestamp, yyyy/MM/dd):
+// the query names the window's partitions, so Athena reads the window's
+// log files only, not the trail's years.
 
 // TrailSQL returns the query for engine "athena" (table: the CloudTrail
 // table's name) or "cloudtrail-lake" (table: the event data store ID),
@@ -29,10 +37,20 @@ func TrailSQL(engine, table string, since time.Time) (string, error) {
 	// The two engines differ in the table, the columns' spelling and how
 	// requestParameters is read (a JSON string in Athena's table, a map in
 	// CloudTrail Lake); the query is the same.
-	var c struct{ engine, table, name, code, msg, time, source, role, agent string }
+	var c struct{ engine, table, name, code, msg, time, source, role, agent, partition, scan string }
 	switch engine {
 	case "athena":
-		c.engine, c.table = "Athena, CloudTrail table", orX(table, "cloudtrail_logs")
+		c.engine, c.table = "Athena, CloudTrail table", orX(table, "cloudtrail_logs_pp")
+		// The partition column of AWS's table: the day's folder,
+		// yyyy/MM/dd, compared as a string.
+		c.partition = "\"timestamp\" >= '" + since.UTC().Format("2006/01/02") + "'\n    AND "
+		days := int(time.Since(since).Hours()/24) + 1
+		c.scan = fmt.Sprintf(`-- Scans: the partitions of the %d days since %s ("timestamp" >= '%s'), every Region's
+-- (the sign-ins are in us-east-1 and the sign-in endpoints' Regions, the federations in the
+-- instance's): Athena bills the bytes of those days' log files, about %d/365 of a year's trail.
+-- A table projected by Region too (an organisation's trail, PARTITIONED BY region, timestamp)
+-- is scanned the same way; add AND region IN (...) to read fewer Regions.
+`, days, since.UTC().Format("2006-01-02"), since.UTC().Format("2006/01/02"), days)
 		c.name, c.code, c.msg, c.time, c.source = "eventname", "errorcode", "errormessage", "eventtime", "eventsource"
 		c.role = "COALESCE(json_extract_scalar(requestparameters, '$.roleArn'), useridentity.sessioncontext.sessionissuer.arn)"
 		c.agent = "COALESCE(json_extract_scalar(requestparameters, '$.roleSessionName'), element_at(split(useridentity.arn, '/'), -1))"
@@ -41,6 +59,7 @@ func TrailSQL(engine, table string, since time.Time) (string, error) {
 			return "", errors.New("--trail-sql cloudtrail-lake needs --trail-table: the event data store's ID")
 		}
 		c.engine, c.table = "CloudTrail Lake, event data store", table
+		c.scan = "-- Scans: the event data store's events since SINCE (CloudTrail Lake bills the bytes it scans in the window).\n"
 		c.name, c.code, c.msg, c.time, c.source = "eventName", "errorCode", "errorMessage", "eventTime", "eventSource"
 		c.role = "COALESCE(element_at(requestParameters, 'roleArn'), userIdentity.sessionContext.sessionIssuer.arn)"
 		c.agent = "COALESCE(element_at(requestParameters, 'roleSessionName'), element_at(split(userIdentity.arn, '/'), -1))"
@@ -48,12 +67,12 @@ func TrailSQL(engine, table string, since time.Time) (string, error) {
 		return "", fmt.Errorf("--trail-sql %q: use athena or cloudtrail-lake", engine)
 	}
 	r := strings.NewReplacer("ENGINE", c.engine, "TABLE", c.table, "NAME", c.name, "CODE", c.code, "MSG", c.msg, "TIME", c.time, "SOURCE", c.source,
-		"ROLE", c.role, "AGENT", c.agent, "SINCE", since.UTC().Format("2006-01-02T15:04:05Z"))
+		"ROLE", c.role, "AGENT", c.agent, "SINCE", since.UTC().Format("2006-01-02T15:04:05Z"), "PARTITION", c.partition, "SCAN", c.scan)
 	return r.Replace(`-- samldoctor audit: sign-in failures and bindings (ENGINE TABLE)
-WITH signin AS (
+SCANWITH signin AS (
   SELECT NAME, CODE, MSG, TIME, ROLE AS role, AGENT AS agent
   FROM TABLE
-  WHERE TIME >= 'SINCE'
+  WHERE PARTITIONTIME >= 'SINCE'
     AND ((SOURCE = 'sts.amazonaws.com' AND NAME = 'AssumeRoleWithSAML')
       OR (SOURCE = 'connect.amazonaws.com' AND NAME = 'GetFederationToken'))
 )
@@ -64,7 +83,10 @@ SELECT 'bound', 'GetFederationToken', '', min_by(role, TIME), agent, 0, min(TIME
 FROM signin WHERE CODE IS NULL AND NAME = 'GetFederationToken' GROUP BY agent
 UNION ALL
 SELECT 'latest', 'AssumeRoleWithSAML', '', max_by(role, TIME), agent, 0, max(TIME), max(TIME), ''
-FROM signin WHERE CODE IS NULL AND NAME = 'AssumeRoleWithSAML' GROUP BY agent`), nil
+FROM signin WHERE CODE IS NULL GROUP BY agent
+UNION ALL
+SELECT 'federated', 'GetFederationToken', '', max_by(role, TIME), agent, 0, max(TIME), max(TIME), ''
+FROM signin WHERE CODE IS NULL AND NAME = 'GetFederationToken' GROUP BY agent`), nil
 }
 
 // ReadTrailResult reads the CSV result of TrailSQL's query (as Athena or
@@ -130,11 +152,15 @@ func ReadTrailResult(name string, r io.Reader) (*Trail, error) {
 				g.agents[agent] = true
 			}
 			t.Records += int64(n)
-		case "bound":
+			t.federated(get("eventname"), role, src)
+		case "bound", "federated":
 			if agent != "" && role != "" {
 				t.note(agent, "GetFederationToken", t.use(role, first, src))
+				t.federated("GetFederationToken", role, src)
 			}
 		case "latest":
+			// The last sign-in, of either call: noted as a sign-in (the
+			// federated row says which roles federated).
 			if agent != "" && role != "" {
 				t.note(agent, "AssumeRoleWithSAML", t.use(role, last, src))
 			}

@@ -189,17 +189,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 			Fix: &diagnose.Fix{Summary: summary, Check: check}})
 	}
 	if len(missing) > 0 && (ul.Complete || len(ul.CompleteIn) > 0) {
-		var ev []diagnose.Evidence
-		for _, u := range missing[:min(len(missing), maxListed)] {
-			ev = append(ev, diagnose.Evidence{What: "IdP user", Value: u.SessionName, Where: where(u)})
-		}
-		ev = append(ev, diagnose.Evidence{What: "Connect users of instance " + ul.InstanceID, Value: fmt.Sprintf("%d, none named as these in any case", len(ul.Users)), Where: sourcesOf(ul)})
-		a.add(Finding{ID: "connect.user_not_found", Severity: diagnose.Warning,
-			Title:    fmt.Sprintf("%s no Connect user: for an agent, the sign-in fails (\"not onboarded\")", plural(len(missing), "IdP user has", "IdP users have")),
-			Detail:   "An export lists the directory's users, not only the agents assigned to the Amazon Connect application; the ones who are agents need a Connect user named exactly as their RoleSessionName.",
-			Affected: agents(missing), Evidence: ev,
-			Fix: &diagnose.Fix{Summary: "Create a Connect user for each agent among them, named exactly as their RoleSessionName (aws connect create-user --username NAME ...), or export only the users assigned to the Amazon Connect application.",
-				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which of these users are agents is not in the export"}}})
+		a.noConnectUser(ul, missing, agents)
 	}
 	var orphans []Affected
 	var oev []diagnose.Evidence
@@ -217,6 +207,91 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 			Affected: orphans, Evidence: oev,
 			Fix: &diagnose.Fix{Summary: "Delete the users no one uses any more, or correct their names to the RoleSessionName their agent's IdP user sends.",
 				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "whether a user is still wanted (an admin, a new hire) is for the administrator to say"}}})
+	}
+}
+
+// noConnectUser reports the IdP users no Connect user is named as. They
+// are agents, and the finding an error, when the evidence says so: the
+// export lists who is assigned to the Connect application, or CloudTrail
+// shows their sign-in failing. Of a directory-wide export, the others may
+// be anyone: a warning, which says so. Each lists the Connect users that
+// are the same person written another way (another e-mail domain, a
+// DOMAIN\ prefix), as diagnose does (diagnose.NearKey).
+func (a *run) noConnectUser(ul *evidence.UserList, missing []IdPUser, agents func([]IdPUser) []Affected) {
+	idp := a.in.IdPUsers
+	near := map[string][]*evidence.User{}
+	for _, u := range ul.Users {
+		k := diagnose.NearKey(u.Username)
+		near[k] = append(near[k], u)
+	}
+	failed := map[string]bool{}
+	if t := a.in.Trail; t != nil {
+		for _, g := range t.groups {
+			for ag := range g.agents {
+				failed[strings.ToLower(ag)] = true
+			}
+		}
+	}
+	// An assignment export without group assignments lists every agent:
+	// a user it does not list is not one.
+	asg := a.in.Assignments
+	complete := asg != nil && asg.Groups == 0
+	var sure, maybe []IdPUser
+	for _, u := range missing {
+		switch {
+		case idp.Assigned || asg.assigned(u) || failed[strings.ToLower(u.SessionName)]:
+			sure = append(sure, u)
+		case !complete:
+			maybe = append(maybe, u)
+		}
+	}
+	scope := fmt.Sprintf("%s lists the directory's users (%d), not only the agents assigned to the Amazon Connect application", idp.File, len(idp.Users))
+	if idp.Filter != "" {
+		scope = fmt.Sprintf("%s, narrowed to %s (%d users), lists users who may not all be agents", idp.File, idp.Filter, len(idp.Users))
+	}
+	if asg != nil {
+		scope += fmt.Sprintf("; %s assigns %d groups to the application, whose members it does not list", asg.File, asg.Groups)
+	}
+	for _, part := range []struct {
+		users  []IdPUser
+		sev    string
+		detail string
+		why    string
+	}{
+		{sure, diagnose.Error, "These users are agents (the export lists who is assigned to the Connect application, or CloudTrail shows their sign-ins failing): each needs a Connect user named exactly as their RoleSessionName.",
+			"the Connect user is created from the name the IdP sends; audit again with the new list-users output"},
+		{maybe, diagnose.Warning, scope + ": the ones who are agents need a Connect user named exactly as their RoleSessionName. An assignment export (Okta's Current Assignments report) says who is.",
+			"which of these users are agents is not in the export"},
+	} {
+		if len(part.users) == 0 {
+			continue
+		}
+		var ev []diagnose.Evidence
+		for _, u := range part.users[:min(len(part.users), maxListed)] {
+			ev = append(ev, diagnose.Evidence{What: "IdP user", Value: u.SessionName, Where: fmt.Sprintf("%s line %d", idp.File, u.Line)})
+		}
+		ev = append(ev, diagnose.Evidence{What: "Connect users of instance " + ul.InstanceID, Value: fmt.Sprintf("%d, none named as these in any case", len(ul.Users)), Where: sourcesOf(ul)})
+		nnear := 0
+		for _, u := range part.users {
+			for _, cu := range near[diagnose.NearKey(u.SessionName)] {
+				if nnear < maxListed {
+					ev = append(ev, diagnose.Evidence{What: "similar Connect user of " + u.SessionName, Value: cu.Username + " (" + cu.ID + ")", Where: cu.Source.String()})
+				}
+				nnear++
+			}
+		}
+		summary := "Create a Connect user for each agent among them, named exactly as their RoleSessionName (aws connect create-user --username NAME ...), or export only the users assigned to the Amazon Connect application."
+		if part.sev == diagnose.Error {
+			summary = "Create a Connect user for each of these agents, named exactly as their RoleSessionName (aws connect create-user --username NAME ...)."
+		}
+		if nnear > 0 {
+			summary = "Where a similar Connect user is listed, make the IdP send that user's name (or correct the user's name); otherwise: " + strings.ToLower(summary[:1]) + summary[1:]
+		}
+		a.add(Finding{ID: "connect.user_not_found", Severity: part.sev,
+			Title:    fmt.Sprintf("%s no Connect user: for an agent, the sign-in fails (\"not onboarded\")", plural(len(part.users), "IdP user has", "IdP users have")),
+			Detail:   part.detail,
+			Affected: agents(part.users), Evidence: ev,
+			Fix: &diagnose.Fix{Summary: summary, Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: part.why}}})
 	}
 }
 

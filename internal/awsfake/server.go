@@ -30,6 +30,44 @@ type Server struct {
 	calls    []string
 	inFlight int
 	maxIn    int
+	bloat    int64
+	declare  bool
+}
+
+// Bloat makes every answer exactly n bytes long: a well-formed answer in
+// the call's protocol (JSON or IAM's XML) whose one field is padding, so
+// that a client decodes all of it. Each such answer is logged as a call
+// "bloated". It is written as it goes, never held,
+// with its Content-Length when declare is set and chunked otherwise.
+func (s *Server) Bloat(n int64, declare bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bloat, s.declare = n, declare
+}
+
+// writeBloat writes an answer of n bytes: head, padding, tail.
+// iamAction is the IAM action the answer is to, "" for JSON.
+func writeBloat(rw http.ResponseWriter, iamAction string, n int64, declare bool) {
+	head, tail, ctype := `{"Padding":"`, `"}`, "application/json"
+	if iamAction != "" {
+		head = fmt.Sprintf(`<%sResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><%sResult><Padding>`, iamAction, iamAction)
+		tail, ctype = fmt.Sprintf(`</Padding></%sResult></%sResponse>`, iamAction, iamAction), "text/xml"
+	}
+	rw.Header().Set("Content-Type", ctype)
+	if declare {
+		rw.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	}
+	pad := n - int64(len(head)+len(tail))
+	io.WriteString(rw, head)
+	chunk := []byte(strings.Repeat("a", 64<<10))
+	for pad > 0 {
+		w := chunk[:min(pad, int64(len(chunk)))]
+		if _, err := rw.Write(w); err != nil {
+			return // the client stopped reading
+		}
+		pad -= int64(len(w))
+	}
+	io.WriteString(rw, tail)
 }
 
 // MaxInFlight is the most requests the fake answered at once.
@@ -107,6 +145,19 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 		time.Sleep(s.Latency)
 	}
 	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	bloat, declare := s.bloat, s.declare
+	s.mu.Unlock()
+	if bloat > 0 {
+		s.record("bloated")
+		action := ""
+		if r.Header.Get("X-Amz-Target") == "" && strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") {
+			form, _ := url.ParseQuery(string(body))
+			action = form.Get("Action")
+		}
+		writeBloat(rw, action, bloat, declare)
+		return
+	}
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/instance/") || strings.HasPrefix(r.URL.Path, "/users") || r.URL.Path == "/search-users" || strings.HasPrefix(r.URL.Path, "/traffic-distribution-group"):
 		s.connect(rw, r, body)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -606,4 +607,108 @@ func BenchmarkCollectLatency(b *testing.B) {
 		(&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), tg)
 	}
 	b.ReportMetric(float64(len(srv.Calls()))/float64(b.N), "calls/op")
+}
+
+// Every answer is cut off at the cap, whether it says its length or not:
+// each call becomes a finding that names the call and the cap, none is
+// retried. An answer exactly at the cap is read (the near miss).
+func TestOversizeAnswers(t *testing.T) {
+	c := readCapture(t, filepath.Join("..", "..", "examples", "access-denied.har"))
+	const limit = 1 << 20
+	for _, tt := range []struct {
+		name    string
+		size    int64
+		declare bool
+		over    bool
+	}{
+		{"declared, one byte over", limit + 1, true, true},
+		{"chunked, one byte over", limit + 1, false, true},
+		{"chunked, far over", 64 << 20, false, true},
+		{"declared, at the cap", limit, true, false},
+		{"chunked, at the cap", limit, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w, err := awsfake.LoadDir(filepath.Join("..", "..", "examples", "aws-data", "not-onboarded"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := awsfake.New(w)
+			defer srv.Close()
+			srv.Bloat(tt.size, tt.declare)
+			cfg := aws.Config{Region: "ap-southeast-2", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), BaseEndpoint: aws.String(srv.URL)}
+			col := &awslive.Collector{Clients: awslive.NewClients(cfg, awslive.Options{MaxBackoff: 10 * time.Millisecond, MaxAnswer: limit})}
+			b := col.Collect(context.Background(), target(c))
+			calls := srv.Count("bloated")
+			if !tt.over {
+				// Padding is all these answers hold: GetRole's names no
+				// role, which is said as such, not as a cap.
+				if len(b.Outputs) < 5 {
+					t.Fatalf("an answer at the cap: %d outputs, denied %+v", len(b.Outputs), b.Denied)
+				}
+				for _, d := range b.Denied {
+					if strings.Contains(d.Error, "cap") {
+						t.Errorf("an answer at the cap refused: %s: %s", d.Call, d.Error)
+					}
+				}
+				return
+			}
+			if len(b.Outputs) != 0 || len(b.Denied) < 5 {
+				t.Fatalf("outputs %d, denied %d", len(b.Outputs), len(b.Denied))
+			}
+			if calls != len(b.Denied) {
+				t.Errorf("%d calls made for %d refused answers: a refused answer was retried", calls, len(b.Denied))
+			}
+			for _, d := range b.Denied {
+				if want := "the answer to " + d.Call + " is larger than samldoctor's cap of 1 MiB"; !strings.HasPrefix(d.Error, want) {
+					t.Errorf("%s: %q, want %q", d.Call, d.Error, want)
+				}
+			}
+		})
+	}
+}
+
+// Peak memory of a collection against answers of 256 MiB and 1 GiB, at
+// the default caps: the same for both (the caps, not the answers, bound
+// it). peak-heap-MiB is the most heap in use, sampled every millisecond.
+func BenchmarkOversizeAnswer(b *testing.B) {
+	c := readCapture(b, filepath.Join("..", "..", "examples", "access-denied.har"))
+	for _, size := range []int64{256 << 20, 1 << 30} {
+		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
+			w, err := awsfake.LoadDir(filepath.Join("..", "..", "examples", "aws-data", "not-onboarded"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := awsfake.New(w)
+			defer srv.Close()
+			srv.Bloat(size, false)
+			var peak uint64
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				var m runtime.MemStats
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(time.Millisecond):
+					}
+					runtime.ReadMemStats(&m)
+					peak = max(peak, m.HeapInuse)
+				}
+			}()
+			runtime.GC()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				bd := (&awslive.Collector{Clients: clients(srv)}).Collect(context.Background(), target(c))
+				if len(bd.Denied) == 0 {
+					b.Fatal("no answer was refused")
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			<-done
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
 }

@@ -47,7 +47,7 @@ type Clients struct {
 func NewClients(cfg aws.Config, o Options) Clients {
 	o = o.withDefaults()
 	cfg = cfg.Copy()
-	cfg.HTTPClient = httpClient(o)
+	cfg.HTTPClient = cappedClient{next: httpClient(o), cap: o.answerCap()}
 	b := &breaker{down: map[string]error{}}
 	cfg.APIOptions = append(cfg.APIOptions, guard, b.add)
 	cfg.Retryer = func() aws.Retryer {
@@ -55,7 +55,7 @@ func NewClients(cfg aws.Config, o Options) Clients {
 			so.MaxAttempts = 8
 			so.MaxBackoff = o.MaxBackoff
 			so.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
-				if unreachable(err) {
+				if unreachable(err) || isTooLarge(err) {
 					return aws.FalseTernary
 				}
 				return aws.UnknownTernary
@@ -117,6 +117,10 @@ func (c *Collector) failed(call, resource, affects string, err error) {
 		c.b.NotFound = append(c.b.NotFound, evidence.NotFound{Call: call, Resource: resource, Error: err.Error()})
 	case strings.Contains(code, "AccessDenied") || strings.Contains(code, "Unauthorized") || strings.Contains(code, "NotAuthorized"):
 		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: code, Affects: affects})
+	case isTooLarge(err):
+		var e *AnswerTooLargeError
+		errors.As(err, &e)
+		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: e.Error(), Affects: affects})
 	case unreachable(err):
 		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: "AWS could not be reached (" + rootCause(err) + ")", Affects: affects})
 	case timedOut(err):
@@ -124,6 +128,12 @@ func (c *Collector) failed(call, resource, affects string, err error) {
 	default:
 		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: err.Error(), Affects: affects})
 	}
+}
+
+// errNoField says an answer lacks the field it exists to give (an
+// endpoint other than AWS answering).
+func errNoField(call, field string) error {
+	return fmt.Errorf("the answer to %s has no %s", call, field)
 }
 
 // rootCause is the innermost error's text: "dial tcp 127.0.0.1:1:
@@ -539,6 +549,9 @@ func (c *Collector) role(ctx context.Context, t Target) {
 	}
 	c.progress("IAM: role %s", ra.Name)
 	gr, err := cl.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(ra.Name)})
+	if err == nil && gr.Role == nil {
+		err = errNoField("iam:GetRole", "Role")
+	}
 	if err != nil {
 		c.failed("iam:GetRole", t.RoleArn, "the role's trust policy and role ID", err)
 		return
@@ -564,7 +577,9 @@ func (c *Collector) inlinePolicies(ctx context.Context, t Target, role string) {
 		names = append(names, out.PolicyNames...)
 	}
 	if ok {
-		c.output("iam:ListRolePolicies", "aws iam list-role-policies", map[string]any{"PolicyNames": names})
+		// RoleName is not in the AWS CLI's output: the bundle adds it, so
+		// that an account's several roles' lists are told apart.
+		c.output("iam:ListRolePolicies", "aws iam list-role-policies", map[string]any{"RoleName": role, "PolicyNames": names})
 		for _, n := range names {
 			rp, err := cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(n)})
 			if err != nil {
@@ -594,7 +609,7 @@ func (c *Collector) managedPolicies(ctx context.Context, t Target, role string, 
 	}
 	var arns []string
 	if ok {
-		c.output("iam:ListAttachedRolePolicies", "aws iam list-attached-role-policies", map[string]any{"AttachedPolicies": attached})
+		c.output("iam:ListAttachedRolePolicies", "aws iam list-attached-role-policies", map[string]any{"RoleName": role, "AttachedPolicies": attached})
 		for _, a := range attached {
 			arns = append(arns, aws.ToString(a.PolicyArn))
 		}
@@ -606,6 +621,9 @@ func (c *Collector) managedPolicies(ctx context.Context, t Target, role string, 
 	for _, arn := range arns {
 		steps = append(steps, func(s *Collector) {
 			gp, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+			if err == nil && gp.Policy == nil {
+				err = errNoField("iam:GetPolicy", "Policy")
+			}
 			if err != nil {
 				s.failed("iam:GetPolicy", arn, "the managed policy "+arn, err)
 				return

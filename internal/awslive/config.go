@@ -27,6 +27,17 @@ type Options struct {
 	DialTimeout, CallTimeout, Timeout time.Duration
 	// MaxBackoff caps the wait between retries of a throttled call.
 	MaxBackoff time.Duration
+	// MaxAnswer, when set, caps every answer at that many bytes instead
+	// of each call's own cap (see answerCap).
+	MaxAnswer int64
+}
+
+// answerCap is the cap on each call's answer.
+func (o Options) answerCap() func(call string) int64 {
+	if o.MaxAnswer > 0 {
+		return func(string) int64 { return o.MaxAnswer }
+	}
+	return answerCap
 }
 
 // Defaults for Options: a read-only call answers in well under a second;

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/jsonscan"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
 )
@@ -327,12 +328,31 @@ func (r *Reader) ReadFile(name string) error {
 	if name == "-" {
 		return r.Read("-", os.Stdin)
 	}
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("a folder, not a capture: a folder of AWS CLI outputs goes after --aws-data; the capture is one file (" + HowToExport + ")")}
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return &InputError{File: name, Entry: -1, Offset: -1, Err: unwrapPathError(err)}
 	}
 	defer f.Close()
 	return r.Read(name, f)
+}
+
+// HowToExport says how to save a capture of a sign-in.
+const HowToExport = "to capture a sign-in, open the browser's developer tools (F12) on the Network tab, tick Preserve log (Chrome, Edge) or Persist Logs (Firefox), sign in until the error shows, then Export HAR / Save all as HAR with content, and give samldoctor that .har file"
+
+// whatToDo is the advice for a file that is no text, by what it is.
+func whatToDo(what string) string {
+	switch {
+	case strings.HasPrefix(what, "an image"):
+		return ": a screenshot does not hold the SAML messages; " + HowToExport
+	case strings.HasPrefix(what, "an archive"):
+		return ": unpack it and give samldoctor the .har (or .har.gz) inside, and the folder of AWS CLI outputs to --aws-data"
+	case strings.HasPrefix(what, "a PDF"):
+		return ": " + HowToExport
+	}
+	return ": " + HowToExport
 }
 
 func unwrapPathError(err error) error {
@@ -391,8 +411,8 @@ func (b *bombGuard) Read(p []byte) (int, error) {
 }
 
 // Text is the text of a capture file read from in: gunzipped when it starts
-// with gzip's magic bytes (a decompression bomb ends in ErrBomb), and
-// without a leading byte-order mark. gzipped says whether it was
+// with gzip's magic bytes (a decompression bomb ends in ErrBomb), as UTF-8
+// (UTF-16 decoded, a byte-order mark dropped: inputfile.Text). gzipped says whether it was
 // compressed; name is used in messages.
 func Text(name string, in io.Reader) (text *bufio.Reader, gzipped bool, err error) {
 	cr, ok := in.(*countingReader)
@@ -410,9 +430,8 @@ func Text(name string, in io.Reader) (text *bufio.Reader, gzipped bool, err erro
 		gzipped = true
 		br = bufio.NewReaderSize(&bombGuard{r: gz, in: cr}, 64<<10)
 	}
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	}
+	// UTF-16 (Windows PowerShell 5.1's `>`) is decoded as it streams.
+	br, _ = inputfile.Text(br, 64<<10)
 	return br, gzipped, nil
 }
 
@@ -426,7 +445,7 @@ func (r *Reader) Read(name string, in io.Reader) error {
 	src := Source{File: name, Gzip: gzipped}
 	first, err := firstByte(br)
 	if err == io.EOF {
-		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("the file is empty")}
+		return &InputError{File: name, Entry: -1, Offset: -1, Err: errors.New("the file is empty: " + HowToExport)}
 	} else if err != nil {
 		return &InputError{File: name, Entry: -1, Offset: -1, Err: err}
 	}
@@ -436,11 +455,14 @@ func (r *Reader) Read(name string, in io.Reader) error {
 	} else {
 		src.Format = FormatValue
 		if what := notText(br); what != "" {
-			return &InputError{File: name, Entry: -1, Offset: -1, Err: fmt.Errorf("not a HAR, a SAML-tracer export or a SAML value: it is %s", what)}
+			return &InputError{File: name, Entry: -1, Offset: -1, Err: fmt.Errorf("not a HAR, a SAML-tracer export or a SAML value: it is %s%s", what, whatToDo(what))}
 		}
 		rerr = r.readValue(name, br)
 		var hostile *assertion.HostileError
-		if rerr != nil && !errors.As(rerr, &hostile) && !errors.Is(rerr, samlvalue.ErrTooLarge) {
+		if rerr != nil && strings.Contains(rerr.Error(), "the base64 ends early") {
+			// The common copy mistake: say it first, and how to copy whole.
+			rerr = &InputError{File: name, Entry: -1, Offset: offsetOf(rerr), Err: fmt.Errorf("the SAML value ends early (%w): most likely it was copied only in part. %s", errors.Unwrap(rerr), samlvalue.CopyWhole)}
+		} else if rerr != nil && !errors.As(rerr, &hostile) && !errors.Is(rerr, samlvalue.ErrTooLarge) {
 			rerr = &InputError{File: name, Entry: -1, Offset: offsetOf(rerr), Err: fmt.Errorf("not a HAR, a SAML-tracer export or a SAML value (%w)", errors.Unwrap(rerr))}
 		}
 	}
@@ -530,6 +552,9 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 						return nil
 					})
 				case "entries":
+					if err := h.mustArray("log.entries"); err != nil {
+						return err
+					}
 					return h.arr(func(i int) error {
 						cur = &entry{index: i, offset: d.Offset()}
 						if err := h.readEntry(cur); err != nil {
@@ -549,6 +574,9 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 				src.Format = FormatTracer
 			}
 			defer r.checkChain(name, chain)
+			if err := h.mustArray("requests"); err != nil {
+				return err
+			}
 			return h.arr(func(i int) error {
 				cur = &entry{index: i, offset: d.Offset()}
 				if err := h.readTracerRequest(cur); err != nil {
@@ -613,6 +641,14 @@ func (r *Reader) readValue(name string, in io.Reader) error {
 	// a value naming the fields can be one; testing that first spares
 	// copies of a large value (a bomb must stay small here).
 	if bytes.Contains(trimmed, []byte("SAMLResponse=")) || bytes.Contains(trimmed, []byte("SAMLRequest=")) {
+		// A URL of the HTTP-Redirect binding, copied from the address bar.
+		if c, ok := samlvalue.Unwrap(trimmed); ok && c.In == "a URL's query" {
+			e.method = "GET"
+			if _, err := r.addValue(name, e, c.Field, c.Value, Place{File: name, Entry: -1, Where: "value"}); err != nil {
+				return &InputError{File: name, Entry: -1, Offset: offsetOf(err), Err: err}
+			}
+			return nil
+		}
 		if form, ok := parseFormBody(string(trimmed)); ok && (form["SAMLResponse"] != nil || form["SAMLRequest"] != nil) {
 			e.method = "POST"
 			r.fromForm(name, e, form, "value")

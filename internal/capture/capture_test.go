@@ -483,6 +483,9 @@ func TestBadInput(t *testing.T) {
 		name, data, want string
 	}{
 		{"not a HAR", `{"hello":"world"}`, "neither a HAR"},
+		{"entries an object", `{"log":{"entries":{"0":{"request":{}}}}}`, "log.entries is a JSON object, not an array of entries"},
+		{"entries a string", `{"log":{"entries":"none"}}`, "log.entries is a JSON string"},
+		{"requests an object", `{"requests":{"0":{}}}`, "requests is a JSON object, not an array"},
 		{"syntax error in entry", `{"log":{"entries":[{"request":{"method":"GET",}}]}}`, "entry 0: byte 46"},
 		{"empty", ``, "empty"},
 		{"not SAML", `hello world, this is not base64!`, "not valid base64"},
@@ -491,12 +494,42 @@ func TestBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := readErr([]byte(tt.data))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 			}
 			if !strings.HasPrefix(err.Error(), "bad.har") {
 				t.Errorf("err = %v, want it to name the file", err)
 			}
 		})
+	}
+}
+
+// A Date header years from the request's start is not the server's clock:
+// it is dropped rather than turned into a skew of centuries. A clock hours
+// off is kept.
+func TestImplausibleServerDate(t *testing.T) {
+	tests := []struct {
+		date time.Time
+		want time.Time
+	}{
+		{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), time.Time{}},
+		{time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}},
+		{at.Add(-3 * time.Hour), at.Add(-3 * time.Hour)},
+		{at.AddDate(2, 0, 0), at.AddDate(2, 0, 0)},
+	}
+	for _, tt := range tests {
+		steps := fixture.SignIn(healthy(nil), fixture.RelayState(), at, fixture.Success)
+		for i := range steps {
+			steps[i].ServerDate = tt.date
+		}
+		c := read(t, "x.har", fixture.HAR(fixture.Chrome, steps))
+		if len(c.Pages) == 0 {
+			t.Fatal("no pages")
+		}
+		for _, p := range c.Pages {
+			if !p.ServerDate.Equal(tt.want) {
+				t.Errorf("Date %v: server date = %v, want %v", tt.date, p.ServerDate, tt.want)
+			}
+		}
 	}
 }
 

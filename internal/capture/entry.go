@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -70,14 +71,32 @@ func header(h []nv, name string) string {
 	return ""
 }
 
-// serverDate is the response's Date header, the server's clock.
+// maxServerSkew bounds how far a Date header may be from the request's
+// start for it to be taken as the server's clock: further than that (a
+// Date in year 9999) it is not a clock, and a skew worked out from it
+// would be a made-up duration.
+const maxServerSkew = 10 * 366 * 24 * time.Hour
+
+// serverDate is the response's Date header, the server's clock; zero when
+// it is missing, unreadable or not plausibly a clock (years from the
+// request's start, or outside 1990 to 2200 when the start is unknown).
 func (e *entry) serverDate() time.Time {
-	if d := header(e.respHdrs, "Date"); d != "" {
-		if t, err := http.ParseTime(d); err == nil {
-			return t.UTC()
-		}
+	d := header(e.respHdrs, "Date")
+	if d == "" {
+		return time.Time{}
 	}
-	return time.Time{}
+	t, err := http.ParseTime(d)
+	if err != nil {
+		return time.Time{}
+	}
+	if e.started.IsZero() {
+		if t.Year() < 1990 || t.Year() > 2200 {
+			return time.Time{}
+		}
+	} else if skew := t.Sub(e.started); skew > maxServerSkew || skew < -maxServerSkew {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // location is where a redirect sends the browser.
@@ -192,6 +211,17 @@ func (h *harReader) obj(fn func(key string) error) error {
 		return h.d.Skip()
 	}
 	return h.d.ReadObject(fn)
+}
+
+// mustArray says that the value next, the list of entries at field, is
+// not an array: a HAR whose entries are an object or a string is not
+// one that can be read, and reading it as empty would hide that.
+func (h *harReader) mustArray(field string) error {
+	k, err := h.d.Peek()
+	if err != nil || k == jsonscan.Array {
+		return err
+	}
+	return fmt.Errorf("%s is a JSON %s, not an array of entries: the file is not a HAR samldoctor can read (save it again from the browser's Network panel)", field, k)
 }
 
 func (h *harReader) arr(fn func(i int) error) error {

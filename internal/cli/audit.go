@@ -24,7 +24,7 @@ import (
 )
 
 func auditCmd(e *env) *cobra.Command {
-	var format, idpUsers, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
+	var format, idpUsers, idpFilter, idpAssignments, field, transform, since, idpMetadata, trailSQL, trailTable, trailResult string
 	var awsData, trails []string
 	var live bool
 	var instanceID, capturePath string
@@ -39,8 +39,10 @@ samldoctor collect bundle) and the identity provider's user export:
     (iam.cert_expiring; AWS gives no warning, and ValidUntil is not the certificate's expiry);
   - with --idp-metadata, signing certificates the IdP publishes that a provider trusting it lacks
     (iam.cert_not_in_provider); providers that require encryption without a key (iam.no_decryption_key);
-  - each instance's identity management (connect.instance_not_saml), and every role that trusts a
-    SAML provider: whether it may call connect:GetFederationToken for the instance's users
+  - each instance's identity management (connect.instance_not_saml), and every Connect role that
+    trusts a SAML provider (CloudTrail shows GetFederationToken with it, --capture sends it, or its
+    policies name Connect; others are iam.role_not_for_connect, information): whether it may call
+    connect:GetFederationToken for the instance's users
     (iam.federation_token_denied, with the near miss named, as diagnose says it), and whether its
     trust policy lets the provider's agents in through the global or the Regional sign-in endpoint
     (iam.trust_policy_denies);
@@ -59,10 +61,17 @@ samldoctor collect bundle) and the identity provider's user export:
     AWS instead: --trail-sql athena (or cloudtrail-lake --trail-table ID) prints the query, and
     --trail-result reads its CSV result.
 
---idp-users reads Microsoft Entra's "Download users" CSV (userPrincipalName), Okta's users report CSV
-(Username) and Google Workspace's "Download users" CSV (Email Address), recognised by their header;
-any other CSV, or a JSON array, with --session-name-field. --session-name-transform lower says the IdP
-lower-cases the value.
+--idp-users reads Microsoft Entra's "Download users" CSV (userPrincipalName, documented or Graph's
+header), Okta's users report (Username) and Password Health report (Login), Google Workspace's
+"Download users" CSV (Email Address), recognised by their header; any other CSV, or a JSON array, with
+--session-name-field. --session-name-transform lower says the IdP lower-cases the value. Okta's Current
+Assignments report (Application login) lists who is assigned to the Connect application: its users
+are agents, and one without a Connect user is an error; of a directory-wide export it is a warning.
+--idp-assignments FILE reads who is assigned to the Connect application beside a users export (Okta's
+Current Assignments report; an Entra enterprise app's users, Get-MgServicePrincipalAppRoleAssignedTo
+-ServicePrincipalId ID -All | Export-Csv): its users are agents, a user it does not list is not one,
+and a role column names Connect roles. --idp-users-filter COLUMN=VALUE narrows an export
+(Department=Contact Centre, "Application name=Amazon Connect").
 
 Nothing leaves the machine unless you ask: --aws --instance-id ID --region R reads the same from AWS
 (describe-instance, list-users, the account's SAML providers, the roles that trust one and their
@@ -70,11 +79,17 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 		Example: `  aws connect list-users --instance-id ID > users.json
   aws iam get-saml-provider --saml-provider-arn ARN > provider.json
   samldoctor audit --aws-data users.json --aws-data provider.json --idp-users entra-users.csv`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := formatFlag(format, "text", "json", "markdown"); err != nil {
 				return err
 			}
+			// --aws-data dir/*.json and --trail dir/*.json.gz, expanded
+			// by the shell.
+			sorted, err := sortArgs(args, true, true)
+			if err != nil {
+				return err
+			}
+			awsData, trails = append(awsData, sorted.awsData...), append(trails, sorted.trails...)
 			window, err := parseSince(since)
 			if err != nil {
 				return err
@@ -98,6 +113,11 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 			// keeps every core busy, the rest one.
 			var trailRead func() (*audit.Trail, error)
 			if len(trails) > 0 {
+				l, err := trail.List(trails)
+				if err != nil {
+					return err
+				}
+				e.noteSkipped("--trail", l.Skipped)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				done := make(chan struct{})
@@ -105,7 +125,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				var terr error
 				go func() {
 					defer close(done)
-					t, terr = e.readTrail(ctx, trails, now.Add(-window))
+					t, terr = e.readTrail(ctx, l.Files, now.Add(-window))
 				}()
 				trailRead = func() (*audit.Trail, error) { <-done; return t, terr }
 				defer func() { cancel(); <-done }()
@@ -114,6 +134,8 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 			if err := set.LoadPaths(awsData); err != nil {
 				return err
 			}
+			e.noteAWSData(set, nil, sorted.moved)
+			e.noteSkipped("--aws-data", set.NotRegular)
 			if idpMetadata != "" {
 				b, err := inputfile.Read("--idp-metadata", idpMetadata, inputfile.MaxMetadata, inputfile.XML)
 				if err != nil {
@@ -144,35 +166,42 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 					return err
 				}
 				defer f.Close()
-				t, err := audit.ReadTrailResult(trailResult, io.LimitReader(f, audit.MaxIdPExport))
+				t, err := audit.ReadTrailResult(trailResult, io.LimitReader(text(f), audit.MaxIdPExport))
 				if err != nil {
 					return err
 				}
 				in.Trail = t
 			}
 			if capturePath != "" {
-				if idpUsers == "" {
-					return usage("--capture tells how the IdP makes RoleSessionName from its users: give --idp-users too")
-				}
 				c, err := e.readCapture([]string{capturePath}, false, "")
 				if err != nil {
 					return err
 				}
 				s := diagnose.SubjectOf(c)
-				if s == nil || s.RoleSessionName == "" {
-					return fmt.Errorf("%s: no RoleSessionName in the capture's sign-in", capturePath)
+				if s == nil || s.RoleSessionName == "" && s.RoleArn == "" {
+					return fmt.Errorf("%s: no RoleSessionName or Role in the capture's sign-in", capturePath)
 				}
-				f, err := os.Open(idpUsers)
-				if err != nil {
-					return err
+				// The capture's sign-in to Connect says its role is a Connect
+				// role, and which provider its issuer is.
+				if s.RoleArn != "" && s.InstanceID != "" {
+					in.ConnectRoles = map[string]string{s.RoleArn: "the capture " + capturePath}
 				}
-				col, tr, line, err := audit.InferSessionName(io.LimitReader(f, audit.MaxIdPExport), s.RoleSessionName)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("%s: %w", idpUsers, err)
+				if s.Issuer != "" && s.ProviderArn != "" {
+					in.ProviderIssuers = map[string]string{s.Issuer: s.ProviderArn}
 				}
-				field, transform = col, tr
-				fmt.Fprintf(e.stderr, "samldoctor: the capture's RoleSessionName %q is column %s of %s line %d%s\n", s.RoleSessionName, col, idpUsers, line, map[string]string{"lower": ", lower-cased", "none": ""}[tr])
+				if idpUsers != "" && s.RoleSessionName != "" {
+					f, err := os.Open(idpUsers)
+					if err != nil {
+						return err
+					}
+					col, tr, line, err := audit.InferSessionName(io.LimitReader(text(f), audit.MaxIdPExport), s.RoleSessionName)
+					f.Close()
+					if err != nil {
+						return fmt.Errorf("%s: %w", idpUsers, err)
+					}
+					field, transform = col, tr
+					fmt.Fprintf(e.stderr, "samldoctor: the capture's RoleSessionName %q is column %s of %s line %d%s\n", s.RoleSessionName, col, idpUsers, line, map[string]string{"lower": ", lower-cased", "none": ""}[tr])
+				}
 			}
 			if idpUsers != "" {
 				f, err := os.Open(idpUsers)
@@ -180,11 +209,23 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 					return err
 				}
 				defer f.Close()
-				u, err := audit.ReadIdPUsers(idpUsers, io.LimitReader(f, audit.MaxIdPExport), field, transform)
+				u, err := audit.ReadIdPExport(idpUsers, io.LimitReader(text(f), audit.MaxIdPExport), audit.ExportOptions{Field: field, Transform: transform, Filter: idpFilter})
+				if err != nil {
+					return usage("%v", err)
+				}
+				in.IdPUsers = u
+			}
+			if idpAssignments != "" {
+				f, err := os.Open(idpAssignments)
 				if err != nil {
 					return err
 				}
-				in.IdPUsers = u
+				defer f.Close()
+				as, err := audit.ReadIdPAssignments(idpAssignments, io.LimitReader(text(f), audit.MaxIdPExport), idpFilter)
+				if err != nil {
+					return usage("%v", err)
+				}
+				in.Assignments = as
 			}
 			if trailRead != nil {
 				if in.Trail, err = trailRead(); err != nil {
@@ -212,16 +253,18 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().StringArrayVar(&awsData, "aws-data", nil, "AWS CLI JSON output file or folder, or a collect bundle (repeatable)")
 	cmd.Flags().StringVar(&idpUsers, "idp-users", "", "the identity provider's user export (Entra ID, Okta or Google Workspace CSV; other CSV or JSON with --session-name-field)")
+	cmd.Flags().StringVar(&idpAssignments, "idp-assignments", "", "who is assigned to the Connect application at the IdP: Okta's Current Assignments report, or an Entra enterprise app's app role assignments (Get-MgServicePrincipalAppRoleAssignedTo | Export-Csv); settles which --idp-users are agents")
+	cmd.Flags().StringVar(&idpFilter, "idp-users-filter", "", "keep the --idp-users rows whose COLUMN is VALUE (COLUMN=VALUE: a department, a group, an org unit; \"Application name=Amazon Connect\" of Okta's Current Assignments report)")
 	cmd.Flags().StringVar(&field, "session-name-field", "", "the export's column (or JSON key) the IdP sends as RoleSessionName")
 	cmd.Flags().StringVar(&transform, "session-name-transform", "none", "what the IdP does to it: none or lower")
-	cmd.Flags().StringVar(&capturePath, "capture", "", "a capture of one agent's sign-in: its RoleSessionName tells which column of --idp-users the IdP sends, and whether it lower-cases it")
+	cmd.Flags().StringVar(&capturePath, "capture", "", "a capture of one agent's sign-in: its role is a Connect role, its issuer names its provider, and its RoleSessionName tells which column of --idp-users the IdP sends (and whether it lower-cases it)")
 	cmd.Flags().BoolVar(&live, "aws", false, "read the instance, its users, the account's SAML providers and the roles that trust one, and CloudTrail's event history from AWS now (read-only calls)")
 	cmd.Flags().StringVar(&instanceID, "instance-id", "", "with --aws: the Connect instance ID")
 	af.add(cmd)
 	cmd.Flags().StringVar(&idpMetadata, "idp-metadata", "", "the identity provider's current SAML metadata: its certificates against the providers'")
 	cmd.Flags().StringArrayVar(&trails, "trail", nil, "CloudTrail log files or folders as the trail writes them to S3 (AWSLogs/.../*.json.gz; repeatable)")
 	cmd.Flags().StringVar(&trailSQL, "trail-sql", "", "print the SQL that computes --trail's aggregate on AWS (athena or cloudtrail-lake), and exit")
-	cmd.Flags().StringVar(&trailTable, "trail-table", "", "for --trail-sql: the Athena table (default cloudtrail_logs) or the CloudTrail Lake event data store ID")
+	cmd.Flags().StringVar(&trailTable, "trail-table", "", "for --trail-sql: the Athena table (default cloudtrail_logs_pp, AWS's partition-projected table) or the CloudTrail Lake event data store ID")
 	cmd.Flags().StringVar(&trailResult, "trail-result", "", "the CSV result of --trail-sql's query, read instead of --trail")
 	cmd.Flags().StringVar(&since, "since", "7d", "how far back the CloudTrail records are read: 7d, 36h, ...")
 	return cmd
@@ -241,13 +284,9 @@ func parseSince(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// readTrail reads CloudTrail log files in parallel into one aggregate,
-// with progress on stderr.
-func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*audit.Trail, error) {
-	files, _, err := trail.Files(paths)
-	if err != nil {
-		return nil, err
-	}
+// readTrail reads CloudTrail log files (trail.List's) in parallel into
+// one aggregate, with progress on stderr.
+func (e *env) readTrail(ctx context.Context, files []string, since time.Time) (*audit.Trail, error) {
 	var progress func(done, total int)
 	if e.stderrTTY {
 		var mu sync.Mutex
@@ -272,4 +311,19 @@ func (e *env) readTrail(ctx context.Context, paths []string, since time.Time) (*
 	}
 	t.Files, t.Records, t.Since = st.Files, st.Records, since
 	return t, nil
+}
+
+// text reads a file as UTF-8 text: an export saved by Windows PowerShell
+// 5.1 is UTF-16 (inputfile.Text).
+func text(r io.Reader) io.Reader {
+	t, _ := inputfile.Text(r, 64<<10)
+	return t
+}
+
+// noteSkipped says on stderr which files of a folder given to flag were
+// not read and why.
+func (e *env) noteSkipped(flag string, skipped []inputfile.Skipped) {
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "samldoctor: %s: %s\n", flag, s)
+	}
 }

@@ -91,18 +91,31 @@ func (e *env) collectWith(f awsFlags, t awslive.Target, read func(*awslive.Colle
 func collectCmd(e *env) *cobra.Command {
 	var af awsFlags
 	var t awslive.Target
-	var out string
+	var out, script string
 	cmd := &cobra.Command{
-		Use:   "collect (--instance-id ID --region REGION | CAPTURE...) -o BUNDLE [--role-arn ARN] [--user NAME]",
+		Use:   "collect (--instance-id ID --region REGION | CAPTURE...) (-o BUNDLE | --script bash|powershell) [--role-arn ARN] [--user NAME]",
 		Short: "Save the AWS evidence for a sign-in into one file, for diagnosis elsewhere",
 		Long: `collect makes the same read-only AWS calls as diagnose --aws and writes their answers into one
 bundle file that someone without AWS access can pass to --aws-data (support tickets, air-gapped
-analysis). What is not given is taken from the capture (RelayState, Role and RoleSessionName).`,
+analysis). What is not given is taken from the capture (RelayState, Role and RoleSessionName).
+
+--script bash|powershell calls nothing: it prints the read-only AWS CLI commands that gather the
+same evidence (with --region and --output json; the PowerShell script writes UTF-8 files, in
+Windows PowerShell 5.1 and PowerShell 7), to run in AWS CloudShell or a terminal, and the
+command to pass their folder to afterwards.`,
 		Example: `  samldoctor collect --instance-id aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee --region eu-west-2 --user jane.doe@example.com --role-arn arn:aws:iam::111122223333:role/ConnectAgents -o bundle.json
-  samldoctor collect capture.har -o bundle.json    # the instance, Region, role and user from the capture's sign-in`,
+  samldoctor collect capture.har -o bundle.json    # the instance, Region, role and user from the capture's sign-in
+  samldoctor collect capture.har --script bash > collect.sh    # the AWS CLI commands, for CloudShell
+  samldoctor collect capture.har --script powershell > collect.ps1`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return usage("collect needs -o BUNDLE (use -o - for standard output)")
+			if script != "" && script != "bash" && script != "powershell" {
+				return usage("--script must be bash or powershell, not %q", script)
+			}
+			if script != "" && out != "" {
+				return usage("collect takes -o BUNDLE (it calls AWS) or --script (it prints the AWS CLI commands), not both")
+			}
+			if out == "" && script == "" {
+				return usage("collect needs -o BUNDLE (use -o - for standard output), or --script bash|powershell to print the AWS CLI commands instead")
 			}
 			from := awslive.Target{}
 			if len(args) > 0 {
@@ -128,6 +141,25 @@ analysis). What is not given is taken from the capture (RelayState, Role and Rol
 			if t.InstanceID == "" && t.RoleArn == "" {
 				return usage("collect needs --instance-id (or a capture whose RelayState names the instance)")
 			}
+			if script != "" {
+				if af.region != "" {
+					t.Region = af.region
+				}
+				name := ""
+				if len(args) == 1 && args[0] != "-" {
+					name = shQuote(args[0])
+					if script == "powershell" {
+						name = psArg(args[0])
+					}
+				}
+				p := newScriptPlan(t, name)
+				if script == "bash" {
+					p.writeBash(e.stdout)
+				} else {
+					p.writePowerShell(e.stdout)
+				}
+				return nil
+			}
 			b, err := e.collect(af, t)
 			if err != nil {
 				return err
@@ -147,6 +179,7 @@ analysis). What is not given is taken from the capture (RelayState, Role and Rol
 	}
 	af.add(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the bundle file to write")
+	cmd.Flags().StringVar(&script, "script", "", "print the AWS CLI commands instead, as a bash or powershell script (calls nothing)")
 	cmd.Flags().StringVar(&t.InstanceID, "instance-id", "", "the Connect instance ID")
 	cmd.Flags().StringVar(&t.RoleArn, "role-arn", "", "the IAM role the agents sign in with")
 	cmd.Flags().StringVar(&t.ProviderArn, "provider-arn", "", "the IAM SAML provider")

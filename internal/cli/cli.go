@@ -45,6 +45,9 @@ type env struct {
 	style  report.Style
 	// stderrTTY enables progress output.
 	stderrTTY bool
+	// stdinTTY is set when standard input is a terminal: a command that
+	// reads it says so before waiting.
+	stdinTTY bool
 }
 
 // Main runs samldoctor with args and returns the exit code.
@@ -56,22 +59,44 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stderr.(*os.File); ok {
 		e.stderrTTY = report.StyleFor(f).Color
 	}
+	if f, ok := stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			e.stdinTTY = true
+		}
+	}
 	root := &cobra.Command{
 		Use:   "samldoctor",
 		Short: "Explain why an Amazon Connect SAML sign-in failed, and how to fix it",
 		Long: `samldoctor reads a browser capture (HAR, SAML-tracer export, or a SAMLResponse value) of an
 agent's SAML sign-in to Amazon Connect, finds every SAML message in it, and explains what went wrong.
 
-It reads files and connects to nothing, with three exceptions you ask for: diagnose --aws and collect
-call AWS's APIs (read-only calls, with your AWS credentials), serve listens on a port of this
-machine (loopback) for your browser, and record starts your browser (which goes where you sign in)
-and talks to it on loopback. inspect, decode, diagnose without --aws, audit, redact and permissions
-never use the network.`,
+Start here:
+  samldoctor diagnose capture.har        why the sign-in failed, and which AWS data would settle it
+  samldoctor serve --open                the same on a page in your browser: drop the HAR there
+Then add the AWS evidence, one of three ways:
+  samldoctor collect capture.har --script bash|powershell
+                                         prints the read-only AWS CLI commands to run (CloudShell
+                                         or a terminal); pass their folder: diagnose capture.har --aws-data DIR
+  samldoctor diagnose capture.har --aws  reads it from AWS itself, with your AWS credentials
+  samldoctor collect capture.har -o bundle.json
+                                         saves it into one file, for someone without AWS access
+
+The network: only these connect to anything.
+  diagnose --aws, audit --aws, collect -o, serve --aws
+                                         call AWS's APIs: read-only calls, with your AWS credentials
+  serve                                  listens on a port of this machine (loopback by default;
+                                         --addr can change that) for your browser
+  record                                 starts your browser (which goes where you sign in) and
+                                         talks to it on loopback; samldoctor itself sends nothing
+Everything else reads files and connects to nothing: inspect, decode, diagnose and audit without
+--aws, collect --script (it only prints commands), redact, permissions and version.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("samldoctor {{.Version}}\n")
+	// No SetVersionTemplate: cobra then prints "samldoctor version V" without
+	// text/template, whose reflection would keep every method of the AWS
+	// SDK clients in the binary (see internal/idp/fill.go).
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)

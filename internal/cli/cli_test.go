@@ -13,7 +13,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -40,6 +43,13 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// mkfifo PATH makes a named pipe no one writes to.
+			"mkfifo": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: mkfifo PATH")
+				}
+				ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+			},
 			// fakeaws DIR [deny ACTION...] starts a local AWS serving the
 			// account in DIR (AWS CLI outputs) and points the SDK at it.
 			// fakeaws silent|refused points it at a loopback endpoint that
@@ -92,13 +102,16 @@ func TestScripts(t *testing.T) {
 				ts.Setenv("AWS_SHARED_CREDENTIALS_FILE", ts.MkAbs("no-aws-credentials"))
 				ts.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
 			},
-			// binfile FILE png|noise writes the start of a PNG image, or
-			// bytes that are no text.
+			// binfile FILE png|zip|noise writes the start of a PNG image,
+			// of a zip archive, or bytes that are no text.
 			"binfile": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
-					ts.Fatalf("usage: binfile FILE png|noise")
+					ts.Fatalf("usage: binfile FILE png|zip|noise")
 				}
 				data := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
+				if args[1] == "zip" {
+					data = []byte("PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00!\x00")
+				}
 				if args[1] == "noise" {
 					data = nil
 					for i := range 512 {
@@ -106,6 +119,56 @@ func TestScripts(t *testing.T) {
 					}
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+			},
+			// utf16 SRC DST [be|nobom|utf8bom] writes SRC as Windows
+			// PowerShell 5.1's > does: UTF-16 LE with a byte-order mark
+			// (or big-endian, without the mark, or UTF-8 with a mark).
+			"utf16": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 2 {
+					ts.Fatalf("usage: utf16 SRC DST [be|nobom|utf8bom]")
+				}
+				mode := ""
+				if len(args) > 2 {
+					mode = args[2]
+				}
+				src := ts.ReadFile(args[0])
+				if mode == "utf8bom" {
+					ts.Check(os.WriteFile(ts.MkAbs(args[1]), append([]byte("\xef\xbb\xbf"), src...), 0o644))
+					return
+				}
+				units := utf16.Encode([]rune(src))
+				if mode != "nobom" {
+					units = append([]uint16{0xfeff}, units...)
+				}
+				var out []byte
+				for _, u := range units {
+					if mode == "be" {
+						out = append(out, byte(u>>8), byte(u))
+					} else {
+						out = append(out, byte(u), byte(u>>8))
+					}
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
+			},
+			// genxsw FILE SHAPE writes a HAR of a sign-in that reached
+			// Connect with a message wrapped in XSW shape SHAPE (1-8; 0: the
+			// same message signed and not wrapped; -1: not signed), whose unsigned assertion
+			// names evil@example.com.
+			"genxsw": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: genxsw FILE SHAPE")
+				}
+				shape, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+				resp := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: at.Add(-time.Second)}
+				// 0: signed, not wrapped; -1: not signed at all.
+				resp.SignAssertion = shape == 0
+				xml := resp.XML()
+				if shape > 0 {
+					xml = fixture.Wrapped(shape, resp, "evil@example.com")
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), fixture.HAR(fixture.Chrome, fixture.SignIn(xml, fixture.RelayState(), at, fixture.Success)), 0o644))
 			},
 			// gendeep FILE N writes a HAR whose log.creator and one entry's
 			// request hold N nested arrays.
@@ -177,4 +240,27 @@ func silentEndpoint(ts *testscript.TestScript) string {
 	url, stop := awsfake.Silent()
 	ts.Defer(stop)
 	return url
+}
+
+// decode without a file on a terminal says that it reads standard input
+// before it waits (/dev/null is a character device, as a terminal is);
+// from a pipe it says nothing.
+func TestDecodeSaysItReadsATerminal(t *testing.T) {
+	tty, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var out, errOut bytes.Buffer
+	if code := cli.Main([]string{"decode"}, tty, &out, &errOut); code != cli.ExitUsage {
+		t.Errorf("exit %d, want %d (an empty value)", code, cli.ExitUsage)
+	}
+	if !strings.HasPrefix(errOut.String(), "samldoctor decode: reading a SAMLResponse or SAMLRequest value from standard input: paste it, then press Ctrl-D") {
+		t.Errorf("stderr = %q", errOut.String())
+	}
+	errOut.Reset()
+	cli.Main([]string{"decode"}, strings.NewReader(""), &out, &errOut)
+	if strings.Contains(errOut.String(), "paste it") {
+		t.Errorf("from a pipe, stderr = %q", errOut.String())
+	}
 }

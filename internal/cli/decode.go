@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,8 +21,10 @@ func decodeCmd(e *env) *cobra.Command {
 		Use:   "decode [FILE|-]",
 		Short: "Decode one SAMLResponse or SAMLRequest value and print it as indented XML",
 		Long: `decode reads one SAML value from FILE or standard input: URL-encoded or not, base64 with or
-without line breaks or padding, raw DEFLATE (HTTP-Redirect binding), or plain XML, and prints the XML
-indented. The XML is printed as it is, signature included: it is the point of this command.`,
+without line breaks or padding, raw DEFLATE (HTTP-Redirect binding), or plain XML, a whole copied form
+body (SAMLResponse=...&RelayState=...) or a URL whose query holds the value (?SAMLRequest=...), and
+prints the XML indented. The XML is printed as it is, signature included: it is the point of this
+command. A value whose XML ends early (an incomplete copy) is printed as decoded and exits 1.`,
 		Example: `  pbpaste | samldoctor decode
   samldoctor decode samlresponse.txt --format json`,
 		Args: cobra.MaximumNArgs(1),
@@ -33,6 +36,9 @@ indented. The XML is printed as it is, signature included: it is the point of th
 			if len(args) == 1 {
 				name = args[0]
 			}
+			if name == "-" && e.stdinTTY {
+				fmt.Fprintln(e.stderr, "samldoctor decode: reading a SAMLResponse or SAMLRequest value from standard input: paste it, then press Ctrl-D (on Windows Ctrl-Z, then Enter); or give a file: samldoctor decode FILE (samldoctor decode --help)")
+			}
 			raw, err := readLimited(e, name, samlvalue.MaxEncoded)
 			if err != nil {
 				return err
@@ -40,15 +46,44 @@ indented. The XML is printed as it is, signature included: it is the point of th
 			if kind := captureKind(raw); kind != "" {
 				return usage("%s: this is %s, not one SAML value: use samldoctor inspect or diagnose on it", name, kind)
 			}
+			var carried *samlvalue.Carried
+			if c, ok := samlvalue.Unwrap(raw); ok {
+				// A copied form body, or a URL of the redirect binding.
+				carried, raw = &c, c.Value
+			}
 			dec, err := samlvalue.Decode(raw)
 			if err != nil {
+				if strings.Contains(err.Error(), "ends early") {
+					return fmt.Errorf("%s: %w: the value is most likely an incomplete copy. %s", name, err, samlvalue.CopyWhole)
+				}
 				return fmt.Errorf("%s: %w", name, err)
+			}
+			if carried != nil {
+				dec.Notes = append([]string{"the " + carried.Field + " field of " + carried.In}, dec.Notes...)
+				if format != "json" {
+					fmt.Fprintf(e.stderr, "samldoctor: %s: decoding the %s field of %s\n", name, carried.Field, carried.In)
+				}
 			}
 			if err := assertion.CheckDocument(dec.XML); err != nil {
 				var h *assertion.HostileError
 				if errors.As(err, &h) {
 					return fmt.Errorf("%s: %w", name, err)
 				}
+			}
+			if open, early := samlvalue.EndsEarly(dec.XML); early {
+				// What was decoded is printed, as it is (it may still
+				// show who and which role), and said to be partial.
+				if format == "json" {
+					m, perr := assertion.Parse(dec.XML)
+					dec.Notes = append(dec.Notes, "the XML ends early, inside "+open)
+					if err := report.WriteDecodeJSON(e.stdout, dec.Steps, dec.Notes, dec.XML, m, perr); err != nil {
+						return err
+					}
+				} else if _, err := e.stdout.Write(append(dec.XML, '\n')); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "samldoctor: %s: partial: the XML ends early, inside <%s> after %d bytes, so the value is most likely an incomplete copy. %s\n", name, open, len(dec.XML), samlvalue.CopyWhole)
+				return exitError{code: ExitProblems}
 			}
 			if format == "json" {
 				m, err := assertion.Parse(dec.XML)
@@ -78,7 +113,7 @@ func readLimited(e *env, name string, limit int64) ([]byte, error) {
 		defer f.Close()
 		r = f
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	b, err := io.ReadAll(io.LimitReader(text(r), limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

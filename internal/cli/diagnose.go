@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +44,15 @@ answer, a bare value); 2 for bad input.`,
 			if err := f.check(); err != nil {
 				return err
 			}
-			return e.diagnose(&f, func(in *inputs.Builder) error { return e.readCaptures(in, args) })
+			sorted, err := sortArgs(args, len(f.awsData) > 0, false)
+			if err != nil {
+				return err
+			}
+			if len(sorted.captures) == 0 {
+				return usage("diagnose needs a capture file besides the AWS data (%s): samldoctor diagnose FILE --aws-data PATH... (%s; - reads standard input)", strings.Join(append(append([]string{}, f.awsData...), args...), ", "), captureHint)
+			}
+			f.awsData = append(f.awsData, sorted.awsData...)
+			return e.diagnose(&f, sorted.captures, sorted.moved, func(in *inputs.Builder) error { return e.readCaptures(in, sorted.captures) })
 		},
 	}
 	f.add(cmd)
@@ -80,7 +89,10 @@ func (f *diagnoseFlags) check() error {
 
 // diagnose reads the captures (read), the evidence the flags name, and
 // prints the diagnosis; a failed sign-in is exit status 1.
-func (e *env) diagnose(f *diagnoseFlags, read func(*inputs.Builder) error) error {
+//
+// captures name what read reads, for the note on which argument was
+// taken as what (moved: an argument was taken for AWS data).
+func (e *env) diagnose(f *diagnoseFlags, captures []string, moved bool, read func(*inputs.Builder) error) error {
 	opts, err := e.captureOptions(f.showSecrets, f.spKey)
 	if err != nil {
 		return err
@@ -92,6 +104,8 @@ func (e *env) diagnose(f *diagnoseFlags, read func(*inputs.Builder) error) error
 	if err := in.AWSDataPaths(f.awsData); err != nil {
 		return err
 	}
+	e.noteAWSData(in.AWS(), captures, moved)
+	e.noteSkipped("--aws-data", in.Skipped())
 	if f.live {
 		in.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
 			return e.collect(f.af, targetFrom(c))

@@ -86,7 +86,7 @@ rules, certificate options for a lab) are for tests and scripts.`,
 			if err := writeRecording(e, rec, out, keepSecrets); err != nil {
 				return err
 			}
-			return e.diagnose(&f, func(in *inputs.Builder) error { return in.CaptureFile(out) })
+			return e.diagnose(&f, []string{out}, false, func(in *inputs.Builder) error { return in.CaptureFile(out) })
 		},
 	}
 	cmd.Flags().StringVar(&start, "start", "", "the first page: the IdP's sign-in link for the Connect application, the Connect access URL, or the agent application")

@@ -81,65 +81,107 @@ func splitAttempts(c *capture.Capture) []*capture.Capture {
 	if len(ends) < 2 {
 		return nil
 	}
-	slices.SortStableFunc(ends, func(a, b end) int {
-		if a.at.before(b.at) {
-			return -1
-		}
-		if b.at.before(a.at) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(ends, func(a, b end) int { return cmpPos(a.at, b.at) })
 	// Where each attempt starts: at the first IdP page after the previous
-	// end, else at its own end.
+	// end, else at its own end. The IdP pages are sorted once by
+	// position; the pages between two ends are a run of them, and the
+	// runs of different attempts do not overlap, so this is linear.
+	type idpPage struct {
+		at    position
+		index int // in c.Pages: the first in the capture's order wins
+	}
+	var idps []idpPage
+	for i, p := range c.Pages {
+		if p.Stage == signin.StageIdP {
+			idps = append(idps, idpPage{pagePos(p), i})
+		}
+	}
+	slices.SortStableFunc(idps, func(a, b idpPage) int { return cmpPos(a.at, b.at) })
 	starts := make([]position, len(ends))
 	starts[0] = position{}
 	for k := 1; k < len(ends); k++ {
 		starts[k] = ends[k].at
 		prev := ends[k-1].at
-		for _, p := range c.Pages {
-			pp := pagePos(p)
-			if !prev.before(pp) || !pp.before(starts[k]) {
-				continue
+		lo, _ := slices.BinarySearchFunc(idps, prev, func(p idpPage, t position) int {
+			if prev.before(p.at) {
+				return 1
 			}
-			if p.Stage == signin.StageIdP {
-				starts[k] = pp
+			return -1
+		})
+		best := -1
+		for _, p := range idps[lo:] {
+			if !p.at.before(starts[k]) {
 				break
 			}
-		}
-	}
-	in := func(k int, at position) bool {
-		if k > 0 && at.before(starts[k]) {
-			return false
-		}
-		return k == len(ends)-1 || at.before(starts[k+1])
-	}
-	var out []*capture.Capture
-	for k, e := range ends {
-		sub := &capture.Capture{Sources: c.Sources, Warnings: c.Warnings, Pages: []capture.Page{}, Messages: []*capture.Message{}}
-		for _, p := range c.Pages {
-			if in(k, pagePos(p)) {
-				sub.Pages = append(sub.Pages, p)
+			if prev.before(p.at) && (best < 0 || p.index < idps[best].index) {
+				best = lo
 			}
+			lo++
 		}
+		if best >= 0 {
+			starts[k] = idps[best].at
+		}
+	}
+	// attemptOf is the attempt a position falls in: the last whose start
+	// is not after it.
+	attemptOf := func(at position) int {
+		k, _ := slices.BinarySearchFunc(starts[1:], at, func(s, t position) int {
+			if t.before(s) {
+				return 1
+			}
+			return -1
+		})
+		return k
+	}
+	out := make([]*capture.Capture, len(ends))
+	for k, e := range ends {
+		out[k] = &capture.Capture{Sources: c.Sources, Warnings: c.Warnings, Pages: []capture.Page{}, Messages: []*capture.Message{}}
 		if e.msg != nil {
 			m := *e.msg
 			m.Seen = nil
-			for _, p := range e.msg.Seen {
-				if in(k, placePos(p)) {
-					m.Seen = append(m.Seen, p)
+			out[k].Messages = append(out[k].Messages, &m)
+		}
+	}
+	for _, p := range c.Pages {
+		k := attemptOf(pagePos(p))
+		out[k].Pages = append(out[k].Pages, p)
+	}
+	// Each end's message keeps the places that fall in its attempt; the
+	// other messages go to the attempt of their first place.
+	ended := map[*capture.Message]bool{}
+	for _, e := range ends {
+		if e.msg != nil {
+			ended[e.msg] = true
+		}
+	}
+	for _, m := range c.Messages {
+		if ended[m] {
+			for _, p := range m.Seen {
+				k := attemptOf(placePos(p))
+				if ends[k].msg == m {
+					own := out[k].Messages[0]
+					own.Seen = append(own.Seen, p)
 				}
 			}
-			sub.Messages = append(sub.Messages, &m)
+			continue
 		}
-		for _, other := range c.Messages {
-			if other != e.msg && other.Type != "SAMLResponse" && len(other.Seen) > 0 && in(k, placePos(other.Seen[0])) {
-				sub.Messages = append(sub.Messages, other)
-			}
+		if m.Type != "SAMLResponse" && len(m.Seen) > 0 {
+			k := attemptOf(placePos(m.Seen[0]))
+			out[k].Messages = append(out[k].Messages, m)
 		}
-		out = append(out, sub)
 	}
 	return out
+}
+
+// cmpPos orders positions as before does.
+func cmpPos(a, b position) int {
+	if a.before(b) {
+		return -1
+	}
+	if b.before(a) {
+		return 1
+	}
+	return 0
 }
 
 func hasIdPError(p capture.Page) bool {
@@ -207,60 +249,116 @@ func twoProfiles(as []Attempt) *Finding {
 		local, _, _ := strings.Cut(strings.ToLower(s.RoleSessionName), "@")
 		return "name:" + local
 	}
-	for i, a := range as {
-		for _, b := range as[i+1:] {
-			if a.Subject == nil || b.Subject == nil || person(a.Subject) != person(b.Subject) {
-				continue
-			}
-			ok, bad := a, b
-			if a.Outcome != "reached_connect" {
-				ok, bad = b, a
-			}
-			if ok.Outcome != "reached_connect" || bad.Outcome != "failed" {
-				continue
-			}
-			x, y := ok.Subject, bad.Subject
-			sameIssuer := x.Issuer == y.Issuer
-			if x.RoleSessionName == y.RoleSessionName && x.RoleArn == y.RoleArn && sameIssuer {
-				continue // the same profile: something else changed
-			}
-			if sameIssuer && bad.Index < ok.Index {
-				continue // a fix made between the attempts
-			}
-			var diff []string
-			if !sameIssuer {
-				diff = append(diff, fmt.Sprintf("issuer %q and %q", y.Issuer, x.Issuer))
-			}
-			if x.RoleSessionName != y.RoleSessionName {
-				diff = append(diff, fmt.Sprintf("RoleSessionName %q and %q", y.RoleSessionName, x.RoleSessionName))
-			}
-			if x.RoleArn != y.RoleArn {
-				diff = append(diff, fmt.Sprintf("role %s and %s", y.RoleArn, x.RoleArn))
-			}
-			ev := func(a Attempt, what string) Evidence {
-				return Evidence{What: fmt.Sprintf("attempt %d (%s)", a.Index, what),
-					Value: fmt.Sprintf("issuer %s, RoleSessionName %q, role %s", a.Subject.Issuer, a.Subject.RoleSessionName, a.Subject.RoleArn), Where: fmt.Sprintf("the SAMLResponse posted to %s at %s", a.Subject.PostedTo, a.Subject.At.UTC().Format(time.RFC3339))}
-			}
-			fix := &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
-				IdP:   idpFix(fmt.Sprintf("remove the agent from the application (or app role) that sends %s, or set its RoleSessionName claim to the same source as the working one (%q) and its Role to %s.", describeProfile(y), x.RoleSessionName, x.RoleArn)),
-				Check: &Check{Result: CheckNotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}
-			// The failing profile's product, in its own terms: its
-			// RoleSessionName made to send the working one's.
-			if d := bad.Result.IdP; d != nil && d.Product != idp.Unknown {
-				if steps, docs, ok := idp.Steps(d.Product, "rolesessionname", idp.Values{RoleSessionName: y.RoleSessionName, ConnectUser: x.RoleSessionName}); ok {
-					fix.IdPProduct, fix.IdPSteps, fix.IdPDocs = d.Name, steps, docs
-				}
-			}
-			return &Finding{ID: "idp.multiple_profiles", Severity: Error,
-				Title: fmt.Sprintf("The agent signs in through two IdP profiles: one sends %s and reaches Connect, the other fails", describeProfile(x)),
-				Detail: "The same person (" + strings.TrimPrefix(strings.TrimPrefix(person(x), "nameid:"), "name:") + ") signed in twice with different " + strings.Join(diff, ", ") +
-					": two applications or two assignments at the identity provider. Connect matches RoleSessionName to one user, so only the profile that sends that user's name works.",
-				Evidence: []Evidence{ev(ok, "reached Connect"), ev(bad, "failed")},
-				Explains: bad.Symptoms,
-				Fix:      fix}
+	a, b, found := profilePair(as, person)
+	if !found {
+		return nil
+	}
+	ok, bad := a, b
+	if a.Outcome != "reached_connect" {
+		ok, bad = b, a
+	}
+	x, y := ok.Subject, bad.Subject
+	sameIssuer := x.Issuer == y.Issuer
+	var diff []string
+	if !sameIssuer {
+		diff = append(diff, fmt.Sprintf("issuer %q and %q", y.Issuer, x.Issuer))
+	}
+	if x.RoleSessionName != y.RoleSessionName {
+		diff = append(diff, fmt.Sprintf("RoleSessionName %q and %q", y.RoleSessionName, x.RoleSessionName))
+	}
+	if x.RoleArn != y.RoleArn {
+		diff = append(diff, fmt.Sprintf("role %s and %s", y.RoleArn, x.RoleArn))
+	}
+	ev := func(a Attempt, what string) Evidence {
+		return Evidence{What: fmt.Sprintf("attempt %d (%s)", a.Index, what),
+			Value: fmt.Sprintf("issuer %s, RoleSessionName %q, role %s", a.Subject.Issuer, a.Subject.RoleSessionName, a.Subject.RoleArn), Where: fmt.Sprintf("the SAMLResponse posted to %s at %s", a.Subject.PostedTo, a.Subject.At.UTC().Format(time.RFC3339))}
+	}
+	fix := &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
+		IdP:   idpFix(fmt.Sprintf("remove the agent from the application (or app role) that sends %s, or set its RoleSessionName claim to the same source as the working one (%q) and its Role to %s.", describeProfile(y), x.RoleSessionName, x.RoleArn)),
+		Check: &Check{Result: CheckNotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}
+	// The failing profile's product, in its own terms: its
+	// RoleSessionName made to send the working one's.
+	if d := bad.Result.IdP; d != nil && d.Product != idp.Unknown {
+		if steps, docs, ok := idp.Steps(d.Product, "rolesessionname", idp.Values{RoleSessionName: y.RoleSessionName, ConnectUser: x.RoleSessionName}); ok {
+			fix.IdPProduct, fix.IdPSteps, fix.IdPDocs = d.Name, steps, docs
 		}
 	}
-	return nil
+	return &Finding{ID: "idp.multiple_profiles", Severity: Error,
+		Title: fmt.Sprintf("The agent signs in through two IdP profiles: one sends %s and reaches Connect, the other fails", describeProfile(x)),
+		Detail: "The same person (" + strings.TrimPrefix(strings.TrimPrefix(person(x), "nameid:"), "name:") + ") signed in twice with different " + strings.Join(diff, ", ") +
+			": two applications or two assignments at the identity provider. Connect matches RoleSessionName to one user, so only the profile that sends that user's name works.",
+		Evidence: []Evidence{ev(ok, "reached Connect"), ev(bad, "failed")},
+		Explains: bad.Symptoms,
+		Fix:      fix}
+}
+
+// profilePair is the first pair (a, b), a before b, in the order of a
+// then b, of attempts by the same person where one reached Connect and
+// the other failed with another profile, unless the failure came first
+// with the same issuer (a fix made between them). It is one pass from the
+// end: for each person, the earliest later failure of each profile and
+// success of each issuer are kept two at a time (the earliest, and the
+// earliest that differs from it), which is all a pair needs.
+func profilePair(as []Attempt, person func(*Subject) string) (a, b Attempt, found bool) {
+	type later struct{ failed, reached earliest2 }
+	byPerson := map[string]*later{}
+	best := [2]int{-1, -1}
+	for i := len(as) - 1; i >= 0; i-- {
+		x := as[i]
+		if x.Subject == nil || (x.Outcome != "reached_connect" && x.Outcome != "failed") {
+			continue
+		}
+		who := person(x.Subject)
+		l := byPerson[who]
+		if l == nil {
+			l = &later{earliest2{one: -1, two: -1}, earliest2{one: -1, two: -1}}
+			byPerson[who] = l
+		}
+		profile := x.Subject.RoleSessionName + "\x00" + x.Subject.RoleArn + "\x00" + x.Subject.Issuer
+		if x.Outcome == "reached_connect" {
+			// A later failure of another profile.
+			if j := l.failed.other(profile); j >= 0 {
+				best = [2]int{i, j}
+			}
+			l.reached.add(i, x.Subject.Issuer)
+		} else {
+			// A later success through another issuer: with the same
+			// issuer, it is a fix made in between.
+			if j := l.reached.other(x.Subject.Issuer); j >= 0 {
+				best = [2]int{i, j}
+			}
+			l.failed.add(i, profile)
+		}
+	}
+	if best[0] < 0 {
+		return Attempt{}, Attempt{}, false
+	}
+	return as[best[0]], as[best[1]], true
+}
+
+// earliest2 holds, of the items added from the last to the first, the
+// earliest (one) and the earliest whose key differs from one's (two).
+type earliest2 struct {
+	one, two       int // -1 when none
+	oneKey, twoKey string
+}
+
+func (e *earliest2) add(i int, key string) {
+	if e.one >= 0 && e.oneKey != key {
+		e.two, e.twoKey = e.one, e.oneKey
+	}
+	e.one, e.oneKey = i, key
+}
+
+// other is the earliest item whose key is not key, or -1.
+func (e *earliest2) other(key string) int {
+	if e.one >= 0 && e.oneKey != key {
+		return e.one
+	}
+	if e.two >= 0 && e.twoKey != key {
+		return e.two
+	}
+	return -1
 }
 
 func describeProfile(s *Subject) string {

@@ -27,8 +27,15 @@ const (
 // data, so its harm checks can be called on changes.
 func judged(t *testing.T, aws ...string) *run {
 	t.Helper()
+	return judgedAs(t, "jane.doe@example.com", aws...)
+}
+
+// judgedAs is judged for a sign-in whose NameID and RoleSessionName are
+// session.
+func judgedAs(t *testing.T, session string, aws ...string) *run {
+	t.Helper()
 	at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
-	xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: at.Add(-time.Second), SignAssertion: true}.XML()
+	xml := fixture.Response{NameID: session, RoleSessionName: []string{session}, IssueInstant: at.Add(-time.Second), SignAssertion: true}.XML()
 	cr := signin.NewReader(capture.Options{})
 	if err := cr.Read("c.har", bytes.NewReader(fixture.HAR(fixture.Chrome, fixture.SignIn(xml, fixture.RelayState(), at, fixture.AccessDeniedAdmin)))); err != nil {
 		t.Fatal(err)

@@ -27,6 +27,34 @@ func (r *run) stop() (stage Stage, symptom Symptom, ok bool) {
 	return "", Symptom{}, false
 }
 
+// alwaysError are the findings no outcome excuses: a wrapped message and
+// an unsigned one are errors whatever AWS answered. AWS checks nothing more
+// leniently here; when the capture shows it accepted such a message, the
+// message may be an attack (acceptedAnyway).
+var alwaysError = map[string]bool{"saml.signature_wrapping": true, "saml.unsigned": true}
+
+// acceptedAnyway restates a wrapped or unsigned message that the capture
+// shows AWS accepted: a possible attack, to keep the evidence of.
+func (r *run) acceptedAnyway(f *Finding, sym Symptom) {
+	who := "the assertion judged"
+	if r.subject != nil && r.subject.RoleSessionName != "" {
+		who = r.subject.RoleSessionName + ", the name the signed assertion carries"
+	}
+	switch f.ID {
+	case "saml.signature_wrapping":
+		f.Title = "AWS accepted a message with the shape of an XML signature-wrapping attack: this may be an attack"
+		f.Detail = fmt.Sprintf("The capture shows the sign-in got past AWS sign-in (it reached %q), although the message carries an assertion no valid signature covers. samldoctor judges the sign-in on %s; if AWS read the unsigned assertion instead, whoever it names was signed in.", sym.Text, who)
+	case "saml.unsigned":
+		f.Title = "AWS accepted a message that carries no signature: this may be an attack, or the capture is not what AWS received"
+		f.Detail = fmt.Sprintf("The capture shows the sign-in got past AWS sign-in (it reached %q), but AWS requires a signed assertion: the message AWS checked was not this one, or its check was bypassed.", sym.Text)
+	}
+	f.Fix = &Fix{Summary: "Treat this as a possible attack: keep the capture as evidence, find who produced this message, and review the sign-ins made with it.",
+		Steps: []string{"Keep the capture file unchanged (do not redact the original); it is the evidence.",
+			"Find what produced the message between the identity provider and AWS: the browser and its extensions, a proxy, a custom auto-post page, or the IdP itself.",
+			"Review CloudTrail's AssumeRoleWithSAML and Connect GetFederationToken events around the capture's time for the names the message carries (the finding's evidence lists each assertion)."},
+		Check: &Check{Result: CheckNotChecked, Why: "who produced the message is outside the IdP, IAM and Connect configuration"}}
+}
+
 // applyCausality keeps as errors only what can have stopped the sign-in
 // where the capture shows it stopped. An error in a later stage was never
 // reached ("after fixing this, also check"); an error in a stage the
@@ -40,9 +68,17 @@ func (r *run) applyCausality() {
 	if stage != "" {
 		stopRank = stageRank(stage)
 	}
+	// AWS accepted the message when the sign-in got past AWS sign-in.
+	accepted := stage == "" || stageRank(stage) > stageRank(StageAssumeRole)
 	for i := range r.res.Findings {
 		f := &r.res.Findings[i]
 		rank := stageRank(f.Stage)
+		if alwaysError[f.ID] && f.Severity == Error {
+			if accepted {
+				r.acceptedAnyway(f, sym)
+			}
+			continue
+		}
 		if f.Severity != Error || len(f.Explains) > 0 || rank == len(stagesJudged) {
 			continue
 		}

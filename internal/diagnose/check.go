@@ -34,9 +34,10 @@ type world struct {
 }
 
 // errNotModelled is a change the check cannot apply; errRefused a change
-// AWS would refuse.
+// AWS would refuse; wrong a change that does not do what it says.
 type changeError struct {
 	refused bool
+	wrong   bool
 	why     string
 }
 
@@ -50,13 +51,21 @@ func refused(format string, a ...any) error {
 	return &changeError{refused: true, why: fmt.Sprintf(format, a...)}
 }
 
+// wrongChange is a change whose parts disagree: applied as written, it
+// does not produce what it says it does.
+func wrongChange(format string, a ...any) error {
+	return &changeError{wrong: true, why: fmt.Sprintf(format, a...)}
+}
+
 func (r *run) newWorld() *world {
 	w := &world{msg: *r.msg, aws: *r.aws}
 	if r.parsed != nil {
 		p := *r.parsed
 		p.Assertions = slices.Clone(p.Assertions)
-		if p.AWS != nil {
-			v := *p.AWS
+		p.Misplaced = slices.Clone(p.Misplaced)
+		// The view of the assertion the diagnosis judged (the signed one).
+		if av := r.awsView; av != nil {
+			v := *av
 			v.Roles = slices.Clone(v.Roles)
 			p.AWS = &v
 		}
@@ -92,11 +101,12 @@ func copyAWS(src *evidence.Set) evidence.Set {
 	return c
 }
 
+// assertion is the assertion the diagnosis judged, in the world's copy.
 func (w *world) assertion() *assertion.Assertion {
-	if w.msg.Parsed == nil || len(w.msg.Parsed.Assertions) == 0 {
+	if w.msg.Parsed == nil {
 		return nil
 	}
-	return &w.msg.Parsed.Assertions[0]
+	return w.msg.Parsed.Consumed()
 }
 
 func (w *world) view() (*assertion.AWS, error) {
@@ -163,7 +173,20 @@ func (r *run) apply(w *world, c Change) error {
 		}
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
-			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName = c.Value, nil, true
+			value := c.Value
+			if c.Transform != "" {
+				// A case transformation sends what it makes of the value
+				// the IdP sends now, whatever the change says it yields.
+				t, ok := caseTransform(v.RoleSessionName, c.Transform)
+				if !ok {
+					return notModelled("case transformation %q is not modelled", c.Transform)
+				}
+				if t != c.Value {
+					return wrongChange("the %s-case transformation of %q, what the IdP sends now, sends %q, not %q", c.Transform, v.RoleSessionName, t, c.Value)
+				}
+				value = t
+			}
+			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName, v.RoleSessionNameAttributes = value, nil, true, 1
 		case assertion.AttrSessionDuration:
 			v.SessionDuration = c.Value
 		case assertion.AttrSourceIdentity:
@@ -455,7 +478,7 @@ func (r *run) checkFix(f *Fix) {
 		}
 	} else {
 		ck.Result = CheckStillFails
-		ck.Why = fmt.Sprintf("not enough alone: the sign-in then fails at %s because %s", first.Stage, lowerFirst(first.Title))
+		ck.Why = fmt.Sprintf("not enough alone: the sign-in then fails at %s because %s", stageWords(first.Stage), lowerFirst(first.Title))
 	}
 	if len(w.assumptions) > 0 {
 		ck.Why += " (assuming " + strings.Join(w.assumptions, "; ") + ")"
@@ -472,6 +495,9 @@ func (r *run) applyAll(w *world, changes []Change) *Check {
 			var ce *changeError
 			if errors.As(err, &ce) && ce.refused {
 				return &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
+			}
+			if errors.As(err, &ce) && ce.wrong {
+				return &Check{Result: CheckStillFails, Why: "the change does not do what it says: " + ce.why}
 			}
 			return &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
 		}
@@ -567,13 +593,20 @@ func (r *run) breaks(f *Fix, w *world) []string {
 }
 
 func transform(s, how string) string {
+	t, _ := caseTransform(s, how)
+	return t
+}
+
+// caseTransform is what an IdP's case transformation ("lower" or "upper")
+// makes of s; ok is false for a transformation that is neither.
+func caseTransform(s, how string) (string, bool) {
 	switch how {
 	case "lower":
-		return strings.ToLower(s)
+		return strings.ToLower(s), true
 	case "upper":
-		return strings.ToUpper(s)
+		return strings.ToUpper(s), true
 	}
-	return s
+	return s, false
 }
 
 // boundRole is the role of the user's first successful federation in
@@ -765,7 +798,29 @@ func rolePolicies(ro *evidence.Role, policies map[string]*evidence.ManagedPolicy
 func joinStages(l []Stage) string {
 	s := make([]string, len(l))
 	for i, x := range l {
-		s[i] = string(x)
+		s[i] = stageWords(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// stageExplained says what a stage's code means, for text people read.
+var stageExplained = map[Stage]string{
+	StageIdP:        "the identity provider's own answer",
+	StageSAML:       "the SAML response itself: issuer, audience, times, signature",
+	StageAttributes: "its Role and RoleSessionName attributes",
+	StageAssumeRole: "AWS sign-in accepting the role and provider",
+	StageRelayState: "the RelayState naming the Connect instance",
+	StageFederation: "the role's permission for connect:GetFederationToken",
+	StageUser:       "the Connect user named by RoleSessionName",
+	StageBinding:    "the role the Connect user first signed in with, from CloudTrail",
+	StageEmbedded:   "the agent application embedding the CCP",
+}
+
+// stageWords is a stage's code with what it means: "S7 earlier sign-ins
+// (the role the Connect user first signed in with, from CloudTrail)".
+func stageWords(s Stage) string {
+	if e, ok := stageExplained[s]; ok {
+		return string(s) + " (" + e + ")"
+	}
+	return string(s)
 }

@@ -453,21 +453,9 @@ func (r *run) chooseMessage() bool {
 	}
 	r.parsed = m.Parsed
 	if r.parsed != nil {
-		r.subject.Issuer = r.parsed.Issuer
-		if len(r.parsed.Assertions) > 0 {
-			r.assert = &r.parsed.Assertions[0]
-			if r.assert.Issuer != "" && r.subject.Issuer == "" {
-				r.subject.Issuer = r.assert.Issuer
-			}
-			if s := r.assert.Subject; s != nil && s.NameID != nil {
-				r.subject.NameID = s.NameID.Value
-			}
-		}
-		r.awsView = r.parsed.AWS
-	}
-	if r.awsView != nil {
-		r.subject.RoleSessionName = r.awsView.RoleSessionName
-		r.pickRole()
+		// The assertion a signature covers, by the document's shape;
+		// checkSignatures settles it once the signatures are verified.
+		r.judgeOn(r.parsed.Consumed(), r.parsed.AWS)
 	}
 	if rs := signin.RelayState(m); rs != nil && rs.Kind == "connect-federation" {
 		r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
@@ -516,6 +504,26 @@ func (r *run) chooseMessage() bool {
 	return true
 }
 
+// judgeOn makes a the assertion the sign-in is judged on (v is the AWS
+// view of it): the subject's names and the role come from it.
+func (r *run) judgeOn(a *assertion.Assertion, v *assertion.AWS) {
+	r.assert, r.awsView = a, v
+	r.subject.Issuer, r.subject.NameID, r.subject.RoleSessionName = r.parsed.Issuer, "", ""
+	r.roleUsed, r.providerUsed, r.subject.RoleArn, r.subject.ProviderArn = "", "", "", ""
+	if a != nil {
+		if a.Issuer != "" && r.subject.Issuer == "" {
+			r.subject.Issuer = a.Issuer
+		}
+		if s := a.Subject; s != nil && s.NameID != nil {
+			r.subject.NameID = s.NameID.Value
+		}
+	}
+	if v != nil {
+		r.subject.RoleSessionName = v.RoleSessionName
+		r.pickRole()
+	}
+}
+
 // pickRole settles which Role value the sign-in used.
 func (r *run) pickRole() {
 	var valid []assertion.Role
@@ -539,6 +547,20 @@ func (r *run) pickRole() {
 			if ro.RoleArn == r.msg.RoleIndex {
 				pick(ro)
 			}
+		}
+	}
+	if r.roleUsed == "" && len(valid) > 0 {
+		// Several roles and no pick seen: when every value names the
+		// same provider, the provider is known all the same (its
+		// certificates judge the signature).
+		prov := valid[0].ProviderArn
+		for _, ro := range valid {
+			if ro.ProviderArn != prov {
+				prov = ""
+			}
+		}
+		if prov != "" {
+			r.providerUsed, r.subject.ProviderArn = prov, prov
 		}
 	}
 	if r.roleUsed == "" && len(valid) > 0 {
@@ -734,6 +756,9 @@ func roundDur(d time.Duration) string {
 // then other errors, warnings and information; and writes the verdict.
 func (r *run) finish() {
 	rank := func(f Finding) int {
+		if alwaysError[f.ID] && f.Severity == Error {
+			return -1 // a wrapped or unsigned message comes before anything judged from it
+		}
 		sev := map[string]int{Error: 0, Warning: 1, Info: 2}[f.Severity]
 		if len(f.Explains) > 0 {
 			return sev

@@ -488,7 +488,7 @@ func TestSeedErrors(t *testing.T) {
 		{"access-denied", "connect.access_denied_admin", "iam.federation_token_denied", "needs.role_policies",
 			[]string{"aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation --policy-document file://connect-federation.json",
 				`"Resource": "arn:aws:connect:ap-southeast-2:111122223333:instance/` + instance + `/user/${aws:userid}"`, "Region us-east-1 → ap-southeast-2"},
-			[]string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy"},
+			[]string{"aws iam get-role --role-name ConnectAgents > role.json", "aws iam list-role-policies --role-name ConnectAgents", "aws iam list-attached-role-policies --role-name ConnectAgents"},
 			"but it names Region us-east-1, not ap-southeast-2: correct that statement"},
 		{"bad-request", "connect.bad_request", "connect.role_changed", "needs.cloudtrail",
 			[]string{"send the Role value arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID and no other"},
@@ -647,7 +647,11 @@ func TestRealBrowserCaptures(t *testing.T) {
 func TestCorpusXSWIsFlagged(t *testing.T) {
 	dir := fixture.CorpusDir(t)
 	for _, f := range []string{"crewjam-saml/TestXswPermutationOneIsRejected_response.b64", "crewjam-saml/TestXswPermutationThreeIsRejected_response.b64",
-		"crewjam-saml/TestXswPermutationSevenIsRejected_response.b64", "python3-saml/invalids_signature_wrapping_attack.xml.base64"} {
+		"crewjam-saml/TestXswPermutationSevenIsRejected_response.b64", "python3-saml/invalids_signature_wrapping_attack.xml.base64",
+		"crewjam-saml/TestXswPermutationTwoIsRejected_response.b64", "crewjam-saml/TestXswPermutationFourIsRejected_response.b64",
+		"crewjam-saml/TestXswPermutationFiveIsRejected_response.b64", "crewjam-saml/TestXswPermutationSixIsRejected_response.b64",
+		"crewjam-saml/TestXswPermutationEightIsRejected_response.b64", "crewjam-saml/TestXswPermutationNineIsRejected_response.b64",
+		"crewjam-saml/TestSPMultipleAssertions.xml"} {
 		t.Run(f, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(dir, f))
 			if err != nil {
@@ -658,7 +662,7 @@ func TestCorpusXSWIsFlagged(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish()})
-			if find(res, "saml.signature_wrapping") == nil {
+			if f := find(res, "saml.signature_wrapping"); f == nil || f.Severity != diagnose.Error {
 				t.Errorf("not flagged: %v", ids(res))
 			}
 		})

@@ -223,7 +223,17 @@ func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
 	case diagnose.SetAttribute:
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
-			s.resp.RoleSessionName = []string{c.Value}
+			v := c.Value
+			if c.Transform != "" {
+				// The IdP transforms what it sends today: the label, not
+				// the value the change promises, decides what AWS gets.
+				how := map[string]func(string) string{"lower": strings.ToLower, "upper": strings.ToUpper}[c.Transform]
+				if how == nil || len(s.resp.RoleSessionName) != 1 {
+					t.Fatalf("transformation %q of %q", c.Transform, s.resp.RoleSessionName)
+				}
+				v = how(s.resp.RoleSessionName[0])
+			}
+			s.resp.RoleSessionName = []string{v}
 		case assertion.AttrSessionDuration:
 			s.resp.SessionDuration = c.Value
 		default:

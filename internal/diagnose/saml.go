@@ -9,6 +9,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/samlvalue"
 )
 
 // where names the message's place for evidence: the POST to AWS when
@@ -41,6 +42,9 @@ func idpFix(what string) string {
 // message cannot be read far enough to check the AWS attributes.
 func (r *run) checkSAML() bool {
 	m := r.msg
+	if r.valueEndsEarly() {
+		return false
+	}
 	if m.DecodeError != "" || m.ParseError != "" || r.parsed == nil || r.parsed.Kind == "" {
 		why := m.DecodeError
 		if why == "" {
@@ -78,12 +82,8 @@ func (r *run) checkSAML() bool {
 				Evidence: []Evidence{{What: "element", Value: a.Message, Where: r.at(a.Path)}},
 				Fix:      &Fix{Summary: "Fix the IdP's output so every SAML element is in its SAML namespace (an undeclared prefix is the usual cause)."}})
 		case "multiple-assertions", "assertion-misplaced", "duplicate-id", "signature-reference-mismatch":
-			r.add(Finding{ID: "saml.signature_wrapping", Severity: Error,
-				Title:    "The message has the shape of an XML signature-wrapping attack",
-				Detail:   "The assertion AWS would read may not be the one the signature covers. Real IdPs never produce this; the message was tampered with, or a proxy rewrote it.",
-				Evidence: []Evidence{{What: a.Code, Value: a.Message, Where: r.at(a.Path)}},
-				Explains: []string{"signin.invalid_saml_response", "signin.signature_invalid"},
-				Fix:      &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP."}})
+			r.wrapping("The message carries an assertion its signature does not cover, beside or around the one it does. Real IdPs never produce this; the message was tampered with, or a proxy rewrote it.",
+				Evidence{What: a.Code, Value: a.Message, Where: r.at(a.Path)})
 		case "comment-in-value":
 			r.add(Finding{ID: "saml.comment_in_value", Severity: Warning,
 				Title:    "An XML comment sits inside a value",
@@ -500,6 +500,14 @@ func (r *run) checkAttributes() {
 			Detail:   "AWS needs " + assertion.AttrRoleSessionName + " (case-sensitive), and Amazon Connect matches its value to the Connect user name.",
 			Evidence: ev, Explains: []string{"signin.role_session_name_required"}}, "Send RoleSessionName with the agent's Connect user name",
 			idpFix("add the claim/attribute "+assertion.AttrRoleSessionName+" mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it."))
+	case v.RoleSessionNameAttributes > 1:
+		// A second attribute is no spare: AWS refuses the assertion or
+		// reads one of them, and which is not documented.
+		r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Error,
+			Title:    fmt.Sprintf("RoleSessionName is sent in %d attributes; AWS expects one attribute with one value", v.RoleSessionNameAttributes),
+			Detail:   "AWS refuses an assertion with several RoleSessionName values or reads only one of them, so the session name (and the Connect user it must match) is not what the IdP meant for every agent.",
+			Evidence: []Evidence{{What: "RoleSessionName values, in document order", Value: strings.Join(v.RoleSessionNameValues, ", "), Where: r.attrWhere(assertion.AttrRoleSessionName)}},
+			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"}}, "Send RoleSessionName once, from a single-valued user attribute", idpFix("keep one claim/attribute named "+assertion.AttrRoleSessionName+" (remove the duplicate mapping), mapped to a single-valued attribute."))
 	case len(v.RoleSessionNameValues) > 1:
 		r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Error,
 			Title:    fmt.Sprintf("RoleSessionName has %d values; AWS expects one", len(v.RoleSessionNameValues)),
@@ -739,4 +747,30 @@ func (r *run) addSessionNameFinding(f Finding, summary, idp string) {
 			Check: &Check{Result: CheckNotChecked, Why: "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"}}
 	}
 	r.add(f)
+}
+
+// valueEndsEarly reports (as capture.value_truncated) a bare value that
+// stops before its XML does: the common mistake of copying a SAMLResponse
+// in part. Nothing is judged from part of a message.
+func (r *run) valueEndsEarly() bool {
+	m := r.msg
+	if len(m.Seen) == 0 || m.Seen[0].Where != "value" || m.Hostile {
+		return false
+	}
+	what := ""
+	if strings.Contains(m.DecodeError, "ends early") {
+		what = m.DecodeError
+	} else if open, early := samlvalue.EndsEarly(m.XML); early && len(m.XML) > 0 {
+		what = fmt.Sprintf("the XML stops inside <%s> after %d bytes", open, len(m.XML))
+	}
+	if what == "" {
+		return false
+	}
+	r.add(Finding{ID: "capture.value_truncated", Severity: Warning,
+		Title:    fmt.Sprintf("The %s in %s ends early: most likely it was copied only in part", m.Type, m.Seen[0].File),
+		Detail:   "A value that stops before its XML ends is what an incomplete copy gives (a selection that missed the end, a field that cut it); AWS received the whole value, so nothing is judged from this part.",
+		Evidence: []Evidence{{What: m.Type, Value: what, Where: r.where()}},
+		Fix: &Fix{Summary: samlvalue.CopyWhole,
+			Check: &Check{Result: CheckNotChecked, Why: "a whole copy is evidence, not a change to the sign-in"}}})
+	return true
 }

@@ -80,3 +80,35 @@ func BenchmarkHundredThousandUsers(b *testing.B) {
 		diagnose.Run(diagnose.Input{Capture: c, AWS: set})
 	}
 }
+
+// manySignIns is a capture of n sign-ins, one after another, each with its
+// own signed response (so each is its own attempt).
+func manySignIns(tb testing.TB, n int) *capture.Capture {
+	var steps []fixture.Step
+	for i := range n {
+		t0 := at.Add(time.Duration(i) * 10 * time.Second)
+		xml := fixture.Response{NameID: rsn, RoleSessionName: []string{rsn}, IssueInstant: t0.Add(-time.Second), SignAssertion: true}.XML()
+		steps = append(steps, fixture.SignIn(xml, fixture.RelayState(), t0, fixture.NotOnboarded)...)
+	}
+	r := signin.NewReader(capture.Options{})
+	if err := r.Read("many.har", bytes.NewReader(fixture.HAR(fixture.Chrome, steps))); err != nil {
+		tb.Fatal(err)
+	}
+	return r.Finish()
+}
+
+// BenchmarkManySignIns diagnoses captures of 2,000 and 8,000 sign-ins:
+// the cost per sign-in (ns/signin) is the same for both when diagnose is
+// linear in them.
+func BenchmarkManySignIns(b *testing.B) {
+	for _, n := range []int{2000, 8000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			c := manySignIns(b, n)
+			b.ResetTimer()
+			for b.Loop() {
+				diagnose.Run(diagnose.Input{Capture: c})
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/signin")
+		})
+	}
+}

@@ -45,20 +45,17 @@ func (r *run) checkSignatures() {
 		return
 	}
 	cands, fromProvider := r.candidates()
-	vs := assertion.Verify(r.msg.XML, r.parsed, cands)
-	if r.msg.Decrypted && r.msg.Original != nil {
-		// The Response's signature covers the message as sent (with the
-		// EncryptedAssertion); the assertion's, the decrypted assertion.
-		vs = nil
-		for _, v := range assertion.Verify(r.msg.XML, r.msg.Original, cands) {
-			if !strings.Contains(strings.TrimPrefix(v.Covers, "/"), "/") {
-				vs = append(vs, v)
-			}
-		}
-		for _, v := range assertion.Verify(r.msg.DecryptedXML, r.parsed, cands) {
-			if strings.Contains(strings.TrimPrefix(v.Covers, "/"), "/") {
-				vs = append(vs, v)
-			}
+	vs := r.verify(cands)
+	// The sign-in is judged on the assertion a valid signature covers,
+	// never on an unsigned sibling (a wrapped message's evil assertion).
+	if a := assertion.Judge(r.parsed, vs); a != nil && (r.assert == nil || a.Path != r.assert.Path) {
+		provider := r.providerUsed
+		r.judgeOn(a, assertion.View(a))
+		if r.providerUsed != provider {
+			// Its Role names another provider: check with that
+			// provider's certificates.
+			cands, fromProvider = r.candidates()
+			vs = r.verify(cands)
 		}
 	}
 	r.res.Signatures = vs
@@ -68,7 +65,7 @@ func (r *run) checkSignatures() {
 	for _, v := range vs {
 		if v.Status == assertion.SigValid || v.Status == assertion.SigValidEmbedded {
 			anyValid = true
-			if v.CoversConsumed {
+			if v.CoversMessage || (r.assert != nil && v.Covers == r.assert.Path) {
 				coveredConsumed = true
 			}
 		}
@@ -89,14 +86,11 @@ func (r *run) checkSignatures() {
 			ev = append(ev, Evidence{What: "verifier", Value: v.Detail, Where: where})
 		}
 		switch {
-		case v.Status == assertion.SigInvalid && (v.Reason == assertion.ReasonReference || v.Reason == assertion.ReasonAmbiguousID):
-			if !r.has("saml.signature_wrapping") {
-				r.add(Finding{ID: "saml.signature_wrapping", Severity: Error,
-					Title:    "A signature does not cover the element it sits in: the message has been wrapped",
-					Detail:   "The signature " + v.Reason + ". AWS reads the first Assertion of the Response; a tampered message moves a signed element aside and puts another in its place.",
-					Evidence: ev, Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
-					Fix: &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP."}})
+		case v.Status == assertion.SigInvalid && (v.Reason == assertion.ReasonReference || v.Reason == assertion.ReasonAmbiguousID || v.Reason == assertion.ReasonWholeDocument):
+			if v.Signed != "" {
+				ev = append(ev, Evidence{What: "the content it signed, moved aside", Value: v.Signed, Where: r.at(v.Signed)})
 			}
+			r.wrapping("The signature "+v.Reason+": a tampered message moves a signed element aside and puts another where AWS reads.", ev...)
 		case v.Status == assertion.SigInvalid:
 			f := Finding{ID: "saml.signature_invalid", Severity: Error,
 				Title:    fmt.Sprintf("The signature on %s does not verify: %s", v.Covers, v.Reason),
@@ -140,14 +134,76 @@ func (r *run) checkSignatures() {
 		}
 		r.checkCertTimes(v)
 	}
-	if anyValid && !coveredConsumed && len(r.parsed.Assertions) > 0 && !r.has("saml.signature_wrapping") {
-		r.add(Finding{ID: "saml.signature_wrapping", Severity: Error,
-			Title:    "The assertion AWS would read is not the one the signature covers",
-			Detail:   "A signature verifies, but over another element than the Response or its first Assertion, which is what AWS reads: an XML signature-wrapping shape.",
-			Evidence: []Evidence{{What: "assertion read", Value: r.parsed.Assertions[0].Path, Where: r.where()}},
-			Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
-			Fix:      &Fix{Summary: "Do not trust this message; capture a sign-in straight from the IdP."}})
+	if anyValid && !coveredConsumed && r.assert != nil {
+		r.wrapping("A signature verifies, but over another element than the Response or the assertion judged: an XML signature-wrapping shape.",
+			Evidence{What: "assertion judged", Value: r.assert.Path, Where: r.where()})
 	}
+	r.wrappedAssertions()
+}
+
+// wrapping reports a signature-wrapping shape: one finding per message,
+// which gathers every sign of it.
+func (r *run) wrapping(detail string, ev ...Evidence) {
+	for i := range r.res.Findings {
+		if f := &r.res.Findings[i]; f.ID == "saml.signature_wrapping" {
+			f.Evidence = append(f.Evidence, ev...)
+			return
+		}
+	}
+	r.add(Finding{ID: "saml.signature_wrapping", Severity: Error,
+		Title:    "The message has the shape of an XML signature-wrapping attack",
+		Detail:   detail + " samldoctor judges the sign-in on the assertion a valid signature covers, never on an unsigned one beside it.",
+		Evidence: ev, Explains: []string{"signin.invalid_saml_response", "signin.signature_invalid"},
+		Fix: &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP.",
+			Check: &Check{Result: CheckNotChecked, Why: "what altered the message is outside the IdP, IAM and Connect configuration"}}})
+}
+
+// wrappedAssertions names, in a wrapped message's finding, the assertion
+// judged and the ones no valid signature covers, with whom each names.
+func (r *run) wrappedAssertions() {
+	if !r.has("saml.signature_wrapping") || r.assert == nil {
+		return
+	}
+	who := func(a *assertion.Assertion) string {
+		v := assertion.View(a)
+		switch {
+		case v.RoleSessionName != "":
+			return "RoleSessionName " + v.RoleSessionName
+		case a.Subject != nil && a.Subject.NameID != nil:
+			return "NameID " + a.Subject.NameID.Value
+		}
+		return "no RoleSessionName or NameID"
+	}
+	ev := []Evidence{{What: "assertion judged (the one a signature covers)", Value: r.assert.Path + ": " + who(r.assert), Where: r.at(r.assert.Path)}}
+	for _, list := range [][]assertion.Assertion{r.parsed.Assertions, r.parsed.Misplaced} {
+		for i := range list {
+			if a := &list[i]; a.Path != r.assert.Path {
+				ev = append(ev, Evidence{What: "assertion no valid signature covers", Value: a.Path + ": " + who(a), Where: r.at(a.Path)})
+			}
+		}
+	}
+	r.wrapping("", ev...)
+}
+
+// verify checks the message's signatures with the candidates.
+func (r *run) verify(cands []assertion.Candidate) []assertion.Verification {
+	if !r.msg.Decrypted || r.msg.Original == nil {
+		return assertion.Verify(r.msg.XML, r.parsed, cands)
+	}
+	// The Response's signature covers the message as sent (with the
+	// EncryptedAssertion); the assertion's, the decrypted assertion.
+	var vs []assertion.Verification
+	for _, v := range assertion.Verify(r.msg.XML, r.msg.Original, cands) {
+		if v.CoversMessage {
+			vs = append(vs, v)
+		}
+	}
+	for _, v := range assertion.Verify(r.msg.DecryptedXML, r.parsed, cands) {
+		if !v.CoversMessage {
+			vs = append(vs, v)
+		}
+	}
+	return vs
 }
 
 // checkCertTimes reports a signing certificate outside its validity at the

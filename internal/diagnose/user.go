@@ -213,28 +213,29 @@ func caseDuplicates(users []*evidence.User) []string {
 // nearUsers finds user names that are the same person written another way:
 // with or without a domain, a DOMAIN\ prefix, or spaces.
 func nearUsers(users []*evidence.User, rsn string) []*evidence.User {
-	norm := func(s string) string {
-		s = strings.ToLower(strings.TrimSpace(s))
-		if i := strings.LastIndex(s, `\`); i >= 0 {
-			s = s[i+1:]
-		}
-		return strings.ReplaceAll(s, " ", "")
-	}
-	local := func(s string) string {
-		if i := strings.IndexByte(s, '@'); i >= 0 {
-			return s[:i]
-		}
-		return s
-	}
-	n := norm(rsn)
+	n := NearKey(rsn)
 	var out []*evidence.User
 	for _, u := range users {
-		un := norm(u.Username)
-		if un == n || local(un) == local(n) {
+		if NearKey(u.Username) == n {
 			out = append(out, u)
 		}
 	}
 	return out
+}
+
+// NearKey is what tells two user names one person's written another way:
+// lower case, without a DOMAIN\ prefix, spaces or an e-mail domain. The
+// audit indexes Connect users by it to find the same near matches.
+func NearKey(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if i := strings.LastIndex(s, `\`); i >= 0 {
+		s = s[i+1:]
+	}
+	s = strings.ReplaceAll(s, " ", "")
+	if i := strings.IndexByte(s, '@'); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // recreateUser is the last-resort fix: delete the user and create it

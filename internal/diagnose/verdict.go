@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 )
 
 // explained reports whether an error or warning finding explains the
@@ -52,7 +53,7 @@ func (r *run) needs() {
 		r.add(Finding{ID: id, Severity: Info, Title: title, Detail: detail,
 			Evidence: []Evidence{{What: "observed", Value: strings.Join(explains, ", "), Where: r.symptomWhere(explains)}},
 			Explains: explains,
-			Fix:      &Fix{Summary: "Run these with read access to the account and pass the files with --aws-data (a folder works too).", Commands: cmds}})
+			Fix:      &Fix{Summary: "Run these with read access to the account and pass the files, or their folder, with --aws-data. Or let samldoctor do it: diagnose --aws reads them from AWS itself, and collect --script bash|powershell prints every command it needs as one script.", Commands: cmds}})
 	}
 	for _, sym := range r.res.Symptoms {
 		if r.explained(sym.ID) {
@@ -60,7 +61,9 @@ func (r *run) needs() {
 		}
 		switch sym.ID {
 		case "connect.not_onboarded":
-			if r.users() == nil || !r.users().Complete {
+			if ul := r.users(); ul != nil && !ul.Complete && len(ul.Partial) > 0 && len(ul.SearchedFor) == 0 {
+				r.partialUsers(ul, sym.ID, region, inst)
+			} else if ul == nil || !ul.Complete {
 				need("needs.connect_users", "Which Connect users exist would settle why "+quoteOr(s.RoleSessionName, "the agent")+" is not onboarded",
 					"\"Not onboarded\" means Connect has no user whose name is exactly the RoleSessionName. The instance's user list tells whether the user is missing, differs by case, or exists under another name.",
 					[]string{sym.ID},
@@ -71,8 +74,7 @@ func (r *run) needs() {
 			need("needs.role_policies", "The role's policies would settle whether it may call connect:GetFederationToken",
 				"This page means the role assumed at sign-in may not call connect:GetFederationToken for the agent's Connect user.",
 				[]string{sym.ID},
-				"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy > iam.json",
-				fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))
+				append(rolePolicyCommands(s.RoleArn), fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))...)
 		case "connect.bad_request":
 			need("needs.cloudtrail", "CloudTrail's record of earlier sign-ins would settle whether the user was bound to another role",
 				"\"Bad Request\" usually means the Connect user first signed in with a different role (or a role since recreated). CloudTrail keeps 90 days of events.",
@@ -104,6 +106,50 @@ func (r *run) needs() {
 			Title:    "The input has no capture time, so the assertion's validity window was not judged",
 			Evidence: []Evidence{{What: "input", Value: "a SAML value without a browser capture", Where: r.where()}},
 			Fix:      &Fix{Summary: "Pass the HAR of the sign-in so expiry and issue time can be judged at the moment AWS received the response."}})
+	}
+}
+
+// partialUsers asks for the whole user list when only pages of it were
+// read: a name missing from a page may be on another, so nothing is
+// concluded from it.
+func (r *run) partialUsers(ul *evidence.UserList, symptom, region, inst string) {
+	if r.has("needs.connect_users") {
+		return
+	}
+	var pages []string
+	for _, p := range ul.Partial {
+		pages = append(pages, p.File)
+	}
+	rsn := quoteOr(r.subject.RoleSessionName, "the agent")
+	r.add(Finding{ID: "needs.connect_users", Severity: Info,
+		Title: fmt.Sprintf("The Connect user list read is one page of it: whether a user named %s exists is not known yet", rsn),
+		Detail: fmt.Sprintf("%s holds a NextToken: the AWS CLI stopped after one page (--max-items, or --no-paginate with --page-size) and more users follow. No user named %s in any case is on the page read, which says nothing of the other pages.",
+			strings.Join(pages, ", "), rsn),
+		Evidence: []Evidence{{What: "observed", Value: symptom, Where: r.symptomWhere([]string{symptom})},
+			{What: "users read", Value: fmt.Sprintf("%d, on a page with a NextToken", len(ul.Users)), Where: sourcesOf(ul)}},
+		Explains: []string{symptom},
+		Fix: &Fix{Summary: "Run list-users again without --max-items (the AWS CLI reads every page itself) and pass that file with --aws-data instead.",
+			Commands: []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", region, inst)}}})
+}
+
+// rolePolicyCommands are the AWS CLI commands that read one role's trust
+// and permission policies: get-role, its inline policies
+// (list-role-policies, get-role-policy) and its managed ones
+// (list-attached-role-policies, get-policy, get-policy-version). They need
+// less permission than get-account-authorization-details and stay small in
+// a large account; without the role's name, that is the command.
+func rolePolicyCommands(roleArn string) []string {
+	name := roleArn[strings.LastIndex(roleArn, "/")+1:]
+	if roleArn == "" || name == "" {
+		return []string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy > iam.json"}
+	}
+	return []string{
+		fmt.Sprintf("aws iam get-role --role-name %s > role.json", name),
+		fmt.Sprintf("aws iam list-role-policies --role-name %s > role-policies.json", name),
+		fmt.Sprintf("aws iam get-role-policy --role-name %s --policy-name POLICY-NAME > role-policy-POLICY-NAME.json   # for each name list-role-policies gives", name),
+		fmt.Sprintf("aws iam list-attached-role-policies --role-name %s > attached-policies.json", name),
+		"aws iam get-policy --policy-arn POLICY-ARN > policy.json   # for each policy list-attached-role-policies gives",
+		"aws iam get-policy-version --policy-arn POLICY-ARN --version-id DEFAULT-VERSION-ID > policy-version.json   # DefaultVersionId from get-policy",
 	}
 }
 
@@ -147,11 +193,17 @@ func (r *run) verdict() string {
 	if r.res.Outcome == "succeeded" && (top == nil || top.Severity != Error) {
 		return who + " signed in to Amazon Connect; samldoctor found no error."
 	}
+	if r.res.Outcome == "succeeded" {
+		return who + " signed in to Amazon Connect, but " + r.plain(top)
+	}
 	if r.res.Outcome == "no-saml" && top != nil {
 		return top.Title + "."
 	}
 	if r.res.Outcome == "unknown" || r.res.Outcome == "no-saml" {
 		for _, f := range r.res.Findings {
+			if f.ID == "capture.value_truncated" {
+				return f.Title + ": samldoctor judges nothing from part of a message. Copy the whole value, or give it the HAR."
+			}
 			if f.ID == "capture.truncated" {
 				lead := f.Title + ", before the capture shows how the sign-in ended."
 				if top != nil && top.ID != "capture.truncated" {
@@ -170,6 +222,11 @@ func (r *run) verdict() string {
 		return "samldoctor found no error in the SAML message. The capture shows no error page either; capture the sign-in up to the error to learn more."
 	}
 	cause := r.plain(top)
+	// The cause may start with the agent's name (a finding's title): say
+	// the name once.
+	if rest, ok := strings.CutPrefix(cause, who+" "); ok && who != "The agent" {
+		cause = "the agent " + rest
+	}
 	if len(r.res.Symptoms) > 0 && r.res.Outcome == "failed" {
 		return who + " could not sign in: " + cause
 	}
@@ -205,8 +262,8 @@ func (r *run) plain(f *Finding) string {
 		return f.Title + " (at " + s.At.UTC().Format(time.RFC3339) + ")."
 	}
 	t := f.Title
-	if len(t) > 0 {
-		t = strings.ToLower(t[:1]) + t[1:]
+	if len(t) > 1 && !(t[1] >= 'A' && t[1] <= 'Z') {
+		t = strings.ToLower(t[:1]) + t[1:] // not an acronym (AWS, IAM)
 	}
 	return t + "."
 }

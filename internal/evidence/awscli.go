@@ -31,7 +31,7 @@ var Commands = []string{
 	"aws iam get-account-authorization-details", "aws iam get-role", "aws iam get-role-policy",
 	"aws iam list-role-policies", "aws iam list-attached-role-policies", "aws iam get-policy",
 	"aws iam get-policy-version", "aws iam get-saml-provider", "aws iam list-saml-providers",
-	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy",
+	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy", "aws iam list-roles",
 }
 
 // LoadPaths reads AWS CLI JSON outputs from files, or from every *.json file
@@ -43,17 +43,22 @@ func (s *Set) LoadPaths(paths []string) error {
 			return fmt.Errorf("--aws-data %s: %w", p, unwrap(err))
 		}
 		if !st.IsDir() {
-			if err := s.LoadFile(p); err != nil {
+			if err := s.loadOrSkip(p); err != nil {
 				return err
 			}
 			continue
 		}
 		var files []string
+		skipped := len(s.NotRegular)
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".json") {
+				if ok, why := inputfile.InFolder(path, d); !ok {
+					s.NotRegular = append(s.NotRegular, inputfile.Skipped{Path: path, Why: why})
+					return nil
+				}
 				files = append(files, path)
 			}
 			return nil
@@ -63,15 +68,116 @@ func (s *Set) LoadPaths(paths []string) error {
 		}
 		sort.Strings(files)
 		if len(files) == 0 {
+			if len(s.NotRegular) > skipped {
+				return fmt.Errorf("--aws-data %s: the folder has no .json file that can be read (%s)", p, s.NotRegular[skipped])
+			}
 			return fmt.Errorf("--aws-data %s: the folder has no .json files", p)
 		}
 		for _, f := range files {
-			if err := s.LoadFile(f); err != nil {
+			if err := s.loadOrSkip(f); err != nil {
 				return err
 			}
 		}
 	}
+	if len(s.Skipped) == 1 && s.Empty() {
+		return s.Skipped[0].err
+	}
+	if len(s.Skipped) > 0 && s.Empty() {
+		var names []string
+		for _, k := range s.Skipped {
+			names = append(names, k.String())
+		}
+		return fmt.Errorf("--aws-data: no file holds an AWS CLI output samldoctor reads (%s); it reads the JSON output of: %s", strings.Join(names, "; "), strings.Join(Commands, ", "))
+	}
 	return nil
+}
+
+// Skipped is a file of --aws-data that holds JSON samldoctor does not read
+// (aws sts get-caller-identity's output left in the folder, say): it is
+// left out with a note instead of stopping the run.
+type Skipped struct {
+	File string
+	// What the file is, when known ("aws sts get-caller-identity"), and
+	// why it is not read.
+	What, Why string
+	err       error
+}
+
+func (k Skipped) String() string {
+	if k.What != "" {
+		return k.File + " (" + k.What + "): " + k.Why
+	}
+	return k.File + ": " + k.Why
+}
+
+// NotReadError is a JSON document that is no AWS CLI output samldoctor
+// reads.
+type NotReadError struct {
+	File string
+	Keys []string
+	// What names the AWS CLI command that writes this shape, when known.
+	What string
+}
+
+func (e *NotReadError) Error() string {
+	if e.What != "" {
+		return fmt.Sprintf("%s: the output of %s, which samldoctor does not read; it reads the JSON output of: %s", e.File, e.What, strings.Join(Commands, ", "))
+	}
+	return fmt.Sprintf("%s: not an AWS CLI output samldoctor knows (its top-level keys are %v); it reads the JSON output of: %s",
+		e.File, e.Keys, strings.Join(Commands, ", "))
+}
+
+// loadOrSkip loads a file, recording it as skipped when it is JSON that
+// is no output samldoctor reads.
+func (s *Set) loadOrSkip(name string) error {
+	err := s.LoadFile(name)
+	var nr *NotReadError
+	if errors.As(err, &nr) {
+		why := fmt.Sprintf("not an AWS CLI output samldoctor knows (top-level keys %s)", strings.Join(nr.Keys, ", "))
+		if nr.What != "" {
+			why = "samldoctor does not read this output"
+		}
+		s.Skipped = append(s.Skipped, Skipped{File: name, What: nr.What, Why: why, err: err})
+		return nil
+	}
+	return err
+}
+
+// otherOutputs are AWS CLI outputs met beside the ones read, by their
+// top-level keys, so that a note names them.
+var otherOutputs = []struct {
+	keys []string
+	what string
+}{
+	{[]string{"Account", "Arn", "UserId"}, "aws sts get-caller-identity"},
+	{[]string{"Credentials", "AssumedRoleUser"}, "aws sts assume-role"},
+	{[]string{"Users", "IsTruncated"}, "aws iam list-users"},
+	{[]string{"User"}, "aws iam get-user"},
+	{[]string{"Groups"}, "aws iam list-groups"},
+	{[]string{"Policies", "IsTruncated"}, "aws iam list-policies"},
+	{[]string{"AccountAliases"}, "aws iam list-account-aliases"},
+	{[]string{"SecurityProfileSummaryList"}, "aws connect list-security-profiles"},
+	{[]string{"RoutingProfileSummaryList"}, "aws connect list-routing-profiles"},
+	{[]string{"Attribute"}, "aws connect describe-instance-attribute"},
+	{[]string{"trailList"}, "aws cloudtrail describe-trails"},
+	{[]string{"Records"}, "a CloudTrail log file (give it to samldoctor audit --trail)"},
+	{[]string{"log"}, "a HAR (give it to samldoctor as the capture: samldoctor diagnose FILE)"},
+	{[]string{"requests"}, "a SAML-tracer export (give it to samldoctor as the capture: samldoctor diagnose FILE)"},
+}
+
+func otherOutput(top map[string]json.RawMessage) string {
+	for _, o := range otherOutputs {
+		all := true
+		for _, k := range o.keys {
+			if _, ok := top[k]; !ok {
+				all = false
+			}
+		}
+		if all {
+			return o.what
+		}
+	}
+	return ""
 }
 
 func unwrap(err error) error {
@@ -83,9 +189,24 @@ func unwrap(err error) error {
 	return err
 }
 
-// LoadFile reads one AWS CLI JSON output (at most MaxFile bytes).
+// LoadFile reads one AWS CLI JSON output (at most MaxFile bytes). A file
+// that is not JSON is told apart from its start (the AWS CLI's text,
+// table or YAML output, an image, an empty file...), never read whole.
 func (s *Set) LoadFile(name string) error {
-	b, err := inputfile.Read("--aws-data", name, MaxFile, inputfile.JSON)
+	f, err := os.Open(name)
+	if err != nil {
+		return fmt.Errorf("--aws-data %s: %w", name, unwrap(err))
+	}
+	defer f.Close()
+	text, _ := inputfile.Text(f, 8192)
+	head, _ := text.Peek(8192)
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) == 0 || t[0] != '{' && t[0] != '[' {
+		return fmt.Errorf("--aws-data %s: %s", name, notJSON(t))
+	}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > 2*MaxFile {
+		return fmt.Errorf("--aws-data %s: %d bytes, more than the %d MiB limit for AWS CLI JSON output", name, st.Size(), MaxFile>>20)
+	}
+	b, err := inputfile.ReadFrom("--aws-data", name, text, MaxFile, inputfile.JSON)
 	if err != nil {
 		return err
 	}
@@ -95,7 +216,10 @@ func (s *Set) LoadFile(name string) error {
 // Load reads one AWS CLI JSON output held in memory; name is used in
 // messages.
 func (s *Set) Load(name string, b []byte) error {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	b = inputfile.Bytes(b)
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' && t[0] != '[' {
+		return fmt.Errorf("%s: %s", name, notJSON(t))
+	}
 	top, err := topLevel(b)
 	if err != nil {
 		return fmt.Errorf("%s: not JSON output of the AWS CLI: %s", name, err)
@@ -118,7 +242,7 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadListUsers(name, b, top)
 	case has("Users") && (has("ApproximateTotalCount") || looksLikeUsers(top["Users"])):
 		err = s.loadSearchUsers(name, b, top)
-	case has("User"):
+	case has("User") && !bytes.Contains(top["User"], []byte(`"UserName"`)): // not IAM's get-user
 		err = s.loadDescribeUser(name, b, top)
 	case has("Instance"):
 		err = s.loadDescribeInstance(name, b, top)
@@ -144,9 +268,10 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadListSAMLProviders(name, b, top)
 	case has("Events"):
 		err = s.loadLookupEvents(name, b, top)
+	case has("Roles"):
+		err = s.loadListRoles(name, b, top)
 	default:
-		return fmt.Errorf("%s: not an AWS CLI output samldoctor knows (its top-level keys are %v); it reads the JSON output of: %s",
-			name, slices.Sorted(maps.Keys(top)), strings.Join(Commands, ", "))
+		return &NotReadError{File: name, Keys: slices.Sorted(maps.Keys(top)), What: otherOutput(top)}
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -311,7 +436,11 @@ func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMess
 	if t, ok := top["NextToken"]; ok && json.Unmarshal(t, &out.NextToken) != nil {
 		return fmt.Errorf("list-users output: NextToken is not a string: %s", t)
 	}
-	src := s.source(name, "aws connect list-users")
+	kind := "aws connect list-users"
+	if out.NextToken != "" {
+		kind += ", one page: it has a NextToken"
+	}
+	src := s.source(name, kind)
 	instance := ""
 	for _, u := range out.UserSummaryList {
 		if id := instanceOfUserARN(u.Arn); id != "" {
@@ -320,6 +449,9 @@ func (s *Set) loadListUsers(name string, raw []byte, top map[string]json.RawMess
 		}
 	}
 	ul := s.userList(instance, src)
+	if out.NextToken != "" {
+		ul.Partial = append(ul.Partial, src)
+	}
 	if out.NextToken == "" {
 		ul.Complete = true
 		if len(out.UserSummaryList) > 0 {
@@ -552,11 +684,23 @@ func (s *Set) addRole(r apiRole, src Source, full bool) (*Role, error) {
 		}
 	}
 	for i, have := range s.Roles {
-		if have.ARN == role.ARN {
+		// A role named by get-role-policy alone has no ARN yet: the
+		// files are joined by the role they name, in whatever order
+		// they are read.
+		if have.ARN == role.ARN || have.ARN == "" && have.Name == role.Name {
 			// Keep what the earlier source knew that this one does not.
 			if !full {
 				role.Inline, role.InlineComplete = have.Inline, have.InlineComplete
 				role.Attached, role.AttachedComplete = have.Attached, have.AttachedComplete
+				if role.Trust == nil && role.TrustErr == "" {
+					role.Trust, role.TrustErr = have.Trust, have.TrustErr
+				}
+			} else {
+				for k, v := range have.Inline {
+					if _, ok := role.Inline[k]; !ok && have.ARN == "" {
+						role.Inline[k] = v
+					}
+				}
 			}
 			s.Roles[i] = role
 			return role, nil
@@ -630,6 +774,20 @@ func (s *Set) loadGetRole(name string, raw []byte, top map[string]json.RawMessag
 	return err
 }
 
+func (s *Set) loadListRoles(name string, raw []byte, top map[string]json.RawMessage) error {
+	var rs []apiRole
+	if err := json.Unmarshal(top["Roles"], &rs); err != nil {
+		return fmt.Errorf("list-roles output: %w", err)
+	}
+	src := s.source(name, "aws iam list-roles")
+	for _, r := range rs {
+		if _, err := s.addRole(r, src, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Set) loadGetRolePolicy(name string, raw []byte, top map[string]json.RawMessage) error {
 	var out struct {
 		RoleName       string          `json:"RoleName"`
@@ -651,6 +809,16 @@ func (s *Set) loadGetRolePolicy(name string, raw []byte, top map[string]json.Raw
 	}
 	r.Inline[out.PolicyName] = p
 	return nil
+}
+
+// namedRole is the role of that name, added when new.
+func (s *Set) namedRole(name string, src Source) *Role {
+	r := s.RoleByName(name)
+	if r == nil {
+		r = &Role{Name: name, Inline: map[string]*iampolicy.Policy{}, Source: src}
+		s.Roles = append(s.Roles, r)
+	}
+	return r
 }
 
 func (s *Set) loadGetPolicyVersion(name string, raw []byte, top map[string]json.RawMessage) error {
@@ -710,6 +878,8 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 			PolicyName string `json:"PolicyName"`
 			PolicyArn  string `json:"PolicyArn"`
 		} `json:"AttachedPolicies"`
+		// Not in the AWS CLI's output; samldoctor's own bundles add it.
+		RoleName string `json:"RoleName"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-attached-role-policies output: %w", err)
@@ -719,6 +889,11 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 	for _, p := range out.AttachedPolicies {
 		l.Policies = append(l.Policies, AttachedPolicy{Name: p.PolicyName, ARN: p.PolicyArn})
 	}
+	if out.RoleName != "" {
+		r := s.namedRole(out.RoleName, src)
+		r.Attached, r.AttachedComplete = append(r.Attached, l.Policies...), true
+		return nil
+	}
 	s.Unattributed.AttachedPolicies = append(s.Unattributed.AttachedPolicies, l)
 	return nil
 }
@@ -726,11 +901,23 @@ func (s *Set) loadListAttached(name string, raw []byte, top map[string]json.RawM
 func (s *Set) loadListRolePolicies(name string, raw []byte, top map[string]json.RawMessage) error {
 	var out struct {
 		PolicyNames []string `json:"PolicyNames"`
+		// Not in the AWS CLI's output; samldoctor's own bundles add it.
+		RoleName string `json:"RoleName"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("list-role-policies output: %w", err)
 	}
 	src := s.source(name, "aws iam list-role-policies")
+	if out.RoleName != "" {
+		r := s.namedRole(out.RoleName, src)
+		for _, n := range out.PolicyNames {
+			if _, ok := r.Inline[n]; !ok {
+				r.Inline[n] = nil // named, document not known yet
+			}
+		}
+		r.InlineComplete = true
+		return nil
+	}
 	s.Unattributed.InlineNames = append(s.Unattributed.InlineNames, InlineNameList{Names: append([]string{}, out.PolicyNames...), Source: src})
 	return nil
 }
@@ -776,7 +963,9 @@ func (s *Set) loadGetSAMLProvider(name string, raw []byte, top map[string]json.R
 func (s *Set) loadListSAMLProviders(name string, raw []byte, top map[string]json.RawMessage) error {
 	var out struct {
 		SAMLProviderList []struct {
-			Arn string `json:"Arn"`
+			Arn        string    `json:"Arn"`
+			ValidUntil time.Time `json:"ValidUntil"`
+			CreateDate time.Time `json:"CreateDate"`
 		} `json:"SAMLProviderList"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
@@ -786,6 +975,7 @@ func (s *Set) loadListSAMLProviders(name string, raw []byte, top map[string]json
 	pl := &ProviderList{Source: src, ARNs: []string{}}
 	for _, p := range out.SAMLProviderList {
 		pl.ARNs = append(pl.ARNs, p.Arn)
+		pl.Dates = append(pl.Dates, ProviderDates{CreateDate: p.CreateDate, ValidUntil: p.ValidUntil})
 	}
 	s.ProviderList = pl
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 )
 
 // Set is every fact known, with where each came from.
@@ -44,12 +45,19 @@ type Set struct {
 	// or that found nothing.
 	Denied   []Denied
 	NotFound []NotFound
+	// Skipped are files of --aws-data left out: JSON that is no output
+	// samldoctor reads.
+	Skipped []Skipped
 
 	// Facts read from outputs that do not say which role or provider they
 	// are about (list-attached-role-policies, list-role-policies,
 	// get-policy-version, get-saml-provider): they are taken to be about
 	// the role and provider of the sign-in when that is unambiguous.
 	Unattributed Unattributed
+
+	// NotRegular are files in --aws-data folders that were not read
+	// (named pipes, devices): the caller says so.
+	NotRegular []inputfile.Skipped
 }
 
 // Unattributed facts.
@@ -133,7 +141,11 @@ type UserList struct {
 	// in a replica's Region).
 	CompleteIn map[string]bool
 	SearchedIn map[string]map[string]bool
-	Sources    []Source
+	// Partial are list-users outputs that are one page (they hold a
+	// NextToken: --max-items, or a run cut short): what is not in them
+	// may be on another page.
+	Partial []Source
+	Sources []Source
 	// index finds a user by ID ("id:...") or, without one, by name
 	// ("name:..."), so that adding n users costs n, not n².
 	index map[string]int
@@ -274,9 +286,16 @@ type SAMLProvider struct {
 
 // ProviderList is a list-saml-providers output.
 type ProviderList struct {
-	ARNs   []string
+	ARNs []string
+	// Dates are each ARN's CreateDate and ValidUntil (zero when the
+	// output lacks them): what tells which provider a get-saml-provider
+	// output, which has no ARN, is.
+	Dates  []ProviderDates
 	Source Source
 }
+
+// ProviderDates are a provider's CreateDate and ValidUntil.
+type ProviderDates struct{ CreateDate, ValidUntil time.Time }
 
 // Metadata is SAML metadata (the IdP's, or an IAM SAML provider's), read
 // by assertion.ParseMetadata: XML stays inside package assertion.

@@ -1,6 +1,8 @@
 package iampolicy
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -367,8 +369,15 @@ func conditionHolds(op, key string, want []string, ctx Context) (bool, string) {
 		if state == unknown {
 			return false, fmt.Sprintf("condition Null on %s: whether the key is in the request is not known", key)
 		}
-		wantAbsent := len(want) > 0 && strings.EqualFold(want[0], "true")
-		return wantAbsent == (state == absent), ""
+		// "true": the key is absent; "false": it is present. Several
+		// values are ORed, as for every operator.
+		isAbsent := state == absent || len(have) == 0
+		for _, w := range want {
+			if strings.EqualFold(w, "true") && isAbsent || strings.EqualFold(w, "false") && !isAbsent {
+				return true, ""
+			}
+		}
+		return false, ""
 	}
 	cmp, negated, known := operator(op)
 	if !known {
@@ -388,9 +397,14 @@ func conditionHolds(op, key string, want []string, ctx Context) (bool, string) {
 		}
 		return negated, ""
 	}
-	// Policy values may hold variables.
+	// Policy values may hold variables, in the operators IAM substitutes
+	// them in (string, ARN and Bool); elsewhere "${" is literal text.
 	var pol []string
 	for _, w := range want {
+		if !takesVariables(op) {
+			pol = append(pol, w)
+			continue
+		}
 		sub, st, why := substitute(w, ctx)
 		if st == unknown {
 			return false, why
@@ -444,6 +458,25 @@ func conditionHolds(op, key string, want []string, ctx Context) (bool, string) {
 		}
 		return matched, ""
 	}
+}
+
+// takesVariables reports whether IAM replaces policy variables in the
+// operator's values: the String, ARN and Bool operators do; the Numeric,
+// Date, Binary and IP address operators do not ("You can not use a policy
+// variable with the ... condition operator").
+func takesVariables(op string) bool {
+	return strings.HasPrefix(op, "String") || strings.HasPrefix(op, "Arn") || op == "Bool"
+}
+
+// binaryEquals compares a key's value with a policy value byte for byte,
+// both base64-encoded: the policy names the binary value by its base64
+// form, and the request context carries binary values the same way (as the
+// policy simulator's ContextEntries do). Values that are not base64 match
+// nothing.
+func binaryEquals(h, w string) (bool, string) {
+	a, err1 := base64.StdEncoding.DecodeString(h)
+	b, err2 := base64.StdEncoding.DecodeString(w)
+	return err1 == nil && err2 == nil && bytes.Equal(a, b), ""
 }
 
 // operator returns the comparison behind a condition operator; negated
@@ -513,7 +546,7 @@ func operator(op string) (cmp func(have, want string) (bool, string), negated bo
 	case "Bool":
 		return str(true, false), false, true
 	case "BinaryEquals":
-		return str(false, false), false, true
+		return binaryEquals, false, true
 	case "NumericEquals":
 		return num(func(a, b float64) bool { return a == b }), false, true
 	case "NumericNotEquals":

@@ -83,11 +83,40 @@ func TestConditionOperators(t *testing.T) {
 		{"ArnLike", []string{"arn:aws:iam::111122223333:role/Other"}, []string{"arn:aws:iam::*:role/Connect*"}, false},
 		{"ArnNotLike", []string{"arn:aws:iam::111122223333:role/ConnectAgents"}, []string{"arn:aws:iam::*:role/Connect*"}, false},
 		{"ArnNotEquals", []string{"arn:aws:iam::111122223333:role/Other"}, []string{"arn:aws:iam::111122223333:role/Connect"}, true},
-		// Null: true asks that the key be absent
+		// Binary: byte for byte against the policy's base64 (the request
+		// context gives binary values in base64 too), so case matters
+		{"BinaryEquals", []string{"QmluYXJ5VmFsdWVJbkJhc2U2NA=="}, []string{"QmluYXJ5VmFsdWVJbkJhc2U2NA=="}, true},
+		{"BinaryEquals", []string{"qmluyxj5vmfsdwvjbkjhc2u2na=="}, []string{"QmluYXJ5VmFsdWVJbkJhc2U2NA=="}, false},
+		{"BinaryEquals", []string{"AAEC"}, []string{"QmluYXJ5VmFsdWVJbkJhc2U2NA==", "AAEC"}, true},
+		{"BinaryEquals", []string{"AAED"}, []string{"AAEC"}, false},
+		{"BinaryEquals", []string{"not base64!"}, []string{"not base64!"}, false},
+		{"BinaryEquals", nil, []string{"AAEC"}, false},
+		{"BinaryEqualsIfExists", nil, []string{"AAEC"}, true},
+		// Null: true asks that the key be absent, false that it be
+		// present; the value's case does not matter, and several values
+		// are ORed
 		{"Null", nil, []string{"true"}, true},
 		{"Null", []string{"x"}, []string{"true"}, false},
 		{"Null", []string{"x"}, []string{"false"}, true},
 		{"Null", nil, []string{"false"}, false},
+		{"Null", nil, []string{"True"}, true},
+		{"Null", nil, []string{"TRUE"}, true},
+		{"Null", []string{"x"}, []string{"True"}, false},
+		{"Null", []string{"x"}, []string{"False"}, true},
+		{"Null", nil, []string{"False"}, false},
+		{"Null", []string{"x"}, []string{"true", "false"}, true},
+		{"Null", nil, []string{"false", "true"}, true},
+		{"Null", nil, []string{"yes"}, false},
+		{"Null", []string{"x"}, []string{"yes"}, false},
+		// Policy variables: substituted in String, ARN and Bool values,
+		// literal text in Numeric, Date, Binary and IP address values
+		{"StringEquals", []string{"a"}, []string{"${k}"}, true},
+		{"ArnLike", []string{"arn:aws:iam::1:role/x"}, []string{"${k}"}, true},
+		{"Bool", []string{"true"}, []string{"${k}"}, true},
+		{"NumericEquals", []string{"10"}, []string{"${k}"}, false},
+		{"DateEquals", []string{mid}, []string{"${k}"}, false},
+		{"IpAddress", []string{"203.0.113.5"}, []string{"${k}"}, false},
+		{"BinaryEquals", []string{"AAEC"}, []string{"${k}"}, false},
 		// ...IfExists: true when the key is absent, else as the operator
 		{"StringEqualsIfExists", nil, []string{"a"}, true},
 		{"StringEqualsIfExists", []string{"b"}, []string{"a"}, false},
@@ -103,6 +132,14 @@ func TestConditionOperators(t *testing.T) {
 		{"ForAllValues:StringEquals", nil, []string{"a"}, true},
 		{"ForAnyValue:StringNotEquals", []string{"a", "b"}, []string{"a"}, true},
 		{"ForAnyValue:StringNotEquals", []string{"a"}, []string{"a"}, false},
+		// A set operator on a key that is not in the request: ForAnyValue
+		// is false and ForAllValues true, negated operators included
+		// ("Conditions with multiple context keys or values")
+		{"ForAnyValue:StringNotEquals", nil, []string{"a"}, false},
+		{"ForAnyValue:StringNotLike", nil, []string{"a*"}, false},
+		{"ForAnyValue:NumericNotEquals", nil, []string{"1"}, false},
+		{"ForAllValues:StringNotEquals", nil, []string{"a"}, true},
+		{"ForAllValues:StringNotLike", nil, []string{"a*"}, true},
 		{"ForAllValues:StringNotEquals", []string{"a", "b"}, []string{"c"}, true},
 		{"ForAllValues:StringNotEquals", []string{"a", "c"}, []string{"c"}, false},
 		{"ForAllValues:StringLike", []string{"ab", "ac"}, []string{"a*"}, true},

@@ -9,7 +9,6 @@
 package idp
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"text/template"
 )
 
 //go:embed products/*.json
@@ -326,15 +324,11 @@ func Steps(product, kind string, v Values) (steps []string, docs string, ok bool
 		return nil, "", false
 	}
 	for _, s := range f.Steps {
-		t, err := template.New("step").Option("missingkey=error").Parse(s)
+		step, err := fill(s, v)
 		if err != nil {
 			return nil, "", false
 		}
-		var b bytes.Buffer
-		if err := t.Execute(&b, v); err != nil {
-			return nil, "", false
-		}
-		steps = append(steps, b.String())
+		steps = append(steps, step)
 	}
 	return steps, f.Docs, true
 }

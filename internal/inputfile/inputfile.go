@@ -8,9 +8,12 @@ package inputfile
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"strconv"
 )
 
 // Kind is what a file must look like from its first bytes.
@@ -60,12 +63,12 @@ func Read(flag, name string, limit int64, kind Kind) ([]byte, error) {
 
 // ReadFrom is Read for an open reader.
 func ReadFrom(flag, name string, r io.Reader, limit int64, kind Kind) ([]byte, error) {
-	br := bufio.NewReaderSize(r, sniff)
+	br, _ := Text(r, sniff)
 	head, err := br.Peek(sniff)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, fmt.Errorf("%s %s: %w", flag, name, err)
 	}
-	first := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	first := bytes.TrimLeft(head, " \t\r\n")
 	if !kind.Starts(first) {
 		what := "it is empty"
 		if len(first) > 0 {
@@ -99,6 +102,57 @@ func size(n int64) string {
 
 func unwrap(err error) error {
 	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// Skipped is a file found in a folder and not read, and why.
+type Skipped struct {
+	Path, Why string
+}
+
+// String names the file quoted (a file name may hold control
+// characters) and why it was skipped.
+func (s Skipped) String() string { return strconv.Quote(s.Path) + ": skipped, " + s.Why }
+
+// InFolder reports whether a file met while walking a folder is one to
+// read: a regular file, or a link to one. A named pipe, a socket, a
+// device, or a link to one of them or to nothing, would block or never
+// end when read; why says what it is and what to do.
+func InFolder(path string, d fs.DirEntry) (ok bool, why string) {
+	if d.Type().IsRegular() {
+		return true, ""
+	}
+	mode := d.Type()
+	link := ""
+	if mode&fs.ModeSymlink != 0 {
+		st, err := os.Stat(path)
+		if err != nil {
+			return false, "a link to nothing that can be read (" + unwrapPath(err).Error() + ")"
+		}
+		if st.Mode().IsRegular() {
+			return true, ""
+		}
+		mode, link = st.Mode().Type(), "a link to "
+	}
+	what := "something other than a regular file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO), which would wait for a writer"
+	case mode&fs.ModeSocket != 0:
+		what = "a socket"
+	case mode&fs.ModeDevice != 0 || mode&fs.ModeCharDevice != 0:
+		what = "a device"
+	case mode.IsDir():
+		what = "a folder"
+	}
+	return false, link + what + "; to read it anyway, name it on its own instead of its folder"
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err

@@ -13,6 +13,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -57,9 +58,16 @@ func (b *Builder) AWSData(name string, data []byte) error { return b.set.Load(na
 // AWSDataPaths reads AWS CLI outputs from files and folders (--aws-data).
 func (b *Builder) AWSDataPaths(paths []string) error { return b.set.LoadPaths(paths) }
 
+// AWS is the AWS evidence read so far.
+func (b *Builder) AWS() *evidence.Set { return b.set }
+
+// Skipped are the files of --aws-data folders that were not read (named
+// pipes, devices).
+func (b *Builder) Skipped() []inputfile.Skipped { return b.set.NotRegular }
+
 // IdPMetadata reads the IdP's SAML metadata.
 func (b *Builder) IdPMetadata(name string, data []byte) error {
-	md, err := assertion.ParseMetadata(data)
+	md, err := assertion.ParseMetadata(inputfile.Bytes(data))
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -69,7 +77,7 @@ func (b *Builder) IdPMetadata(name string, data []byte) error {
 
 // IdPCert reads IdP signing certificates (PEM or DER).
 func (b *Builder) IdPCert(name string, data []byte) error {
-	cs, err := assertion.ParseCerts(data, name)
+	cs, err := assertion.ParseCerts(inputfile.Bytes(data), name)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -498,31 +498,47 @@ func (d *Decoder) scanString(keep func([]byte)) error {
 		if err != nil {
 			return err
 		}
-		q := bytes.IndexByte(chunk, '"')
-		end := len(chunk)
-		if q >= 0 {
-			end = q
-		}
-		bs := bytes.IndexByte(chunk[:end], '\\')
-		if bs < 0 {
+		s := stringStop(chunk)
+		if s < 0 {
 			if keep != nil {
-				keep(chunk[:end])
+				keep(chunk)
 			}
-			if q >= 0 {
-				d.pos += q + 1
-				return nil
-			}
-			d.pos += end
+			d.pos += len(chunk)
 			continue
 		}
 		if keep != nil {
-			keep(chunk[:bs])
+			keep(chunk[:s])
 		}
-		d.pos += bs + 1
+		d.pos += s + 1
+		if chunk[s] == '"' {
+			return nil
+		}
 		if err := d.escape(keep); err != nil {
 			return err
 		}
 	}
+}
+
+// stringStop finds the first '"' or '\\' in chunk, or -1. It searches
+// windows that double in size, so each byte is looked at a bounded number
+// of times however far the next quote is: a string with an escape every
+// few bytes (HTML marshalled with \u003c) costs linear time, not the
+// length of the rest of the buffer per escape.
+func stringStop(chunk []byte) int {
+	for from, w := 0, 64; from < len(chunk); from, w = from+w, min(2*w, 64<<10) {
+		win := chunk[from:min(from+w, len(chunk))]
+		q := bytes.IndexByte(win, '"')
+		if q >= 0 {
+			win = win[:q]
+		}
+		if bs := bytes.IndexByte(win, '\\'); bs >= 0 {
+			return from + bs
+		}
+		if q >= 0 {
+			return from + q
+		}
+	}
+	return -1
 }
 
 // escape decodes one escape sequence after its backslash.

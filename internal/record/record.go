@@ -762,7 +762,7 @@ func (r *recorder) recording(out Outcome) *Recording {
 	for _, p := range r.pages {
 		h.Log.Pages = append(h.Log.Pages, *p)
 	}
-	entries := append([]*harEntry{}, r.entries...)
+	entries := append([]*harEntry(nil), r.entries...)
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].StartedDateTime < entries[j].StartedDateTime })
 	for _, e := range entries {
 		h.Log.Entries = append(h.Log.Entries, *e)

@@ -238,12 +238,12 @@ func (r *redactor) headers(h *node) {
 		if val == nil {
 			continue
 		}
-		switch n := strings.ToLower(name); {
-		case n == "cookie":
-			val.set(maskCookies(val.text(), "; "))
+		switch n := strings.ToLower(strings.TrimSpace(name)); {
+		case n == "set-cookie" || n == "set-cookie2":
+			val.set(secret.MaskSetCookie(val.text()))
 			r.stats.Headers++
-		case n == "set-cookie":
-			val.set(maskSetCookie(val.text()))
+		case strings.Contains(n, "cookie"):
+			val.set(secret.MaskCookie(val.text()))
 			r.stats.Headers++
 		case secret.IsHeader(n):
 			val.set(secret.Marker)
@@ -254,30 +254,6 @@ func (r *redactor) headers(h *node) {
 			val.set(r.jwts(val.text()))
 		}
 	}
-}
-
-// maskCookies keeps cookie names, for diagnosis, and removes the values.
-func maskCookies(s, sep string) string {
-	parts := strings.Split(s, ";")
-	for i, p := range parts {
-		name, _, _ := strings.Cut(strings.TrimSpace(p), "=")
-		parts[i] = name + "=" + secret.Marker
-	}
-	return strings.Join(parts, sep)
-}
-
-func maskSetCookie(s string) string {
-	var out []string
-	for _, line := range strings.Split(s, "\n") {
-		first, attrs, _ := strings.Cut(line, ";")
-		name, _, _ := strings.Cut(first, "=")
-		l := strings.TrimSpace(name) + "=" + secret.Marker
-		if attrs != "" {
-			l += ";" + attrs
-		}
-		out = append(out, l)
-	}
-	return strings.Join(out, "\n")
 }
 
 func (r *redactor) cookies(c *node) {
@@ -394,9 +370,14 @@ func (r *redactor) jsonValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			if _, isStr := e.(string); isStr && secret.IsParam(k) {
+			if isScalar(e) && secret.IsParam(k) {
 				x[k] = secret.Marker
 				r.stats.Params++
+				continue
+			}
+			if !isScalar(e) && !isSAMLField(k) && secret.IsSecretName(k) {
+				// "credentials": {...}: everything in it.
+				x[k] = r.maskAll(e)
 				continue
 			}
 			if isSAMLField(k) {
@@ -421,23 +402,43 @@ func (r *redactor) jsonValue(v any) any {
 	return v
 }
 
-// freeTextSecret matches a credential assigned in text: a query or form
-// field, a JSON member, a JavaScript variable or property (accessToken =
-// "...", {"idToken": '...'}).
-var freeTextSecret = regexp.MustCompile(`(?i)(["']?\b(?:password|passwd|pwd|pass|client_?secret|secret_?access_?key|access_?token|refresh_?token|id_?token|session_?token|auth_?token|api_?key|bearer_?token)["']?\s*[:=]\s*["']?)([^"'&\s,;}<)]+)`)
+func isScalar(v any) bool {
+	switch v.(type) {
+	case string, float64, bool:
+		return true
+	}
+	return false
+}
+
+// maskAll replaces every string and number in v.
+func (r *redactor) maskAll(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = r.maskAll(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = r.maskAll(e)
+		}
+	case string, float64:
+		r.stats.Params++
+		return secret.Marker
+	}
+	return v
+}
 
 // xmlSecret matches the text of a credential element in XML: STS's
 // AssumeRoleWithSAML answer (SecretAccessKey, SessionToken), passwords.
 var xmlSecret = regexp.MustCompile(`(?i)(<(?:[\w.-]+:)?(?:SecretAccessKey|SessionToken|AccessKeyId|Password|ClientSecret|AccessToken|RefreshToken|IdToken)\b[^>]*>)([^<]+)(<)`)
 
-// freeText masks credential-looking assignments and JWTs in other text.
+// freeText masks credentials written in other text (secret.MaskText).
 func (r *redactor) freeText(s string) string {
-	out := freeTextSecret.ReplaceAllStringFunc(s, func(m string) string {
-		sub := freeTextSecret.FindStringSubmatch(m)
-		r.stats.Params++
-		return sub[1] + secret.Marker
-	})
-	return r.jwts(out)
+	out := secret.MaskText(s)
+	if out != s {
+		r.stats.Params += strings.Count(out, secret.Marker) - strings.Count(s, secret.Marker)
+	}
+	return out
 }
 
 // xmlText redacts an XML document: credential elements, the
@@ -519,13 +520,13 @@ func (r *redactor) field(v string) string {
 				return nv
 			}
 		}
-		if raw, err := decodeAny(t); err == nil && utf8.Valid(raw) && !bytes.Contains(raw, []byte("SignatureValue")) {
-			return r.jwts(v) // readable text without a signature: nothing to hide here
+		if raw, err := decodeAny(t); err == nil && utf8.Valid(raw) && !bytes.Contains(raw, []byte("SignatureValue")) && secret.MaskText(string(raw)) == string(raw) {
+			return r.jwts(v) // readable text without a signature or credential: nothing to hide here
 		}
 		r.stats.Opaque++
 		return secret.Marker
 	}
-	return r.jwts(v)
+	return r.freeText(v)
 }
 
 func decodeAny(s string) ([]byte, error) {
@@ -538,6 +539,15 @@ func decodeAny(s string) ([]byte, error) {
 
 func looksSAML(xml []byte) bool {
 	return bytes.Contains(xml, []byte("urn:oasis:names:tc:SAML")) || bytes.Contains(xml, []byte("SignatureValue"))
+}
+
+func textual(mime string) bool {
+	for _, t := range []string{"html", "json", "text", "xml", "javascript", "ecmascript", "x-www-form-urlencoded"} {
+		if strings.Contains(mime, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // content redacts a response body: SAML forms and credential inputs in
@@ -559,21 +569,24 @@ func (r *redactor) content(c *node) {
 	mime := strings.ToLower(c.get("mimeType").text())
 	b64 := strings.EqualFold(c.get("encoding").text(), "base64")
 	if b64 {
-		raw, err := base64.StdEncoding.DecodeString(body)
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(body))
 		if err != nil {
-			return
-		}
-		if !strings.Contains(mime, "html") && !strings.Contains(mime, "json") && !strings.Contains(mime, "text") && !strings.Contains(mime, "xml") && !strings.Contains(mime, "javascript") {
+			// Not base64 after all: the text is redacted as it is.
+			b64 = false
+		} else if !utf8.Valid(raw) && !textual(mime) {
 			return // images, fonts: nothing to redact
+		} else {
+			body = string(raw)
 		}
-		body = string(raw)
 	}
+	head := strings.ToLower(body[:min(len(body), 4096)])
 	switch {
-	case strings.Contains(mime, "xml") || strings.HasPrefix(strings.TrimSpace(body), "<?xml"):
+	case strings.Contains(mime, "html") || strings.Contains(head, "<html") || strings.Contains(head, "<form") || strings.Contains(head, "<!doctype html"):
+		// XHTML too: an auto-post page can start with <?xml.
+		body = r.xmlText(r.html(body))
+	case strings.Contains(mime, "xml") || strings.HasPrefix(strings.TrimSpace(body), "<"):
 		body = r.xmlText(body)
-	case strings.Contains(mime, "html") || strings.HasPrefix(strings.TrimSpace(body), "<"):
-		body = r.html(body)
-	case strings.Contains(mime, "json"):
+	case strings.Contains(mime, "json") || strings.HasPrefix(strings.TrimSpace(body), "{") || strings.HasPrefix(strings.TrimSpace(body), "["):
 		body = r.jsonText(body)
 	default:
 		body = r.freeText(body)
@@ -585,78 +598,102 @@ func (r *redactor) content(c *node) {
 }
 
 // html rewrites SAMLResponse and credential inputs and text areas, and
-// credential assignments in scripts; every other token is copied byte for
-// byte.
+// the values of tags named like credentials (<meta name="csrf-token"
+// content>, <input type="password">, data-token="..."); every other token
+// is copied byte for byte. The text and the other attributes (links,
+// scripts) are left to the free-text scan of the whole page, which
+// looks at every byte of it.
 func (r *redactor) html(s string) string {
-	lower := strings.ToLower(s)
-	if !strings.Contains(lower, "<input") && !strings.Contains(lower, "<textarea") && !strings.Contains(lower, "<script") {
-		return r.freeText(s)
-	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
-	textarea, inScript := "", false
+	b.Grow(len(s))
+	textarea := ""
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
+			if z.Err() != io.EOF {
+				// The tokenizer stopped early (a token too large to
+				// hold): the rest is copied, for the free-text scan.
+				b.Write(z.Raw())
+			}
 			break
 		}
-		raw := string(z.Raw())
+		raw := z.Raw()
 		switch tt {
 		case html.TextToken:
-			switch {
-			case textarea != "":
-				b.WriteString(r.fieldValue(textarea, html.UnescapeString(raw), true))
-			case inScript:
-				b.WriteString(r.freeText(raw))
-			default:
-				b.WriteString(raw)
+			if textarea != "" {
+				b.WriteString(r.fieldValue(textarea, html.UnescapeString(string(raw)), true))
+			} else {
+				b.Write(raw)
 			}
 			continue
 		case html.EndTagToken:
-			textarea, inScript = "", false
-			b.WriteString(raw)
+			textarea = ""
+			b.Write(raw)
 			continue
 		case html.StartTagToken, html.SelfClosingTagToken:
 		default:
-			b.WriteString(raw)
+			b.Write(raw)
 			continue
 		}
+		rawCopy := string(raw)
 		tok := z.Token()
-		name := ""
+		name, secretTag := "", false
 		for _, a := range tok.Attr {
-			if a.Key == "name" {
+			switch a.Key {
+			case "name":
 				name = a.Val
+			case "type":
+				secretTag = secretTag || strings.EqualFold(strings.TrimSpace(a.Val), "password")
+			case "autocomplete":
+				v := strings.ToLower(a.Val)
+				secretTag = secretTag || strings.Contains(v, "password") || strings.Contains(v, "one-time-code")
+			}
+			switch a.Key {
+			case "name", "id", "property", "itemprop", "http-equiv":
+				secretTag = secretTag || (!isSAMLField(a.Val) && secret.IsParam(a.Val))
 			}
 		}
-		switch tok.Data {
-		case "textarea":
+		if tok.Data == "textarea" && tt == html.StartTagToken {
 			textarea = name
 			if textarea == "" {
 				textarea = "(unnamed)"
 			}
-		case "script":
-			inScript = tt == html.StartTagToken
-		}
-		if tok.Data != "input" {
-			b.WriteString(raw)
-			continue
+			if secretTag {
+				textarea = "password"
+			}
 		}
 		changed := false
 		for i, a := range tok.Attr {
-			if a.Key != "value" {
-				continue
+			nv := a.Val
+			switch {
+			case a.Key == "value" && tok.Data == "input":
+				if secretTag && !isSAMLField(name) {
+					nv = r.marker()
+				} else {
+					nv = r.fieldValue(name, a.Val, false)
+				}
+			case (a.Key == "value" || a.Key == "content") && secretTag:
+				nv = r.marker()
+			case a.Key != "name" && a.Key != "type" && secret.IsSecretName(strings.TrimPrefix(a.Key, "data-")):
+				nv = r.marker()
 			}
-			if nv := r.fieldValue(name, a.Val, false); nv != a.Val {
+			if nv != a.Val {
 				tok.Attr[i].Val, changed = nv, true
 			}
 		}
 		if changed {
 			b.WriteString(tok.String())
 		} else {
-			b.WriteString(raw)
+			b.WriteString(rawCopy)
 		}
 	}
 	return r.jwts(b.String())
+}
+
+func (r *redactor) marker() string {
+	r.stats.Params++
+	return secret.Marker
 }
 
 // fieldValue redacts the value of a form control named name; escape says
@@ -683,21 +720,6 @@ func (r *redactor) fieldValue(name, v string, escape bool) string {
 	return out
 }
 
-var signatureValueRE = regexp.MustCompile(`(<(?:[\w.-]+:)?SignatureValue\b[^>]*>)[^<]*(</(?:[\w.-]+:)?SignatureValue>)`)
-
-// SignatureValues replaces the text of every SignatureValue element in xml
-// with marker, keeping everything else byte for byte, and says how many it
-// replaced. Without its signature values an assertion cannot be replayed.
-func SignatureValues(xml []byte, marker string) ([]byte, int) {
-	n := 0
-	out := signatureValueRE.ReplaceAllFunc(xml, func(m []byte) []byte {
-		n++
-		sub := signatureValueRE.FindSubmatch(m)
-		return append(append(append([]byte{}, sub[1]...), marker...), sub[2]...)
-	})
-	return out, n
-}
-
 // samlValue removes the SignatureValue of every signature in a SAML value
 // and returns it encoded as before (base64, DEFLATE for the redirect
 // binding). Everything else in the XML is kept byte for byte.
@@ -711,8 +733,8 @@ func (r *redactor) samlValue(v string, deflated bool) (string, bool) {
 		r.stats.Opaque++
 		return secret.Marker, true
 	}
-	xml, n := SignatureValues(dec.XML, assertion.RedactedSignature)
-	if err := assertion.CheckDocument(xml); err != nil || leftSignatureValue(xml) {
+	xml, n, _, left := signatureValues(dec.XML, assertion.RedactedSignature)
+	if err := assertion.CheckDocument(xml); err != nil || left {
 		// A corrupt document, or a SignatureValue the rewrite could not
 		// reach: what cannot be checked is not kept.
 		r.stats.Opaque++
@@ -730,29 +752,6 @@ func (r *redactor) samlValue(v string, deflated bool) (string, bool) {
 		return string(xml), true
 	}
 	return base64.StdEncoding.EncodeToString(xml), true
-}
-
-// leftSignatureValue reports whether xml still names a SignatureValue
-// whose content is not the redaction marker.
-func leftSignatureValue(xml []byte) bool {
-	for rest := xml; ; {
-		i := bytes.Index(rest, []byte("SignatureValue"))
-		if i < 0 {
-			return false
-		}
-		rest = rest[i+len("SignatureValue"):]
-		j := bytes.IndexByte(rest, '>')
-		k := bytes.IndexByte(rest, '<')
-		if j < 0 || k < 0 {
-			return true
-		}
-		if j < k {
-			content := bytes.TrimSpace(rest[j+1 : k])
-			if len(content) > 0 && !bytes.Equal(content, []byte(assertion.RedactedSignature)) {
-				return true
-			}
-		}
-	}
 }
 
 func mimeParse(v string) (string, map[string]string, error) { return mime.ParseMediaType(v) }

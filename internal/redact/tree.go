@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -156,23 +157,32 @@ func writeNode(w *bufio.Writer, n *node) error {
 	return err
 }
 
-// lastLook is the safety net under the rules that know where SAML goes:
-// any string still holding a SignatureValue with content, as XML or as a
-// base64 run that decodes to XML, has it removed (the run whole when its
-// XML cannot be rewritten).
+// lastLook is the safety net under the rules that know where SAML and
+// credentials go, applied to every string written: any SignatureValue
+// still with content, as XML or in a base64 run that decodes to XML, is
+// removed (the run whole when its XML cannot be rewritten), and
+// credentials written in the text are masked (secret.MaskText). Each
+// looks at every byte once.
 func lastLook(s string) string {
 	if strings.Contains(s, "SignatureValue") {
-		b, _ := SignatureValues([]byte(s), assertion.RedactedSignature)
-		if leftSignatureValue(b) {
+		b, _, _, left := signatureValues([]byte(s), assertion.RedactedSignature)
+		if left {
 			return secret.Marker
 		}
 		s = string(b)
 	}
+	return secret.MaskText(base64Runs(s))
+}
+
+// base64Runs rewrites the runs of base64 in s that decode to XML holding
+// a SignatureValue. A run may be wrapped (at 64 or 76 columns) and
+// percent-encoded (%2B, %2F, %3D), as it is in a form body or a URL.
+func base64Runs(s string) string {
 	if len(s) < 40 {
 		return s
 	}
-	// Runs of base64 found by a table scan, not a regular expression:
-	// bodies are large and this looks at every byte of them.
+	// Runs found by a table scan, not a regular expression: bodies are
+	// large and this looks at every byte of them.
 	var out strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
@@ -180,13 +190,7 @@ func lastLook(s string) string {
 			i++
 			continue
 		}
-		j := i
-		for j < len(s) && isB64[s[j]] {
-			j++
-		}
-		for k := 0; k < 2 && j < len(s) && s[j] == '='; k++ {
-			j++
-		}
+		j := runEnd(s, i)
 		if j-i >= 40 {
 			if nv, changed := lookAtRun(s[i:j]); changed {
 				out.WriteString(s[last:i])
@@ -203,6 +207,34 @@ func lastLook(s string) string {
 	return out.String()
 }
 
+// runEnd is where the base64 run starting at s[i] ends.
+func runEnd(s string, j int) int {
+	for j < len(s) {
+		switch {
+		case isB64[s[j]] || s[j] == '=':
+			j++
+		case s[j] == '%' && j+2 < len(s) && isB64Escape(s[j+1], s[j+2]):
+			j += 3
+		case (s[j] == '\r' || s[j] == '\n') && j+1 < len(s) && (isB64[s[j+1]] || s[j+1] == '\n'):
+			j++
+		default:
+			return j
+		}
+	}
+	return j
+}
+
+// isB64Escape reports whether %XY is '+', '/' or '='.
+func isB64Escape(x, y byte) bool {
+	switch x {
+	case '2':
+		return y == 'B' || y == 'b' || y == 'F' || y == 'f'
+	case '3':
+		return y == 'D' || y == 'd'
+	}
+	return false
+}
+
 // isB64 marks the characters of standard base64.
 var isB64 = func() (t [256]bool) {
 	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
@@ -212,26 +244,48 @@ var isB64 = func() (t [256]bool) {
 }()
 
 // lookAtRun rewrites a base64 run that decodes to XML holding a
-// SignatureValue.
+// SignatureValue, in the encoding it was found in.
 func lookAtRun(run string) (string, bool) {
 	// XML starts with '<', which base64 writes as 'P' at the start of a
 	// run (after a byte-order mark, "77u/P").
 	if run[0] != 'P' && !strings.HasPrefix(run, "77u/P") {
 		return run, false
 	}
-	head, err := base64.StdEncoding.DecodeString(run[:16])
-	if err != nil || !bytes.HasPrefix(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), []byte("<")) {
+	var head []byte
+	for i := 0; i < len(run) && len(head) < 16; i++ {
+		if isB64[run[i]] {
+			head = append(head, run[i])
+		} else if run[i] == '%' {
+			break
+		}
+	}
+	if len(head) < 16 {
+		return run, false
+	}
+	h, err := base64.StdEncoding.DecodeString(string(head))
+	if err != nil || !bytes.HasPrefix(bytes.TrimPrefix(h, []byte("\xef\xbb\xbf")), []byte("<")) {
 		return run, false
 	}
 	xml, err := samlvalue.Decode([]byte(run))
-	if err != nil || !bytes.Contains(xml.XML, []byte("SignatureValue")) {
+	if err != nil {
+		if strings.ContainsAny(run, "%\r\n") {
+			// XML whose base64 this cannot read back: fail closed.
+			return secret.Marker, true
+		}
 		return run, false
 	}
-	b, _ := SignatureValues(xml.XML, assertion.RedactedSignature)
-	if leftSignatureValue(b) {
+	if !bytes.Contains(xml.XML, sigName) {
+		return run, false
+	}
+	b, _, _, left := signatureValues(xml.XML, assertion.RedactedSignature)
+	if left {
 		return secret.Marker, true
 	}
-	return base64.StdEncoding.EncodeToString(b), true
+	enc := base64.StdEncoding.EncodeToString(b)
+	if strings.Contains(run, "%") {
+		enc = url.QueryEscape(enc)
+	}
+	return enc, true
 }
 
 func writeString(w io.Writer, s string) error {

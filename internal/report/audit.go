@@ -110,12 +110,22 @@ func affectedLine(f audit.Finding) string {
 	return strings.Join(names, ", ")
 }
 
+// maxReadLines bounds the "Read:" list of the text report.
+const maxReadLines = 12
+
 // WriteAuditText writes an audit for people: the summary first, then the
 // findings by severity, each with the agents it affects.
 func WriteAuditText(w io.Writer, res *audit.Result, st Style) error {
-	bw := &errWriter{w: w}
+	bw := &errWriter{w: w, color: st.Color}
 	bw.printf("%s\n\n", st.Bold(auditHeadline(res)))
-	bw.printf("%s\n", st.Dim("Read: "+strings.Join(res.Scope, "; ")))
+	bw.printf("%s\n", st.Dim("Read:"))
+	for i, sc := range res.Scope {
+		if i == maxReadLines && len(res.Scope) > maxReadLines+1 {
+			bw.printf("%s\n", st.Dim(fmt.Sprintf("  … and %d more (--format json lists them all)", len(res.Scope)-i)))
+			break
+		}
+		bw.printf("%s\n", st.Dim("  - "+sc))
+	}
 	for _, f := range res.Findings {
 		bw.printf("\n%s %s %s\n", sevLabel(st, f.Severity), st.Bold(f.Title), st.Dim("["+f.ID+"]"))
 		if f.Detail != "" {
@@ -149,7 +159,7 @@ func WriteAuditMarkdown(w io.Writer, res *audit.Result) error {
 		}
 		bw.printf("Affects %d: %s\n\n", f.Count(), mdEscape(affectedLine(f)))
 		for _, e := range f.Evidence {
-			bw.printf("- %s: `%s` — %s\n", mdEscape(e.What), e.Value, mdEscape(e.Where))
+			bw.printf("- %s: %s — %s\n", mdEscape(e.What), mdCode(e.Value), mdEscape(e.Where))
 		}
 		if len(f.Evidence) > 0 {
 			bw.printf("\n")

@@ -67,7 +67,7 @@ func sevLabel(st Style, sev string) string {
 // WriteDiagnoseText writes a diagnosis for people: the verdict first, then
 // what was seen, then each finding with its evidence and fix.
 func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st Style) error {
-	bw := &errWriter{w: w}
+	bw := &errWriter{w: w, color: st.Color}
 	bw.printf("%s\n\n", st.Bold(wrapText(res.Verdict, 100, "")))
 	if d := res.IdP; d != nil {
 		if d.Product != idp.Unknown {
@@ -129,7 +129,13 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 			}
 		}
 		if f.Fix != nil {
-			writeFixText(bw, st, "fix:", *f.Fix)
+			fx := *f.Fix
+			if strings.HasPrefix(f.ID, "needs.") {
+				// A request for evidence is no change to check: saying
+				// "not checked" under it only puzzles.
+				fx.Check = nil
+			}
+			writeFixText(bw, st, "fix:", fx)
 		}
 		for _, alt := range f.Alternatives {
 			label := "or:"
@@ -249,7 +255,7 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 		bw.printf("| | |\n|---|---|\n")
 		row := func(k, v string) {
 			if v != "" {
-				bw.printf("| %s | `%s` |\n", k, v)
+				bw.printf("| %s | %s |\n", k, strings.ReplaceAll(mdCode(v), "|", `\|`))
 			}
 		}
 		row("RoleSessionName", s.RoleSessionName)
@@ -303,7 +309,7 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 			for _, e := range f.Evidence {
 				v := ""
 				if e.Value != "" {
-					v = ": `" + strings.ReplaceAll(e.Value, "`", "'") + "`"
+					v = ": " + mdCode(e.Value)
 				}
 				bw.printf("- %s%s", mdEscape(e.What), v)
 				if e.Where != "" {
@@ -314,7 +320,11 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 			bw.printf("\n")
 		}
 		if f.Fix != nil {
-			writeFixMarkdown(bw, "Fix:", *f.Fix)
+			fx := *f.Fix
+			if strings.HasPrefix(f.ID, "needs.") {
+				fx.Check = nil
+			}
+			writeFixMarkdown(bw, "Fix:", fx)
 		}
 		for _, alt := range f.Alternatives {
 			label := "Or:"
@@ -327,9 +337,32 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 	return bw.err
 }
 
+// mdEscape makes text from the inputs plain Markdown text: no emphasis,
+// no table cell break, no raw HTML, no link ([text](url)), no code span.
 func mdEscape(s string) string {
-	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`)
+	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;", "*", `\*`, "_", `\_`,
+		"[", `\[`, "]", `\]`, "`", "\\`", "!", `\!`)
 	return r.Replace(s)
+}
+
+// mdCode writes s as a Markdown code span, its fence longer than any run
+// of backticks in s so that s cannot close it.
+func mdCode(s string) string {
+	fence, run := "`", 0
+	for _, c := range s {
+		if c == '`' {
+			run++
+			if run >= len(fence) {
+				fence += "`"
+			}
+		} else {
+			run = 0
+		}
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || len(fence) > 1 {
+		s = " " + s + " "
+	}
+	return fence + s + fence
 }
 
 // wrapText folds s at width, prefixing every line with indent.

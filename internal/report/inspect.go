@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -54,10 +55,15 @@ func WriteDecodeJSON(w io.Writer, steps, notes []string, xml []byte, m *assertio
 }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeC1(buf.Bytes()))
+	return err
 }
 
 // timelineItem is a message or a page, placed in time.
@@ -72,7 +78,7 @@ type timelineItem struct {
 
 // WriteInspectText writes the capture as a timeline for people.
 func WriteInspectText(w io.Writer, c *capture.Capture, st Style) error {
-	bw := &errWriter{w: w}
+	bw := &errWriter{w: w, color: st.Color}
 	for _, s := range c.Sources {
 		desc := s.Format
 		switch s.Format {
@@ -398,15 +404,19 @@ func shortAlg(s string) string {
 	return s
 }
 
-// errWriter keeps the first write error.
+// errWriter keeps the first write error. Everything it writes has its
+// control characters made visible (see neutralise): text and Markdown
+// output carry URLs, page texts, names and file names from the inputs.
 type errWriter struct {
 	w   io.Writer
 	err error
+	// color lets Style's colour sequences through.
+	color bool
 }
 
 func (e *errWriter) printf(format string, args ...any) {
 	if e.err != nil {
 		return
 	}
-	_, e.err = fmt.Fprintf(e.w, format, args...)
+	_, e.err = io.WriteString(e.w, neutralise(fmt.Sprintf(format, args...), e.color))
 }

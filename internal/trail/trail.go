@@ -24,6 +24,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/jsonscan"
 )
 
@@ -47,14 +48,34 @@ type Stats struct {
 
 // Files lists the log files under paths: files as given, folders walked
 // for *.json.gz and *.json, digest files (CloudTrail-Digest) left out.
+// Files in folders that are not regular files (named pipes, devices) are
+// left out too: List says which.
 func Files(paths []string) (files []string, digests int, err error) {
+	l, err := List(paths)
+	return l.Files, l.Digests, err
+}
+
+// Listing is what List found.
+type Listing struct {
+	Files []string
+	// Digests are the digest files left out.
+	Digests int
+	// Skipped are files in folders that cannot be read as files (a named
+	// pipe would wait for a writer for ever).
+	Skipped []inputfile.Skipped
+}
+
+// List lists the log files under paths as Files does, with the files of
+// folders it left out and why.
+func List(paths []string) (Listing, error) {
+	var l Listing
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, 0, fmt.Errorf("--trail %s: %w", p, err)
+			return Listing{}, fmt.Errorf("--trail %s: %w", p, err)
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			l.Files = append(l.Files, p)
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -64,26 +85,30 @@ func Files(paths []string) (files []string, digests int, err error) {
 			name := d.Name()
 			if d.IsDir() {
 				if name == "CloudTrail-Digest" {
-					digests++
+					l.Digests++
 					return filepath.SkipDir
 				}
 				return nil
 			}
 			if strings.Contains(name, "_CloudTrail-Digest_") {
-				digests++
+				l.Digests++
 				return nil
 			}
 			if strings.HasSuffix(name, ".json.gz") || strings.HasSuffix(name, ".json") {
-				files = append(files, path)
+				if ok, why := inputfile.InFolder(path, d); !ok {
+					l.Skipped = append(l.Skipped, inputfile.Skipped{Path: path, Why: why})
+					return nil
+				}
+				l.Files = append(l.Files, path)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, 0, fmt.Errorf("--trail %s: %w", p, err)
+			return Listing{}, fmt.Errorf("--trail %s: %w", p, err)
 		}
 	}
-	sort.Strings(files)
-	return files, digests, nil
+	sort.Strings(l.Files)
+	return l, nil
 }
 
 // signInEvents are the records samldoctor judges sign-ins by.

@@ -283,3 +283,95 @@ func TestEndToEndAudit(t *testing.T) {
 		t.Errorf("affected %q", affected)
 	}
 }
+
+// A good capture, then a file that is not one: the first verdict is gone
+// and the error is in an alert box with what to do. Then a good capture
+// again (the near miss): no alert, the verdict is back.
+func TestEndToEndErrorClearsResult(t *testing.T) {
+	alloc := browser(t, chromium(t))
+	srv, _ := start(t, nil)
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelT()
+	good, _ := filepath.Abs(example(t, "not-onboarded.har"))
+	bad := filepath.Join(t.TempDir(), "notes.har")
+	if err := os.WriteFile(bad, []byte("these are my notes, not a capture\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var first, afterErr, alert, action, afterGood string
+	var resultHidden, alertHidden bool
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible("#drop", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#capture", []string{good}, chromedp.ByQuery),
+		chromedp.Click("#diagnose", chromedp.ByQuery),
+		chromedp.WaitVisible("#result", chromedp.ByQuery),
+		chromedp.Text("#verdict", &first, chromedp.ByQuery),
+		chromedp.SetUploadFiles("#capture", []string{bad}, chromedp.ByQuery),
+		chromedp.Click("#diagnose", chromedp.ByQuery),
+		chromedp.WaitVisible(`#error[role="alert"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById("result").hidden`, &resultHidden),
+		chromedp.Evaluate(`document.getElementById("verdict").textContent`, &afterErr),
+		chromedp.Evaluate(`document.getElementById("error").textContent`, &alert),
+		chromedp.Evaluate(`(document.querySelector("#error .action") || {}).textContent || ""`, &action),
+		chromedp.SetUploadFiles("#capture", []string{good}, chromedp.ByQuery),
+		chromedp.Click("#diagnose", chromedp.ByQuery),
+		chromedp.WaitVisible("#result", chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById("error").hidden`, &alertHidden),
+		chromedp.Text("#verdict", &afterGood, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first == "" {
+		t.Fatal("no verdict for the good capture")
+	}
+	if !resultHidden || afterErr != "" {
+		t.Errorf("after the error the old result is still there (hidden %v): %q", resultHidden, afterErr)
+	}
+	if !strings.Contains(alert, "notes.har") || !strings.Contains(action, "Diagnose again") {
+		t.Errorf("alert box = %q (action %q)", alert, action)
+	}
+	if !alertHidden || afterGood != first {
+		t.Errorf("after a good capture again: alert hidden %v, verdict %q, want %q", alertHidden, afterGood, first)
+	}
+}
+
+// At 420 px wide, with a diagnosis on screen, the page does not scroll
+// sideways.
+func TestEndToEndNarrow(t *testing.T) {
+	alloc := browser(t, chromium(t))
+	srv, _ := start(t, nil)
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelT()
+	capture, _ := filepath.Abs(example(t, "bad-request.har"))
+	var aws []string
+	for _, f := range awsFiles(t, "bad-request") {
+		a, _ := filepath.Abs(f)
+		aws = append(aws, a)
+	}
+	var width int
+	var wide string
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(420, 900),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible("#drop", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#capture", []string{capture}, chromedp.ByQuery),
+		chromedp.SetUploadFiles("#aws", aws, chromedp.ByQuery),
+		chromedp.Click("#diagnose", chromedp.ByQuery),
+		chromedp.WaitVisible("#result", chromedp.ByQuery),
+		// Open every <details>, so the XML counts too.
+		chromedp.Evaluate(`document.querySelectorAll("details").forEach(d => d.open = true)`, nil),
+		chromedp.Evaluate(`document.documentElement.scrollWidth`, &width),
+		chromedp.Evaluate(`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 421).slice(0, 5).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).join(", ")`, &wide),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if width > 420 {
+		t.Errorf("at 420 px the page is %d px wide; widest: %s", width, wide)
+	}
+}

@@ -234,7 +234,9 @@ func TestAuditUpload(t *testing.T) {
 	for _, f := range out.Findings {
 		ids = append(ids, f.ID)
 	}
-	if out.Summary.AgentsAtRisk != 1 || out.Summary.FailedSignIns != 1 || !slices.Contains(ids, "connect.username_case_mismatch") || !slices.Contains(ids, "iam.trust_policy_denies") {
+	// At risk: jane.doe (her Connect user differs by case) and sam.lee,
+	// whom CloudTrail shows failing to sign in and who has no Connect user.
+	if out.Summary.AgentsAtRisk != 2 || out.Summary.FailedSignIns != 1 || !slices.Contains(ids, "connect.username_case_mismatch") || !slices.Contains(ids, "iam.trust_policy_denies") || !slices.Contains(ids, "connect.user_not_found") {
 		t.Errorf("summary %+v, findings %v", out.Summary, ids)
 	}
 	// Nothing to audit.

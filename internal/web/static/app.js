@@ -23,6 +23,7 @@ let captureFile = null;
 
 function setCapture(file) {
   captureFile = file;
+  clearResult();
   $("capture-name").textContent = file ? file.name + " (" + Math.round(file.size / 1024) + " KiB)" : "";
   $("download-redacted").disabled = !file;
 }
@@ -46,6 +47,35 @@ function setupDrop() {
 
 function status(text) { $("status").textContent = text; }
 
+// clearResult removes the last verdict and error, so that nothing on the
+// page describes a file other than the one chosen now.
+function clearResult() {
+  $("result").hidden = true;
+  for (const id of ["verdict", "idp", "attempts", "path", "findings", "messages"]) $(id).replaceChildren();
+  $("error").hidden = true;
+  $("error").replaceChildren();
+}
+
+// showError puts the server's error in the alert box under the buttons,
+// with what to do next. A message that ends in a long list ("…: a, b,
+// c, …", as for an AWS file samldoctor does not know) shows the list
+// one item a line.
+function showError(box, msg, action) {
+  box.replaceChildren(el("strong", { text: "It could not be read." }));
+  const cut = msg.lastIndexOf(": ");
+  const items = cut >= 0 ? msg.slice(cut + 2).split(", ") : [];
+  if (items.length >= 4) {
+    box.append(el("p", { text: msg.slice(0, cut + 1) }));
+    const ul = el("ul");
+    for (const it of items) ul.append(el("li", {}, el("code", { text: it.replace(/\.$/, "") })));
+    box.append(ul);
+  } else {
+    box.append(el("p", { text: msg }));
+  }
+  box.append(el("p", { class: "action", text: action }));
+  box.hidden = false;
+}
+
 async function diagnose(ev) {
   ev.preventDefault();
   const fd = new FormData();
@@ -60,15 +90,24 @@ async function diagnose(ev) {
   if (captureFile) fd.append("capture", captureFile, captureFile.name);
   if (!captureFile && !value) { status("Choose a capture file or paste a SAMLResponse first."); return; }
   status("Reading the capture…");
+  $("error").hidden = true;
   $("diagnose").disabled = true;
   try {
     const resp = await fetch("/api/diagnose", { method: "POST", body: fd });
     const data = await resp.json();
-    if (!resp.ok) { status(data.error || ("Error " + resp.status)); return; }
+    if (!resp.ok) {
+      status("");
+      clearResult();
+      showError($("error"), data.error || ("Error " + resp.status), "Correct or replace the file named above, then press Diagnose again.");
+      return;
+    }
     status("");
+    clearResult();
     render(data);
   } catch (e) {
-    status("The server did not answer: " + e);
+    status("");
+    clearResult();
+    showError($("error"), "The server did not answer: " + e, "Check that samldoctor serve is still running, then press Diagnose again.");
   } finally {
     $("diagnose").disabled = false;
   }
