@@ -73,14 +73,11 @@ rules, certificate options for a lab) are for tests and scripts.`,
 			progress("starting " + exe + " with a temporary profile")
 			rec, err := record.Record(ctx, record.Options{Browser: exe, Start: start, Headless: headless, Args: browserArgs, Progress: progress})
 			stop() // a second Ctrl-C ends samldoctor
-			if err != nil && rec == nil {
-				return err
+			if err != nil {
+				return fmt.Errorf("recording in %s: %w", exe, err)
 			}
 			if rec.ProfileLeft != nil {
 				fmt.Fprintf(e.stderr, "samldoctor: warning: the temporary profile could not be deleted: %v\n", rec.ProfileLeft)
-			}
-			if err != nil {
-				fmt.Fprintf(e.stderr, "samldoctor: warning: %v\n", err)
 			}
 			if rec.Outcome.Reason == "interrupted" && errors.Is(context.Cause(ctx), context.Canceled) {
 				rec.Outcome.Text = "recording stopped (Ctrl-C) before the sign-in was over"

@@ -278,7 +278,11 @@ func (r *recorder) addReport(s *session, rep Report) {
 	}
 	r.reports = append(r.reports, rep)
 	if rep.refusesFrame() {
-		r.o.Progress("the browser refused to show " + orDefault(rep.URL, "a page") + " in a frame of " + orDefault(hostOf(rep.FrameURL), "the page") + ": " + quote(rep.Text))
+		why := "X-Frame-Options"
+		if rep.Directive == "frame-ancestors" {
+			why = "Content-Security-Policy frame-ancestors"
+		}
+		r.say("refused:"+rep.URL, "the browser refused to show "+orDefault(originOf(rep.URL), "a page")+" in a frame of "+orDefault(hostOf(rep.FrameURL), "the page")+" ("+why+")")
 		if rules.Stage(rep.URL) != "" {
 			r.finish(Outcome{Reason: "frame-refused", Text: "the browser refused a frame of the sign-in"})
 		}
@@ -291,4 +295,14 @@ const frameGrace = 1 * time.Second
 
 func (rep Report) refusesFrame() bool {
 	return rep.Directive == "frame-ancestors" || rep.Kind == "x-frame-options"
+}
+
+// originOf is a URL's scheme and host: what is shown of a URL that may
+// carry tokens in its path or query.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -76,7 +76,8 @@ func (r *Recording) WriteHAR(w io.Writer) error {
 }
 
 // Record starts the browser, records until the sign-in is over or ctx
-// ends, closes the browser and deletes its profile.
+// ends, closes the browser and deletes its profile. An error means
+// nothing was recorded (the browser could not be started or driven).
 func Record(ctx context.Context, o Options) (*Recording, error) {
 	if o.Settle == 0 {
 		o.Settle = 1500 * time.Millisecond
@@ -103,11 +104,14 @@ func Record(ctx context.Context, o Options) (*Recording, error) {
 	cancel()
 	c.close()
 	proc.close(5 * time.Second)
+	if rerr != nil {
+		if proc.cleanupErr != nil {
+			rerr = fmt.Errorf("%w (and the temporary profile %s could not be deleted: %v)", rerr, proc.profile, proc.cleanupErr)
+		}
+		return nil, rerr
+	}
 	rec := r.recording(out)
 	rec.ProfileLeft = proc.cleanupErr
-	if rerr != nil {
-		return rec, rerr
-	}
 	return rec, nil
 }
 
@@ -176,6 +180,7 @@ type recorder struct {
 	livePages int
 	first     chan *session
 	browser   harCreator
+	bodyBytes int
 }
 
 func newRecorder(c *client, o Options) *recorder {
@@ -685,8 +690,12 @@ func wantBody(q *request) bool {
 	return false
 }
 
-// maxBody bounds a body kept in the HAR.
-const maxBody = 16 << 20
+// maxBody bounds a body kept in the HAR, maxBodies all of them: past
+// it, bodies are judged but not kept.
+const (
+	maxBody   = 16 << 20
+	maxBodies = 512 << 20
+)
 
 // complete ends a request: its timings, and its body fetched from the
 // target that loaded it.
@@ -719,7 +728,8 @@ func (r *recorder) complete(q *request, s *session) {
 			}
 			r.mu.Lock()
 			c := &q.entry.Response.Content
-			if len(res.Body) <= maxBody {
+			if len(res.Body) <= maxBody && r.bodyBytes+len(res.Body) <= maxBodies {
+				r.bodyBytes += len(res.Body)
 				c.Text = res.Body
 				if res.Base64Encoded {
 					c.Encoding = "base64"

@@ -285,7 +285,7 @@ func TestRecord(t *testing.T) {
 	})
 	t.Run("ccp-refused", func(t *testing.T) {
 		code, progress, d, har := run(t, exe, "ccp-refused")
-		if code != 1 || !strings.Contains(progress, "the browser refused to show https://example-corp.my.connect.aws/ in a frame of agent.example.com") {
+		if code != 1 || !strings.Contains(progress, "the browser refused to show https://example-corp.my.connect.aws in a frame of agent.example.com (Content-Security-Policy frame-ancestors)") {
 			t.Errorf("exit %d", code)
 		}
 		if len(d.Findings) == 0 || d.Findings[0].ID != "ccp.origin_not_approved" || !slices.Contains(d.symptomIDs(), "ccp.frame_refused") {
