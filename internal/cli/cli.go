@@ -113,7 +113,7 @@ Everything else reads files and connects to nothing: inspect, decode, diagnose a
 	}
 	// Every other error is about the input or the call: usage, unreadable
 	// or hostile files. Each names the file and place itself.
-	fmt.Fprintf(stderr, "samldoctor: %v\n", err)
+	fmt.Fprintf(stderr, "samldoctor: %s\n", report.Plain(err.Error()))
 	return ExitUsage
 }
 

@@ -108,6 +108,11 @@ func readLimited(e *env, name string, limit int64) ([]byte, error) {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
+			if looksLikeValue(name) {
+				// The value pasted as the argument: never echo it (it can be
+				// a whole signed assertion).
+				return nil, usage("decode takes a FILE, or - for standard input, and the argument (%d characters) is no file but looks like the value itself: save it to a file, or pipe it: samldoctor decode - (then paste it and press Ctrl-D; Ctrl-Z then Enter on Windows)", len(name))
+			}
 			return nil, err
 		}
 		defer f.Close()
@@ -138,4 +143,17 @@ func captureKind(raw []byte) string {
 		return "a SAML-tracer export"
 	}
 	return "a JSON document"
+}
+
+// looksLikeValue says that a decode argument which is no file is most
+// likely a SAML value pasted in its place: long, with none of a path's
+// separators but base64's, URL encoding's or a form body's characters.
+func looksLikeValue(arg string) bool {
+	if len(arg) < 100 {
+		return false
+	}
+	if strings.HasPrefix(arg, "<") || strings.Contains(arg, "SAMLResponse=") || strings.Contains(arg, "SAMLRequest=") {
+		return true
+	}
+	return !strings.ContainsAny(arg, `\ `) && strings.Count(arg, "/") < len(arg)/20
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/redact"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 func redactCmd(e *env) *cobra.Command {
@@ -35,6 +36,13 @@ or output.`,
 				b, _ := filepath.Abs(out)
 				if a == b {
 					return usage("-o must not be the input file")
+				}
+				// The same file by another name (a symbolic or hard link):
+				// writing would replace the capture with its redacted copy.
+				if ai, err := os.Stat(in); err == nil {
+					if bi, err := os.Stat(out); err == nil && os.SameFile(ai, bi) {
+						return usage("-o %s is the input file %s under another name (a link): write the redacted copy to a new file", out, in)
+					}
 				}
 			}
 			var r io.Reader = e.stdin
@@ -72,7 +80,7 @@ or output.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stderr, "samldoctor: %s → %s: %s\n", in, out, stats)
+			fmt.Fprintf(e.stderr, "samldoctor: %s → %s: %s\n", report.Plain(in), report.Plain(out), stats)
 			if stats.Truncated != "" {
 				fmt.Fprintf(e.stderr, "samldoctor: warning: %s\n", stats.Truncated)
 			}

@@ -89,3 +89,8 @@ func escapeC1(b []byte) []byte {
 	}
 	return out
 }
+
+// Plain is s with its control characters made visible, for lines the
+// CLI writes itself (errors and notes on standard error) that carry
+// file names and other input text.
+func Plain(s string) string { return neutralise(s, false) }
