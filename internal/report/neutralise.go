@@ -13,7 +13,7 @@ var sgr = []string{"\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1
 
 // neutralise makes the C0 and C1 control characters of s visible, so that
 // what an input holds is shown and never obeyed by a terminal: ESC is
-// written \x1b, a C1 control \u009b, DEL \x7f, a byte that is not UTF-8
+// written \x1b, a C1 control \u009b, a bidirectional override \u202e, DEL \x7f, a byte that is not UTF-8
 // \xff. Newlines and tabs stay, and with color Style's colour sequences
 // (an input's own sequence identical to one of them then gets through,
 // which changes colour at most).
@@ -38,7 +38,7 @@ func neutralise(s string, color bool) string {
 			b.WriteRune(r)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f:
+		case r >= 0x80 && r <= 0x9f || isBidi(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
@@ -66,7 +66,14 @@ func isClean(s string) bool {
 			return false
 		}
 	}
-	return utf8.ValidString(s)
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, isBidi)
+}
+
+// isBidi reports whether r is a bidirectional control (the embeddings,
+// overrides and isolates, the marks): text around it shows in another
+// order than it is, as a file name "invoice\u202Egpj.exe" does.
+func isBidi(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
 // escapeC1 writes the C1 controls (U+0080 to U+009F) of encoded JSON as

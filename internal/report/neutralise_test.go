@@ -17,6 +17,9 @@ func TestNeutralise(t *testing.T) {
 		{"cr\rbs\bdel\x7fnul\x00", false, `cr\x0dbs\x08del\x7fnul\x00`},
 		{"c1 csi\u009b2J nel\u0085 nbsp\u00a0", false, `c1 csi\u009b2J nel\u0085 nbsp` + "\u00a0"},
 		{"bad \xff\xfe byte", false, `bad \xff\xfe byte`},
+		{"invoice\u202egpj.exe \u2066iso\u2069 \u200f", false, `invoice\u202egpj.exe \u2066iso\u2069 \u200f`},
+		// Near miss: other format characters and arrows stay.
+		{"zero\u200bwidth \u2192 arrow \u2028", false, "zero\u200bwidth \u2192 arrow \u2028"},
 		// Style's own colours pass only when colour is on.
 		{Style{Color: true}.Red("ERROR") + " x", true, "\x1b[31mERROR\x1b[0m x"},
 		{"\x1b[31mred", false, `\x1b[31mred`},
