@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,24 +16,6 @@ import (
 )
 
 var updateScreenshot = flag.Bool("update-screenshot", false, "write docs/serve.png from the not-onboarded run")
-
-// chromium finds Debian's Chromium. Without it the end-to-end tests skip,
-// unless SAMLDOCTOR_E2E=1 (set by .ci/run, which installs it) says they
-// must run.
-func chromium(t *testing.T) string {
-	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p != "" {
-			if _, err := exec.LookPath(p); err == nil {
-				return p
-			}
-		}
-	}
-	if os.Getenv("SAMLDOCTOR_E2E") == "1" {
-		t.Fatal("SAMLDOCTOR_E2E=1 but no Chromium (apt-get install chromium)")
-	}
-	t.Skip("no Chromium; apt-get install chromium, or set CHROMIUM")
-	return ""
-}
 
 // profileDir is a Chromium profile directory removed after the test.
 // Not t.TempDir: Chromium's helper processes can still write into the
@@ -98,7 +79,7 @@ func browser(t *testing.T, exe string) context.Context {
 // A capture of two sign-ins (not onboarded, then the fixed name reaching
 // Connect) shows one section for each.
 func TestEndToEndAttempts(t *testing.T) {
-	alloc := browser(t, chromium(t))
+	alloc := browser(t, fixture.Chromium(t))
 	at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
 	var steps []fixture.Step
 	for i, name := range []string{"jane.doe@example.com", "Jane.Doe@example.com"} {
@@ -140,7 +121,7 @@ func TestEndToEndAttempts(t *testing.T) {
 // capture and its AWS data in a real headless Chromium, and check the
 // verdict, the marked step and the fix on the page.
 func TestEndToEnd(t *testing.T) {
-	exe := chromium(t)
+	exe := fixture.Chromium(t)
 	tests := []struct {
 		scenario, stage, finding, verdict, fix, wrong string
 	}{
@@ -245,7 +226,7 @@ func TestEndToEnd(t *testing.T) {
 // The page's audit view: the account's files in, the summary and the
 // findings with the agents they affect out.
 func TestEndToEndAudit(t *testing.T) {
-	exe := chromium(t)
+	exe := fixture.Chromium(t)
 	alloc := browser(t, exe)
 	srv, _ := start(t, nil)
 	ctx, cancel := chromedp.NewContext(alloc)
@@ -288,7 +269,7 @@ func TestEndToEndAudit(t *testing.T) {
 // and the error is in an alert box with what to do. Then a good capture
 // again (the near miss): no alert, the verdict is back.
 func TestEndToEndErrorClearsResult(t *testing.T) {
-	alloc := browser(t, chromium(t))
+	alloc := browser(t, fixture.Chromium(t))
 	srv, _ := start(t, nil)
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
@@ -341,7 +322,7 @@ func TestEndToEndErrorClearsResult(t *testing.T) {
 // At 420 px wide, with a diagnosis on screen, the page does not scroll
 // sideways.
 func TestEndToEndNarrow(t *testing.T) {
-	alloc := browser(t, chromium(t))
+	alloc := browser(t, fixture.Chromium(t))
 	srv, _ := start(t, nil)
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()

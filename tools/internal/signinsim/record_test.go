@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -25,24 +24,6 @@ import (
 )
 
 var updateRecordings = flag.Bool("update-recordings", false, "write internal/capture/testdata/record/ from the not-onboarded and role-chooser runs")
-
-// chromium finds Debian's Chromium. Without it the end-to-end tests skip,
-// unless SAMLDOCTOR_E2E=1 (set by .ci/run, which installs it) says they
-// must run.
-func chromium(t *testing.T) string {
-	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p != "" {
-			if _, err := exec.LookPath(p); err == nil {
-				return p
-			}
-		}
-	}
-	if os.Getenv("SAMLDOCTOR_E2E") == "1" {
-		t.Fatal("SAMLDOCTOR_E2E=1 but no Chromium (apt-get install chromium)")
-	}
-	t.Skip("no Chromium; apt-get install chromium, or set CHROMIUM")
-	return ""
-}
 
 // diagnosis is the part of diagnose's JSON the tests read.
 type diagnosis struct {
@@ -150,7 +131,7 @@ func wheres(m *capture.Message) []string {
 // to the same sign-in and passes the checks a browser's export passes, and
 // prints diagnose's verdict with its exit status.
 func TestRecord(t *testing.T) {
-	exe := chromium(t)
+	exe := fixture.Chromium(t)
 	examples := filepath.Join("..", "..", "..", "examples")
 	t.Run("not-onboarded", func(t *testing.T) {
 		code, progress, d, har := run(t, exe, "not-onboarded", "--aws-data", filepath.Join(examples, "aws-data", "not-onboarded"))
