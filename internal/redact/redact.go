@@ -65,30 +65,23 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 		return r.stats, fmt.Errorf("%s: not a HAR (expected a JSON object)", name)
 	}
 	sawEntries := false
-	err := copyObject(d, w, "log", func() error {
-		return copyObjectWith(d, w, "entries", func() error {
-			sawEntries = true
-			w.WriteByte('[')
-			err := d.ReadArray(func(i int) error {
-				e, err := readNode(d)
-				if err != nil {
-					return fmt.Errorf("entry %d: %w", i, err)
+	var log func() error
+	log = func() error {
+		return streamObject(d, w, 1, map[string]func() error{
+			"entries": func() error {
+				sawEntries = true
+				return r.items(d, w, "entry", readEntry, r.entry)
+			},
+			// The browser's reports samldoctor record keeps.
+			"_browserReports": func() error {
+				if k, _ := d.Peek(); k != jsonscan.Array {
+					return stream(d, w, 2)
 				}
-				r.entry(e)
-				r.stats.Entries++
-				if i > 0 {
-					w.WriteByte(',')
-				}
-				return writeNode(w, e)
-			})
-			w.WriteByte(']')
-			return err
-		}, func(key string, n *node) {
-			if key == "_browserReports" {
-				r.reports(n)
-			}
+				return r.items(d, w, "report", readNode, r.report)
+			},
 		})
-	})
+	}
+	err := streamObject(d, w, 0, map[string]func() error{"log": log})
 	if err != nil && jsonscan.IsTruncated(err) && r.stats.Entries > 0 {
 		// The file ends early: the entries read were written, redacted,
 		// and every bracket closed as the readers returned; the caller
@@ -108,43 +101,26 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 	return r.stats, w.Flush()
 }
 
-// copyObject copies the JSON object d is at to w, except that for the key
-// named into it calls descend, which copies that key's value itself.
-func copyObject(d *jsonscan.Decoder, w *bufio.Writer, into string, descend func() error) error {
-	return copyObjectWith(d, w, into, descend, nil)
-}
-
-// copyObjectWith is copyObject that has fix change each other key's value
-// before it is written.
-func copyObjectWith(d *jsonscan.Decoder, w *bufio.Writer, into string, descend func() error, fix func(key string, n *node)) error {
-	w.WriteByte('{')
-	first := true
-	err := d.ReadObject(func(key string) error {
-		sep := func() {
-			if !first {
-				w.WriteByte(',')
-			}
-			first = false
-			writeString(w, key)
-			w.WriteByte(':')
-		}
-		if key == into {
-			sep()
-			return descend()
-		}
-		// The key is written once its value is read: a file cut inside
-		// the value still gives a well-formed output.
-		n, err := readNode(d)
+// items reads the array d is at one element at a time, redacts it with
+// fix and writes it: one element is held at a time. what names an
+// element in errors.
+func (r *redactor) items(d *jsonscan.Decoder, w *bufio.Writer, what string, read func(*jsonscan.Decoder) (*node, error), fix func(*node)) error {
+	w.WriteByte('[')
+	err := d.ReadArray(func(i int) error {
+		n, err := read(d)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s %d: %w", what, i, err)
 		}
-		if fix != nil {
-			fix(key, n)
+		fix(n)
+		if what == "entry" {
+			r.stats.Entries++
 		}
-		sep()
+		if i > 0 {
+			w.WriteByte(',')
+		}
 		return writeNode(w, n)
 	})
-	w.WriteByte('}')
+	w.WriteByte(']')
 	return err
 }
 
@@ -179,21 +155,16 @@ func (r *redactor) entry(e *node) {
 	}
 }
 
-// reports redacts the browser's reports samldoctor record keeps: the
-// URLs they name and quote, and credentials in their text.
-func (r *redactor) reports(l *node) {
-	if l == nil {
-		return
+// report redacts one of the browser's reports samldoctor record keeps:
+// the URLs it names and quotes, and credentials in its text.
+func (r *redactor) report(rep *node) {
+	for _, k := range []string{"url", "frameUrl", "pageUrl"} {
+		if u := rep.get(k); u != nil {
+			u.set(r.url(u.text()))
+		}
 	}
-	for _, rep := range l.items {
-		for _, k := range []string{"url", "frameUrl", "pageUrl"} {
-			if u := rep.get(k); u != nil {
-				u.set(r.url(u.text()))
-			}
-		}
-		if t := rep.get("text"); t != nil {
-			t.set(r.freeText(quotedURL.ReplaceAllStringFunc(t.text(), func(q string) string { return "'" + r.url(q[1:len(q)-1]) + "'" })))
-		}
+	if t := rep.get("text"); t != nil {
+		t.set(r.freeText(quotedURL.ReplaceAllStringFunc(t.text(), func(q string) string { return "'" + r.url(q[1:len(q)-1]) + "'" })))
 	}
 }
 

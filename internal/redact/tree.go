@@ -43,6 +43,19 @@ const maxString = 16 << 20
 // value nested millions of times) from exhausting the stack.
 const maxDepth = 1000
 
+// An entry is held whole while it is redacted, and only one at a time:
+// what it may hold is bounded, so that memory does not grow with the
+// capture. maxEntryText bounds the bytes of its strings (room for a
+// request and a response body at maxString, and their headers): a
+// string that does not fit is removed from the output, as one longer
+// than maxString is. maxEntryValues bounds its values: a browser's entry
+// has a few hundred (headers, cookies, query and form fields), and its
+// WebSocket frames, which can be many, are skipped, not held.
+const (
+	maxEntryText   = 48 << 20
+	maxEntryValues = 1 << 18
+)
+
 // DepthError is input nested deeper than maxDepth.
 type DepthError struct{ Offset int64 }
 
@@ -50,11 +63,37 @@ func (e *DepthError) Error() string {
 	return fmt.Sprintf("values nested more than %d deep at byte %d (not a browser's HAR)", maxDepth, e.Offset)
 }
 
-func readNode(d *jsonscan.Decoder) (*node, error) {
-	return readNodeDepth(d, 0)
+// SizeError is an entry with more values than maxEntryValues.
+type SizeError struct{ Offset int64 }
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("an entry holds more than %d values at byte %d (not a browser's HAR)", maxEntryValues, e.Offset)
 }
 
-func readNodeDepth(d *jsonscan.Decoder, depth int) (*node, error) {
+// holder reads one value to be held, within the bounds above.
+type holder struct {
+	d      *jsonscan.Decoder
+	text   int // bytes of strings held
+	values int
+	// dropped names the members of the top object that are skipped, not
+	// held (an entry's WebSocket frames): they are written as [].
+	dropped map[string]bool
+}
+
+// readNode reads the value d is at, within the bounds of one entry.
+func readNode(d *jsonscan.Decoder) (*node, error) {
+	h := &holder{d: d}
+	return h.read(0)
+}
+
+// readEntry is readNode for an entry: its WebSocket frames are skipped.
+func readEntry(d *jsonscan.Decoder) (*node, error) {
+	h := &holder{d: d, dropped: map[string]bool{"_webSocketMessages": true}}
+	return h.read(0)
+}
+
+func (h *holder) read(depth int) (*node, error) {
+	d := h.d
 	k, err := d.Peek()
 	if err != nil {
 		return nil, err
@@ -62,11 +101,19 @@ func readNodeDepth(d *jsonscan.Decoder, depth int) (*node, error) {
 	if depth > maxDepth {
 		return nil, &DepthError{Offset: d.Offset()}
 	}
+	if h.values++; h.values > maxEntryValues {
+		return nil, &SizeError{Offset: d.Offset()}
+	}
 	n := &node{kind: k}
 	switch k {
 	case jsonscan.Object:
 		err = d.ReadObject(func(key string) error {
-			v, err := readNodeDepth(d, depth+1)
+			if depth == 0 && h.dropped[key] {
+				n.members = append(n.members, member{key, &node{kind: jsonscan.Array}})
+				return d.Skip()
+			}
+			h.text += len(key)
+			v, err := h.read(depth + 1)
 			if err != nil {
 				return err
 			}
@@ -75,7 +122,7 @@ func readNodeDepth(d *jsonscan.Decoder, depth int) (*node, error) {
 		})
 	case jsonscan.Array:
 		err = d.ReadArray(func(int) error {
-			v, err := readNodeDepth(d, depth+1)
+			v, err := h.read(depth + 1)
 			if err != nil {
 				return err
 			}
@@ -84,11 +131,13 @@ func readNodeDepth(d *jsonscan.Decoder, depth int) (*node, error) {
 		})
 	case jsonscan.String:
 		var complete bool
-		n.str, complete, err = d.ReadString(maxString)
+		limit := max(0, min(maxString, maxEntryText-h.text))
+		n.str, complete, err = d.ReadString(limit)
 		n.cut = !complete
 		if n.cut {
 			n.str = ""
 		}
+		h.text += len(n.str)
 	default:
 		n.str, err = d.ReadScalar(64)
 	}
@@ -129,7 +178,7 @@ func writeNode(w *bufio.Writer, n *node) error {
 			if i > 0 {
 				w.WriteByte(',')
 			}
-			writeString(w, m.key)
+			writeString(w, lastLook(m.key))
 			w.WriteByte(':')
 			if err := writeNode(w, m.val); err != nil {
 				return err
@@ -149,13 +198,16 @@ func writeNode(w *bufio.Writer, n *node) error {
 		return w.WriteByte(']')
 	case jsonscan.String:
 		if n.cut {
-			return writeString(w, "[removed by samldoctor redact: a value longer than "+strconv.Itoa(maxString>>20)+" MiB]")
+			return writeString(w, removedLong)
 		}
 		return writeString(w, lastLook(n.str))
 	}
 	_, err := w.WriteString(n.str)
 	return err
 }
+
+// removedLong replaces a string that was too long to hold.
+var removedLong = "[removed by samldoctor redact: a value longer than " + strconv.Itoa(maxString>>20) + " MiB, or more than an entry may hold]"
 
 // lastLook is the safety net under the rules that know where SAML and
 // credentials go, applied to every string written: any SignatureValue

@@ -1,14 +1,18 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/samldoctor/samldoctor/internal/fixture"
@@ -354,5 +358,107 @@ func TestEndToEndNarrow(t *testing.T) {
 	}
 	if width > 420 {
 		t.Errorf("at 420 px the page is %d px wide; widest: %s", width, wide)
+	}
+}
+
+// writeHAR writes a HAR of the template's entries repeated to size bytes,
+// ended by tail.
+func writeHAR(t *testing.T, path string, size int64, tail string) {
+	entries := templateEntries(t)
+	var b bytes.Buffer
+	b.WriteString(`{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},"pages":[],"entries":[`)
+	for i := 0; int64(b.Len()) < size; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(entries[i%len(entries)])
+	}
+	b.WriteString(tail)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// In a real Chromium, the page's "Download redacted HAR" of a 40 MiB
+// capture, sent in slices: the file is saved, whole and redacted. A
+// capture with an error 40 MiB in (after nine slices were answered): the
+// page shows the error and saves nothing.
+func TestEndToEndRedactedDownload(t *testing.T) {
+	alloc := browser(t, fixture.Chromium(t))
+	srv, _ := start(t, nil)
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancelT()
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "big.har"), filepath.Join(dir, "broken.har")
+	writeHAR(t, good, 40<<20, "]}}\n")
+	writeHAR(t, bad, 40<<20, `,{"request":nope}]}}`)
+	downloads := t.TempDir()
+	var okStatus, badStatus string
+	wait := func(prefix string, into *string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			for {
+				if err := chromedp.Text("#status", into, chromedp.ByQuery).Do(ctx); err != nil {
+					return err
+				}
+				if strings.HasPrefix(*into, prefix) {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("status %q: %w", *into, ctx.Err())
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		})
+	}
+	err := chromedp.Run(ctx,
+		cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible("#drop", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#capture", []string{good}, chromedp.ByQuery),
+		chromedp.Click("#download-redacted", chromedp.ByQuery),
+		wait("Redacted HAR downloaded", &okStatus),
+		chromedp.SetUploadFiles("#capture", []string{bad}, chromedp.ByQuery),
+		chromedp.Click("#download-redacted", chromedp.ByQuery),
+		wait("broken.har: entry ", &badStatus),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(badStatus, "invalid") || !strings.HasSuffix(badStatus, "Nothing was saved.") {
+		t.Errorf("status after the broken capture: %q", badStatus)
+	}
+	// Chromium renames the download once it is complete.
+	var saved []string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		saved, _ = filepath.Glob(filepath.Join(downloads, "*"))
+		if len(saved) == 1 && filepath.Base(saved[0]) == "big.redacted.har" {
+			break
+		}
+	}
+	if len(saved) != 1 || filepath.Base(saved[0]) != "big.redacted.har" {
+		t.Fatalf("downloads: %v, want big.redacted.har alone", saved)
+	}
+	out, err := os.ReadFile(saved[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Log struct {
+			Entries []json.RawMessage `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("the saved download is not JSON (%d bytes): %v", len(out), err)
+	}
+	if len(doc.Log.Entries) < 40 {
+		t.Errorf("%d entries saved", len(doc.Log.Entries))
+	}
+	for _, s := range []string{"Password0001", "Token0001", "Csrf0001", "Sid0001"} {
+		if bytes.Contains(out, []byte(s)) {
+			t.Errorf("%s survived in the saved download", s)
+		}
 	}
 }

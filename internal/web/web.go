@@ -2,7 +2,8 @@
 // drops a capture and sees the diagnosis. The page shows what diagnose's
 // JSON says; nothing is computed twice. Uploads are streamed through the
 // same reader as the command line, kept in memory only while the request
-// runs, and never written to disk.
+// (for the redacted download, the redaction: redact.go) runs, and never
+// written to disk.
 package web
 
 import (
@@ -21,6 +22,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -66,8 +68,13 @@ type Server struct {
 	// Live, when set (serve --aws), reads AWS evidence for each uploaded
 	// sign-in from AWS itself.
 	Live inputs.Live
-	mux  *http.ServeMux
-	srv  *http.Server
+	// RedactIdle is how long a redaction of the page's download waits
+	// for the next slice of the capture before it is dropped.
+	RedactIdle time.Duration
+	mux        *http.ServeMux
+	srv        *http.Server
+	redactMu   sync.Mutex
+	redactions map[string]*redaction
 	// diagnosed, when set (tests), is told whether each diagnosis ran to
 	// the end or stopped because the client went away.
 	diagnosed func(canceled bool)
@@ -84,7 +91,7 @@ const (
 
 // New returns a server for a listener bound at addr.
 func New(addr string) *Server {
-	s := &Server{Addr: addr, MaxUpload: DefaultMaxUpload, MinUploadRate: DefaultMinUploadRate, UploadGrace: DefaultUploadGrace, mux: http.NewServeMux()}
+	s := &Server{Addr: addr, MaxUpload: DefaultMaxUpload, MinUploadRate: DefaultMinUploadRate, UploadGrace: DefaultUploadGrace, RedactIdle: DefaultRedactIdle, mux: http.NewServeMux()}
 	sub, _ := fs.Sub(static, "static")
 	s.mux.Handle("GET /", http.FileServerFS(sub))
 	s.mux.HandleFunc("POST /api/diagnose", s.diagnose)
@@ -211,7 +218,12 @@ func (m *rateReader) Read(p []byte) (int, error) {
 
 // body bounds a request's body: its size, and how slowly it may arrive.
 func (s *Server) body(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, io.NopCloser(&rateReader{r: r.Body, rc: http.NewResponseController(w), start: time.Now(), min: s.MinUploadRate, grace: s.UploadGrace}), s.MaxUpload)
+	s.bodyLimit(w, r, s.MaxUpload)
+}
+
+// bodyLimit is body with another size limit.
+func (s *Server) bodyLimit(w http.ResponseWriter, r *http.Request, limit int64) {
+	r.Body = http.MaxBytesReader(w, io.NopCloser(&rateReader{r: r.Body, rc: http.NewResponseController(w), start: time.Now(), min: s.MinUploadRate, grace: s.UploadGrace}), limit)
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
@@ -407,52 +419,6 @@ func addAuditPart(in *audit.Input, p *multipart.Part) error {
 		in.Trail.Records += n
 	}
 	return nil
-}
-
-// redact streams the redacted HAR back as a download.
-func (s *Server) redact(w http.ResponseWriter, r *http.Request) {
-	s.body(w, r)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
-		return
-	}
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			s.partError(w, err)
-			return
-		}
-		if p.FormName() != "capture" {
-			continue
-		}
-		name := p.FileName()
-		if name == "" {
-			name = "capture.har"
-		}
-		// Redact into memory first, so an error is an error page, not a
-		// half-written download. Bodies over 16 MiB are dropped, so this
-		// stays near the size of the capture's text.
-		var buf strings.Builder
-		text, _, err := capture.Text(name, p)
-		if err == nil {
-			_, err = redact.HAR(name, text, &buf)
-		}
-		if err != nil {
-			s.partError(w, err)
-			return
-		}
-		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Minute))
-		base := strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".har")
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.redacted.har"`, safeName(base)))
-		io.WriteString(w, buf.String())
-		return
-	}
-	writeError(w, http.StatusBadRequest, "no capture to redact")
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

@@ -23,7 +23,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/web"
 )
 
-func start(t *testing.T, mod func(*web.Server)) (*httptest.Server, string) {
+func start(t testing.TB, mod func(*web.Server)) (*httptest.Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -187,15 +187,18 @@ func TestRefusals(t *testing.T) {
 
 func TestRedactedDownload(t *testing.T) {
 	srv, addr := start(t, nil)
-	body, ctype := form(t, map[string][]string{"capture": {example(t, "bad-request.har")}})
-	resp := post(t, srv.URL+"/api/redact", "http://"+addr, body, ctype)
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %d", resp.StatusCode)
+	f, err := os.Open(example(t, "bad-request.har"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="bad-request.redacted.har"` {
-		t.Errorf("Content-Disposition = %q", cd)
+	defer f.Close()
+	b, outcome, status, msg := redactFile(t, srv, addr, f, "bad-request.har", 4<<20)
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, msg)
 	}
-	b, _ := io.ReadAll(resp.Body)
+	if outcome["name"] != "bad-request.redacted.har" {
+		t.Errorf("name = %q", outcome["name"])
+	}
 	if !json.Valid(b) {
 		t.Fatal("not JSON")
 	}

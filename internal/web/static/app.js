@@ -113,25 +113,48 @@ async function diagnose(ev) {
   }
 }
 
+// The server redacts the capture in slices (see internal/web/redact.go):
+// each request sends one, its answer is the redacted HAR written so far;
+// a last request says whether it all went well. Only then is the file
+// saved.
+const SLICE = 4 << 20;
+
 async function downloadRedacted() {
   if (!captureFile) return;
-  const fd = new FormData();
-  fd.append("capture", captureFile, captureFile.name);
-  status("Redacting…");
-  const resp = await fetch("/api/redact", { method: "POST", body: fd });
-  if (!resp.ok) {
+  const file = captureFile;
+  const fail = async (resp) => {
     let msg = "Error " + resp.status;
     try { msg = (await resp.json()).error || msg; } catch (e) { /* not JSON */ }
-    status(msg);
+    status(msg + " Nothing was saved.");
+  };
+  status("Redacting…");
+  const parts = [];
+  let session = "", offset = 0, outcome;
+  try {
+    do {
+      const end = Math.min(offset + SLICE, file.size);
+      const q = session ? new URLSearchParams({ session, offset }) : new URLSearchParams({ name: file.name });
+      if (end === file.size) q.set("last", "1");
+      const resp = await fetch("/api/redact?" + q, { method: "POST", body: file.slice(offset, end) });
+      if (!resp.ok) return fail(resp);
+      session = resp.headers.get("X-Redact-Session");
+      parts.push(await resp.blob());
+      offset = end;
+      if (file.size > SLICE) status("Redacting… " + Math.floor(100 * offset / file.size) + "%");
+    } while (offset < file.size);
+    const resp = await fetch("/api/redact?" + new URLSearchParams({ session, finish: "1" }), { method: "POST" });
+    if (!resp.ok) return fail(resp);
+    outcome = await resp.json();
+  } catch (e) {
+    status("The server did not answer (" + e + "): nothing was saved. Check that samldoctor serve is still running, or run samldoctor redact on the file.");
     return;
   }
-  const blob = await resp.blob();
-  const name = (resp.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
-  const a = el("a", { href: URL.createObjectURL(blob), download: name ? name[1] : "capture.redacted.har" });
+  const blob = new Blob(parts, { type: "application/json" });
+  const a = el("a", { href: URL.createObjectURL(blob), download: outcome.name || "capture.redacted.har" });
   document.body.append(a);
   a.click();
   a.remove();
-  status("Redacted HAR downloaded: cookies, tokens and signature values removed.");
+  status("Redacted HAR downloaded: cookies, tokens and signature values removed." + (outcome.warning ? " Warning: " + outcome.warning : ""));
 }
 
 const STAGES = [
