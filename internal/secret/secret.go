@@ -54,6 +54,8 @@ var fragments = []string{
 	"password", "passwd", "passwort", "passphrase", "passcode", "pwd", "pswd", "secret", "token",
 	"credential", "apikey", "accesskey", "privatekey", "secretkey", "sessionkey", "signingkey",
 	"subscriptionkey", "sessionid", "sessid", "authstate", "authorization", "cookie",
+	// Anti-forgery tokens: csrf, _csrf, xsrfToken, X-XSRF-TOKEN.
+	"csrf", "xsrf",
 	// The word for password in the languages login forms are written in.
 	"kennwort", "motdepasse", "contrasena", "contraseña", "senha", "wachtwoord", "salasana", "haslo",
 	"hasło", "lösenord", "losenord", "passord", "adgangskode", "heslo", "jelszo", "jelszó", "parola",

@@ -13,15 +13,21 @@ import "strings"
 //     JavaScript (\u0026code=x) or HTML (&amp;code=x). "=" takes any name
 //     IsParam accepts, ":" only the names IsSecretName accepts (so that
 //     "Status Code: 400" stays);
+//   - a value passed with a credential's name to a call, as scripts set
+//     headers and storage: setRequestHeader("X-CSRF-Token", "x"),
+//     localStorage.setItem('id_token', 'x'); and a member set by its name,
+//     window["token"] = "x";
+//   - the credentials of HTML tags, in any escaping (MaskTags);
 //   - the text of an element named like a credential (<SessionToken>x<);
 //   - the user information of a URL (https://user:pass@host);
 //   - the signature of a JWT.
 //
 // Values that are already a marker are left as they are.
 func MaskText(s string) string {
-	if !strings.ContainsAny(s, "=:<@%\\") {
+	if !strings.ContainsAny(s, "=:<@%\\&,") {
 		return MaskJWTs(s)
 	}
+	s = MaskTags(s)
 	var b strings.Builder
 	last := 0 // s[last:] is not written yet
 	mask := func(from, to int) {
@@ -60,6 +66,13 @@ func MaskText(s string) string {
 			j++
 		}
 		name := s[i:j]
+		if k, n := callArgument(s, i, j); n > 0 && IsSecretName(name) {
+			if from, to := value(s, k+n); to > from && quotedAt(s, from) {
+				mask(from, to)
+				i = to
+				continue
+			}
+		}
 		if k, n := delimiter(s, j); n > 0 {
 			colon := s[k] == ':' || s[k] == '%' && (s[k+2] == 'A' || s[k+2] == 'a')
 			if colon && strings.HasPrefix(s[k+n:], "//") {
@@ -135,18 +148,40 @@ func afterEscape(s string, i int) bool {
 // equals are the ways text writes '=' after a name.
 var equals = []string{"=", "%3D", "%3d", "%253D", "%253d", `\u003d`, `\u003D`, `\x3d`, `\x3D`, ":", "%3A", "%3a"}
 
+// quotes are the ways text writes a quote: plain, escaped for
+// JavaScript or JSON, for HTML, for URLs. The longest come first.
+var quotes = []string{`\\\"`, `\u0022`, `\u0027`, `\x22`, `\x27`, "&quot;", "&#34;", "&#39;", "&#x22;", "&#x27;", "%22", "%27", `\"`, `\'`, `"`, `'`, "`"}
+
+// quoteAt is the quote written at s[k], or "".
+func quoteAt(s string, k int) string {
+	for _, q := range quotes {
+		if strings.HasPrefix(s[k:], q) {
+			return q
+		}
+	}
+	return ""
+}
+
+// quotedAt reports whether the value at s[from] was opened by a quote.
+func quotedAt(s string, from int) bool {
+	for _, q := range quotes {
+		if from >= len(q) && s[from-len(q):from] == q {
+			return true
+		}
+	}
+	return false
+}
+
 // delimiter finds the '=' or ':' after a name at s[j] (after a closing
-// quote and spaces): its offset and length, or n == 0.
+// quote, the ']' of obj["name"], and spaces): its offset and length, or
+// n == 0.
 func delimiter(s string, j int) (k, n int) {
 	k = j
-	if strings.HasPrefix(s[k:], `\"`) || strings.HasPrefix(s[k:], `\'`) {
-		k += 2
-	} else if k < len(s) && (s[k] == '"' || s[k] == '\'' || s[k] == '`') {
-		k++
-	} else if strings.HasPrefix(s[k:], "&quot;") {
-		k += 6
-	} else if strings.HasPrefix(s[k:], "%22") {
-		k += 3
+	if q := quoteAt(s, k); q != "" {
+		k += len(q)
+		if k < len(s) && s[k] == ']' {
+			k++
+		}
 	}
 	for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
 		k++
@@ -165,21 +200,59 @@ func delimiter(s string, j int) (k, n int) {
 	return 0, 0
 }
 
-// value finds the value that starts at s[k] (after spaces and an opening
-// quote): quoted, up to the closing quote; else up to a separator. A value
-// that starts with '=' is base64 padding after a name-like run, not a
-// value. "Bearer x" and the like are one value.
+// callArgument finds the ", " after a name at s[i:j] that is a call's
+// first argument, written as a string ("(" and a quote before it, the
+// quote after it): the offset and length of the comma, or n == 0.
+func callArgument(s string, i, j int) (k, n int) {
+	q := ""
+	for _, c := range quotes {
+		if i >= len(c) && s[i-len(c):i] == c {
+			q = c
+			break
+		}
+	}
+	if q == "" || !strings.HasPrefix(s[j:], q) {
+		return 0, 0
+	}
+	p := i - len(q) - 1
+	for p >= 0 && (s[p] == ' ' || s[p] == '\t') {
+		p--
+	}
+	if p < 0 || s[p] != '(' {
+		return 0, 0
+	}
+	k = j + len(q)
+	for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+		k++
+	}
+	if k < len(s) && s[k] == ',' {
+		return k, 1
+	}
+	return 0, 0
+}
+
+// value finds the value that starts at s[k] (after spaces, line breaks
+// before a quote, and an opening quote): quoted, up to the closing quote;
+// else up to a separator. A value that starts with '=' is base64 padding
+// after a name-like run, not a value. "Bearer x" and the like are one
+// value.
 func value(s string, k int) (from, to int) {
 	for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
 		k++
 	}
-	quote := ""
-	for _, q := range []string{`\\\"`, `\"`, `\'`, "&quot;", "%22", `"`, `'`, "`"} {
-		if strings.HasPrefix(s[k:], q) {
-			quote, k = q, k+len(q)
-			break
+	if k < len(s) && (s[k] == '\n' || s[k] == '\r') {
+		// A value on the next line is taken only when quoted: a label
+		// ("Password:") ends its line.
+		p := k
+		for p < len(s) && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r') {
+			p++
+		}
+		if p < len(s) && quoteAt(s, p) != "" {
+			k = p
 		}
 	}
+	quote := quoteAt(s, k)
+	k += len(quote)
 	if k >= len(s) || s[k] == '=' || strings.HasPrefix(s[k:], "%3D") || strings.HasPrefix(s[k:], "%3d") {
 		return k, k
 	}
