@@ -216,7 +216,8 @@ func (r *redactor) headers(h *node) {
 		case strings.Contains(n, "cookie"):
 			val.set(secret.MaskCookie(val.text()))
 			r.stats.Headers++
-		case secret.IsHeader(n):
+		case secret.IsHeader(n) || secret.IsParam(n) && !isSAMLField(name):
+			// A header named as a credential's field is one too.
 			val.set(secret.Marker)
 			r.stats.Headers++
 		case n == "location" || n == "referer" || n == "content-location" || n == ":path":
@@ -263,6 +264,17 @@ func (r *redactor) nameValues(l *node, encoded bool) {
 		case secret.IsParam(name):
 			val.set(secret.Marker)
 			r.stats.Params++
+		case encoded:
+			// Chrome keeps form values URL-encoded: the value is looked
+			// at decoded, and written back encoded when it changed.
+			v := val.text()
+			if dv, err := url.QueryUnescape(v); err == nil && dv != v {
+				if nv := r.field(dv); nv != dv {
+					val.set(url.QueryEscape(nv))
+				}
+				continue
+			}
+			val.set(r.field(v))
 		default:
 			val.set(r.field(val.text()))
 		}
@@ -330,11 +342,15 @@ func (r *redactor) jsonText(s string) string {
 		return r.freeText(s)
 	}
 	v = r.jsonValue(v)
-	b, err := json.Marshal(v)
-	if err != nil {
+	// Written as found: '<' stays '<' (encoding/json would write
+	// \u003c), so that what looks at the text later sees tags as tags.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return r.freeText(s)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (r *redactor) jsonValue(v any) any {
@@ -497,6 +513,17 @@ func (r *redactor) field(v string) string {
 		r.stats.Opaque++
 		return secret.Marker
 	}
+	if strings.Contains(v, "SignatureValue") {
+		// XML that holds a signature, under any name: its signature
+		// values go, or the whole value when they cannot be reached.
+		b, n, _, left := signatureValues([]byte(v), assertion.RedactedSignature)
+		if left {
+			r.stats.Opaque++
+			return secret.Marker
+		}
+		r.stats.Signatures += n
+		v = string(b)
+	}
 	return r.freeText(v)
 }
 
@@ -563,7 +590,9 @@ func (r *redactor) content(c *node) {
 		body = r.freeText(body)
 	}
 	if b64 {
-		body = base64.StdEncoding.EncodeToString([]byte(body))
+		// The safety net under the rules looks at the decoded body; the
+		// base64 it is written in hides it from the one at write time.
+		body = base64.StdEncoding.EncodeToString([]byte(lastLook(body)))
 	}
 	t.set(body)
 }

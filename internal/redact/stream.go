@@ -3,6 +3,8 @@ package redact
 import (
 	"bufio"
 
+	"github.com/samldoctor/samldoctor/internal/secret"
+
 	"github.com/samldoctor/samldoctor/internal/jsonscan"
 )
 
@@ -121,6 +123,8 @@ func streamObject(d *jsonscan.Decoder, w *bufio.Writer, depth int, own map[strin
 			_, err = w.WriteString(lit)
 		case !complete:
 			err = writeString(w, removedLong)
+		case credentialMember(key, k) && lit != "" && !secret.IsMasked(lit):
+			err = writeString(w, secret.Marker)
 		default:
 			err = writeString(w, lastLook(lit))
 		}

@@ -180,6 +180,10 @@ func writeNode(w *bufio.Writer, n *node) error {
 			}
 			writeString(w, lastLook(m.key))
 			w.WriteByte(':')
+			if credentialMember(m.key, m.val.kind) && !m.val.cut && !secret.IsMasked(m.val.str) && m.val.str != "" {
+				writeString(w, secret.Marker)
+				continue
+			}
 			if err := writeNode(w, m.val); err != nil {
 				return err
 			}
@@ -206,6 +210,17 @@ func writeNode(w *bufio.Writer, n *node) error {
 	return err
 }
 
+// credentialMember says a member's value is a credential by its name
+// (another tool's {"password": "..."}, in or beside the entries): a
+// string under a name secret.IsParam takes. The HAR's own names that
+// only look like one are kept.
+func credentialMember(key string, k jsonscan.Kind) bool {
+	return k == jsonscan.String && !harNames[key] && !isSAMLField(key) && secret.IsParam(key)
+}
+
+// harNames are the HAR's and Chrome's member names IsParam would take.
+var harNames = map[string]bool{"keyExchange": true, "keyExchangeGroup": true}
+
 // removedLong replaces a string that was too long to hold.
 var removedLong = "[removed by samldoctor redact: a value longer than " + strconv.Itoa(maxString>>20) + " MiB, or more than an entry may hold]"
 
@@ -213,9 +228,14 @@ var removedLong = "[removed by samldoctor redact: a value longer than " + strcon
 // credentials go, applied to every string written: any SignatureValue
 // still with content, as XML or in a base64 run that decodes to XML, is
 // removed (the run whole when its XML cannot be rewritten), and
-// credentials written in the text are masked (secret.MaskText). Each
-// looks at every byte once.
-func lastLook(s string) string {
+// credentials written in the text are masked (secret.MaskText); then the
+// same again inside every piece written in an escaping (a URL's
+// percent-encoded value, HTML-escaped or JavaScript-escaped text), to
+// maxLayers deep. Each looks at every byte once a layer.
+func lastLook(s string) string { return lookDepth(s, 0) }
+
+// lookDepth is lastLook at depth layers of escaping (lookInLayers).
+func lookDepth(s string, depth int) string {
 	if strings.Contains(s, "SignatureValue") {
 		b, _, _, left := signatureValues([]byte(s), assertion.RedactedSignature)
 		if left {
@@ -223,7 +243,7 @@ func lastLook(s string) string {
 		}
 		s = string(b)
 	}
-	return secret.MaskText(base64Runs(s))
+	return lookInLayers(secret.MaskText(base64Runs(s)), depth)
 }
 
 // base64Runs rewrites the runs of base64 in s that decode to XML holding
@@ -260,10 +280,22 @@ func base64Runs(s string) string {
 }
 
 // runEnd is where the base64 run starting at s[i] ends.
+// Padding ('=' or %3D) ends a run: what follows it is another one
+// (SAMLResponse=PHNhbWxw... is a name, then a run).
 func runEnd(s string, j int) int {
+	pad := false
 	for j < len(s) {
 		switch {
-		case isB64[s[j]] || s[j] == '=':
+		case s[j] == '=' || s[j] == '%' && j+2 < len(s) && s[j+1] == '3' && (s[j+2] == 'D' || s[j+2] == 'd'):
+			pad = true
+			if s[j] == '=' {
+				j++
+			} else {
+				j += 3
+			}
+		case pad:
+			return j
+		case isB64[s[j]]:
 			j++
 		case s[j] == '%' && j+2 < len(s) && isB64Escape(s[j+1], s[j+2]):
 			j += 3

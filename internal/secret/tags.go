@@ -90,9 +90,9 @@ type escaping struct {
 
 var (
 	rawTag = &escaping{open: "<", decode: func(s string) string { return s }, encode: func(s string) string { return s }}
-	jsTag  = &escaping{open: `\u003c`, closes: []string{`\u003e`, `\u003E`, `\x3e`, `\x3E`, ">"}, decode: jsUnescape, encode: jsEscape}
+	jsTag  = &escaping{open: `\u003c`, closes: []string{`\u003e`, `\u003E`, `\x3e`, `\x3E`, ">"}, decode: UnescapeJS, encode: EscapeJS}
 	entTag = &escaping{open: "&lt;", closes: []string{"&gt;", "&#62;", "&#x3e;", "&#x3E;", ">"}, decode: html.UnescapeString, encode: html.EscapeString}
-	urlTag = &escaping{open: "%3C", closes: []string{"%3E", "%3e", ">"}, decode: urlUnescape, encode: url.QueryEscape}
+	urlTag = &escaping{open: "%3C", closes: []string{"%3E", "%3e", ">"}, decode: UnescapeURL, encode: url.QueryEscape}
 )
 
 // openers are the ways a tag's '<' is written.
@@ -293,8 +293,9 @@ func maskTag(tag string, depth int) (string, bool) {
 	return b.String(), secretTag && name == "textarea"
 }
 
-// jsUnescape decodes the escapes of a JavaScript or JSON string.
-func jsUnescape(s string) string {
+// UnescapeJS decodes the escapes of a JavaScript or JSON string
+// (\uXXXX, \xXX, \", \n as a space), leaving what is not one.
+func UnescapeJS(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
@@ -334,8 +335,8 @@ func jsUnescape(s string) string {
 	return b.String()
 }
 
-// jsEscape writes s as the inside of a JavaScript or JSON string.
-func jsEscape(s string) string {
+// EscapeJS writes s as the inside of a JavaScript or JSON string.
+func EscapeJS(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
@@ -359,9 +360,9 @@ func jsEscape(s string) string {
 	return b.String()
 }
 
-// urlUnescape decodes percent-encoding, leaving an escape that is not one
-// as it is.
-func urlUnescape(s string) string {
+// UnescapeURL decodes percent-encoding and '+', leaving an escape that
+// is not one as it is.
+func UnescapeURL(s string) string {
 	if u, err := url.QueryUnescape(s); err == nil {
 		return u
 	}

@@ -179,9 +179,12 @@ func delimiter(s string, j int) (k, n int) {
 	k = j
 	if q := quoteAt(s, k); q != "" {
 		k += len(q)
-		if k < len(s) && s[k] == ']' {
-			k++
-		}
+	}
+	// The ']' of obj["name"] or name[...], also percent-encoded.
+	if k < len(s) && s[k] == ']' {
+		k++
+	} else if strings.HasPrefix(s[k:], "%5D") || strings.HasPrefix(s[k:], "%5d") {
+		k += 3
 	}
 	for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
 		k++
