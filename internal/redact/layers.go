@@ -43,7 +43,7 @@ var layers = []layer{
 		encode: html.EscapeString,
 	},
 	{
-		has:      func(s string) bool { return strings.Contains(s, `\u00`) || strings.Contains(s, `\x`) || strings.Contains(s, `\"`) },
+		has:      func(s string) bool { return strings.Contains(s, `\`) },
 		boundary: func(c byte) bool { return c == '"' || c == '\'' || c == '\n' || c == '<' || c == '>' },
 		in:       func(p string) bool { return strings.Contains(p, `\`) },
 		decode:   secret.UnescapeJS,

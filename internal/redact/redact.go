@@ -524,7 +524,8 @@ func (r *redactor) field(v string) string {
 		r.stats.Signatures += n
 		v = string(b)
 	}
-	return r.freeText(v)
+	// A SAML message's base64 among other text.
+	return r.freeText(base64Runs(v))
 }
 
 func decodeAny(s string) ([]byte, error) {

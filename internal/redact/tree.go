@@ -328,13 +328,31 @@ var isB64 = func() (t [256]bool) {
 }()
 
 // lookAtRun rewrites a base64 run that decodes to XML holding a
-// SignatureValue, in the encoding it was found in.
+// SignatureValue, in the encoding it was found in. The XML's base64 may
+// start at the run's start or at one of its first lines (text before it
+// on a line of its own: "0\nPHNhbWxw..."); at most one start whose
+// first bytes decode to '<' is read whole, so the cost stays linear.
 func lookAtRun(run string) (string, bool) {
+	for start, tries := 0, 0; tries < 4 && start < len(run); tries++ {
+		if run[start] == 'P' || strings.HasPrefix(run[start:], "77u/P") {
+			if nv, changed, xmlHead := lookAtXMLRun(run[start:]); xmlHead {
+				return run[:start] + nv, changed
+			}
+		}
+		nl := strings.IndexByte(run[start:], '\n')
+		if nl < 0 {
+			break
+		}
+		start += nl + 1
+	}
+	return run, false
+}
+
+// lookAtXMLRun is lookAtRun for a run that starts where XML's base64
+// would; xmlHead says its first bytes decode to '<'.
+func lookAtXMLRun(run string) (nv string, changed, xmlHead bool) {
 	// XML starts with '<', which base64 writes as 'P' at the start of a
 	// run (after a byte-order mark, "77u/P").
-	if run[0] != 'P' && !strings.HasPrefix(run, "77u/P") {
-		return run, false
-	}
 	var head []byte
 	for i := 0; i < len(run) && len(head) < 16; i++ {
 		if isB64[run[i]] {
@@ -344,32 +362,49 @@ func lookAtRun(run string) (string, bool) {
 		}
 	}
 	if len(head) < 16 {
-		return run, false
+		return run, false, false
 	}
 	h, err := base64.StdEncoding.DecodeString(string(head))
-	if err != nil || !bytes.HasPrefix(bytes.TrimPrefix(h, []byte("\xef\xbb\xbf")), []byte("<")) {
-		return run, false
+	if err != nil || !xmlStart(bytes.TrimPrefix(h, []byte("\xef\xbb\xbf"))) {
+		return run, false, false
 	}
 	xml, err := samlvalue.Decode([]byte(run))
 	if err != nil {
 		if strings.ContainsAny(run, "%\r\n") {
 			// XML whose base64 this cannot read back: fail closed.
-			return secret.Marker, true
+			return secret.Marker, true, true
 		}
-		return run, false
+		return run, false, true
 	}
 	if !bytes.Contains(xml.XML, sigName) {
-		return run, false
+		return run, false, true
 	}
 	b, _, _, left := signatureValues(xml.XML, assertion.RedactedSignature)
 	if left {
-		return secret.Marker, true
+		return secret.Marker, true, true
 	}
 	enc := base64.StdEncoding.EncodeToString(b)
 	if strings.Contains(run, "%") {
 		enc = url.QueryEscape(enc)
 	}
-	return enc, true
+	return enc, true, true
+}
+
+// xmlStart reports whether b starts as XML does: '<', then a name, "?"
+// or "!", in printable ASCII (not '<' and bytes of another text).
+func xmlStart(b []byte) bool {
+	if len(b) < 4 || b[0] != '<' {
+		return false
+	}
+	if c := b[1]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '?' || c == '!') {
+		return false
+	}
+	for _, c := range b[2:4] {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func writeString(w io.Writer, s string) error {

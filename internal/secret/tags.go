@@ -21,16 +21,16 @@ import (
 // (data-token="x") is masked in any tag. Tags are found as written raw
 // (<input), escaped for JavaScript or JSON (\u003cinput, with \" quotes),
 // for HTML (&lt;input, &quot;) or percent-encoded (%3Cinput); a masked
-// tag is written back in the same escaping. Attribute values are looked
-// into, for tags written in them (<iframe srcdoc="&lt;input ...">), to
-// maxTagDepth; deeper, a value that holds a tag is masked whole. The
-// cost is linear in s for each level.
-func MaskTags(s string) string { return maskTags(s, 0) }
+// tag is written back in the same escaping. Two passes, each linear:
+// the first reads tags as HTML does (a '>' in a quoted value is part of
+// it); the second as if no tag could hold another, so that one written
+// inside another (<iframe srcdoc="&lt;input ...">) or after a stray quote
+// (<a title="<input type=password value=x>) is read as a tag too.
+func MaskTags(s string) string { return maskTags(maskTags(s, false), true) }
 
-// maxTagDepth bounds how deep tags in attribute values are looked for.
-const maxTagDepth = 3
-
-func maskTags(s string, depth int) string {
+// maskTags is one pass of MaskTags; blind says a tag ends at the next
+// '>' or the start of another tag, quoted or not.
+func maskTags(s string, blind bool) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
@@ -44,9 +44,9 @@ func maskTags(s string, depth int) string {
 			i++
 			continue
 		}
-		end := st.tagEnd(s, i+n)
+		end := st.tagEnd(s, i+n, blind)
 		tag := st.decode(s[i:end])
-		masked, textarea := maskTag(tag, depth)
+		masked, textarea := maskTag(tag, blind)
 		if masked != tag {
 			b.Grow(len(s))
 			b.WriteString(s[last:i])
@@ -120,28 +120,13 @@ func opener(s string, i int) (*escaping, int) {
 	return nil, 0
 }
 
-// hasOpener reports whether a tag starts anywhere in s.
-func hasOpener(s string) bool {
-	for i := 0; i < len(s); i++ {
-		k := strings.IndexAny(s[i:], `<\&%`)
-		if k < 0 {
-			return false
-		}
-		i += k
-		if _, n := opener(s, i); n > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // tagEnd is the offset after the tag whose name starts at s[j]: after
 // its '>' (the end of s when there is none).
-func (e *escaping) tagEnd(s string, j int) int {
+func (e *escaping) tagEnd(s string, j int, blind bool) int {
 	if e == rawTag {
-		_, end := parseTag(s, j-1)
+		_, _, end := parseAttrs(s, j-1, blind)
 		return end
 	}
 	end, endLen := len(s), 0
@@ -160,17 +145,23 @@ type attr struct {
 	vFrom, vTo int
 }
 
-// parseTag reads the tag at s[i] ('<'), as HTML's tokenizer does: its
+// parseAttrs reads the tag at s[i] ('<'), as HTML's tokenizer does: its
 // name, its attributes, and the offset after its '>' (the end of s when
-// it has none).
-func parseTag(s string, i int) (name string, end int) {
-	name, _, end = parseAttrs(s, i)
-	return name, end
-}
-
-func parseAttrs(s string, i int) (name string, attrs []attr, end int) {
+// it has none). blind ends the tag, and a quoted value, at the next '>'
+// or the start of another tag too.
+func parseAttrs(s string, i int, blind bool) (name string, attrs []attr, end int) {
+	stop := func(j int) bool {
+		switch s[j] {
+		case '>':
+			return true
+		case '<', '\\', '&', '%':
+			_, n := opener(s, j)
+			return blind && n > 0
+		}
+		return false
+	}
 	j := i + 1
-	for j < len(s) && !isSpace(s[j]) && s[j] != '/' && s[j] != '>' {
+	for j < len(s) && !isSpace(s[j]) && s[j] != '/' && !stop(j) {
 		j++
 	}
 	name = strings.ToLower(s[i+1 : j])
@@ -184,8 +175,11 @@ func parseAttrs(s string, i int) (name string, attrs []attr, end int) {
 		if s[j] == '>' {
 			return name, attrs, j + 1
 		}
+		if stop(j) {
+			return name, attrs, j
+		}
 		k := j + 1 // a key may start with '='
-		for k < len(s) && !isSpace(s[k]) && s[k] != '/' && s[k] != '>' && s[k] != '=' {
+		for k < len(s) && !isSpace(s[k]) && s[k] != '/' && s[k] != '=' && !stop(k) {
 			k++
 		}
 		a := attr{key: strings.ToLower(s[j:k])}
@@ -205,14 +199,24 @@ func parseAttrs(s string, i int) (name string, attrs []attr, end int) {
 				e := strings.Index(s[a.vFrom:], q)
 				if e < 0 {
 					a.vTo = len(s)
-					j = len(s)
 				} else {
 					a.vTo = a.vFrom + e
-					j = a.vTo + len(q)
+				}
+				if blind {
+					for k := a.vFrom; k < a.vTo; k++ {
+						if stop(k) {
+							a.vTo = k
+							break
+						}
+					}
+				}
+				j = min(len(s), a.vTo+len(q))
+				if a.vTo < len(s) && !strings.HasPrefix(s[a.vTo:], q) {
+					j = a.vTo // cut at '>' or a tag: not a quote to skip
 				}
 			} else {
 				a.vFrom = j
-				for j < len(s) && !isSpace(s[j]) && s[j] != '>' {
+				for j < len(s) && !isSpace(s[j]) && !stop(j) {
 					j++
 				}
 				a.vTo = j
@@ -242,8 +246,8 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // maskTag masks the credentials of one raw tag; textarea says it opens
 // a credential's text area.
-func maskTag(tag string, depth int) (string, bool) {
-	name, attrs, _ := parseAttrs(tag, 0)
+func maskTag(tag string, blind bool) (string, bool) {
+	name, attrs, _ := parseAttrs(tag, 0, blind)
 	secretTag := false
 	for _, a := range attrs {
 		v := strings.ToLower(strings.TrimSpace(a.val))
@@ -267,23 +271,11 @@ func maskTag(tag string, depth int) (string, bool) {
 			mask = IsSecretName(strings.TrimPrefix(a.key, "data-"))
 		}
 		v := strings.TrimSpace(tag[a.vFrom:a.vTo])
-		if v == "" || IsMasked(v) {
+		if !mask || v == "" || IsMasked(v) {
 			continue
 		}
-		nv := Marker
-		if !mask {
-			if !hasOpener(v) {
-				continue
-			}
-			if depth < maxTagDepth {
-				nv = maskTags(tag[a.vFrom:a.vTo], depth+1)
-			}
-			if nv == tag[a.vFrom:a.vTo] {
-				continue
-			}
-		}
 		b.WriteString(tag[last:a.vFrom])
-		b.WriteString(nv)
+		b.WriteString(Marker)
 		last = a.vTo
 	}
 	if last == 0 {
