@@ -161,7 +161,9 @@ var positions = []position{
 		appendTo(h.req, "queryString", nv(n, v))
 	}},
 	{"URL fragment", func(h *plantHAR, _, n, v string) { h.req["url"] = "https://idp.example.org/p#x=1&" + query(n, v) }},
-	{"URL carrying the text", func(h *plantHAR, text, _, _ string) { h.req["url"] = "https://idp.example.org/p?next=" + url.QueryEscape(text) }},
+	{"URL carrying the text", func(h *plantHAR, text, _, _ string) {
+		h.req["url"] = "https://idp.example.org/p?next=" + url.QueryEscape(text)
+	}},
 	{"queryString", func(h *plantHAR, _, n, v string) { appendTo(h.req, "queryString", nv(n, v)) }},
 	{"request header", func(h *plantHAR, _, n, v string) { appendTo(h.req, "headers", nv(n, v)) }},
 	{"request header text", func(h *plantHAR, text, _, _ string) { appendTo(h.req, "headers", nv("X-Debug-Info", text)) }},
@@ -187,7 +189,9 @@ var positions = []position{
 	{"form text and params", func(h *plantHAR, _, n, v string) {
 		h.post("application/x-www-form-urlencoded", "user=jane&"+query(n, v), nv("user", "jane"), nv(url.QueryEscape(n), url.QueryEscape(v)))
 	}},
-	{"form text", func(h *plantHAR, _, n, v string) { h.post("application/x-www-form-urlencoded", "user=jane&"+query(n, v)) }},
+	{"form text", func(h *plantHAR, _, n, v string) {
+		h.post("application/x-www-form-urlencoded", "user=jane&"+query(n, v))
+	}},
 	{"form params decoded", func(h *plantHAR, _, n, v string) { h.post("application/x-www-form-urlencoded", "", nv(n, v)) }},
 	{"form field holding the text", func(h *plantHAR, text, _, _ string) {
 		h.post("application/x-www-form-urlencoded", query("note", text), nv("note", url.QueryEscape(text)))
@@ -219,7 +223,9 @@ var positions = []position{
 		b, _ := json.Marshal(map[string]any{"items": []any{"x", text}})
 		h.body("application/json", string(b))
 	}},
-	{"script file", func(h *plantHAR, text, _, _ string) { h.body("application/javascript", "(function(){\n"+text+"\n})();") }},
+	{"script file", func(h *plantHAR, text, _, _ string) {
+		h.body("application/javascript", "(function(){\n"+text+"\n})();")
+	}},
 	{"XML answer", func(h *plantHAR, text, _, _ string) {
 		h.body("text/xml", "<r><note>"+html.EscapeString(text)+"</note></r>")
 	}},
