@@ -57,6 +57,9 @@ func (r *run) federationRequest(ro *evidence.Role, roleID string) iampolicy.Requ
 		}
 		if r.awsView.SourceIdentity == "" {
 			ctx.SetAbsent("aws:SourceIdentity")
+		} else {
+			// The session carries the SourceIdentity the assertion set.
+			ctx.Set("aws:SourceIdentity", r.awsView.SourceIdentity)
 		}
 	}
 	if !r.subject.At.IsZero() {
@@ -282,6 +285,8 @@ func (r *run) repairConnectResource(res string) (fixed, why, edit string, keepOl
 			parts[i] = want
 		}
 	}
+	// Read before set corrects them.
+	misplaced := parts[3] != s.Region && !strings.ContainsAny(parts[3], "*?") || parts[4] != s.Account && !strings.ContainsAny(parts[4], "*?")
 	set(1, r.partition(), "partition")
 	set(3, s.Region, "Region")
 	set(4, s.Account, "account")
@@ -305,7 +310,7 @@ func (r *run) repairConnectResource(res string) (fixed, why, edit string, keepOl
 	if len(whys) == 0 {
 		return "", "", "", false
 	}
-	if len(whys) > 0 && (parts[3] != s.Region || parts[4] != s.Account) {
+	if misplaced {
 		keepOld = false // a Region or account that is not the instance's is a mistake
 	}
 	return strings.Join(parts[:5], ":") + ":instance/" + inst + "/" + path, strings.Join(whys, ", "), strings.Join(edits, ", "), keepOld

@@ -106,8 +106,11 @@ func (r *run) trustEdit(old *iampolicy.Policy, results map[string]iampolicy.Resu
 		for i, st := range doc.Statements {
 			if st.Effect == "Allow" && allowsAction(st, "sts:AssumeRoleWithSAML") && len(st.Principal["Federated"]) > 0 {
 				idx = i
+				// Named before the append: the statement shares its
+				// Principal map with the policy's copy.
+				beside := strings.Join(st.Principal["Federated"], ", ")
 				doc.Statements[i].Principal["Federated"] = append(doc.Statements[i].Principal["Federated"], r.providerUsed)
-				edits = append(edits, fmt.Sprintf("add %s to statement %d's Federated principals (beside %s)", r.providerUsed, i+1, strings.Join(st.Principal["Federated"], ", ")))
+				edits = append(edits, fmt.Sprintf("add %s to statement %d's Federated principals (beside %s)", r.providerUsed, i+1, beside))
 				break
 			}
 		}
