@@ -27,8 +27,8 @@ func TestPrincipalWildcard(t *testing.T) {
 	const provider = "arn:aws:iam::111122223333:saml-provider/EntraID"
 	req := Request{Action: "sts:AssumeRoleWithSAML", Principal: &Principal{Type: "Federated", ID: provider}, Context: NewContext()}
 	for doc, want := range map[string]Decision{
-		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithSAML"}]}`:                                                         Allowed,
-		`{"Statement":[{"Effect":"Allow","Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithSAML"}]}`:                                           Allowed,
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithSAML"}]}`:                                                          Allowed,
+		`{"Statement":[{"Effect":"Allow","Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithSAML"}]}`:                                            Allowed,
 		`{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithSAML"}]}`: ImplicitDeny,
 	} {
 		if got := Evaluate([]Named{{Name: "trust", Policy: mustParse(t, doc)}}, req).Decision; got != want {
