@@ -32,6 +32,12 @@ func TestMaskTextExact(t *testing.T) {
 		{"%F9sid=Zq1", "%F9sid=REDACTED"},
 		{`\u0026sid=Zq1`, `\u0026sid=REDACTED`},
 		{`\x26sid=Zq1`, `\x26sid=REDACTED`},
+		// Elements whose names start with each boundary of [a-zA-Z_].
+		{"<aToken>Zq1</aToken>", "<aToken>REDACTED</aToken>"},
+		{"<zToken>Zq1</zToken>", "<zToken>REDACTED</zToken>"},
+		{"<AToken>Zq1</AToken>", "<AToken>REDACTED</AToken>"},
+		{"<ZToken>Zq1</ZToken>", "<ZToken>REDACTED</ZToken>"},
+		{"<_token>Zq1</_token>", "<_token>REDACTED</_token>"},
 	} {
 		if got := secret.MaskText(tt.in); got != tt.want {
 			t.Errorf("MaskText(%q)\n = %q\nwant %q", tt.in, got, tt.want)
@@ -48,7 +54,7 @@ func TestMaskTextExact(t *testing.T) {
 func TestMaskTextKeeps(t *testing.T) {
 	for _, in := range []string{
 		"asid=1", "zsid=1", "Asid=1", "Zsid=1", "0sid=1", "9sid=1",
-		"code%3A400", "Status Code: 400",
+		"code%3A400", "code%3a400", "Status Code: 400",
 		"if (token == other) {}", "Token::Value", "sid::x",
 		"https://@host/",
 		"<SessionToken", "<SessionToken/>", "<SessionToken >",
@@ -73,5 +79,56 @@ func TestMaskURLEdges(t *testing.T) {
 		if got := secret.MaskURL(tt.in, nil); got != tt.want {
 			t.Errorf("MaskURL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// MaskTags on tags of every first letter, tags right after another,
+// spaces around '=', and tags cut at each point of their grammar; near
+// misses: a '<' before what is not a letter is no tag.
+func TestMaskTagsEdges(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`<a data-token="Zq1">`, `<a data-token="REDACTED">`},
+		{`<z data-token="Zq1">`, `<z data-token="REDACTED">`},
+		{`<A data-token="Zq1">`, `<A data-token="REDACTED">`},
+		{`<Z data-token="Zq1">`, `<Z data-token="REDACTED">`},
+		{`<b><input type=password value=Zq1>`, `<b><input type=password value=REDACTED>`},
+		{`<input type = password value = "Zq1">`, `<input type = password value = "REDACTED">`},
+		{`<textarea name=password>Zq1`, `<textarea name=password>REDACTED`},
+		{`<input type=password value=Zq1`, `<input type=password value=REDACTED`},
+		{`<input type=password value=`, `<input type=password value=`},
+		{`<input type=password value `, `<input type=password value `},
+		{`<input type=password value`, `<input type=password value`},
+		{`<input `, `<input `},
+		{`a<`, `a<`},
+		{`<@ data-token="Zq1">`, `<@ data-token="Zq1">`},
+		{"<` data-token=\"Zq1\">", "<` data-token=\"Zq1\">"},
+		{`<{ data-token="Zq1">`, `<{ data-token="Zq1">`},
+		{`<[ data-token="Zq1">`, `<[ data-token="Zq1">`},
+	} {
+		if got := secret.MaskTags(tt.in); got != tt.want {
+			t.Errorf("MaskTags(%q)\n = %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// The decoders MaskTags and redact use: JavaScript escapes (cut ones and
+// a trailing backslash kept as written), percent-encoding (a broken
+// escape kept, the rest decoded).
+func TestUnescapers(t *testing.T) {
+	for in, want := range map[string]string{
+		`\u0041`: "A", `\x41`: "A", `\u00e9`: "é", `a\"b`: `a"b`, `a\nb`: "a b",
+		`a\`: `a\`, `\u004`: `u004`, `\x4`: `x4`, `\q`: "q",
+	} {
+		if got := secret.UnescapeJS(in); got != want {
+			t.Errorf("UnescapeJS(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"%41": "A", "a+b": "a b", "%zz%41": "%zzA", "100%": "100%"} {
+		if got := secret.UnescapeURL(in); got != want {
+			t.Errorf("UnescapeURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := secret.EscapeJS("<a href=\"x\">'\\\n"); got != `\u003ca href=\"x\"\u003e\'\\\n` {
+		t.Errorf("EscapeJS = %q", got)
 	}
 }
