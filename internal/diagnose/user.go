@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 )
@@ -147,17 +148,16 @@ func (r *run) checkUser() {
 	r.add(f)
 }
 
-// setSessionName is the IdP change that makes RoleSessionName value, with
-// the case transformation of what it sends now that yields it, if any.
+// setSessionName is the IdP change that makes RoleSessionName value: from
+// what the IdP is seen to send (as it is, or with the case transformation
+// that yields it) for every user of the application, or, when nothing it
+// sends yields value, set on this agent's own profile.
 func (r *run) setSessionName(value string) Change {
-	c := Change{Kind: SetAttribute, Attribute: "https://aws.amazon.com/SAML/Attributes/RoleSessionName", Value: value}
-	if rsn := r.subject.RoleSessionName; strings.EqualFold(rsn, value) && rsn != value {
-		switch value {
-		case strings.ToLower(rsn):
-			c.Transform = "lower"
-		case strings.ToUpper(rsn):
-			c.Transform = "upper"
-		}
+	c := Change{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: value}
+	if src, t, ok := sessionNameSource(r.assert, value); ok {
+		c.Source, c.Transform, c.Scope = src, t, ScopeApplication
+	} else {
+		c.Scope = ScopeAgent
 	}
 	return c
 }
