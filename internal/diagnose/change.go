@@ -146,7 +146,7 @@ func (r *run) describe(c Change) string {
 		}
 		return s + scopeLabel(c.Scope) + "."
 	case SendRoles:
-		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other."
+		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other" + scopeLabel(c.Scope) + "."
 	case SetAudience:
 		return "At the IdP, set the audience (identifier, entity ID) to " + c.Value + "."
 	case SetACS:
@@ -222,6 +222,9 @@ func shortAttr(name string) string {
 // newFix is a fix made of changes: its commands, policy files and IdP
 // step are rendered from them.
 func (r *run) newFix(summary string, changes ...Change) *Fix {
+	for i := range changes {
+		changes[i].Scope = defaultScope(changes[i])
+	}
 	f := &Fix{Summary: summary, Changes: changes}
 	r.render(f)
 	return f
@@ -296,6 +299,20 @@ func (r *run) render(f *Fix) {
 	if len(idpSteps) > 0 {
 		f.IdP = idpFix(strings.Join(idpSteps, "; then ") + ".")
 	}
+}
+
+// defaultScope is whom an IdP change reaches when its maker did not say:
+// Role values are this agent's (what the capture shows is sent to them);
+// the application's settings (audience, ACS URL, RelayState, encryption,
+// the server's clock, other attributes) reach every user.
+func defaultScope(c Change) Scope {
+	if c.Scope != "" || c.Where() != "idp" {
+		return c.Scope
+	}
+	if c.Kind == SendRoles {
+		return ScopeAgent
+	}
+	return ScopeApplication
 }
 
 // slug makes a file name from a policy or role name: ConnectFederation

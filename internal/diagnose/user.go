@@ -128,7 +128,14 @@ func (r *run) checkUser() {
 		Evidence: ev, Explains: []string{"connect.not_onboarded"}}
 	create := r.newFix(fmt.Sprintf("Create the Connect user %q (or fix the IdP's RoleSessionName if the agent has a user under another name).", rsn),
 		Change{Kind: CreateUser, UserName: rsn})
+	existing, existingWhy := r.existingUserOf()
 	switch {
+	case existing != "":
+		// The person has a Connect user already (named as their NameID,
+		// or as an earlier sign-in's RoleSessionName): creating another
+		// would make two.
+		f.Evidence = append(f.Evidence, existingWhy)
+		f.Fix = r.newFix(fmt.Sprintf("The agent has a Connect user already, %q: make the IdP send that name as RoleSessionName.", existing), r.setSessionName(existing))
 	case len(near) > 0:
 		f.Fix = r.newFix(fmt.Sprintf("The agent's user seems to be %q: make the IdP send that name as RoleSessionName.", near[0].Username), r.setSessionName(near[0].Username))
 		f.Alternatives = []Fix{*create}
@@ -162,6 +169,27 @@ func (r *run) setSessionName(value string) Change {
 	return c
 }
 
+// existingUserOf is the Connect user the agent already has under another
+// name than the RoleSessionName sent, when the evidence shows one: a user
+// named as the NameID, or the RoleSessionName of the same person's earlier
+// successful sign-in when that user is in the list.
+func (r *run) existingUserOf() (string, Evidence) {
+	ul := r.users()
+	if ul == nil {
+		return "", Evidence{}
+	}
+	v, ev := r.sessionNameCandidate()
+	if v == "" || v == r.subject.RoleSessionName {
+		return "", Evidence{}
+	}
+	for _, u := range ul.Users {
+		if u.Username == v {
+			return v, ev
+		}
+	}
+	return "", Evidence{}
+}
+
 // sessionNameCandidate is the value the IdP should send as RoleSessionName
 // when what it sends cannot work, and the evidence for it: a Connect user
 // named as the NameID, the RoleSessionName of the same person's earlier
@@ -187,6 +215,11 @@ func (r *run) sessionNameCandidate() (string, Evidence) {
 				return u.Username, Evidence{What: "Connect user whose name is " + r.subject.RoleSessionName, Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}
 			}
 		}
+	}
+	if ul := r.users(); ul != nil && ul.Complete {
+		// The whole user list is known and no user is named as the
+		// NameID: sending it would not be onboarded either.
+		return "", Evidence{}
 	}
 	if nameID != "" && stsSessionRE.MatchString(nameID) && validConnectUserName(nameID) {
 		return nameID, Evidence{What: "NameID (a valid user name)", Value: nameID, Where: r.at(r.assert.Path + "/Subject/NameID")}
