@@ -185,3 +185,44 @@ func TestExistingUserIsNotCreatedAgain(t *testing.T) {
 		t.Errorf("no create-user when the user is missing:\n%s", fixText(fx))
 	}
 }
+
+// 5. When CloudTrail binds the agent to another role, the first fix sends
+// that role, the headline says so, and giving the picked role the
+// permission does not pass: its next sign-in would be "Bad Request".
+func TestBoundRoleDecidesTheFix(t *testing.T) {
+	s := base()
+	s.outcome = fixture.AccessDeniedAdmin
+	s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), nil)
+	s.aws["ct.json"] = eventsJSON("ConnectAgentsLegacy", "AROAYZ2EXAMPLE1LEGACY")
+	res := s.run(t)
+	f, fx := firstFix(t, res, "iam.federation_token_denied")
+	if c := fx.Changes; len(c) != 1 || c[0].Kind != diagnose.SendRoles || !strings.HasPrefix(c[0].Roles[0], legacyARN+",") {
+		t.Fatalf("first fix %+v", c)
+	}
+	if !strings.Contains(res.Verdict, fx.Summary) || strings.Contains(res.Verdict, "Add the permission") {
+		t.Errorf("verdict %q is not the first fix %q", res.Verdict, fx.Summary)
+	}
+	seen := false
+	for _, alt := range f.Alternatives {
+		for _, c := range alt.Changes {
+			if c.Kind == diagnose.PutRolePolicy {
+				seen = true
+				if alt.Check.Result == diagnose.CheckPasses {
+					t.Errorf("giving the picked role the permission passes although the user is bound to another: %+v", alt.Check)
+				}
+			}
+		}
+	}
+	if !seen {
+		t.Errorf("no alternative that gives the picked role the permission: %+v", f.Alternatives)
+	}
+	// Near miss: no binding in CloudTrail; the permission is the fix.
+	s = base()
+	s.outcome = fixture.AccessDeniedAdmin
+	s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), nil)
+	res = s.run(t)
+	_, fx = firstFix(t, res, "iam.federation_token_denied")
+	if c := fx.Changes; len(c) != 1 || c[0].Kind != diagnose.PutRolePolicy || fx.Check.Result != diagnose.CheckPasses {
+		t.Errorf("first fix %+v, check %+v", c, fx.Check)
+	}
+}
