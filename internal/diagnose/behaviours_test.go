@@ -226,3 +226,46 @@ func TestBoundRoleDecidesTheFix(t *testing.T) {
 		t.Errorf("first fix %+v, check %+v", c, fx.Check)
 	}
 }
+
+// 8. Recreating a user is safe to paste: never a delete beside a create
+// that still has placeholders, and a create that fails deletes nothing.
+func TestRecreateUserIsSafeToPaste(t *testing.T) {
+	recreate := func(res *diagnose.Result) *diagnose.Fix {
+		f := find(res, "connect.username_case_mismatch")
+		if f == nil {
+			t.Fatalf("no case mismatch: %v", ids(res))
+		}
+		for i, alt := range f.Alternatives {
+			for _, c := range alt.Changes {
+				if c.Kind == diagnose.RecreateUser {
+					return &f.Alternatives[i]
+				}
+			}
+		}
+		t.Fatalf("no recreate alternative")
+		return nil
+	}
+	// Only list-users: the settings are unknown.
+	s := base()
+	s.aws["u.json"] = usersJSON("Jane.Doe@example.com")
+	fx := recreate(s.run(t))
+	for _, cmd := range fx.Commands {
+		if strings.Contains(cmd, "delete-user") {
+			t.Errorf("delete-user printed before the settings are known: %q", fx.Commands)
+		}
+	}
+	if len(fx.Commands) != 1 || !strings.Contains(fx.Commands[0], "describe-user") {
+		t.Errorf("commands %q, want describe-user alone", fx.Commands)
+	}
+	// Near miss: describe-user given: the create is filled, and it comes
+	// first, chained to the delete.
+	res := diagnoseExample(t, readExample(t, "not-onboarded.har"), "not-onboarded")
+	fx = recreate(res)
+	if len(fx.Commands) != 1 {
+		t.Fatalf("commands %q", fx.Commands)
+	}
+	create, del, ok := strings.Cut(fx.Commands[0], " && ")
+	if !ok || !strings.HasPrefix(create, "aws connect create-user ") || !strings.HasPrefix(del, "aws connect delete-user ") || strings.Contains(create, "-ID") {
+		t.Errorf("command %q, want a filled create-user && delete-user", fx.Commands[0])
+	}
+}

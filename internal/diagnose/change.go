@@ -285,8 +285,9 @@ func (r *run) render(f *Fix) {
 				f.Steps = append(f.Steps, "Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles / list-routing-profiles --instance-id "+orX(r.subject.InstanceID, "INSTANCE-ID")+").")
 			}
 		case RecreateUser:
-			cmds, loss := r.recreateUser(c.User, c.UserName)
+			cmds, steps, loss := r.recreateUser(c.User, c.UserName)
 			f.Commands = append(f.Commands, cmds...)
+			f.Steps = append(f.Steps, steps...)
 			f.DataLoss = loss
 		case AddTrafficGroupUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",

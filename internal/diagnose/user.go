@@ -273,15 +273,23 @@ func NearKey(s string) string {
 
 // recreateUser is the last-resort fix: delete the user and create it
 // again under the name the IdP sends, keeping its current settings.
-func (r *run) recreateUser(u *evidence.User, newName string) ([]string, string) {
-	cmds := []string{}
+func (r *run) recreateUser(u *evidence.User, newName string) (cmds, steps []string, loss string) {
+	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, u.ID)
+	create := r.createUserCommand(u, newName)
+	loss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID, metrics and settings not copied). Prefer changing the IdP.", u.Username)
 	if !u.Detailed {
-		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json   # keep the user's settings first", r.subject.Region, r.subject.InstanceID, u.ID))
+		// The settings to copy are not in the evidence: the delete is not
+		// printed beside a create that still has placeholders; it comes
+		// in the steps, after them.
+		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json", r.subject.Region, r.subject.InstanceID, u.ID))
+		steps = append(steps, "Keep the user's settings first (describe-user above), then run samldoctor again with user.json in --aws-data: it prints the create-user with those settings, and the delete after it. Do not delete the user before that.")
+		return cmds, steps, loss
 	}
-	cmds = append(cmds,
-		fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, u.ID),
-		r.createUserCommand(u, newName))
-	return cmds, fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID, metrics and settings not copied). Prefer changing the IdP.", u.Username)
+	// Create first, and delete only once the new user exists: pasted as
+	// one line, a create that fails deletes nothing.
+	cmds = append(cmds, create+" && "+del)
+	steps = append(steps, "If create-user answers that the user name exists (Connect may hold names that differ only in case as one), run the delete-user part first and then the create-user part: the settings in it are the old user's.")
+	return cmds, steps, loss
 }
 
 // createUserCommand writes aws connect create-user with the user's current
