@@ -2,6 +2,9 @@ package diagnose_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,28 +111,191 @@ func TestSimpleSAMLphpSignInPasses(t *testing.T) {
 	}
 }
 
-// The Connect user is jdoe and SimpleSAMLphp sends JDoe: a case mismatch.
-// A core:PHP filter in the SP entry that lower-cases RoleSessionName where
-// it is sent makes SimpleSAMLphp send jdoe, and the diagnosis passes.
-func TestSimpleSAMLphpCaseMismatchFixedInEntry(t *testing.T) {
-	aws := sspAWS(nil, "jdoe")
-	before := startSSP(t, "", sspAgent("jdoe", "JDoe"))
-	aws["provider.json"] = sspAWS(before.Metadata())["provider.json"]
-	res := diagnoseSSP(t, before.SignIn(t, "jdoe", "pw-jdoe", fixture.RelayState()), fixture.NotOnboarded, aws)
-	if f := firstErrorOf(res); f == nil || f.ID != "connect.username_case_mismatch" {
+// sspEntries is the PHP array entries of the SP entry that a fix's
+// SimpleSAMLphp steps give ('authproc' => [...], 'audience' => [...],),
+// verbatim, for simplesaml.SP.Extra: what an administrator would paste.
+func sspEntries(t *testing.T, fx *diagnose.Fix) string {
+	t.Helper()
+	if fx.IdPProduct != "SimpleSAMLphp" {
+		t.Fatalf("the fix's steps are for %q, not SimpleSAMLphp:\n%s", fx.IdPProduct, fixText(fx))
+	}
+	var out []string
+	for _, step := range fx.IdPSteps {
+		for _, key := range []string{"'authproc' => [", "'audience' => ["} {
+			for rest := step; ; {
+				i := strings.Index(rest, key)
+				if i < 0 {
+					break
+				}
+				n := phpArrayEnd(rest[i+len(key)-1:])
+				if n < 0 {
+					t.Fatalf("unbalanced PHP in the step %q", step)
+				}
+				out = append(out, rest[i:i+len(key)-1+n]+",")
+				rest = rest[i+len(key)-1+n:]
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no SP entry options in the steps:\n%s", strings.Join(fx.IdPSteps, "\n"))
+	}
+	return strings.Join(out, "\n")
+}
+
+// phpArrayEnd is the length of the PHP array literal s starts with ("[",
+// brackets inside quoted strings skipped), or -1.
+func phpArrayEnd(s string) int {
+	depth := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0 && c == '\\':
+			i++
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// The fixes samldoctor prints for SimpleSAMLphp, applied to the real
+// product: each case signs in through a SimpleSAMLphp whose SP entry is
+// wrong, diagnoses it, pastes the first fix's rendered options into the
+// entry, signs in again, and the diagnosis passes. The near miss of each
+// is the diagnosis before the fix: it fails.
+func TestSimpleSAMLphpRenderedFixesPass(t *testing.T) {
+	const (
+		roleAttr    = "https://aws.amazon.com/SAML/Attributes/Role"
+		sessionAttr = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
+	)
+	cases := []struct {
+		name string
+		// id is the finding the broken entry gives.
+		id      string
+		user    func() simplesaml.User
+		sp      simplesaml.SP
+		connect string
+		failed  fixture.Outcome
+		check   func(t *testing.T, res *diagnose.Result)
+	}{
+		{name: "case mismatch", id: "connect.username_case_mismatch", connect: "jdoe", failed: fixture.NotOnboarded,
+			user: func() simplesaml.User { return sspAgent("jdoe", "JDoe") },
+			check: func(t *testing.T, res *diagnose.Result) {
+				if res.Subject.RoleSessionName != "jdoe" || res.Subject.NameID != "JDoe" {
+					t.Errorf("subject %+v", res.Subject)
+				}
+			}},
+		{name: "missing RoleSessionName", id: "aws.session_name_missing", connect: "JDoe", failed: fixture.SessionNameMissing,
+			user: func() simplesaml.User { u := sspAgent("jdoe", "JDoe"); delete(u.Attributes, sessionAttr); return u },
+			check: func(t *testing.T, res *diagnose.Result) {
+				if res.Subject.RoleSessionName != "JDoe" {
+					t.Errorf("subject %+v", res.Subject)
+				}
+			}},
+		{name: "Role attribute misnamed", id: "aws.role_missing", connect: "JDoe", failed: fixture.InvalidSAMLPage,
+			user: func() simplesaml.User {
+				u := sspAgent("jdoe", "JDoe")
+				u.Attributes["https://aws.amazon.com/SAML/Attributes/role"] = u.Attributes[roleAttr]
+				delete(u.Attributes, roleAttr)
+				return u
+			},
+			check: func(t *testing.T, res *diagnose.Result) {
+				if res.Subject.RoleArn != sspRole || res.Subject.ProviderArn != sspProvider {
+					t.Errorf("subject %+v", res.Subject)
+				}
+			}},
+		{name: "wrong audience", id: "saml.audience_invalid", connect: "JDoe", failed: fixture.InvalidSAMLPage,
+			user: func() simplesaml.User { return sspAgent("jdoe", "JDoe") },
+			sp:   simplesaml.SP{EntityID: "urn:amazon:connect"},
+			check: func(t *testing.T, res *diagnose.Result) {
+				if res.Subject.RoleSessionName != "JDoe" {
+					t.Errorf("subject %+v", res.Subject)
+				}
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sp := c.sp
+			sp.NameIDFormat, sp.NameIDAttribute = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", "uid"
+			broken := simplesaml.Start(t, simplesaml.Config{Users: []simplesaml.User{c.user()}, SP: sp})
+			r := broken.SignIn(t, "jdoe", "pw-jdoe", fixture.RelayState())
+			res := diagnoseSSP(t, r, c.failed, sspAWS(broken.Metadata(), c.connect))
+			f := firstErrorOf(res)
+			if f == nil || f.ID != c.id || f.Fix == nil {
+				t.Fatalf("before: findings %v, want %s first", ids(res), c.id)
+			}
+			if f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses {
+				t.Errorf("before: the fix's own check %+v", f.Fix.Check)
+			}
+			sp.Extra = sspEntries(t, f.Fix)
+			fixed := simplesaml.Start(t, simplesaml.Config{Users: []simplesaml.User{c.user()}, SP: sp})
+			res = diagnoseSSP(t, fixed.SignIn(t, "jdoe", "pw-jdoe", fixture.RelayState()), fixture.Success, sspAWS(fixed.Metadata(), c.connect))
+			if res.Outcome != "succeeded" || res.HasErrors() {
+				t.Fatalf("after pasting\n%s\ninto the SP entry: outcome %s, findings %v", sp.Extra, res.Outcome, ids(res))
+			}
+			c.check(t, res)
+		})
+	}
+}
+
+// An application-wide lower-casing stops an agent whose Connect user has
+// capitals: samldoctor lists that agent (CloudTrail shows BSmith signing
+// in) under the fix's breaks, and SimpleSAMLphp with the fix pasted does
+// send bsmith, which Connect does not know. Near miss: jdoe, the agent
+// fixed, passes with the same configuration.
+func TestSimpleSAMLphpApplicationWideFixBreaksAnotherAgent(t *testing.T) {
+	users := []simplesaml.User{sspAgent("jdoe", "JDoe"), sspAgent("bsmith", "BSmith")}
+	aws := sspAWS(nil, "jdoe", "BSmith")
+	aws["events.json"] = sspEvents("BSmith")
+	broken := startSSP(t, "", users...)
+	aws["provider.json"] = sspAWS(broken.Metadata())["provider.json"]
+	res := diagnoseSSP(t, broken.SignIn(t, "jdoe", "pw-jdoe", fixture.RelayState()), fixture.NotOnboarded, aws)
+	f := firstErrorOf(res)
+	if f == nil || f.ID != "connect.username_case_mismatch" || f.Fix == nil || f.Fix.Check == nil {
 		t.Fatalf("before: findings %v", ids(res))
 	}
-
-	const lower = `'authproc' => [50 => ['class' => 'core:PHP', 'code' => '
-        $n = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
-        if (isset($attributes[$n])) { $attributes[$n] = array_map("strtolower", $attributes[$n]); }
-    ']],`
-	after := startSSP(t, lower, sspAgent("jdoe", "JDoe"))
-	aws["provider.json"] = sspAWS(after.Metadata())["provider.json"]
-	res = diagnoseSSP(t, after.SignIn(t, "jdoe", "pw-jdoe", fixture.RelayState()), fixture.Success, aws)
-	if res.Outcome != "succeeded" || res.HasErrors() || res.Subject.RoleSessionName != "jdoe" || res.Subject.NameID != "JDoe" {
-		t.Fatalf("after: outcome %s, subject %+v, findings %v", res.Outcome, res.Subject, ids(res))
+	if !slices.ContainsFunc(f.Fix.Check.Breaks, func(b string) bool { return strings.Contains(b, "BSmith") && strings.Contains(b, `"bsmith"`) }) {
+		t.Errorf("breaks %q do not name BSmith", f.Fix.Check.Breaks)
 	}
+
+	fixed := startSSP(t, sspEntries(t, f.Fix), users...)
+	aws["provider.json"] = sspAWS(fixed.Metadata())["provider.json"]
+	res = diagnoseSSP(t, fixed.SignIn(t, "jdoe", "pw-jdoe", fixture.RelayState()), fixture.Success, aws)
+	if res.HasErrors() {
+		t.Errorf("jdoe after the fix: findings %v", ids(res))
+	}
+	res = diagnoseSSP(t, fixed.SignIn(t, "bsmith", "pw-bsmith", fixture.RelayState()), fixture.NotOnboarded, aws)
+	if f := firstErrorOf(res); f == nil || f.ID != "connect.username_case_mismatch" || res.Subject.RoleSessionName != "bsmith" {
+		t.Errorf("BSmith after the fix: session %q, findings %v", res.Subject.RoleSessionName, ids(res))
+	}
+}
+
+// sspEvents is lookup-events output: each agent's successful
+// GetFederationToken through the role ConnectAgent.
+func sspEvents(agents ...string) string {
+	var evs []any
+	for i, a := range agents {
+		rec := map[string]any{"eventVersion": "1.09", "eventSource": "connect.amazonaws.com", "eventName": "GetFederationToken", "awsRegion": region,
+			"userIdentity": map[string]any{"type": "AssumedRole", "principalId": "AROAYZ2EXAMPLE5AGENT:" + a, "arn": "arn:aws:sts::" + acct + ":assumed-role/ConnectAgent/" + a,
+				"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "principalId": "AROAYZ2EXAMPLE5AGENT", "arn": sspRole}}},
+			"requestParameters": map[string]any{"InstanceId": instance}}
+		b, _ := json.Marshal(rec)
+		evs = append(evs, map[string]any{"EventId": fmt.Sprintf("e%d", i+1), "EventName": "GetFederationToken", "EventTime": "2026-10-14T07:58:03Z",
+			"EventSource": "connect.amazonaws.com", "Username": a, "CloudTrailEvent": string(b)})
+	}
+	return js(map[string]any{"Events": evs})
 }
 
 func firstErrorOf(res *diagnose.Result) *diagnose.Finding {
