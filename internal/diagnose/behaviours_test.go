@@ -269,3 +269,31 @@ func TestRecreateUserIsSafeToPaste(t *testing.T) {
 		t.Errorf("command %q, want a filled create-user && delete-user", fx.Commands[0])
 	}
 }
+
+// 9. A new inline policy never takes the name of one the role has:
+// put-role-policy would replace it and drop its statements.
+func TestNewPolicyNameIsUnused(t *testing.T) {
+	other := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}}
+	withInline := func(name string) string {
+		role := map[string]any{"Path": "/", "RoleName": "ConnectAgents", "RoleId": "AROAYZ2EXAMPLE5AGENT", "Arn": roleARN,
+			"CreateDate": "2024-03-11T09:40:12Z", "AssumeRolePolicyDocument": trustDoc("https://signin.aws.amazon.com/saml"),
+			"RolePolicyList": []any{map[string]any{"PolicyName": name, "PolicyDocument": other}}, "AttachedManagedPolicies": []any{}}
+		return js(map[string]any{"UserDetailList": []any{}, "GroupDetailList": []any{}, "RoleDetailList": []any{role}, "Policies": []any{}})
+	}
+	for _, tt := range []struct{ existing, want string }{
+		{"AmazonConnectFederation", "AmazonConnectFederation2"},
+		{"S3Read", "AmazonConnectFederation"}, // near miss: the usual name is free
+	} {
+		s := base()
+		s.outcome = fixture.AccessDeniedAdmin
+		s.aws["iam.json"] = withInline(tt.existing)
+		_, fx := firstFix(t, s.run(t), "iam.federation_token_denied")
+		c := fx.Changes[0]
+		if c.Kind != diagnose.PutRolePolicy || c.Policy != tt.want || len(fx.Check.Breaks) != 0 || fx.Check.Result != diagnose.CheckPasses {
+			t.Errorf("with %s: change %s %s, check %+v", tt.existing, c.Kind, c.Policy, fx.Check)
+		}
+		if !strings.Contains(strings.Join(fx.Commands, "\n"), "--policy-name "+tt.want+" ") {
+			t.Errorf("with %s: commands %q", tt.existing, fx.Commands)
+		}
+	}
+}

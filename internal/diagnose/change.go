@@ -261,6 +261,9 @@ func (r *run) render(f *Fix) {
 			}
 		case PutRolePolicy:
 			name := file(slug(c.Policy), c.Document.Document())
+			if !r.inlineNamesKnown(c.Role) {
+				f.Steps = append(f.Steps, fmt.Sprintf("First check that role %s has no inline policy named %s (aws iam list-role-policies --role-name %s): put-role-policy with a name in use replaces that policy and drops its statements; use another name if it is listed.", c.Role, c.Policy, c.Role))
+			}
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", c.Role, c.Policy, name))
 		case UpdateTrustPolicy:
 			name := file("trust-policy-"+slug(c.Role), c.Document.Document())
@@ -314,6 +317,17 @@ func defaultScope(c Change) Scope {
 		return ScopeAgent
 	}
 	return ScopeApplication
+}
+
+// inlineNamesKnown reports whether the evidence holds every inline policy
+// of the role, so that a new policy's name is known to be unused.
+func (r *run) inlineNamesKnown(role string) bool {
+	for _, ro := range r.aws.Roles {
+		if ro.Name == role {
+			return ro.InlineComplete
+		}
+	}
+	return false
 }
 
 // slug makes a file name from a policy or role name: ConnectFederation

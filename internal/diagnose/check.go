@@ -562,6 +562,9 @@ func (r *run) breaks(f *Fix, w *world) []string {
 			out = append(out, r.trustBreaks(c)...)
 		case EditStatement, PutRolePolicy:
 			out = append(out, r.federationBreaks(c, w)...)
+			if c.Kind == PutRolePolicy {
+				out = append(out, r.replacedPolicy(c)...)
+			}
 		case SendRoles:
 			if bound, e := r.boundRole(); bound != "" {
 				ro, err := splitRolePair(c.Roles[0])
@@ -852,4 +855,19 @@ func stageWords(s Stage) string {
 		return string(s) + " (" + e + ")"
 	}
 	return string(s)
+}
+
+// replacedPolicy names the inline policy a put-role-policy would replace:
+// one of the same name on the role, whose statements the new document
+// drops.
+func (r *run) replacedPolicy(c Change) []string {
+	for _, ro := range r.aws.Roles {
+		if ro.Name != c.Role {
+			continue
+		}
+		if old := ro.Inline[c.Policy]; old != nil {
+			return []string{fmt.Sprintf("replaces role %s's inline policy %s and drops its %d statements", c.Role, c.Policy, len(old.Statements))}
+		}
+	}
+	return nil
 }

@@ -75,7 +75,7 @@ func (r *run) compareSimulation(offline iampolicy.Decision) {
 					Evidence: []Evidence{{What: "iam:SimulatePrincipalPolicy on " + s.Resource, Value: sim, Where: s.Source.String()}},
 					Explains: []string{"connect.access_denied_admin"},
 					Fix: r.newFix("Allow the role connect:GetFederationToken on its users in the instance.",
-						Change{Kind: PutRolePolicy, Role: roleName(r.roleUsed), Policy: "AmazonConnectFederation", Document: r.federationPolicyDoc()})})
+						Change{Kind: PutRolePolicy, Role: roleName(r.roleUsed), Policy: unusedPolicyName(r.role), Document: r.federationPolicyDoc()})})
 			}
 			continue
 		}
