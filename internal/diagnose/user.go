@@ -2,8 +2,6 @@ package diagnose
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -269,67 +267,6 @@ func NearKey(s string) string {
 		s = s[:i]
 	}
 	return s
-}
-
-// recreateUser is the last-resort fix: delete the user and create it
-// again under the name the IdP sends, keeping its current settings.
-func (r *run) recreateUser(u *evidence.User, newName string) (cmds, steps []string, loss string) {
-	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, u.ID)
-	create := r.createUserCommand(u, newName)
-	loss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID, metrics and settings not copied). Prefer changing the IdP.", u.Username)
-	if !u.Detailed {
-		// The settings to copy are not in the evidence: the delete is not
-		// printed beside a create that still has placeholders; it comes
-		// in the steps, after them.
-		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json", r.subject.Region, r.subject.InstanceID, u.ID))
-		steps = append(steps, "Keep the user's settings first (describe-user above), then run samldoctor again with user.json in --aws-data: it prints the create-user with those settings, and the delete after it. Do not delete the user before that.")
-		return cmds, steps, loss
-	}
-	// Create first, and delete only once the new user exists: pasted as
-	// one line, a create that fails deletes nothing.
-	cmds = append(cmds, create+" && "+del)
-	steps = append(steps, "If create-user answers that the user name exists (Connect may hold names that differ only in case as one), run the delete-user part first and then the create-user part: the settings in it are the old user's.")
-	return cmds, steps, loss
-}
-
-// createUserCommand writes aws connect create-user with the user's current
-// settings when known, else placeholders to fill in.
-func (r *run) createUserCommand(u *evidence.User, name string) string {
-	first, last := "FIRST-NAME", "LAST-NAME"
-	phone := "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0"
-	sps, rp := "SECURITY-PROFILE-ID", "ROUTING-PROFILE-ID"
-	hier := ""
-	if u != nil {
-		if u.FirstName != "" {
-			first = u.FirstName
-		}
-		if u.LastName != "" {
-			last = u.LastName
-		}
-		if u.Detailed {
-			if len(u.PhoneConfig) > 0 {
-				var parts []string
-				for _, k := range slices.Sorted(maps.Keys(u.PhoneConfig)) {
-					if v := u.PhoneConfig[k]; v != nil {
-						parts = append(parts, fmt.Sprintf("%s=%v", k, v))
-					}
-				}
-				phone = strings.Join(parts, ",")
-			}
-			if len(u.SecurityProfileIDs) > 0 {
-				sps = strings.Join(u.SecurityProfileIDs, " ")
-			}
-			if u.RoutingProfileID != "" {
-				rp = u.RoutingProfileID
-			}
-			if u.HierarchyGroupID != "" {
-				hier = " --hierarchy-group-id " + u.HierarchyGroupID
-			}
-		}
-	}
-	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s",
-		orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"), shellQuote(name),
-		shellQuote("FirstName="+first+",LastName="+last), phone, sps, rp, hier)
 }
 
 func shellQuote(s string) string {
