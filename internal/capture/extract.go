@@ -194,6 +194,10 @@ func (r *Reader) newPage(file string, e *entry, stage string) *Page {
 		Method: e.method, URL: r.displayURL(e.url), Stage: stage, Status: e.status, StatusText: e.statusText,
 		Location: r.displayURL(e.location()), MimeType: e.mime, host: hostOf(e.url),
 		ReferrerOrigin: originOf(header(e.reqHdrs, "Referer"), header(e.reqHdrs, "Origin")),
+		FetchDest:      strings.ToLower(strings.TrimSpace(header(e.reqHdrs, "Sec-Fetch-Dest"))),
+		FrameAncestors: frameAncestors(e.respHdrs),
+		XFrameOptions:  strings.ToUpper(strings.TrimSpace(header(e.respHdrs, "X-Frame-Options"))),
+		Window:         r.window(e.pageref, e.target),
 	}
 	switch {
 	case e.bodyCut:
@@ -214,6 +218,16 @@ func (r *Reader) newPage(file string, e *entry, stage string) *Page {
 		}
 	}
 	return p
+}
+
+// window names the tab or popup of an entry or report: the target of
+// its HAR page (samldoctor record names each page's tab or popup), else
+// the target that made it.
+func (r *Reader) window(pageref, target string) string {
+	if w := r.pageWindow[pageref]; w != "" {
+		return w
+	}
+	return target
 }
 
 func (r *Reader) entryHasMessage(file string, idx int) bool {

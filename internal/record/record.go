@@ -515,7 +515,7 @@ func (r *recorder) requestWillBeSent(s *session, params json.RawMessage) {
 	root := s.root()
 	main := p.Type == "Document" && p.FrameID == s.targetID && s.typ == "page"
 	if main && !redirect {
-		pg := &harPage{ID: fmt.Sprintf("page_%d", len(r.pages)+1), Title: p.Request.URL, StartedDateTime: harTime(wall), started: wall, monotonic: p.Timestamp,
+		pg := &harPage{ID: fmt.Sprintf("page_%d", len(r.pages)+1), Title: p.Request.URL, StartedDateTime: harTime(wall), started: wall, monotonic: p.Timestamp, Target: root.targetID,
 			PageTimings: harPageTimings{OnContentLoad: -1, OnLoad: -1}}
 		r.pages = append(r.pages, pg)
 		root.page = pg
