@@ -45,6 +45,17 @@ type Capture struct {
 	// blocked, from a HAR's log._browserReports (samldoctor record
 	// writes them; a browser's export holds none).
 	Reports []BrowserReport
+	// Windows are the tabs and popups the entries were made in, each
+	// with the time of its first and last request (of every kind, not
+	// only pages): how long a popup stayed open.
+	Windows []Window
+}
+
+// Window is one tab or popup of a capture file (Page.Window).
+type Window struct {
+	File, ID    string
+	First, Last time.Time
+	Entries     int
 }
 
 // BrowserReport is one report of the browser about content it blocked:
@@ -455,11 +466,13 @@ type Reader struct {
 	// pageWindow is the tab or popup of each HAR page of the file being
 	// read (log.pages' _target).
 	pageWindow map[string]string
+	// windows indexes capture.Windows by file and window.
+	windows map[[2]string]int
 }
 
 // NewReader returns an empty Reader.
 func NewReader(opts Options) *Reader {
-	return &Reader{opts: opts, byKey: map[[32]byte]*Message{}, byRaw: map[[32]byte]*Message{}, idpHosts: map[string]bool{}}
+	return &Reader{opts: opts, byKey: map[[32]byte]*Message{}, byRaw: map[[32]byte]*Message{}, idpHosts: map[string]bool{}, windows: map[[2]string]int{}}
 }
 
 // maxPageCandidates bounds the responses remembered while streaming.
@@ -1005,6 +1018,9 @@ func (r *Reader) Finish() *Capture {
 	}
 	if c.Reports == nil {
 		c.Reports = []BrowserReport{}
+	}
+	if c.Windows == nil {
+		c.Windows = []Window{}
 	}
 	return c
 }

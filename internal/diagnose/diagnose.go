@@ -225,6 +225,7 @@ func runOne(in Input) *Result {
 	r := newRun(in)
 	r.observeSymptoms()
 	if !r.chooseMessage() {
+		r.checkEmbedded()
 		r.checkCCP()
 		r.checkFrameRefused()
 		r.noSAML()
@@ -237,6 +238,7 @@ func runOne(in Input) *Result {
 	r.checkCapture()
 	r.checkTruncation()
 	r.stages()
+	r.checkEmbedded()
 	r.checkCCP()
 	r.checkFrameRefused()
 	if r.canceled() {
@@ -370,6 +372,7 @@ func (r *run) observeSymptoms() {
 	seen := map[string]int{}
 	r.observeCCP()
 	r.observeFrameRefused()
+	r.observeEmbedded()
 	for _, p := range r.in.Capture.Pages {
 		for _, e := range p.Errors {
 			ev := Evidence{What: "error page", Value: e.Excerpt, Where: pageWhere(p)}
@@ -594,8 +597,11 @@ func (r *run) noSAML() {
 	if r.idpError() {
 		return // the IdP stopped the sign-in: no SAML is what it did
 	}
-	if r.has("connect.ccp_no_session") || r.has("ccp.origin_not_approved") {
+	if r.has("connect.ccp_no_session") || r.has("ccp.origin_not_approved") || r.has(idSigninInFrame) || r.has(idDomainMismatch) || r.has(idPopupStuck) {
 		return // the CCP loaded without a sign-in, or was refused: that is the finding
+	}
+	if e := readEmbedding(r.in.Capture); e != nil && r.symptoms["signin.success"] && len(symptomIDs(r.res.Symptoms)) == 0 {
+		return // the embedded CCP loaded with its session: a sign-in made before the capture
 	}
 	c := r.in.Capture
 	var ev []Evidence
