@@ -41,6 +41,25 @@ func ccpChain(pages []capture.Page) []capture.Page {
 	return nil
 }
 
+// unresolvedCCPChain is ccpChain when the CCP did not load with a
+// session after it in the same tab: with SAML, Streams' first load finds
+// no session, its login popup signs the agent in, and the next load has
+// it.
+func unresolvedCCPChain(pages []capture.Page) []capture.Page {
+	chain := ccpChain(pages)
+	if chain == nil {
+		return nil
+	}
+	first, last := chain[0], chain[len(chain)-1]
+	for _, p := range pages {
+		if p.Stage == signin.StageConnect && p.Time.After(last.Time) && p.Status == 200 && isCCPPath(pathOf(p.URL)) &&
+			windowKey(p.File, p.Window) == windowKey(first.File, first.Window) && (p.InFrame() || first.FetchDest == "") && hostOfURL(p.URL) == hostOfURL(first.URL) {
+			return nil
+		}
+	}
+	return chain
+}
+
 func pathOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -51,7 +70,7 @@ func pathOf(raw string) string {
 
 // observeCCP records the embedded CCP's missing session as a symptom.
 func (r *run) observeCCP() {
-	chain := ccpChain(r.in.Capture.Pages)
+	chain := unresolvedCCPChain(r.in.Capture.Pages)
 	if chain == nil {
 		return
 	}
@@ -78,7 +97,7 @@ func (r *run) checkCCP() {
 	if !r.symptoms[errorpage.CCPNoSession] || r.has(idDomainMismatch) || r.has(idPopupStuck) || r.has(idSigninInFrame) {
 		return // the frame has no session for a reason the capture shows (embedded.go)
 	}
-	chain := ccpChain(r.in.Capture.Pages)
+	chain := unresolvedCCPChain(r.in.Capture.Pages)
 	embed := ""
 	for _, p := range chain {
 		if p.ReferrerOrigin != "" && !isConnectApp(p.ReferrerOrigin) {
@@ -268,5 +287,5 @@ func (r *run) checkFrameRefused() {
 		Title:    fmt.Sprintf("The browser refused to show the CCP inside %s: that origin is not an approved origin of the Connect instance", origin),
 		Detail:   detail,
 		Evidence: ev, Explains: []string{frameRefused, popupOpen},
-		Fix:      fix})
+		Fix: fix})
 }

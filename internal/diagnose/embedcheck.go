@@ -58,7 +58,7 @@ const (
 // mismatch is the federation landing, when the capture's sign-ins all
 // landed on another host than the CCP's frames load.
 func (w *embedWorld) mismatch() (landing, bool) {
-	if len(w.e.landings) == 0 {
+	if w.host == "" || len(w.e.landings) == 0 {
 		return landing{}, false
 	}
 	for _, l := range w.e.landings {

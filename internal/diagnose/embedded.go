@@ -68,9 +68,6 @@ type popup struct {
 	span     capture.Window
 	pages    []capture.Page
 	landings []landing
-	// signIns are its visits to the IdP or AWS sign-in: more than one
-	// after a landing is the popup opened again.
-	signIns int
 }
 
 // embedding is what the capture shows of the CCP embedded in an agent
@@ -167,18 +164,34 @@ func readEmbedding(c *capture.Capture) *embedding {
 		}
 		e.loads = append(e.loads, l)
 	}
-	if len(e.loads) == 0 {
-		return nil
+	for _, p := range pages {
+		if p.InFrame() && (p.Stage == signin.StageIdP || p.Stage == signin.StageSignIn || p.Stage == signin.StageFederation) && framingRefused(p, orX(embedOrigin(p), e.embed)) != "" {
+			e.framed = append(e.framed, p)
+			e.embed = orX(e.embed, embedOrigin(p))
+		}
 	}
-	e.host = e.loads[len(e.loads)-1].host()
-	embedding := map[string]bool{}
-	for _, l := range e.loads {
-		embedding[l.window] = true
+	for _, b := range c.Reports {
+		st := (signin.Rules{}).Stage(b.URL)
+		if b.FrameRefused() && (st == signin.StageIdP || st == signin.StageSignIn || st == signin.StageFederation) {
+			e.framedReports = append(e.framedReports, b)
+			e.embed = orX(e.embed, originOf(b.PageURL))
+		}
 	}
 	for _, p := range pages {
 		if p.Stage == signin.StageFederation && p.Status >= 300 && p.Status < 400 && isConnectApp(p.Location) {
 			e.landings = append(e.landings, landing{page: p, host: hostOfURL(p.Location), window: windowKey(p.File, p.Window)})
 		}
+	}
+	if len(e.loads) == 0 {
+		if len(e.framed) == 0 && len(e.framedReports) == 0 {
+			return nil
+		}
+		return e // a sign-in framed by the application itself
+	}
+	e.host = e.loads[len(e.loads)-1].host()
+	embedding := map[string]bool{}
+	for _, l := range e.loads {
+		embedding[l.window] = true
 	}
 	start := e.loads[0].first().Time
 	for _, w := range c.Windows {
@@ -192,9 +205,6 @@ func readEmbedding(c *capture.Capture) *embedding {
 				continue
 			}
 			pu.pages = append(pu.pages, p)
-			if p.Stage == signin.StageIdP || p.Stage == signin.StageSignIn && strings.EqualFold(p.Method, "POST") {
-				pu.signIns++
-			}
 		}
 		for _, l := range e.landings {
 			if l.window == key {
@@ -206,17 +216,6 @@ func readEmbedding(c *capture.Capture) *embedding {
 		}
 	}
 	e.refused = refusedCCP(c)
-	for _, p := range pages {
-		if p.InFrame() && (p.Stage == signin.StageIdP || p.Stage == signin.StageSignIn || p.Stage == signin.StageFederation) && framingRefused(p, orX(embedOrigin(p), e.embed)) != "" {
-			e.framed = append(e.framed, p)
-		}
-	}
-	for _, b := range c.Reports {
-		st := (signin.Rules{}).Stage(b.URL)
-		if b.FrameRefused() && (st == signin.StageIdP || st == signin.StageSignIn || st == signin.StageFederation) {
-			e.framedReports = append(e.framedReports, b)
-		}
-	}
 	return e
 }
 
@@ -351,7 +350,7 @@ func (e *embedding) stuckPopup() (*popup, string) {
 			}
 		}
 		switch {
-		case pu.signIns > len(pu.landings):
+		case len(pu.landings) > 1 || len(e.popups) > 1:
 			return pu, popupAgain
 		case len(later) > 0 && later[len(later)-1].noSession:
 			return pu, popupNoSession
@@ -388,7 +387,7 @@ func (r *run) checkEmbedded() {
 				Evidence{What: "sent to Connect's login page", Value: orX(l.last().Location, l.last().URL), Where: pageWhere(l.last())})
 			break
 		}
-		if e.embed != "" {
+		if e.embed != "" && len(e.loads) > 0 {
 			ev = append(ev, Evidence{What: "page embedding the CCP", Value: e.embed, Where: pageWhere(e.loads[0].first())})
 		}
 		return ev
@@ -416,8 +415,8 @@ func (r *run) checkEmbedded() {
 			} else {
 				fix.Summary = fmt.Sprintf("Load the CCP of the instance the sign-in lands on (ccpUrl %s), or sign in through the IdP application whose RelayState federates into the instance of %s.", ccpURLOn(l.host), e.host)
 				r.add(Finding{ID: "ccp.login_popup_stuck", Severity: Error,
-					Title: fmt.Sprintf("The login popup signs in to another Connect instance (%s) than the CCP the agent application frames (%s)", l.host, e.host),
-					Detail: "Streams closes its login popup once the CCP's frame finds a Connect session. The sign-in in the popup (loginUrl: the IdP's app, its RelayState) federates into the instance at " + l.host + ", while ccpUrl names " + e.host + ": the frame never has that instance's session, so the popup stays open and Streams opens it again.",
+					Title:    fmt.Sprintf("The login popup signs in to another Connect instance (%s) than the CCP the agent application frames (%s)", l.host, e.host),
+					Detail:   "Streams closes its login popup once the CCP's frame finds a Connect session. The sign-in in the popup (loginUrl: the IdP's app, its RelayState) federates into the instance at " + l.host + ", while ccpUrl names " + e.host + ": the frame never has that instance's session, so the popup stays open and Streams opens it again.",
 					Evidence: ev, Explains: explains, Fix: fix,
 					Alternatives: []Fix{{Summary: "Or keep ccpUrl and set loginUrl to the IdP's sign-in URL for the application that federates into the instance of " + e.host + " (its RelayState https://REGION.console.aws.amazon.com/connect/federate/INSTANCE-ID).",
 						Check: &Check{Result: CheckNotChecked, Why: "which IdP application federates into the instance of " + e.host + " is not in the evidence"}}}})
@@ -433,12 +432,12 @@ func (r *run) checkEmbedded() {
 		for _, b := range e.framedReports {
 			ev = append(ev, Evidence{What: "the browser refused the frame", Value: b.Text, Where: reportWhere(b)})
 		}
-		if e.embed != "" {
+		if e.embed != "" && len(e.loads) > 0 {
 			ev = append(ev, Evidence{What: "page embedding the CCP", Value: e.embed, Where: pageWhere(e.loads[0].first())})
 		}
 		r.add(Finding{ID: "ccp.signin_in_frame", Severity: Error,
-			Title:  "The sign-in was loaded inside a frame of the agent application, which AWS sign-in and the identity provider refuse",
-			Detail: "AWS sign-in (X-Frame-Options: DENY) and identity providers refuse to be shown in another site's frame, so a sign-in started inside the CCP's frame or a hidden frame never completes. Amazon Connect Streams signs the agent in through a popup instead (loginPopup), with loginUrl the IdP's URL for the Connect app, and closes it once the CCP's frame has the session (loginPopupAutoClose).",
+			Title:    "The sign-in was loaded inside a frame of the agent application, which AWS sign-in and the identity provider refuse",
+			Detail:   "AWS sign-in (X-Frame-Options: DENY) and identity providers refuse to be shown in another site's frame, so a sign-in started inside the CCP's frame or a hidden frame never completes. Amazon Connect Streams signs the agent in through a popup instead (loginPopup), with loginUrl the IdP's URL for the Connect app, and closes it once the CCP's frame has the session (loginPopupAutoClose).",
 			Evidence: ev, Explains: []string{signinFramed, errorpage.CCPNoSession},
 			Fix: r.newFix("Sign the agent in through Streams' login popup, not a frame: loginPopup: true and loginPopupAutoClose: true, with loginUrl the IdP's URL for the Amazon Connect app.", Change{Kind: SetLoginPopup})})
 	}
@@ -451,8 +450,8 @@ func (r *run) checkEmbedded() {
 			}
 		}
 		r.add(Finding{ID: "ccp.login_popup_stuck", Severity: Error,
-			Title:  "The login popup stayed open after the CCP's frame had the session: Streams' loginPopupAutoClose is not set",
-			Detail: "Streams closes its login popup when the CCP's frame acknowledges that it loaded, but only with loginPopupAutoClose: true (or loginOptions.autoClose); without it, the popup stays open on Connect's page, a second CCP the agent must close by hand.",
+			Title:    "The login popup stayed open after the CCP's frame had the session: Streams' loginPopupAutoClose is not set",
+			Detail:   "Streams closes its login popup when the CCP's frame acknowledges that it loaded, but only with loginPopupAutoClose: true (or loginOptions.autoClose); without it, the popup stays open on Connect's page, a second CCP the agent must close by hand.",
 			Evidence: ev, Explains: []string{popupOpen},
 			Fix: r.newFix("Have Streams close the login popup: loginPopupAutoClose: true in the agent application's initCCP call.", Change{Kind: SetLoginPopup})})
 	}

@@ -117,8 +117,8 @@ func (r *run) checkSessionLength() {
 			ev = append(ev, Evidence{What: "session length", Value: roundDur(length), Where: profile.Source.String()})
 		}
 		r.add(Finding{ID: "connect.session_max_duration", Severity: Error,
-			Title:  fmt.Sprintf("The agent's Connect session ended %s after the sign-in: %s is %s", roundDur(elapsed), lengthFrom, roundDur(length)),
-			Detail: "Amazon Connect signs an agent out when the session's length has passed since the sign-in through the identity provider, even during a call, and shows \"Session expired\". The sign-in was not wrong: the session is over. With SAML, a new session only comes from a new sign-in through the identity provider; Connect's own page cannot start one.",
+			Title:    fmt.Sprintf("The agent's Connect session ended %s after the sign-in: %s is %s", roundDur(elapsed), lengthFrom, roundDur(length)),
+			Detail:   "Amazon Connect signs an agent out when the session's length has passed since the sign-in through the identity provider, even during a call, and shows \"Session expired\". The sign-in was not wrong: the session is over. With SAML, a new session only comes from a new sign-in through the identity provider; Connect's own page cannot start one.",
 			Evidence: ev, Explains: explains,
 			Fix: &Fix{Summary: "Sign in again through the identity provider: sign out of the IdP first if it would reuse its own session, then open the Amazon Connect app from it (not Connect's page or a bookmark of it).",
 				Steps: []string{"Agents whose shifts are longer than " + roundDur(length) + " sign in again through the IdP before the session ends (between calls).",
