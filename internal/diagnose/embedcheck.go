@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -167,7 +168,7 @@ func (r *run) checkEmbeddedFix(f *Fix) bool {
 	before := r.embeddedCauses(w)
 	for _, c := range f.Changes {
 		if err := applyEmbedded(w, c); err != nil {
-			f.Check = (&run{}).changeCheck(err)
+			f.Check = r.changeCheck(err)
 			return true
 		}
 	}
@@ -191,20 +192,12 @@ func (r *run) checkEmbeddedFix(f *Fix) bool {
 // changeCheck is the check of a change that could not be made.
 func (*run) changeCheck(err error) *Check {
 	var ce *changeError
-	if ok := asChangeError(err, &ce); ok && ce.refused {
+	if errors.As(err, &ce) && ce.refused {
 		return &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
-	} else if ok && ce.wrong {
+	} else if errors.As(err, &ce) && ce.wrong {
 		return &Check{Result: CheckStillFails, Why: "the change does not do what it says: " + ce.why}
 	}
 	return &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
-}
-
-func asChangeError(err error, ce **changeError) bool {
-	c, ok := err.(*changeError)
-	if ok {
-		*ce = c
-	}
-	return ok
 }
 
 // ccpInstance is the Connect instance whose CCP host is given: the
@@ -271,8 +264,8 @@ func (r *run) approveFix(summary, origin, host string) *Fix {
 	return f
 }
 
-// knownRegion is a Region the partition's sign-in endpoint may be named
-// after, for the Regional endpoints a fix names.
+// regionalSignIn is the Regional sign-in endpoint of the instance's
+// Region, for the fixes that name it.
 func regionalSignIn(partition, region string) string {
 	if region == "" || !awsarn.ValidRegion(region) {
 		return awsarn.SignInURL(partition, "REGION")
