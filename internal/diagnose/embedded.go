@@ -126,6 +126,20 @@ func sameResource(a, b string) bool {
 	return hostOfURL(a) == hostOfURL(b) && strings.TrimSuffix(pathOf(a), "/") == strings.TrimSuffix(pathOf(b), "/")
 }
 
+// redirects reports whether a page of a frame's load sends it on.
+func redirects(p capture.Page) bool { return p.Status >= 300 && p.Status < 400 }
+
+// nextHop reports whether q is the hop a redirect p sent its frame to:
+// the URL of its Location, or, when the capture's Location is not that
+// (a recorder that gave a hop the headers of the one before it), the
+// frame's next request to the same host within a moment.
+func nextHop(p, q capture.Page) bool {
+	if p.Location != "" && !sameResource(p.Location, p.URL) {
+		return sameResource(p.Location, q.URL)
+	}
+	return q.InFrame() && hostOfURL(q.URL) == hostOfURL(p.URL) && q.Time.Sub(p.Time) >= 0 && q.Time.Sub(p.Time) < 2*time.Second
+}
+
 func isLoginPath(path string) bool {
 	return strings.HasPrefix(path, "/connect/login") || strings.HasPrefix(path, "/login")
 }
@@ -142,9 +156,9 @@ func readEmbedding(c *capture.Capture) *embedding {
 		}
 		l := frameLoad{pages: []capture.Page{p}, embed: embedOrigin(p), window: windowKey(p.File, p.Window)}
 		cur := p
-		for j := i + 1; j < len(pages) && cur.Location != ""; j++ {
+		for j := i + 1; j < len(pages) && redirects(cur); j++ {
 			q := pages[j]
-			if used[j] || windowKey(q.File, q.Window) != l.window || !sameResource(cur.Location, q.URL) {
+			if used[j] || windowKey(q.File, q.Window) != l.window || !nextHop(cur, q) {
 				continue
 			}
 			used[j] = true
@@ -153,7 +167,7 @@ func readEmbedding(c *capture.Capture) *embedding {
 		}
 		last := l.last()
 		l.session = last.Status == 200 && isCCPPath(pathOf(last.URL))
-		l.noSession = isLoginPath(pathOf(last.URL)) || isLoginPath(pathOf(last.Location))
+		l.noSession = isLoginPath(pathOf(last.URL)) || redirects(last) && isLoginPath(pathOf(last.Location))
 		for _, q := range l.pages {
 			if q.FrameAncestors != nil {
 				e.csp, e.cspPage = q.FrameAncestors, q

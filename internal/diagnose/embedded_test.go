@@ -2,6 +2,7 @@ package diagnose_test
 
 import (
 	"bytes"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -211,5 +212,25 @@ func TestSignInInFrame(t *testing.T) {
 		if res := diagnoseStreams(t, fixture.Chrome, s); find(res, "ccp.signin_in_frame") != nil {
 			t.Errorf("%s: findings %v", name, ids(res))
 		}
+	}
+}
+
+// samldoctor record's HAR of a headless Chromium (tools/internal/signinsim,
+// scenario ccp-domain): the agent application frames the CCP on
+// ALIAS.awsapps.com and Streams' popup signs in, landing on
+// ALIAS.my.connect.aws. The frame and the popup are told apart by the
+// browser's own Sec-Fetch-Dest and record's tabs.
+func TestCCPDomainMismatchRecorded(t *testing.T) {
+	r := signin.NewReader(capture.Options{})
+	if err := r.ReadFile(filepath.Join("..", "capture", "testdata", "record", "ccp-domain.har")); err != nil {
+		t.Fatal(err)
+	}
+	res := diagnoseChecked(t, diagnose.Input{Capture: r.Finish()})
+	f := find(res, "ccp.domain_mismatch")
+	if f == nil || !slices.Equal(errorIDs(res), []string{"ccp.domain_mismatch"}) || res.Outcome != "failed" {
+		t.Fatalf("findings %v, symptoms %+v", ids(res), res.Symptoms)
+	}
+	if f.Fix.Changes[0].Value != "https://example-corp.my.connect.aws/ccp-v2/" || f.Fix.Check.Result != diagnose.CheckPasses {
+		t.Errorf("fix %+v %+v", f.Fix.Changes, f.Fix.Check)
 	}
 }
