@@ -68,9 +68,17 @@ type Change struct {
 	// Value is the new value: the attribute's, the audience, the ACS URL,
 	// the RelayState, the encryption mode.
 	Value string
-	// Transform is "lower" or "upper" when a case transformation of what
-	// the IdP sends today yields Value.
+	// Source is what the IdP takes Value from, among what it is seen to
+	// send: an attribute's name as sent, or SourceNameID; "" when nothing
+	// it sends yields Value (Value is then set on the agent's profile).
+	// Transform is "lower" or "upper" when Value is Source's value with
+	// that case transformation. The check applies Transform to Source's
+	// captured value, so a wrong source or transformation fails it.
+	Source    string
 	Transform string
+	// Scope is whom an IdP change reaches: this agent, a group, or every
+	// user of the application.
+	Scope Scope
 	// Roles are the Role values (ROLE-ARN,PROVIDER-ARN) to send.
 	Roles []string
 	// Offset is how far the IdP's clock is behind AWS's (negative: ahead).
@@ -142,12 +150,17 @@ func (r *run) describe(c Change) string {
 	switch c.Kind {
 	case SetAttribute:
 		s := fmt.Sprintf("At the IdP, make the %s attribute send %q", shortAttr(c.Attribute), c.Value)
-		if c.Transform != "" {
-			s += fmt.Sprintf(" (a %s-case transformation of what it sends now)", c.Transform)
+		switch {
+		case c.Source != "" && c.Transform != "":
+			s += fmt.Sprintf(" (the %s case of what %s sends now)", c.Transform, sourceLabel(c.Source))
+		case c.Source != "":
+			s += fmt.Sprintf(" (what %s sends now)", sourceLabel(c.Source))
+		case c.Attribute == assertion.AttrRoleSessionName:
+			s += " (no attribute the IdP sends has this value: set it on the agent's profile)"
 		}
-		return s + "."
+		return s + scopeLabel(c.Scope) + "."
 	case SendRoles:
-		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other."
+		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other" + scopeLabel(c.Scope) + "."
 	case SetAudience:
 		return "At the IdP, set the audience (identifier, entity ID) to " + c.Value + "."
 	case SetACS:
@@ -189,6 +202,28 @@ func (r *run) describe(c Change) string {
 	return string(c.Kind)
 }
 
+// sourceLabel names a change's source as the admin sees it in the
+// capture.
+func sourceLabel(source string) string {
+	if source == SourceNameID {
+		return "the NameID"
+	}
+	return "attribute " + shortAttr(source)
+}
+
+// scopeLabel says whom an IdP change reaches.
+func scopeLabel(s Scope) string {
+	switch s {
+	case ScopeAgent:
+		return ", for this agent only"
+	case ScopeGroup:
+		return ", for the agents' group"
+	case ScopeApplication:
+		return ", for every user of the application"
+	}
+	return ""
+}
+
 func policyLabel(c Change) string {
 	if c.Managed {
 		return "managed policy " + c.Policy
@@ -203,6 +238,9 @@ func shortAttr(name string) string {
 // newFix is a fix made of changes: its commands, policy files and IdP
 // step are rendered from them.
 func (r *run) newFix(summary string, changes ...Change) *Fix {
+	for i := range changes {
+		changes[i].Scope = defaultScope(changes[i])
+	}
 	f := &Fix{Summary: summary, Changes: changes}
 	r.render(f)
 	return f
@@ -263,8 +301,9 @@ func (r *run) render(f *Fix) {
 				f.Steps = append(f.Steps, "Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles / list-routing-profiles --instance-id "+orX(r.subject.InstanceID, "INSTANCE-ID")+").")
 			}
 		case RecreateUser:
-			cmds, loss := r.recreateUser(c.User, c.UserName)
+			cmds, steps, loss := r.recreateUser(c.User, c.UserName)
 			f.Commands = append(f.Commands, cmds...)
+			f.Steps = append(f.Steps, steps...)
 			f.DataLoss = loss
 		case AddTrafficGroupUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
@@ -279,6 +318,20 @@ func (r *run) render(f *Fix) {
 	if len(idpSteps) > 0 {
 		f.IdP = idpFix(strings.Join(idpSteps, "; then ") + ".")
 	}
+}
+
+// defaultScope is whom an IdP change reaches when its maker did not say:
+// Role values are this agent's (what the capture shows is sent to them);
+// the application's settings (audience, ACS URL, RelayState, encryption,
+// the server's clock, other attributes) reach every user.
+func defaultScope(c Change) Scope {
+	if c.Scope != "" || c.Where() != "idp" {
+		return c.Scope
+	}
+	if c.Kind == SendRoles {
+		return ScopeAgent
+	}
+	return ScopeApplication
 }
 
 // slug makes a file name from a policy or role name: ConnectFederation
@@ -337,13 +390,22 @@ func idpChange(f *Fix) (Change, string, bool) {
 
 // idpValuesFor fills the product steps' values from the change, so the
 // steps name exactly what the change sets.
-func (r *run) idpValuesFor(c Change, kind string) (idp.Values, string) {
+func (r *run) idpValuesFor(product string, c Change, kind string) (idp.Values, string) {
 	v := r.idpValues()
+	v.Scope = string(c.Scope)
 	switch c.Kind {
 	case SetAttribute:
 		v.ConnectUser = c.Value
 		v.CaseTransform = c.Transform
-		if strings.EqualFold(c.Value, r.subject.RoleSessionName) && c.Value != r.subject.RoleSessionName {
+		v.Source, v.Scope = c.Source, string(c.Scope)
+		v.SourceValue, _ = sentValue(r.assert, c.Source)
+		if p := idp.Lookup(product); p != nil {
+			v.SourceExpr = p.Sources[c.Source]
+		}
+		switch {
+		case c.Source == "":
+			kind = "rolesessionname-profile"
+		case c.Transform != "":
 			kind = "rolesessionname-case"
 		}
 	case SendRoles:

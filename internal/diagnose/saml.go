@@ -743,8 +743,12 @@ func (r *run) addSessionNameFinding(f Finding, summary, idp string) {
 		f.Evidence = append(f.Evidence, ev)
 		f.Fix = r.newFix(fmt.Sprintf("%s: send %q (%s).", summary, v, strings.ToLower(ev.What[:1])+ev.What[1:]), r.setSessionName(v))
 	} else {
+		why := "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"
+		if ul := r.users(); ul != nil && ul.Complete {
+			why = "no Connect user of the instance is named as anything the IdP sends for this agent (NameID " + quoteOr(r.subject.NameID, "none") + "), so which user is theirs is not in the evidence: CloudTrail with the agent's earlier sign-ins would settle it"
+		}
 		f.Fix = &Fix{Summary: summary + ".", IdP: idp,
-			Check: &Check{Result: CheckNotChecked, Why: "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"}}
+			Check: &Check{Result: CheckNotChecked, Why: why}}
 	}
 	r.add(f)
 }
