@@ -44,12 +44,21 @@ const (
 	// AddTrafficGroupUser: Global Resiliency's traffic distribution
 	// group Value gets User.
 	AddTrafficGroupUser ChangeKind = "connect.associate_traffic_distribution_group_user"
+	// AssociateApprovedOrigin: the origin Value may embed the CCP of
+	// Instance (in Region).
+	AssociateApprovedOrigin ChangeKind = "connect.associate_approved_origin"
+	// In the agent application, Amazon Connect Streams' initCCP:
+	// SetCCPURL sets ccpUrl to Value; SetLoginPopup signs the agent in
+	// in a popup (loginPopup, loginPopupAutoClose), with loginUrl Value
+	// when it is set.
+	SetCCPURL     ChangeKind = "streams.set_ccp_url"
+	SetLoginPopup ChangeKind = "streams.set_login_popup"
 )
 
 // ChangeKinds are every kind, in the order docs/findings.md lists them.
 var ChangeKinds = []ChangeKind{SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, SyncIdPClock, EncryptAssertion,
 	EditStatement, PutRolePolicy, UpdateTrustPolicy, UpdateProviderMetadata, CreateProvider, SetEncryptionMode, AddPrivateKey,
-	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser}
+	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser, AssociateApprovedOrigin, SetCCPURL, SetLoginPopup}
 
 // Change is one typed change. Which fields are set depends on Kind.
 type Change struct {
@@ -91,11 +100,16 @@ type Change struct {
 	User     *evidence.User
 	UserName string
 	// Region is where a Connect user is created when it is not the
-	// instance's own Region: a Global Resiliency replica's (CreateUser).
+	// instance's own Region: a Global Resiliency replica's (CreateUser);
+	// the instance's Region (AssociateApprovedOrigin).
 	Region string
+	// Instance is the Connect instance changed (AssociateApprovedOrigin).
+	Instance string
 }
 
-// Where says which system the change is made in: "idp", "iam", "connect".
+// Where says which system the change is made in: "idp", "iam",
+// "connect", or "streams" (the agent application's Amazon Connect
+// Streams settings).
 func (c Change) Where() string {
 	k := string(c.Kind)
 	return k[:strings.IndexByte(k, '.')]
@@ -182,6 +196,8 @@ func (r *run) describe(c Change) string {
 		return fmt.Sprintf("Delete the Connect user %q.", c.User.Username)
 	case AddTrafficGroupUser:
 		return fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", c.User.Username, c.Value)
+	case AssociateApprovedOrigin, SetCCPURL, SetLoginPopup:
+		return describeEmbedded(c)
 	}
 	return string(c.Kind)
 }

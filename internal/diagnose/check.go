@@ -434,6 +434,9 @@ func (r *run) checkFix(f *Fix) {
 	if f.Check != nil {
 		return // set where the fix was made: a reason it cannot be modelled
 	}
+	if r.checkEmbeddedFix(f) {
+		return // a change to the embedded CCP, checked against the frames (embedcheck.go)
+	}
 	if len(f.Changes) == 0 {
 		f.Check = &Check{Result: CheckNotChecked, Why: "this fix is a manual step, not a change to the IdP, IAM or Connect that samldoctor can model"}
 		return

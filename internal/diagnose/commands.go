@@ -92,6 +92,8 @@ func (r *run) render(f *Fix) {
 		case AddTrafficGroupUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
 				r.subject.Region, r.subject.InstanceID, c.Value, c.User.ID))
+		case AssociateApprovedOrigin, SetCCPURL, SetLoginPopup:
+			renderEmbedded(f, c)
 		case DeleteUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, c.User.ID))
 			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)
@@ -161,4 +163,23 @@ func (r *run) createUserCommand(u *evidence.User, name string) string {
 	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s",
 		orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"), shellQuote(name),
 		shellQuote("FirstName="+first+",LastName="+last), phone, sps, rp, hier)
+}
+
+// renderEmbedded writes a change to the embedded CCP as the fix's
+// command or steps.
+func renderEmbedded(f *Fix, c Change) {
+	switch c.Kind {
+	case AssociateApprovedOrigin:
+		f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", orX(c.Instance, "INSTANCE-ID"), c.Value, orX(c.Region, "REGION")))
+	case SetCCPURL:
+		f.Steps = append(f.Steps, describeEmbedded(c),
+			fmt.Sprintf("In the page's connect.core.initCCP(container, {...}) call: ccpUrl: %q. The approved origins stay as they are: they belong to the instance, not to its domain.", c.Value))
+	case SetLoginPopup:
+		login := "the identity provider's sign-in URL for the Amazon Connect app (IdP-initiated: the app's user access URL or tile link, whose RelayState federates into the instance)"
+		if c.Value != "" {
+			login = fmt.Sprintf("%q", c.Value)
+		}
+		f.Steps = append(f.Steps, describeEmbedded(c),
+			"In the page's connect.core.initCCP(container, {...}) call: loginPopup: true, loginPopupAutoClose: true (or loginOptions: {autoClose: true}), loginUrl: "+login+". Do not load the identity provider or AWS sign-in in a frame: both refuse it (X-Frame-Options), and Streams closes its popup once the CCP's frame has the session.")
+	}
 }
