@@ -542,6 +542,10 @@ func (r *run) checkFixes() {
 		for j := range f.Alternatives {
 			r.checkFix(&f.Alternatives[j])
 		}
+		if n := r.narrower(f.Fix); n != nil {
+			r.checkFix(n)
+			f.Alternatives = append(f.Alternatives, *n)
+		}
 		all := append([]Fix{*f.Fix}, f.Alternatives...)
 		sort.SliceStable(all, func(a, b int) bool {
 			return len(all[a].Check.Breaks) == 0 && len(all[b].Check.Breaks) > 0
@@ -552,6 +556,22 @@ func (r *run) checkFixes() {
 			f.Alternatives = nil
 		}
 	}
+}
+
+// narrower is the same RoleSessionName value set for this agent alone,
+// when the fix sets it for the whole application and that would stop
+// someone who signs in today: the narrower change comes first, the
+// application-wide one is named with whom it stops.
+func (r *run) narrower(f *Fix) *Fix {
+	if f.Check == nil || len(f.Check.Breaks) == 0 || len(f.Changes) != 1 {
+		return nil
+	}
+	c := f.Changes[0]
+	if c.Kind != SetAttribute || c.Attribute != assertion.AttrRoleSessionName || c.Scope != ScopeApplication {
+		return nil
+	}
+	return r.newFix(fmt.Sprintf("For this agent only, make the IdP send %q as RoleSessionName (their own value in the directory); the change for the whole application would stop other agents.", c.Value),
+		Change{Kind: SetAttribute, Attribute: c.Attribute, Value: c.Value, Scope: ScopeAgent})
 }
 
 // breaks names what works today that the fix would break.

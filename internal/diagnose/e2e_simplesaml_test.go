@@ -252,9 +252,11 @@ func TestSimpleSAMLphpRenderedFixesPass(t *testing.T) {
 
 // An application-wide lower-casing stops an agent whose Connect user has
 // capitals: samldoctor lists that agent (CloudTrail shows BSmith signing
-// in) under the fix's breaks, and SimpleSAMLphp with the fix pasted does
-// send bsmith, which Connect does not know. Near miss: jdoe, the agent
-// fixed, passes with the same configuration.
+// in) under that fix's breaks and gives it after the change for this agent
+// alone; SimpleSAMLphp with the application-wide fix pasted does send
+// bsmith, which Connect does not know, while jdoe, the agent fixed,
+// passes. The agent-only change, made in the user store, passes and
+// leaves BSmith as he is.
 func TestSimpleSAMLphpApplicationWideFixBreaksAnotherAgent(t *testing.T) {
 	users := []simplesaml.User{sspAgent("jdoe", "JDoe"), sspAgent("bsmith", "BSmith")}
 	aws := sspAWS(nil, "jdoe", "BSmith")
@@ -266,11 +268,24 @@ func TestSimpleSAMLphpApplicationWideFixBreaksAnotherAgent(t *testing.T) {
 	if f == nil || f.ID != "connect.username_case_mismatch" || f.Fix == nil || f.Fix.Check == nil {
 		t.Fatalf("before: findings %v", ids(res))
 	}
-	if !slices.ContainsFunc(f.Fix.Check.Breaks, func(b string) bool { return strings.Contains(b, "BSmith") && strings.Contains(b, `"bsmith"`) }) {
-		t.Errorf("breaks %q do not name BSmith", f.Fix.Check.Breaks)
+	// First: this agent only, breaking no one.
+	if c := f.Fix.Changes; len(c) != 1 || c[0].Scope != diagnose.ScopeAgent || len(f.Fix.Check.Breaks) > 0 || f.Fix.Check.Result != diagnose.CheckPasses {
+		t.Fatalf("first fix %+v checked %+v", c, f.Fix.Check)
+	}
+	var wide *diagnose.Fix
+	for i, alt := range f.Alternatives {
+		if len(alt.Changes) == 1 && alt.Changes[0].Scope == diagnose.ScopeApplication && alt.Changes[0].Transform == "lower" {
+			wide = &f.Alternatives[i]
+		}
+	}
+	if wide == nil {
+		t.Fatalf("no application-wide alternative: %+v", f.Alternatives)
+	}
+	if !slices.ContainsFunc(wide.Check.Breaks, func(b string) bool { return strings.Contains(b, "BSmith") && strings.Contains(b, `"bsmith"`) }) {
+		t.Errorf("breaks %q do not name BSmith", wide.Check.Breaks)
 	}
 
-	fixed := startSSP(t, sspEntries(t, f.Fix), users...)
+	fixed := startSSP(t, sspEntries(t, wide), users...)
 	aws["provider.json"] = sspAWS(fixed.Metadata())["provider.json"]
 	res = diagnoseSSP(t, fixed.SignIn(t, "jdoe", "pw-jdoe", fixture.RelayState()), fixture.Success, aws)
 	if res.HasErrors() {
@@ -279,6 +294,22 @@ func TestSimpleSAMLphpApplicationWideFixBreaksAnotherAgent(t *testing.T) {
 	res = diagnoseSSP(t, fixed.SignIn(t, "bsmith", "pw-bsmith", fixture.RelayState()), fixture.NotOnboarded, aws)
 	if f := firstErrorOf(res); f == nil || f.ID != "connect.username_case_mismatch" || res.Subject.RoleSessionName != "bsmith" {
 		t.Errorf("BSmith after the fix: session %q, findings %v", res.Subject.RoleSessionName, ids(res))
+	}
+
+	// The agent-only change, as its step says: this agent's value in the
+	// user store becomes the Connect user name.
+	if !strings.Contains(strings.Join(f.Fix.IdPSteps, " "), "give this agent (JDoe) the value jdoe") {
+		t.Errorf("agent-only steps: %q", f.Fix.IdPSteps)
+	}
+	jdoe := sspAgent("jdoe", "JDoe")
+	jdoe.Attributes["https://aws.amazon.com/SAML/Attributes/RoleSessionName"] = []string{"jdoe"}
+	own := startSSP(t, "", jdoe, sspAgent("bsmith", "BSmith"))
+	aws["provider.json"] = sspAWS(own.Metadata())["provider.json"]
+	if res := diagnoseSSP(t, own.SignIn(t, "jdoe", "pw-jdoe", fixture.RelayState()), fixture.Success, aws); res.HasErrors() {
+		t.Errorf("jdoe after the agent-only change: %v", ids(res))
+	}
+	if res := diagnoseSSP(t, own.SignIn(t, "bsmith", "pw-bsmith", fixture.RelayState()), fixture.Success, aws); res.HasErrors() || res.Subject.RoleSessionName != "BSmith" {
+		t.Errorf("BSmith after the agent-only change: %q %v", res.Subject.RoleSessionName, ids(res))
 	}
 }
 
