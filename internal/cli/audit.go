@@ -189,6 +189,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				if s.Issuer != "" && s.ProviderArn != "" {
 					in.ProviderIssuers = map[string]string{s.Issuer: s.ProviderArn}
 				}
+				in.SignIn, in.SignInWhere = s, "the capture "+capturePath
 				if idpUsers != "" && s.RoleSessionName != "" {
 					f, err := os.Open(idpUsers)
 					if err != nil {

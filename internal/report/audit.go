@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/audit"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
 )
 
 // AuditJSON is samldoctor audit's JSON output (docs/json.md).
@@ -142,7 +143,11 @@ func WriteAuditText(w io.Writer, res *audit.Result, st Style) error {
 			}
 		}
 		if f.Fix != nil {
-			writeFixText(bw, st, "fix:", *f.Fix)
+			fx := *f.Fix
+			if diagnose.AsksForEvidence(f.ID) {
+				fx.Check = nil // a request for evidence: nothing to check
+			}
+			writeFixText(bw, st, "fix:", fx)
 		}
 	}
 	return bw.err
@@ -165,7 +170,11 @@ func WriteAuditMarkdown(w io.Writer, res *audit.Result) error {
 			bw.printf("\n")
 		}
 		if f.Fix != nil {
-			writeFixMarkdown(bw, "Fix:", *f.Fix)
+			fx := *f.Fix
+			if diagnose.AsksForEvidence(f.ID) {
+				fx.Check = nil
+			}
+			writeFixMarkdown(bw, "Fix:", fx)
 		}
 	}
 	return bw.err
