@@ -42,8 +42,8 @@ type elsewhere struct {
 	theirs, ours string
 	// noun names the data ("The Connect data"); all says no data of the
 	// sign-in's account and instance was given at all.
-	noun string
-	all  bool
+	noun, prep string
+	all        bool
 }
 
 // dataNoun names the data given for elsewhere only: "The AWS data" when
@@ -528,7 +528,11 @@ func (r *run) elsewhereFinding() *Finding {
 	}()
 	el.theirs, el.ours = theirs, ours
 	el.noun = el.dataNoun()
-	title := fmt.Sprintf("%s is from %s, but the sign-in is to %s: it was not judged against this sign-in", el.noun, theirs, ours)
+	el.prep = "from"
+	if !accountWrong {
+		el.prep = "for" // the account's own data, for another instance
+	}
+	title := fmt.Sprintf("%s is %s %s, but the sign-in is to %s: it was not judged against this sign-in", el.noun, el.prep, theirs, ours)
 	var ev []Evidence
 	if accountWrong {
 		ev = append(ev, Evidence{What: "the sign-in's account", Value: el.account, Where: r.accountWhere()})

@@ -229,7 +229,7 @@ func (r *run) verdict() string {
 				if !el.all {
 					settles = ", so it was not used"
 				}
-				return fmt.Sprintf("%s could not sign in: the page said %q. %s given is from %s, not from the sign-in's %s%s; the first finding says what to run instead.", who, sym.Text, el.noun, el.theirs, el.ours, settles)
+				return fmt.Sprintf("%s could not sign in: the page said %q. %s given is %s %s, not %s the sign-in's %s%s; the first finding says what to run instead.", who, sym.Text, el.noun, el.prep, el.theirs, el.prep, el.ours, settles)
 			}
 			return fmt.Sprintf("%s could not sign in: the page said %q. The capture alone does not show why; the findings below say which AWS data would settle it.", who, sym.Text)
 		}
