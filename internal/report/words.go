@@ -141,6 +141,9 @@ func (m Medium) SayAll(l []string) []string {
 // "POST to URL", "in a form on URL → form action URL (AWS role
 // chooser)", "in the URL of URL", ... with the roleIndex picked.
 func SeenWords(where, url, formAction string, roleChooser bool, roleIndex string) string {
+	if where == "value" && url == "" {
+		return "the SAML value itself"
+	}
 	w := map[string]string{"post": "POST to", "query": "in the URL of", "html-form": "in a form on", "saml-tracer": "stored by SAML-tracer for", "value": "in"}[where]
 	if w == "" {
 		w = "seen at"

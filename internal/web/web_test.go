@@ -359,3 +359,18 @@ func TestAuditOptions(t *testing.T) {
 		t.Errorf("without it: %v", ids(res))
 	}
 }
+
+// The page's controls are labelled with the words report.Web uses for
+// them: each label is on the page.
+func TestPageLabels(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("static", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := strings.ReplaceAll(string(b), "&hellip;", "…")
+	for _, l := range report.PageLabels {
+		if !strings.Contains(page, ">"+l) && !strings.Contains(page, "> "+l) {
+			t.Errorf("no control labelled %q on the page", l)
+		}
+	}
+}
