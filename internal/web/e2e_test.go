@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
-
-var updateScreenshot = flag.Bool("update-screenshot", false, "write docs/serve.png from the not-onboarded run")
 
 // profileDir is a Chromium profile directory removed after the test.
 // Not t.TempDir: Chromium's helper processes can still write into the
@@ -217,9 +214,6 @@ func TestEndToEnd(t *testing.T) {
 			}
 			if layout != "ok" {
 				t.Errorf("fix layout: %s", layout)
-			}
-			if *updateScreenshot && tt.scenario == "not-onboarded" {
-				os.WriteFile(filepath.Join("..", "..", "docs", "serve.png"), shot, 0o644)
 			}
 		})
 	}
