@@ -49,7 +49,8 @@ type Input struct {
 
 // Affected is one agent or resource a finding is about.
 type Affected struct {
-	// Kind is "agent", "connect-user" or "saml-provider".
+	// Kind is "agent", "connect-user", "saml-provider", "instance",
+	// "role" or "file" (an AWS data file set aside).
 	Kind string
 	Name string
 }

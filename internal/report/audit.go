@@ -41,7 +41,8 @@ type AuditFinding struct {
 
 // Affected is an agent or resource a finding is about.
 type Affected struct {
-	// Kind is "agent", "connect-user", "saml-provider" or "instance".
+	// Kind is "agent", "connect-user", "saml-provider", "instance",
+	// "role" or "file".
 	Kind string `json:"kind"`
 	Name string `json:"name"`
 }
