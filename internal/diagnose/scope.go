@@ -37,6 +37,10 @@ type elsewhere struct {
 	// unattributed are files that name no account, beside files of
 	// another account and none of the sign-in's, set aside with them.
 	unattributed []evidence.Source
+	// collections are the bundles and live collections (--aws) that
+	// answered with another account's resources, and answers what they
+	// found missing or were refused, set aside with them.
+	collections, answers []string
 	// theirs and ours name, once the finding is made, whose the data is
 	// and whose the sign-in is ("account B, instance J").
 	theirs, ours string
@@ -255,6 +259,42 @@ func (r *run) scopeEvidence() {
 		el.files = append(el.files, ff)
 		el.families[fam] = true
 	}
+	// A collection (a bundle, --aws: its sources are "NAME: service:Call")
+	// that answered with another account's resources ran with that
+	// account's credentials: all it answered is that account's, the
+	// outputs that name no account and what it found missing or could not
+	// read too.
+	collections := map[string]bool{}
+	for key, acct := range foreign {
+		if c, _, ok := strings.Cut(key, ": "); ok && acct {
+			collections[c] = true
+		}
+	}
+	for _, key := range order {
+		if _, done := foreign[key]; done {
+			continue
+		}
+		if c, _, ok := strings.Cut(key, ": "); ok && collections[c] {
+			foreign[key] = true
+			el.files = append(el.files, &foreignFile{src: srcOf[key], what: []string{"names no account: set aside with the rest of what these credentials answered"}})
+			el.families[family(srcOf[key].Kind)] = true
+			delete(inScope, family(srcOf[key].Kind))
+		}
+	}
+	for c := range collections {
+		el.collections = append(el.collections, c)
+	}
+	sort.Strings(el.collections)
+	for _, n := range s.NotFound {
+		if collections[n.Source.File] {
+			el.families[callFamily(n.Call)] = true
+		}
+	}
+	for _, d := range s.Denied {
+		if collections[d.Source.File] {
+			el.families[callFamily(d.Call)] = true
+		}
+	}
 	if len(foreign) == 0 {
 		return
 	}
@@ -316,6 +356,23 @@ func family(kind string) string {
 	return kind
 }
 
+// callFamily is the family of evidence an AWS API call gives
+// ("connect:DescribeInstance": instance).
+func callFamily(call string) string {
+	svc, op, _ := strings.Cut(call, ":")
+	var kebab []byte
+	for i, r := range op {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 && !(op[i-1] >= 'A' && op[i-1] <= 'Z') {
+				kebab = append(kebab, '-')
+			}
+			r += 'a' - 'A'
+		}
+		kebab = append(kebab, byte(r))
+	}
+	return family("aws " + svc + " " + string(kebab))
+}
+
 // setAside is a copy of the evidence without the files of other accounts,
 // nor the outputs that name no account read beside another account's
 // files and none of the sign-in's (they are that account's as likely as
@@ -371,6 +428,29 @@ func (r *run) setAside(foreign map[string]bool, el *elsewhere) *evidence.Set {
 	c.EventSources = slices.DeleteFunc(slices.Clone(src.EventSources), out)
 	c.Simulations = slices.DeleteFunc(slices.Clone(src.Simulations), func(s *evidence.Simulation) bool { return outAny(s.Source) })
 	c.TrafficGroups = slices.DeleteFunc(slices.Clone(src.TrafficGroups), func(g *evidence.TrafficGroup) bool { return outAny(g.Source) })
+	// A collection (a bundle, --aws) that answered with another account's
+	// resources ran with that account's credentials: what it found
+	// missing or could not read is that account's too.
+	collections := map[string]bool{}
+	for _, c := range el.collections {
+		collections[c] = true
+	}
+	if len(collections) > 0 {
+		c.NotFound = slices.DeleteFunc(slices.Clone(src.NotFound), func(n evidence.NotFound) bool {
+			if collections[n.Source.File] {
+				el.answers = append(el.answers, n.Call+" on "+n.Resource+": "+n.Error)
+				return true
+			}
+			return false
+		})
+		c.Denied = slices.DeleteFunc(slices.Clone(src.Denied), func(d evidence.Denied) bool {
+			if collections[d.Source.File] {
+				el.answers = append(el.answers, d.Call+": "+d.Error)
+				return true
+			}
+			return false
+		})
+	}
 	// Folders holding another account's files and none of the sign-in's.
 	otherDirs, ownDirs := map[string]bool{}, map[string]bool{}
 	for _, ff := range el.files {
@@ -548,7 +628,14 @@ func (r *run) elsewhereFinding() *Finding {
 		if len(ff.instances) > 0 {
 			who = append(who, "instance "+strings.Join(ff.instances, ", "))
 		}
-		ev = append(ev, Evidence{What: "from " + strings.Join(who, ", "), Value: strings.Join(ff.what, "; "), Where: ff.src.String()})
+		what := "from " + strings.Join(who, ", ")
+		if len(who) == 0 {
+			what = "answered with the same credentials"
+		}
+		ev = append(ev, Evidence{What: what, Value: strings.Join(ff.what, "; "), Where: ff.src.String()})
+	}
+	for _, a := range el.answers {
+		ev = append(ev, Evidence{What: "answered with the same credentials, set aside", Value: a, Where: strings.Join(el.collections, ", ")})
 	}
 	for _, u := range el.unattributed {
 		ev = append(ev, Evidence{What: "names no account, beside another account's files: set aside with them", Value: "", Where: u.String()})
@@ -579,6 +666,9 @@ func (r *run) elsewhereFinding() *Finding {
 		summary += fmt.Sprintf("instance %s", el.instance)
 	}
 	summary += ", and pass their files with --aws-data instead of the ones above."
+	if accountWrong && slices.Contains(el.collections, "AWS") {
+		summary += fmt.Sprintf(" Or run samldoctor again with --aws --profile PROFILE (or AWS_PROFILE), a profile of account %s.", el.account)
+	}
 	return &Finding{ID: "aws.evidence_other_account", Severity: Warning, Title: title, Detail: detail, Evidence: ev, Explains: []string{},
 		Fix: &Fix{Summary: summary, Commands: cmds,
 			Check: &Check{Result: CheckNotChecked, Why: "the sign-in's own AWS data is evidence to gather, not a change to the sign-in"}}}

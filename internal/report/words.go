@@ -63,6 +63,7 @@ var webPhrases = []struct {
 	{regexp.MustCompile(`(?:samldoctor )?diagnose --aws(?: --full-user-list)? \(or aws connect list-users\) reads every user`), "samldoctor serve --aws --full-user-list (or aws connect list-users, its output under " + q(LabelAWSData) + ") reads every user"},
 	{regexp.MustCompile(`(?:samldoctor )?diagnose --aws reads them`), "samldoctor serve --aws (started so) reads them"},
 	{regexp.MustCompile(`\(or --aws\)`), "(or samldoctor serve --aws)"},
+	{regexp.MustCompile(`run samldoctor again with --aws`), "start samldoctor serve again with --aws"},
 	{regexp.MustCompile(`(?:samldoctor )?collect --script bash\|powershell prints`), "on the command line, samldoctor collect CAPTURE.har --script bash|powershell prints"},
 	{regexp.MustCompile(`samldoctor diagnose capture\.har --aws\b`), "the capture under “The sign-in”, with samldoctor serve --aws"},
 	{regexp.MustCompile(`Run samldoctor diagnose on the HAR and the value file together \(samldoctor diagnose capture\.har samlresponse\.txt\)`), "Choose the HAR above and paste the value under " + q(LabelValue) + ", then press Diagnose"},
