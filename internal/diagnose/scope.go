@@ -222,6 +222,17 @@ func (r *run) scopeEvidence() {
 			n.add("CloudTrail events of account " + acct)
 		}
 	}
+	for _, l := range s.Unattributed.AttachedPolicies {
+		// list-attached-role-policies names no role, but its customer
+		// managed policies' ARNs name their account.
+		for _, ap := range l.Policies {
+			if a := arnAccount(ap.ARN); a != "" && a != "aws" {
+				n := note(l.Source)
+				n.account(a)
+				n.add("policy " + ap.ARN)
+			}
+		}
+	}
 	for _, sim := range s.Simulations {
 		n := note(sim.Source)
 		n.account(arnAccount(sim.Resource))
@@ -360,15 +371,19 @@ func family(kind string) string {
 // ("connect:DescribeInstance": instance).
 func callFamily(call string) string {
 	svc, op, _ := strings.Cut(call, ":")
+	upper := func(i int) bool { return i >= 0 && i < len(op) && op[i] >= 'A' && op[i] <= 'Z' }
 	var kebab []byte
-	for i, r := range op {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 && !(op[i-1] >= 'A' && op[i-1] <= 'Z') {
+	for i := 0; i < len(op); i++ {
+		c := op[i]
+		if upper(i) {
+			// A word starts at an upper-case letter after a lower-case
+			// one, or at the last letter of an acronym (SAMLProvider).
+			if i > 0 && (!upper(i-1) || i+1 < len(op) && !upper(i+1)) {
 				kebab = append(kebab, '-')
 			}
-			r += 'a' - 'A'
+			c += 'a' - 'A'
 		}
-		kebab = append(kebab, byte(r))
+		kebab = append(kebab, c)
 	}
 	return family("aws " + svc + " " + string(kebab))
 }
@@ -475,7 +490,7 @@ func (r *run) setAside(foreign map[string]bool, el *elsewhere) *evidence.Set {
 	}
 	u := src.Unattributed
 	c.Unattributed = evidence.Unattributed{
-		AttachedPolicies: slices.DeleteFunc(slices.Clone(u.AttachedPolicies), func(l evidence.AttachedPolicyList) bool { return suspect(l.Source) }),
+		AttachedPolicies: slices.DeleteFunc(slices.Clone(u.AttachedPolicies), func(l evidence.AttachedPolicyList) bool { return out(l.Source) || suspect(l.Source) }),
 		InlineNames:      slices.DeleteFunc(slices.Clone(u.InlineNames), func(l evidence.InlineNameList) bool { return suspect(l.Source) }),
 		PolicyVersions:   slices.DeleteFunc(slices.Clone(u.PolicyVersions), func(v evidence.PolicyVersion) bool { return suspect(v.Source) }),
 		Providers:        slices.DeleteFunc(slices.Clone(u.Providers), func(p *evidence.SAMLProvider) bool { return suspect(p.Source) }),
