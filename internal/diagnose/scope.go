@@ -82,18 +82,16 @@ func (el *elsewhere) dataNoun() string {
 type foreignFile struct {
 	src      evidence.Source
 	accounts []string
-	// instances are the Connect instances it names, each with its
-	// Region when known.
+	// instances are the Connect instances it names.
 	instances []string
-	regions   []string
 	// what says what it holds ("role arn:...").
 	what []string
 }
 
 // names collects what one file names.
 type names struct {
-	accounts, instances, regions map[string]bool
-	what                         []string
+	accounts, instances map[string]bool
+	what                []string
 }
 
 func (n *names) account(a string) {
@@ -139,7 +137,7 @@ func (r *run) scopeEvidence() {
 		}
 		n := files[key]
 		if n == nil {
-			n = &names{accounts: map[string]bool{}, instances: map[string]bool{}, regions: map[string]bool{}}
+			n = &names{accounts: map[string]bool{}, instances: map[string]bool{}}
 			files[key] = n
 			order = append(order, key)
 		}
@@ -161,9 +159,6 @@ func (r *run) scopeEvidence() {
 		n := note(in.Source)
 		n.account(in.Account())
 		n.instances[in.ID] = true
-		if reg := in.Region(); reg != "" {
-			n.regions[reg] = true
-		}
 		n.add("Connect instance " + in.ID + aliasOf(in))
 	}
 	for id, ul := range s.Users {
@@ -262,11 +257,7 @@ func (r *run) scopeEvidence() {
 			continue
 		}
 		foreign[key] = otherAccount || r.strictScope
-		ff := &foreignFile{src: srcOf[key], accounts: sortedKeys(n.accounts), what: n.what}
-		for _, id := range sortedKeys(n.instances) {
-			ff.instances = append(ff.instances, id)
-		}
-		ff.regions = sortedKeys(n.regions)
+		ff := &foreignFile{src: srcOf[key], accounts: sortedKeys(n.accounts), instances: sortedKeys(n.instances), what: n.what}
 		el.files = append(el.files, ff)
 		el.families[fam] = true
 	}
