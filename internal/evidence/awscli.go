@@ -32,6 +32,7 @@ var Commands = []string{
 	"aws iam list-role-policies", "aws iam list-attached-role-policies", "aws iam get-policy",
 	"aws iam get-policy-version", "aws iam get-saml-provider", "aws iam list-saml-providers",
 	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy", "aws iam list-roles",
+	"aws connect describe-authentication-profile", "aws connect list-approved-origins",
 }
 
 // LoadPaths reads AWS CLI JSON outputs from files, or from every *.json file
@@ -270,6 +271,10 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadLookupEvents(name, b, top)
 	case has("Roles"):
 		err = s.loadListRoles(name, b, top)
+	case has("AuthenticationProfile"):
+		err = s.loadAuthProfile(name, top)
+	case has("Origins"):
+		err = s.loadApprovedOrigins(name, top)
 	default:
 		return &NotReadError{File: name, Keys: slices.Sorted(maps.Keys(top)), What: otherOutput(top)}
 	}
