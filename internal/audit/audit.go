@@ -40,11 +40,17 @@ type Input struct {
 	// provider ARN of its Role value (issuer: ARN): what names a
 	// get-saml-provider output by its metadata.
 	ProviderIssuers map[string]string
+	// SignIn is the sign-in of a capture (--capture), when given, and
+	// SignInWhere names it: AWS data of another account or instance than
+	// its own is set aside, as diagnose does (aws.evidence_other_account).
+	SignIn      *diagnose.Subject
+	SignInWhere string
 }
 
 // Affected is one agent or resource a finding is about.
 type Affected struct {
-	// Kind is "agent", "connect-user" or "saml-provider".
+	// Kind is "agent", "connect-user", "saml-provider", "instance",
+	// "role" or "file" (an AWS data file set aside).
 	Kind string
 	Name string
 }
@@ -114,11 +120,18 @@ func Run(in Input) *Result {
 			}
 		}
 	}
+	var elsewhere *diagnose.Finding
+	if in.SignIn != nil {
+		in.AWS, elsewhere = diagnose.SetAsideElsewhere(in.AWS, *in.SignIn, in.SignInWhere)
+	}
 	a := &run{in: in, res: &Result{Findings: []Finding{}}, agents: &sortedAgents{}}
 	if in.Trail != nil && !in.Trail.Since.IsZero() {
 		a.res.Summary.Window = in.Now.Sub(in.Trail.Since)
 	}
 	a.scope()
+	if elsewhere != nil {
+		a.elsewhere(elsewhere)
+	}
 	a.connectRoles()
 	a.settleProviders()
 	// The users' checks (a hundred thousand users is a large share of an
@@ -219,6 +232,22 @@ func (a *run) scope() {
 	}
 	if as := a.in.Assignments; as != nil {
 		a.res.Scope = append(a.res.Scope, fmt.Sprintf("%s (%s, %d assignments, %d to groups)", as.File, as.Format, as.Rows, as.Groups))
+	}
+}
+
+// elsewhere reports the AWS data of another account or instance than the
+// capture's sign-in, set aside: the audit judged none of it.
+func (a *run) elsewhere(df *diagnose.Finding) {
+	f := Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix}
+	files := diagnose.ElsewhereFiles(df)
+	for _, w := range files {
+		f.Affected = append(f.Affected, Affected{Kind: "file", Name: w})
+	}
+	a.add(f)
+	for i, sc := range a.res.Scope {
+		if slices.Contains(files, sc) {
+			a.res.Scope[i] = sc + ": set aside, not the capture's account or instance"
+		}
 	}
 }
 

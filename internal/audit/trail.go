@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -459,4 +460,27 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// DefaultSince is how far back CloudTrail's records are read unless told
+// (--since, the page's CloudTrail period), and DefaultSinceFlag its
+// spelling.
+const (
+	DefaultSince     = 7 * 24 * time.Hour
+	DefaultSinceFlag = "7d"
+)
+
+// ParseSince reads --since: a number of days ("7d") or a Go duration
+// ("36h").
+func ParseSince(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(d); err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--since %q: give days (7d) or a duration (36h)", s)
+	}
+	return d, nil
 }

@@ -212,6 +212,18 @@ type run struct {
 	// auditAud is the SAML:aud an audit judges a trust policy for (there
 	// is no assertion to read it from).
 	auditAud string
+	// instanceFromEvidence is set when the capture does not name the
+	// instance and the one instance of the evidence was taken.
+	instanceFromEvidence bool
+	// elsewhere is the AWS evidence of another account or instance than
+	// the sign-in's, set aside (scope.go).
+	elsewhere *elsewhere
+	// captureWhere says where the sign-in comes from when there is no
+	// message to point at (SetAsideElsewhere).
+	captureWhere string
+	// strictScope sets aside everything of another instance, its
+	// instances and user lists too (SetAsideElsewhere).
+	strictScope bool
 }
 
 // Run diagnoses a capture against the AWS evidence. A capture that holds
@@ -244,6 +256,7 @@ func runOne(in Input) *Result {
 		r.finish()
 		return r.res
 	}
+	r.scopeEvidence()
 	r.checkCapture()
 	r.checkTruncation()
 	r.stages()
@@ -256,6 +269,7 @@ func runOne(in Input) *Result {
 		return r.res
 	}
 	r.checkLive()
+	r.checkElsewhere()
 	r.needs()
 	r.checkFixes()
 	if r.canceled() {
@@ -492,6 +506,7 @@ func (r *run) chooseMessage() bool {
 	if r.subject.InstanceID == "" && len(r.aws.Instances) == 1 {
 		i := r.aws.Instances[0]
 		r.subject.InstanceID, r.subject.Region = i.ID, i.Region()
+		r.instanceFromEvidence = true
 	}
 	if r.subject.Account == "" {
 		for _, i := range r.aws.Instances {
@@ -777,6 +792,9 @@ func roundDur(d time.Duration) string {
 // then other errors, warnings and information; and writes the verdict.
 func (r *run) finish() {
 	rank := func(f Finding) int {
+		if f.ID == OtherAccountID {
+			return -2 // everything after it was judged without that data
+		}
 		if alwaysError[f.ID] && f.Severity == Error {
 			return -1 // a wrapped or unsigned message comes before anything judged from it
 		}

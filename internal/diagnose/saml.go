@@ -83,7 +83,7 @@ func (r *run) checkSAML() bool {
 				Fix:      &Fix{Summary: "Fix the IdP's output so every SAML element is in its SAML namespace (an undeclared prefix is the usual cause)."}})
 		case "multiple-assertions", "assertion-misplaced", "duplicate-id", "signature-reference-mismatch":
 			r.wrapping("The message carries an assertion its signature does not cover, beside or around the one it does. Real IdPs never produce this; the message was tampered with, or a proxy rewrote it.",
-				Evidence{What: a.Code, Value: a.Message, Where: r.at(a.Path)})
+				Evidence{What: anomalyWords[a.Code], Value: a.Message, Where: r.at(a.Path)})
 		case "comment-in-value":
 			r.add(Finding{ID: "saml.comment_in_value", Severity: Warning,
 				Title:    "An XML comment sits inside a value",
@@ -92,7 +92,7 @@ func (r *run) checkSAML() bool {
 			r.add(Finding{ID: "saml.malformed", Severity: Error,
 				Title:    "The SAMLResponse has a DOCTYPE",
 				Detail:   "SAML messages never carry a DOCTYPE; AWS rejects them, and entity declarations are an attack shape.",
-				Evidence: []Evidence{{What: a.Code, Value: a.Message, Where: r.where()}},
+				Evidence: []Evidence{{What: "DOCTYPE", Value: a.Message, Where: r.where()}},
 				Explains: []string{"signin.invalid_saml_response"},
 				Fix:      &Fix{Summary: "Send the Response as the IdP generates it; find what added the DOCTYPE."}})
 		}
@@ -574,6 +574,15 @@ func (r *run) rolePairExample() string {
 		prov = "arn:" + r.partition() + ":iam::" + orX(r.subject.Account, "ACCOUNT-ID") + ":saml-provider/PROVIDER-NAME"
 	}
 	return role + "," + prov
+}
+
+// anomalyWords name the document's anomalies in evidence (the codes are
+// the JSON's, docs/json.md).
+var anomalyWords = map[string]string{
+	"multiple-assertions":          "several assertions",
+	"assertion-misplaced":          "an assertion out of its place",
+	"duplicate-id":                 "two elements with one ID",
+	"signature-reference-mismatch": "a signature over another element",
 }
 
 func orX(s, x string) string {

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,12 @@ func (r *run) needs() {
 	}
 	need := func(id, title, detail string, explains []string, cmds ...string) {
 		if r.has(id) {
+			return
+		}
+		// What was given for another account or instance is asked for
+		// by aws.evidence_other_account, with the right values.
+		cmds = slices.DeleteFunc(cmds, r.givenElsewhere)
+		if len(cmds) == 0 {
 			return
 		}
 		r.add(Finding{ID: id, Severity: Info, Title: title, Detail: detail,
@@ -217,6 +224,13 @@ func (r *run) verdict() string {
 		if len(r.res.Symptoms) > 0 {
 			sym := r.res.Symptoms[0]
 			sym.Text = strings.TrimSuffix(sym.Text, ".")
+			if el := r.elsewhere; el != nil && el.theirs != "" {
+				settles := ", so it settles nothing"
+				if !el.all {
+					settles = ", so it was not used"
+				}
+				return fmt.Sprintf("%s could not sign in: the page said %q. %s given is %s %s, not %s the sign-in's %s%s; the first finding says what to run instead.", who, sym.Text, el.noun, el.prep, el.theirs, el.prep, el.ours, settles)
+			}
 			return fmt.Sprintf("%s could not sign in: the page said %q. The capture alone does not show why; the findings below say which AWS data would settle it.", who, sym.Text)
 		}
 		return "samldoctor found no error in the SAML message. The capture shows no error page either; capture the sign-in up to the error to learn more."

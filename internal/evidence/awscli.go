@@ -1022,6 +1022,7 @@ func fillEvent(ev *Event, record string) error {
 		AWSRegion    string `json:"awsRegion"`
 		ErrorCode    string `json:"errorCode"`
 		ErrorMessage string `json:"errorMessage"`
+		Recipient    string `json:"recipientAccountId"`
 		UserIdentity struct {
 			Type           string `json:"type"`
 			PrincipalID    string `json:"principalId"`
@@ -1045,7 +1046,7 @@ func fillEvent(ev *Event, record string) error {
 	if ev.Name == "" {
 		ev.Name = r.EventName
 	}
-	ev.Region, ev.ErrorCode, ev.ErrorMsg = r.AWSRegion, r.ErrorCode, r.ErrorMessage
+	ev.Region, ev.ErrorCode, ev.ErrorMsg, ev.Account = r.AWSRegion, r.ErrorCode, r.ErrorMessage, r.Recipient
 	ev.IdentityType, ev.IdentityARN, ev.PrincipalID = r.UserIdentity.Type, r.UserIdentity.Arn, r.UserIdentity.PrincipalID
 	ev.SessionIssuerARN = r.UserIdentity.SessionContext.SessionIssuer.Arn
 	str := func(m map[string]any, keys ...string) string {

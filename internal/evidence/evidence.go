@@ -310,11 +310,14 @@ type Entity = assertion.Entity
 
 // Event is a CloudTrail event (lookup-events).
 type Event struct {
-	ID        string
-	Name      string
-	Time      time.Time
-	Source    string // event source, e.g. sts.amazonaws.com
-	Region    string
+	ID     string
+	Name   string
+	Time   time.Time
+	Source string // event source, e.g. sts.amazonaws.com
+	Region string
+	// Account is the account the event was recorded in
+	// (recipientAccountId): what tells events of another account apart.
+	Account   string
 	ErrorCode string
 	ErrorMsg  string
 	Username  string

@@ -134,7 +134,7 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 		}
 		if f.Fix != nil {
 			fx := *f.Fix
-			if strings.HasPrefix(f.ID, "needs.") {
+			if diagnose.AsksForEvidence(f.ID) {
 				// A request for evidence is no change to check: saying
 				// "not checked" under it only puzzles.
 				fx.Check = nil
@@ -337,7 +337,7 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 		}
 		if f.Fix != nil {
 			fx := *f.Fix
-			if strings.HasPrefix(f.ID, "needs.") {
+			if diagnose.AsksForEvidence(f.ID) {
 				fx.Check = nil
 			}
 			writeFixMarkdown(bw, "Fix:", fx)
