@@ -48,6 +48,9 @@ type Entry struct {
 	Cause    string `json:"cause"`
 	Evidence string `json:"evidence"`
 	Fix      string `json:"fix"`
+	// Source is the documentation the cause is taken from, when one page
+	// says it.
+	Source string `json:"source,omitempty"`
 }
 
 //go:embed findings.json
@@ -167,7 +170,11 @@ input.
 			section = e.Section
 			fmt.Fprintf(&b, "\n### %s\n\n| id | severity | cause | evidence | explains | fix (changes) |\n|---|---|---|---|---|---|\n", section)
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s%s |\n", e.ID, e.Severity, e.Cause, e.Evidence, codeList(e.Explains), e.Fix, changeList(e.Changes))
+		cause := e.Cause
+		if e.Source != "" {
+			cause += " ([source](" + e.Source + "))"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s%s |\n", e.ID, e.Severity, cause, e.Evidence, codeList(e.Explains), e.Fix, changeList(e.Changes))
 	}
 	b.WriteString("\n## Evidence still needed (`needs.*`)\n\nWhen a symptom is seen and no finding explains it, an `info` finding says which AWS output\nwould settle it, with the commands filled in; passing their output with `--aws-data` turns it\ninto a cause.\n\n| id | for | commands |\n|---|---|---|\n")
 	for _, e := range Catalog {
@@ -221,4 +228,6 @@ var changeDoc = map[ChangeKind]string{
 	RecreateUser:           "delete the Connect user and create it under another name (data loss)",
 	DeleteUser:             "delete the Connect user (data loss)",
 	AddTrafficGroupUser:    "add the Connect user to a Global Resiliency traffic distribution group",
+	UpdateOrgPolicy:        "correct one statement of the organization's SCP or RCP in place (`aws organizations update-policy --content`, from the management account)",
+	DropSessionTags:        "stop sending session tags (`PrincipalTag:KEY` attributes) or naming keys in `TransitiveTagKeys`",
 }

@@ -44,12 +44,20 @@ const (
 	// AddTrafficGroupUser: Global Resiliency's traffic distribution
 	// group Value gets User.
 	AddTrafficGroupUser ChangeKind = "connect.associate_traffic_distribution_group_user"
+	// UpdateOrgPolicy: the organization's SCP or RCP Policy (its ID; Value
+	// its type) is corrected in place (Statement, Edit, Document), with
+	// aws organizations update-policy.
+	UpdateOrgPolicy ChangeKind = "organizations.update_policy"
+	// DropSessionTags: the IdP stops sending the session tags Tags
+	// (PrincipalTag:KEY attributes) and names TransitiveKeys no more in
+	// TransitiveTagKeys.
+	DropSessionTags ChangeKind = "idp.drop_session_tags"
 )
 
 // ChangeKinds are every kind, in the order docs/findings.md lists them.
 var ChangeKinds = []ChangeKind{SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, SyncIdPClock, EncryptAssertion,
 	EditStatement, PutRolePolicy, UpdateTrustPolicy, UpdateProviderMetadata, CreateProvider, SetEncryptionMode, AddPrivateKey,
-	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser}
+	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser, UpdateOrgPolicy, DropSessionTags}
 
 // Change is one typed change. Which fields are set depends on Kind.
 type Change struct {
@@ -85,6 +93,10 @@ type Change struct {
 	// Region is where a Connect user is created when it is not the
 	// instance's own Region: a Global Resiliency replica's (CreateUser).
 	Region string
+	// Tags are session tag keys the IdP stops sending, TransitiveKeys the
+	// keys it stops naming in TransitiveTagKeys (DropSessionTags).
+	Tags           []string
+	TransitiveKeys []string
 }
 
 // Where says which system the change is made in: "idp", "iam", "connect".
@@ -169,6 +181,10 @@ func (r *run) describe(c Change) string {
 		return fmt.Sprintf("Delete the Connect user %q.", c.User.Username)
 	case AddTrafficGroupUser:
 		return fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", c.User.Username, c.Value)
+	case UpdateOrgPolicy:
+		return fmt.Sprintf("In the organization's %s %s, correct %s.", orgShort(c.Value), c.Policy, c.Edit)
+	case DropSessionTags:
+		return "At the IdP, " + dropTagsText(c) + "."
 	}
 	return string(c.Kind)
 }
@@ -208,7 +224,7 @@ func (r *run) render(f *Fix) {
 	var idpSteps []string
 	for _, c := range f.Changes {
 		switch c.Kind {
-		case SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, EncryptAssertion:
+		case SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, EncryptAssertion, DropSessionTags:
 			idpSteps = append(idpSteps, strings.TrimSuffix(strings.TrimPrefix(r.describe(c), "At the IdP, "), "."))
 		case SyncIdPClock:
 			f.Steps = append(f.Steps, r.describe(c),
@@ -253,6 +269,10 @@ func (r *run) render(f *Fix) {
 		case AddTrafficGroupUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
 				r.subject.Region, r.subject.InstanceID, c.Value, c.User.ID))
+		case UpdateOrgPolicy:
+			name := file(r.orgPolicyFile(c), c.Document.Document())
+			f.Commands = append(f.Commands, fmt.Sprintf("aws organizations update-policy --policy-id %s --content file://%s", c.Policy, name))
+			f.Steps = append(f.Steps, "Run it with the organization's management account, or the account delegated to administer its policies; the change applies at once to every account the policy is attached to.")
 		case DeleteUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, c.User.ID))
 			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)

@@ -205,6 +205,8 @@ type run struct {
 	// auditAud is the SAML:aud an audit judges a trust policy for (there
 	// is no assertion to read it from).
 	auditAud string
+	// org holds the verdicts of the organization's SCPs and RCPs.
+	org *orgState
 }
 
 // Run diagnoses a capture against the AWS evidence. A capture that holds
@@ -291,8 +293,11 @@ func (r *run) stages() {
 		r.checkAttributes()
 		r.checkGlobal()
 		r.checkAssumeRole()
+		r.checkSessionTags() // after the role is found: its policies show which tags they use
+		r.checkRCPs()
 		r.checkRelayState()
 		r.checkFederation()
+		r.checkSCPs()
 		r.checkUser()
 		r.checkTrafficGroup()
 		r.checkReplicas()

@@ -61,8 +61,15 @@ func stageOfCall(call string) Stage {
 	return StageAssumeRole
 }
 
-// compareSimulation sets IAM's own verdict beside the offline one.
+// compareSimulation sets IAM's own verdict beside the offline one. The
+// simulator evaluates identity policies and SCPs (not RCPs, which Connect
+// does not support anyway): the offline verdict it is compared with is the
+// role's policies' and the SCPs' together.
 func (r *run) compareSimulation(offline iampolicy.Decision) {
+	scp := r.scpDecision()
+	if scp == iampolicy.ExplicitDeny || scp == iampolicy.ImplicitDeny {
+		offline = scp
+	}
 	for _, s := range r.aws.Simulations {
 		if s.Action != "connect:GetFederationToken" {
 			continue
@@ -79,8 +86,10 @@ func (r *run) compareSimulation(offline iampolicy.Decision) {
 			}
 			continue
 		}
-		why := "an organization SCP, a permissions boundary or a resource control policy the offline evaluation does not see"
-		if s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations {
+		why := "an organization SCP or a permissions boundary that the offline evaluation does not see"
+		if sim == "allowed" && offline == scp {
+			why = "IAM's simulator, which evaluates SCPs, allows what the SCPs read from Organizations deny: those outputs may be older than the policies attached now, or a condition takes another value live"
+		} else if s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations {
 			why = "an organization service control policy (SCP) denies it"
 		} else if s.AllowedByPermissionsBoundary != nil && !*s.AllowedByPermissionsBoundary {
 			why = "the role's permissions boundary denies it"
