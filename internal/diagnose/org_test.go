@@ -60,8 +60,8 @@ func orgFiles(typ string, account, ou, root []string, docs map[string]map[string
 		short = "rcp"
 	}
 	files := map[string]string{
-		"org-parents-" + acct + ".json":   parentsJSON(ouID, "ORGANIZATIONAL_UNIT"),
-		"org-parents-" + ouID + ".json":   parentsJSON(rootID, "ROOT"),
+		"org-parents-" + acct + ".json":                    parentsJSON(ouID, "ORGANIZATIONAL_UNIT"),
+		"org-parents-" + ouID + ".json":                    parentsJSON(rootID, "ROOT"),
 		"org-" + short + "-for-target-" + acct + ".json":   forTargetJSON(typ, account...),
 		"org-" + short + "-for-target-" + ouID + ".json":   forTargetJSON(typ, ou...),
 		"org-" + short + "-for-target-" + rootID + ".json": forTargetJSON(typ, root...),
