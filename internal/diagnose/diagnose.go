@@ -231,6 +231,7 @@ func runOne(in Input) *Result {
 		r.checkFrameRefused()
 		r.noSAML()
 		r.checkTruncation()
+		r.productPitfalls()
 		r.checkFixes()
 		r.applyIdP()
 		r.finish()
@@ -246,6 +247,7 @@ func runOne(in Input) *Result {
 	}
 	r.checkLive()
 	r.needs()
+	r.productPitfalls()
 	r.checkFixes()
 	if r.canceled() {
 		return r.res
@@ -429,7 +431,9 @@ func (r *run) chooseMessage() bool {
 	}
 	if idx < 0 {
 		for i, m := range r.in.Capture.Messages {
-			if m.Type == "SAMLResponse" {
+			if _, toIIC := postedToIdentityCenter(m); m.Type == "SAMLResponse" && !toIIC {
+				// (An external IdP's response to IAM Identity Center is
+				// its leg of the sign-in, not AWS sign-in's.)
 				idx = i
 			}
 		}

@@ -16,7 +16,14 @@ func (r *run) checkLive() {
 		if what == "" {
 			what = "what it would have told"
 		}
-		r.add(Finding{ID: "aws.call_denied", Severity: Warning, Stage: stageOfCall(d.Call),
+		sev := Warning
+		if strings.HasPrefix(d.Call, "organizations:") && !r.orgMayExplain() {
+			// Organizations answers only its management account (or a
+			// delegate): from the account of the instance it refuses, and
+			// nothing unexplained needs its policies.
+			sev = Info
+		}
+		r.add(Finding{ID: "aws.call_denied", Severity: sev, Stage: stageOfCall(d.Call),
 			Title:    fmt.Sprintf("Could not call %s: %s; %s is undetermined", d.Call, d.Error, what),
 			Evidence: []Evidence{{What: d.Call + " on " + orX(d.Resource, "the account"), Value: d.Error, Where: d.Source.String()}},
 			Fix:      &Fix{Summary: "Run with credentials that have samldoctor's read-only policy (`samldoctor permissions` prints it), or pass the AWS CLI outputs with --aws-data."}})
@@ -55,6 +62,8 @@ func stageOfCall(call string) Stage {
 		return StageUser
 	case strings.HasPrefix(call, "cloudtrail:"):
 		return StageBinding
+	case strings.HasPrefix(call, "organizations:"):
+		return StageAssumeRole
 	case call == "iam:SimulatePrincipalPolicy", call == "iam:ListRolePolicies", call == "iam:GetRolePolicy", call == "iam:ListAttachedRolePolicies", call == "iam:GetPolicy", call == "iam:GetPolicyVersion":
 		return StageFederation
 	}

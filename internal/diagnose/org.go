@@ -649,3 +649,12 @@ func (r *run) orgUnsettled(typ string) bool {
 	}
 	return true
 }
+
+// orgMayExplain reports whether the organization's policies may be what
+// stopped this sign-in: AWS sign-in refused AssumeRoleWithSAML with a
+// trust policy that allows it, or Connect refused GetFederationToken to a
+// role whose policies allow it.
+func (r *run) orgMayExplain() bool {
+	return r.symptoms["signin.not_authorized_assume_role"] && !r.has("iam.trust_policy_denies") ||
+		r.symptoms["connect.access_denied_admin"] && !r.has("iam.federation_token_denied")
+}

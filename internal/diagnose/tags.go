@@ -108,7 +108,7 @@ func (r *run) checkSessionTags() {
 	c := Change{Kind: DropSessionTags, Tags: drop, TransitiveKeys: dropTransitive}
 	f.Fix = r.newFix("Make the IdP send session tags STS accepts: "+dropTagsText(c)+".", c)
 	if len(drop) > 0 {
-		f.Alternatives = []Fix{{Summary: "Or keep the tags and map each to an attribute whose value STS accepts (one value, at most 256 characters, letters, digits, spaces and _ . : / = + - @).",
+		f.Alternatives = []Fix{{Summary: "Keep the tags and map each to an attribute whose value STS accepts (one value, at most 256 characters, letters, digits, spaces and _ . : / = + - @).",
 			Check: &Check{Result: CheckNotChecked, Why: "which attribute holds an acceptable value is in the IdP's directory, not in the evidence"}}}
 	}
 	r.add(f)
