@@ -120,6 +120,14 @@ func (s *Server) organizations(rw http.ResponseWriter, r *http.Request, body []b
 			orgError(rw, "TargetNotFoundException", "We can't find a root, OU, account, or policy with the TargetId that you specified.")
 			return
 		}
+		enabled := false
+		for _, bt := range o.Attached {
+			enabled = enabled || len(bt[in.Filter]) > 0
+		}
+		if !enabled {
+			orgError(rw, "PolicyTypeNotEnabledException", "This operation can be performed only for enabled policy types.")
+			return
+		}
 		l := byType[in.Filter]
 		if l == nil {
 			l = []map[string]any{}

@@ -117,10 +117,10 @@ func (c *Collector) failed(call, resource, affects string, err error) {
 		code = ae.ErrorCode()
 	}
 	switch {
-	case code == "NoSuchEntity" || code == "ResourceNotFoundException",
+	case code == "AWSOrganizationsNotInUseException" || code == "PolicyTypeNotEnabledException":
 		// Not in an organization, or the policy type not enabled: no such
-		// policy applies.
-		code == "AWSOrganizationsNotInUseException" || code == "PolicyTypeNotEnabledException":
+		// policy applies, and there is nothing to record.
+	case code == "NoSuchEntity" || code == "ResourceNotFoundException":
 		c.b.NotFound = append(c.b.NotFound, evidence.NotFound{Call: call, Resource: resource, Error: err.Error()})
 	case strings.Contains(code, "AccessDenied") || strings.Contains(code, "Unauthorized") || strings.Contains(code, "NotAuthorized"):
 		c.b.Denied = append(c.b.Denied, evidence.Denied{Call: call, Resource: resource, Error: code, Affects: affects})

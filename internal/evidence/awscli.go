@@ -260,7 +260,7 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadGetPolicyVersion(name, b, top)
 	case has("Policy") && bytes.Contains(top["Policy"], []byte(`"PolicySummary"`)):
 		err = s.loadDescribeOrgPolicy(name, top)
-	case has("Policies") && looksLikeOrgPolicies(top["Policies"]):
+	case has("Policies") && (has("TargetId") || looksLikeOrgPolicies(top["Policies"])):
 		err = s.loadOrgPolicies(name, top)
 	case has("Parents"):
 		err = s.loadListParents(name, top)

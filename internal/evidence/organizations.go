@@ -271,8 +271,10 @@ func (s *Set) loadOrgPolicies(name string, top map[string]json.RawMessage) error
 			a.Type = p.Type
 		}
 	}
-	if a.Type == "" {
-		return nil // an empty list of an unknown type says nothing
+	if len(a.IDs) == 0 {
+		// Organizations keeps at least one policy of an enabled type on
+		// every target: an empty list is of a type not in use.
+		return nil
 	}
 	s.Org.Attachments = append(s.Org.Attachments, a)
 	return nil
