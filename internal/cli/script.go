@@ -28,11 +28,11 @@ type scriptPlan struct {
 	region, instance, role, provider, user string
 	// account and orgRegion are for the Organizations reads: the role's
 	// account, and the Region of its partition's Organizations endpoint.
-	account, orgRegion string
-	signInRegion, since                    string
-	notes                                  []string
-	calls                                  []scriptCall // the calls that need no earlier answer
-	capture                                string       // the capture to name in "then run"
+	account, orgRegion  string
+	signInRegion, since string
+	notes               []string
+	calls               []scriptCall // the calls that need no earlier answer
+	capture             string       // the capture to name in "then run"
 }
 
 func newScriptPlan(t awslive.Target, capture string) *scriptPlan {
