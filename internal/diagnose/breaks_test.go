@@ -180,3 +180,19 @@ func TestIdPChangeBreaks(t *testing.T) {
 		t.Errorf("lower-casing John.Smith: %v", b)
 	}
 }
+
+// A put-role-policy under the name of a policy the role has replaces it:
+// its statements are named under breaks; a new name breaks nothing.
+func TestPutRolePolicyReplacing(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		broke bool
+	}{{"ConnectFederation", true}, {"AmazonConnectFederation", false}} {
+		r := judgedAs(t, "jane.doe@example.com", authDetails(trustFor(fixture.DefaultProvider), allow(userRes("us-east-1", instance))))
+		fx := &Fix{Changes: []Change{{Kind: PutRolePolicy, Role: "ConnectAgents", Policy: tt.name, Document: doc(t, allow(userRes(region, instance)))}}}
+		r.checkFix(fx)
+		if got := hasBreak(fx.Check.Breaks, "replaces role ConnectAgents's inline policy "+tt.name); got != tt.broke {
+			t.Errorf("%s: breaks %q", tt.name, fx.Check.Breaks)
+		}
+	}
+}

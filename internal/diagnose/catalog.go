@@ -48,8 +48,8 @@ type Entry struct {
 	Cause    string `json:"cause"`
 	Evidence string `json:"evidence"`
 	Fix      string `json:"fix"`
-	// Source is the documentation the cause is taken from, when one page
-	// says it.
+	// Source names where the cause and its texts are documented or
+	// reported (AWS's and the vendors' documentation, public issues).
 	Source string `json:"source,omitempty"`
 }
 
@@ -170,11 +170,7 @@ input.
 			section = e.Section
 			fmt.Fprintf(&b, "\n### %s\n\n| id | severity | cause | evidence | explains | fix (changes) |\n|---|---|---|---|---|---|\n", section)
 		}
-		cause := e.Cause
-		if e.Source != "" {
-			cause += " ([source](" + e.Source + "))"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s%s |\n", e.ID, e.Severity, cause, e.Evidence, codeList(e.Explains), e.Fix, changeList(e.Changes))
+		fmt.Fprintf(&b, "| `%s` | %s | %s%s | %s | %s | %s%s |\n", e.ID, e.Severity, e.Cause, sourceNote(e.Source), e.Evidence, codeList(e.Explains), e.Fix, changeList(e.Changes))
 	}
 	b.WriteString("\n## Evidence still needed (`needs.*`)\n\nWhen a symptom is seen and no finding explains it, an `info` finding says which AWS output\nwould settle it, with the commands filled in; passing their output with `--aws-data` turns it\ninto a cause.\n\n| id | for | commands |\n|---|---|---|\n")
 	for _, e := range Catalog {
@@ -183,6 +179,14 @@ input.
 		}
 	}
 	return b.String()
+}
+
+// sourceNote is an entry's source, after its cause.
+func sourceNote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " Source: " + s + "."
 }
 
 func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -174,18 +174,9 @@ func (r *run) apply(w *world, c Change) error {
 		}
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
-			value := c.Value
-			if c.Transform != "" {
-				// A case transformation sends what it makes of the value
-				// the IdP sends now, whatever the change says it yields.
-				t, ok := caseTransform(v.RoleSessionName, c.Transform)
-				if !ok {
-					return notModelled("case transformation %q is not modelled", c.Transform)
-				}
-				if t != c.Value {
-					return wrongChange("the %s-case transformation of %q, what the IdP sends now, sends %q, not %q", c.Transform, v.RoleSessionName, t, c.Value)
-				}
-				value = t
+			value, err := w.sessionNameFrom(c)
+			if err != nil {
+				return err
 			}
 			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName, v.RoleSessionNameAttributes = value, nil, true, 1
 		case assertion.AttrSessionDuration:
@@ -452,6 +443,9 @@ func (r *run) checkFix(f *Fix) {
 	if f.Check != nil {
 		return // set where the fix was made: a reason it cannot be modelled
 	}
+	if r.checkEmbeddedFix(f) {
+		return // a change to the embedded CCP, checked against the frames (embedcheck.go)
+	}
 	if len(f.Changes) == 0 {
 		f.Check = &Check{Result: CheckNotChecked, Why: "this fix is a manual step, not a change to the IdP, IAM or Connect that samldoctor can model"}
 		return
@@ -580,6 +574,9 @@ func (r *run) breaks(f *Fix, w *world) []string {
 			out = append(out, r.trustBreaks(c)...)
 		case EditStatement, PutRolePolicy:
 			out = append(out, r.federationBreaks(c, w)...)
+			if c.Kind == PutRolePolicy {
+				out = append(out, r.replacedPolicy(c)...)
+			}
 		case UpdateOrgPolicy:
 			out = append(out, r.orgBreaks(c)...)
 		case DropSessionTags:
@@ -603,6 +600,44 @@ func (r *run) breaks(f *Fix, w *world) []string {
 		}
 	}
 	return out
+}
+
+// sessionNameFrom is what a RoleSessionName change makes the IdP send:
+// its transformation applied to its source's captured value, whatever the
+// change says it yields. A source the IdP does not send, or a
+// transformation that yields another value, is a wrong change; a change
+// with no source sets the value on the agent's profile.
+func (w *world) sessionNameFrom(c Change) (string, error) {
+	if c.Source == "" {
+		if c.Transform != "" {
+			return "", wrongChange("a %s-case transformation of nothing: the change names no source", c.Transform)
+		}
+		if c.Scope != ScopeAgent {
+			return "", wrongChange("the value %q is set for %s, but nothing the IdP sends holds it", c.Value, orX(string(c.Scope), "every user"))
+		}
+		return c.Value, nil
+	}
+	a := w.assertion()
+	src, ok := sentValue(a, c.Source)
+	if !ok {
+		return "", wrongChange("the IdP sends no %s in this assertion: RoleSessionName would be empty", sourceLabel(c.Source))
+	}
+	value := src
+	if c.Transform != "" {
+		t, ok := caseTransform(src, c.Transform)
+		if !ok {
+			return "", notModelled("case transformation %q is not modelled", c.Transform)
+		}
+		value = t
+	}
+	if value != c.Value {
+		how := "a copy"
+		if c.Transform != "" {
+			how = "a " + c.Transform + "-case transformation"
+		}
+		return "", wrongChange("%s sends %q; %s makes it %q, not %q", sourceLabel(c.Source), src, how, value, c.Value)
+	}
+	return value, nil
 }
 
 func transform(s, how string) string {
@@ -836,4 +871,19 @@ func stageWords(s Stage) string {
 		return string(s) + " (" + e + ")"
 	}
 	return string(s)
+}
+
+// replacedPolicy names the inline policy a put-role-policy would replace:
+// one of the same name on the role, whose statements the new document
+// drops.
+func (r *run) replacedPolicy(c Change) []string {
+	for _, ro := range r.aws.Roles {
+		if ro.Name != c.Role {
+			continue
+		}
+		if old := ro.Inline[c.Policy]; old != nil {
+			return []string{fmt.Sprintf("replaces role %s's inline policy %s and drops its %d statements", c.Role, c.Policy, len(old.Statements))}
+		}
+	}
+	return nil
 }

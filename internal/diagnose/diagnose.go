@@ -17,6 +17,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/idp"
 	"github.com/samldoctor/samldoctor/internal/signin"
@@ -227,6 +228,9 @@ func runOne(in Input) *Result {
 	r := newRun(in)
 	r.observeSymptoms()
 	if !r.chooseMessage() {
+		r.checkUnavailable()
+		r.checkSessionLength()
+		r.checkEmbedded()
 		r.checkCCP()
 		r.checkFrameRefused()
 		r.noSAML()
@@ -240,6 +244,9 @@ func runOne(in Input) *Result {
 	r.checkCapture()
 	r.checkTruncation()
 	r.stages()
+	r.checkUnavailable()
+	r.checkSessionLength()
+	r.checkEmbedded()
 	r.checkCCP()
 	r.checkFrameRefused()
 	if r.canceled() {
@@ -377,6 +384,8 @@ func (r *run) observeSymptoms() {
 	seen := map[string]int{}
 	r.observeCCP()
 	r.observeFrameRefused()
+	r.observeEmbedded()
+	r.observeUnavailable()
 	for _, p := range r.in.Capture.Pages {
 		for _, e := range p.Errors {
 			ev := Evidence{What: "error page", Value: e.Excerpt, Where: pageWhere(p)}
@@ -603,8 +612,14 @@ func (r *run) noSAML() {
 	if r.idpError() {
 		return // the IdP stopped the sign-in: no SAML is what it did
 	}
-	if r.has("connect.ccp_no_session") || r.has("ccp.origin_not_approved") {
+	if r.has("connect.ccp_no_session") || r.has("ccp.origin_not_approved") || r.has(idSigninInFrame) || r.has(idDomainMismatch) || r.has(idPopupStuck) {
 		return // the CCP loaded without a sign-in, or was refused: that is the finding
+	}
+	if r.has("aws.service_unavailable") || r.has("connect.session_max_duration") || r.has("connect.auth_profile_signout") {
+		return // AWS failed, or the session ended: the message is not what is missing
+	}
+	if e := readEmbedding(r.in.Capture); e != nil && r.symptoms["signin.success"] && len(symptomIDs(r.res.Symptoms)) == 0 {
+		return // the embedded CCP loaded with its session: a sign-in made before the capture
 	}
 	c := r.in.Capture
 	var ev []Evidence
@@ -614,7 +629,7 @@ func (r *run) noSAML() {
 	if r.symptoms["connect.session_expired"] {
 		r.add(Finding{ID: "connect.direct_login", Severity: Error,
 			Title:    "The agent opened Amazon Connect directly instead of signing in through the identity provider",
-			Evidence: ev, Explains: []string{"connect.session_expired"},
+			Evidence: ev, Explains: []string{"connect.session_expired", errorpage.SessionExpired12h},
 			Fix: &Fix{Summary: "Sign in from the identity provider's app portal (IdP-initiated), or bookmark the IdP's sign-in URL for the Amazon Connect app, not the Connect URL.",
 				Check: &Check{Result: CheckNotChecked, Why: "how the agent starts the sign-in is not in the IdP, IAM or Connect configuration"},
 				Steps: []string{"Start at the identity provider (for example the Entra ID My Apps tile, the Okta dashboard tile) for the Amazon Connect application.", "Set the app's Relay State to the Connect federation URL so the agent lands in Connect."}}})

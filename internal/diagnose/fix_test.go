@@ -26,11 +26,11 @@ func TestExampleFixes(t *testing.T) {
 		inFix    []string
 		notInFix []string
 	}{
-		{"not-onboarded", diagnose.Change{Kind: diagnose.SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "Jane.Doe@example.com"},
+		{"not-onboarded", diagnose.Change{Kind: diagnose.SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "Jane.Doe@example.com", Scope: diagnose.ScopeAgent},
 			[]string{`send "Jane.Doe@example.com"`}, []string{"delete-user"}},
 		{"access-denied", diagnose.Change{Kind: diagnose.EditStatement, Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Edit: "Region us-east-1 → ap-southeast-2"},
 			[]string{"--policy-name ConnectFederation", "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance + "/user/${aws:userid}"}, []string{"arn:aws:connect:us-east-1", "AmazonConnectFederation"}},
-		{"bad-request", diagnose.Change{Kind: diagnose.SendRoles, Roles: []string{"arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"}},
+		{"bad-request", diagnose.Change{Kind: diagnose.SendRoles, Scope: diagnose.ScopeAgent, Roles: []string{"arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"}},
 			// ConnectAgentsLegacy trusts the provider already: its trust
 			// policy is not rewritten, and the IdP step names it.
 			[]string{"Value is arn:aws:iam::111122223333:role/ConnectAgentsLegacy,"}, []string{"update-assume-role-policy", "role/ConnectAgents,", "delete-user"}},

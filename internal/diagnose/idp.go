@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
@@ -112,7 +113,7 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 	var v idp.Values
 	c, kind, ok := idpChange(fx)
 	if ok {
-		v, kind = r.idpValuesFor(c, kind)
+		v, kind = r.idpValuesFor(d.Product, c, kind)
 	} else if len(fx.Changes) == 0 {
 		if kind, ok = manualIdPKinds[id]; ok {
 			v = r.idpValues()
@@ -120,6 +121,9 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 	}
 	if !ok {
 		return
+	}
+	if !configSafe(v) {
+		return // a value that would break out of the product's syntax: the generic step stays
 	}
 	steps, docs, found := idp.Steps(d.Product, kind, v)
 	if !found {
@@ -131,7 +135,20 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 func (r *run) idpValues() idp.Values {
 	fed := awsarn.FederationURL(r.partition(), orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"))
 	once := url.QueryEscape(fed)
+	agentAttr, agentValue := identityAttribute(r.assert)
+	if agentAttr == "" && r.subject.RoleSessionName != "" {
+		// No attribute equals the NameID: the agent is told apart by the
+		// RoleSessionName the IdP sends them today.
+		agentAttr, agentValue = assertion.AttrRoleSessionName, r.subject.RoleSessionName
+	}
+	entity, link := r.spEntity()
 	return idp.Values{
+		AgentAttr:               agentAttr,
+		AgentValue:              agentValue,
+		SPEntity:                entity,
+		SPEntityEncoded:         url.QueryEscape(entity),
+		StartLink:               link,
+		Variant:                 r.idpVariant(),
 		RoleSessionName:         r.subject.RoleSessionName,
 		RolePair:                r.rolePairExample(),
 		RoleArn:                 orX(r.roleUsed, "ROLE-ARN"),
@@ -143,4 +160,56 @@ func (r *run) idpValues() idp.Values {
 		RelayStateEncoded:       once,
 		RelayStateDoubleEncoded: url.QueryEscape(once),
 	}
+}
+
+// spEntity is the AWS application's entity as the IdP knows it: the
+// entity in the IdP-initiated link the agent started from (SimpleSAMLphp's
+// spentityid, AD FS's loginToRp), else the audience the assertion names
+// today; and that link.
+func (r *run) spEntity() (entity, link string) {
+	for _, p := range r.in.Capture.Pages {
+		u, err := url.Parse(p.URL)
+		if err != nil || awsarn.IsSignInHost(strings.ToLower(u.Hostname())) {
+			continue
+		}
+		q := u.Query()
+		for _, k := range []string{"spentityid", "loginToRp"} {
+			if e := q.Get(k); e != "" {
+				return e, p.URL
+			}
+		}
+	}
+	if r.assert != nil && r.assert.Conditions != nil && len(r.assert.Conditions.Audiences) > 0 {
+		return r.assert.Conditions.Audiences[0], ""
+	}
+	return "urn:amazon:webservices", ""
+}
+
+// idpVariant is the product's application variant the capture shows:
+// Okta's AWS Account Federation catalog app starts at /home/amazon_aws/.
+func (r *run) idpVariant() string {
+	for _, p := range r.in.Capture.Pages {
+		if u, err := url.Parse(p.URL); err == nil && strings.HasPrefix(u.Path, "/home/amazon_aws/") {
+			return "aws-account-federation"
+		}
+	}
+	return ""
+}
+
+// configSafe reports whether the values drawn from the capture can be
+// written into a product's configuration text (PHP strings, claim rules,
+// expressions) as they are: no quote, backslash, dollar or control
+// character that would end the string or run code there.
+func configSafe(v idp.Values) bool {
+	for _, s := range []string{v.Source, v.SourceValue, v.AgentAttr, v.AgentValue, v.SPEntity, v.ConnectUser, v.RolePair} {
+		if strings.ContainsAny(s, "'\"\\$`\x00\r\n") {
+			return false
+		}
+		for _, c := range s {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+		}
+	}
+	return true
 }

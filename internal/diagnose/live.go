@@ -44,8 +44,7 @@ func (r *run) checkLive() {
 				Evidence: []Evidence{{What: "SAML provider in the Role attribute", Value: r.providerUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")},
 					{What: "iam:GetSAMLProvider", Value: n.Error, Where: n.Source.String()}},
 				Explains: []string{"signin.provider_not_found"},
-				Fix: &Fix{Summary: "Name an existing provider in the Role value, or create the provider from the IdP's metadata.",
-					Commands: []string{fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", providerName(r.providerUsed))}}})
+				Fix:      r.newFix("Name an existing provider in the Role value, or create the provider from the IdP's metadata.", Change{Kind: CreateProvider, Provider: r.providerUsed})})
 		case n.Call == "connect:DescribeInstance" && n.Resource == r.subject.InstanceID:
 			r.add(Finding{ID: "connect.instance_not_found", Severity: Error,
 				Title:    fmt.Sprintf("Connect instance %s does not exist in %s", r.subject.InstanceID, r.subject.Region),
@@ -91,7 +90,7 @@ func (r *run) compareSimulation(offline iampolicy.Decision) {
 					Evidence: []Evidence{{What: "iam:SimulatePrincipalPolicy on " + s.Resource, Value: sim, Where: s.Source.String()}},
 					Explains: []string{"connect.access_denied_admin"},
 					Fix: r.newFix("Allow the role connect:GetFederationToken on its users in the instance.",
-						Change{Kind: PutRolePolicy, Role: roleName(r.roleUsed), Policy: "AmazonConnectFederation", Document: r.federationPolicyDoc()})})
+						Change{Kind: PutRolePolicy, Role: roleName(r.roleUsed), Policy: unusedPolicyName(r.role), Document: r.federationPolicyDoc()})})
 			}
 			continue
 		}

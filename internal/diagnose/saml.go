@@ -132,7 +132,7 @@ func (r *run) checkSAML() bool {
 			Title:    "The encrypted assertion does not decrypt with the key given",
 			Detail:   "The key passed with --sp-key is not the one the IdP encrypted for. IAM decrypts with the private keys uploaded to the SAML provider; if none matches, sign-in fails.",
 			Evidence: []Evidence{{What: "decryption", Value: r.msg.DecryptError, Where: r.at(x.EncryptedAssertions[0].Path)}},
-			Fix: &Fix{Summary: "Make the IdP encrypt with the certificate of a private key the IAM SAML provider holds (aws iam update-saml-provider --add-private-key), or pass that key to --sp-key.",
+			Fix: &Fix{Summary: "Make the IdP encrypt with the certificate of a private key the IAM SAML provider holds (or upload the IdP's key to the provider), or pass that key to --sp-key.",
 				Commands: []string{fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s   # PrivateKeyList shows the keys IAM holds", orX(r.providerUsed, "PROVIDER-ARN"))}}})
 		return false
 	}
@@ -743,8 +743,12 @@ func (r *run) addSessionNameFinding(f Finding, summary, idp string) {
 		f.Evidence = append(f.Evidence, ev)
 		f.Fix = r.newFix(fmt.Sprintf("%s: send %q (%s).", summary, v, strings.ToLower(ev.What[:1])+ev.What[1:]), r.setSessionName(v))
 	} else {
+		why := "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"
+		if ul := r.users(); ul != nil && ul.Complete {
+			why = "no Connect user of the instance is named as anything the IdP sends for this agent (NameID " + quoteOr(r.subject.NameID, "none") + "), so which user is theirs is not in the evidence: CloudTrail with the agent's earlier sign-ins would settle it"
+		}
 		f.Fix = &Fix{Summary: summary + ".", IdP: idp,
-			Check: &Check{Result: CheckNotChecked, Why: "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"}}
+			Check: &Check{Result: CheckNotChecked, Why: why}}
 	}
 	r.add(f)
 }

@@ -267,7 +267,13 @@ func (r *run) plain(f *Finding) string {
 			_, why, _ = strings.Cut(why, ", but ")
 			return fmt.Sprintf("the role %s may not call connect:GetFederationToken, so Connect refuses the sign-in. %s of the role is meant to allow it, but %s: correct that statement.", roleName(s.RoleArn), stmt, why)
 		}
-		return fmt.Sprintf("the role %s may not call connect:GetFederationToken for Connect instance %s, so Connect refuses the sign-in. Add the permission to the role.", roleName(s.RoleArn), s.InstanceID)
+		// The remedy is the first fix's, whatever it is (send the role
+		// that works, or add the permission).
+		remedy := "Add the permission to the role."
+		if f.Fix != nil && f.Fix.Summary != "" {
+			remedy = f.Fix.Summary
+		}
+		return fmt.Sprintf("the role %s may not call connect:GetFederationToken for Connect instance %s, so Connect refuses the sign-in. %s", roleName(s.RoleArn), s.InstanceID, remedy)
 	case "connect.role_changed":
 		return f.Title + ". Connect keeps a user bound to the role of their first sign-in."
 	case "saml.expired", "saml.stale_issue_instant", "saml.not_yet_valid":

@@ -34,6 +34,7 @@ var Commands = []string{
 	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy", "aws iam list-roles",
 	"aws organizations list-policies-for-target", "aws organizations describe-policy", "aws organizations list-parents",
 	"aws organizations list-policies",
+	"aws connect describe-authentication-profile", "aws connect list-approved-origins",
 }
 
 // LoadPaths reads AWS CLI JSON outputs from files, or from every *.json file
@@ -278,6 +279,10 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadLookupEvents(name, b, top)
 	case has("Roles"):
 		err = s.loadListRoles(name, b, top)
+	case has("AuthenticationProfile"):
+		err = s.loadAuthProfile(name, top)
+	case has("Origins"):
+		err = s.loadApprovedOrigins(name, top)
 	default:
 		return &NotReadError{File: name, Keys: slices.Sorted(maps.Keys(top)), What: otherOutput(top)}
 	}

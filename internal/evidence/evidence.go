@@ -44,6 +44,10 @@ type Set struct {
 	// Org is the organization's SCPs and RCPs and the account's place in
 	// it (aws organizations outputs).
 	Org Organizations
+	// AuthProfiles are Connect authentication profiles; ApprovedOrigins
+	// the instances' approved origins (who may embed the CCP).
+	AuthProfiles    []*AuthProfile
+	ApprovedOrigins []*ApprovedOrigins
 	// Denied and NotFound are calls of a live collection that AWS refused
 	// or that found nothing.
 	Denied   []Denied
@@ -95,7 +99,7 @@ func NewSet() *Set {
 // Empty reports whether no AWS fact is known.
 func (s *Set) Empty() bool {
 	return len(s.Instances) == 0 && len(s.Users) == 0 && len(s.Simulations) == 0 && len(s.Denied) == 0 && len(s.NotFound) == 0 && len(s.Roles) == 0 && len(s.Policies) == 0 &&
-		len(s.Providers) == 0 && s.ProviderList == nil && len(s.EventSources) == 0 &&
+		len(s.Providers) == 0 && s.ProviderList == nil && len(s.EventSources) == 0 && len(s.AuthProfiles) == 0 && len(s.ApprovedOrigins) == 0 &&
 		len(s.Unattributed.AttachedPolicies) == 0 && len(s.Unattributed.InlineNames) == 0 &&
 		len(s.Unattributed.PolicyVersions) == 0 && len(s.Unattributed.Providers) == 0 && s.Org.Empty()
 }

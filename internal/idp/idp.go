@@ -34,6 +34,10 @@ type Product struct {
 	// Errors are the product's own error pages: the texts it shows when it
 	// stops a sign-in before sending any SAML, from its documentation.
 	Errors []ErrorPage `json:"errors"`
+	// Sources name, for attributes the product sends by default, the
+	// product's own source expression (Entra's name claim is
+	// user.userprincipalname), so that a step can name it.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // ErrorPage is one error the product shows, recognised by its text.
@@ -133,7 +137,7 @@ type Fix struct {
 }
 
 // Kinds of fix made at the IdP.
-var FixKinds = []string{"rolesessionname", "rolesessionname-case", "role", "audience", "acs", "relaystate", "metadata", "signing", "signing-algorithm", "nameid", "assignment", "clock"}
+var FixKinds = []string{"rolesessionname", "rolesessionname-case", "rolesessionname-profile", "role", "audience", "acs", "relaystate", "metadata", "signing", "signing-algorithm", "nameid", "assignment", "clock"}
 
 // Products are all products known, in a stable order.
 var Products = load()
@@ -309,6 +313,31 @@ type Values struct {
 	// ClockOffset says how far the IdP's clock is off AWS's, e.g. "2h0m0s
 	// behind AWS's".
 	ClockOffset string
+	// Source is what the IdP is seen to send that the change builds on:
+	// an attribute's name as sent, or "NameID"; SourceValue its value for
+	// this agent; SourceExpr the product's own name for it when the
+	// product's data knows it (Entra's default claims).
+	Source      string
+	SourceValue string
+	SourceExpr  string
+	// Scope is whom the change reaches: "agent", "group" or
+	// "application".
+	Scope string
+	// AgentAttr is an attribute the IdP sends whose value, AgentValue,
+	// identifies this agent (it equals the NameID), for a rule scoped to
+	// this agent; AgentValue is the NameID when no attribute equals it.
+	AgentAttr  string
+	AgentValue string
+	// SPEntity is the application's service-provider entity as the IdP
+	// knows it (the audience it sends today, or the entity in the
+	// IdP-initiated link the agent started from); SPEntityEncoded is it
+	// URL-encoded. StartLink is that link as the capture shows it.
+	SPEntity        string
+	SPEntityEncoded string
+	StartLink       string
+	// Variant is the product's application variant when the capture
+	// settles it: "aws-account-federation" (Okta's catalog app).
+	Variant string
 }
 
 // Steps returns the product's steps for a kind of fix with the values

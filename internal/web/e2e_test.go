@@ -125,7 +125,7 @@ func TestEndToEnd(t *testing.T) {
 	tests := []struct {
 		scenario, stage, finding, verdict, fix, wrong string
 	}{
-		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set Source attribute to an attribute whose value is exactly Jane.Doe@example.com", "jane.doe@example.comexpected Jane.Doe@example.com"},
+		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set the user attribute that the RoleSessionName claim is sourced from (Enterprise applications > the application > Single sign-on > Attributes & Claims shows it) to Jane.Doe@example.com", "jane.doe@example.comexpected Jane.Doe@example.com"},
 		{"access-denied", "connect-federation", "iam.federation_token_denied", "but it names Region us-east-1, not ap-southeast-2: correct that statement", "aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation", ""},
 		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID", "arn:aws:iam::111122223333:role/ConnectAgents  via  arn:aws:iam::111122223333:saml-provider/EntraIDexpected arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"},
 	}
