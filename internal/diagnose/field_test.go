@@ -108,6 +108,16 @@ func TestProductPitfallNearMisses(t *testing.T) {
 		t.Errorf("an Okta app that is not AWS Account Federation gets its pitfalls: %+v", f)
 	}
 
+	// Entra ID, the Connect role trusting one provider: the import does
+	// not skip it, and nothing says it does.
+	b, _ = os.ReadFile(filepath.Join(fieldDir(), "entra-role-missing.har"))
+	one := evidence.NewSet()
+	one.Load("iam.json", []byte(authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), federationDoc(region))))
+	res = diagnoseChecked(t, diagnose.Input{Capture: readHAR(t, "entra.har", b), AWS: one})
+	if f := find(res, "aws.role_missing"); f == nil || strings.Contains(evText(f), "import skips") || !strings.Contains(f.Detail, "user.assignedroles") {
+		t.Errorf("Entra, one provider: %+v", f)
+	}
+
 	// AD FS posting the RelayState: no relay_state_missing at all.
 	s := base()
 	s.resp.Issuer = "http://sts.example-corp.com/adfs/services/trust"

@@ -178,6 +178,15 @@ func TestRCPDeniesSAML(t *testing.T) {
 		t.Errorf("breaks %v", fx.Check.Breaks)
 	}
 
+	// IAM's policy simulator, which does not evaluate RCPs, allows: the
+	// finding says so rather than doubting itself.
+	s.aws["sim.json"] = js(map[string]any{"EvaluationResults": []any{map[string]any{"EvalActionName": "sts:AssumeRoleWithSAML", "EvalResourceName": roleARN,
+		"EvalDecision": "allowed", "MatchedStatements": []any{}, "MissingContextValues": []any{}}}})
+	if f := find(s.run(t), "iam.rcp_denies"); f == nil || !strings.Contains(f.Detail, "it evaluates identity policies and SCPs, not RCPs") {
+		t.Errorf("no word on the simulator: %+v", f)
+	}
+	delete(s.aws, "sim.json")
+
 	// The same RCP listing sts:AssumeRoleWithSAML among other actions
 	// loses just that action.
 	s.aws["org-policy-p-rcpperimeter.json"] = describePolicyJSON("p-rcpperimeter", "rcpperimeter", rcpType, perimeterRCP(append([]string{"sts:AssumeRoleWithSAML"}, awsSampleActions...)))
