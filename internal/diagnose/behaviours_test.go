@@ -297,3 +297,40 @@ func TestNewPolicyNameIsUnused(t *testing.T) {
 		}
 	}
 }
+
+// 11. What is printed as a command is a command, with its Region: every
+// fix's Commands of every failing scenario is an AWS CLI (or samldoctor)
+// command line, and a Connect command names --region.
+func TestCommandsAreCommands(t *testing.T) {
+	n := 0
+	for _, tt := range causeCases() {
+		s := base()
+		tt.produce(&s)
+		res := s.run(t)
+		for _, f := range res.Findings {
+			fixes := f.Alternatives
+			if f.Fix != nil {
+				fixes = append([]diagnose.Fix{*f.Fix}, fixes...)
+			}
+			for _, fx := range fixes {
+				for _, c := range fx.Commands {
+					n++
+					if !strings.HasPrefix(c, "aws ") && !strings.HasPrefix(c, "samldoctor ") {
+						t.Errorf("%s: %s: not a command: %q", tt.id, f.ID, c)
+					}
+					if strings.HasPrefix(c, "aws connect ") && !strings.Contains(c, "--region ") {
+						t.Errorf("%s: %s: a Connect command without --region: %q", tt.id, f.ID, c)
+					}
+				}
+				for _, st := range fx.Steps {
+					if strings.Contains(st, "aws connect ") && !strings.Contains(st, "--region") {
+						t.Errorf("%s: %s: a Connect command without --region in a step: %q", tt.id, f.ID, st)
+					}
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d commands seen", n)
+	}
+}

@@ -16,6 +16,10 @@ import (
 // was checked. TestMutatingCommandsAreRendered fails on such a command
 // written anywhere else.
 
+// clockByOS is how to synchronise a server's clock when the IdP product is
+// not known; a known product's own steps replace it.
+const clockByOS = "On Windows (AD FS): w32tm /config /syncfromflags:domhier /update, then w32tm /resync; on Linux (Keycloak, Shibboleth, SimpleSAMLphp, PingFederate): enable chrony or systemd-timesyncd (timedatectl set-ntp true)."
+
 // NewFix is a fix made of changes outside a diagnosis (the audit's): its
 // commands, policy files and steps are rendered by the same code as a
 // diagnosis's.
@@ -46,8 +50,7 @@ func (r *run) render(f *Fix) {
 		case SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, EncryptAssertion, DropSessionTags:
 			idpSteps = append(idpSteps, strings.TrimSuffix(strings.TrimPrefix(r.describe(c), "At the IdP, "), "."))
 		case SyncIdPClock:
-			f.Steps = append(f.Steps, r.describe(c),
-				"On Windows (AD FS): w32tm /config /syncfromflags:domhier /update, then w32tm /resync; on Linux (Keycloak, Shibboleth, SimpleSAMLphp, PingFederate): enable chrony or systemd-timesyncd (timedatectl set-ntp true).")
+			f.Steps = append(f.Steps, r.describe(c), clockByOS)
 		case EditStatement:
 			name := file(slug(c.Policy), c.Document.Document())
 			if c.Managed {
@@ -82,7 +85,7 @@ func (r *run) render(f *Fix) {
 			}
 			f.Commands = append(f.Commands, cmd)
 			if c.User == nil || !c.User.Detailed {
-				f.Steps = append(f.Steps, "Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles / list-routing-profiles --instance-id "+orX(r.subject.InstanceID, "INSTANCE-ID")+").")
+				f.Steps = append(f.Steps, fmt.Sprintf("Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles --region %[1]s --instance-id %[2]s, and list-routing-profiles --region %[1]s --instance-id %[2]s).", orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID")))
 			}
 		case RecreateUser:
 			cmds, steps, loss := r.recreateUser(c.User, c.UserName)

@@ -58,6 +58,9 @@ type Fix struct {
 	IdPProduct string
 	IdPSteps   []string
 	IdPDocs    string
+	// IdPCode are the indexes of IdPSteps that are configuration text in
+	// the product's language, to be pasted as they are.
+	IdPCode []int
 	// DataLoss warns that the fix loses data.
 	DataLoss string
 	// Check is the result of applying the changes and diagnosing again.
@@ -81,6 +84,9 @@ type Finding struct {
 	// Downgraded says why an error became a warning: the capture proves
 	// the sign-in stopped before this stage, or passed it.
 	Downgraded string
+	// ExplainedBy is the earlier finding whose fix makes the same changes:
+	// this one is a consequence of it, and its fix is not repeated.
+	ExplainedBy string
 	// Wrong are the values of the message the first fix changes, with
 	// what they should be.
 	Wrong []WrongValue
@@ -792,6 +798,7 @@ func (r *run) finish() {
 	sort.SliceStable(r.res.Findings, func(i, j int) bool {
 		return rank(r.res.Findings[i]) < rank(r.res.Findings[j])
 	})
+	r.shareFixes()
 	switch {
 	case r.symptoms["signin.success"]:
 		r.res.Outcome = "succeeded"
@@ -896,4 +903,61 @@ func (r *run) failedStage() Stage {
 		}
 	}
 	return first
+}
+
+// shareFixes says each fix once: a finding whose fix makes exactly the
+// changes of an earlier one's is explained by it (the clock's skew and the
+// expiry it causes), and a finding that repeats an earlier one word for
+// word (the same signature error twice) is dropped.
+func (r *run) shareFixes() {
+	type seen struct{ id, changes string }
+	var fixes []seen
+	said := map[string]bool{}
+	out := r.res.Findings[:0]
+	for _, f := range r.res.Findings {
+		key := f.ID + "\x00" + f.Severity + "\x00" + f.Title + "\x00" + evidenceKey(f.Evidence)
+		if said[key] {
+			continue
+		}
+		said[key] = true
+		if f.Fix != nil && len(f.Fix.Changes) > 0 && f.Severity != Info {
+			ck := changesKey(f.Fix.Changes)
+			for _, s := range fixes {
+				if s.changes == ck && s.id != f.ID {
+					f.ExplainedBy, f.Fix, f.Alternatives = s.id, nil, nil
+					break
+				}
+			}
+			if f.Fix != nil {
+				fixes = append(fixes, seen{f.ID, ck})
+			}
+		}
+		out = append(out, f)
+	}
+	r.res.Findings = out
+}
+
+func evidenceKey(ev []Evidence) string {
+	var b strings.Builder
+	for _, e := range ev {
+		b.WriteString(e.What + "\x00" + e.Value + "\x00" + e.Where + "\x01")
+	}
+	return b.String()
+}
+
+// changesKey writes changes for comparison: what each sets, in order.
+func changesKey(cs []Change) string {
+	var b strings.Builder
+	for _, c := range cs {
+		doc := ""
+		if c.Document != nil {
+			doc = c.Document.Document()
+		}
+		user := ""
+		if c.User != nil {
+			user = c.User.ID
+		}
+		fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%s|%v|%s|%s|%d|%s|%s|%s|%s|%s\x01", c.Kind, c.Attribute, c.Value, c.Source, c.Transform, c.Scope, c.Roles, c.Offset.Round(time.Second), c.Role, c.Statement, c.Policy, doc, c.Provider, user, c.UserName)
+	}
+	return b.String()
 }

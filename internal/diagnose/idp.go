@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
@@ -130,6 +131,11 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 		return
 	}
 	fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
+	fx.IdPCode = idp.CodeSteps(d.Product, kind)
+	if kind == "clock" {
+		// The product's own steps say how its server keeps time.
+		fx.Steps = slices.DeleteFunc(fx.Steps, func(s string) bool { return s == clockByOS })
+	}
 }
 
 func (r *run) idpValues() idp.Values {

@@ -340,6 +340,27 @@ type Values struct {
 	Variant string
 }
 
+// CodePrefix marks a step of a product's data that is configuration text
+// in the product's own language (a SimpleSAMLphp authproc entry, an AD FS
+// claim rule): renderers show it as code, as it is to be pasted.
+const CodePrefix = "code: "
+
+// CodeSteps are the indexes of the steps of a product's kind of fix that
+// are configuration text.
+func CodeSteps(product, kind string) []int {
+	p := Lookup(product)
+	if p == nil {
+		return nil
+	}
+	var out []int
+	for i, s := range p.Fixes[kind].Steps {
+		if strings.HasPrefix(s, CodePrefix) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // Steps returns the product's steps for a kind of fix with the values
 // filled in, and the page they come from; ok is false when the product has
 // none.
@@ -353,7 +374,7 @@ func Steps(product, kind string, v Values) (steps []string, docs string, ok bool
 		return nil, "", false
 	}
 	for _, s := range f.Steps {
-		step, err := fill(s, v)
+		step, err := fill(strings.TrimPrefix(s, CodePrefix), v)
 		if err != nil {
 			return nil, "", false
 		}

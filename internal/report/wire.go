@@ -389,6 +389,7 @@ type Finding struct {
 	Title        string     `json:"title"`
 	Detail       string     `json:"detail,omitempty"`
 	Downgraded   string     `json:"downgraded,omitempty"`
+	ExplainedBy  string     `json:"explainedBy,omitempty"`
 	Evidence     []Evidence `json:"evidence"`
 	Explains     []string   `json:"explains"`
 	Fix          *Fix       `json:"fix,omitempty"`
@@ -441,8 +442,10 @@ type Fix struct {
 	IdP        string   `json:"idp,omitempty"`
 	IdPProduct string   `json:"idpProduct,omitempty"`
 	IdPSteps   []string `json:"idpSteps,omitempty"`
-	IdPDocs    string   `json:"idpDocs,omitempty"`
-	DataLoss   string   `json:"dataLoss,omitempty"`
+	// IdPCode are the indexes of IdPSteps that are configuration text.
+	IdPCode  []int  `json:"idpCode,omitempty"`
+	IdPDocs  string `json:"idpDocs,omitempty"`
+	DataLoss string `json:"dataLoss,omitempty"`
 }
 
 // Change is one typed change.
@@ -677,7 +680,7 @@ func wireEvidence(l []diagnose.Evidence) []Evidence {
 func wireFindings(l []diagnose.Finding) []Finding {
 	out := make([]Finding, len(l))
 	for i, f := range l {
-		w := Finding{ID: f.ID, Severity: f.Severity, Stage: string(f.Stage), Title: f.Title, Detail: f.Detail, Downgraded: f.Downgraded,
+		w := Finding{ID: f.ID, Severity: f.Severity, Stage: string(f.Stage), Title: f.Title, Detail: f.Detail, Downgraded: f.Downgraded, ExplainedBy: f.ExplainedBy,
 			Evidence: wireEvidence(f.Evidence), Explains: orEmpty(f.Explains)}
 		if f.Fix != nil {
 			fx := wireFix(*f.Fix)
@@ -695,7 +698,7 @@ func wireFindings(l []diagnose.Finding) []Finding {
 }
 
 func wireFix(f diagnose.Fix) Fix {
-	w := Fix{Summary: f.Summary, Changes: []Change{}, Steps: f.Steps, Commands: f.Commands, IdP: f.IdP, IdPProduct: f.IdPProduct, IdPSteps: f.IdPSteps,
+	w := Fix{Summary: f.Summary, Changes: []Change{}, Steps: f.Steps, Commands: f.Commands, IdP: f.IdP, IdPProduct: f.IdPProduct, IdPSteps: f.IdPSteps, IdPCode: f.IdPCode,
 		IdPDocs: f.IdPDocs, DataLoss: f.DataLoss}
 	for _, c := range f.Changes {
 		wc := Change{Kind: string(c.Kind), Attribute: c.Attribute, Value: c.Value, Transform: c.Transform, Roles: c.Roles, OffsetSeconds: int64(c.Offset / time.Second),

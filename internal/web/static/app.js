@@ -205,7 +205,16 @@ function renderFix(fix, label) {
   if (fix.idpSteps && fix.idpSteps.length) {
     box.append(el("p", {}, "In " + fix.idpProduct + " (", el("a", { href: fix.idpDocs, target: "_blank", rel: "noreferrer noopener", text: "documentation" }), "):"));
     const ol = el("ol");
-    for (const s of fix.idpSteps) ol.append(el("li", { text: s }));
+    fix.idpSteps.forEach((s, i) => {
+      // Configuration text in the product's language is shown as code.
+      if ((fix.idpCode || []).includes(i)) {
+        const li = el("li", {});
+        li.append(el("pre", { text: s }));
+        ol.append(li);
+      } else {
+        ol.append(el("li", { text: s }));
+      }
+    });
     box.append(ol);
   } else if (fix.idp) {
     box.append(el("p", { text: "At the identity provider: " + fix.idp }));
