@@ -625,11 +625,12 @@ func (r *run) orgCommands(typ string) []string {
 	return []string{
 		fmt.Sprintf("aws organizations list-parents --child-id %s > org-parents-%s.json", acct, acct),
 		fmt.Sprintf("aws organizations list-policies-for-target --target-id %s --filter %s > org-%s-for-target-%s.json", acct, typ, short, acct),
-		fmt.Sprintf("for each parent up to the root (r-...): aws organizations list-parents --child-id PARENT-ID > org-parents-PARENT-ID.json, and aws organizations list-policies-for-target --target-id PARENT-ID --filter %s > org-%s-for-target-PARENT-ID.json", typ, short),
-		"for each policy listed that is not AWS managed: aws organizations describe-policy --policy-id POLICY-ID > org-policy-POLICY-ID.json",
-		"(samldoctor collect --script bash writes all of these)",
+		"aws organizations describe-policy --policy-id POLICY-ID > org-policy-POLICY-ID.json",
 	}
 }
+
+// orgReadsNote says how the reads of orgCommands go on up the path.
+const orgReadsNote = " Repeat list-parents and list-policies-for-target for each parent up to the root (r-...), naming each file by its target, and describe-policy for each policy listed that is not AWS managed; samldoctor collect --script bash writes all of them."
 
 // orgUnsettled reports whether the organization's policies of a type might
 // still be what stops the sign-in: they are not known to allow it, and the

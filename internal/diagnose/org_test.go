@@ -237,8 +237,16 @@ func TestRCPNearMisses(t *testing.T) {
 			if find(res, "iam.rcp_denies") != nil {
 				t.Errorf("iam.rcp_denies from what does not settle it: %v", ids(res))
 			}
-			if got := find(res, "needs.org_policies") != nil; got != tc.needs {
+			n := find(res, "needs.org_policies")
+			if got := n != nil; got != tc.needs {
 				t.Errorf("needs.org_policies %v, want %v: %v", got, tc.needs, ids(res))
+			}
+			if n != nil {
+				for _, c := range n.Fix.Commands {
+					if !strings.HasPrefix(c, "aws organizations ") {
+						t.Errorf("not a command: %q", c)
+					}
+				}
 			}
 		})
 	}

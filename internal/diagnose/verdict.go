@@ -73,7 +73,7 @@ func (r *run) needs() {
 		case "connect.access_denied_admin":
 			if r.has("iam.federation_token_allowed") && r.orgUnsettled("SERVICE_CONTROL_POLICY") {
 				need("needs.org_policies", "The organization's service control policies would settle what denies connect:GetFederationToken",
-					"The role's own policies allow it, so what denies it is outside them: an SCP on the path from the organization's root to the account. Organizations answers these reads only in the management account or the account delegated to administer its policies.",
+					"The role's own policies allow it, so what denies it is outside them: an SCP on the path from the organization's root to the account. Organizations answers these reads only in the management account or the account delegated to administer its policies."+orgReadsNote,
 					[]string{sym.ID}, r.orgCommands("SERVICE_CONTROL_POLICY")...)
 				continue
 			}
@@ -92,7 +92,7 @@ func (r *run) needs() {
 		case "signin.not_authorized_assume_role":
 			if r.trustAllows() && r.orgUnsettled("RESOURCE_CONTROL_POLICY") {
 				need("needs.org_policies", "The organization's resource control policies would settle what denies sts:AssumeRoleWithSAML",
-					"The role's trust policy allows this sign-in, so what denies it is outside it: an RCP on the path from the organization's root to the role's account. Organizations answers these reads only in the management account or the account delegated to administer its policies.",
+					"The role's trust policy allows this sign-in, so what denies it is outside it: an RCP on the path from the organization's root to the role's account. Organizations answers these reads only in the management account or the account delegated to administer its policies."+orgReadsNote,
 					[]string{sym.ID}, r.orgCommands("RESOURCE_CONTROL_POLICY")...)
 				continue
 			}
