@@ -254,6 +254,8 @@ func TestScripts(t *testing.T) {
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
+			// The field fixtures: failures public reports describe.
+			env.Setenv("FIELD", filepath.Join(filepath.Dir(examples), "testdata", "field"))
 			env.Setenv("NO_COLOR", "1")
 			return nil
 		},

@@ -232,4 +232,6 @@ var changeDoc = map[ChangeKind]string{
 	RecreateUser:           "delete the Connect user and create it under another name (data loss)",
 	DeleteUser:             "delete the Connect user (data loss)",
 	AddTrafficGroupUser:    "add the Connect user to a Global Resiliency traffic distribution group",
+	UpdateOrgPolicy:        "correct one statement of the organization's SCP or RCP in place (Organizations' UpdatePolicy with the corrected content, from the management account)",
+	DropSessionTags:        "stop sending session tags (`PrincipalTag:KEY` attributes) or naming keys in `TransitiveTagKeys`",
 }

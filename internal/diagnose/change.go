@@ -44,6 +44,14 @@ const (
 	// AddTrafficGroupUser: Global Resiliency's traffic distribution
 	// group Value gets User.
 	AddTrafficGroupUser ChangeKind = "connect.associate_traffic_distribution_group_user"
+	// UpdateOrgPolicy: the organization's SCP or RCP Policy (its ID; Value
+	// its type) is corrected in place (Statement, Edit, Document), with
+	// aws organizations update-policy.
+	UpdateOrgPolicy ChangeKind = "organizations.update_policy"
+	// DropSessionTags: the IdP stops sending the session tags Tags
+	// (PrincipalTag:KEY attributes) and names TransitiveKeys no more in
+	// TransitiveTagKeys.
+	DropSessionTags ChangeKind = "idp.drop_session_tags"
 	// AssociateApprovedOrigin: the origin Value may embed the CCP of
 	// Instance (in Region).
 	AssociateApprovedOrigin ChangeKind = "connect.associate_approved_origin"
@@ -58,7 +66,7 @@ const (
 // ChangeKinds are every kind, in the order docs/findings.md lists them.
 var ChangeKinds = []ChangeKind{SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, SyncIdPClock, EncryptAssertion,
 	EditStatement, PutRolePolicy, UpdateTrustPolicy, UpdateProviderMetadata, CreateProvider, SetEncryptionMode, AddPrivateKey,
-	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser, AssociateApprovedOrigin, SetCCPURL, SetLoginPopup}
+	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser, AssociateApprovedOrigin, SetCCPURL, SetLoginPopup, UpdateOrgPolicy, DropSessionTags}
 
 // Change is one typed change. Which fields are set depends on Kind.
 type Change struct {
@@ -103,6 +111,10 @@ type Change struct {
 	// instance's own Region: a Global Resiliency replica's (CreateUser);
 	// the instance's Region (AssociateApprovedOrigin).
 	Region string
+	// Tags are session tag keys the IdP stops sending, TransitiveKeys the
+	// keys it stops naming in TransitiveTagKeys (DropSessionTags).
+	Tags           []string
+	TransitiveKeys []string
 	// Instance is the Connect instance changed (AssociateApprovedOrigin).
 	Instance string
 }
@@ -196,6 +208,10 @@ func (r *run) describe(c Change) string {
 		return fmt.Sprintf("Delete the Connect user %q.", c.User.Username)
 	case AddTrafficGroupUser:
 		return fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", c.User.Username, c.Value)
+	case UpdateOrgPolicy:
+		return fmt.Sprintf("In the organization's %s %s, correct %s.", orgShort(c.Value), c.Policy, c.Edit)
+	case DropSessionTags:
+		return "At the IdP, " + dropTagsText(c) + "."
 	case AssociateApprovedOrigin, SetCCPURL, SetLoginPopup:
 		return describeEmbedded(c)
 	}

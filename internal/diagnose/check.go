@@ -93,6 +93,7 @@ func copyAWS(src *evidence.Set) evidence.Set {
 	c.Events = slices.Clone(src.Events)
 	c.Simulations = slices.Clone(src.Simulations)
 	c.TrafficGroups = slices.Clone(src.TrafficGroups)
+	c.Org.Policies = maps.Clone(src.Org.Policies)
 	if pl := src.ProviderList; pl != nil {
 		l := *pl
 		l.ARNs = slices.Clone(pl.ARNs)
@@ -360,6 +361,14 @@ func (r *run) apply(w *world, c Change) error {
 		if !added {
 			return notModelled("the traffic distribution group %s is not in the evidence", c.Value)
 		}
+	case UpdateOrgPolicy:
+		return applyOrgPolicy(w, c)
+	case DropSessionTags:
+		v, err := w.view()
+		if err != nil {
+			return err
+		}
+		return dropSessionTags(v, c)
 	case CreateUser, RecreateUser, DeleteUser:
 		if c.Kind == CreateUser && c.Region != "" {
 			// In a replica: the user it names is then in that Region too.
@@ -588,6 +597,10 @@ func (r *run) breaks(f *Fix, w *world) []string {
 			if c.Kind == PutRolePolicy {
 				out = append(out, r.replacedPolicy(c)...)
 			}
+		case UpdateOrgPolicy:
+			out = append(out, r.orgBreaks(c)...)
+		case DropSessionTags:
+			out = append(out, r.tagBreaks(c)...)
 		case SendRoles:
 			if bound, e := r.boundRole(); bound != "" {
 				ro, err := splitRolePair(c.Roles[0])

@@ -47,7 +47,7 @@ func (r *run) render(f *Fix) {
 	var idpSteps []string
 	for _, c := range f.Changes {
 		switch c.Kind {
-		case SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, EncryptAssertion:
+		case SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, EncryptAssertion, DropSessionTags:
 			idpSteps = append(idpSteps, strings.TrimSuffix(strings.TrimPrefix(r.describe(c), "At the IdP, "), "."))
 		case SyncIdPClock:
 			f.Steps = append(f.Steps, r.describe(c), clockByOS)
@@ -97,6 +97,10 @@ func (r *run) render(f *Fix) {
 				r.subject.Region, r.subject.InstanceID, c.Value, c.User.ID))
 		case AssociateApprovedOrigin, SetCCPURL, SetLoginPopup:
 			renderEmbedded(f, c)
+		case UpdateOrgPolicy:
+			name := file(r.orgPolicyFile(c), c.Document.Document())
+			f.Commands = append(f.Commands, fmt.Sprintf("aws organizations update-policy --policy-id %s --content file://%s", c.Policy, name))
+			f.Steps = append(f.Steps, "Run it with the organization's management account, or the account delegated to administer its policies; the change applies at once to every account the policy is attached to.")
 		case DeleteUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, c.User.ID))
 			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)

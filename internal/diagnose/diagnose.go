@@ -224,6 +224,8 @@ type run struct {
 	// strictScope sets aside everything of another instance, its
 	// instances and user lists too (SetAsideElsewhere).
 	strictScope bool
+	// org holds the verdicts of the organization's SCPs and RCPs.
+	org *orgState
 }
 
 // Run diagnoses a capture against the AWS evidence. A capture that holds
@@ -251,6 +253,7 @@ func runOne(in Input) *Result {
 		r.checkFrameRefused()
 		r.noSAML()
 		r.checkTruncation()
+		r.productPitfalls()
 		r.checkFixes()
 		r.applyIdP()
 		r.finish()
@@ -271,6 +274,7 @@ func runOne(in Input) *Result {
 	r.checkLive()
 	r.checkElsewhere()
 	r.needs()
+	r.productPitfalls()
 	r.checkFixes()
 	if r.canceled() {
 		return r.res
@@ -318,8 +322,11 @@ func (r *run) stages() {
 		r.checkAttributes()
 		r.checkGlobal()
 		r.checkAssumeRole()
+		r.checkSessionTags() // after the role is found: its policies show which tags they use
+		r.checkRCPs()
 		r.checkRelayState()
 		r.checkFederation()
+		r.checkSCPs()
 		r.checkUser()
 		r.checkTrafficGroup()
 		r.checkReplicas()
@@ -453,7 +460,9 @@ func (r *run) chooseMessage() bool {
 	}
 	if idx < 0 {
 		for i, m := range r.in.Capture.Messages {
-			if m.Type == "SAMLResponse" {
+			if _, toIIC := postedToIdentityCenter(m); m.Type == "SAMLResponse" && !toIIC {
+				// (An external IdP's response to IAM Identity Center is
+				// its leg of the sign-in, not AWS sign-in's.)
 				idx = i
 			}
 		}

@@ -202,7 +202,7 @@ var (
 // causeCases are the cases of TestCauses, also the failing scenarios the
 // fix property test runs.
 func causeCases() []causeCase {
-	return []causeCase{
+	return append([]causeCase{
 		{"capture.no_saml",
 			func(s *scenario) {
 				s.steps = func(st []fixture.Step) []fixture.Step { return st[2:] }
@@ -351,7 +351,13 @@ func causeCases() []causeCase {
 				s.outcome = fixture.BadRequest
 				s.aws["ct.json"] = eventsJSON("ConnectAgentsLegacy", "AROAYZ2EXAMPLE1LEGACY")
 			}, func(s *scenario) { s.aws["ct.json"] = eventsJSON("ConnectAgents", "AROAYZ2EXAMPLE5AGENT") }, "connect.bad_request"},
-	}
+	}, moreCauseCases()...)
+}
+
+// moreCauseCases are the causes of Organizations' policies, session tags
+// and the IdP products' pitfalls.
+func moreCauseCases() []causeCase {
+	return append(orgCauseCases(), tagCauseCases()...)
 }
 
 func TestCauses(t *testing.T) {

@@ -157,6 +157,9 @@ var firstChanges = map[string]string{
 	"connect.user_not_found":         "connect.create_user " + rsn,
 	"connect.username_case_mismatch": "idp.set_attribute RoleSessionName=Jane.Doe@example.com",
 	"connect.role_changed":           "idp.send_roles " + legacyARN + "," + fixture.DefaultProvider,
+	"iam.rcp_denies":                 "organizations.update_policy p-rcpperimeter: statement 1: exempt SAML sign-ins through EntraID with the condition StringNotEqualsIfExists saml:doc 111122223333/EntraID (saml:doc is ACCOUNT/PROVIDER-NAME of the IAM SAML provider)",
+	"iam.scp_denies":                 "organizations.update_policy p-scpregions: statement 1: add connect:GetFederationToken to the actions it exempts (NotAction)",
+	"aws.session_tags_invalid":       "idp.drop_session_tags GithubTeams/",
 }
 
 // changeKeys writes changes in a few words each, for comparison.
@@ -179,6 +182,10 @@ func changeKeys(cs []diagnose.Change) string {
 			k += c.UserName
 		case diagnose.UpdateProviderMetadata, diagnose.EncryptAssertion, diagnose.CreateProvider, diagnose.AddPrivateKey:
 			k += c.Provider
+		case diagnose.UpdateOrgPolicy:
+			k += c.Policy + ": " + c.Edit
+		case diagnose.DropSessionTags:
+			k += strings.Join(c.Tags, ",") + "/" + strings.Join(c.TransitiveKeys, ",")
 		default:
 			k += c.Value
 		}
@@ -247,6 +254,25 @@ func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
 		s.acs, s.resp.Recipient = c.Value, c.Value
 	case diagnose.SetRelayState:
 		s.relay = &c.Value
+	case diagnose.DropSessionTags:
+		s.resp.Attributes = slices.DeleteFunc(slices.Clone(s.resp.Attributes), func(a [2]string) bool {
+			k, ok := strings.CutPrefix(a[0], assertion.AttrPrincipalTag)
+			return ok && slices.Contains(c.Tags, k) || a[0] == assertion.AttrTransitiveTagKeys && slices.Contains(c.TransitiveKeys, a[1])
+		})
+	case diagnose.UpdateOrgPolicy:
+		for name, data := range s.aws {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(data), &m); err != nil {
+				t.Fatal(err)
+			}
+			p, _ := m["Policy"].(map[string]any)
+			if sum, _ := p["PolicySummary"].(map[string]any); sum != nil && sum["Id"] == c.Policy {
+				p["Content"] = c.Document.Document()
+				s.aws[name] = js(m)
+				return true
+			}
+		}
+		return false
 	case diagnose.SyncIdPClock:
 		s.postAt -= c.Offset
 	case diagnose.EncryptAssertion:

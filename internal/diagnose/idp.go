@@ -108,6 +108,9 @@ func (r *run) applyIdP() {
 // productSteps writes the fix's IdP change in the product's own terms,
 // with the values the change sets (or, for a manual fix, this sign-in's).
 func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
+	if len(fx.IdPSteps) > 0 {
+		return // already in the product's terms: a pitfall of its own app (idpproducts.go)
+	}
 	var v idp.Values
 	c, kind, ok := idpChange(fx)
 	if ok {

@@ -16,7 +16,14 @@ func (r *run) checkLive() {
 		if what == "" {
 			what = "what it would have told"
 		}
-		r.add(Finding{ID: "aws.call_denied", Severity: Warning, Stage: stageOfCall(d.Call),
+		sev := Warning
+		if strings.HasPrefix(d.Call, "organizations:") && !r.orgMayExplain() {
+			// Organizations answers only its management account (or a
+			// delegate): from the account of the instance it refuses, and
+			// nothing unexplained needs its policies.
+			sev = Info
+		}
+		r.add(Finding{ID: "aws.call_denied", Severity: sev, Stage: stageOfCall(d.Call),
 			Title:    fmt.Sprintf("Could not call %s: %s; %s is undetermined", d.Call, d.Error, what),
 			Evidence: []Evidence{{What: d.Call + " on " + orX(d.Resource, "the account"), Value: d.Error, Where: d.Source.String()}},
 			Fix:      &Fix{Summary: "Run with credentials that have samldoctor's read-only policy (`samldoctor permissions` prints it), or pass the AWS CLI outputs with --aws-data."}})
@@ -54,14 +61,23 @@ func stageOfCall(call string) Stage {
 		return StageUser
 	case strings.HasPrefix(call, "cloudtrail:"):
 		return StageBinding
+	case strings.HasPrefix(call, "organizations:"):
+		return StageAssumeRole
 	case call == "iam:SimulatePrincipalPolicy", call == "iam:ListRolePolicies", call == "iam:GetRolePolicy", call == "iam:ListAttachedRolePolicies", call == "iam:GetPolicy", call == "iam:GetPolicyVersion":
 		return StageFederation
 	}
 	return StageAssumeRole
 }
 
-// compareSimulation sets IAM's own verdict beside the offline one.
+// compareSimulation sets IAM's own verdict beside the offline one. The
+// simulator evaluates identity policies and SCPs (not RCPs, which Connect
+// does not support anyway): the offline verdict it is compared with is the
+// role's policies' and the SCPs' together.
 func (r *run) compareSimulation(offline iampolicy.Decision) {
+	scp := r.scpDecision()
+	if scp == iampolicy.ExplicitDeny || scp == iampolicy.ImplicitDeny {
+		offline = scp
+	}
 	for _, s := range r.aws.Simulations {
 		if s.Action != "connect:GetFederationToken" {
 			continue
@@ -78,8 +94,10 @@ func (r *run) compareSimulation(offline iampolicy.Decision) {
 			}
 			continue
 		}
-		why := "an organization SCP, a permissions boundary or a resource control policy the offline evaluation does not see"
-		if s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations {
+		why := "an organization SCP or a permissions boundary that the offline evaluation does not see"
+		if sim == "allowed" && offline == scp {
+			why = "IAM's simulator, which evaluates SCPs, allows what the SCPs read from Organizations deny: those outputs may be older than the policies attached now, or a condition takes another value live"
+		} else if s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations {
 			why = "an organization service control policy (SCP) denies it"
 		} else if s.AllowedByPermissionsBoundary != nil && !*s.AllowedByPermissionsBoundary {
 			why = "the role's permissions boundary denies it"

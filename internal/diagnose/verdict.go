@@ -78,6 +78,12 @@ func (r *run) needs() {
 					fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))
 			}
 		case "connect.access_denied_admin":
+			if r.has("iam.federation_token_allowed") && r.orgUnsettled("SERVICE_CONTROL_POLICY") {
+				need("needs.org_policies", "The organization's service control policies would settle what denies connect:GetFederationToken",
+					"The role's own policies allow it, so what denies it is outside them: an SCP on the path from the organization's root to the account. Organizations answers these reads only in the management account or the account delegated to administer its policies."+orgReadsNote,
+					[]string{sym.ID}, r.orgCommands("SERVICE_CONTROL_POLICY")...)
+				continue
+			}
 			need("needs.role_policies", "The role's policies would settle whether it may call connect:GetFederationToken",
 				"This page means the role assumed at sign-in may not call connect:GetFederationToken for the agent's Connect user.",
 				[]string{sym.ID},
@@ -91,6 +97,12 @@ func (r *run) needs() {
 				fmt.Sprintf("aws iam get-role --role-name %s > role.json", roleName),
 				fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", region, inst))
 		case "signin.not_authorized_assume_role":
+			if r.trustAllows() && r.orgUnsettled("RESOURCE_CONTROL_POLICY") {
+				need("needs.org_policies", "The organization's resource control policies would settle what denies sts:AssumeRoleWithSAML",
+					"The role's trust policy allows this sign-in, so what denies it is outside it: an RCP on the path from the organization's root to the role's account. Organizations answers these reads only in the management account or the account delegated to administer its policies."+orgReadsNote,
+					[]string{sym.ID}, r.orgCommands("RESOURCE_CONTROL_POLICY")...)
+				continue
+			}
 			need("needs.trust_policy", "The role and the account's SAML providers would settle why AssumeRoleWithSAML was refused",
 				"STS refuses when the role does not exist (names are case-sensitive), its trust policy does not trust the provider or its conditions fail (SAML:aud is the Recipient), or session tags need sts:TagSession.",
 				[]string{sym.ID},

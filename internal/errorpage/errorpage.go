@@ -85,6 +85,8 @@ var Symptoms = []Symptom{
 		needles: []string{"invalid base64 samlresponse"}},
 	{ID: "signin.role_not_in_assertion", Shown: SignIn, Text: "SAML Assertion doesn't contain the requested Role and Metadata in the attributes",
 		needles: []string{"doesn't contain the requested role and metadata"}},
+	{ID: "signin.tags_invalid", Shown: SignIn, Text: "Unable to validate tags (Service: AWSSecurityToken; Status Code: 400; Error Code: ValidationError)",
+		needles: []string{"unable to validate tags"}},
 	{ID: "signin.region_disabled", Shown: SignIn, Text: "STS is not activated in the requested region (RegionDisabledException)",
 		needles: []string{"regiondisabledexception", "sts is not activated in"}},
 	{ID: "connect.not_onboarded", Shown: Connect, Text: "Access Denied. Your account has been authenticated, but has not been onboarded to this application.",

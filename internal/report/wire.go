@@ -450,21 +450,23 @@ type Fix struct {
 
 // Change is one typed change.
 type Change struct {
-	Kind          string          `json:"kind"`
-	Attribute     string          `json:"attribute,omitempty"`
-	Value         string          `json:"value,omitempty"`
-	Transform     string          `json:"transform,omitempty"`
-	Roles         []string        `json:"roles,omitempty"`
-	OffsetSeconds int64           `json:"offsetSeconds,omitempty"`
-	Role          string          `json:"role,omitempty"`
-	Policy        string          `json:"policy,omitempty"`
-	Managed       bool            `json:"managed,omitempty"`
-	Statement     int             `json:"statement,omitempty"`
-	Edit          string          `json:"edit,omitempty"`
-	Document      json.RawMessage `json:"document,omitempty"`
-	Provider      string          `json:"provider,omitempty"`
-	UserName      string          `json:"userName,omitempty"`
-	UserID        string          `json:"userId,omitempty"`
+	Kind           string          `json:"kind"`
+	Attribute      string          `json:"attribute,omitempty"`
+	Value          string          `json:"value,omitempty"`
+	Transform      string          `json:"transform,omitempty"`
+	Roles          []string        `json:"roles,omitempty"`
+	OffsetSeconds  int64           `json:"offsetSeconds,omitempty"`
+	Role           string          `json:"role,omitempty"`
+	Policy         string          `json:"policy,omitempty"`
+	Managed        bool            `json:"managed,omitempty"`
+	Statement      int             `json:"statement,omitempty"`
+	Edit           string          `json:"edit,omitempty"`
+	Document       json.RawMessage `json:"document,omitempty"`
+	Provider       string          `json:"provider,omitempty"`
+	UserName       string          `json:"userName,omitempty"`
+	UserID         string          `json:"userId,omitempty"`
+	Tags           []string        `json:"tags,omitempty"`
+	TransitiveKeys []string        `json:"transitiveKeys,omitempty"`
 }
 
 // Check is what applying a fix's changes and diagnosing again found.
@@ -700,7 +702,8 @@ func wireFix(f diagnose.Fix) Fix {
 		IdPDocs: f.IdPDocs, DataLoss: f.DataLoss}
 	for _, c := range f.Changes {
 		wc := Change{Kind: string(c.Kind), Attribute: c.Attribute, Value: c.Value, Transform: c.Transform, Roles: c.Roles, OffsetSeconds: int64(c.Offset / time.Second),
-			Role: c.Role, Policy: c.Policy, Managed: c.Managed, Statement: c.Statement, Edit: c.Edit, Provider: c.Provider, UserName: c.UserName}
+			Role: c.Role, Policy: c.Policy, Managed: c.Managed, Statement: c.Statement, Edit: c.Edit, Provider: c.Provider, UserName: c.UserName,
+			Tags: c.Tags, TransitiveKeys: c.TransitiveKeys}
 		if c.Document != nil {
 			wc.Document = json.RawMessage(c.Document.Document())
 		}

@@ -330,6 +330,11 @@ var vendor = func() map[string]bool {
 	return out
 }()
 
+// productTerms are the IdP products' own names that the steps must use
+// as the product writes them: msiam_access is the default app role of
+// Entra's gallery apps (AWS Single-Account Access).
+var productTerms = map[string]bool{"msiam_access": true}
+
 var (
 	snakeRE  = regexp.MustCompile(`^[a-z]+(_[a-z]+)+$`)
 	kebabRE  = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)+$`)
@@ -390,7 +395,7 @@ func internalTokens(text string, ids, flags map[string]bool) []string {
 			if strings.Contains(tok, ".") && !strings.Contains(tok, "_") {
 				continue // a host name, a version
 			}
-			if snakeRE.MatchString(tok) && !vendor[tok] {
+			if snakeRE.MatchString(tok) && !vendor[tok] && !productTerms[tok] {
 				bad = append(bad, fmt.Sprintf("snake_case token %s: %q", tok, ctx))
 				continue
 			}
