@@ -314,31 +314,28 @@ func slug(s string) string {
 	return b.String()
 }
 
-// idpChange is the fix's first change made at the IdP, and the kind of
-// product steps it calls for (see internal/idp).
-func idpChange(f *Fix) (Change, string, bool) {
-	for _, c := range f.Changes {
-		switch c.Kind {
-		case SetAttribute:
-			if c.Attribute != assertion.AttrRoleSessionName {
-				continue
-			}
-			return c, "rolesessionname", true
-		case SendRoles:
-			return c, "role", true
-		case SetAudience:
-			return c, "audience", true
-		case SetACS:
-			return c, "acs", true
-		case SetRelayState:
-			return c, "relaystate", true
-		case UpdateProviderMetadata, CreateProvider:
-			return c, "metadata", true
-		case SyncIdPClock:
-			return c, "clock", true
+// idpKind is the kind of product steps a change calls for (see
+// internal/idp), when the products' data has steps for it.
+func idpKind(c Change) (string, bool) {
+	switch c.Kind {
+	case SetAttribute:
+		if c.Attribute == assertion.AttrRoleSessionName {
+			return "rolesessionname", true
 		}
+	case SendRoles:
+		return "role", true
+	case SetAudience:
+		return "audience", true
+	case SetACS:
+		return "acs", true
+	case SetRelayState:
+		return "relaystate", true
+	case UpdateProviderMetadata, CreateProvider:
+		return "metadata", true
+	case SyncIdPClock:
+		return "clock", true
 	}
-	return Change{}, "", false
+	return "", false
 }
 
 // idpValuesFor fills the product steps' values from the change, so the

@@ -230,15 +230,24 @@ func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
 	case diagnose.SetAttribute:
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
+			// The IdP sends its source's value through the transformation:
+			// the source and the label, not the value the change
+			// promises, decide what AWS gets. No source: the agent's own
+			// value is set.
 			v := c.Value
-			if c.Transform != "" {
-				// The IdP transforms what it sends today: the label, not
-				// the value the change promises, decides what AWS gets.
-				how := map[string]func(string) string{"lower": strings.ToLower, "upper": strings.ToUpper}[c.Transform]
-				if how == nil || len(s.resp.RoleSessionName) != 1 {
-					t.Fatalf("transformation %q of %q", c.Transform, s.resp.RoleSessionName)
+			if c.Source != "" {
+				src, ok := scenarioSent(s, c.Source)
+				if !ok {
+					t.Fatalf("the change's source %q is not sent", c.Source)
 				}
-				v = how(s.resp.RoleSessionName[0])
+				v = src
+			}
+			if c.Transform != "" {
+				how := map[string]func(string) string{"lower": strings.ToLower, "upper": strings.ToUpper}[c.Transform]
+				if how == nil {
+					t.Fatalf("transformation %q", c.Transform)
+				}
+				v = how(v)
 			}
 			s.resp.RoleSessionName = []string{v}
 		case assertion.AttrSessionDuration:
@@ -685,4 +694,24 @@ func pickRole(role string) func([]fixture.Step) []fixture.Step {
 		fed.Time = pick.Time.Add(500 * time.Millisecond)
 		return []fixture.Step{st[0], chooser, pick, fed}
 	}
+}
+
+// scenarioSent is what the scenario's IdP sends in source: an attribute
+// (RoleSessionName or another), or the NameID.
+func scenarioSent(s *scenario, source string) (string, bool) {
+	switch source {
+	case diagnose.SourceNameID:
+		return s.resp.NameID, s.resp.NameID != ""
+	case assertion.AttrRoleSessionName:
+		if len(s.resp.RoleSessionName) == 1 {
+			return s.resp.RoleSessionName[0], true
+		}
+		return "", false
+	}
+	for _, a := range s.resp.Attributes {
+		if a[0] == source {
+			return a[1], true
+		}
+	}
+	return "", false
 }

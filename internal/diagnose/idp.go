@@ -111,28 +111,60 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 	if len(fx.IdPSteps) > 0 {
 		return // already in the product's terms: a pitfall of its own app (idpproducts.go)
 	}
-	var v idp.Values
-	c, kind, ok := idpChange(fx)
-	if ok {
-		v, kind = r.idpValuesFor(d.Product, c, kind)
-	} else if len(fx.Changes) == 0 {
-		if kind, ok = manualIdPKinds[id]; ok {
-			v = r.idpValues()
+	if len(fx.Changes) == 0 {
+		kind, ok := manualIdPKinds[id]
+		if !ok {
+			return
+		}
+		v := r.idpValues()
+		if !configSafe(v) {
+			return
+		}
+		if steps, docs, found := idp.Steps(d.Product, kind, v); found {
+			fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
+			fx.IdPCode = idp.CodeSteps(d.Product, kind)
+		}
+		return
+	}
+	// Every change made at the IdP, in order, in the product's terms; a
+	// change the product's data has no steps for keeps its plain words.
+	var steps []string
+	var code []int
+	docs, inProduct, clock := "", false, false
+	for _, c := range fx.Changes {
+		kind, ok := idpKind(c)
+		if !ok {
+			if c.Where() == "idp" {
+				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))
+			}
+			continue
+		}
+		v, kind := r.idpValuesFor(d.Product, c, kind)
+		if !configSafe(v) {
+			return // a value that would break out of the product's syntax: the generic step stays
+		}
+		ps, pdocs, found := idp.Steps(d.Product, kind, v)
+		if !found {
+			if c.Where() == "idp" {
+				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))
+			}
+			continue
+		}
+		for _, k := range idp.CodeSteps(d.Product, kind) {
+			code = append(code, len(steps)+k)
+		}
+		steps = append(steps, ps...)
+		inProduct = true
+		clock = clock || kind == "clock"
+		if docs == "" {
+			docs = pdocs
 		}
 	}
-	if !ok {
+	if !inProduct {
 		return
 	}
-	if !configSafe(v) {
-		return // a value that would break out of the product's syntax: the generic step stays
-	}
-	steps, docs, found := idp.Steps(d.Product, kind, v)
-	if !found {
-		return
-	}
-	fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
-	fx.IdPCode = idp.CodeSteps(d.Product, kind)
-	if kind == "clock" {
+	fx.IdPProduct, fx.IdPSteps, fx.IdPDocs, fx.IdPCode = d.Name, steps, docs, code
+	if clock {
 		// The product's own steps say how its server keeps time.
 		fx.Steps = slices.DeleteFunc(fx.Steps, func(s string) bool { return s == clockByOS })
 	}
@@ -218,4 +250,12 @@ func configSafe(v idp.Values) bool {
 		}
 	}
 	return true
+}
+
+// capitalise starts a sentence with a capital letter.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -406,3 +406,11 @@ func attemptOutcome(st Style, a diagnose.Attempt) string {
 	}
 	return st.Yellow("no answer in the capture")
 }
+
+// FixText is one fix as diagnose's text output prints it (no colour):
+// what the tests pin as the printed steps.
+func FixText(label string, fx diagnose.Fix) string {
+	var b strings.Builder
+	writeFixText(&errWriter{w: &b}, Style{}, label, fx)
+	return b.String()
+}
