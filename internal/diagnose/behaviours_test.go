@@ -334,3 +334,73 @@ func TestCommandsAreCommands(t *testing.T) {
 		t.Fatalf("only %d commands seen", n)
 	}
 }
+
+// shellSafe reports whether a command line runs only the command it shows
+// when pasted into bash: outside single quotes, no character that starts
+// another command, a substitution or an expansion, except a redirect into
+// a file, one && and a trailing comment.
+func shellSafe(cmd string) bool {
+	cmd, _, _ = strings.Cut(cmd, "   # ")
+	cmd = strings.Replace(cmd, " && aws ", " aws ", 1)
+	if i := strings.LastIndex(cmd, " > "); i >= 0 && !strings.ContainsAny(cmd[i+3:], " '") {
+		cmd = cmd[:i]
+	}
+	in := false
+	for _, c := range cmd {
+		switch {
+		case c == '\'':
+			in = !in
+		case in:
+		case strings.ContainsRune(";|&$`{}()<>\\\"*?!~#", c), c < 0x20:
+			return false
+		}
+	}
+	return !in
+}
+
+// A hostile capture's values reach pasted commands only as single words:
+// a RoleSessionName with a line break and braces, an embedding origin
+// with ;.
+func TestCommandsQuoteTheEvidence(t *testing.T) {
+	if shellSafe("aws connect create-user --username x;uname") || !shellSafe("aws connect create-user --username 'x;uname' > a.json") {
+		t.Fatal("shellSafe does not tell them apart")
+	}
+	for _, name := range []string{"jane.doe@x\n{touch,/tmp/pwned}\nx", "jane doe;uname", "$(id)@example.com", "jane'doe@example.com"} {
+		s := base()
+		s.resp.RoleSessionName = []string{name}
+		s.aws["u.json"] = usersJSON("Jane.Doe@example.com", "someone@example.com")
+		res := s.run(t)
+		for _, f := range res.Findings {
+			fixes := f.Alternatives
+			if f.Fix != nil {
+				fixes = append([]diagnose.Fix{*f.Fix}, fixes...)
+			}
+			for _, fx := range fixes {
+				for _, c := range fx.Commands {
+					if !shellSafe(c) {
+						t.Errorf("%q: %s: a command that runs more than itself: %q", name, f.ID, c)
+					}
+					if strings.ContainsAny(c, "\n\r") {
+						t.Errorf("%q: %s: a command over several lines: %q", name, f.ID, c)
+					}
+				}
+			}
+		}
+	}
+	// The renderer itself, given hostile values.
+	for _, c := range []diagnose.Change{
+		{Kind: diagnose.CreateUser, UserName: "jane doe;uname"},
+		{Kind: diagnose.AssociateApprovedOrigin, Value: "https://agent.example.com;uname;x"},
+		{Kind: diagnose.UpdateProviderMetadata, Provider: "arn:aws:iam::1:saml-provider/$(id)"},
+	} {
+		fx := diagnose.NewFix(nil, "s", c)
+		if len(fx.Commands) == 0 {
+			t.Fatalf("%s: no command", c.Kind)
+		}
+		for _, cmd := range fx.Commands {
+			if !shellSafe(cmd) || !strings.Contains(cmd, "'") {
+				t.Errorf("%s: %q", c.Kind, cmd)
+			}
+		}
+	}
+}

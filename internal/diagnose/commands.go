@@ -3,7 +3,10 @@ package diagnose
 import (
 	"fmt"
 	"maps"
+	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/evidence"
@@ -19,6 +22,51 @@ import (
 // clockByOS is how to synchronise a server's clock when the IdP product is
 // not known; a known product's own steps replace it.
 const clockByOS = "On Windows (AD FS): w32tm /config /syncfromflags:domhier /update, then w32tm /resync; on Linux (Keycloak, Shibboleth, SimpleSAMLphp, PingFederate): enable chrony or systemd-timesyncd (timedatectl set-ntp true)."
+
+// safeWord is a shell word that needs no quoting in bash, zsh or
+// PowerShell: ARNs, IDs, Regions, e-mail addresses.
+var safeWord = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+
+// q quotes a value from the evidence as one shell word, so that nothing in
+// a capture or an AWS output (a space, ;, $, a newline, a brace) can run
+// as a command when the line is pasted: words outside safeWord go in
+// single quotes, where the shell reads every character as it is.
+func q(s string) string {
+	if safeWord.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// phoneValue writes a phone-config value as the CLI's shorthand takes it:
+// whole numbers as integers (JSON decodes 1000000 as a float64 that %v
+// would write 1e+06).
+func phoneValue(v any) string {
+	if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return fmt.Sprint(v)
+}
+
+// withoutControls drops the commands of a fix that hold a control
+// character from the evidence (a newline in a user name): quoted, it could
+// run nothing, but it is not a value AWS takes, and a line that spans
+// lines is not pasted whole.
+func withoutControls(f *Fix) {
+	kept := f.Commands[:0]
+	dropped := false
+	for _, c := range f.Commands {
+		if strings.ContainsFunc(c, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
+			dropped = true
+			continue
+		}
+		kept = append(kept, c)
+	}
+	f.Commands = kept
+	if dropped {
+		f.Steps = append(f.Steps, "A value this change would use holds a control character (a line break, an escape), which AWS does not take: samldoctor prints no command with it. Correct the value at its source first.")
+	}
+}
 
 // NewFix is a fix made of changes outside a diagnosis (the audit's): its
 // commands, policy files and steps are rendered by the same code as a
@@ -54,30 +102,30 @@ func (r *run) render(f *Fix) {
 		case EditStatement:
 			name := file(slug(c.Policy), c.Document.Document())
 			if c.Managed {
-				f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-policy-version --policy-arn %s --policy-document file://%s --set-as-default", c.Policy, name))
+				f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-policy-version --policy-arn %s --policy-document file://%s --set-as-default", q(c.Policy), name))
 				f.Steps = append(f.Steps, "A managed policy keeps at most five versions: if create-policy-version says LimitExceeded, delete the oldest non-default one (aws iam list-policy-versions, aws iam delete-policy-version).")
 			} else {
-				f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", c.Role, c.Policy, name))
+				f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", q(c.Role), q(c.Policy), name))
 			}
 		case PutRolePolicy:
 			name := file(slug(c.Policy), c.Document.Document())
 			if !r.inlineNamesKnown(c.Role) {
 				f.Steps = append(f.Steps, fmt.Sprintf("First check that role %s has no inline policy named %s (aws iam list-role-policies --role-name %s): put-role-policy with a name in use replaces that policy and drops its statements; use another name if it is listed.", c.Role, c.Policy, c.Role))
 			}
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", c.Role, c.Policy, name))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", q(c.Role), q(c.Policy), name))
 		case UpdateTrustPolicy:
 			name := file("trust-policy-"+slug(c.Role), c.Document.Document())
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", c.Role, name))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", q(c.Role), name))
 		case UpdateProviderMetadata:
 			idpSteps = append(idpSteps, "download the application's current federation metadata XML and save it as idp-metadata.xml")
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", c.Provider))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", q(c.Provider)))
 		case CreateProvider:
 			idpSteps = append(idpSteps, "download the application's federation metadata XML and save it as idp-metadata.xml")
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", providerName(c.Provider)))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", q(providerName(c.Provider))))
 		case SetEncryptionMode:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode %s", c.Provider, c.Value))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode %s", q(c.Provider), q(c.Value)))
 		case AddPrivateKey:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", c.Provider))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", q(c.Provider)))
 		case CreateUser:
 			cmd := r.createUserCommand(c.User, c.UserName)
 			if c.Region != "" {
@@ -94,34 +142,35 @@ func (r *run) render(f *Fix) {
 			f.DataLoss = loss
 		case AddTrafficGroupUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
-				r.subject.Region, r.subject.InstanceID, c.Value, c.User.ID))
+				q(r.subject.Region), q(r.subject.InstanceID), q(c.Value), q(c.User.ID)))
 		case AssociateApprovedOrigin, SetCCPURL, SetLoginPopup:
 			renderEmbedded(f, c)
 		case UpdateOrgPolicy:
 			name := file(r.orgPolicyFile(c), c.Document.Document())
-			f.Commands = append(f.Commands, fmt.Sprintf("aws organizations update-policy --policy-id %s --content file://%s", c.Policy, name))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws organizations update-policy --policy-id %s --content file://%s", q(c.Policy), name))
 			f.Steps = append(f.Steps, "Run it with the organization's management account, or the account delegated to administer its policies; the change applies at once to every account the policy is attached to.")
 		case DeleteUser:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, c.User.ID))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", q(r.subject.Region), q(r.subject.InstanceID), q(c.User.ID)))
 			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)
 		}
 	}
 	if len(idpSteps) > 0 {
 		f.IdP = idpFix(strings.Join(idpSteps, "; then ") + ".")
 	}
+	withoutControls(f)
 }
 
 // recreateUser is the last-resort fix: create the user again under the
 // name the IdP sends, keeping its current settings, and delete the old one.
 func (r *run) recreateUser(u *evidence.User, newName string) (cmds, steps []string, loss string) {
-	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, u.ID)
+	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", q(r.subject.Region), q(r.subject.InstanceID), q(u.ID))
 	create := r.createUserCommand(u, newName)
 	loss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID, metrics and settings not copied). Prefer changing the IdP.", u.Username)
 	if !u.Detailed {
 		// The settings to copy are not in the evidence: the delete is not
 		// printed beside a create that still has placeholders; it comes
 		// in the steps, after them.
-		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json", r.subject.Region, r.subject.InstanceID, u.ID))
+		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json", q(r.subject.Region), q(r.subject.InstanceID), q(u.ID)))
 		steps = append(steps, "Keep the user's settings first (describe-user above), then run samldoctor again with user.json in --aws-data: it prints the create-user with those settings, and the delete after it. Do not delete the user before that.")
 		return cmds, steps, loss
 	}
@@ -151,25 +200,29 @@ func (r *run) createUserCommand(u *evidence.User, name string) string {
 				var parts []string
 				for _, k := range slices.Sorted(maps.Keys(u.PhoneConfig)) {
 					if v := u.PhoneConfig[k]; v != nil {
-						parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+						parts = append(parts, k+"="+phoneValue(v))
 					}
 				}
 				phone = strings.Join(parts, ",")
 			}
 			if len(u.SecurityProfileIDs) > 0 {
-				sps = strings.Join(u.SecurityProfileIDs, " ")
+				var ids []string
+				for _, id := range u.SecurityProfileIDs {
+					ids = append(ids, q(id))
+				}
+				sps = strings.Join(ids, " ")
 			}
 			if u.RoutingProfileID != "" {
 				rp = u.RoutingProfileID
 			}
 			if u.HierarchyGroupID != "" {
-				hier = " --hierarchy-group-id " + u.HierarchyGroupID
+				hier = " --hierarchy-group-id " + q(u.HierarchyGroupID)
 			}
 		}
 	}
 	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s",
-		orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"), shellQuote(name),
-		shellQuote("FirstName="+first+",LastName="+last), phone, sps, rp, hier)
+		q(orX(r.subject.Region, "REGION")), q(orX(r.subject.InstanceID, "INSTANCE-ID")), q(name),
+		q("FirstName="+first+",LastName="+last), q(phone), sps, q(rp), hier)
 }
 
 // renderEmbedded writes a change to the embedded CCP as the fix's
@@ -177,7 +230,7 @@ func (r *run) createUserCommand(u *evidence.User, name string) string {
 func renderEmbedded(f *Fix, c Change) {
 	switch c.Kind {
 	case AssociateApprovedOrigin:
-		f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", orX(c.Instance, "INSTANCE-ID"), c.Value, orX(c.Region, "REGION")))
+		f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", q(orX(c.Instance, "INSTANCE-ID")), q(c.Value), q(orX(c.Region, "REGION"))))
 	case SetCCPURL:
 		f.Steps = append(f.Steps, describeEmbedded(c),
 			fmt.Sprintf("In the page's connect.core.initCCP(container, {...}) call: ccpUrl: %q. The approved origins stay as they are: they belong to the instance, not to its domain.", c.Value))

@@ -241,7 +241,7 @@ func describeEmbedded(c Change) string {
 func (r *run) approveFix(summary, origin, host string) *Fix {
 	instance, region := r.ccpInstance(host)
 	f := r.newFix(summary, Change{Kind: AssociateApprovedOrigin, Value: origin, Instance: instance, Region: region})
-	f.Commands = append([]string{fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", orX(instance, "INSTANCE-ID"), orX(region, "REGION"))}, f.Commands...)
+	f.Commands = append([]string{fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", q(orX(instance, "INSTANCE-ID")), q(orX(region, "REGION")))}, f.Commands...)
 	return f
 }
 

@@ -623,8 +623,8 @@ func (r *run) orgCommands(typ string) []string {
 	acct := orX(r.subject.Account, "ACCOUNT-ID")
 	short := strings.ToLower(orgShort(typ))
 	return []string{
-		fmt.Sprintf("aws organizations list-parents --child-id %s > org-parents-%s.json", acct, acct),
-		fmt.Sprintf("aws organizations list-policies-for-target --target-id %s --filter %s > org-%s-for-target-%s.json", acct, typ, short, acct),
+		fmt.Sprintf("aws organizations list-parents --child-id %s > org-parents-%s.json", q(acct), q(acct)),
+		fmt.Sprintf("aws organizations list-policies-for-target --target-id %s --filter %s > org-%s-for-target-%s.json", q(acct), q(typ), q(short), q(acct)),
 		"aws organizations describe-policy --policy-id POLICY-ID > org-policy-POLICY-ID.json",
 	}
 }

@@ -133,7 +133,7 @@ func (r *run) checkSAML() bool {
 			Detail:   "The key passed with --sp-key is not the one the IdP encrypted for. IAM decrypts with the private keys uploaded to the SAML provider; if none matches, sign-in fails.",
 			Evidence: []Evidence{{What: "decryption", Value: r.msg.DecryptError, Where: r.at(x.EncryptedAssertions[0].Path)}},
 			Fix: &Fix{Summary: "Make the IdP encrypt with the certificate of a private key the IAM SAML provider holds (or upload the IdP's key to the provider), or pass that key to --sp-key.",
-				Commands: []string{fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s   # PrivateKeyList shows the keys IAM holds", orX(r.providerUsed, "PROVIDER-ARN"))}}})
+				Commands: []string{fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s   # PrivateKeyList shows the keys IAM holds", q(orX(r.providerUsed, "PROVIDER-ARN")))}}})
 		return false
 	}
 	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 {

@@ -656,7 +656,7 @@ func (r *run) elsewhereFinding() *Finding {
 	profile := ""
 	if accountWrong {
 		profile = " --profile PROFILE"
-		cmds = append(cmds, fmt.Sprintf("aws sts get-caller-identity --profile PROFILE --query Account --output text   # must print %s", el.account))
+		cmds = append(cmds, fmt.Sprintf("aws sts get-caller-identity --profile PROFILE --query Account --output text   # must print %s", q(el.account)))
 	}
 	for _, fam := range []string{"instance", "users", "roles", "providers", "events", "simulation", "traffic"} {
 		if el.families[fam] {
@@ -732,9 +732,9 @@ func (r *run) familyCommands(fam string) []string {
 	inst := orX(s.InstanceID, "INSTANCE-ID")
 	switch fam {
 	case "instance":
-		return []string{fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s --output json > instance.json", region, inst)}
+		return []string{fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s --output json > instance.json", q(region), q(inst))}
 	case "users":
-		return []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", region, inst)}
+		return []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", q(region), q(inst))}
 	case "roles":
 		var out []string
 		for _, c := range rolePolicyCommands(s.RoleArn) {
@@ -744,7 +744,7 @@ func (r *run) familyCommands(fam string) []string {
 	case "providers":
 		out := []string{"aws iam list-saml-providers --output json > saml-providers.json"}
 		if s.ProviderArn != "" {
-			out = append(out, fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s --output json > saml-provider.json", s.ProviderArn))
+			out = append(out, fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s --output json > saml-provider.json", q(s.ProviderArn)))
 		}
 		return out
 	case "events":
@@ -760,8 +760,8 @@ func (r *run) familyCommands(fam string) []string {
 			}
 		}
 		return []string{
-			fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken --start-time %s --output json > connect-events.json", region, since),
-			fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithSAML --start-time %s --output json > sts-events.json", signinRegion, since),
+			fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken --start-time %s --output json > connect-events.json", q(region), q(since)),
+			fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithSAML --start-time %s --output json > sts-events.json", q(signinRegion), q(since)),
 		}
 	case "simulation":
 		if s.RoleArn == "" {
@@ -777,7 +777,7 @@ func (r *run) familyCommands(fam string) []string {
 		}
 		return []string{c}
 	case "traffic":
-		return []string{fmt.Sprintf("aws connect list-traffic-distribution-groups --region %s --instance-id %s --output json > traffic-groups.json", region, inst)}
+		return []string{fmt.Sprintf("aws connect list-traffic-distribution-groups --region %s --instance-id %s --output json > traffic-groups.json", q(region), q(inst))}
 	}
 	return nil
 }

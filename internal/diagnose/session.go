@@ -111,7 +111,7 @@ func (r *run) checkSessionLength() {
 	}
 	ev = append(ev, Evidence{What: "Session expired page", Value: fmt.Sprintf("%s, %s after the sign-in", page.Time.UTC().Format(time.RFC3339), roundDur(elapsed)), Where: pageWhere(page)})
 	explains := []string{"connect.session_expired", errorpage.SessionExpired12h}
-	profileCmd := fmt.Sprintf("aws connect list-authentication-profiles --instance-id %s --region %s   # then describe-authentication-profile --authentication-profile-id ID", orX(instance, "INSTANCE-ID"), orX(region, "REGION"))
+	profileCmd := fmt.Sprintf("aws connect list-authentication-profiles --instance-id %s --region %s   # then describe-authentication-profile --authentication-profile-id ID", q(orX(instance, "INSTANCE-ID")), q(orX(region, "REGION")))
 	if elapsed >= length-sessionSlack {
 		if profile != nil && profile.MaxSession > 0 {
 			ev = append(ev, Evidence{What: "session length", Value: roundDur(length), Where: profile.Source.String()})

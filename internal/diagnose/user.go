@@ -269,13 +269,6 @@ func NearKey(s string) string {
 	return s
 }
 
-func shellQuote(s string) string {
-	if strings.ContainsAny(s, " '\"$`\\!*?&;|<>()") {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	return s
-}
-
 // checkBinding looks for an earlier sign-in of the same user under another
 // role or provider, or a role recreated since (S7).
 func (r *run) checkBinding() {
@@ -486,7 +479,7 @@ func (r *run) checkTwin(ul *evidence.UserList, u *evidence.User) {
 			Evidence: []Evidence{{What: "Connect user the sign-in names", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()},
 				{What: "Connect user with " + why, Value: v.Username + " (" + v.ID + ")", Where: v.Source.String()}},
 			Fix: &Fix{Summary: fmt.Sprintf("If %q is the same person, move what it holds (security profiles, routing profile, hierarchy) to %q and delete it; make every IdP application assigned to this agent send %q as RoleSessionName.", v.Username, u.Username, u.Username),
-				Commands: []string{fmt.Sprintf("aws connect describe-user --instance-id %s --user-id %s --region %s", r.subject.InstanceID, v.ID, orX(r.subject.Region, "REGION"))},
+				Commands: []string{fmt.Sprintf("aws connect describe-user --instance-id %s --user-id %s --region %s", q(r.subject.InstanceID), q(v.ID), q(orX(r.subject.Region, "REGION")))},
 				Check:    &Check{Result: CheckNotChecked, Why: "whether the two users are one person is for the administrator to say"}}})
 		return
 	}

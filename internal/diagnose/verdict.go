@@ -74,8 +74,8 @@ func (r *run) needs() {
 				need("needs.connect_users", "Which Connect users exist would settle why "+quoteOr(s.RoleSessionName, "the agent")+" is not onboarded",
 					"\"Not onboarded\" means Connect has no user whose name is exactly the RoleSessionName. The instance's user list tells whether the user is missing, differs by case, or exists under another name.",
 					[]string{sym.ID},
-					fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", region, inst),
-					fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))
+					fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", q(region), q(inst)),
+					fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", q(region), q(inst)))
 			}
 		case "connect.access_denied_admin":
 			if r.has("iam.federation_token_allowed") && r.orgUnsettled("SERVICE_CONTROL_POLICY") {
@@ -87,15 +87,15 @@ func (r *run) needs() {
 			need("needs.role_policies", "The role's policies would settle whether it may call connect:GetFederationToken",
 				"This page means the role assumed at sign-in may not call connect:GetFederationToken for the agent's Connect user.",
 				[]string{sym.ID},
-				append(rolePolicyCommands(s.RoleArn), fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))...)
+				append(rolePolicyCommands(s.RoleArn), fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", q(region), q(inst)))...)
 		case "connect.bad_request":
 			need("needs.cloudtrail", "CloudTrail's record of earlier sign-ins would settle whether the user was bound to another role",
 				"\"Bad Request\" usually means the Connect user first signed in with a different role (or a role since recreated). CloudTrail keeps 90 days of events.",
 				[]string{sym.ID},
-				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken --start-time %s > connect-events.json", region, since),
-				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithSAML --start-time %s > sts-events.json", signinRegion, since),
-				fmt.Sprintf("aws iam get-role --role-name %s > role.json", roleName),
-				fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", region, inst))
+				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken --start-time %s > connect-events.json", q(region), q(since)),
+				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithSAML --start-time %s > sts-events.json", q(signinRegion), q(since)),
+				fmt.Sprintf("aws iam get-role --role-name %s > role.json", q(roleName)),
+				fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", q(region), q(inst)))
 		case "signin.not_authorized_assume_role":
 			if r.trustAllows() && r.orgUnsettled("RESOURCE_CONTROL_POLICY") {
 				need("needs.org_policies", "The organization's resource control policies would settle what denies sts:AssumeRoleWithSAML",
@@ -106,14 +106,14 @@ func (r *run) needs() {
 			need("needs.trust_policy", "The role and the account's SAML providers would settle why AssumeRoleWithSAML was refused",
 				"STS refuses when the role does not exist (names are case-sensitive), its trust policy does not trust the provider or its conditions fail (SAML:aud is the Recipient), or session tags need sts:TagSession.",
 				[]string{sym.ID},
-				fmt.Sprintf("aws iam get-role --role-name %s > role.json", roleName),
+				fmt.Sprintf("aws iam get-role --role-name %s > role.json", q(roleName)),
 				"aws iam list-saml-providers > saml-providers.json")
 		case "signin.issuer_not_in_provider", "signin.signature_invalid":
 			prov := orX(s.ProviderArn, "PROVIDER-ARN")
 			need("needs.saml_provider", "The IAM SAML provider's metadata would settle whether its issuer and certificate match the response",
 				"AWS checks the response's Issuer against the provider metadata's entityID and its signature against the metadata's certificates.",
 				[]string{sym.ID},
-				fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s > saml-provider.json", prov),
+				fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s > saml-provider.json", q(prov)),
 				"also pass the IdP's current metadata: --idp-metadata idp-metadata.xml")
 		case "signin.provider_not_found":
 			need("needs.saml_providers", "The account's SAML providers would settle which provider name is wrong",
@@ -148,7 +148,7 @@ func (r *run) partialUsers(ul *evidence.UserList, symptom, region, inst string) 
 			{What: "users read", Value: fmt.Sprintf("%d, on a page with a NextToken", len(ul.Users)), Where: sourcesOf(ul)}},
 		Explains: []string{symptom},
 		Fix: &Fix{Summary: "Run list-users again without --max-items (the AWS CLI reads every page itself) and pass that file with --aws-data instead.",
-			Commands: []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", region, inst)}}})
+			Commands: []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", q(region), q(inst))}}})
 }
 
 // rolePolicyCommands are the AWS CLI commands that read one role's trust
@@ -163,10 +163,10 @@ func rolePolicyCommands(roleArn string) []string {
 		return []string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy > iam.json"}
 	}
 	return []string{
-		fmt.Sprintf("aws iam get-role --role-name %s > role.json", name),
-		fmt.Sprintf("aws iam list-role-policies --role-name %s > role-policies.json", name),
-		fmt.Sprintf("aws iam get-role-policy --role-name %s --policy-name POLICY-NAME > role-policy-POLICY-NAME.json   # for each name list-role-policies gives", name),
-		fmt.Sprintf("aws iam list-attached-role-policies --role-name %s > attached-policies.json", name),
+		fmt.Sprintf("aws iam get-role --role-name %s > role.json", q(name)),
+		fmt.Sprintf("aws iam list-role-policies --role-name %s > role-policies.json", q(name)),
+		fmt.Sprintf("aws iam get-role-policy --role-name %s --policy-name POLICY-NAME > role-policy-POLICY-NAME.json   # for each name list-role-policies gives", q(name)),
+		fmt.Sprintf("aws iam list-attached-role-policies --role-name %s > attached-policies.json", q(name)),
 		"aws iam get-policy --policy-arn POLICY-ARN > policy.json   # for each policy list-attached-role-policies gives",
 		"aws iam get-policy-version --policy-arn POLICY-ARN --version-id DEFAULT-VERSION-ID > policy-version.json   # DefaultVersionId from get-policy",
 	}
