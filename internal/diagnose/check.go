@@ -610,12 +610,8 @@ func (r *run) breaks(f *Fix, w *world) []string {
 				}
 			}
 		case SetAttribute:
-			if c.Attribute == assertion.AttrRoleSessionName && c.Transform != "" {
-				for _, s := range r.otherSessions() {
-					if t := transform(s, c.Transform); t != s {
-						out = append(out, fmt.Sprintf("agent %s signs in today as %q (CloudTrail); a %s-case transformation for the whole application would send %q", s, s, c.Transform, t))
-					}
-				}
+			if c.Attribute == assertion.AttrRoleSessionName && c.Scope == ScopeApplication {
+				out = append(out, r.sessionNameBreaks(c)...)
 			}
 		}
 	}
@@ -643,6 +639,9 @@ func (w *world) sessionNameFrom(c Change) (string, error) {
 		return "", wrongChange("the IdP sends no %s in this assertion: RoleSessionName would be empty", sourceLabel(c.Source))
 	}
 	value := src
+	if c.Transform != "" && !isASCII(src) {
+		return "", notModelled("%s sends %q, beyond ASCII, where the products' case functions differ", sourceLabel(c.Source), src)
+	}
 	if c.Transform != "" {
 		t, ok := caseTransform(src, c.Transform)
 		if !ok {
@@ -658,6 +657,73 @@ func (w *world) sessionNameFrom(c Change) (string, error) {
 		return "", wrongChange("%s sends %q; %s makes it %q, not %q", sourceLabel(c.Source), src, how, value, c.Value)
 	}
 	return value, nil
+}
+
+// sessionNameBreaks applies an application-wide RoleSessionName change to
+// every other agent CloudTrail shows signing in: what the change would
+// send them (their source's value, transformed), when the evidence holds
+// it, against the name they sign in with today. An agent whose source
+// value is not in the evidence may stop, and is named so.
+func (r *run) sessionNameBreaks(c Change) []string {
+	type agent struct{ session, nameID string }
+	by := map[string]*agent{}
+	var order []string
+	see := func(session, nameID string) {
+		if session == "" || session == r.subject.RoleSessionName || nameID != "" && nameID == r.subject.NameID {
+			return
+		}
+		a := by[session]
+		if a == nil {
+			a = &agent{session: session}
+			by[session] = a
+			order = append(order, session)
+		}
+		if a.nameID == "" {
+			a.nameID = nameID
+		}
+	}
+	for _, e := range r.aws.Events {
+		if e.ErrorCode != "" {
+			continue
+		}
+		switch e.Name {
+		case "AssumeRoleWithSAML":
+			see(e.RoleSessionName, e.Username)
+		case "GetFederationToken":
+			see(sessionOf(e.IdentityARN), "")
+		}
+	}
+	sort.Strings(order)
+	var out []string
+	for _, s := range order {
+		a := by[s]
+		src, known := "", false
+		switch c.Source {
+		case assertion.AttrRoleSessionName:
+			src, known = a.session, true
+		case SourceNameID:
+			src, known = a.nameID, a.nameID != ""
+		}
+		if !known {
+			if c.Source == "" {
+				continue // no mapping: nothing changes for them
+			}
+			out = append(out, fmt.Sprintf("agent %s signs in today as %q (CloudTrail); what %s holds for them is not in the evidence, so the change for the whole application may stop them", s, s, sourceLabel(c.Source)))
+			continue
+		}
+		v := src
+		if c.Transform != "" {
+			v = transform(src, c.Transform)
+		}
+		if v != a.session {
+			how := "the change for the whole application"
+			if c.Transform != "" {
+				how = "a " + c.Transform + "-case transformation for the whole application"
+			}
+			out = append(out, fmt.Sprintf("agent %s signs in today as %q (CloudTrail); %s would send %q", s, s, how, v))
+		}
+	}
+	return out
 }
 
 func transform(s, how string) string {

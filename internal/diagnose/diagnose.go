@@ -9,6 +9,7 @@ package diagnose
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -963,19 +964,12 @@ func evidenceKey(ev []Evidence) string {
 	return b.String()
 }
 
-// changesKey writes changes for comparison: what each sets, in order.
+// changesKey writes changes for comparison: every field of each, in
+// order.
 func changesKey(cs []Change) string {
-	var b strings.Builder
-	for _, c := range cs {
-		doc := ""
-		if c.Document != nil {
-			doc = c.Document.Document()
-		}
-		user := ""
-		if c.User != nil {
-			user = c.User.ID
-		}
-		fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%s|%v|%s|%s|%d|%s|%s|%s|%s|%s\x01", c.Kind, c.Attribute, c.Value, c.Source, c.Transform, c.Scope, c.Roles, c.Offset.Round(time.Second), c.Role, c.Statement, c.Policy, doc, c.Provider, user, c.UserName)
+	b, err := json.Marshal(cs)
+	if err != nil {
+		return fmt.Sprint(cs)
 	}
-	return b.String()
+	return string(b)
 }

@@ -45,12 +45,19 @@ func sentValue(a *assertion.Assertion, source string) (string, bool) {
 		}
 		return a.Subject.NameID.Value, true
 	}
+	found, n := "", 0
 	for _, at := range a.Attributes {
-		if at.Name == source && len(at.Values) > 0 && at.Values[0] != "" {
-			return at.Values[0], true
+		if at.Name == source {
+			n++
+			if len(at.Values) > 0 && at.Values[0] != "" && n == 1 {
+				found = at.Values[0]
+			}
 		}
 	}
-	return "", false
+	if n != 1 || found == "" {
+		return "", false // not sent, or sent twice: which one a filter reads is not known
+	}
+	return found, true
 }
 
 // sessionNameSource is where an IdP can take value from, among what it is
@@ -67,9 +74,13 @@ func sessionNameSource(a *assertion.Assertion, value string) (source, transform 
 	type cand struct{ name, value string }
 	var cands []cand
 	var self []cand
+	count := map[string]int{}
 	for _, at := range a.Attributes {
-		if len(at.Values) != 1 || at.Values[0] == "" {
-			continue // a multi-valued attribute cannot feed a single value
+		count[at.Name]++
+	}
+	for _, at := range a.Attributes {
+		if len(at.Values) != 1 || at.Values[0] == "" || count[at.Name] > 1 {
+			continue // a multi-valued attribute, or a name sent twice, cannot feed a single value
 		}
 		if at.Name == assertion.AttrRoleSessionName {
 			self = append(self, cand{at.Name, at.Values[0]})
@@ -92,9 +103,17 @@ func sessionNameSource(a *assertion.Assertion, value string) (source, transform 
 		}
 	}
 	// A case transformation: of what RoleSessionName sends now first (the
-	// smallest change: only the case of the same value), then the NameID,
-	// then another attribute.
-	for _, c := range append(append(self, nameID...), cands...) {
+	// smallest change: only the case of the same value), then another
+	// attribute (a product's filter can name it), then the NameID. Only
+	// ASCII values: the products' case functions differ beyond it (PHP's
+	// strtolower leaves the Kelvin sign, Go and .NET map it to k).
+	if len(self) > 0 && count[assertion.AttrRoleSessionName] > 1 {
+		self = nil
+	}
+	for _, c := range append(append(self, cands...), nameID...) {
+		if !isASCII(c.value) {
+			continue
+		}
 		for _, t := range []string{"lower", "upper"} {
 			if tv, _ := caseTransform(c.value, t); tv == value && c.value != value {
 				return c.name, t, true
@@ -118,4 +137,13 @@ func identityAttribute(a *assertion.Assertion) (name, value string) {
 		}
 	}
 	return "", id
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -453,7 +453,9 @@ type Change struct {
 	Kind           string          `json:"kind"`
 	Attribute      string          `json:"attribute,omitempty"`
 	Value          string          `json:"value,omitempty"`
+	Source         string          `json:"source,omitempty"`
 	Transform      string          `json:"transform,omitempty"`
+	Scope          string          `json:"scope,omitempty"`
 	Roles          []string        `json:"roles,omitempty"`
 	OffsetSeconds  int64           `json:"offsetSeconds,omitempty"`
 	Role           string          `json:"role,omitempty"`
@@ -701,7 +703,7 @@ func wireFix(f diagnose.Fix) Fix {
 	w := Fix{Summary: f.Summary, Changes: []Change{}, Steps: f.Steps, Commands: f.Commands, IdP: f.IdP, IdPProduct: f.IdPProduct, IdPSteps: f.IdPSteps, IdPCode: f.IdPCode,
 		IdPDocs: f.IdPDocs, DataLoss: f.DataLoss}
 	for _, c := range f.Changes {
-		wc := Change{Kind: string(c.Kind), Attribute: c.Attribute, Value: c.Value, Transform: c.Transform, Roles: c.Roles, OffsetSeconds: int64(c.Offset / time.Second),
+		wc := Change{Kind: string(c.Kind), Attribute: c.Attribute, Value: c.Value, Source: c.Source, Transform: c.Transform, Scope: string(c.Scope), Roles: c.Roles, OffsetSeconds: int64(c.Offset / time.Second),
 			Role: c.Role, Policy: c.Policy, Managed: c.Managed, Statement: c.Statement, Edit: c.Edit, Provider: c.Provider, UserName: c.UserName,
 			Tags: c.Tags, TransitiveKeys: c.TransitiveKeys}
 		if c.Document != nil {
