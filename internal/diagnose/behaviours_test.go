@@ -111,26 +111,43 @@ func TestMissingSessionNameCopiesASentAttribute(t *testing.T) {
 	}
 }
 
-// 2. Role values are replaced for this agent only: core:AttributeAdd
-// would keep the wrong value, and a filter for the whole SP entry would
-// change every user's role.
-func TestRoleValuesReplacedForTheAgent(t *testing.T) {
+// 2. Role values are replaced, never added to (core:AttributeAdd would
+// keep the wrong one), for whom the evidence is about: this agent's role
+// ARN corrected for this agent alone; a misnamed Role attribute, the
+// application's mapping, for every user.
+func TestRoleValuesReplaced(t *testing.T) {
+	produce := func(id string) func(*scenario) {
+		for _, c := range causeCases() {
+			if c.id == id {
+				return c.produce
+			}
+		}
+		t.Fatalf("no case %s", id)
+		return nil
+	}
 	s := sspScenario("JDoe")
-	s.outcome = fixture.InvalidSAMLPage
-	s.resp.RoleAttrName = "https://aws.amazon.com/SAML/Attributes/role"
-	endAtSignIn(&s)
-	res := s.run(t)
-	_, fx := firstFix(t, res, "aws.role_missing")
-	want := `'authproc' => [96 => ['class' => 'core:PHP', 'code' => 'if (($attributes["uid"][0] ?? null) === "JDoe") { $attributes["https://aws.amazon.com/SAML/Attributes/Role"] = ["` + roleARN + "," + fixture.DefaultProvider + `"]; }']],`
+	produce("iam.role_not_found")(&s)
+	_, fx := firstFix(t, s.run(t), "iam.role_not_found")
+	want := `'authproc' => [96 => ['class' => 'core:PHP', 'code' => 'if (($attributes["uid"][0] ?? null) === "JDoe") { $attributes["https://aws.amazon.com/SAML/Attributes/Role"] = ["arn:aws:iam::` + acct + `:role/connectagents,` + fixture.DefaultProvider + `"]; }']],`
 	text := steps(fx)
-	if !strings.Contains(text, want) || !strings.Contains(text, "Only this agent (JDoe) changes.") {
-		t.Errorf("steps lack the scoped replace:\n%s", text)
+	if !strings.Contains(text, want) || !strings.Contains(text, "Only this agent (JDoe) changes.") || fx.Changes[0].Scope != diagnose.ScopeAgent {
+		t.Errorf("agent-scoped replace:\n%s", text)
 	}
 	if strings.Contains(text, "'class' => 'core:AttributeAdd'") {
 		t.Errorf("steps add to the Role values:\n%s", text)
 	}
-	if c := fx.Changes[0]; c.Kind != diagnose.SendRoles || c.Scope != diagnose.ScopeAgent {
+	// Near miss: the attribute's name is the application's mapping.
+	s = sspScenario("JDoe")
+	s.outcome = fixture.InvalidSAMLPage
+	s.resp.RoleAttrName = "https://aws.amazon.com/SAML/Attributes/role"
+	endAtSignIn(&s)
+	_, fx = firstFix(t, s.run(t), "aws.role_missing")
+	text = steps(fx)
+	if c := fx.Changes[0]; c.Kind != diagnose.SendRoles || c.Scope != diagnose.ScopeApplication {
 		t.Errorf("change %+v", c)
+	}
+	if !strings.Contains(text, `'code' => '$attributes["https://aws.amazon.com/SAML/Attributes/Role"] = ["`+roleARN+","+fixture.DefaultProvider+`"];'`) || strings.Contains(text, "Only this agent") {
+		t.Errorf("application-wide replace:\n%s", text)
 	}
 }
 

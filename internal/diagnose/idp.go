@@ -133,6 +133,9 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 	docs, inProduct, clock := "", false, false
 	for _, c := range fx.Changes {
 		kind, ok := idpKind(c)
+		if c.Kind == SendRoles && len(c.Roles) != 1 {
+			ok = false // the products' steps send one value; several keep the plain words
+		}
 		if !ok {
 			if c.Where() == "idp" {
 				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))

@@ -738,7 +738,9 @@ func (r *run) rolesFix(summary string, values []string) *Fix {
 		}
 	}
 	if len(pairs) > 0 {
-		return r.newFix(summary, Change{Kind: SendRoles, Roles: pairs})
+		// The attribute's name or form is the application's mapping:
+		// every user gets it.
+		return r.newFix(summary, Change{Kind: SendRoles, Roles: pairs, Scope: ScopeApplication})
 	}
 	return &Fix{Summary: summary, IdP: idpFix(fmt.Sprintf("send the attribute %s (exactly, case-sensitive) with the value %s.", assertion.AttrRole, r.rolePairExample())),
 		Check: &Check{Result: CheckNotChecked, Why: "which role and provider to send is not in the capture or the AWS data (pass get-account-authorization-details and list-saml-providers output)"}}
