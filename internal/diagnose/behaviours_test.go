@@ -421,3 +421,27 @@ func TestCommandsQuoteTheEvidence(t *testing.T) {
 		}
 	}
 }
+
+// 5b. A product with no case function (AD FS's claim rule language) is
+// never given a case transformation as its first fix: the agent's own
+// value comes first, and the transformation is not checked. Near miss:
+// Entra ID has ToLowercase(): the transformation stays first.
+func TestNoCaseFunctionNoTransformation(t *testing.T) {
+	for _, tt := range []struct {
+		issuer, host string
+		scope        diagnose.Scope
+	}{
+		{"http://fs.example.com/adfs/services/trust", "fs.example.com", diagnose.ScopeAgent},
+		{fixture.DefaultIssuer, "login.microsoftonline.com", diagnose.ScopeApplication},
+	} {
+		s := base()
+		s.resp.Issuer = tt.issuer
+		s.resp.NameID, s.resp.RoleSessionName = "Jane.Doe@example.com", []string{"Jane.Doe@example.com"}
+		s.aws["u.json"] = usersJSON(rsn)
+		s.steps = func(st []fixture.Step) []fixture.Step { st[0].URL = "https://" + tt.host + "/sso/saml"; return st }
+		_, fx := firstFix(t, s.run(t), "connect.username_case_mismatch")
+		if c := fx.Changes[0]; c.Scope != tt.scope || fx.Check.Result != diagnose.CheckPasses {
+			t.Errorf("%s: first change %+v, check %+v", tt.host, c, fx.Check)
+		}
+	}
+}

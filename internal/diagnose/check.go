@@ -539,6 +539,7 @@ func (r *run) uncovered() []Stage {
 // checkFixes checks every fix of every finding, then puts first the fix
 // that breaks nothing.
 func (r *run) checkFixes() {
+	r.detectIdP()
 	for i := range r.res.Findings {
 		if r.canceled() {
 			return
@@ -553,7 +554,15 @@ func (r *run) checkFixes() {
 		}
 		if n := r.narrower(f.Fix); n != nil {
 			r.checkFix(n)
-			f.Alternatives = append(f.Alternatives, *n)
+			if c := f.Fix.Changes[0]; r.cannotTransform(c) {
+				// The product has no case function: the change cannot be
+				// made there as written, whatever its model says.
+				f.Fix.Check = &Check{Result: CheckNotChecked, Why: r.res.IdP.Name + " has no case function for its attribute mappings, so this transformation cannot be made there"}
+				f.Alternatives = append([]Fix{*f.Fix}, f.Alternatives...)
+				*f.Fix = *n
+			} else {
+				f.Alternatives = append(f.Alternatives, *n)
+			}
 		}
 		all := append([]Fix{*f.Fix}, f.Alternatives...)
 		sort.SliceStable(all, func(a, b int) bool {
@@ -572,14 +581,21 @@ func (r *run) checkFixes() {
 // someone who signs in today: the narrower change comes first, the
 // application-wide one is named with whom it stops.
 func (r *run) narrower(f *Fix) *Fix {
-	if f.Check == nil || len(f.Check.Breaks) == 0 || len(f.Changes) != 1 {
+	if f.Check == nil || len(f.Changes) != 1 {
 		return nil
 	}
 	c := f.Changes[0]
+	if len(f.Check.Breaks) == 0 && !r.cannotTransform(c) {
+		return nil
+	}
 	if c.Kind != SetAttribute || c.Attribute != assertion.AttrRoleSessionName || c.Scope != ScopeApplication {
 		return nil
 	}
-	return r.newFix(fmt.Sprintf("For this agent only, make the IdP send %q as RoleSessionName (their own value in the directory); the change for the whole application would stop other agents.", c.Value),
+	why := "the change for the whole application would stop other agents"
+	if r.cannotTransform(c) {
+		why = r.res.IdP.Name + " has no case function to make it for everyone"
+	}
+	return r.newFix(fmt.Sprintf("For this agent only, make the IdP send %q as RoleSessionName (their own value in the directory); %s.", c.Value, why),
 		Change{Kind: SetAttribute, Attribute: c.Attribute, Value: c.Value, Scope: ScopeAgent})
 }
 

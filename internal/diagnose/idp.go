@@ -89,8 +89,10 @@ func hostOfURL(u string) string {
 // applyIdP names the product and rewrites the IdP part of each fix in its
 // terms, with the values of this sign-in.
 func (r *run) applyIdP() {
-	d := idp.Detect(r.observations())
-	r.res.IdP = &d
+	if r.res.IdP == nil {
+		r.detectIdP()
+	}
+	d := *r.res.IdP
 	if d.Product == idp.Unknown {
 		return
 	}
@@ -103,6 +105,24 @@ func (r *run) applyIdP() {
 			r.productSteps(d, f.ID, &f.Alternatives[j])
 		}
 	}
+}
+
+// detectIdP names the product from the capture's evidence, before the
+// fixes are checked: what the product can do decides which fix comes
+// first.
+func (r *run) detectIdP() {
+	d := idp.Detect(r.observations())
+	r.res.IdP = &d
+}
+
+// cannotTransform reports whether the product the capture shows has no
+// case function for the change's transformation.
+func (r *run) cannotTransform(c Change) bool {
+	if c.Transform == "" || r.res.IdP == nil {
+		return false
+	}
+	p := idp.Lookup(r.res.IdP.Product)
+	return p != nil && p.NoCaseTransform
 }
 
 // productSteps writes the fix's IdP change in the product's own terms,

@@ -38,6 +38,10 @@ type Product struct {
 	// product's own source expression (Entra's name claim is
 	// user.userprincipalname), so that a step can name it.
 	Sources map[string]string `json:"sources,omitempty"`
+	// NoCaseTransform is set for a product whose attribute mappings have
+	// no case function (AD FS's claim rule language, Google's SAML
+	// attribute mapping): a case transformation cannot be made there.
+	NoCaseTransform bool `json:"noCaseTransform,omitempty"`
 }
 
 // ErrorPage is one error the product shows, recognised by its text.
