@@ -784,21 +784,6 @@ func (r *run) boundRole() (string, *evidence.Event) {
 	return role, first
 }
 
-// otherSessions are the session names of other agents' successful
-// federations in CloudTrail.
-func (r *run) otherSessions() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, e := range r.aws.Events {
-		s := sessionOf(e.IdentityARN)
-		if e.Name == "GetFederationToken" && e.ErrorCode == "" && s != "" && s != r.subject.RoleSessionName && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
 
 // trustBreaks evaluates the old and the new trust policy for every
 // provider the old one trusts or CloudTrail shows in use with the role,
