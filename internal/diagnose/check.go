@@ -784,7 +784,6 @@ func (r *run) boundRole() (string, *evidence.Event) {
 	return role, first
 }
 
-
 // trustBreaks evaluates the old and the new trust policy for every
 // provider the old one trusts or CloudTrail shows in use with the role,
 // with each audience the old one names.
