@@ -445,3 +445,20 @@ func TestNoCaseFunctionNoTransformation(t *testing.T) {
 		}
 	}
 }
+
+// 6b. The agent's Connect user differs from their NameID only in case:
+// the IdP is told to send that user's name (a lower-case transformation
+// of the NameID), not to create a second user.
+func TestExistingUserUpToCase(t *testing.T) {
+	s := base()
+	s.resp.NameID, s.resp.RoleSessionName = "Jane.Doe@example.com", []string{"JDOE"}
+	s.aws["u.json"] = usersJSON(rsn, "someone.else@example.com")
+	_, fx := firstFix(t, s.run(t), "connect.user_not_found")
+	c := fx.Changes
+	if len(c) != 1 || c[0].Kind != diagnose.SetAttribute || c[0].Value != rsn || c[0].Source != diagnose.SourceNameID || c[0].Transform != "lower" || fx.Check.Result != diagnose.CheckPasses {
+		t.Errorf("first fix %+v checked %+v", c, fx.Check)
+	}
+	if strings.Contains(fixText(fx), "create-user") {
+		t.Errorf("create-user first:\n%s", fixText(fx))
+	}
+}

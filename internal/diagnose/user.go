@@ -202,6 +202,28 @@ func (r *run) sessionNameCandidate() (string, Evidence) {
 			}
 		}
 	}
+	if ul := r.users(); ul != nil && r.assert != nil {
+		// A Connect user named as something else the IdP sends (an
+		// attribute), exactly, then up to case (the NameID, an attribute).
+		sent := []Evidence{}
+		if nameID != "" {
+			sent = append(sent, Evidence{What: "NameID", Value: nameID, Where: r.at(r.assert.Path + "/Subject/NameID")})
+		}
+		for _, at := range r.assert.Attributes {
+			if len(at.Values) == 1 && at.Values[0] != "" && !strings.HasPrefix(at.Name, "https://aws.amazon.com/SAML/Attributes/") {
+				sent = append(sent, Evidence{What: "attribute " + at.Name, Value: at.Values[0], Where: r.attrWhere(at.Name)})
+			}
+		}
+		for _, fold := range []bool{false, true} {
+			for _, sv := range sent {
+				for _, u := range ul.Users {
+					if u.Username == sv.Value && !fold || fold && strings.EqualFold(u.Username, sv.Value) && isASCII(sv.Value) {
+						return u.Username, Evidence{What: "Connect user named as the IdP's " + sv.What, Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}
+					}
+				}
+			}
+		}
+	}
 	for _, e := range r.aws.Events {
 		if e.Name == "AssumeRoleWithSAML" && e.ErrorCode == "" && nameID != "" && e.Username == nameID && e.RoleSessionName != "" && validConnectUserName(e.RoleSessionName) {
 			return e.RoleSessionName, Evidence{What: "RoleSessionName of an earlier sign-in by NameID " + nameID, Value: e.RoleSessionName + " (" + e.Time.UTC().Format(time.RFC3339) + ", event " + e.ID + ")", Where: e.File.String()}
