@@ -462,3 +462,26 @@ func TestExistingUserUpToCase(t *testing.T) {
 		t.Errorf("create-user first:\n%s", fixText(fx))
 	}
 }
+
+// 13. Okta's AWS Account Federation catalog app sends its Application
+// username as RoleSessionName: its case fix is in that setting, not in an
+// attribute statement it does not have. Near miss: a custom SAML app.
+func TestOktaFederationAppCase(t *testing.T) {
+	for _, tt := range []struct {
+		path, want, not string
+	}{
+		{"/home/amazon_aws/0oa1b2c3d4/272", "Application username format to Custom", "Attribute Statements"},
+		{"/app/example_connect/exk1/sso/saml", "Attribute Statements", "Application username format to Custom"},
+	} {
+		s := base()
+		s.resp.Issuer = "http://www.okta.com/exk1a2b3c4d5e6f7g8h9"
+		s.resp.NameID, s.resp.RoleSessionName = "Jane.Doe@example.com", []string{"Jane.Doe@example.com"}
+		s.aws["u.json"] = usersJSON(rsn)
+		s.steps = func(st []fixture.Step) []fixture.Step { st[0].URL = "https://example.okta.com" + tt.path; return st }
+		_, fx := firstFix(t, s.run(t), "connect.username_case_mismatch")
+		text := steps(fx)
+		if !strings.Contains(text, tt.want) || strings.Contains(text, tt.not) {
+			t.Errorf("%s:\n%s", tt.path, text)
+		}
+	}
+}
