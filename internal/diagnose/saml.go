@@ -228,7 +228,7 @@ func (r *run) checkTimes() {
 			Detail:   "The identity provider's clock runs ahead of AWS's. AWS's tolerance for clock skew is not documented.",
 			Evidence: []Evidence{{What: "Conditions NotBefore", Value: c.NotBefore.Raw, Where: r.at(a.Path + "/Conditions/@NotBefore")}, atEv},
 			Explains: []string{"signin.expired"},
-			Fix:      r.timeFix("Sync the identity provider's clock (NTP).", "On the IdP servers (AD FS, Shibboleth, Keycloak, ...), sync the system clock with NTP.")})
+			Fix:      r.aheadFix(ahead)})
 	}
 	issued := r.parsed.IssueInstant
 	path := "/Response/@IssueInstant"
@@ -666,6 +666,18 @@ func (r *run) timeFix(summary, idp string) *Fix {
 	}
 	return &Fix{Summary: summary, IdP: idp,
 		Check: &Check{Result: CheckNotChecked, Why: "a new sign-in makes a new assertion; nothing in the configuration is shown to be wrong"}}
+}
+
+// aheadFix synchronises the IdP's clock, which the assertion shows running
+// at least ahead of AWS's: the skew finding's change when there is one,
+// else the same change with the offset the NotBefore shows.
+func (r *run) aheadFix(ahead time.Duration) *Fix {
+	for _, f := range r.res.Findings {
+		if f.ID == "saml.idp_clock_skew" && f.Severity == Error {
+			return r.timeFix("", "")
+		}
+	}
+	return r.newFix("Synchronise the identity provider's clock with NTP: the assertion starts "+roundDur(ahead)+" after AWS received it.", Change{Kind: SyncIdPClock, Offset: -ahead})
 }
 
 // nearMissValues are the values of the attribute named almost like the
