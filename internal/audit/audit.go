@@ -40,11 +40,17 @@ type Input struct {
 	// provider ARN of its Role value (issuer: ARN): what names a
 	// get-saml-provider output by its metadata.
 	ProviderIssuers map[string]string
+	// SignIn is the sign-in of a capture (--capture), when given, and
+	// SignInWhere names it: AWS data of another account or instance than
+	// its own is set aside, as diagnose does (aws.evidence_other_account).
+	SignIn      *diagnose.Subject
+	SignInWhere string
 }
 
 // Affected is one agent or resource a finding is about.
 type Affected struct {
-	// Kind is "agent", "connect-user" or "saml-provider".
+	// Kind is "agent", "connect-user", "saml-provider", "instance",
+	// "role" or "file" (an AWS data file set aside).
 	Kind string
 	Name string
 }
@@ -114,11 +120,18 @@ func Run(in Input) *Result {
 			}
 		}
 	}
+	var elsewhere *diagnose.Finding
+	if in.SignIn != nil {
+		in.AWS, elsewhere = diagnose.SetAsideElsewhere(in.AWS, *in.SignIn, in.SignInWhere)
+	}
 	a := &run{in: in, res: &Result{Findings: []Finding{}}, agents: &sortedAgents{}}
 	if in.Trail != nil && !in.Trail.Since.IsZero() {
 		a.res.Summary.Window = in.Now.Sub(in.Trail.Since)
 	}
 	a.scope()
+	if elsewhere != nil {
+		a.elsewhere(elsewhere)
+	}
 	a.connectRoles()
 	a.settleProviders()
 	// The users' checks (a hundred thousand users is a large share of an
@@ -222,6 +235,22 @@ func (a *run) scope() {
 	}
 }
 
+// elsewhere reports the AWS data of another account or instance than the
+// capture's sign-in, set aside: the audit judged none of it.
+func (a *run) elsewhere(df *diagnose.Finding) {
+	f := Finding{ID: df.ID, Severity: df.Severity, Title: df.Title, Detail: df.Detail, Evidence: df.Evidence, Fix: df.Fix}
+	files := diagnose.ElsewhereFiles(df)
+	for _, w := range files {
+		f.Affected = append(f.Affected, Affected{Kind: "file", Name: w})
+	}
+	a.add(f)
+	for i, sc := range a.res.Scope {
+		if slices.Contains(files, sc) {
+			a.res.Scope[i] = sc + ": set aside, not the capture's account or instance"
+		}
+	}
+}
+
 func transformNote(t string) string {
 	if t == "lower" {
 		return ", lower-cased"
@@ -265,9 +294,8 @@ func (a *run) providers() {
 					Detail:   detail,
 					Affected: []Affected{{Kind: "saml-provider", Name: name}},
 					Evidence: append([]diagnose.Evidence{{What: "signing certificate of " + e.EntityID, Value: fmt.Sprintf("%s, not after %s", c.Subject, c.NotAfter.UTC().Format(time.RFC3339)), Where: p.Source.String() + " SAMLMetadataDocument"}}, providerEvidence(p, arn, how)...),
-					Fix: &diagnose.Fix{Summary: "Download the IdP's current metadata (with its new signing certificate) and upload it to the provider before the old certificate expires." + unsettled(arn),
-						Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", arn)},
-						Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the IdP's new metadata is not in the evidence: audit again with --idp-metadata"}}})
+					Fix: notChecked(diagnose.NewFix(a.in.AWS, "Download the IdP's current metadata (with its new signing certificate) and upload it to the provider before the old certificate expires."+unsettled(arn),
+						diagnose.Change{Kind: diagnose.UpdateProviderMetadata, Provider: arn}), "the IdP's new metadata is not in the evidence: audit again with --idp-metadata")})
 			}
 		}
 	}
@@ -391,9 +419,8 @@ func (a *run) metadata() {
 					Affected: []Affected{{Kind: "saml-provider", Name: name}},
 					Evidence: append([]diagnose.Evidence{{What: "IdP metadata certificate", Value: fmt.Sprintf("%s, SHA-256 %s…, not after %s", c.Subject, c.SHA256[:min(16, len(c.SHA256))], c.NotAfter.UTC().Format("2006-01-02")), Where: "--idp-metadata " + e.EntityID},
 						{What: "provider's certificates", Value: fmt.Sprintf("%d, none with that fingerprint", len(have)), Where: p.Source.String()}}, providerEvidence(p, arn, how)...),
-					Fix: &diagnose.Fix{Summary: "Upload the IdP's current metadata to the provider (it keeps the old certificate too, so nothing that works today stops)." + unsettled(arn),
-						Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", arn)},
-						Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the upload is the change; audit again with the provider's new get-saml-provider output"}}})
+					Fix: notChecked(diagnose.NewFix(a.in.AWS, "Upload the IdP's current metadata to the provider (it keeps the old certificate too, so nothing that works today stops)."+unsettled(arn),
+						diagnose.Change{Kind: diagnose.UpdateProviderMetadata, Provider: arn}), "the upload is the change; audit again with the provider's new get-saml-provider output")})
 			}
 		}
 	}
@@ -412,9 +439,8 @@ func (a *run) encryption() {
 			Title:    fmt.Sprintf("SAML provider %s requires encrypted assertions but holds no private key to decrypt them: every sign-in through it fails", lastPart(name)),
 			Affected: []Affected{{Kind: "saml-provider", Name: name}},
 			Evidence: append([]diagnose.Evidence{{What: "AssertionEncryptionMode", Value: "Required", Where: p.Source.String()}, {What: "PrivateKeyList", Value: "empty", Where: p.Source.String()}}, providerEvidence(p, arn, how)...),
-			Fix: &diagnose.Fix{Summary: "Upload the private key the IdP encrypts for, or set the provider's encryption mode to Allowed until it is uploaded." + unsettled(arn),
-				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", arn)},
-				Check:    &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "the key is not in the evidence"}}})
+			Fix: notChecked(diagnose.NewFix(a.in.AWS, "Upload the private key the IdP encrypts for, or set the provider's encryption mode to Allowed until it is uploaded."+unsettled(arn),
+				diagnose.Change{Kind: diagnose.AddPrivateKey, Provider: arn}), "the key is not in the evidence")})
 	}
 }
 
@@ -577,4 +603,11 @@ func trustsSAML(ro *evidence.Role) bool {
 		}
 	}
 	return false
+}
+
+// notChecked marks a rendered fix whose change the audit cannot apply to
+// the evidence, with the reason.
+func notChecked(f *diagnose.Fix, why string) *diagnose.Fix {
+	f.Check = &diagnose.Check{Result: diagnose.CheckNotChecked, Why: why}
+	return f
 }

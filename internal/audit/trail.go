@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -256,10 +257,10 @@ var failRules = []failRule{
 		fix:   "Correct the role's trust policy (audit it with --aws-data iam.json, or diagnose one sign-in's capture for the exact statement)"},
 	{event: "AssumeRoleWithSAML", message: "issuer not present in specified provider", ID: "iam.issuer_mismatch",
 		means: "the assertion's issuer is not the provider's entity ID (another IdP application's metadata was uploaded)",
-		fix:   "Upload the metadata of the IdP application agents sign in through (aws iam update-saml-provider)"},
+		fix:   "Upload the metadata of the IdP application agents sign in through to the provider (diagnose one failed sign-in's capture for the command)"},
 	{event: "AssumeRoleWithSAML", message: "response signature invalid", ID: "iam.cert_not_in_provider",
 		means: "the assertion is signed with a certificate the provider does not hold (an IdP certificate rollover)",
-		fix:   "Upload the IdP's current metadata to the provider (aws iam update-saml-provider)"},
+		fix:   "Upload the IdP's current metadata to the provider (audit with --idp-metadata, or diagnose one failed sign-in's capture, for the command)"},
 	{event: "AssumeRoleWithSAML", message: "rolesessionname is required", ID: "aws.session_name_missing",
 		means: "the IdP sends no RoleSessionName attribute",
 		fix:   "Add the https://aws.amazon.com/SAML/Attributes/RoleSessionName claim at the IdP, holding the Connect user name"},
@@ -459,4 +460,27 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// DefaultSince is how far back CloudTrail's records are read unless told
+// (--since, the page's CloudTrail period), and DefaultSinceFlag its
+// spelling.
+const (
+	DefaultSince     = 7 * 24 * time.Hour
+	DefaultSinceFlag = "7d"
+)
+
+// ParseSince reads --since: a number of days ("7d") or a Go duration
+// ("36h").
+func ParseSince(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(d); err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--since %q: give days (7d) or a duration (36h)", s)
+	}
+	return d, nil
 }

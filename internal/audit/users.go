@@ -280,9 +280,9 @@ func (a *run) noConnectUser(ul *evidence.UserList, missing []IdPUser, agents fun
 				nnear++
 			}
 		}
-		summary := "Create a Connect user for each agent among them, named exactly as their RoleSessionName (aws connect create-user --username NAME ...), or export only the users assigned to the Amazon Connect application."
+		summary := "Create a Connect user for each agent among them, named exactly as their RoleSessionName, or export only the users assigned to the Amazon Connect application."
 		if part.sev == diagnose.Error {
-			summary = "Create a Connect user for each of these agents, named exactly as their RoleSessionName (aws connect create-user --username NAME ...)."
+			summary = "Create a Connect user for each of these agents, named exactly as their RoleSessionName (diagnose one agent's capture for the create-user command with the settings to copy)."
 		}
 		if nnear > 0 {
 			summary = "Where a similar Connect user is listed, make the IdP send that user's name (or correct the user's name); otherwise: " + strings.ToLower(summary[:1]) + summary[1:]

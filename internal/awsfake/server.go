@@ -161,6 +161,8 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/instance/") || strings.HasPrefix(r.URL.Path, "/users") || r.URL.Path == "/search-users" || strings.HasPrefix(r.URL.Path, "/traffic-distribution-group"):
 		s.connect(rw, r, body)
+	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSOrganizationsV20161128."):
+		s.organizations(rw, r, body)
 	case r.Header.Get("X-Amz-Target") != "":
 		s.cloudTrail(rw, r, body)
 	default:

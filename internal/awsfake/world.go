@@ -1,7 +1,7 @@
 // Package awsfake is a local stand-in for the AWS APIs samldoctor reads,
 // for tests: one httptest server that speaks each service's wire protocol
-// (Connect REST-JSON, IAM Query/XML, CloudTrail JSON 1.1) with responses
-// shaped like AWS's documented ones, including pagination, throttling,
+// (Connect REST-JSON, IAM Query/XML, CloudTrail and Organizations JSON 1.1)
+// with responses shaped like AWS's documented ones, including pagination, throttling,
 // AccessDenied and NoSuchEntity. Its world is loaded from the same AWS CLI
 // JSON files the offline tests use, so live and offline runs see the same
 // account.
@@ -44,6 +44,8 @@ type World struct {
 	// that Region.
 	Replication  map[string]any
 	ReplicaUsers map[string][]map[string]any
+	// Org is the organization the account is in; nil when it is in none.
+	Org *Org
 }
 
 // Role is an IAM role.
@@ -88,6 +90,12 @@ func LoadDir(dir string) (*World, error) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
+		}
+		if ok, err := w.loadOrg(filepath.Base(f), b); ok || err != nil {
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			continue
 		}
 		if err := w.load(b); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)

@@ -36,10 +36,13 @@ var Allowed = []string{
 	"iam:ListSAMLProviders",
 	"iam:SimulatePrincipalPolicy",
 	"cloudtrail:LookupEvents",
+	"organizations:ListParents",
+	"organizations:ListPoliciesForTarget",
+	"organizations:DescribePolicy",
 }
 
 // serviceAction maps the SDK's service IDs to IAM action prefixes.
-var serviceAction = map[string]string{"Connect": "connect", "IAM": "iam", "CloudTrail": "cloudtrail"}
+var serviceAction = map[string]string{"Connect": "connect", "IAM": "iam", "CloudTrail": "cloudtrail", "Organizations": "organizations"}
 
 // IsAllowed reports whether an IAM action is on the allow-list.
 func IsAllowed(action string) bool {

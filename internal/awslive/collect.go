@@ -20,6 +20,7 @@ import (
 	cntypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/smithy-go"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
@@ -37,6 +38,8 @@ type Clients struct {
 	Connect    *connect.Client
 	IAM        *iam.Client
 	CloudTrail func(region string) *cloudtrail.Client
+	// Organizations reads the SCPs and RCPs; nil leaves them out.
+	Organizations *organizations.Client
 }
 
 // NewClients builds the clients from an SDK config (see LoadConfig), with
@@ -68,6 +71,7 @@ func NewClients(cfg aws.Config, o Options) Clients {
 		CloudTrail: func(region string) *cloudtrail.Client {
 			return cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) { o.Region = region })
 		},
+		Organizations: organizations.NewFromConfig(cfg),
 	}
 }
 
@@ -113,6 +117,9 @@ func (c *Collector) failed(call, resource, affects string, err error) {
 		code = ae.ErrorCode()
 	}
 	switch {
+	case code == "AWSOrganizationsNotInUseException" || code == "PolicyTypeNotEnabledException":
+		// Not in an organization, or the policy type not enabled: no such
+		// policy applies, and there is nothing to record.
 	case code == "NoSuchEntity" || code == "ResourceNotFoundException":
 		c.b.NotFound = append(c.b.NotFound, evidence.NotFound{Call: call, Resource: resource, Error: err.Error()})
 	case strings.Contains(code, "AccessDenied") || strings.Contains(code, "Unauthorized") || strings.Contains(code, "NotAuthorized"):
@@ -163,6 +170,9 @@ func (c *Collector) Collect(ctx context.Context, t Target) *evidence.Bundle {
 	}
 	if t.RoleArn != "" || t.ProviderArn != "" {
 		steps = append(steps, func(s *Collector) { s.iam(ctx, t) })
+	}
+	if t.RoleArn != "" {
+		steps = append(steps, func(s *Collector) { s.organizations(ctx, t) })
 	}
 	if t.RoleSessionName != "" {
 		steps = append(steps, func(s *Collector) { s.cloudTrail(ctx, t) })

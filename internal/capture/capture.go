@@ -45,6 +45,17 @@ type Capture struct {
 	// blocked, from a HAR's log._browserReports (samldoctor record
 	// writes them; a browser's export holds none).
 	Reports []BrowserReport
+	// Windows are the tabs and popups the entries were made in, each
+	// with the time of its first and last request (of every kind, not
+	// only pages): how long a popup stayed open.
+	Windows []Window
+}
+
+// Window is one tab or popup of a capture file (Page.Window).
+type Window struct {
+	File, ID    string
+	First, Last time.Time
+	Entries     int
 }
 
 // BrowserReport is one report of the browser about content it blocked:
@@ -72,6 +83,10 @@ type BrowserReport struct {
 	Level    string
 	Reasons  []string
 	Text     string
+	// Window is the browser window (tab or popup) the report was made
+	// in, as Page.Window names it; "" when the capture does not say.
+	Window  string
+	pageref string
 }
 
 // FrameRefused reports whether the browser refused to show URL in a
@@ -230,7 +245,142 @@ type Page struct {
 	RoleChooser    bool
 	// RoleOptions are the role ARNs offered on the role chooser page.
 	RoleOptions []string
-	host        string
+	// FetchDest is the request's Sec-Fetch-Dest header: "document" for a
+	// page of a tab or popup, "iframe" for a frame's document; "" when
+	// the browser did not send it.
+	FetchDest string
+	// FrameAncestors are the frame-ancestors directives of the
+	// response's Content-Security-Policy, one list of sources per policy
+	// that has one (every policy must allow a frame); nil without.
+	FrameAncestors [][]string
+	// XFrameOptions is the response's X-Frame-Options header, upper
+	// case (DENY, SAMEORIGIN).
+	XFrameOptions string
+	// Window names the browser window (tab or popup) that loaded the
+	// page, within its file: samldoctor record's target of the page's
+	// HAR page; "" when the capture does not say (a browser's export
+	// holds one window).
+	Window string
+	host   string
+}
+
+// InFrame reports whether the page was loaded as a frame's document.
+func (p Page) InFrame() bool { return p.FetchDest == "iframe" || p.FetchDest == "frame" }
+
+// FrameAllowed says whether the response's frame-ancestors let a page of
+// origin (scheme://host[:port]) frame it: ok is false when there is no
+// frame-ancestors directive to judge by.
+func (p Page) FrameAllowed(origin string) (allowed, ok bool) {
+	if len(p.FrameAncestors) == 0 {
+		return false, false
+	}
+	self := ""
+	if u, err := url.Parse(p.URL); err == nil {
+		self = strings.ToLower(u.Scheme + "://" + u.Host)
+	}
+	for _, policy := range p.FrameAncestors {
+		if !sourceListAllows(policy, strings.ToLower(origin), self) {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+// sourceListAllows matches an origin against a CSP source list as
+// frame-ancestors does: 'none', 'self', a scheme ("https:"), a host with
+// or without scheme and port, "*" and "*.example.com" wildcards.
+func sourceListAllows(list []string, origin, self string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	scheme, host, port := u.Scheme, u.Hostname(), u.Port()
+	if port == "" {
+		port = defaultPort[scheme]
+	}
+	for _, src := range list {
+		s := strings.ToLower(strings.TrimSpace(src))
+		switch {
+		case s == "'none'":
+			return false
+		case s == "'self'":
+			if origin == self {
+				return true
+			}
+			continue
+		case s == "*":
+			if scheme == "https" || scheme == "http" {
+				return true
+			}
+			continue
+		case strings.HasSuffix(s, ":") && !strings.Contains(s, "/"):
+			if strings.TrimSuffix(s, ":") == scheme {
+				return true
+			}
+			continue
+		case strings.HasPrefix(s, "'"):
+			continue // nonces and hashes do not apply to frame-ancestors
+		}
+		sScheme := ""
+		if i := strings.Index(s, "://"); i >= 0 {
+			sScheme, s = s[:i], s[i+3:]
+		}
+		if i := strings.IndexByte(s, '/'); i >= 0 {
+			s = s[:i]
+		}
+		sHost, sPort := s, ""
+		if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") {
+			sHost, sPort = s[:i], s[i+1:]
+		}
+		// A source of http: also matches https (CSP's upgrade rule); one
+		// without a scheme matches http and https pages.
+		if sScheme != "" && sScheme != scheme && !(sScheme == "http" && scheme == "https") {
+			continue
+		}
+		if sScheme == "" && scheme != "https" && scheme != "http" {
+			continue
+		}
+		if sPort == "" {
+			sPort = defaultPort[scheme] // no port: the page's scheme's default one
+		}
+		if sPort != "*" && sPort != port {
+			continue
+		}
+		if strings.HasPrefix(sHost, "*.") {
+			if strings.HasSuffix(host, sHost[1:]) {
+				return true
+			}
+			continue
+		}
+		if sHost == host {
+			return true
+		}
+	}
+	return false
+}
+
+var defaultPort = map[string]string{"https": "443", "http": "80"}
+
+// frameAncestors reads the frame-ancestors directives of a response's
+// Content-Security-Policy headers (not the Report-Only ones, which the
+// browser does not enforce).
+func frameAncestors(h []nv) [][]string {
+	var out [][]string
+	for _, x := range h {
+		if !strings.EqualFold(x.name, "Content-Security-Policy") {
+			continue
+		}
+		for _, policy := range strings.Split(x.value, ",") {
+			for _, d := range strings.Split(policy, ";") {
+				f := strings.Fields(d)
+				if len(f) > 0 && strings.EqualFold(f[0], "frame-ancestors") {
+					out = append(out, f[1:])
+					break
+				}
+			}
+		}
+	}
+	return out
 }
 
 // CountEntries writes a number of entries: "1 entry", "3 entries".
@@ -313,11 +463,16 @@ type Reader struct {
 	byRaw    map[[32]byte]*Message
 	pages    []Page
 	idpHosts map[string]bool
+	// pageWindow is the tab or popup of each HAR page of the file being
+	// read (log.pages' _target).
+	pageWindow map[string]string
+	// windows indexes capture.Windows by file and window.
+	windows map[[2]string]int
 }
 
 // NewReader returns an empty Reader.
 func NewReader(opts Options) *Reader {
-	return &Reader{opts: opts, byKey: map[[32]byte]*Message{}, byRaw: map[[32]byte]*Message{}, idpHosts: map[string]bool{}}
+	return &Reader{opts: opts, byKey: map[[32]byte]*Message{}, byRaw: map[[32]byte]*Message{}, idpHosts: map[string]bool{}, windows: map[[2]string]int{}}
 }
 
 // maxPageCandidates bounds the responses remembered while streaming.
@@ -521,6 +676,15 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 	var cur *entry
 	chain := &chainCheck{last: map[string]int{}}
 	sawLog, sawRequests := false, false
+	r.pageWindow = map[string]string{}
+	firstReport := len(r.capture.Reports)
+	defer func() {
+		// Reports come before or after the pages that name their window.
+		for i := firstReport; i < len(r.capture.Reports); i++ {
+			b := &r.capture.Reports[i]
+			b.Window = r.window(b.pageref, "")
+		}
+	}()
 	err := d.ReadObject(func(key string) error {
 		switch key {
 		case "log":
@@ -535,6 +699,14 @@ func (r *Reader) readJSON(name string, in io.Reader, src *Source) error {
 							src.Creator = s
 						} else if k == "version" && src.Creator != "" && key == "creator" {
 							src.Creator += " " + s
+						}
+						return err
+					})
+				case "pages":
+					return h.arr(func(int) error {
+						id, target, err := h.readPage()
+						if err == nil && id != "" && target != "" && len(r.pageWindow) < maxPageCandidates {
+							r.pageWindow[id] = target
 						}
 						return err
 					})
@@ -846,6 +1018,9 @@ func (r *Reader) Finish() *Capture {
 	}
 	if c.Reports == nil {
 		c.Reports = []BrowserReport{}
+	}
+	if c.Windows == nil {
+		c.Windows = []Window{}
 	}
 	return c
 }

@@ -60,6 +60,10 @@ type entry struct {
 	// resourceType is Chrome's _resourceType ("document", "script", ...);
 	// other browsers do not write it.
 	resourceType string
+	// pageref is the HAR page the entry belongs to; target the browser
+	// target (tab, popup, frame) that made it (samldoctor record's
+	// _target).
+	pageref, target string
 }
 
 func header(h []nv, name string) string {
@@ -259,6 +263,14 @@ func (h *harReader) readEntry(e *entry) error {
 		case "_resourceType":
 			s, _, err := h.str(maxSmallField)
 			e.resourceType = s
+			return err
+		case "pageref":
+			s, _, err := h.str(maxSmallField)
+			e.pageref = s
+			return err
+		case "_target":
+			s, _, err := h.str(maxSmallField)
+			e.target = s
 			return err
 		case "startedDateTime":
 			s, _, err := h.str(maxSmallField)
@@ -472,6 +484,8 @@ func (h *harReader) readReport(b *BrowserReport) error {
 			b.Level, _, err = h.str(maxSmallField)
 		case "text":
 			b.Text, _, err = h.str(maxHeaderValue)
+		case "pageref":
+			b.pageref, _, err = h.str(maxSmallField)
 		case "reasons":
 			err = h.arr(func(int) error {
 				s, _, err := h.str(maxSmallField)
@@ -485,4 +499,22 @@ func (h *harReader) readReport(b *BrowserReport) error {
 		}
 		return err
 	})
+}
+
+// readPage reads one element of log.pages: its id, and the browser
+// target (tab or popup) samldoctor record names it with.
+func (h *harReader) readPage() (id, target string, err error) {
+	err = h.obj(func(key string) error {
+		var err error
+		switch key {
+		case "id":
+			id, _, err = h.str(maxSmallField)
+		case "_target":
+			target, _, err = h.str(maxSmallField)
+		default:
+			err = h.d.Skip()
+		}
+		return err
+	})
+	return id, target, err
 }

@@ -21,6 +21,7 @@ func (r *Reader) process(file string, e *entry) {
 	if e.urlCut {
 		r.warn(file, e, "the URL is longer than %d bytes and was cut", maxURL)
 	}
+	r.seeWindow(file, e)
 	base := Place{File: file, Entry: e.index, Time: e.started, ServerDate: e.serverDate(), Method: e.method, URL: r.displayURL(e.url), Status: e.status}
 
 	// Redirect binding (and SAML in any URL query).
@@ -194,6 +195,10 @@ func (r *Reader) newPage(file string, e *entry, stage string) *Page {
 		Method: e.method, URL: r.displayURL(e.url), Stage: stage, Status: e.status, StatusText: e.statusText,
 		Location: r.displayURL(e.location()), MimeType: e.mime, host: hostOf(e.url),
 		ReferrerOrigin: originOf(header(e.reqHdrs, "Referer"), header(e.reqHdrs, "Origin")),
+		FetchDest:      strings.ToLower(strings.TrimSpace(header(e.reqHdrs, "Sec-Fetch-Dest"))),
+		FrameAncestors: frameAncestors(e.respHdrs),
+		XFrameOptions:  strings.ToUpper(strings.TrimSpace(header(e.respHdrs, "X-Frame-Options"))),
+		Window:         r.window(e.pageref, e.target),
 	}
 	switch {
 	case e.bodyCut:
@@ -214,6 +219,43 @@ func (r *Reader) newPage(file string, e *entry, stage string) *Page {
 		}
 	}
 	return p
+}
+
+// maxWindows bounds the tabs and popups remembered per capture.
+const maxWindows = 1000
+
+// seeWindow counts an entry in its tab or popup's span.
+func (r *Reader) seeWindow(file string, e *entry) {
+	key := [2]string{file, r.window(e.pageref, e.target)}
+	i, ok := r.windows[key]
+	if !ok {
+		if len(r.windows) >= maxWindows {
+			return
+		}
+		i = len(r.capture.Windows)
+		r.windows[key] = i
+		r.capture.Windows = append(r.capture.Windows, Window{File: file, ID: key[1]})
+	}
+	w := &r.capture.Windows[i]
+	w.Entries++
+	if t := e.started; !t.IsZero() {
+		if w.First.IsZero() || t.Before(w.First) {
+			w.First = t
+		}
+		if t.After(w.Last) {
+			w.Last = t
+		}
+	}
+}
+
+// window names the tab or popup of an entry or report: the target of
+// its HAR page (samldoctor record names each page's tab or popup), else
+// the target that made it.
+func (r *Reader) window(pageref, target string) string {
+	if w := r.pageWindow[pageref]; w != "" {
+		return w
+	}
+	return target
 }
 
 func (r *Reader) entryHasMessage(file string, idx int) bool {

@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -189,6 +187,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				if s.Issuer != "" && s.ProviderArn != "" {
 					in.ProviderIssuers = map[string]string{s.Issuer: s.ProviderArn}
 				}
+				in.SignIn, in.SignInWhere = s, "the capture "+capturePath
 				if idpUsers != "" && s.RoleSessionName != "" {
 					f, err := os.Open(idpUsers)
 					if err != nil {
@@ -266,20 +265,15 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 	cmd.Flags().StringVar(&trailSQL, "trail-sql", "", "print the SQL that computes --trail's aggregate on AWS (athena or cloudtrail-lake), and exit")
 	cmd.Flags().StringVar(&trailTable, "trail-table", "", "for --trail-sql: the Athena table (default cloudtrail_logs_pp, AWS's partition-projected table) or the CloudTrail Lake event data store ID")
 	cmd.Flags().StringVar(&trailResult, "trail-result", "", "the CSV result of --trail-sql's query, read instead of --trail")
-	cmd.Flags().StringVar(&since, "since", "7d", "how far back the CloudTrail records are read: 7d, 36h, ...")
+	cmd.Flags().StringVar(&since, "since", audit.DefaultSinceFlag, "how far back the CloudTrail records are read: 7d, 36h, ...")
 	return cmd
 }
 
-// parseSince reads --since: a Go duration, or a number of days ("7d").
+// parseSince reads --since (audit.ParseSince).
 func parseSince(s string) (time.Duration, error) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(d); err == nil && n > 0 {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, usage("--since %q: give days (7d) or a duration (36h)", s)
+	d, err := audit.ParseSince(s)
+	if err != nil {
+		return 0, usage("%v", err)
 	}
 	return d, nil
 }

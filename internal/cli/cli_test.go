@@ -170,6 +170,31 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), fixture.HAR(fixture.Chrome, fixture.SignIn(xml, fixture.RelayState(), at, fixture.Success)), 0o644))
 			},
+			// genstreams FILE CASE writes samldoctor record's HAR of an
+			// agent application embedding the CCP (fixture.Streams): CASE
+			// is healthy (the frame gets the session, the fac 400),
+			// mismatch (ccpUrl on awsapps.com, the sign-in landing on
+			// my.connect.aws) or open (the popup left open).
+			"genstreams": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: genstreams FILE healthy|mismatch|open")
+				}
+				at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
+				xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: at.Add(-time.Second), SignAssertion: true}.XML()
+				s := fixture.Streams{At: at, App: "https://agents.example.com", CCPURL: "https://example-corp.my.connect.aws/ccp-v2/",
+					SignIn: fixture.SignIn(xml, fixture.RelayState(), at, fixture.Success), FrameSession: true, FrameAncestors: "'self' https://agents.example.com"}
+				switch args[1] {
+				case "healthy":
+				case "mismatch":
+					s.CCPURL, s.FrameSession = "https://example-corp.awsapps.com/connect/ccp-v2/", false
+					s.SignIn = fixture.LandOn(s.SignIn, "https://example-corp.my.connect.aws/ccp-v2/")
+				case "open":
+					s.PopupOpen = time.Minute
+				default:
+					ts.Fatalf("genstreams: no case %s", args[1])
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), fixture.HAR(fixture.Chrome, s.Steps()), 0o644))
+			},
 			// gendeep FILE N writes a HAR whose log.creator and one entry's
 			// request hold N nested arrays.
 			"gendeep": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -229,6 +254,8 @@ func TestScripts(t *testing.T) {
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
+			// The field fixtures: failures public reports describe.
+			env.Setenv("FIELD", filepath.Join(filepath.Dir(examples), "testdata", "field"))
 			env.Setenv("NO_COLOR", "1")
 			return nil
 		},

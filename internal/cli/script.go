@@ -26,10 +26,13 @@ type scriptCall struct {
 // and named in notes, never written into a command as it came.
 type scriptPlan struct {
 	region, instance, role, provider, user string
-	signInRegion, since                    string
-	notes                                  []string
-	calls                                  []scriptCall // the calls that need no earlier answer
-	capture                                string       // the capture to name in "then run"
+	// account and orgRegion are for the Organizations reads: the role's
+	// account, and the Region of its partition's Organizations endpoint.
+	account, orgRegion  string
+	signInRegion, since string
+	notes               []string
+	calls               []scriptCall // the calls that need no earlier answer
+	capture             string       // the capture to name in "then run"
 }
 
 func newScriptPlan(t awslive.Target, capture string) *scriptPlan {
@@ -44,8 +47,16 @@ func newScriptPlan(t awslive.Target, capture string) *scriptPlan {
 		p.note("the Connect instance is not known: replace INSTANCE-ID (or pass --instance-id)")
 		p.instance = "INSTANCE-ID"
 	}
+	p.account, p.orgRegion = "ACCOUNT-ID", "us-east-1"
 	if r, err := awsarn.ParseRole(t.RoleArn); err == nil {
 		p.role = r.Name
+		p.account = r.Account
+		switch r.Partition {
+		case "aws-us-gov":
+			p.orgRegion = "us-gov-west-1"
+		case "aws-cn":
+			p.orgRegion = "cn-northwest-1"
+		}
 	} else {
 		p.note("the role is not known: replace ROLE-NAME (or pass --role-arn)")
 		p.role = "ROLE-NAME"
@@ -114,6 +125,9 @@ func (p *scriptPlan) header(w io.Writer, comment string) {
 	fmt.Fprintf(w, "%s with read access to the account: add --profile NAME to each, or set AWS_PROFILE).\n", comment)
 	fmt.Fprintf(w, "%s Run it in AWS CloudShell or a terminal; it writes into the folder %s.\n", comment, scriptDir)
 	fmt.Fprintf(w, "%s A call that is refused is reported and skipped; samldoctor says what that leaves open.\n", comment)
+	fmt.Fprintf(w, "%s The organizations commands (the SCPs and RCPs on the path from the organization's root\n", comment)
+	fmt.Fprintf(w, "%s to the account) answer only in the management account or the account delegated to\n", comment)
+	fmt.Fprintf(w, "%s administer its policies: elsewhere they are refused, and samldoctor says what that leaves open.\n", comment)
 	fmt.Fprintf(w, "%s Then: %s\n", comment, p.then())
 	for _, n := range p.notes {
 		fmt.Fprintf(w, "%s Note: %s.\n", comment, n)
@@ -145,7 +159,31 @@ func (p *scriptPlan) writeBash(w io.Writer) {
 		fmt.Fprintf(w, "id=$(aws connect list-users --instance-id %s --region %s --query %s --output text)\n", q(p.instance), region, q(query))
 		fmt.Fprintf(w, "if [ -n \"$id\" ] && [ \"$id\" != None ]; then save user.json connect describe-user --instance-id %s --user-id \"$id\" --region %s; fi\n", q(p.instance), region)
 	}
+	p.orgBash(w)
 	fmt.Fprintf(w, "echo 'done: now run %s'\n", strings.ReplaceAll(p.then(), "'", `'\''`))
+}
+
+// orgBash writes the Organizations reads: from the account up to the
+// root, each level's SCPs and RCPs and its parent, then the content of
+// each policy that is not AWS managed. The files are named with their
+// target, as samldoctor reads them.
+func (p *scriptPlan) orgBash(w io.Writer) {
+	q := shQuote
+	r := q(p.orgRegion)
+	fmt.Fprintf(w, "child=%s; ids=\n", q(p.account))
+	fmt.Fprintln(w, `for level in 1 2 3 4 5 6 7; do`)
+	fmt.Fprintln(w, `	for f in SERVICE_CONTROL_POLICY RESOURCE_CONTROL_POLICY; do`)
+	fmt.Fprintln(w, `		short=scp; [ "$f" = RESOURCE_CONTROL_POLICY ] && short=rcp`)
+	fmt.Fprintf(w, "\t\tsave \"org-$short-for-target-$child.json\" organizations list-policies-for-target --target-id \"$child\" --filter \"$f\" --region %s\n", r)
+	fmt.Fprintf(w, "\t\tids=\"$ids $(aws organizations list-policies-for-target --target-id \"$child\" --filter \"$f\" --region %s --query 'Policies[?!AwsManaged].Id' --output text 2>/dev/null)\"\n", r)
+	fmt.Fprintln(w, `	done`)
+	fmt.Fprintln(w, `	case $child in r-*) break ;; esac`)
+	fmt.Fprintf(w, "\tsave \"org-parents-$child.json\" organizations list-parents --child-id \"$child\" --region %s\n", r)
+	fmt.Fprintf(w, "\tchild=$(aws organizations list-parents --child-id \"$child\" --region %s --query 'Parents[0].Id' --output text 2>/dev/null)\n", r)
+	fmt.Fprintln(w, `	case $child in r-*|ou-*) ;; *) break ;; esac`)
+	fmt.Fprintln(w, `done`)
+	fmt.Fprintln(w, `for id in $(echo $ids | tr ' ' '\n' | grep '^p-' | sort -u); do`)
+	fmt.Fprintf(w, "\tsave \"org-policy-$id.json\" organizations describe-policy --policy-id \"$id\" --region %s\ndone\n", r)
 }
 
 // writePowerShell writes the plan as a PowerShell script for Windows
@@ -186,7 +224,28 @@ func (p *scriptPlan) writePowerShell(w io.Writer) {
 		fmt.Fprintf(w, "$id = aws connect list-users --instance-id %s --region %s --query %s --output text\n", q(p.instance), region, q(query))
 		fmt.Fprintf(w, "if ($id -and $id -ne 'None') { Save user.json @('connect', 'describe-user', '--instance-id', %s, '--user-id', $id, '--region', %s) }\n", q(p.instance), region)
 	}
+	p.orgPowerShell(w)
 	fmt.Fprintf(w, "Write-Output %s\n", q("done: now run "+p.then()))
+}
+
+// orgPowerShell is orgBash in PowerShell.
+func (p *scriptPlan) orgPowerShell(w io.Writer) {
+	q := psQuote
+	r := q(p.orgRegion)
+	fmt.Fprintf(w, "$child = %s; $ids = @()\n", q(p.account))
+	fmt.Fprintln(w, `foreach ($level in 1..7) {`)
+	fmt.Fprintln(w, `	foreach ($f in 'SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY') {`)
+	fmt.Fprintln(w, `		$short = if ($f -eq 'RESOURCE_CONTROL_POLICY') { 'rcp' } else { 'scp' }`)
+	fmt.Fprintf(w, "\t\tSave \"org-$short-for-target-$child.json\" @('organizations', 'list-policies-for-target', '--target-id', $child, '--filter', $f, '--region', %s)\n", r)
+	fmt.Fprintf(w, "\t\t$ids += (aws organizations list-policies-for-target --target-id $child --filter $f --region %s --query 'Policies[?!AwsManaged].Id' --output text 2>$null) -split '\\s+' | Where-Object { $_ -like 'p-*' }\n", r)
+	fmt.Fprintln(w, `	}`)
+	fmt.Fprintln(w, `	if ($child -like 'r-*') { break }`)
+	fmt.Fprintf(w, "\tSave \"org-parents-$child.json\" @('organizations', 'list-parents', '--child-id', $child, '--region', %s)\n", r)
+	fmt.Fprintf(w, "\t$child = aws organizations list-parents --child-id $child --region %s --query 'Parents[0].Id' --output text 2>$null\n", r)
+	fmt.Fprintln(w, `	if (-not ($child -like 'r-*' -or $child -like 'ou-*')) { break }`)
+	fmt.Fprintln(w, `}`)
+	fmt.Fprintln(w, `foreach ($id in ($ids | Sort-Object -Unique)) {`)
+	fmt.Fprintf(w, "\tSave \"org-policy-$id.json\" @('organizations', 'describe-policy', '--policy-id', $id, '--region', %s)\n}\n", r)
 }
 
 // shQuote quotes s for bash: as it is when it holds only safe characters,

@@ -259,6 +259,12 @@ func twoProfiles(as []Attempt) *Finding {
 	}
 	x, y := ok.Subject, bad.Subject
 	sameIssuer := x.Issuer == y.Issuer
+	if sameIssuer && x.RoleSessionName == y.RoleSessionName {
+		// One application that sent another role the second time (its
+		// role mapping changed between the attempts): one profile, judged
+		// attempt by attempt.
+		return nil
+	}
 	var diff []string
 	if !sameIssuer {
 		diff = append(diff, fmt.Sprintf("issuer %q and %q", y.Issuer, x.Issuer))
@@ -273,13 +279,28 @@ func twoProfiles(as []Attempt) *Finding {
 		return Evidence{What: fmt.Sprintf("attempt %d (%s)", a.Index, what),
 			Value: fmt.Sprintf("issuer %s, RoleSessionName %q, role %s", a.Subject.Issuer, a.Subject.RoleSessionName, a.Subject.RoleArn), Where: fmt.Sprintf("the SAMLResponse posted to %s at %s", a.Subject.PostedTo, a.Subject.At.UTC().Format(time.RFC3339))}
 	}
+	// Only what differs is to be made the same.
+	var same []string
+	if x.RoleSessionName != y.RoleSessionName {
+		same = append(same, fmt.Sprintf("its RoleSessionName send %q", x.RoleSessionName))
+	}
+	if x.RoleArn != y.RoleArn && x.RoleArn != "" {
+		same = append(same, "its Role send "+x.RoleArn)
+	}
+	idpText := fmt.Sprintf("remove the agent from the application (or app role) that sends %s", describeProfile(y))
+	if len(same) > 0 {
+		idpText += ", or make " + strings.Join(same, " and ")
+	}
 	fix := &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
-		IdP:   idpFix(fmt.Sprintf("remove the agent from the application (or app role) that sends %s, or set its RoleSessionName claim to the same source as the working one (%q) and its Role to %s.", describeProfile(y), x.RoleSessionName, x.RoleArn)),
+		IdP:   idpFix(idpText + "."),
 		Check: &Check{Result: CheckNotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}
-	// The failing profile's product, in its own terms: its
-	// RoleSessionName made to send the working one's.
-	if d := bad.Result.IdP; d != nil && d.Product != idp.Unknown {
-		if steps, docs, ok := idp.Steps(d.Product, "rolesessionname", idp.Values{RoleSessionName: y.RoleSessionName, ConnectUser: x.RoleSessionName}); ok {
+	// The failing profile's product, in its own terms, when what it sends
+	// settles the source: its NameID is the working profile's
+	// RoleSessionName.
+	if d := bad.Result.IdP; d != nil && d.Product != idp.Unknown && x.RoleSessionName != y.RoleSessionName && y.NameID == x.RoleSessionName {
+		v := idp.Values{RoleSessionName: y.RoleSessionName, ConnectUser: x.RoleSessionName, Source: SourceNameID, SourceValue: y.NameID,
+			Scope: string(ScopeApplication), AgentValue: y.NameID, SPEntity: "urn:amazon:webservices"}
+		if steps, docs, ok := idp.Steps(d.Product, "rolesessionname", v); ok && configSafe(v) {
 			fix.IdPProduct, fix.IdPSteps, fix.IdPDocs = d.Name, steps, docs
 		}
 	}

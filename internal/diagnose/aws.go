@@ -485,5 +485,5 @@ func (r *run) userARN(roleID string) string {
 
 func (r *run) simulateCommand(roleID string) string {
 	return fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names connect:GetFederationToken --resource-arns %s --context-entries ContextKeyName=aws:userid,ContextKeyValues=%s,ContextKeyType=string",
-		r.roleUsed, r.userARN(roleID), roleID+":"+r.subject.RoleSessionName)
+		q(r.roleUsed), q(r.userARN(roleID)), q(roleID+":"+r.subject.RoleSessionName))
 }

@@ -175,8 +175,55 @@ func TestIdPChangeBreaks(t *testing.T) {
 	if len(b) > 0 {
 		t.Errorf("sending the bound role breaks %v", b)
 	}
-	b = r.breaks(&Fix{Changes: []Change{{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Transform: "lower"}}}, r.newWorld())
+	b = r.breaks(&Fix{Changes: []Change{{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: assertion.AttrRoleSessionName, Transform: "lower", Scope: ScopeApplication}}}, r.newWorld())
 	if !hasBreak(b, `would send "john.smith@example.com"`) {
 		t.Errorf("lower-casing John.Smith: %v", b)
+	}
+	// The same value for this agent alone stops no one.
+	b = r.breaks(&Fix{Changes: []Change{{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Scope: ScopeAgent}}}, r.newWorld())
+	if len(b) > 0 {
+		t.Errorf("an agent-only change breaks %v", b)
+	}
+	// A copy of an attribute for the whole application: what it holds for
+	// John is not in the evidence, so he may stop.
+	b = r.breaks(&Fix{Changes: []Change{{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: "uid", Scope: ScopeApplication}}}, r.newWorld())
+	if !hasBreak(b, "what attribute uid holds for them is not in the evidence") {
+		t.Errorf("copying uid for everyone: %v", b)
+	}
+}
+
+// An application-wide copy of the NameID stops an agent whose NameID
+// (CloudTrail's AssumeRoleWithSAML) is not their session name; one whose
+// NameID is it signs in as before.
+func TestNameIDCopyBreaks(t *testing.T) {
+	saml := func(nameID, session string) map[string]any {
+		e := event("AssumeRoleWithSAML", session, "ConnectAgents", fixture.DefaultProvider, "")
+		e["Username"] = nameID
+		return e
+	}
+	r := judged(t, events(saml("Bob.Smith@example.com", "bsmith"), saml("amy@example.com", "amy@example.com")))
+	c := Change{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: SourceNameID, Transform: "lower", Scope: ScopeApplication}
+	b := r.breaks(&Fix{Changes: []Change{c}}, r.newWorld())
+	if !hasBreak(b, `agent bsmith signs in today as "bsmith" (CloudTrail); a lower-case transformation for the whole application would send "bob.smith@example.com"`) {
+		t.Errorf("Bob: %v", b)
+	}
+	if hasBreak(b, "amy@example.com") {
+		t.Errorf("Amy, whose NameID is her name: %v", b)
+	}
+}
+
+// A put-role-policy under the name of a policy the role has replaces it:
+// its statements are named under breaks; a new name breaks nothing.
+func TestPutRolePolicyReplacing(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		broke bool
+	}{{"ConnectFederation", true}, {"AmazonConnectFederation", false}} {
+		r := judgedAs(t, "jane.doe@example.com", authDetails(trustFor(fixture.DefaultProvider), allow(userRes("us-east-1", instance))))
+		fx := &Fix{Changes: []Change{{Kind: PutRolePolicy, Role: "ConnectAgents", Policy: tt.name, Document: doc(t, allow(userRes(region, instance)))}}}
+		r.checkFix(fx)
+		if got := hasBreak(fx.Check.Breaks, "replaces role ConnectAgents's inline policy "+tt.name); got != tt.broke {
+			t.Errorf("%s: breaks %q", tt.name, fx.Check.Breaks)
+		}
 	}
 }

@@ -48,6 +48,9 @@ type Entry struct {
 	Cause    string `json:"cause"`
 	Evidence string `json:"evidence"`
 	Fix      string `json:"fix"`
+	// Source names where the cause and its texts are documented or
+	// reported (AWS's and the vendors' documentation, public issues).
+	Source string `json:"source,omitempty"`
 }
 
 //go:embed findings.json
@@ -167,7 +170,7 @@ input.
 			section = e.Section
 			fmt.Fprintf(&b, "\n### %s\n\n| id | severity | cause | evidence | explains | fix (changes) |\n|---|---|---|---|---|---|\n", section)
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s%s |\n", e.ID, e.Severity, e.Cause, e.Evidence, codeList(e.Explains), e.Fix, changeList(e.Changes))
+		fmt.Fprintf(&b, "| `%s` | %s | %s%s | %s | %s | %s%s |\n", e.ID, e.Severity, e.Cause, sourceNote(e.Source), e.Evidence, codeList(e.Explains), e.Fix, changeList(e.Changes))
 	}
 	b.WriteString("\n## Evidence still needed (`needs.*`)\n\nWhen a symptom is seen and no finding explains it, an `info` finding says which AWS output\nwould settle it, with the commands filled in; passing their output with `--aws-data` turns it\ninto a cause.\n\n| id | for | commands |\n|---|---|---|\n")
 	for _, e := range Catalog {
@@ -176,6 +179,14 @@ input.
 		}
 	}
 	return b.String()
+}
+
+// sourceNote is an entry's source, after its cause.
+func sourceNote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " Source: " + s + "."
 }
 
 func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
@@ -221,4 +232,6 @@ var changeDoc = map[ChangeKind]string{
 	RecreateUser:           "delete the Connect user and create it under another name (data loss)",
 	DeleteUser:             "delete the Connect user (data loss)",
 	AddTrafficGroupUser:    "add the Connect user to a Global Resiliency traffic distribution group",
+	UpdateOrgPolicy:        "correct one statement of the organization's SCP or RCP in place (Organizations' UpdatePolicy with the corrected content, from the management account)",
+	DropSessionTags:        "stop sending session tags (`PrincipalTag:KEY` attributes) or naming keys in `TransitiveTagKeys`",
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -40,6 +41,25 @@ func ccpChain(pages []capture.Page) []capture.Page {
 	return nil
 }
 
+// unresolvedCCPChain is ccpChain when the CCP did not load with a
+// session after it in the same tab: with SAML, Streams' first load finds
+// no session, its login popup signs the agent in, and the next load has
+// it.
+func unresolvedCCPChain(pages []capture.Page) []capture.Page {
+	chain := ccpChain(pages)
+	if chain == nil {
+		return nil
+	}
+	first, last := chain[0], chain[len(chain)-1]
+	for _, p := range pages {
+		if p.Stage == signin.StageConnect && p.Time.After(last.Time) && p.Status == 200 && isCCPPath(pathOf(p.URL)) &&
+			windowKey(p.File, p.Window) == windowKey(first.File, first.Window) && (p.InFrame() || first.FetchDest == "") && hostOfURL(p.URL) == hostOfURL(first.URL) {
+			return nil
+		}
+	}
+	return chain
+}
+
 func pathOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -50,7 +70,7 @@ func pathOf(raw string) string {
 
 // observeCCP records the embedded CCP's missing session as a symptom.
 func (r *run) observeCCP() {
-	chain := ccpChain(r.in.Capture.Pages)
+	chain := unresolvedCCPChain(r.in.Capture.Pages)
 	if chain == nil {
 		return
 	}
@@ -74,10 +94,10 @@ func (r *run) observeCCP() {
 // not an approved origin. Without such a sign-in, the agent had not
 // signed in through the IdP first.
 func (r *run) checkCCP() {
-	if !r.symptoms[errorpage.CCPNoSession] {
-		return
+	if !r.symptoms[errorpage.CCPNoSession] || r.has(idDomainMismatch) || r.has(idPopupStuck) || r.has(idSigninInFrame) {
+		return // the frame has no session for a reason the capture shows (embedded.go)
 	}
-	chain := ccpChain(r.in.Capture.Pages)
+	chain := unresolvedCCPChain(r.in.Capture.Pages)
 	embed := ""
 	for _, p := range chain {
 		if p.ReferrerOrigin != "" && !isConnectApp(p.ReferrerOrigin) {
@@ -93,23 +113,27 @@ func (r *run) checkCCP() {
 	if embed != "" {
 		ev = append(ev, Evidence{What: "page embedding the CCP", Value: embed, Where: pageWhere(ccp)})
 	}
-	instance, region := orX(r.subjectInstance(), "INSTANCE-ID"), orX(r.subjectRegion(), "REGION")
+	inID, _ := r.ccpInstance(hostOfURL(ccp.URL))
+	instance := orX(inID, "INSTANCE-ID")
 	origin := orX(embed, "https://YOUR-APP-ORIGIN")
 	cookies := Fix{Summary: "Let the CCP's frame use its session: allow third-party cookies for the Connect domain (" + hostOfURL(ccp.URL) + ") in the agents' browsers, by policy where the browsers are managed.",
 		Steps: []string{"Chrome and Edge: Settings > Privacy and security > Third-party cookies > Sites allowed to use third-party cookies: add the agent application's site, " + origin + ". Managed browsers: add \"https://" + hostOfURL(ccp.URL) + "," + origin + "\" to the CookiesAllowedForUrls policy (the CCP's site, allowed its cookies when embedded in the application's).",
 			"Firefox: Settings > Privacy & Security > Cookies and Site Data > Manage Exceptions: allow https://" + hostOfURL(ccp.URL) + ".",
 			"Safari: Settings > Privacy: turn off Prevent cross-site tracking for the agents' profile, or serve the agent application so that the CCP is not cross-site."},
 		Check: &Check{Result: CheckNotChecked, Why: "the browser's cookie settings are not in the evidence; capture again after the change"}}
-	approved := Fix{Summary: fmt.Sprintf("Approve the origin of the page that embeds the CCP (%s) for instance %s.", origin, instance),
-		Commands: []string{
-			fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", instance, region),
-			fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", instance, origin, region)},
-		Check: &Check{Result: CheckNotChecked, Why: "the instance's approved origins are not in the evidence: list-approved-origins shows whether " + origin + " is among them"}}
+	approved := *r.approveFix(fmt.Sprintf("Approve the origin of the page that embeds the CCP (%s) for instance %s.", origin, instance), origin, hostOfURL(ccp.URL))
+	approved.Check = &Check{Result: CheckNotChecked, Why: "the instance's approved origins are not in the evidence: list-approved-origins shows whether " + origin + " is among them"}
+	if l := r.aws.OriginsOf(inID); inID != "" && l != nil {
+		approved.Check.Why = "whether the browser withholds the frame's cookies is not in the evidence"
+		if l.Has(origin) {
+			approved.Check = &Check{Result: CheckStillFails, Why: origin + " is already an approved origin (" + l.Source.String() + "): approving it changes nothing"}
+		}
+	}
 	login := Fix{Summary: "Sign the agent in through the identity provider before the CCP loads: in Amazon Connect Streams, set loginUrl to the IdP's sign-in URL for the Amazon Connect application and loginPopup to true, so the CCP opens it when there is no session.",
 		Steps: []string{"In the page's connect.core.initCCP(container, {...}) call, set ccpUrl to https://" + hostOfURL(ccp.URL) + "/ccp-v2/, loginUrl to the IdP's user access URL for the Amazon Connect app, and loginPopup: true (loginPopupAutoClose: true).",
 			"Or have agents start from the IdP's app portal, then open the agent application in the same browser."},
 		Check: &Check{Result: CheckNotChecked, Why: "how the agent application starts the CCP is not in the evidence"}}
-	f := Finding{ID: "connect.ccp_no_session", Severity: Error, Evidence: ev, Explains: []string{errorpage.CCPNoSession}}
+	f := Finding{ID: "connect.ccp_no_session", Severity: Error, Evidence: ev, Explains: []string{errorpage.CCPNoSession, popupOpen}}
 	if signedIn {
 		f.Title = "The embedded CCP cannot use the agent's Connect session: the browser keeps it from the CCP's frame"
 		f.Detail = "The capture shows the sign-in reaching Amazon Connect, yet the CCP inside the agent application was sent to Connect's login page: its frame had no session cookie. Browsers that block third-party cookies withhold Connect's cookies from a frame inside another site; an origin that is not approved is refused by the instance."
@@ -202,21 +226,29 @@ func originOf(raw string) string {
 
 // checkFrameRefused explains a CCP frame refused by frame-ancestors:
 // Connect lists the instance's approved origins there, and the page
-// embedding the CCP is not among them.
+// embedding the CCP is not among them. The browser's own report says so
+// (samldoctor record keeps it); without one, the CCP's answer in the
+// frame does: its Content-Security-Policy.
 func (r *run) checkFrameRefused() {
-	reps := refusedCCP(r.in.Capture)
-	if len(reps) == 0 {
+	if !r.symptoms[frameRefused] {
 		return
 	}
-	embed := ""
+	reps := refusedCCP(r.in.Capture)
+	e := readEmbedding(r.in.Capture)
+	embed, host := "", ""
 	var ev []Evidence
 	for _, b := range reps {
 		if embed == "" {
-			embed = originOf(b.FrameURL)
+			embed, host = originOf(b.FrameURL), hostOfURL(b.URL)
 		}
 		ev = append(ev, Evidence{What: "the browser refused the CCP's frame", Value: b.Text, Where: reportWhere(b)})
 	}
-	host := hostOfURL(reps[0].URL)
+	if e != nil {
+		embed, host = orX(embed, e.embed), orX(host, e.host)
+		if e.csp != nil && e.cspRefuses() {
+			ev = append(ev, Evidence{What: "the CCP's Content-Security-Policy", Value: "frame-ancestors " + joinPolicies(e.csp), Where: pageWhere(e.cspPage)})
+		}
+	}
 	for _, p := range r.in.Capture.Pages {
 		if p.Stage == signin.StageConnect && hostOfURL(p.URL) == host {
 			ev = append(ev, Evidence{What: "CCP request", Value: p.URL, Where: pageWhere(p)})
@@ -224,30 +256,36 @@ func (r *run) checkFrameRefused() {
 		}
 	}
 	if embed != "" {
-		ev = append(ev, Evidence{What: "origin of the page embedding the CCP", Value: embed, Where: reportWhere(reps[0])})
-	}
-	instance, region := r.subjectInstance(), r.subjectRegion()
-	if instance == "" {
-		// The instance whose alias the CCP's host names, or the only
-		// instance of the evidence.
-		alias, _, _ := strings.Cut(host, ".")
-		for _, in := range r.aws.Instances {
-			if (in.Alias != "" && strings.EqualFold(in.Alias, alias)) || len(r.aws.Instances) == 1 {
-				instance, region = in.ID, in.Region()
-			}
+		where := ""
+		if len(reps) > 0 {
+			where = reportWhere(reps[0])
+		} else if e != nil {
+			where = pageWhere(e.loads[0].first())
 		}
+		ev = append(ev, Evidence{What: "origin of the page embedding the CCP", Value: embed, Where: where})
 	}
-	instance, region = orX(instance, "INSTANCE-ID"), orX(region, "REGION")
+	instance, _ := r.ccpInstance(host)
 	origin := orX(embed, "https://YOUR-APP-ORIGIN")
+	var list *evidence.ApprovedOrigins
+	if instance != "" {
+		list = r.aws.OriginsOf(instance)
+	}
+	if list != nil {
+		ev = append(ev, Evidence{What: "the instance's approved origins", Value: orX(strings.Join(list.Origins, ", "), "none"), Where: list.Source.String()})
+	}
+	fix := r.approveFix(fmt.Sprintf("Approve the origin of the page that embeds the CCP, %s, for instance %s.", origin, orX(instance, "INSTANCE-ID")), origin, host)
+	if embed == "" {
+		fix.Check = &Check{Result: CheckNotChecked, Why: "the origin of the page embedding the CCP is not in the capture"}
+	}
+	detail := "Amazon Connect sends the Contact Control Panel with a Content-Security-Policy whose frame-ancestors are the instance's approved origins. " +
+		"The browser compared the page embedding the CCP with them and refused the frame, so the CCP never loaded in the agent application. " +
+		"The origin must be approved exactly as the browser sees it: scheme, host and port, without a path."
+	if list != nil && list.Has(origin) {
+		detail += " The approved origins read include it: the list may be another instance's, or Connect did not know the embedding page's origin (its Referrer-Policy: no-referrer sends none; strict-origin-when-cross-origin does)."
+	}
 	r.add(Finding{ID: "ccp.origin_not_approved", Severity: Error,
-		Title: fmt.Sprintf("The browser refused to show the CCP inside %s: that origin is not an approved origin of the Connect instance", origin),
-		Detail: "Amazon Connect sends the Contact Control Panel with a Content-Security-Policy whose frame-ancestors are the instance's approved origins. " +
-			"The browser compared the page embedding the CCP with them and refused the frame, so the CCP never loaded in the agent application. " +
-			"The origin must be approved exactly as the browser sees it: scheme, host and port, without a path.",
-		Evidence: ev, Explains: []string{frameRefused},
-		Fix: &Fix{Summary: fmt.Sprintf("Approve the origin of the page that embeds the CCP, %s, for instance %s.", origin, instance),
-			Commands: []string{
-				fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", instance, region),
-				fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", instance, origin, region)},
-			Check: &Check{Result: CheckNotChecked, Why: "the instance's approved origins are not in the evidence: list-approved-origins shows them; the browser's refusal says " + origin + " is not among them"}}})
+		Title:    fmt.Sprintf("The browser refused to show the CCP inside %s: that origin is not an approved origin of the Connect instance", origin),
+		Detail:   detail,
+		Evidence: ev, Explains: []string{frameRefused, popupOpen},
+		Fix: fix})
 }

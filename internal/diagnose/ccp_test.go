@@ -109,8 +109,10 @@ func TestCCPFrameRefused(t *testing.T) {
 		}
 		want := []string{"aws connect list-approved-origins --instance-id INSTANCE-ID --region REGION",
 			"aws connect associate-approved-origin --instance-id INSTANCE-ID --origin https://agent.example.com --region REGION"}
-		if !slices.Equal(f.Fix.Commands, want) || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckNotChecked {
-			t.Errorf("fix %+v", f.Fix)
+		// Checked against the frame: approved, Connect's frame-ancestors
+		// name the origin and the browser shows the CCP.
+		if !slices.Equal(f.Fix.Commands, want) || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind != diagnose.AssociateApprovedOrigin {
+			t.Errorf("fix %+v, check %+v", f.Fix, f.Fix.Check)
 		}
 		var ev []string
 		for _, e := range f.Evidence {
@@ -135,11 +137,53 @@ func TestCCPFrameRefused(t *testing.T) {
 			t.Errorf("findings %v, fix %+v", ids(res), f)
 		}
 	})
-	t.Run("no report, no finding", func(t *testing.T) {
+	// A HAR export holds no report: the CCP's own Content-Security-Policy
+	// in the frame says the same.
+	t.Run("no report: the CCP's CSP", func(t *testing.T) {
 		c := read(t)
 		c.Reports = nil
-		if res := diagnose.Run(diagnose.Input{Capture: c}); find(res, "ccp.origin_not_approved") != nil {
-			t.Errorf("findings %v", ids(res))
+		res := diagnoseChecked(t, diagnose.Input{Capture: c})
+		f := find(res, "ccp.origin_not_approved")
+		if f == nil || len(res.Symptoms) != 1 || res.Symptoms[0].ID != "ccp.frame_refused" || f.Fix.Check.Result != diagnose.CheckPasses {
+			t.Fatalf("findings %v, symptoms %+v", ids(res), res.Symptoms)
+		}
+		if ev := res.Symptoms[0].Evidence[0]; ev.What != "the CCP's Content-Security-Policy" || !strings.Contains(ev.Value, "frame-ancestors 'self' https://approved.example.com (does not name https://agent.example.com)") {
+			t.Errorf("symptom evidence %+v", ev)
+		}
+	})
+	// The near miss: the same frame, its CSP naming the origin.
+	t.Run("CSP naming the origin", func(t *testing.T) {
+		c := read(t)
+		c.Reports = nil
+		for i := range c.Pages {
+			if c.Pages[i].FrameAncestors != nil {
+				c.Pages[i].FrameAncestors = [][]string{{"'self'", "https://approved.example.com", "https://agent.example.com"}}
+			}
+		}
+		res := diagnoseChecked(t, diagnose.Input{Capture: c})
+		if find(res, "ccp.origin_not_approved") != nil || res.HasErrors() {
+			t.Errorf("findings %v, symptoms %+v", ids(res), res.Symptoms)
+		}
+	})
+	// The instance's approved origins are evidence; approving what they
+	// already hold is no fix.
+	t.Run("approved origins read", func(t *testing.T) {
+		set := evidence.NewSet()
+		set.LoadPaths([]string{filepath.Join("..", "..", "examples", "aws-data", "not-onboarded", "instance.json")})
+		if err := set.Load("origins.json", []byte(`{"Origins":["https://approved.example.com"]}`)); err != nil {
+			t.Fatal(err)
+		}
+		res := diagnoseChecked(t, diagnose.Input{Capture: read(t), AWS: set})
+		f := find(res, "ccp.origin_not_approved")
+		if f == nil || !strings.Contains(fixText(f.Fix), "--origin https://agent.example.com") || f.Fix.Check.Result != diagnose.CheckPasses {
+			t.Fatalf("findings %v %+v", ids(res), f)
+		}
+		found := false
+		for _, e := range f.Evidence {
+			found = found || e.What == "the instance's approved origins" && e.Value == "https://approved.example.com"
+		}
+		if !found {
+			t.Errorf("evidence %+v", f.Evidence)
 		}
 	})
 }

@@ -44,12 +44,29 @@ const (
 	// AddTrafficGroupUser: Global Resiliency's traffic distribution
 	// group Value gets User.
 	AddTrafficGroupUser ChangeKind = "connect.associate_traffic_distribution_group_user"
+	// UpdateOrgPolicy: the organization's SCP or RCP Policy (its ID; Value
+	// its type) is corrected in place (Statement, Edit, Document), with
+	// aws organizations update-policy.
+	UpdateOrgPolicy ChangeKind = "organizations.update_policy"
+	// DropSessionTags: the IdP stops sending the session tags Tags
+	// (PrincipalTag:KEY attributes) and names TransitiveKeys no more in
+	// TransitiveTagKeys.
+	DropSessionTags ChangeKind = "idp.drop_session_tags"
+	// AssociateApprovedOrigin: the origin Value may embed the CCP of
+	// Instance (in Region).
+	AssociateApprovedOrigin ChangeKind = "connect.associate_approved_origin"
+	// In the agent application, Amazon Connect Streams' initCCP:
+	// SetCCPURL sets ccpUrl to Value; SetLoginPopup signs the agent in
+	// in a popup (loginPopup, loginPopupAutoClose), with loginUrl Value
+	// when it is set.
+	SetCCPURL     ChangeKind = "streams.set_ccp_url"
+	SetLoginPopup ChangeKind = "streams.set_login_popup"
 )
 
 // ChangeKinds are every kind, in the order docs/findings.md lists them.
 var ChangeKinds = []ChangeKind{SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, SyncIdPClock, EncryptAssertion,
 	EditStatement, PutRolePolicy, UpdateTrustPolicy, UpdateProviderMetadata, CreateProvider, SetEncryptionMode, AddPrivateKey,
-	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser}
+	CreateUser, RecreateUser, DeleteUser, AddTrafficGroupUser, AssociateApprovedOrigin, SetCCPURL, SetLoginPopup, UpdateOrgPolicy, DropSessionTags}
 
 // Change is one typed change. Which fields are set depends on Kind.
 type Change struct {
@@ -59,9 +76,17 @@ type Change struct {
 	// Value is the new value: the attribute's, the audience, the ACS URL,
 	// the RelayState, the encryption mode.
 	Value string
-	// Transform is "lower" or "upper" when a case transformation of what
-	// the IdP sends today yields Value.
+	// Source is what the IdP takes Value from, among what it is seen to
+	// send: an attribute's name as sent, or SourceNameID; "" when nothing
+	// it sends yields Value (Value is then set on the agent's profile).
+	// Transform is "lower" or "upper" when Value is Source's value with
+	// that case transformation. The check applies Transform to Source's
+	// captured value, so a wrong source or transformation fails it.
+	Source    string
 	Transform string
+	// Scope is whom an IdP change reaches: this agent, a group, or every
+	// user of the application.
+	Scope Scope
 	// Roles are the Role values (ROLE-ARN,PROVIDER-ARN) to send.
 	Roles []string
 	// Offset is how far the IdP's clock is behind AWS's (negative: ahead).
@@ -83,11 +108,20 @@ type Change struct {
 	User     *evidence.User
 	UserName string
 	// Region is where a Connect user is created when it is not the
-	// instance's own Region: a Global Resiliency replica's (CreateUser).
+	// instance's own Region: a Global Resiliency replica's (CreateUser);
+	// the instance's Region (AssociateApprovedOrigin).
 	Region string
+	// Tags are session tag keys the IdP stops sending, TransitiveKeys the
+	// keys it stops naming in TransitiveTagKeys (DropSessionTags).
+	Tags           []string
+	TransitiveKeys []string
+	// Instance is the Connect instance changed (AssociateApprovedOrigin).
+	Instance string
 }
 
-// Where says which system the change is made in: "idp", "iam", "connect".
+// Where says which system the change is made in: "idp", "iam",
+// "connect", or "streams" (the agent application's Amazon Connect
+// Streams settings).
 func (c Change) Where() string {
 	k := string(c.Kind)
 	return k[:strings.IndexByte(k, '.')]
@@ -128,12 +162,17 @@ func (r *run) describe(c Change) string {
 	switch c.Kind {
 	case SetAttribute:
 		s := fmt.Sprintf("At the IdP, make the %s attribute send %q", shortAttr(c.Attribute), c.Value)
-		if c.Transform != "" {
-			s += fmt.Sprintf(" (a %s-case transformation of what it sends now)", c.Transform)
+		switch {
+		case c.Source != "" && c.Transform != "":
+			s += fmt.Sprintf(" (the %s case of what %s sends now)", c.Transform, sourceLabel(c.Source))
+		case c.Source != "":
+			s += fmt.Sprintf(" (what %s sends now)", sourceLabel(c.Source))
+		case c.Attribute == assertion.AttrRoleSessionName:
+			s += " (no attribute the IdP sends has this value: set it on the agent's profile)"
 		}
-		return s + "."
+		return s + scopeLabel(c.Scope) + "."
 	case SendRoles:
-		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other."
+		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other" + scopeLabel(c.Scope) + "."
 	case SetAudience:
 		return "At the IdP, set the audience (identifier, entity ID) to " + c.Value + "."
 	case SetACS:
@@ -169,8 +208,36 @@ func (r *run) describe(c Change) string {
 		return fmt.Sprintf("Delete the Connect user %q.", c.User.Username)
 	case AddTrafficGroupUser:
 		return fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", c.User.Username, c.Value)
+	case UpdateOrgPolicy:
+		return fmt.Sprintf("In the organization's %s %s, correct %s.", orgShort(c.Value), c.Policy, c.Edit)
+	case DropSessionTags:
+		return "At the IdP, " + dropTagsText(c) + "."
+	case AssociateApprovedOrigin, SetCCPURL, SetLoginPopup:
+		return describeEmbedded(c)
 	}
 	return string(c.Kind)
+}
+
+// sourceLabel names a change's source as the admin sees it in the
+// capture.
+func sourceLabel(source string) string {
+	if source == SourceNameID {
+		return "the NameID"
+	}
+	return "attribute " + shortAttr(source)
+}
+
+// scopeLabel says whom an IdP change reaches.
+func scopeLabel(s Scope) string {
+	switch s {
+	case ScopeAgent:
+		return ", for this agent only"
+	case ScopeGroup:
+		return ", for the agents' group"
+	case ScopeApplication:
+		return ", for every user of the application"
+	}
+	return ""
 }
 
 func policyLabel(c Change) string {
@@ -187,80 +254,37 @@ func shortAttr(name string) string {
 // newFix is a fix made of changes: its commands, policy files and IdP
 // step are rendered from them.
 func (r *run) newFix(summary string, changes ...Change) *Fix {
+	for i := range changes {
+		changes[i].Scope = defaultScope(changes[i])
+	}
 	f := &Fix{Summary: summary, Changes: changes}
 	r.render(f)
 	return f
 }
 
-// render writes the fix's commands, files and generic IdP step from its
-// changes.
-func (r *run) render(f *Fix) {
-	files := map[string]bool{}
-	file := func(base, content string) string {
-		name := base + ".json"
-		for i := 2; files[name]; i++ {
-			name = fmt.Sprintf("%s-%d.json", base, i)
-		}
-		files[name] = true
-		f.Files = append(f.Files, File{Name: name, Content: content})
-		return name
+// defaultScope is whom an IdP change reaches when its maker did not say:
+// Role values are this agent's (what the capture shows is sent to them);
+// the application's settings (audience, ACS URL, RelayState, encryption,
+// the server's clock, other attributes) reach every user.
+func defaultScope(c Change) Scope {
+	if c.Scope != "" || c.Where() != "idp" {
+		return c.Scope
 	}
-	var idpSteps []string
-	for _, c := range f.Changes {
-		switch c.Kind {
-		case SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, EncryptAssertion:
-			idpSteps = append(idpSteps, strings.TrimSuffix(strings.TrimPrefix(r.describe(c), "At the IdP, "), "."))
-		case SyncIdPClock:
-			f.Steps = append(f.Steps, r.describe(c),
-				"On Windows (AD FS): w32tm /config /syncfromflags:domhier /update, then w32tm /resync; on Linux (Keycloak, Shibboleth, SimpleSAMLphp, PingFederate): enable chrony or systemd-timesyncd (timedatectl set-ntp true).")
-		case EditStatement:
-			name := file(slug(c.Policy), c.Document.Document())
-			if c.Managed {
-				f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-policy-version --policy-arn %s --policy-document file://%s --set-as-default", c.Policy, name))
-				f.Steps = append(f.Steps, "A managed policy keeps at most five versions: if create-policy-version says LimitExceeded, delete the oldest non-default one (aws iam list-policy-versions, aws iam delete-policy-version).")
-			} else {
-				f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", c.Role, c.Policy, name))
-			}
-		case PutRolePolicy:
-			name := file(slug(c.Policy), c.Document.Document())
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", c.Role, c.Policy, name))
-		case UpdateTrustPolicy:
-			name := file("trust-policy-"+slug(c.Role), c.Document.Document())
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", c.Role, name))
-		case UpdateProviderMetadata:
-			idpSteps = append(idpSteps, "download the application's current federation metadata XML and save it as idp-metadata.xml")
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", c.Provider))
-		case CreateProvider:
-			idpSteps = append(idpSteps, "download the application's federation metadata XML and save it as idp-metadata.xml")
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", providerName(c.Provider)))
-		case SetEncryptionMode:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode %s", c.Provider, c.Value))
-		case AddPrivateKey:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", c.Provider))
-		case CreateUser:
-			cmd := r.createUserCommand(c.User, c.UserName)
-			if c.Region != "" {
-				cmd = strings.Replace(cmd, "--region "+orX(r.subject.Region, "REGION")+" ", "--region "+c.Region+" ", 1)
-			}
-			f.Commands = append(f.Commands, cmd)
-			if c.User == nil || !c.User.Detailed {
-				f.Steps = append(f.Steps, "Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles / list-routing-profiles --instance-id "+orX(r.subject.InstanceID, "INSTANCE-ID")+").")
-			}
-		case RecreateUser:
-			cmds, loss := r.recreateUser(c.User, c.UserName)
-			f.Commands = append(f.Commands, cmds...)
-			f.DataLoss = loss
-		case AddTrafficGroupUser:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
-				r.subject.Region, r.subject.InstanceID, c.Value, c.User.ID))
-		case DeleteUser:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, c.User.ID))
-			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)
+	if c.Kind == SendRoles {
+		return ScopeAgent
+	}
+	return ScopeApplication
+}
+
+// inlineNamesKnown reports whether the evidence holds every inline policy
+// of the role, so that a new policy's name is known to be unused.
+func (r *run) inlineNamesKnown(role string) bool {
+	for _, ro := range r.aws.Roles {
+		if ro.Name == role {
+			return ro.InlineComplete
 		}
 	}
-	if len(idpSteps) > 0 {
-		f.IdP = idpFix(strings.Join(idpSteps, "; then ") + ".")
-	}
+	return false
 }
 
 // slug makes a file name from a policy or role name: ConnectFederation
@@ -290,42 +314,48 @@ func slug(s string) string {
 	return b.String()
 }
 
-// idpChange is the fix's first change made at the IdP, and the kind of
-// product steps it calls for (see internal/idp).
-func idpChange(f *Fix) (Change, string, bool) {
-	for _, c := range f.Changes {
-		switch c.Kind {
-		case SetAttribute:
-			if c.Attribute != assertion.AttrRoleSessionName {
-				continue
-			}
-			return c, "rolesessionname", true
-		case SendRoles:
-			return c, "role", true
-		case SetAudience:
-			return c, "audience", true
-		case SetACS:
-			return c, "acs", true
-		case SetRelayState:
-			return c, "relaystate", true
-		case UpdateProviderMetadata, CreateProvider:
-			return c, "metadata", true
-		case SyncIdPClock:
-			return c, "clock", true
+// idpKind is the kind of product steps a change calls for (see
+// internal/idp), when the products' data has steps for it.
+func idpKind(c Change) (string, bool) {
+	switch c.Kind {
+	case SetAttribute:
+		if c.Attribute == assertion.AttrRoleSessionName {
+			return "rolesessionname", true
 		}
+	case SendRoles:
+		return "role", true
+	case SetAudience:
+		return "audience", true
+	case SetACS:
+		return "acs", true
+	case SetRelayState:
+		return "relaystate", true
+	case UpdateProviderMetadata, CreateProvider:
+		return "metadata", true
+	case SyncIdPClock:
+		return "clock", true
 	}
-	return Change{}, "", false
+	return "", false
 }
 
 // idpValuesFor fills the product steps' values from the change, so the
 // steps name exactly what the change sets.
-func (r *run) idpValuesFor(c Change, kind string) (idp.Values, string) {
+func (r *run) idpValuesFor(product string, c Change, kind string) (idp.Values, string) {
 	v := r.idpValues()
+	v.Scope = string(c.Scope)
 	switch c.Kind {
 	case SetAttribute:
 		v.ConnectUser = c.Value
 		v.CaseTransform = c.Transform
-		if strings.EqualFold(c.Value, r.subject.RoleSessionName) && c.Value != r.subject.RoleSessionName {
+		v.Source, v.Scope = c.Source, string(c.Scope)
+		v.SourceValue, _ = sentValue(r.assert, c.Source)
+		if p := idp.Lookup(product); p != nil {
+			v.SourceExpr = p.Sources[c.Source]
+		}
+		switch {
+		case c.Source == "":
+			kind = "rolesessionname-profile"
+		case c.Transform != "":
 			kind = "rolesessionname-case"
 		}
 	case SendRoles:

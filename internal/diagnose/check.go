@@ -93,6 +93,7 @@ func copyAWS(src *evidence.Set) evidence.Set {
 	c.Events = slices.Clone(src.Events)
 	c.Simulations = slices.Clone(src.Simulations)
 	c.TrafficGroups = slices.Clone(src.TrafficGroups)
+	c.Org.Policies = maps.Clone(src.Org.Policies)
 	if pl := src.ProviderList; pl != nil {
 		l := *pl
 		l.ARNs = slices.Clone(pl.ARNs)
@@ -173,18 +174,9 @@ func (r *run) apply(w *world, c Change) error {
 		}
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
-			value := c.Value
-			if c.Transform != "" {
-				// A case transformation sends what it makes of the value
-				// the IdP sends now, whatever the change says it yields.
-				t, ok := caseTransform(v.RoleSessionName, c.Transform)
-				if !ok {
-					return notModelled("case transformation %q is not modelled", c.Transform)
-				}
-				if t != c.Value {
-					return wrongChange("the %s-case transformation of %q, what the IdP sends now, sends %q, not %q", c.Transform, v.RoleSessionName, t, c.Value)
-				}
-				value = t
+			value, err := w.sessionNameFrom(c)
+			if err != nil {
+				return err
 			}
 			v.RoleSessionName, v.RoleSessionNameValues, v.HasRoleSessionName, v.RoleSessionNameAttributes = value, nil, true, 1
 		case assertion.AttrSessionDuration:
@@ -369,6 +361,14 @@ func (r *run) apply(w *world, c Change) error {
 		if !added {
 			return notModelled("the traffic distribution group %s is not in the evidence", c.Value)
 		}
+	case UpdateOrgPolicy:
+		return applyOrgPolicy(w, c)
+	case DropSessionTags:
+		v, err := w.view()
+		if err != nil {
+			return err
+		}
+		return dropSessionTags(v, c)
 	case CreateUser, RecreateUser, DeleteUser:
 		if c.Kind == CreateUser && c.Region != "" {
 			// In a replica: the user it names is then in that Region too.
@@ -442,6 +442,9 @@ var stagesJudged = []Stage{StageSAML, StageAttributes, StageAssumeRole, StageRel
 func (r *run) checkFix(f *Fix) {
 	if f.Check != nil {
 		return // set where the fix was made: a reason it cannot be modelled
+	}
+	if r.checkEmbeddedFix(f) {
+		return // a change to the embedded CCP, checked against the frames (embedcheck.go)
 	}
 	if len(f.Changes) == 0 {
 		f.Check = &Check{Result: CheckNotChecked, Why: "this fix is a manual step, not a change to the IdP, IAM or Connect that samldoctor can model"}
@@ -536,6 +539,7 @@ func (r *run) uncovered() []Stage {
 // checkFixes checks every fix of every finding, then puts first the fix
 // that breaks nothing.
 func (r *run) checkFixes() {
+	r.detectIdP()
 	for i := range r.res.Findings {
 		if r.canceled() {
 			return
@@ -547,6 +551,18 @@ func (r *run) checkFixes() {
 		r.checkFix(f.Fix)
 		for j := range f.Alternatives {
 			r.checkFix(&f.Alternatives[j])
+		}
+		if n := r.narrower(f.Fix); n != nil {
+			r.checkFix(n)
+			if c := f.Fix.Changes[0]; r.cannotTransform(c) {
+				// The product has no case function: the change cannot be
+				// made there as written, whatever its model says.
+				f.Fix.Check = &Check{Result: CheckNotChecked, Why: r.res.IdP.Name + " has no case function for its attribute mappings, so this transformation cannot be made there"}
+				f.Alternatives = append([]Fix{*f.Fix}, f.Alternatives...)
+				*f.Fix = *n
+			} else {
+				f.Alternatives = append(f.Alternatives, *n)
+			}
 		}
 		all := append([]Fix{*f.Fix}, f.Alternatives...)
 		sort.SliceStable(all, func(a, b int) bool {
@@ -560,6 +576,29 @@ func (r *run) checkFixes() {
 	}
 }
 
+// narrower is the same RoleSessionName value set for this agent alone,
+// when the fix sets it for the whole application and that would stop
+// someone who signs in today: the narrower change comes first, the
+// application-wide one is named with whom it stops.
+func (r *run) narrower(f *Fix) *Fix {
+	if f.Check == nil || len(f.Changes) != 1 {
+		return nil
+	}
+	c := f.Changes[0]
+	if len(f.Check.Breaks) == 0 && !r.cannotTransform(c) {
+		return nil
+	}
+	if c.Kind != SetAttribute || c.Attribute != assertion.AttrRoleSessionName || c.Scope != ScopeApplication {
+		return nil
+	}
+	why := "the change for the whole application would stop other agents"
+	if r.cannotTransform(c) {
+		why = r.res.IdP.Name + " has no case function to make it for everyone"
+	}
+	return r.newFix(fmt.Sprintf("For this agent only, make the IdP send %q as RoleSessionName (their own value in the directory); %s.", c.Value, why),
+		Change{Kind: SetAttribute, Attribute: c.Attribute, Value: c.Value, Scope: ScopeAgent})
+}
+
 // breaks names what works today that the fix would break.
 func (r *run) breaks(f *Fix, w *world) []string {
 	var out []string
@@ -571,6 +610,13 @@ func (r *run) breaks(f *Fix, w *world) []string {
 			out = append(out, r.trustBreaks(c)...)
 		case EditStatement, PutRolePolicy:
 			out = append(out, r.federationBreaks(c, w)...)
+			if c.Kind == PutRolePolicy {
+				out = append(out, r.replacedPolicy(c)...)
+			}
+		case UpdateOrgPolicy:
+			out = append(out, r.orgBreaks(c)...)
+		case DropSessionTags:
+			out = append(out, r.tagBreaks(c)...)
 		case SendRoles:
 			if bound, e := r.boundRole(); bound != "" {
 				ro, err := splitRolePair(c.Roles[0])
@@ -580,13 +626,117 @@ func (r *run) breaks(f *Fix, w *world) []string {
 				}
 			}
 		case SetAttribute:
-			if c.Attribute == assertion.AttrRoleSessionName && c.Transform != "" {
-				for _, s := range r.otherSessions() {
-					if t := transform(s, c.Transform); t != s {
-						out = append(out, fmt.Sprintf("agent %s signs in today as %q (CloudTrail); a %s-case transformation for the whole application would send %q", s, s, c.Transform, t))
-					}
-				}
+			if c.Attribute == assertion.AttrRoleSessionName && c.Scope == ScopeApplication {
+				out = append(out, r.sessionNameBreaks(c)...)
 			}
+		}
+	}
+	return out
+}
+
+// sessionNameFrom is what a RoleSessionName change makes the IdP send:
+// its transformation applied to its source's captured value, whatever the
+// change says it yields. A source the IdP does not send, or a
+// transformation that yields another value, is a wrong change; a change
+// with no source sets the value on the agent's profile.
+func (w *world) sessionNameFrom(c Change) (string, error) {
+	if c.Source == "" {
+		if c.Transform != "" {
+			return "", wrongChange("a %s-case transformation of nothing: the change names no source", c.Transform)
+		}
+		if c.Scope != ScopeAgent {
+			return "", wrongChange("the value %q is set for %s, but nothing the IdP sends holds it", c.Value, orX(string(c.Scope), "every user"))
+		}
+		return c.Value, nil
+	}
+	a := w.assertion()
+	src, ok := sentValue(a, c.Source)
+	if !ok {
+		return "", wrongChange("the IdP sends no %s in this assertion: RoleSessionName would be empty", sourceLabel(c.Source))
+	}
+	value := src
+	if c.Transform != "" && !isASCII(src) {
+		return "", notModelled("%s sends %q, beyond ASCII, where the products' case functions differ", sourceLabel(c.Source), src)
+	}
+	if c.Transform != "" {
+		t, ok := caseTransform(src, c.Transform)
+		if !ok {
+			return "", notModelled("case transformation %q is not modelled", c.Transform)
+		}
+		value = t
+	}
+	if value != c.Value {
+		how := "a copy"
+		if c.Transform != "" {
+			how = "a " + c.Transform + "-case transformation"
+		}
+		return "", wrongChange("%s sends %q; %s makes it %q, not %q", sourceLabel(c.Source), src, how, value, c.Value)
+	}
+	return value, nil
+}
+
+// sessionNameBreaks applies an application-wide RoleSessionName change to
+// every other agent CloudTrail shows signing in: what the change would
+// send them (their source's value, transformed), when the evidence holds
+// it, against the name they sign in with today. An agent whose source
+// value is not in the evidence may stop, and is named so.
+func (r *run) sessionNameBreaks(c Change) []string {
+	type agent struct{ session, nameID string }
+	by := map[string]*agent{}
+	var order []string
+	see := func(session, nameID string) {
+		if session == "" || session == r.subject.RoleSessionName || nameID != "" && nameID == r.subject.NameID {
+			return
+		}
+		a := by[session]
+		if a == nil {
+			a = &agent{session: session}
+			by[session] = a
+			order = append(order, session)
+		}
+		if a.nameID == "" {
+			a.nameID = nameID
+		}
+	}
+	for _, e := range r.aws.Events {
+		if e.ErrorCode != "" {
+			continue
+		}
+		switch e.Name {
+		case "AssumeRoleWithSAML":
+			see(e.RoleSessionName, e.Username)
+		case "GetFederationToken":
+			see(sessionOf(e.IdentityARN), "")
+		}
+	}
+	sort.Strings(order)
+	var out []string
+	for _, s := range order {
+		a := by[s]
+		src, known := "", false
+		switch c.Source {
+		case assertion.AttrRoleSessionName:
+			src, known = a.session, true
+		case SourceNameID:
+			src, known = a.nameID, a.nameID != ""
+		}
+		if !known {
+			if c.Source == "" {
+				continue // no mapping: nothing changes for them
+			}
+			out = append(out, fmt.Sprintf("agent %s signs in today as %q (CloudTrail); what %s holds for them is not in the evidence, so the change for the whole application may stop them", s, s, sourceLabel(c.Source)))
+			continue
+		}
+		v := src
+		if c.Transform != "" {
+			v = transform(src, c.Transform)
+		}
+		if v != a.session {
+			how := "the change for the whole application"
+			if c.Transform != "" {
+				how = "a " + c.Transform + "-case transformation for the whole application"
+			}
+			out = append(out, fmt.Sprintf("agent %s signs in today as %q (CloudTrail); %s would send %q", s, s, how, v))
 		}
 	}
 	return out
@@ -632,22 +782,6 @@ func (r *run) boundRole() (string, *evidence.Event) {
 		role = roleOfSession(first.IdentityARN)
 	}
 	return role, first
-}
-
-// otherSessions are the session names of other agents' successful
-// federations in CloudTrail.
-func (r *run) otherSessions() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, e := range r.aws.Events {
-		s := sessionOf(e.IdentityARN)
-		if e.Name == "GetFederationToken" && e.ErrorCode == "" && s != "" && s != r.subject.RoleSessionName && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // trustBreaks evaluates the old and the new trust policy for every
@@ -823,4 +957,19 @@ func stageWords(s Stage) string {
 		return string(s) + " (" + e + ")"
 	}
 	return string(s)
+}
+
+// replacedPolicy names the inline policy a put-role-policy would replace:
+// one of the same name on the role, whose statements the new document
+// drops.
+func (r *run) replacedPolicy(c Change) []string {
+	for _, ro := range r.aws.Roles {
+		if ro.Name != c.Role {
+			continue
+		}
+		if old := ro.Inline[c.Policy]; old != nil {
+			return []string{fmt.Sprintf("replaces role %s's inline policy %s and drops its %d statements", c.Role, c.Policy, len(old.Statements))}
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ package diagnose
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/idp"
 	"github.com/samldoctor/samldoctor/internal/signin"
@@ -57,6 +59,9 @@ type Fix struct {
 	IdPProduct string
 	IdPSteps   []string
 	IdPDocs    string
+	// IdPCode are the indexes of IdPSteps that are configuration text in
+	// the product's language, to be pasted as they are.
+	IdPCode []int
 	// DataLoss warns that the fix loses data.
 	DataLoss string
 	// Check is the result of applying the changes and diagnosing again.
@@ -80,6 +85,9 @@ type Finding struct {
 	// Downgraded says why an error became a warning: the capture proves
 	// the sign-in stopped before this stage, or passed it.
 	Downgraded string
+	// ExplainedBy is the earlier finding whose fix makes the same changes:
+	// this one is a consequence of it, and its fix is not repeated.
+	ExplainedBy string
 	// Wrong are the values of the message the first fix changes, with
 	// what they should be.
 	Wrong []WrongValue
@@ -205,6 +213,20 @@ type run struct {
 	// auditAud is the SAML:aud an audit judges a trust policy for (there
 	// is no assertion to read it from).
 	auditAud string
+	// instanceFromEvidence is set when the capture does not name the
+	// instance and the one instance of the evidence was taken.
+	instanceFromEvidence bool
+	// elsewhere is the AWS evidence of another account or instance than
+	// the sign-in's, set aside (scope.go).
+	elsewhere *elsewhere
+	// captureWhere says where the sign-in comes from when there is no
+	// message to point at (SetAsideElsewhere).
+	captureWhere string
+	// strictScope sets aside everything of another instance, its
+	// instances and user lists too (SetAsideElsewhere).
+	strictScope bool
+	// org holds the verdicts of the organization's SCPs and RCPs.
+	org *orgState
 }
 
 // Run diagnoses a capture against the AWS evidence. A capture that holds
@@ -225,25 +247,35 @@ func runOne(in Input) *Result {
 	r := newRun(in)
 	r.observeSymptoms()
 	if !r.chooseMessage() {
+		r.checkUnavailable()
+		r.checkSessionLength()
+		r.checkEmbedded()
 		r.checkCCP()
 		r.checkFrameRefused()
 		r.noSAML()
 		r.checkTruncation()
+		r.productPitfalls()
 		r.checkFixes()
 		r.applyIdP()
 		r.finish()
 		return r.res
 	}
+	r.scopeEvidence()
 	r.checkCapture()
 	r.checkTruncation()
 	r.stages()
+	r.checkUnavailable()
+	r.checkSessionLength()
+	r.checkEmbedded()
 	r.checkCCP()
 	r.checkFrameRefused()
 	if r.canceled() {
 		return r.res
 	}
 	r.checkLive()
+	r.checkElsewhere()
 	r.needs()
+	r.productPitfalls()
 	r.checkFixes()
 	if r.canceled() {
 		return r.res
@@ -291,8 +323,11 @@ func (r *run) stages() {
 		r.checkAttributes()
 		r.checkGlobal()
 		r.checkAssumeRole()
+		r.checkSessionTags() // after the role is found: its policies show which tags they use
+		r.checkRCPs()
 		r.checkRelayState()
 		r.checkFederation()
+		r.checkSCPs()
 		r.checkUser()
 		r.checkTrafficGroup()
 		r.checkReplicas()
@@ -370,6 +405,8 @@ func (r *run) observeSymptoms() {
 	seen := map[string]int{}
 	r.observeCCP()
 	r.observeFrameRefused()
+	r.observeEmbedded()
+	r.observeUnavailable()
 	for _, p := range r.in.Capture.Pages {
 		for _, e := range p.Errors {
 			ev := Evidence{What: "error page", Value: e.Excerpt, Where: pageWhere(p)}
@@ -424,7 +461,9 @@ func (r *run) chooseMessage() bool {
 	}
 	if idx < 0 {
 		for i, m := range r.in.Capture.Messages {
-			if m.Type == "SAMLResponse" {
+			if _, toIIC := postedToIdentityCenter(m); m.Type == "SAMLResponse" && !toIIC {
+				// (An external IdP's response to IAM Identity Center is
+				// its leg of the sign-in, not AWS sign-in's.)
 				idx = i
 			}
 		}
@@ -477,6 +516,7 @@ func (r *run) chooseMessage() bool {
 	if r.subject.InstanceID == "" && len(r.aws.Instances) == 1 {
 		i := r.aws.Instances[0]
 		r.subject.InstanceID, r.subject.Region = i.ID, i.Region()
+		r.instanceFromEvidence = true
 	}
 	if r.subject.Account == "" {
 		for _, i := range r.aws.Instances {
@@ -594,8 +634,14 @@ func (r *run) noSAML() {
 	if r.idpError() {
 		return // the IdP stopped the sign-in: no SAML is what it did
 	}
-	if r.has("connect.ccp_no_session") || r.has("ccp.origin_not_approved") {
+	if r.has("connect.ccp_no_session") || r.has("ccp.origin_not_approved") || r.has(idSigninInFrame) || r.has(idDomainMismatch) || r.has(idPopupStuck) {
 		return // the CCP loaded without a sign-in, or was refused: that is the finding
+	}
+	if r.has("aws.service_unavailable") || r.has("connect.session_max_duration") || r.has("connect.auth_profile_signout") {
+		return // AWS failed, or the session ended: the message is not what is missing
+	}
+	if e := readEmbedding(r.in.Capture); e != nil && r.symptoms["signin.success"] && len(symptomIDs(r.res.Symptoms)) == 0 {
+		return // the embedded CCP loaded with its session: a sign-in made before the capture
 	}
 	c := r.in.Capture
 	var ev []Evidence
@@ -605,7 +651,7 @@ func (r *run) noSAML() {
 	if r.symptoms["connect.session_expired"] {
 		r.add(Finding{ID: "connect.direct_login", Severity: Error,
 			Title:    "The agent opened Amazon Connect directly instead of signing in through the identity provider",
-			Evidence: ev, Explains: []string{"connect.session_expired"},
+			Evidence: ev, Explains: []string{"connect.session_expired", errorpage.SessionExpired12h},
 			Fix: &Fix{Summary: "Sign in from the identity provider's app portal (IdP-initiated), or bookmark the IdP's sign-in URL for the Amazon Connect app, not the Connect URL.",
 				Check: &Check{Result: CheckNotChecked, Why: "how the agent starts the sign-in is not in the IdP, IAM or Connect configuration"},
 				Steps: []string{"Start at the identity provider (for example the Entra ID My Apps tile, the Okta dashboard tile) for the Amazon Connect application.", "Set the app's Relay State to the Connect federation URL so the agent lands in Connect."}}})
@@ -756,6 +802,9 @@ func roundDur(d time.Duration) string {
 // then other errors, warnings and information; and writes the verdict.
 func (r *run) finish() {
 	rank := func(f Finding) int {
+		if f.ID == OtherAccountID {
+			return -2 // everything after it was judged without that data
+		}
 		if alwaysError[f.ID] && f.Severity == Error {
 			return -1 // a wrapped or unsigned message comes before anything judged from it
 		}
@@ -768,6 +817,7 @@ func (r *run) finish() {
 	sort.SliceStable(r.res.Findings, func(i, j int) bool {
 		return rank(r.res.Findings[i]) < rank(r.res.Findings[j])
 	})
+	r.shareFixes()
 	switch {
 	case r.symptoms["signin.success"]:
 		r.res.Outcome = "succeeded"
@@ -872,4 +922,54 @@ func (r *run) failedStage() Stage {
 		}
 	}
 	return first
+}
+
+// shareFixes says each fix once: a finding whose fix makes exactly the
+// changes of an earlier one's is explained by it (the clock's skew and the
+// expiry it causes), and a finding that repeats an earlier one word for
+// word (the same signature error twice) is dropped.
+func (r *run) shareFixes() {
+	type seen struct{ id, changes string }
+	var fixes []seen
+	said := map[string]bool{}
+	out := r.res.Findings[:0]
+	for _, f := range r.res.Findings {
+		key := f.ID + "\x00" + f.Severity + "\x00" + f.Title + "\x00" + evidenceKey(f.Evidence)
+		if said[key] {
+			continue
+		}
+		said[key] = true
+		if f.Fix != nil && len(f.Fix.Changes) > 0 && f.Severity != Info {
+			ck := changesKey(f.Fix.Changes)
+			for _, s := range fixes {
+				if s.changes == ck && s.id != f.ID {
+					f.ExplainedBy, f.Fix, f.Alternatives = s.id, nil, nil
+					break
+				}
+			}
+			if f.Fix != nil {
+				fixes = append(fixes, seen{f.ID, ck})
+			}
+		}
+		out = append(out, f)
+	}
+	r.res.Findings = out
+}
+
+func evidenceKey(ev []Evidence) string {
+	var b strings.Builder
+	for _, e := range ev {
+		b.WriteString(e.What + "\x00" + e.Value + "\x00" + e.Where + "\x01")
+	}
+	return b.String()
+}
+
+// changesKey writes changes for comparison: every field of each, in
+// order.
+func changesKey(cs []Change) string {
+	b, err := json.Marshal(cs)
+	if err != nil {
+		return fmt.Sprint(cs)
+	}
+	return string(b)
 }

@@ -156,7 +156,7 @@ func (r *run) checkFederation() {
 			Detail:   "After AWS sign-in, Connect calls connect:GetFederationToken as the role on arn:...:instance/ID/user/${aws:userid}; no policy of the role allows it, so Connect answers \"Access denied, Please contact your AWS account administrator\".",
 			Evidence: []Evidence{checked}, Explains: []string{"connect.access_denied_admin"}}
 		add := r.newFix(fmt.Sprintf("Allow role %s to call connect:GetFederationToken for its users in instance %s.", ro.Name, r.subject.InstanceID),
-			Change{Kind: PutRolePolicy, Role: ro.Name, Policy: "AmazonConnectFederation", Document: r.federationPolicyDoc()})
+			Change{Kind: PutRolePolicy, Role: ro.Name, Policy: unusedPolicyName(ro), Document: r.federationPolicyDoc()})
 		if pair, why, ok := r.preferredRole(); ok {
 			// Another role works, or Connect bound the user to it: adding
 			// the permission here would only move the failure to "Bad
@@ -367,4 +367,20 @@ func (r *run) preferredRole() (string, Evidence, bool) {
 		}
 	}
 	return "", Evidence{}, false
+}
+
+// unusedPolicyName is a name for a new inline policy of the role that no
+// inline policy of it has: put-role-policy with a name in use replaces
+// that policy, dropping its statements. Without the role's whole list of
+// inline policies, the usual name is given and the fix says to look first.
+func unusedPolicyName(ro *evidence.Role) string {
+	const base = "AmazonConnectFederation"
+	if ro == nil {
+		return base
+	}
+	name := base
+	for i := 2; ro.Inline[name] != nil; i++ {
+		name = fmt.Sprintf("%s%d", base, i)
+	}
+	return name
 }

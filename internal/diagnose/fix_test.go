@@ -26,11 +26,11 @@ func TestExampleFixes(t *testing.T) {
 		inFix    []string
 		notInFix []string
 	}{
-		{"not-onboarded", diagnose.Change{Kind: diagnose.SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "Jane.Doe@example.com"},
+		{"not-onboarded", diagnose.Change{Kind: diagnose.SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "Jane.Doe@example.com", Scope: diagnose.ScopeAgent},
 			[]string{`send "Jane.Doe@example.com"`}, []string{"delete-user"}},
 		{"access-denied", diagnose.Change{Kind: diagnose.EditStatement, Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Edit: "Region us-east-1 → ap-southeast-2"},
 			[]string{"--policy-name ConnectFederation", "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance + "/user/${aws:userid}"}, []string{"arn:aws:connect:us-east-1", "AmazonConnectFederation"}},
-		{"bad-request", diagnose.Change{Kind: diagnose.SendRoles, Roles: []string{"arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"}},
+		{"bad-request", diagnose.Change{Kind: diagnose.SendRoles, Scope: diagnose.ScopeAgent, Roles: []string{"arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"}},
 			// ConnectAgentsLegacy trusts the provider already: its trust
 			// policy is not rewritten, and the IdP step names it.
 			[]string{"Value is arn:aws:iam::111122223333:role/ConnectAgentsLegacy,"}, []string{"update-assume-role-policy", "role/ConnectAgents,", "delete-user"}},
@@ -157,6 +157,9 @@ var firstChanges = map[string]string{
 	"connect.user_not_found":         "connect.create_user " + rsn,
 	"connect.username_case_mismatch": "idp.set_attribute RoleSessionName=Jane.Doe@example.com",
 	"connect.role_changed":           "idp.send_roles " + legacyARN + "," + fixture.DefaultProvider,
+	"iam.rcp_denies":                 "organizations.update_policy p-rcpperimeter: statement 1: exempt SAML sign-ins through EntraID with the condition StringNotEqualsIfExists saml:doc 111122223333/EntraID (saml:doc is ACCOUNT/PROVIDER-NAME of the IAM SAML provider)",
+	"iam.scp_denies":                 "organizations.update_policy p-scpregions: statement 1: add connect:GetFederationToken to the actions it exempts (NotAction)",
+	"aws.session_tags_invalid":       "idp.drop_session_tags GithubTeams/",
 }
 
 // changeKeys writes changes in a few words each, for comparison.
@@ -179,6 +182,10 @@ func changeKeys(cs []diagnose.Change) string {
 			k += c.UserName
 		case diagnose.UpdateProviderMetadata, diagnose.EncryptAssertion, diagnose.CreateProvider, diagnose.AddPrivateKey:
 			k += c.Provider
+		case diagnose.UpdateOrgPolicy:
+			k += c.Policy + ": " + c.Edit
+		case diagnose.DropSessionTags:
+			k += strings.Join(c.Tags, ",") + "/" + strings.Join(c.TransitiveKeys, ",")
 		default:
 			k += c.Value
 		}
@@ -223,15 +230,24 @@ func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
 	case diagnose.SetAttribute:
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
+			// The IdP sends its source's value through the transformation:
+			// the source and the label, not the value the change
+			// promises, decide what AWS gets. No source: the agent's own
+			// value is set.
 			v := c.Value
-			if c.Transform != "" {
-				// The IdP transforms what it sends today: the label, not
-				// the value the change promises, decides what AWS gets.
-				how := map[string]func(string) string{"lower": strings.ToLower, "upper": strings.ToUpper}[c.Transform]
-				if how == nil || len(s.resp.RoleSessionName) != 1 {
-					t.Fatalf("transformation %q of %q", c.Transform, s.resp.RoleSessionName)
+			if c.Source != "" {
+				src, ok := scenarioSent(s, c.Source)
+				if !ok {
+					t.Fatalf("the change's source %q is not sent", c.Source)
 				}
-				v = how(s.resp.RoleSessionName[0])
+				v = src
+			}
+			if c.Transform != "" {
+				how := map[string]func(string) string{"lower": strings.ToLower, "upper": strings.ToUpper}[c.Transform]
+				if how == nil {
+					t.Fatalf("transformation %q", c.Transform)
+				}
+				v = how(v)
 			}
 			s.resp.RoleSessionName = []string{v}
 		case assertion.AttrSessionDuration:
@@ -247,6 +263,25 @@ func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
 		s.acs, s.resp.Recipient = c.Value, c.Value
 	case diagnose.SetRelayState:
 		s.relay = &c.Value
+	case diagnose.DropSessionTags:
+		s.resp.Attributes = slices.DeleteFunc(slices.Clone(s.resp.Attributes), func(a [2]string) bool {
+			k, ok := strings.CutPrefix(a[0], assertion.AttrPrincipalTag)
+			return ok && slices.Contains(c.Tags, k) || a[0] == assertion.AttrTransitiveTagKeys && slices.Contains(c.TransitiveKeys, a[1])
+		})
+	case diagnose.UpdateOrgPolicy:
+		for name, data := range s.aws {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(data), &m); err != nil {
+				t.Fatal(err)
+			}
+			p, _ := m["Policy"].(map[string]any)
+			if sum, _ := p["PolicySummary"].(map[string]any); sum != nil && sum["Id"] == c.Policy {
+				p["Content"] = c.Document.Document()
+				s.aws[name] = js(m)
+				return true
+			}
+		}
+		return false
 	case diagnose.SyncIdPClock:
 		s.postAt -= c.Offset
 	case diagnose.EncryptAssertion:
@@ -593,8 +628,19 @@ func TestFixBehaviours(t *testing.T) {
 		if f.ID != "saml.idp_clock_skew" || fx.Changes[0].Kind != diagnose.SyncIdPClock || (fx.Changes[0].Offset-2*time.Hour).Abs() > 2*time.Second {
 			t.Fatalf("%v; first %s %+v", ids(res), f.ID, fx.Changes)
 		}
-		if e := find(res, "saml.expired"); e == nil || e.Fix.Changes[0].Kind != diagnose.SyncIdPClock {
-			t.Errorf("saml.expired's fix: %+v", e)
+		// The expiry is the clock's consequence: explained by it, its fix
+		// not repeated.
+		if e := find(res, "saml.expired"); e == nil || e.ExplainedBy != "saml.idp_clock_skew" || e.Fix != nil {
+			t.Errorf("saml.expired: %+v", e)
+		}
+		n := 0
+		for _, f := range res.Findings {
+			if f.Fix != nil && len(f.Fix.Changes) > 0 && f.Fix.Changes[0].Kind == diagnose.SyncIdPClock {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("the clock's fix is given %d times", n)
 		}
 		if strings.Contains(fixText(&fx), "lengthen") {
 			t.Errorf("the fix lengthens validity: %s", fixText(&fx))
@@ -648,4 +694,24 @@ func pickRole(role string) func([]fixture.Step) []fixture.Step {
 		fed.Time = pick.Time.Add(500 * time.Millisecond)
 		return []fixture.Step{st[0], chooser, pick, fed}
 	}
+}
+
+// scenarioSent is what the scenario's IdP sends in source: an attribute
+// (RoleSessionName or another), or the NameID.
+func scenarioSent(s *scenario, source string) (string, bool) {
+	switch source {
+	case diagnose.SourceNameID:
+		return s.resp.NameID, s.resp.NameID != ""
+	case assertion.AttrRoleSessionName:
+		if len(s.resp.RoleSessionName) == 1 {
+			return s.resp.RoleSessionName[0], true
+		}
+		return "", false
+	}
+	for _, a := range s.resp.Attributes {
+		if a[0] == source {
+			return a[1], true
+		}
+	}
+	return "", false
 }

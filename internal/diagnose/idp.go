@@ -2,8 +2,10 @@ package diagnose
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
@@ -87,8 +89,10 @@ func hostOfURL(u string) string {
 // applyIdP names the product and rewrites the IdP part of each fix in its
 // terms, with the values of this sign-in.
 func (r *run) applyIdP() {
-	d := idp.Detect(r.observations())
-	r.res.IdP = &d
+	if r.res.IdP == nil {
+		r.detectIdP()
+	}
+	d := *r.res.IdP
 	if d.Product == idp.Unknown {
 		return
 	}
@@ -103,32 +107,109 @@ func (r *run) applyIdP() {
 	}
 }
 
+// detectIdP names the product from the capture's evidence, before the
+// fixes are checked: what the product can do decides which fix comes
+// first.
+func (r *run) detectIdP() {
+	d := idp.Detect(r.observations())
+	r.res.IdP = &d
+}
+
+// cannotTransform reports whether the product the capture shows has no
+// case function for the change's transformation.
+func (r *run) cannotTransform(c Change) bool {
+	if c.Transform == "" || r.res.IdP == nil {
+		return false
+	}
+	p := idp.Lookup(r.res.IdP.Product)
+	return p != nil && p.NoCaseTransform
+}
+
 // productSteps writes the fix's IdP change in the product's own terms,
 // with the values the change sets (or, for a manual fix, this sign-in's).
 func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
-	var v idp.Values
-	c, kind, ok := idpChange(fx)
-	if ok {
-		v, kind = r.idpValuesFor(c, kind)
-	} else if len(fx.Changes) == 0 {
-		if kind, ok = manualIdPKinds[id]; ok {
-			v = r.idpValues()
+	if len(fx.IdPSteps) > 0 {
+		return // already in the product's terms: a pitfall of its own app (idpproducts.go)
+	}
+	if len(fx.Changes) == 0 {
+		kind, ok := manualIdPKinds[id]
+		if !ok {
+			return
+		}
+		v := r.idpValues()
+		if !configSafe(v) {
+			return
+		}
+		if steps, docs, found := idp.Steps(d.Product, kind, v); found {
+			fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
+			fx.IdPCode = idp.CodeSteps(d.Product, kind)
+		}
+		return
+	}
+	// Every change made at the IdP, in order, in the product's terms; a
+	// change the product's data has no steps for keeps its plain words.
+	var steps []string
+	var code []int
+	docs, inProduct, clock := "", false, false
+	for _, c := range fx.Changes {
+		kind, ok := idpKind(c)
+		if c.Kind == SendRoles && len(c.Roles) != 1 {
+			ok = false // the products' steps send one value; several keep the plain words
+		}
+		if !ok {
+			if c.Where() == "idp" {
+				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))
+			}
+			continue
+		}
+		v, kind := r.idpValuesFor(d.Product, c, kind)
+		if !configSafe(v) {
+			return // a value that would break out of the product's syntax: the generic step stays
+		}
+		ps, pdocs, found := idp.Steps(d.Product, kind, v)
+		if !found {
+			if c.Where() == "idp" {
+				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))
+			}
+			continue
+		}
+		for _, k := range idp.CodeSteps(d.Product, kind) {
+			code = append(code, len(steps)+k)
+		}
+		steps = append(steps, ps...)
+		inProduct = true
+		clock = clock || kind == "clock"
+		if docs == "" {
+			docs = pdocs
 		}
 	}
-	if !ok {
+	if !inProduct {
 		return
 	}
-	steps, docs, found := idp.Steps(d.Product, kind, v)
-	if !found {
-		return
+	fx.IdPProduct, fx.IdPSteps, fx.IdPDocs, fx.IdPCode = d.Name, steps, docs, code
+	if clock {
+		// The product's own steps say how its server keeps time.
+		fx.Steps = slices.DeleteFunc(fx.Steps, func(s string) bool { return s == clockByOS })
 	}
-	fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
 }
 
 func (r *run) idpValues() idp.Values {
 	fed := awsarn.FederationURL(r.partition(), orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"))
 	once := url.QueryEscape(fed)
+	agentAttr, agentValue := identityAttribute(r.assert)
+	if agentAttr == "" && r.subject.RoleSessionName != "" {
+		// No attribute equals the NameID: the agent is told apart by the
+		// RoleSessionName the IdP sends them today.
+		agentAttr, agentValue = assertion.AttrRoleSessionName, r.subject.RoleSessionName
+	}
+	entity, link := r.spEntity()
 	return idp.Values{
+		AgentAttr:               agentAttr,
+		AgentValue:              agentValue,
+		SPEntity:                entity,
+		SPEntityEncoded:         url.QueryEscape(entity),
+		StartLink:               link,
+		Variant:                 r.idpVariant(),
 		RoleSessionName:         r.subject.RoleSessionName,
 		RolePair:                r.rolePairExample(),
 		RoleArn:                 orX(r.roleUsed, "ROLE-ARN"),
@@ -140,4 +221,64 @@ func (r *run) idpValues() idp.Values {
 		RelayStateEncoded:       once,
 		RelayStateDoubleEncoded: url.QueryEscape(once),
 	}
+}
+
+// spEntity is the AWS application's entity as the IdP knows it: the
+// entity in the IdP-initiated link the agent started from (SimpleSAMLphp's
+// spentityid, AD FS's loginToRp), else the audience the assertion names
+// today; and that link.
+func (r *run) spEntity() (entity, link string) {
+	for _, p := range r.in.Capture.Pages {
+		u, err := url.Parse(p.URL)
+		if err != nil || awsarn.IsSignInHost(strings.ToLower(u.Hostname())) {
+			continue
+		}
+		q := u.Query()
+		for _, k := range []string{"spentityid", "loginToRp"} {
+			if e := q.Get(k); e != "" {
+				return e, p.URL
+			}
+		}
+	}
+	if r.assert != nil && r.assert.Conditions != nil && len(r.assert.Conditions.Audiences) > 0 {
+		return r.assert.Conditions.Audiences[0], ""
+	}
+	return "urn:amazon:webservices", ""
+}
+
+// idpVariant is the product's application variant the capture shows:
+// Okta's AWS Account Federation catalog app starts at /home/amazon_aws/.
+func (r *run) idpVariant() string {
+	for _, p := range r.in.Capture.Pages {
+		if u, err := url.Parse(p.URL); err == nil && strings.HasPrefix(u.Path, "/home/amazon_aws/") {
+			return "aws-account-federation"
+		}
+	}
+	return ""
+}
+
+// configSafe reports whether the values drawn from the capture can be
+// written into a product's configuration text (PHP strings, claim rules,
+// expressions) as they are: no quote, backslash, dollar or control
+// character that would end the string or run code there.
+func configSafe(v idp.Values) bool {
+	for _, s := range []string{v.Source, v.SourceValue, v.AgentAttr, v.AgentValue, v.SPEntity, v.ConnectUser, v.RolePair} {
+		if strings.ContainsAny(s, "'\"\\$`\x00\r\n") {
+			return false
+		}
+		for _, c := range s {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// capitalise starts a sentence with a capital letter.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -77,24 +77,26 @@ func TestCorpusProducts(t *testing.T) {
 	}
 }
 
-// A case mismatch is fixed at the IdP; each product gets its own steps.
+// A case mismatch that no case transformation of what the IdP sends can
+// fix (the Connect user name mixes cases) is fixed on the agent's own
+// profile, in each product's own places.
 func TestProductSpecificFixes(t *testing.T) {
 	tests := []struct {
 		product, issuer, host string
 		want                  []string
 	}{
-		{"entra", "https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/", "login.microsoftonline.com", []string{"Attributes & Claims", "No ToLowercase()/ToUppercase() transformation yields Jane.Doe@example.com"}},
-		{"okta", "http://www.okta.com/exk1a2b3c4d5e6f7g8h9", "example.okta.com", []string{"Attribute Statements", "No Okta expression case function yields Jane.Doe@example.com"}},
-		{"adfs", "http://fs.example.com/adfs/services/trust", "fs.example.com", []string{"claim rule language", "Jane.Doe@example.com"}},
-		{"ping", "https://auth.pingone.com/0a1b2c3d-0000-4000-8000-123456789abc", "auth.pingone.com", []string{"Attribute Contract Fulfillment", "exactly Jane.Doe@example.com"}},
-		{"google", "https://accounts.google.com/o/saml2?idpid=C0abc1234", "accounts.google.com", []string{"custom user attribute", "Jane.Doe@example.com"}},
-		{"onelogin", "https://app.onelogin.com/saml/metadata/123456", "example.onelogin.com", []string{"RoleSessionName parameter"}},
-		{"auth0", "urn:example.auth0.com", "example.auth0.com", []string{"Post Login action", "exactly Jane.Doe@example.com"}},
-		{"jumpcloud", "JumpCloud", "sso.jumpcloud.com", []string{"Jane.Doe@example.com"}},
-		{"keycloak", "https://sso.example.com/realms/agents", "sso.example.com", []string{"lower case"}},
-		{"shibboleth", "https://idp.example.edu/idp/shibboleth", "idp.example.edu", []string{"exactly Jane.Doe@example.com"}},
-		{"simplesamlphp", "https://idp.example.com/simplesaml/saml2/idp/metadata.php", "idp.example.com", []string{"core:AttributeMap"}},
-		{"iam-identity-center", "https://portal.sso.eu-west-2.amazonaws.com/saml/assertion/MTExMTIyMjIzMzMzX2lucy0xMjM0", "portal.sso.eu-west-2.amazonaws.com", []string{"Edit attribute mappings", "Jane.Doe@example.com"}},
+		{"entra", "https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/", "login.microsoftonline.com", []string{"Identity > Users > All users, open the agent (jane.doe@example.com)", "to Jane.Doe@example.com. Only this agent changes."}},
+		{"okta", "http://www.okta.com/exk1a2b3c4d5e6f7g8h9", "example.okta.com", []string{"Directory > People, open the agent (jane.doe@example.com)", "Only this agent changes."}},
+		{"adfs", "http://fs.example.com/adfs/services/trust", "fs.example.com", []string{"Active Directory Users and Computers", "to Jane.Doe@example.com"}},
+		{"ping", "https://auth.pingone.com/0a1b2c3d-0000-4000-8000-123456789abc", "auth.pingone.com", []string{"PingFederate's LDAP data store", "to Jane.Doe@example.com"}},
+		{"google", "https://accounts.google.com/o/saml2?idpid=C0abc1234", "accounts.google.com", []string{"Directory > Users > the user > User information", "Jane.Doe@example.com on this agent"}},
+		{"onelogin", "https://app.onelogin.com/saml/metadata/123456", "example.onelogin.com", []string{"the RoleSessionName parameter reads"}},
+		{"auth0", "urn:example.auth0.com", "example.auth0.com", []string{"Post Login action sends as RoleSessionName", "to Jane.Doe@example.com"}},
+		{"jumpcloud", "JumpCloud", "sso.jumpcloud.com", []string{"maps to RoleSessionName", "to Jane.Doe@example.com"}},
+		{"keycloak", "https://sso.example.com/realms/agents", "sso.example.com", []string{"Keycloak keeps in lower case"}},
+		{"shibboleth", "https://idp.example.edu/idp/shibboleth", "idp.example.edu", []string{"that defines RoleSessionName to Jane.Doe@example.com"}},
+		{"simplesamlphp", "https://idp.example.com/simplesaml/saml2/idp/metadata.php", "idp.example.com", []string{"authentication source's user store", "Only this agent changes."}},
+		{"iam-identity-center", "https://portal.sso.eu-west-2.amazonaws.com/saml/assertion/MTExMTIyMjIzMzMzX2lucy0xMjM0", "portal.sso.eu-west-2.amazonaws.com", []string{"Edit profile", "Jane.Doe@example.com"}},
 		{"unknown", "https://idp.example.org/saml", "idp.example.org", nil},
 	}
 	for _, tt := range tests {

@@ -16,7 +16,14 @@ func (r *run) checkLive() {
 		if what == "" {
 			what = "what it would have told"
 		}
-		r.add(Finding{ID: "aws.call_denied", Severity: Warning, Stage: stageOfCall(d.Call),
+		sev := Warning
+		if strings.HasPrefix(d.Call, "organizations:") && !r.orgMayExplain() {
+			// Organizations answers only its management account (or a
+			// delegate): from the account of the instance it refuses, and
+			// nothing unexplained needs its policies.
+			sev = Info
+		}
+		r.add(Finding{ID: "aws.call_denied", Severity: sev, Stage: stageOfCall(d.Call),
 			Title:    fmt.Sprintf("Could not call %s: %s; %s is undetermined", d.Call, d.Error, what),
 			Evidence: []Evidence{{What: d.Call + " on " + orX(d.Resource, "the account"), Value: d.Error, Where: d.Source.String()}},
 			Fix:      &Fix{Summary: "Run with credentials that have samldoctor's read-only policy (`samldoctor permissions` prints it), or pass the AWS CLI outputs with --aws-data."}})
@@ -37,8 +44,7 @@ func (r *run) checkLive() {
 				Evidence: []Evidence{{What: "SAML provider in the Role attribute", Value: r.providerUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")},
 					{What: "iam:GetSAMLProvider", Value: n.Error, Where: n.Source.String()}},
 				Explains: []string{"signin.provider_not_found"},
-				Fix: &Fix{Summary: "Name an existing provider in the Role value, or create the provider from the IdP's metadata.",
-					Commands: []string{fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", providerName(r.providerUsed))}}})
+				Fix:      r.newFix("Name an existing provider in the Role value, or create the provider from the IdP's metadata.", Change{Kind: CreateProvider, Provider: r.providerUsed})})
 		case n.Call == "connect:DescribeInstance" && n.Resource == r.subject.InstanceID:
 			r.add(Finding{ID: "connect.instance_not_found", Severity: Error,
 				Title:    fmt.Sprintf("Connect instance %s does not exist in %s", r.subject.InstanceID, r.subject.Region),
@@ -55,14 +61,23 @@ func stageOfCall(call string) Stage {
 		return StageUser
 	case strings.HasPrefix(call, "cloudtrail:"):
 		return StageBinding
+	case strings.HasPrefix(call, "organizations:"):
+		return StageAssumeRole
 	case call == "iam:SimulatePrincipalPolicy", call == "iam:ListRolePolicies", call == "iam:GetRolePolicy", call == "iam:ListAttachedRolePolicies", call == "iam:GetPolicy", call == "iam:GetPolicyVersion":
 		return StageFederation
 	}
 	return StageAssumeRole
 }
 
-// compareSimulation sets IAM's own verdict beside the offline one.
+// compareSimulation sets IAM's own verdict beside the offline one. The
+// simulator evaluates identity policies and SCPs (not RCPs, which Connect
+// does not support anyway): the offline verdict it is compared with is the
+// role's policies' and the SCPs' together.
 func (r *run) compareSimulation(offline iampolicy.Decision) {
+	scp := r.scpDecision()
+	if scp == iampolicy.ExplicitDeny || scp == iampolicy.ImplicitDeny {
+		offline = scp
+	}
 	for _, s := range r.aws.Simulations {
 		if s.Action != "connect:GetFederationToken" {
 			continue
@@ -75,12 +90,14 @@ func (r *run) compareSimulation(offline iampolicy.Decision) {
 					Evidence: []Evidence{{What: "iam:SimulatePrincipalPolicy on " + s.Resource, Value: sim, Where: s.Source.String()}},
 					Explains: []string{"connect.access_denied_admin"},
 					Fix: r.newFix("Allow the role connect:GetFederationToken on its users in the instance.",
-						Change{Kind: PutRolePolicy, Role: roleName(r.roleUsed), Policy: "AmazonConnectFederation", Document: r.federationPolicyDoc()})})
+						Change{Kind: PutRolePolicy, Role: roleName(r.roleUsed), Policy: unusedPolicyName(r.role), Document: r.federationPolicyDoc()})})
 			}
 			continue
 		}
-		why := "an organization SCP, a permissions boundary or a resource control policy the offline evaluation does not see"
-		if s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations {
+		why := "an organization SCP or a permissions boundary that the offline evaluation does not see"
+		if sim == "allowed" && offline == scp {
+			why = "IAM's simulator, which evaluates SCPs, allows what the SCPs read from Organizations deny: those outputs may be older than the policies attached now, or a condition takes another value live"
+		} else if s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations {
 			why = "an organization service control policy (SCP) denies it"
 		} else if s.AllowedByPermissionsBoundary != nil && !*s.AllowedByPermissionsBoundary {
 			why = "the role's permissions boundary denies it"

@@ -55,6 +55,19 @@ func TestMultipleProfiles(t *testing.T) {
 			t.Errorf("a change made between attempts reported as two profiles: %v", ids(res))
 		}
 	})
+	// One application whose role mapping changed between the attempts:
+	// the same issuer and RoleSessionName, another role.
+	t.Run("one application, another role", func(t *testing.T) {
+		other := func(when time.Time, out fixture.Outcome) []fixture.Step {
+			xml := fixture.Response{Issuer: appA, NameID: jane, RoleSessionName: []string{jane}, IssueInstant: when.Add(-time.Second), SignAssertion: true,
+				Roles: []string{"arn:aws:iam::" + acct + ":role/ConnectAgentsLegacy," + fixture.DefaultProvider}}.XML()
+			return fixture.SignIn(xml, fixture.RelayState(), when, out)
+		}
+		res := diagnoseSteps(t, users, profileSteps(jane, jane, appA, first, fixture.Success), other(second, fixture.BadRequest))
+		if f := find(res, "idp.multiple_profiles"); f != nil {
+			t.Errorf("one application's role change reported as two profiles: %+v", f)
+		}
+	})
 	t.Run("two people", func(t *testing.T) {
 		res := diagnoseSteps(t, users, profileSteps(jane, jane, appA, first, fixture.Success), profileSteps("john.smith@example.com", "john.smith@example.com", appB, second, fixture.NotOnboarded))
 		if find(res, "idp.multiple_profiles") != nil {

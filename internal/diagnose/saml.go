@@ -83,7 +83,7 @@ func (r *run) checkSAML() bool {
 				Fix:      &Fix{Summary: "Fix the IdP's output so every SAML element is in its SAML namespace (an undeclared prefix is the usual cause)."}})
 		case "multiple-assertions", "assertion-misplaced", "duplicate-id", "signature-reference-mismatch":
 			r.wrapping("The message carries an assertion its signature does not cover, beside or around the one it does. Real IdPs never produce this; the message was tampered with, or a proxy rewrote it.",
-				Evidence{What: a.Code, Value: a.Message, Where: r.at(a.Path)})
+				Evidence{What: anomalyWords[a.Code], Value: a.Message, Where: r.at(a.Path)})
 		case "comment-in-value":
 			r.add(Finding{ID: "saml.comment_in_value", Severity: Warning,
 				Title:    "An XML comment sits inside a value",
@@ -92,7 +92,7 @@ func (r *run) checkSAML() bool {
 			r.add(Finding{ID: "saml.malformed", Severity: Error,
 				Title:    "The SAMLResponse has a DOCTYPE",
 				Detail:   "SAML messages never carry a DOCTYPE; AWS rejects them, and entity declarations are an attack shape.",
-				Evidence: []Evidence{{What: a.Code, Value: a.Message, Where: r.where()}},
+				Evidence: []Evidence{{What: "DOCTYPE", Value: a.Message, Where: r.where()}},
 				Explains: []string{"signin.invalid_saml_response"},
 				Fix:      &Fix{Summary: "Send the Response as the IdP generates it; find what added the DOCTYPE."}})
 		}
@@ -132,8 +132,8 @@ func (r *run) checkSAML() bool {
 			Title:    "The encrypted assertion does not decrypt with the key given",
 			Detail:   "The key passed with --sp-key is not the one the IdP encrypted for. IAM decrypts with the private keys uploaded to the SAML provider; if none matches, sign-in fails.",
 			Evidence: []Evidence{{What: "decryption", Value: r.msg.DecryptError, Where: r.at(x.EncryptedAssertions[0].Path)}},
-			Fix: &Fix{Summary: "Make the IdP encrypt with the certificate of a private key the IAM SAML provider holds (aws iam update-saml-provider --add-private-key), or pass that key to --sp-key.",
-				Commands: []string{fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s   # PrivateKeyList shows the keys IAM holds", orX(r.providerUsed, "PROVIDER-ARN"))}}})
+			Fix: &Fix{Summary: "Make the IdP encrypt with the certificate of a private key the IAM SAML provider holds (or upload the IdP's key to the provider), or pass that key to --sp-key.",
+				Commands: []string{fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s   # PrivateKeyList shows the keys IAM holds", q(orX(r.providerUsed, "PROVIDER-ARN")))}}})
 		return false
 	}
 	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 {
@@ -228,7 +228,7 @@ func (r *run) checkTimes() {
 			Detail:   "The identity provider's clock runs ahead of AWS's. AWS's tolerance for clock skew is not documented.",
 			Evidence: []Evidence{{What: "Conditions NotBefore", Value: c.NotBefore.Raw, Where: r.at(a.Path + "/Conditions/@NotBefore")}, atEv},
 			Explains: []string{"signin.expired"},
-			Fix:      r.timeFix("Sync the identity provider's clock (NTP).", "On the IdP servers (AD FS, Shibboleth, Keycloak, ...), sync the system clock with NTP.")})
+			Fix:      r.aheadFix(ahead)})
 	}
 	issued := r.parsed.IssueInstant
 	path := "/Response/@IssueInstant"
@@ -576,6 +576,15 @@ func (r *run) rolePairExample() string {
 	return role + "," + prov
 }
 
+// anomalyWords name the document's anomalies in evidence (the codes are
+// the JSON's, docs/json.md).
+var anomalyWords = map[string]string{
+	"multiple-assertions":          "several assertions",
+	"assertion-misplaced":          "an assertion out of its place",
+	"duplicate-id":                 "two elements with one ID",
+	"signature-reference-mismatch": "a signature over another element",
+}
+
 func orX(s, x string) string {
 	if s == "" {
 		return x
@@ -659,6 +668,18 @@ func (r *run) timeFix(summary, idp string) *Fix {
 		Check: &Check{Result: CheckNotChecked, Why: "a new sign-in makes a new assertion; nothing in the configuration is shown to be wrong"}}
 }
 
+// aheadFix synchronises the IdP's clock, which the assertion shows running
+// at least ahead of AWS's: the skew finding's change when there is one,
+// else the same change with the offset the NotBefore shows.
+func (r *run) aheadFix(ahead time.Duration) *Fix {
+	for _, f := range r.res.Findings {
+		if f.ID == "saml.idp_clock_skew" && f.Severity == Error {
+			return r.timeFix("", "")
+		}
+	}
+	return r.newFix("Synchronise the identity provider's clock with NTP: the assertion starts "+roundDur(ahead)+" after AWS received it.", Change{Kind: SyncIdPClock, Offset: -ahead})
+}
+
 // nearMissValues are the values of the attribute named almost like the
 // AWS attribute expected.
 func (r *run) nearMissValues(expected string) []string {
@@ -729,7 +750,9 @@ func (r *run) rolesFix(summary string, values []string) *Fix {
 		}
 	}
 	if len(pairs) > 0 {
-		return r.newFix(summary, Change{Kind: SendRoles, Roles: pairs})
+		// The attribute's name or form is the application's mapping:
+		// every user gets it.
+		return r.newFix(summary, Change{Kind: SendRoles, Roles: pairs, Scope: ScopeApplication})
 	}
 	return &Fix{Summary: summary, IdP: idpFix(fmt.Sprintf("send the attribute %s (exactly, case-sensitive) with the value %s.", assertion.AttrRole, r.rolePairExample())),
 		Check: &Check{Result: CheckNotChecked, Why: "which role and provider to send is not in the capture or the AWS data (pass get-account-authorization-details and list-saml-providers output)"}}
@@ -743,8 +766,12 @@ func (r *run) addSessionNameFinding(f Finding, summary, idp string) {
 		f.Evidence = append(f.Evidence, ev)
 		f.Fix = r.newFix(fmt.Sprintf("%s: send %q (%s).", summary, v, strings.ToLower(ev.What[:1])+ev.What[1:]), r.setSessionName(v))
 	} else {
+		why := "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"
+		if ul := r.users(); ul != nil && ul.Complete {
+			why = "no Connect user of the instance is named as anything the IdP sends for this agent (NameID " + quoteOr(r.subject.NameID, "none") + "), so which user is theirs is not in the evidence: CloudTrail with the agent's earlier sign-ins would settle it"
+		}
 		f.Fix = &Fix{Summary: summary + ".", IdP: idp,
-			Check: &Check{Result: CheckNotChecked, Why: "the agent's Connect user name is not in the evidence: pass aws connect list-users output, or CloudTrail with the agent's earlier sign-ins"}}
+			Check: &Check{Result: CheckNotChecked, Why: why}}
 	}
 	r.add(f)
 }

@@ -23,23 +23,32 @@ func connectUsers(names ...string) string {
 // for the value it promises does not pass, and the diagnosis's own fix
 // for a case mismatch names the one that yields the Connect user name.
 func TestCaseTransformationIsApplied(t *testing.T) {
-	set := func(value, how string) *Fix {
-		return &Fix{Changes: []Change{{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: value, Transform: how}}}
+	rsn := assertion.AttrRoleSessionName
+	set := func(value, source, how string, scope Scope) *Fix {
+		return &Fix{Changes: []Change{{Kind: SetAttribute, Attribute: rsn, Value: value, Source: source, Transform: how, Scope: scope}}}
 	}
+	app := ScopeApplication
 	tests := []struct {
 		name, sent, user string
 		fix              *Fix
 		result, why      string
 	}{
-		{"lower, as needed", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "lower"), CheckPasses, ""},
-		{"upper, as needed", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", set("JANE.DOE@EXAMPLE.COM", "upper"), CheckPasses, ""},
-		{"upper said, lower needed", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "upper"), CheckStillFails,
-			`the upper-case transformation of "Jane.Doe@example.com", what the IdP sends now, sends "JANE.DOE@EXAMPLE.COM", not "jane.doe@example.com"`},
-		{"lower said, upper needed", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", set("JANE.DOE@EXAMPLE.COM", "lower"), CheckStillFails,
-			`sends "jane.doe@example.com", not "JANE.DOE@EXAMPLE.COM"`},
-		{"a transformation not modelled", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "title"), CheckNotChecked, `"title" is not modelled`},
-		// Without a transformation the value is set as it is.
-		{"a value, no transformation", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", ""), CheckPasses, ""},
+		{"lower, as needed", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "lower", app), CheckPasses, ""},
+		{"upper, as needed", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", set("JANE.DOE@EXAMPLE.COM", rsn, "upper", app), CheckPasses, ""},
+		{"upper said, lower needed", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "upper", app), CheckStillFails,
+			`attribute RoleSessionName sends "Jane.Doe@example.com"; a upper-case transformation makes it "JANE.DOE@EXAMPLE.COM", not "jane.doe@example.com"`},
+		{"lower said, upper needed", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", set("JANE.DOE@EXAMPLE.COM", rsn, "lower", app), CheckStillFails,
+			`makes it "jane.doe@example.com", not "JANE.DOE@EXAMPLE.COM"`},
+		{"a transformation not modelled", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "title", app), CheckNotChecked, `"title" is not modelled`},
+		// The source must be something the IdP sends.
+		{"a source not sent", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "mail", "lower", app), CheckStillFails,
+			`the IdP sends no attribute mail in this assertion`},
+		{"the NameID as source", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", SourceNameID, "lower", app), CheckPasses, ""},
+		// A value nothing sends is set on the agent's profile; for the whole
+		// application it is no mapping at all.
+		{"a value for this agent", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "", ScopeAgent), CheckPasses, ""},
+		{"a value for everyone", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "", app), CheckStillFails, "nothing the IdP sends holds it"},
+		{"a transformation of nothing", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "lower", app), CheckStillFails, "names no source"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +74,7 @@ func TestCaseTransformationIsApplied(t *testing.T) {
 		if f == nil || f.Fix == nil || len(f.Fix.Changes) == 0 {
 			t.Fatalf("%s: no case-mismatch fix: %+v", tt.user, r.res.Findings)
 		}
-		if c := f.Fix.Changes[0]; c.Transform != tt.how || c.Value != tt.user || f.Fix.Check.Result != CheckPasses {
+		if c := f.Fix.Changes[0]; c.Transform != tt.how || c.Source != rsn || c.Value != tt.user || f.Fix.Check.Result != CheckPasses {
 			t.Errorf("%s: fix %+v checked %+v, want a %s-case transformation that passes", tt.user, c, f.Fix.Check, tt.how)
 		}
 	}

@@ -107,8 +107,10 @@ func (r *run) checkSignatures() {
 					srcs = append(srcs, c.Source)
 				}
 				f.Evidence = append(f.Evidence, Evidence{What: "certificates checked", Value: strings.Join(uniq(srcs), "; "), Where: where})
-				f.Fix = &Fix{Summary: "Check with the IdP's current signing certificate (--idp-cert or --idp-metadata), and update the IAM SAML provider if it changed.",
-					Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", orX(r.providerUsed, "PROVIDER-ARN"))}}
+				// Which certificate the IdP signs with now is evidence to
+				// get first: no change is offered before it is known.
+				f.Fix = &Fix{Summary: "Diagnose again with the IdP's current signing certificate (--idp-cert or --idp-metadata): if it verifies the response, samldoctor gives the provider update that passes.",
+					Check: &Check{Result: CheckNotChecked, Why: "no certificate known so far made this signature, so which one the provider should hold is not in the evidence"}}
 			}
 			r.add(f)
 		case v.Status == assertion.SigValid && len(fromProvider) > 0 && !fromProvider[v.CertSource] && !r.has("iam.cert_not_in_provider"):
@@ -117,8 +119,7 @@ func (r *run) checkSignatures() {
 				Detail:   "It verifies with " + v.CertSource + ", but with none of the provider's certificates: the IdP's signing certificate changed and the provider was not updated (\"Response signature invalid\").",
 				Evidence: append(ev, Evidence{What: "verified with", Value: certName(*v.Cert), Where: v.CertSource}),
 				Explains: []string{"signin.signature_invalid"},
-				Fix: &Fix{Summary: "Update the IAM SAML provider with the IdP's current metadata.",
-					Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", r.providerUsed)}}})
+				Fix:      r.newFix("Update the IAM SAML provider with the IdP's current metadata.", Change{Kind: UpdateProviderMetadata, Provider: r.providerUsed})})
 		case v.Status == assertion.SigValidEmbedded && trusted && len(fromProvider) == 0 && !r.has("saml.signature_invalid"):
 			r.add(Finding{ID: "saml.signature_invalid", Severity: Error,
 				Title:    fmt.Sprintf("The signature on %s is intact but was not made with the certificate you gave", v.Covers),
@@ -219,8 +220,7 @@ func (r *run) checkCertTimes(v assertion.Verification) {
 			Title: fmt.Sprintf("The signing certificate was not valid when the sign-in happened (valid %s to %s)", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02")),
 			Evidence: []Evidence{{What: "signing certificate", Value: certName(*c), Where: v.CertSource},
 				{What: "time of the sign-in", Value: at.UTC().Format("2006-01-02T15:04:05Z"), Where: r.where()}},
-			Fix: &Fix{Summary: "Renew the IdP's signing certificate, then update the IAM SAML provider with the new metadata.",
-				Commands: []string{fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", orX(r.providerUsed, "PROVIDER-ARN"))}}})
+			Fix: r.renewedCertFix()})
 	}
 }
 
@@ -234,4 +234,14 @@ func uniq(l []string) []string {
 		}
 	}
 	return out
+}
+
+// renewedCertFix renews the IdP's signing certificate, then uploads the
+// new metadata: the upload is rendered from its change, the renewal is
+// the IdP's and is not modelled.
+func (r *run) renewedCertFix() *Fix {
+	f := r.newFix("Renew the IdP's signing certificate, then update the IAM SAML provider with the new metadata.", Change{Kind: UpdateProviderMetadata, Provider: orX(r.providerUsed, "PROVIDER-ARN")})
+	f.Steps = append([]string{"Renew the signing certificate at the IdP first (the metadata to upload must hold the new one)."}, f.Steps...)
+	f.Check = &Check{Result: CheckNotChecked, Why: "the new certificate is not in the evidence yet"}
+	return f
 }

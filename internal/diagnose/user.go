@@ -2,12 +2,11 @@ package diagnose
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 )
@@ -127,7 +126,14 @@ func (r *run) checkUser() {
 		Evidence: ev, Explains: []string{"connect.not_onboarded"}}
 	create := r.newFix(fmt.Sprintf("Create the Connect user %q (or fix the IdP's RoleSessionName if the agent has a user under another name).", rsn),
 		Change{Kind: CreateUser, UserName: rsn})
+	existing, existingWhy := r.existingUserOf()
 	switch {
+	case existing != "":
+		// The person has a Connect user already (named as their NameID,
+		// or as an earlier sign-in's RoleSessionName): creating another
+		// would make two.
+		f.Evidence = append(f.Evidence, existingWhy)
+		f.Fix = r.newFix(fmt.Sprintf("The agent has a Connect user already, %q: make the IdP send that name as RoleSessionName.", existing), r.setSessionName(existing))
 	case len(near) > 0:
 		f.Fix = r.newFix(fmt.Sprintf("The agent's user seems to be %q: make the IdP send that name as RoleSessionName.", near[0].Username), r.setSessionName(near[0].Username))
 		f.Alternatives = []Fix{*create}
@@ -147,19 +153,39 @@ func (r *run) checkUser() {
 	r.add(f)
 }
 
-// setSessionName is the IdP change that makes RoleSessionName value, with
-// the case transformation of what it sends now that yields it, if any.
+// setSessionName is the IdP change that makes RoleSessionName value: from
+// what the IdP is seen to send (as it is, or with the case transformation
+// that yields it) for every user of the application, or, when nothing it
+// sends yields value, set on this agent's own profile.
 func (r *run) setSessionName(value string) Change {
-	c := Change{Kind: SetAttribute, Attribute: "https://aws.amazon.com/SAML/Attributes/RoleSessionName", Value: value}
-	if rsn := r.subject.RoleSessionName; strings.EqualFold(rsn, value) && rsn != value {
-		switch value {
-		case strings.ToLower(rsn):
-			c.Transform = "lower"
-		case strings.ToUpper(rsn):
-			c.Transform = "upper"
-		}
+	c := Change{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: value}
+	if src, t, ok := sessionNameSource(r.assert, value); ok {
+		c.Source, c.Transform, c.Scope = src, t, ScopeApplication
+	} else {
+		c.Scope = ScopeAgent
 	}
 	return c
+}
+
+// existingUserOf is the Connect user the agent already has under another
+// name than the RoleSessionName sent, when the evidence shows one: a user
+// named as the NameID, or the RoleSessionName of the same person's earlier
+// successful sign-in when that user is in the list.
+func (r *run) existingUserOf() (string, Evidence) {
+	ul := r.users()
+	if ul == nil {
+		return "", Evidence{}
+	}
+	v, ev := r.sessionNameCandidate()
+	if v == "" || v == r.subject.RoleSessionName {
+		return "", Evidence{}
+	}
+	for _, u := range ul.Users {
+		if u.Username == v {
+			return v, ev
+		}
+	}
+	return "", Evidence{}
 }
 
 // sessionNameCandidate is the value the IdP should send as RoleSessionName
@@ -176,6 +202,28 @@ func (r *run) sessionNameCandidate() (string, Evidence) {
 			}
 		}
 	}
+	if ul := r.users(); ul != nil && r.assert != nil {
+		// A Connect user named as something else the IdP sends (an
+		// attribute), exactly, then up to case (the NameID, an attribute).
+		sent := []Evidence{}
+		if nameID != "" {
+			sent = append(sent, Evidence{What: "NameID", Value: nameID, Where: r.at(r.assert.Path + "/Subject/NameID")})
+		}
+		for _, at := range r.assert.Attributes {
+			if len(at.Values) == 1 && at.Values[0] != "" && !strings.HasPrefix(at.Name, "https://aws.amazon.com/SAML/Attributes/") {
+				sent = append(sent, Evidence{What: "attribute " + at.Name, Value: at.Values[0], Where: r.attrWhere(at.Name)})
+			}
+		}
+		for _, fold := range []bool{false, true} {
+			for _, sv := range sent {
+				for _, u := range ul.Users {
+					if u.Username == sv.Value && !fold || fold && strings.EqualFold(u.Username, sv.Value) && isASCII(sv.Value) {
+						return u.Username, Evidence{What: "Connect user named as the IdP's " + sv.What, Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}
+					}
+				}
+			}
+		}
+	}
 	for _, e := range r.aws.Events {
 		if e.Name == "AssumeRoleWithSAML" && e.ErrorCode == "" && nameID != "" && e.Username == nameID && e.RoleSessionName != "" && validConnectUserName(e.RoleSessionName) {
 			return e.RoleSessionName, Evidence{What: "RoleSessionName of an earlier sign-in by NameID " + nameID, Value: e.RoleSessionName + " (" + e.Time.UTC().Format(time.RFC3339) + ", event " + e.ID + ")", Where: e.File.String()}
@@ -187,6 +235,11 @@ func (r *run) sessionNameCandidate() (string, Evidence) {
 				return u.Username, Evidence{What: "Connect user whose name is " + r.subject.RoleSessionName, Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}
 			}
 		}
+	}
+	if ul := r.users(); ul != nil && ul.Complete {
+		// The whole user list is known and no user is named as the
+		// NameID: sending it would not be onboarded either.
+		return "", Evidence{}
 	}
 	if nameID != "" && stsSessionRE.MatchString(nameID) && validConnectUserName(nameID) {
 		return nameID, Evidence{What: "NameID (a valid user name)", Value: nameID, Where: r.at(r.assert.Path + "/Subject/NameID")}
@@ -234,66 +287,6 @@ func NearKey(s string) string {
 	s = strings.ReplaceAll(s, " ", "")
 	if i := strings.IndexByte(s, '@'); i >= 0 {
 		s = s[:i]
-	}
-	return s
-}
-
-// recreateUser is the last-resort fix: delete the user and create it
-// again under the name the IdP sends, keeping its current settings.
-func (r *run) recreateUser(u *evidence.User, newName string) ([]string, string) {
-	cmds := []string{}
-	if !u.Detailed {
-		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json   # keep the user's settings first", r.subject.Region, r.subject.InstanceID, u.ID))
-	}
-	cmds = append(cmds,
-		fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", r.subject.Region, r.subject.InstanceID, u.ID),
-		r.createUserCommand(u, newName))
-	return cmds, fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID, metrics and settings not copied). Prefer changing the IdP.", u.Username)
-}
-
-// createUserCommand writes aws connect create-user with the user's current
-// settings when known, else placeholders to fill in.
-func (r *run) createUserCommand(u *evidence.User, name string) string {
-	first, last := "FIRST-NAME", "LAST-NAME"
-	phone := "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0"
-	sps, rp := "SECURITY-PROFILE-ID", "ROUTING-PROFILE-ID"
-	hier := ""
-	if u != nil {
-		if u.FirstName != "" {
-			first = u.FirstName
-		}
-		if u.LastName != "" {
-			last = u.LastName
-		}
-		if u.Detailed {
-			if len(u.PhoneConfig) > 0 {
-				var parts []string
-				for _, k := range slices.Sorted(maps.Keys(u.PhoneConfig)) {
-					if v := u.PhoneConfig[k]; v != nil {
-						parts = append(parts, fmt.Sprintf("%s=%v", k, v))
-					}
-				}
-				phone = strings.Join(parts, ",")
-			}
-			if len(u.SecurityProfileIDs) > 0 {
-				sps = strings.Join(u.SecurityProfileIDs, " ")
-			}
-			if u.RoutingProfileID != "" {
-				rp = u.RoutingProfileID
-			}
-			if u.HierarchyGroupID != "" {
-				hier = " --hierarchy-group-id " + u.HierarchyGroupID
-			}
-		}
-	}
-	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s",
-		orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"), shellQuote(name),
-		shellQuote("FirstName="+first+",LastName="+last), phone, sps, rp, hier)
-}
-
-func shellQuote(s string) string {
-	if strings.ContainsAny(s, " '\"$`\\!*?&;|<>()") {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
 	return s
 }
@@ -508,7 +501,7 @@ func (r *run) checkTwin(ul *evidence.UserList, u *evidence.User) {
 			Evidence: []Evidence{{What: "Connect user the sign-in names", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()},
 				{What: "Connect user with " + why, Value: v.Username + " (" + v.ID + ")", Where: v.Source.String()}},
 			Fix: &Fix{Summary: fmt.Sprintf("If %q is the same person, move what it holds (security profiles, routing profile, hierarchy) to %q and delete it; make every IdP application assigned to this agent send %q as RoleSessionName.", v.Username, u.Username, u.Username),
-				Commands: []string{fmt.Sprintf("aws connect describe-user --instance-id %s --user-id %s --region %s", r.subject.InstanceID, v.ID, orX(r.subject.Region, "REGION"))},
+				Commands: []string{fmt.Sprintf("aws connect describe-user --instance-id %s --user-id %s --region %s", q(r.subject.InstanceID), q(v.ID), q(orX(r.subject.Region, "REGION")))},
 				Check:    &Check{Result: CheckNotChecked, Why: "whether the two users are one person is for the administrator to say"}}})
 		return
 	}

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,12 @@ func (r *run) needs() {
 		if r.has(id) {
 			return
 		}
+		// What was given for another account or instance is asked for
+		// by aws.evidence_other_account, with the right values.
+		cmds = slices.DeleteFunc(cmds, r.givenElsewhere)
+		if len(cmds) == 0 {
+			return
+		}
 		r.add(Finding{ID: id, Severity: Info, Title: title, Detail: detail,
 			Evidence: []Evidence{{What: "observed", Value: strings.Join(explains, ", "), Where: r.symptomWhere(explains)}},
 			Explains: explains,
@@ -67,34 +74,46 @@ func (r *run) needs() {
 				need("needs.connect_users", "Which Connect users exist would settle why "+quoteOr(s.RoleSessionName, "the agent")+" is not onboarded",
 					"\"Not onboarded\" means Connect has no user whose name is exactly the RoleSessionName. The instance's user list tells whether the user is missing, differs by case, or exists under another name.",
 					[]string{sym.ID},
-					fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", region, inst),
-					fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))
+					fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", q(region), q(inst)),
+					fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", q(region), q(inst)))
 			}
 		case "connect.access_denied_admin":
+			if r.has("iam.federation_token_allowed") && r.orgUnsettled("SERVICE_CONTROL_POLICY") {
+				need("needs.org_policies", "The organization's service control policies would settle what denies connect:GetFederationToken",
+					"The role's own policies allow it, so what denies it is outside them: an SCP on the path from the organization's root to the account. Organizations answers these reads only in the management account or the account delegated to administer its policies."+orgReadsNote,
+					[]string{sym.ID}, r.orgCommands("SERVICE_CONTROL_POLICY")...)
+				continue
+			}
 			need("needs.role_policies", "The role's policies would settle whether it may call connect:GetFederationToken",
 				"This page means the role assumed at sign-in may not call connect:GetFederationToken for the agent's Connect user.",
 				[]string{sym.ID},
-				append(rolePolicyCommands(s.RoleArn), fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", region, inst))...)
+				append(rolePolicyCommands(s.RoleArn), fmt.Sprintf("aws connect describe-instance --region %s --instance-id %s > instance.json", q(region), q(inst)))...)
 		case "connect.bad_request":
 			need("needs.cloudtrail", "CloudTrail's record of earlier sign-ins would settle whether the user was bound to another role",
 				"\"Bad Request\" usually means the Connect user first signed in with a different role (or a role since recreated). CloudTrail keeps 90 days of events.",
 				[]string{sym.ID},
-				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken --start-time %s > connect-events.json", region, since),
-				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithSAML --start-time %s > sts-events.json", signinRegion, since),
-				fmt.Sprintf("aws iam get-role --role-name %s > role.json", roleName),
-				fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", region, inst))
+				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=GetFederationToken --start-time %s > connect-events.json", q(region), q(since)),
+				fmt.Sprintf("aws cloudtrail lookup-events --region %s --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithSAML --start-time %s > sts-events.json", q(signinRegion), q(since)),
+				fmt.Sprintf("aws iam get-role --role-name %s > role.json", q(roleName)),
+				fmt.Sprintf("aws connect list-users --region %s --instance-id %s > users.json", q(region), q(inst)))
 		case "signin.not_authorized_assume_role":
+			if r.trustAllows() && r.orgUnsettled("RESOURCE_CONTROL_POLICY") {
+				need("needs.org_policies", "The organization's resource control policies would settle what denies sts:AssumeRoleWithSAML",
+					"The role's trust policy allows this sign-in, so what denies it is outside it: an RCP on the path from the organization's root to the role's account. Organizations answers these reads only in the management account or the account delegated to administer its policies."+orgReadsNote,
+					[]string{sym.ID}, r.orgCommands("RESOURCE_CONTROL_POLICY")...)
+				continue
+			}
 			need("needs.trust_policy", "The role and the account's SAML providers would settle why AssumeRoleWithSAML was refused",
 				"STS refuses when the role does not exist (names are case-sensitive), its trust policy does not trust the provider or its conditions fail (SAML:aud is the Recipient), or session tags need sts:TagSession.",
 				[]string{sym.ID},
-				fmt.Sprintf("aws iam get-role --role-name %s > role.json", roleName),
+				fmt.Sprintf("aws iam get-role --role-name %s > role.json", q(roleName)),
 				"aws iam list-saml-providers > saml-providers.json")
 		case "signin.issuer_not_in_provider", "signin.signature_invalid":
 			prov := orX(s.ProviderArn, "PROVIDER-ARN")
 			need("needs.saml_provider", "The IAM SAML provider's metadata would settle whether its issuer and certificate match the response",
 				"AWS checks the response's Issuer against the provider metadata's entityID and its signature against the metadata's certificates.",
 				[]string{sym.ID},
-				fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s > saml-provider.json", prov),
+				fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s > saml-provider.json", q(prov)),
 				"also pass the IdP's current metadata: --idp-metadata idp-metadata.xml")
 		case "signin.provider_not_found":
 			need("needs.saml_providers", "The account's SAML providers would settle which provider name is wrong",
@@ -129,7 +148,7 @@ func (r *run) partialUsers(ul *evidence.UserList, symptom, region, inst string) 
 			{What: "users read", Value: fmt.Sprintf("%d, on a page with a NextToken", len(ul.Users)), Where: sourcesOf(ul)}},
 		Explains: []string{symptom},
 		Fix: &Fix{Summary: "Run list-users again without --max-items (the AWS CLI reads every page itself) and pass that file with --aws-data instead.",
-			Commands: []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", region, inst)}}})
+			Commands: []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", q(region), q(inst))}}})
 }
 
 // rolePolicyCommands are the AWS CLI commands that read one role's trust
@@ -144,10 +163,10 @@ func rolePolicyCommands(roleArn string) []string {
 		return []string{"aws iam get-account-authorization-details --filter Role LocalManagedPolicy AWSManagedPolicy > iam.json"}
 	}
 	return []string{
-		fmt.Sprintf("aws iam get-role --role-name %s > role.json", name),
-		fmt.Sprintf("aws iam list-role-policies --role-name %s > role-policies.json", name),
-		fmt.Sprintf("aws iam get-role-policy --role-name %s --policy-name POLICY-NAME > role-policy-POLICY-NAME.json   # for each name list-role-policies gives", name),
-		fmt.Sprintf("aws iam list-attached-role-policies --role-name %s > attached-policies.json", name),
+		fmt.Sprintf("aws iam get-role --role-name %s > role.json", q(name)),
+		fmt.Sprintf("aws iam list-role-policies --role-name %s > role-policies.json", q(name)),
+		fmt.Sprintf("aws iam get-role-policy --role-name %s --policy-name POLICY-NAME > role-policy-POLICY-NAME.json   # for each name list-role-policies gives", q(name)),
+		fmt.Sprintf("aws iam list-attached-role-policies --role-name %s > attached-policies.json", q(name)),
 		"aws iam get-policy --policy-arn POLICY-ARN > policy.json   # for each policy list-attached-role-policies gives",
 		"aws iam get-policy-version --policy-arn POLICY-ARN --version-id DEFAULT-VERSION-ID > policy-version.json   # DefaultVersionId from get-policy",
 	}
@@ -217,6 +236,13 @@ func (r *run) verdict() string {
 		if len(r.res.Symptoms) > 0 {
 			sym := r.res.Symptoms[0]
 			sym.Text = strings.TrimSuffix(sym.Text, ".")
+			if el := r.elsewhere; el != nil && el.theirs != "" {
+				settles := ", so it settles nothing"
+				if !el.all {
+					settles = ", so it was not used"
+				}
+				return fmt.Sprintf("%s could not sign in: the page said %q. %s given is %s %s, not %s the sign-in's %s%s; the first finding says what to run instead.", who, sym.Text, el.noun, el.prep, el.theirs, el.prep, el.ours, settles)
+			}
 			return fmt.Sprintf("%s could not sign in: the page said %q. The capture alone does not show why; the findings below say which AWS data would settle it.", who, sym.Text)
 		}
 		return "samldoctor found no error in the SAML message. The capture shows no error page either; capture the sign-in up to the error to learn more."
@@ -255,7 +281,13 @@ func (r *run) plain(f *Finding) string {
 			_, why, _ = strings.Cut(why, ", but ")
 			return fmt.Sprintf("the role %s may not call connect:GetFederationToken, so Connect refuses the sign-in. %s of the role is meant to allow it, but %s: correct that statement.", roleName(s.RoleArn), stmt, why)
 		}
-		return fmt.Sprintf("the role %s may not call connect:GetFederationToken for Connect instance %s, so Connect refuses the sign-in. Add the permission to the role.", roleName(s.RoleArn), s.InstanceID)
+		// The remedy is the first fix's, whatever it is (send the role
+		// that works, or add the permission).
+		remedy := "Add the permission to the role."
+		if f.Fix != nil && f.Fix.Summary != "" {
+			remedy = f.Fix.Summary
+		}
+		return fmt.Sprintf("the role %s may not call connect:GetFederationToken for Connect instance %s, so Connect refuses the sign-in. %s", roleName(s.RoleArn), s.InstanceID, remedy)
 	case "connect.role_changed":
 		return f.Title + ". Connect keeps a user bound to the role of their first sign-in."
 	case "saml.expired", "saml.stale_issue_instant", "saml.not_yet_valid":

@@ -24,6 +24,10 @@ const (
 // with no Connect session: a chain of pages, not a text.
 const CCPNoSession = "connect.ccp_no_session"
 
+// SessionExpired12h is Connect's "Session expired" page that names the
+// 12-hour session length.
+const SessionExpired12h = "connect.session_expired_12h"
+
 // IdPErrorPage is the symptom of an identity provider's error page: the
 // IdP stopped the sign-in before sending a SAMLResponse.
 const IdPErrorPage = "idp.error_page"
@@ -38,6 +42,10 @@ type Symptom struct {
 	Shown string
 	// needles are lower-case fragments, any of which identifies the text.
 	needles []string
+	// forms are patterns of the lower-case text that identify it by its
+	// form rather than a literal: the texts STS wrote over the years
+	// (another length limit, another action named).
+	forms []*regexp.Regexp
 }
 
 // Symptoms lists every known text. Order matters only for display.
@@ -47,11 +55,18 @@ var Symptoms = []Symptom{
 	{ID: "signin.role_session_name_required", Shown: SignIn, Text: "RoleSessionName is required in AuthnResponse (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)",
 		needles: []string{"rolesessionname is required in authnresponse"}},
 	{ID: "signin.role_session_name_invalid", Shown: SignIn, Text: "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64} (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)",
-		needles: []string{"rolesessionname in authnresponse must match"}},
+		needles: []string{"rolesessionname in authnresponse must match"},
+		// Older STS limits ({2,32}) and wordings: RoleSessionName, a
+		// few words, "must match" and a character class with a length.
+		forms: []*regexp.Regexp{regexp.MustCompile(`rolesessionname\b[^.()]{0,80}?must (?:match|satisfy)[^\[]{0,60}\[[^\]]{1,40}\][*+]?(?:\{\d+,\d+\})?`)}},
 	{ID: "signin.source_identity_invalid", Shown: SignIn, Text: "Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with \"aws:\"",
-		needles: []string{"source identity must match"}},
+		needles: []string{"source identity must match"},
+		forms:   []*regexp.Regexp{regexp.MustCompile(`source ?identity\b[^.()]{0,80}?must (?:match|satisfy)[^\[]{0,60}\[[^\]]{1,40}\]`)}},
 	{ID: "signin.not_authorized_assume_role", Shown: SignIn, Text: "Not authorized to perform sts:AssumeRoleWithSAML (Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied)",
-		needles: []string{"not authorized to perform sts:assumerolewithsaml"}},
+		needles: []string{"not authorized to perform sts:assumerolewithsaml"},
+		// Any STS action the sign-in needs: sts:TagSession (session
+		// tags), sts:SetSourceIdentity, with or without IAM's colon.
+		forms: []*regexp.Regexp{regexp.MustCompile(`not authorized to perform:? sts:[a-z]+`)}},
 	{ID: "signin.signature_invalid", Shown: SignIn, Text: "Response signature invalid (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken)",
 		needles: []string{"response signature invalid"}},
 	{ID: "signin.issuer_not_in_provider", Shown: SignIn, Text: "Failed to assume role: Issuer not present in specified provider (Service: AWSOpenIdDiscoveryService; Status Code: 400; Error Code: AuthSamlInvalidSamlResponseException)",
@@ -70,6 +85,8 @@ var Symptoms = []Symptom{
 		needles: []string{"invalid base64 samlresponse"}},
 	{ID: "signin.role_not_in_assertion", Shown: SignIn, Text: "SAML Assertion doesn't contain the requested Role and Metadata in the attributes",
 		needles: []string{"doesn't contain the requested role and metadata"}},
+	{ID: "signin.tags_invalid", Shown: SignIn, Text: "Unable to validate tags (Service: AWSSecurityToken; Status Code: 400; Error Code: ValidationError)",
+		needles: []string{"unable to validate tags"}},
 	{ID: "signin.region_disabled", Shown: SignIn, Text: "STS is not activated in the requested region (RegionDisabledException)",
 		needles: []string{"regiondisabledexception", "sts is not activated in"}},
 	{ID: "connect.not_onboarded", Shown: Connect, Text: "Access Denied. Your account has been authenticated, but has not been onboarded to this application.",
@@ -80,6 +97,11 @@ var Symptoms = []Symptom{
 		needles: []string{"contact your aws account administrator for assistance"}},
 	{ID: "connect.session_expired", Shown: Connect, Text: "Session Expired",
 		needles: []string{"session expired"}},
+	// SessionExpired12h is the same page naming Connect's fixed session
+	// length (AWS Knowledge Center, "resolve session expired errors").
+	{ID: SessionExpired12h, Shown: Connect, Text: "Session expired. Your session has expired. Please log in again to continue. Sessions expire after 12 hours.",
+		needles: []string{"sessions expire after 12 hours"},
+		forms:   []*regexp.Regexp{regexp.MustCompile(`sessions? expires? (?:after|in) \d+ hours`)}},
 	{ID: CCPNoSession, Shown: Connect, Text: "The embedded Contact Control Panel found no Connect session: /ccp-v2 was sent on to /auth/refresh and Connect's login page (/connect/login)."},
 	{ID: IdPErrorPage, Shown: IdP, Text: "The identity provider showed an error page instead of sending a SAMLResponse (AADSTS50105, App Not Assigned, app_not_configured_for_user, ...)."},
 }
@@ -149,14 +171,27 @@ func Find(body []byte, shown string) []Match {
 		if s.Shown != shown {
 			continue
 		}
-		for _, n := range s.needles {
-			if i := strings.Index(lower, n); i >= 0 {
-				out = append(out, Match{ID: s.ID, Text: s.Text, Excerpt: blockExcerpt(body, n, text, i)})
-				break
-			}
+		if m, ok := s.find(body, text, lower); ok {
+			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// find looks for the symptom's needles, then its forms, in a page's
+// visible text (lower-cased as lower).
+func (s Symptom) find(body []byte, text, lower string) (Match, bool) {
+	for _, n := range s.needles {
+		if i := strings.Index(lower, n); i >= 0 {
+			return Match{ID: s.ID, Text: s.Text, Excerpt: blockExcerpt(body, n, text, i)}, true
+		}
+	}
+	for _, re := range s.forms {
+		if loc := re.FindStringIndex(lower); loc != nil {
+			return Match{ID: s.ID, Text: s.Text, Excerpt: blockExcerpt(body, lower[loc[0]:loc[1]], text, loc[0])}, true
+		}
+	}
+	return Match{}, false
 }
 
 // blockRE are the tags that end a block of text: a title, a heading, a

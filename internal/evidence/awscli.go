@@ -32,6 +32,9 @@ var Commands = []string{
 	"aws iam list-role-policies", "aws iam list-attached-role-policies", "aws iam get-policy",
 	"aws iam get-policy-version", "aws iam get-saml-provider", "aws iam list-saml-providers",
 	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy", "aws iam list-roles",
+	"aws organizations list-policies-for-target", "aws organizations describe-policy", "aws organizations list-parents",
+	"aws organizations list-policies",
+	"aws connect describe-authentication-profile", "aws connect list-approved-origins",
 }
 
 // LoadPaths reads AWS CLI JSON outputs from files, or from every *.json file
@@ -256,6 +259,12 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadGetRolePolicy(name, b, top)
 	case has("PolicyVersion"):
 		err = s.loadGetPolicyVersion(name, b, top)
+	case has("Policy") && bytes.Contains(top["Policy"], []byte(`"PolicySummary"`)):
+		err = s.loadDescribeOrgPolicy(name, top)
+	case has("Policies") && (has("TargetId") || looksLikeOrgPolicies(top["Policies"])):
+		err = s.loadOrgPolicies(name, top)
+	case has("Parents"):
+		err = s.loadListParents(name, top)
 	case has("Policy"):
 		err = s.loadGetPolicy(name, b, top)
 	case has("AttachedPolicies"):
@@ -270,6 +279,10 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadLookupEvents(name, b, top)
 	case has("Roles"):
 		err = s.loadListRoles(name, b, top)
+	case has("AuthenticationProfile"):
+		err = s.loadAuthProfile(name, top)
+	case has("Origins"):
+		err = s.loadApprovedOrigins(name, top)
 	default:
 		return &NotReadError{File: name, Keys: slices.Sorted(maps.Keys(top)), What: otherOutput(top)}
 	}
@@ -658,11 +671,21 @@ type apiRole struct {
 		PolicyName string `json:"PolicyName"`
 		PolicyArn  string `json:"PolicyArn"`
 	} `json:"AttachedManagedPolicies"`
+	Tags []struct {
+		Key   string `json:"Key"`
+		Value string `json:"Value"`
+	} `json:"Tags"`
 }
 
 func (s *Set) addRole(r apiRole, src Source, full bool) (*Role, error) {
 	role := &Role{ARN: r.Arn, Name: r.RoleName, Path: r.Path, ID: r.RoleID, CreateDate: r.CreateDate, MaxSessionDuration: r.MaxSessionDuration,
 		PermissionsBoundary: r.PermissionsBoundary.Arn, Inline: map[string]*iampolicy.Policy{}, Source: src}
+	if tagsKnown(src) {
+		role.Tags, role.TagsKnown = map[string]string{}, true
+		for _, t := range r.Tags {
+			role.Tags[t.Key] = t.Value
+		}
+	}
 	if len(r.AssumeRolePolicyDocument) > 0 {
 		p, err := iampolicy.ParseJSON(r.AssumeRolePolicyDocument)
 		if err != nil {
@@ -695,6 +718,9 @@ func (s *Set) addRole(r apiRole, src Source, full bool) (*Role, error) {
 				if role.Trust == nil && role.TrustErr == "" {
 					role.Trust, role.TrustErr = have.Trust, have.TrustErr
 				}
+				if !role.TagsKnown {
+					role.Tags, role.TagsKnown = have.Tags, have.TagsKnown
+				}
 			} else {
 				for k, v := range have.Inline {
 					if _, ok := role.Inline[k]; !ok && have.ARN == "" {
@@ -708,6 +734,13 @@ func (s *Set) addRole(r apiRole, src Source, full bool) (*Role, error) {
 	}
 	s.Roles = append(s.Roles, role)
 	return role, nil
+}
+
+// tagsKnown reports whether an output shows a role's tags whenever it has
+// any: get-role and get-account-authorization-details do, list-roles does
+// not.
+func tagsKnown(src Source) bool {
+	return strings.HasSuffix(src.Kind, "get-role") || strings.HasSuffix(src.Kind, "get-account-authorization-details")
 }
 
 // RoleByName finds a role by exact name.
@@ -1017,6 +1050,7 @@ func fillEvent(ev *Event, record string) error {
 		AWSRegion    string `json:"awsRegion"`
 		ErrorCode    string `json:"errorCode"`
 		ErrorMessage string `json:"errorMessage"`
+		Recipient    string `json:"recipientAccountId"`
 		UserIdentity struct {
 			Type           string `json:"type"`
 			PrincipalID    string `json:"principalId"`
@@ -1040,7 +1074,7 @@ func fillEvent(ev *Event, record string) error {
 	if ev.Name == "" {
 		ev.Name = r.EventName
 	}
-	ev.Region, ev.ErrorCode, ev.ErrorMsg = r.AWSRegion, r.ErrorCode, r.ErrorMessage
+	ev.Region, ev.ErrorCode, ev.ErrorMsg, ev.Account = r.AWSRegion, r.ErrorCode, r.ErrorMessage, r.Recipient
 	ev.IdentityType, ev.IdentityARN, ev.PrincipalID = r.UserIdentity.Type, r.UserIdentity.Arn, r.UserIdentity.PrincipalID
 	ev.SessionIssuerARN = r.UserIdentity.SessionContext.SessionIssuer.Arn
 	str := func(m map[string]any, keys ...string) string {

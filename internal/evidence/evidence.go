@@ -41,6 +41,13 @@ type Set struct {
 	// TrafficGroups are Connect traffic distribution groups (Global
 	// Resiliency) and, when read, their users.
 	TrafficGroups []*TrafficGroup
+	// Org is the organization's SCPs and RCPs and the account's place in
+	// it (aws organizations outputs).
+	Org Organizations
+	// AuthProfiles are Connect authentication profiles; ApprovedOrigins
+	// the instances' approved origins (who may embed the CCP).
+	AuthProfiles    []*AuthProfile
+	ApprovedOrigins []*ApprovedOrigins
 	// Denied and NotFound are calls of a live collection that AWS refused
 	// or that found nothing.
 	Denied   []Denied
@@ -92,9 +99,9 @@ func NewSet() *Set {
 // Empty reports whether no AWS fact is known.
 func (s *Set) Empty() bool {
 	return len(s.Instances) == 0 && len(s.Users) == 0 && len(s.Simulations) == 0 && len(s.Denied) == 0 && len(s.NotFound) == 0 && len(s.Roles) == 0 && len(s.Policies) == 0 &&
-		len(s.Providers) == 0 && s.ProviderList == nil && len(s.EventSources) == 0 &&
+		len(s.Providers) == 0 && s.ProviderList == nil && len(s.EventSources) == 0 && len(s.AuthProfiles) == 0 && len(s.ApprovedOrigins) == 0 &&
 		len(s.Unattributed.AttachedPolicies) == 0 && len(s.Unattributed.InlineNames) == 0 &&
-		len(s.Unattributed.PolicyVersions) == 0 && len(s.Unattributed.Providers) == 0
+		len(s.Unattributed.PolicyVersions) == 0 && len(s.Unattributed.Providers) == 0 && s.Org.Empty()
 }
 
 // Instance is a Connect instance (describe-instance, list-instances).
@@ -212,7 +219,11 @@ type Role struct {
 	Attached            []AttachedPolicy
 	AttachedComplete    bool
 	PermissionsBoundary string
-	Source              Source
+	// Tags are the role's IAM tags, known (TagsKnown) from get-role and
+	// get-account-authorization-details; list-roles does not show them.
+	Tags      map[string]string
+	TagsKnown bool
+	Source    Source
 }
 
 // AttachedPolicy is a managed policy attached to a role.
@@ -306,11 +317,14 @@ type Entity = assertion.Entity
 
 // Event is a CloudTrail event (lookup-events).
 type Event struct {
-	ID        string
-	Name      string
-	Time      time.Time
-	Source    string // event source, e.g. sts.amazonaws.com
-	Region    string
+	ID     string
+	Name   string
+	Time   time.Time
+	Source string // event source, e.g. sts.amazonaws.com
+	Region string
+	// Account is the account the event was recorded in
+	// (recipientAccountId): what tells events of another account apart.
+	Account   string
 	ErrorCode string
 	ErrorMsg  string
 	Username  string

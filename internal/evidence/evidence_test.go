@@ -25,6 +25,8 @@ func TestRecognisesAWSCLIOutputs(t *testing.T) {
 		{"aws iam get-policy-version", `{"PolicyVersion":{"Document":{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}},"VersionId":"v3","IsDefaultVersion":true}}`},
 		{"aws iam get-saml-provider", `{"SAMLMetadataDocument":"<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"https://idp\"><IDPSSODescriptor/></EntityDescriptor>","CreateDate":"2024-01-01T00:00:00Z","ValidUntil":"2124-01-01T00:00:00Z"}`},
 		{"aws iam list-saml-providers", `{"SAMLProviderList":[{"Arn":"arn:aws:iam::111122223333:saml-provider/P","ValidUntil":"2124-01-01T00:00:00Z","CreateDate":"2024-01-01T00:00:00Z"}]}`},
+		{"aws connect describe-authentication-profile", `{"AuthenticationProfile":{"Id":"ap1","Arn":"arn:aws:connect:eu-west-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/authentication-profile/ap1","Name":"Default","IsDefault":true,"MaxSessionDuration":720}}`},
+		{"aws connect list-approved-origins", `{"Origins":["https://agent.example.com"]}`},
 		{"aws cloudtrail lookup-events", `{"Events":[{"EventId":"e","EventName":"AssumeRoleWithSAML","EventTime":"2026-10-01T00:00:00Z","EventSource":"sts.amazonaws.com","CloudTrailEvent":"{\"eventName\":\"AssumeRoleWithSAML\",\"requestParameters\":{\"roleArn\":\"arn:aws:iam::111122223333:role/R\",\"roleSessionName\":\"jane\"}}"}]}`},
 	}
 	for _, tt := range tests {
@@ -106,5 +108,42 @@ func TestParseMetadata(t *testing.T) {
 	}
 	if _, err := assertion.ParseMetadata([]byte(`<x/>`)); err == nil {
 		t.Error("no error for XML without an EntityDescriptor")
+	}
+}
+
+// describe-authentication-profile's settings that sign an agent out, and
+// list-approved-origins, with the instance each is about.
+func TestConnectAuthSettings(t *testing.T) {
+	const inst = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+	s := NewSet()
+	if err := s.Load("profile.json", []byte(`{"AuthenticationProfile":{"Id":"ap1","Arn":"arn:aws:connect:eu-west-2:111122223333:instance/`+inst+`/authentication-profile/ap1","Name":"Agents","IsDefault":true,
+		"AllowedIps":["203.0.113.0/24"],"BlockedIps":[],"CreatedTime":"2025-01-01T00:00:00Z","LastModifiedTime":1763000000,"LastModifiedRegion":"eu-west-2",
+		"PeriodicSessionDuration":60,"MaxSessionDuration":720,"SessionInactivityDuration":30,"SessionInactivityHandlingEnabled":true}}`)); err != nil {
+		t.Fatal(err)
+	}
+	p := s.AuthProfileOf(inst)
+	if p == nil || p.InstanceID != inst || p.MaxSession.Hours() != 12 || p.Inactivity.Minutes() != 30 || p.InactivitySignOut == nil || !*p.InactivitySignOut ||
+		len(p.AllowedIps) != 1 || p.LastModified.Unix() != 1763000000 {
+		t.Fatalf("profile %+v", p)
+	}
+	if s.AuthProfileOf("11111111-2222-4333-8444-555555555555") != nil {
+		t.Error("another instance's profile")
+	}
+	// An older output, without the inactivity settings.
+	s.Load("old.json", []byte(`{"AuthenticationProfile":{"Id":"ap2","Arn":"arn:aws:connect:eu-west-2:111122223333:instance/11111111-2222-4333-8444-555555555555/authentication-profile/ap2","IsDefault":true}}`))
+	if p := s.AuthProfileOf("11111111-2222-4333-8444-555555555555"); p == nil || p.InactivitySignOut != nil || p.MaxSession != 0 {
+		t.Errorf("old profile %+v", p)
+	}
+
+	if err := s.Load("origins.json", []byte(`{"Origins":["https://agent.example.com","https://crm.example.net:8443"],"NextToken":"x"}`)); err != nil {
+		t.Fatal(err)
+	}
+	o := s.OriginsOf(inst)
+	if o == nil || !o.Partial || !o.Has("https://agent.example.com/") || o.Has("https://agent.example.com:8443") || o.Has("http://agent.example.com") || !o.Has("https://crm.example.net:8443") {
+		t.Errorf("origins %+v", o)
+	}
+	s.Load("origins-2.json", []byte(`{"Origins":[]}`))
+	if s.OriginsOf(inst) != nil {
+		t.Error("two lists that name no instance: neither is known to be its")
 	}
 }

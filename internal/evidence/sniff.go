@@ -34,6 +34,10 @@ var topKeys = map[string]string{
 	"SAMLMetadataDocument":                    "aws iam get-saml-provider",
 	"SAMLProviderList":                        "aws iam list-saml-providers",
 	"Events":                                  "aws cloudtrail lookup-events",
+	"Parents":                                 "aws organizations list-parents",
+	"Policies":                                "aws organizations list-policies-for-target",
+	"AuthenticationProfile":                   "aws connect describe-authentication-profile",
+	"Origins":                                 "aws connect list-approved-origins",
 }
 
 // What a file's start says it is, for Sniff.

@@ -38,6 +38,20 @@ func (c Context) SetAbsent(key string) {
 	delete(c.Values, k)
 }
 
+// SetAbsentPrefix records that no key beginning with prefix is in the
+// request but the ones set: the tags of a principal or resource known in
+// full ("aws:ResourceTag/").
+func (c Context) SetAbsentPrefix(prefix string) {
+	c.Absent[strings.ToLower(prefix)+"*"] = true
+}
+
+// Get returns a key's values; inRequest is false when the key is not in
+// the request, and known false when that is not known either.
+func (c Context) Get(key string) (values []string, inRequest, known bool) {
+	v, st := c.lookup(key)
+	return v, st == present, st != unknown
+}
+
 type keyState int
 
 const (
@@ -53,6 +67,11 @@ func (c Context) lookup(key string) ([]string, keyState) {
 	}
 	if c.Absent[k] {
 		return nil, absent
+	}
+	for a := range c.Absent {
+		if strings.HasSuffix(a, "*") && strings.HasPrefix(k, a[:len(a)-1]) {
+			return nil, absent
+		}
 	}
 	return nil, unknown
 }

@@ -23,6 +23,8 @@ func TestFindErrors(t *testing.T) {
 		{"idp.example.com", "SimpleSAMLphp error: METADATANOTFOUND Unable to locate metadata for 'urn:amazon:webservices'", "simplesamlphp", "idp.app_not_found", "METADATANOTFOUND"},
 		{"sso.example.com", "Unexpected System Error. Sorry for the inconvenience. Please contact your administrator for assistance and provide the reference number below. Reference# kwlqbn", "ping", "idp.error", "Unexpected System Error"},
 		{"d-9067a1b2c3.awsapps.com", "It's not you, it's us. We couldn't complete your request right now.", "iam-identity-center", "idp.error", "It's not you, it's us"},
+		{"d-9067a1b2c3.awsapps.com", "I get an It's not you, it is us error", "iam-identity-center", "idp.error", "It's not you, it is us"},
+		{"example-corp.awsapps.com", "An error occurred while signing in to Amazon Connect No access Confirm with your administrator that you have access to Amazon Connect and that your primary email address is assigned in IAM Identity Center.", "iam-identity-center", "idp.user_not_assigned", "Confirm with your administrator that you have access to"},
 	} {
 		ms := FindErrors(c.host, c.text)
 		if len(ms) == 0 {
@@ -35,6 +37,9 @@ func TestFindErrors(t *testing.T) {
 		}
 	}
 	// Generic texts count only on the product's own hosts.
+	if ms := FindErrors("www.example.com", "No access. Confirm with your administrator that you have access to Amazon Connect."); len(ms) != 0 {
+		t.Errorf("IAM Identity Center's No access matched elsewhere: %+v", ms)
+	}
 	if ms := FindErrors("www.example.com", "It's not you, it's us."); len(ms) != 0 {
 		t.Errorf("IAM Identity Center's text matched elsewhere: %+v", ms)
 	}

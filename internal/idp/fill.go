@@ -146,6 +146,26 @@ func (v Values) field(name string) (string, error) {
 		return v.RelayStateDoubleEncoded, nil
 	case ".ClockOffset":
 		return v.ClockOffset, nil
+	case ".Source":
+		return v.Source, nil
+	case ".SourceValue":
+		return v.SourceValue, nil
+	case ".SourceExpr":
+		return v.SourceExpr, nil
+	case ".Scope":
+		return v.Scope, nil
+	case ".AgentAttr":
+		return v.AgentAttr, nil
+	case ".AgentValue":
+		return v.AgentValue, nil
+	case ".SPEntity":
+		return v.SPEntity, nil
+	case ".SPEntityEncoded":
+		return v.SPEntityEncoded, nil
+	case ".StartLink":
+		return v.StartLink, nil
+	case ".Variant":
+		return v.Variant, nil
 	}
 	return "", fmt.Errorf("no field %s in the step's values", name)
 }

@@ -21,6 +21,13 @@ func TestFillMatchesTextTemplate(t *testing.T) {
 		v.CaseTransform = ct
 		sets = append(sets, v)
 	}
+	for _, src := range []string{"NameID", "uid"} {
+		for _, scope := range []string{"agent", "application"} {
+			v := full
+			v.Source, v.SourceValue, v.Scope, v.AgentAttr, v.AgentValue, v.SPEntity, v.Variant = src, "JDoe", scope, "uid", "JDoe", "urn:amazon:webservices", "aws-account-federation"
+			sets = append(sets, v)
+		}
+	}
 	sets = append(sets, Values{}, Values{ConnectUser: "x", CaseTransform: "upper"})
 	n := 0
 	for _, p := range load() {

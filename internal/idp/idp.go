@@ -34,6 +34,14 @@ type Product struct {
 	// Errors are the product's own error pages: the texts it shows when it
 	// stops a sign-in before sending any SAML, from its documentation.
 	Errors []ErrorPage `json:"errors"`
+	// Sources name, for attributes the product sends by default, the
+	// product's own source expression (Entra's name claim is
+	// user.userprincipalname), so that a step can name it.
+	Sources map[string]string `json:"sources,omitempty"`
+	// NoCaseTransform is set for a product whose attribute mappings have
+	// no case function (AD FS's claim rule language, Google's SAML
+	// attribute mapping): a case transformation cannot be made there.
+	NoCaseTransform bool `json:"noCaseTransform,omitempty"`
 }
 
 // ErrorPage is one error the product shows, recognised by its text.
@@ -133,7 +141,7 @@ type Fix struct {
 }
 
 // Kinds of fix made at the IdP.
-var FixKinds = []string{"rolesessionname", "rolesessionname-case", "role", "audience", "acs", "relaystate", "metadata", "signing", "signing-algorithm", "nameid", "assignment", "clock"}
+var FixKinds = []string{"rolesessionname", "rolesessionname-case", "rolesessionname-profile", "role", "audience", "acs", "relaystate", "metadata", "signing", "signing-algorithm", "nameid", "assignment", "clock"}
 
 // Products are all products known, in a stable order.
 var Products = load()
@@ -309,6 +317,52 @@ type Values struct {
 	// ClockOffset says how far the IdP's clock is off AWS's, e.g. "2h0m0s
 	// behind AWS's".
 	ClockOffset string
+	// Source is what the IdP is seen to send that the change builds on:
+	// an attribute's name as sent, or "NameID"; SourceValue its value for
+	// this agent; SourceExpr the product's own name for it when the
+	// product's data knows it (Entra's default claims).
+	Source      string
+	SourceValue string
+	SourceExpr  string
+	// Scope is whom the change reaches: "agent", "group" or
+	// "application".
+	Scope string
+	// AgentAttr is an attribute the IdP sends whose value, AgentValue,
+	// identifies this agent (it equals the NameID), for a rule scoped to
+	// this agent; AgentValue is the NameID when no attribute equals it.
+	AgentAttr  string
+	AgentValue string
+	// SPEntity is the application's service-provider entity as the IdP
+	// knows it (the audience it sends today, or the entity in the
+	// IdP-initiated link the agent started from); SPEntityEncoded is it
+	// URL-encoded. StartLink is that link as the capture shows it.
+	SPEntity        string
+	SPEntityEncoded string
+	StartLink       string
+	// Variant is the product's application variant when the capture
+	// settles it: "aws-account-federation" (Okta's catalog app).
+	Variant string
+}
+
+// CodePrefix marks a step of a product's data that is configuration text
+// in the product's own language (a SimpleSAMLphp authproc entry, an AD FS
+// claim rule): renderers show it as code, as it is to be pasted.
+const CodePrefix = "code: "
+
+// CodeSteps are the indexes of the steps of a product's kind of fix that
+// are configuration text.
+func CodeSteps(product, kind string) []int {
+	p := Lookup(product)
+	if p == nil {
+		return nil
+	}
+	var out []int
+	for i, s := range p.Fixes[kind].Steps {
+		if strings.HasPrefix(s, CodePrefix) {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Steps returns the product's steps for a kind of fix with the values
@@ -324,7 +378,7 @@ func Steps(product, kind string, v Values) (steps []string, docs string, ok bool
 		return nil, "", false
 	}
 	for _, s := range f.Steps {
-		step, err := fill(s, v)
+		step, err := fill(strings.TrimPrefix(s, CodePrefix), v)
 		if err != nil {
 			return nil, "", false
 		}

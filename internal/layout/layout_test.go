@@ -70,3 +70,104 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 }
+
+// The README's layout paragraph names the packages in the order a
+// diagnosis flows (capture → signin → assertion → evidence → diagnose →
+// report → cli and web): no package imports one named after it in that
+// chain, so the paragraph is true of the imports.
+func TestREADMEOrder(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, "Layout, in the order a diagnosis flows")
+	if i < 0 {
+		t.Fatal("README has no layout paragraph")
+	}
+	para := text[i:]
+	if j := strings.Index(para, "\n\n"); j >= 0 {
+		para = para[:j]
+	}
+	if j := strings.Index(para, "):"); j >= 0 {
+		para = para[j+2:] // after "(a test, internal/layout, holds ...)"
+	}
+	// The chain: the first package of each arrow-separated step.
+	var chain [][]string
+	for _, step := range stepsOf(para) {
+		var pkgs []string
+		for _, f := range strings.Split(step, "`") {
+			if strings.HasPrefix(f, "internal/") && !strings.Contains(f, " ") {
+				pkgs = append(pkgs, f)
+			}
+		}
+		if len(pkgs) > 0 {
+			chain = append(chain, pkgs[:1])
+		}
+	}
+	// The last step names cli and web.
+	if last := stepsOf(para); len(last) > 0 && strings.Contains(last[len(last)-1], "`internal/web`") {
+		chain[len(chain)-1] = append(chain[len(chain)-1], "internal/web")
+	}
+	want := []string{"internal/capture", "internal/signin", "internal/assertion", "internal/evidence", "internal/diagnose", "internal/report", "internal/cli"}
+	var got []string
+	for _, c := range chain {
+		got = append(got, c[0])
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("README's chain is %v, want %v", got, want)
+	}
+	imps := imports(t)
+	seen := map[string]bool{}
+	defer func() {
+		for k := range backwards {
+			if !seen[k] {
+				t.Errorf("%s no longer imports backwards: drop it from backwards (and ARCHITECTURE.md)", k)
+			}
+		}
+	}()
+	for a := range chain {
+		for b := a + 1; b < len(chain); b++ {
+			for _, pa := range chain[a] {
+				for _, pb := range chain[b] {
+					for _, imp := range imps[pa] {
+						if imp != module+pb {
+							continue
+						}
+						if why, ok := backwards[pa+" "+pb]; ok {
+							seen[pa+" "+pb] = true
+							t.Logf("known: %s imports %s: %s", pa, pb, why)
+							continue
+						}
+						t.Errorf("%s imports %s, which the README names after it", pa, pb)
+					}
+				}
+			}
+		}
+	}
+}
+
+// backwards are the imports against the README's order that remain, each
+// with its reason (ARCHITECTURE.md says the same).
+var backwards = map[string]string{
+	"internal/capture internal/assertion": "capture decodes and parses each message while it streams the HAR (Message.Parsed), so that a 1 GiB capture is read once; moving the parse to signin is open work",
+}
+
+// stepsOf splits the layout paragraph at its arrows outside parentheses
+// (an arrow inside one is a package's own flow: values → messages).
+func stepsOf(para string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range para {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case r == '→' && depth == 0:
+			out = append(out, para[start:i])
+			start = i + len("→")
+		}
+	}
+	return append(out, para[start:])
+}

@@ -37,8 +37,11 @@ type harPage struct {
 	ID              string         `json:"id"`
 	Title           string         `json:"title"`
 	PageTimings     harPageTimings `json:"pageTimings"`
-	started         time.Time
-	monotonic       float64
+	// Target is the tab or popup the page was loaded in: what tells a
+	// Streams login popup from the agent application's tab.
+	Target    string `json:"_target,omitempty"`
+	started   time.Time
+	monotonic float64
 }
 
 type harPageTimings struct {

@@ -154,6 +154,29 @@ type request struct {
 	mainFrame bool
 	done      bool
 	endTS     float64
+	// prev is the hop before this one of a redirected request (the
+	// browser gives every hop the same request ID).
+	prev *request
+}
+
+// hopFor is the hop of a redirected request that response headers
+// reported apart (responseReceivedExtraInfo) belong to: the oldest hop
+// still without them whose status is theirs, else the current one. The
+// browser may report a hop's headers after the next hop has started.
+func (q *request) hopFor(status int) *request {
+	var hops []*request
+	for h := q; h != nil; h = h.prev {
+		hops = append([]*request{h}, hops...)
+	}
+	for _, h := range hops {
+		if h.extraResp == nil && h.done && h != q && (status == 0 || h.entry.Response.Status == status) {
+			return h
+		}
+	}
+	if !q.done && q.extraResp == nil {
+		return q
+	}
+	return nil
 }
 
 // recorder holds one recording.
@@ -373,15 +396,26 @@ func (r *recorder) handle(ev event) {
 		}
 	case "Network.responseReceivedExtraInfo":
 		var p struct {
-			RequestID string         `json:"requestId"`
-			Headers   map[string]any `json:"headers"`
+			RequestID  string         `json:"requestId"`
+			Headers    map[string]any `json:"headers"`
+			StatusCode int            `json:"statusCode"`
 		}
 		json.Unmarshal(ev.params, &p)
 		h := headerList(p.Headers)
-		if q := r.reqs[p.RequestID]; q != nil && !q.done && q.extraResp == nil {
-			q.extraResp = h
-		} else {
+		q := r.reqs[p.RequestID]
+		if q != nil {
+			q = q.hopFor(p.StatusCode)
+		}
+		switch {
+		case q == nil:
 			r.stashResp[p.RequestID] = h
+		case q.done:
+			// An earlier hop's, reported late: its headers (Location,
+			// Content-Security-Policy, cookies) are these.
+			q.extraResp = h
+			r.responseHeaders(q, h)
+		default:
+			q.extraResp = h
 		}
 	case "Network.responseReceived":
 		var p struct {
@@ -515,7 +549,7 @@ func (r *recorder) requestWillBeSent(s *session, params json.RawMessage) {
 	root := s.root()
 	main := p.Type == "Document" && p.FrameID == s.targetID && s.typ == "page"
 	if main && !redirect {
-		pg := &harPage{ID: fmt.Sprintf("page_%d", len(r.pages)+1), Title: p.Request.URL, StartedDateTime: harTime(wall), started: wall, monotonic: p.Timestamp,
+		pg := &harPage{ID: fmt.Sprintf("page_%d", len(r.pages)+1), Title: p.Request.URL, StartedDateTime: harTime(wall), started: wall, monotonic: p.Timestamp, Target: root.targetID,
 			PageTimings: harPageTimings{OnContentLoad: -1, OnLoad: -1}}
 		r.pages = append(r.pages, pg)
 		root.page = pg
@@ -529,6 +563,9 @@ func (r *recorder) requestWillBeSent(s *session, params json.RawMessage) {
 		e.Pageref = root.page.ID
 	}
 	q := &request{id: p.RequestID, sess: s, entry: e, wall: wall, ts: p.Timestamp, typ: p.Type, frameID: p.FrameID, mainFrame: main}
+	if redirect {
+		q.prev = r.reqs[p.RequestID]
+	}
 	if h, ok := r.stashReq[p.RequestID]; ok {
 		q.extraReq = h
 		delete(r.stashReq, p.RequestID)
@@ -596,21 +633,12 @@ func (r *recorder) setResponse(q *request, resp *cdpResponse) {
 	if q.extraResp != nil {
 		h = q.extraResp
 	}
-	e.Response.Headers = h
-	e.Response.Cookies = setCookieList(h)
+	r.responseHeaders(q, h)
 	if q.extraReq != nil {
 		e.Request.Headers = q.extraReq
 	}
 	e.Request.Cookies = cookieList(e.Request.Headers)
 	e.Response.Content.MimeType = orDefault(resp.MimeType, "x-unknown")
-	e.Response.RedirectURL = headerValue(h, "Location")
-	if e.Response.RedirectURL != "" {
-		if base, err := url.Parse(e.Request.URL); err == nil {
-			if loc, err := base.Parse(e.Response.RedirectURL); err == nil {
-				e.Response.RedirectURL = loc.String()
-			}
-		}
-	}
 	e.ServerIPAddress = strings.Trim(resp.RemoteIPAddress, "[]")
 	if resp.ConnectionID > 0 {
 		e.Connection = fmt.Sprint(int64(resp.ConnectionID))
@@ -620,6 +648,22 @@ func (r *recorder) setResponse(q *request, resp *cdpResponse) {
 		q.reqTime = t["requestTime"]
 	}
 	r.progressResponse(q)
+}
+
+// responseHeaders sets an entry's response headers, the cookies they
+// set and the redirect they name.
+func (r *recorder) responseHeaders(q *request, h []harNV) {
+	e := q.entry
+	e.Response.Headers = h
+	e.Response.Cookies = setCookieList(h)
+	e.Response.RedirectURL = headerValue(h, "Location")
+	if e.Response.RedirectURL != "" {
+		if base, err := url.Parse(e.Request.URL); err == nil {
+			if loc, err := base.Parse(e.Response.RedirectURL); err == nil {
+				e.Response.RedirectURL = loc.String()
+			}
+		}
+	}
 }
 
 func orDefault(s, d string) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/audit"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
 )
 
 // AuditJSON is samldoctor audit's JSON output (docs/json.md).
@@ -40,7 +41,8 @@ type AuditFinding struct {
 
 // Affected is an agent or resource a finding is about.
 type Affected struct {
-	// Kind is "agent", "connect-user", "saml-provider" or "instance".
+	// Kind is "agent", "connect-user", "saml-provider", "instance",
+	// "role" or "file".
 	Kind string `json:"kind"`
 	Name string `json:"name"`
 }
@@ -142,7 +144,11 @@ func WriteAuditText(w io.Writer, res *audit.Result, st Style) error {
 			}
 		}
 		if f.Fix != nil {
-			writeFixText(bw, st, "fix:", *f.Fix)
+			fx := *f.Fix
+			if diagnose.AsksForEvidence(f.ID) {
+				fx.Check = nil // a request for evidence: nothing to check
+			}
+			writeFixText(bw, st, "fix:", fx)
 		}
 	}
 	return bw.err
@@ -165,7 +171,11 @@ func WriteAuditMarkdown(w io.Writer, res *audit.Result) error {
 			bw.printf("\n")
 		}
 		if f.Fix != nil {
-			writeFixMarkdown(bw, "Fix:", *f.Fix)
+			fx := *f.Fix
+			if diagnose.AsksForEvidence(f.ID) {
+				fx.Check = nil
+			}
+			writeFixMarkdown(bw, "Fix:", fx)
 		}
 	}
 	return bw.err

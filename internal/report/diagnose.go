@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
@@ -115,6 +116,9 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 		if len(f.Explains) > 0 {
 			bw.printf("  %s %s\n", st.Dim("explains:"), strings.Join(f.Explains, ", "))
 		}
+		if f.ExplainedBy != "" {
+			bw.printf("  %s %s: its fix makes this change too\n", st.Dim("explained by"), f.ExplainedBy)
+		}
 		if len(f.Evidence) > 0 {
 			bw.printf("  %s\n", st.Dim("evidence:"))
 			for _, e := range f.Evidence {
@@ -130,7 +134,7 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 		}
 		if f.Fix != nil {
 			fx := *f.Fix
-			if strings.HasPrefix(f.ID, "needs.") {
+			if diagnose.AsksForEvidence(f.ID) {
 				// A request for evidence is no change to check: saying
 				// "not checked" under it only puzzles.
 				fx.Check = nil
@@ -224,6 +228,15 @@ func writeFixMarkdown(bw *errWriter, label string, fx diagnose.Fix) {
 	case len(fx.IdPSteps) > 0:
 		bw.printf("In %s ([documentation](%s)):\n\n", mdEscape(fx.IdPProduct), fx.IdPDocs)
 		for i, s := range fx.IdPSteps {
+			if slices.Contains(fx.IdPCode, i) {
+				// Configuration to paste: a code block, as it is.
+				fence := "```"
+				for strings.Contains(s, fence) {
+					fence += "`"
+				}
+				bw.printf("%d. Paste:\n\n   %s\n   %s\n   %s\n", i+1, fence, s, fence)
+				continue
+			}
 			bw.printf("%d. %s\n", i+1, mdEscape(s))
 		}
 		bw.printf("\n")
@@ -298,6 +311,9 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 		if f.Downgraded != "" {
 			bw.printf("_%s_\n\n", mdEscape(f.Downgraded))
 		}
+		if f.ExplainedBy != "" {
+			bw.printf("Explained by `%s`: its fix makes this change too.\n\n", f.ExplainedBy)
+		}
 		if f.Detail != "" {
 			bw.printf("%s\n\n", mdEscape(f.Detail))
 		}
@@ -321,7 +337,7 @@ func WriteDiagnoseMarkdown(w io.Writer, c *capture.Capture, res *diagnose.Result
 		}
 		if f.Fix != nil {
 			fx := *f.Fix
-			if strings.HasPrefix(f.ID, "needs.") {
+			if diagnose.AsksForEvidence(f.ID) {
 				fx.Check = nil
 			}
 			writeFixMarkdown(bw, "Fix:", fx)
@@ -389,4 +405,12 @@ func attemptOutcome(st Style, a diagnose.Attempt) string {
 		return st.Red("failed: " + strings.Join(a.Symptoms, ", "))
 	}
 	return st.Yellow("no answer in the capture")
+}
+
+// FixText is one fix as diagnose's text output prints it (no colour):
+// what the tests pin as the printed steps.
+func FixText(label string, fx diagnose.Fix) string {
+	var b strings.Builder
+	writeFixText(&errWriter{w: &b}, Style{}, label, fx)
+	return b.String()
 }

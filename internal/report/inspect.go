@@ -189,23 +189,7 @@ func writeMessage(bw *errWriter, m *capture.Message, num int, st Style) {
 		bw.printf("    %-17s %s\n", k, fmt.Sprintf(format, args...))
 	}
 	for _, s := range m.Seen {
-		where := map[string]string{"post": "POST to", "query": "in the URL of", "html-form": "in a form on", "saml-tracer": "stored by SAML-tracer for", "value": "in"}[s.Where]
-		target := s.URL
-		extra := ""
-		if s.Where == "html-form" {
-			extra = " → form action " + s.FormAction
-			if s.RoleChooser {
-				extra += " (AWS role chooser)"
-			}
-		}
-		if s.RoleIndex != "" {
-			extra += " with roleIndex " + s.RoleIndex
-		}
-		loc := fmt.Sprintf("%s entry %d", s.File, s.Entry)
-		if s.Entry < 0 {
-			loc = s.File
-		}
-		row("seen", "%s: %s %s%s", loc, where, target, extra)
+		row("seen", "%s", PlaceWords(s))
 	}
 	if m.DecodeError != "" {
 		row("decode", "%s", st.Red(m.DecodeError))

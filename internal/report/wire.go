@@ -389,6 +389,7 @@ type Finding struct {
 	Title        string     `json:"title"`
 	Detail       string     `json:"detail,omitempty"`
 	Downgraded   string     `json:"downgraded,omitempty"`
+	ExplainedBy  string     `json:"explainedBy,omitempty"`
 	Evidence     []Evidence `json:"evidence"`
 	Explains     []string   `json:"explains"`
 	Fix          *Fix       `json:"fix,omitempty"`
@@ -441,27 +442,33 @@ type Fix struct {
 	IdP        string   `json:"idp,omitempty"`
 	IdPProduct string   `json:"idpProduct,omitempty"`
 	IdPSteps   []string `json:"idpSteps,omitempty"`
-	IdPDocs    string   `json:"idpDocs,omitempty"`
-	DataLoss   string   `json:"dataLoss,omitempty"`
+	// IdPCode are the indexes of IdPSteps that are configuration text.
+	IdPCode  []int  `json:"idpCode,omitempty"`
+	IdPDocs  string `json:"idpDocs,omitempty"`
+	DataLoss string `json:"dataLoss,omitempty"`
 }
 
 // Change is one typed change.
 type Change struct {
-	Kind          string          `json:"kind"`
-	Attribute     string          `json:"attribute,omitempty"`
-	Value         string          `json:"value,omitempty"`
-	Transform     string          `json:"transform,omitempty"`
-	Roles         []string        `json:"roles,omitempty"`
-	OffsetSeconds int64           `json:"offsetSeconds,omitempty"`
-	Role          string          `json:"role,omitempty"`
-	Policy        string          `json:"policy,omitempty"`
-	Managed       bool            `json:"managed,omitempty"`
-	Statement     int             `json:"statement,omitempty"`
-	Edit          string          `json:"edit,omitempty"`
-	Document      json.RawMessage `json:"document,omitempty"`
-	Provider      string          `json:"provider,omitempty"`
-	UserName      string          `json:"userName,omitempty"`
-	UserID        string          `json:"userId,omitempty"`
+	Kind           string          `json:"kind"`
+	Attribute      string          `json:"attribute,omitempty"`
+	Value          string          `json:"value,omitempty"`
+	Source         string          `json:"source,omitempty"`
+	Transform      string          `json:"transform,omitempty"`
+	Scope          string          `json:"scope,omitempty"`
+	Roles          []string        `json:"roles,omitempty"`
+	OffsetSeconds  int64           `json:"offsetSeconds,omitempty"`
+	Role           string          `json:"role,omitempty"`
+	Policy         string          `json:"policy,omitempty"`
+	Managed        bool            `json:"managed,omitempty"`
+	Statement      int             `json:"statement,omitempty"`
+	Edit           string          `json:"edit,omitempty"`
+	Document       json.RawMessage `json:"document,omitempty"`
+	Provider       string          `json:"provider,omitempty"`
+	UserName       string          `json:"userName,omitempty"`
+	UserID         string          `json:"userId,omitempty"`
+	Tags           []string        `json:"tags,omitempty"`
+	TransitiveKeys []string        `json:"transitiveKeys,omitempty"`
 }
 
 // Check is what applying a fix's changes and diagnosing again found.
@@ -675,7 +682,7 @@ func wireEvidence(l []diagnose.Evidence) []Evidence {
 func wireFindings(l []diagnose.Finding) []Finding {
 	out := make([]Finding, len(l))
 	for i, f := range l {
-		w := Finding{ID: f.ID, Severity: f.Severity, Stage: string(f.Stage), Title: f.Title, Detail: f.Detail, Downgraded: f.Downgraded,
+		w := Finding{ID: f.ID, Severity: f.Severity, Stage: string(f.Stage), Title: f.Title, Detail: f.Detail, Downgraded: f.Downgraded, ExplainedBy: f.ExplainedBy,
 			Evidence: wireEvidence(f.Evidence), Explains: orEmpty(f.Explains)}
 		if f.Fix != nil {
 			fx := wireFix(*f.Fix)
@@ -693,11 +700,12 @@ func wireFindings(l []diagnose.Finding) []Finding {
 }
 
 func wireFix(f diagnose.Fix) Fix {
-	w := Fix{Summary: f.Summary, Changes: []Change{}, Steps: f.Steps, Commands: f.Commands, IdP: f.IdP, IdPProduct: f.IdPProduct, IdPSteps: f.IdPSteps,
+	w := Fix{Summary: f.Summary, Changes: []Change{}, Steps: f.Steps, Commands: f.Commands, IdP: f.IdP, IdPProduct: f.IdPProduct, IdPSteps: f.IdPSteps, IdPCode: f.IdPCode,
 		IdPDocs: f.IdPDocs, DataLoss: f.DataLoss}
 	for _, c := range f.Changes {
-		wc := Change{Kind: string(c.Kind), Attribute: c.Attribute, Value: c.Value, Transform: c.Transform, Roles: c.Roles, OffsetSeconds: int64(c.Offset / time.Second),
-			Role: c.Role, Policy: c.Policy, Managed: c.Managed, Statement: c.Statement, Edit: c.Edit, Provider: c.Provider, UserName: c.UserName}
+		wc := Change{Kind: string(c.Kind), Attribute: c.Attribute, Value: c.Value, Source: c.Source, Transform: c.Transform, Scope: string(c.Scope), Roles: c.Roles, OffsetSeconds: int64(c.Offset / time.Second),
+			Role: c.Role, Policy: c.Policy, Managed: c.Managed, Statement: c.Statement, Edit: c.Edit, Provider: c.Provider, UserName: c.UserName,
+			Tags: c.Tags, TransitiveKeys: c.TransitiveKeys}
 		if c.Document != nil {
 			wc.Document = json.RawMessage(c.Document.Document())
 		}

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +15,10 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/samldoctor/samldoctor/internal/cli"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
-
-var updateScreenshot = flag.Bool("update-screenshot", false, "write docs/serve.png from the not-onboarded run")
 
 // profileDir is a Chromium profile directory removed after the test.
 // Not t.TempDir: Chromium's helper processes can still write into the
@@ -129,7 +128,7 @@ func TestEndToEnd(t *testing.T) {
 	tests := []struct {
 		scenario, stage, finding, verdict, fix, wrong string
 	}{
-		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set Source attribute to an attribute whose value is exactly Jane.Doe@example.com", "jane.doe@example.comexpected Jane.Doe@example.com"},
+		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set the user attribute that the RoleSessionName claim is sourced from (Enterprise applications > the application > Single sign-on > Attributes & Claims shows it) to Jane.Doe@example.com", "jane.doe@example.comexpected Jane.Doe@example.com"},
 		{"access-denied", "connect-federation", "iam.federation_token_denied", "but it names Region us-east-1, not ap-southeast-2: correct that statement", "aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation", ""},
 		{"bad-request", "connect-federation", "connect.role_changed", "signed in to Connect before as role ConnectAgentsLegacy", "arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID", "arn:aws:iam::111122223333:role/ConnectAgents  via  arn:aws:iam::111122223333:saml-provider/EntraIDexpected arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"},
 	}
@@ -219,9 +218,6 @@ func TestEndToEnd(t *testing.T) {
 			}
 			if layout != "ok" {
 				t.Errorf("fix layout: %s", layout)
-			}
-			if *updateScreenshot && tt.scenario == "not-onboarded" {
-				os.WriteFile(filepath.Join("..", "..", "docs", "serve.png"), shot, 0o644)
 			}
 		})
 	}
@@ -358,6 +354,99 @@ func TestEndToEndNarrow(t *testing.T) {
 	}
 	if width > 420 {
 		t.Errorf("at 420 px the page is %d px wide; widest: %s", width, wide)
+	}
+}
+
+// The audit's controls on the page: a CSV of no known IdP, its column
+// named in "Session-name column", "The IdP lower-cases it" ticked: the
+// agent's lower-cased name matches Connect's user only up to case. The
+// near miss, unticked: the name matches. The Read list says how the
+// export was read.
+func TestEndToEndAuditControls(t *testing.T) {
+	alloc := browser(t, fixture.Chromium(t))
+	srv, _ := start(t, nil)
+	var aws []string
+	for _, f := range awsFiles(t, "not-onboarded") {
+		a, _ := filepath.Abs(f)
+		aws = append(aws, a)
+	}
+	csv := filepath.Join(t.TempDir(), "people.csv")
+	if err := os.WriteFile(csv, []byte("login,dept\nJane.Doe@example.com,CC\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, lower := range []bool{true, false} {
+		ctx, cancel := chromedp.NewContext(alloc)
+		ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+		var findings, read string
+		actions := []chromedp.Action{
+			chromedp.Navigate(srv.URL + "/"),
+			chromedp.WaitVisible("#audit-form", chromedp.ByQuery),
+			chromedp.SetUploadFiles("#audit-aws", aws, chromedp.ByQuery),
+			chromedp.SetUploadFiles("#idp-users", []string{csv}, chromedp.ByQuery),
+			chromedp.SendKeys("#session-name-field", "login", chromedp.ByQuery),
+		}
+		if lower {
+			actions = append(actions, chromedp.Click("#session-name-transform", chromedp.ByQuery))
+		}
+		actions = append(actions,
+			chromedp.Click("#audit", chromedp.ByQuery),
+			chromedp.WaitVisible("#audit-result", chromedp.ByQuery),
+			chromedp.Evaluate(`[...document.querySelectorAll("#audit-findings article.finding")].map(a => a.dataset.id).join(" ")`, &findings),
+			chromedp.Evaluate(`document.getElementById("audit-read").textContent`, &read),
+		)
+		err := chromedp.Run(ctx, actions...)
+		cancelT()
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(findings, "connect.username_case_mismatch"); got != lower {
+			t.Errorf("lower-cased %v: findings %q", lower, findings)
+		}
+		if want := "RoleSessionName from login"; !strings.Contains(read, want) || strings.Contains(read, "lower-cased") != lower {
+			t.Errorf("lower-cased %v: Read list %q", lower, read)
+		}
+	}
+}
+
+// Without AWS data, the page asks for it in its own terms: the files go
+// under "AWS CLI outputs", never --aws-data; the CLI says --aws-data (the
+// near miss: one finding, two media).
+func TestEndToEndNeedsInPageTerms(t *testing.T) {
+	alloc := browser(t, fixture.Chromium(t))
+	srv, _ := start(t, nil)
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelT()
+	capture, _ := filepath.Abs(example(t, "not-onboarded.har"))
+	var fix, read, seen string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible("#drop", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#capture", []string{capture}, chromedp.ByQuery),
+		chromedp.Click("#diagnose", chromedp.ByQuery),
+		chromedp.WaitVisible("#result", chromedp.ByQuery),
+		chromedp.Text(`article.finding[data-id="needs.connect_users"] .fix`, &fix, chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById("read").textContent`, &read),
+		chromedp.Evaluate(`[...document.querySelectorAll(".message tr")].filter(r => r.querySelector("th").textContent === "Seen").map(r => r.querySelector("td").textContent).join(" | ")`, &seen),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fix, "under “AWS CLI outputs”") || strings.Contains(fix, "--aws-data") || strings.Contains(fix, "Not checked") {
+		t.Errorf("the request for AWS data on the page: %q", fix)
+	}
+	if !strings.Contains(read, "not-onboarded.har (capture)") {
+		t.Errorf("Read list %q", read)
+	}
+	if !strings.Contains(seen, "in a form on https://login.microsoftonline.com/") || !strings.Contains(seen, "→ form action https://signin.aws.amazon.com/saml") || strings.Contains(seen, "html-form") {
+		t.Errorf("Seen row: %q", seen)
+	}
+	var out strings.Builder
+	cli.Main([]string{"diagnose", example(t, "not-onboarded.har")}, strings.NewReader(""), &out, io.Discard)
+	if !strings.Contains(out.String(), "--aws-data. Or let samldoctor do it") || strings.Contains(out.String(), "AWS CLI outputs”") {
+		t.Errorf("the command line's words changed:\n%s", out.String())
 	}
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/inputs"
 	"github.com/samldoctor/samldoctor/internal/redact"
 	"github.com/samldoctor/samldoctor/internal/report"
@@ -226,16 +227,20 @@ func (s *Server) bodyLimit(w http.ResponseWriter, r *http.Request, limit int64) 
 	r.Body = http.MaxBytesReader(w, io.NopCloser(&rateReader{r: r.Body, rc: http.NewResponseController(w), start: time.Now(), min: s.MinUploadRate, grace: s.UploadGrace}), limit)
 }
 
+// writeError answers an error, in the page's terms (report.Web: the
+// page's controls, not the command line's flags).
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"error": msg})
+	json.NewEncoder(w).Encode(map[string]string{"error": report.Web.Say(msg)})
 }
 
-// Response is what /api/diagnose answers: diagnose's JSON, plus the text
-// verdict and each message's XML with signature values removed.
+// Response is what /api/diagnose answers: diagnose's JSON in the page's
+// terms with the command line's words for its tokens
+// (report.PageDiagnosis), and each message's XML with signature values
+// removed.
 type Response struct {
-	report.DiagnoseJSON
+	report.PageDiagnosis
 	// XML holds each message's decoded XML, SignatureValue removed (the
 	// assertion cannot be replayed from it), in messages order.
 	XML []string `json:"xml"`
@@ -322,7 +327,7 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request) {
 		return // the client went away: nobody to answer
 	}
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Minute))
-	out := Response{DiagnoseJSON: report.NewDiagnoseJSON(c, res, input.AWS), XML: []string{}}
+	out := Response{PageDiagnosis: report.NewPageDiagnosis(c, res, input.AWS), XML: []string{}}
 	for _, m := range c.Messages {
 		xml, _ := redact.SignatureValues(assertion.Indent(m.XML), "(removed)")
 		out.XML = append(out.XML, string(xml))
@@ -357,8 +362,13 @@ func readSmall(p *multipart.Part) ([]byte, error) {
 }
 
 // audit judges the uploaded account data: AWS outputs ("aws"), the IdP's
-// user export ("idp-users"), CloudTrail log files ("trail"), read as
-// they arrive (the log files are streamed, not held).
+// metadata ("idp-metadata"), its user export ("idp-users") and who is
+// assigned to the Connect application ("idp-assignments"), CloudTrail log
+// files ("trail"), read as they arrive (the log files are streamed, not
+// held). The audit's options come first, as the command line's flags:
+// the export's session-name column and transform and its filter
+// ("session-name-field", "session-name-transform", "idp-users-filter"),
+// how far back CloudTrail is read ("since", 7d by default).
 func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	s.body(w, r)
 	mr, err := r.MultipartReader()
@@ -366,20 +376,25 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "expected a form upload: "+err.Error())
 		return
 	}
-	in := audit.Input{AWS: evidence.NewSet(), Now: time.Now()}
+	now := time.Now()
+	in := audit.Input{AWS: evidence.NewSet(), Now: now}
+	ap := &auditParts{in: &in, now: now, opts: audit.ExportOptions{Transform: "none"}, window: audit.DefaultSince}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
 			break
 		}
 		if err == nil {
-			err = addAuditPart(&in, p)
+			err = ap.add(p)
 			p.Close()
 		}
 		if err != nil {
 			s.partError(w, err)
 			return
 		}
+	}
+	if in.Trail != nil {
+		in.Trail.Since = now.Add(-ap.window)
 	}
 	if len(in.AWS.Sources) == 0 && in.IdPUsers == nil && in.Trail == nil {
 		writeError(w, http.StatusBadRequest, "nothing to audit: choose AWS CLI outputs, the IdP's user export or CloudTrail log files")
@@ -389,34 +404,97 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
-	enc.Encode(report.NewAuditJSON(res))
+	enc.Encode(report.NewPageAudit(res))
 }
 
-func addAuditPart(in *audit.Input, p *multipart.Part) error {
+// auditParts reads the parts of the page's audit form into an audit's
+// input, as samldoctor audit reads its flags.
+type auditParts struct {
+	in     *audit.Input
+	now    time.Time
+	opts   audit.ExportOptions
+	window time.Duration
+	files  bool // a file part was read: the options are settled
+}
+
+// maxField bounds a form field's value.
+const maxField = 4 << 10
+
+func (a *auditParts) add(p *multipart.Part) error {
 	name := p.FileName()
+	switch p.FormName() {
+	case "session-name-field", "session-name-transform", "idp-users-filter", "since":
+		b, err := io.ReadAll(io.LimitReader(p, maxField+1))
+		if err != nil {
+			return err
+		}
+		if len(b) > maxField {
+			return fmt.Errorf("%s: longer than %d bytes", p.FormName(), maxField)
+		}
+		if a.files {
+			return fmt.Errorf("%s came after the files: the page sends its options first", p.FormName())
+		}
+		v := strings.TrimSpace(string(b))
+		switch p.FormName() {
+		case "session-name-field":
+			a.opts.Field = v
+		case "session-name-transform":
+			a.opts.Transform = v
+		case "idp-users-filter":
+			a.opts.Filter = v
+		case "since":
+			if v != "" {
+				d, err := audit.ParseSince(v)
+				if err != nil {
+					return err
+				}
+				a.window = d
+			}
+		}
+		return nil
+	}
+	a.files = true
 	switch p.FormName() {
 	case "aws":
 		b, err := readSmall(p)
 		if err != nil {
 			return err
 		}
-		return in.AWS.Load(name, b)
+		return a.in.AWS.Load(name, b)
+	case "idp-metadata":
+		b, err := readSmall(p)
+		if err != nil {
+			return err
+		}
+		md, err := assertion.ParseMetadata(inputfile.Bytes(b))
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		a.in.AWS.IdPMetadata = md
 	case "idp-users":
-		u, err := audit.ReadIdPUsers(name, p, "", "none")
+		text, _ := inputfile.Text(io.LimitReader(p, audit.MaxIdPExport), 64<<10)
+		u, err := audit.ReadIdPExport(name, text, a.opts)
 		if err != nil {
 			return err
 		}
-		in.IdPUsers = u
+		a.in.IdPUsers = u
+	case "idp-assignments":
+		text, _ := inputfile.Text(io.LimitReader(p, audit.MaxIdPExport), 64<<10)
+		as, err := audit.ReadIdPAssignments(name, text, a.opts.Filter)
+		if err != nil {
+			return err
+		}
+		a.in.Assignments = as
 	case "trail":
-		if in.Trail == nil {
-			in.Trail = audit.NewTrail()
+		if a.in.Trail == nil {
+			a.in.Trail = audit.NewTrail()
 		}
-		n, _, _, err := trail.ReadStream(name, p, time.Time{}, in.Trail)
+		n, _, _, err := trail.ReadStream(name, p, a.now.Add(-a.window), a.in.Trail)
 		if err != nil {
 			return err
 		}
-		in.Trail.Files++
-		in.Trail.Records += n
+		a.in.Trail.Files++
+		a.in.Trail.Records += n
 	}
 	return nil
 }

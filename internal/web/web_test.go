@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -15,9 +16,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 	"github.com/samldoctor/samldoctor/internal/web"
@@ -47,9 +50,18 @@ func example(t *testing.T, parts ...string) string {
 
 // form builds a multipart upload of files by field name.
 func form(t *testing.T, files map[string][]string) (*bytes.Buffer, string) {
+	return formWith(t, nil, files)
+}
+
+// formWith builds a multipart upload of values (sent first, as the page
+// does) and files by field name.
+func formWith(t *testing.T, values map[string]string, files map[string][]string) (*bytes.Buffer, string) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	for _, field := range []string{"aws", "idp-users", "trail", "capture"} {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		mw.WriteField(k, values[k])
+	}
+	for _, field := range []string{"aws", "idp-metadata", "idp-users", "idp-assignments", "trail", "capture"} {
 		for _, f := range files[field] {
 			b, err := os.ReadFile(f)
 			if err != nil {
@@ -220,7 +232,8 @@ func TestAuditUpload(t *testing.T) {
 	logFile := filepath.Join(dir, "111122223333_CloudTrail_us-east-1_x.json.gz")
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write([]byte(`{"Records":[{"eventTime":"2026-11-28T09:00:01Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRoleWithSAML","errorCode":"AccessDenied","errorMessage":"Not authorized to perform sts:AssumeRoleWithSAML","userIdentity":{"type":"SAMLUser","userName":"sam.lee@example.com"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ConnectAgents","roleSessionName":"sam.lee@example.com"}}]}`))
+	// An hour ago: within the default --since of 7 days.
+	zw.Write([]byte(`{"Records":[{"eventTime":"` + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339) + `","eventSource":"sts.amazonaws.com","eventName":"AssumeRoleWithSAML","errorCode":"AccessDenied","errorMessage":"Not authorized to perform sts:AssumeRoleWithSAML","userIdentity":{"type":"SAMLUser","userName":"sam.lee@example.com"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ConnectAgents","roleSessionName":"sam.lee@example.com"}}]}`))
 	zw.Close()
 	os.WriteFile(logFile, buf.Bytes(), 0o644)
 	body, ctype := form(t, map[string][]string{"aws": awsFiles(t, "not-onboarded"), "idp-users": {filepath.Join("..", "..", "examples", "idp-users", "entra-users.csv")}, "trail": {logFile}})
@@ -246,5 +259,121 @@ func TestAuditUpload(t *testing.T) {
 	body, ctype = form(t, map[string][]string{})
 	if resp := post(t, srv.URL+"/api/audit", "http://"+addr, body, ctype); resp.StatusCode != 400 {
 		t.Errorf("empty upload: status %d", resp.StatusCode)
+	}
+}
+
+// The page's audit options are the command line's: the export's
+// session-name column, its transform and filter, CloudTrail's period and
+// the IdP's metadata. Each with a near miss: without it, the audit says
+// otherwise. Errors name the page's controls, not the flags.
+func TestAuditOptions(t *testing.T) {
+	srv, addr := start(t, nil)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	audit := func(values map[string]string, files map[string][]string) (report.AuditJSON, int, string) {
+		t.Helper()
+		body, ctype := formWith(t, values, files)
+		resp := post(t, srv.URL+"/api/audit", "http://"+addr, body, ctype)
+		b, _ := io.ReadAll(resp.Body)
+		var out report.AuditJSON
+		if resp.StatusCode == 200 {
+			if err := json.Unmarshal(b, &out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out, resp.StatusCode, string(b)
+	}
+	ids := func(a report.AuditJSON) []string {
+		var out []string
+		for _, f := range a.Findings {
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	aws := awsFiles(t, "not-onboarded")
+
+	// A CSV of no known IdP: its column is named on the page.
+	other := write("people.csv", "login,dept\nJane.Doe@example.com,CC\nbob@example.com,Sales\n")
+	_, status, msg := audit(nil, map[string][]string{"aws": aws, "idp-users": {other}})
+	if status != 400 || !strings.Contains(msg, "“Session-name column”") || strings.Contains(msg, "--session-name-field") {
+		t.Errorf("unknown export without a column: %d %s", status, msg)
+	}
+	res, status, msg := audit(map[string]string{"session-name-field": "login"}, map[string][]string{"aws": aws, "idp-users": {other}})
+	if status != 200 || slices.Contains(ids(res), "connect.username_case_mismatch") || !slices.Contains(ids(res), "connect.user_not_found") {
+		t.Errorf("with the column: %d %v %s", status, ids(res), msg)
+	}
+	// Lower-cased by the IdP: Jane.Doe@example.com arrives as
+	// jane.doe@example.com, which Connect's user matches only up to case.
+	res, _, _ = audit(map[string]string{"session-name-field": "login", "session-name-transform": "lower"}, map[string][]string{"aws": aws, "idp-users": {other}})
+	if !slices.Contains(ids(res), "connect.username_case_mismatch") {
+		t.Errorf("lower-cased: %v", ids(res))
+	}
+	// The filter keeps the contact centre's rows: bob is no agent.
+	res, _, _ = audit(map[string]string{"session-name-field": "login", "idp-users-filter": "dept=CC"}, map[string][]string{"aws": aws, "idp-users": {other}})
+	if slices.Contains(ids(res), "connect.user_not_found") || !slices.ContainsFunc(res.Scope, func(s string) bool { return strings.Contains(s, "dept=CC, 1 users") }) {
+		t.Errorf("filtered: %v, read %q", ids(res), res.Scope)
+	}
+	// An option after a file is refused: the options settle how the
+	// files are read.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("idp-users", "people.csv")
+	fw.Write([]byte("login\nx@example.com\n"))
+	mw.WriteField("session-name-field", "login")
+	mw.Close()
+	if resp := post(t, srv.URL+"/api/audit", "http://"+addr, &buf, mw.FormDataContentType()); resp.StatusCode != 400 {
+		t.Errorf("option after a file: status %d", resp.StatusCode)
+	}
+
+	// CloudTrail's period: a failure ten days ago is outside the default
+	// 7 days and inside 30.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"Records":[{"eventTime":"` + time.Now().Add(-10*24*time.Hour).UTC().Format(time.RFC3339) + `","eventSource":"sts.amazonaws.com","eventName":"AssumeRoleWithSAML","errorCode":"AccessDenied","errorMessage":"Not authorized to perform sts:AssumeRoleWithSAML","userIdentity":{"type":"SAMLUser","userName":"sam.lee@example.com"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/ConnectAgents","roleSessionName":"sam.lee@example.com"}}]}`))
+	zw.Close()
+	logFile := write("111122223333_CloudTrail_us-east-1_x.json.gz", gz.String())
+	res, _, _ = audit(nil, map[string][]string{"aws": aws, "trail": {logFile}})
+	if res.Summary.FailedSignIns != 0 {
+		t.Errorf("default period: %+v", res.Summary)
+	}
+	res, _, _ = audit(map[string]string{"since": "30d"}, map[string][]string{"aws": aws, "trail": {logFile}})
+	if res.Summary.FailedSignIns != 1 {
+		t.Errorf("30 days: %+v", res.Summary)
+	}
+	if _, status, msg := audit(map[string]string{"since": "a week"}, map[string][]string{"aws": aws}); status != 400 || !strings.Contains(msg, "“CloudTrail period”") || strings.Contains(msg, "--since") {
+		t.Errorf("bad period: %d %s", status, msg)
+	}
+
+	// The IdP's metadata: a signing certificate the provider lacks.
+	key := fixture.NewKey("new Entra ID signing key", time.Now().Add(-time.Hour), time.Now().Add(365*24*time.Hour))
+	md := write("idp-metadata.xml", fixture.IdPMetadata("https://sts.windows.net/0a1b2c3d-0000-4000-8000-123456789abc/", key.DER))
+	res, _, _ = audit(nil, map[string][]string{"aws": aws, "idp-metadata": {md}})
+	if !slices.Contains(ids(res), "iam.cert_not_in_provider") {
+		t.Errorf("with the IdP's metadata: %v", ids(res))
+	}
+	res, _, _ = audit(nil, map[string][]string{"aws": aws})
+	if slices.Contains(ids(res), "iam.cert_not_in_provider") {
+		t.Errorf("without it: %v", ids(res))
+	}
+}
+
+// The page's controls are labelled with the words report.Web uses for
+// them: each label is on the page.
+func TestPageLabels(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("static", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := strings.ReplaceAll(string(b), "&hellip;", "…")
+	for _, l := range report.PageLabels {
+		if !strings.Contains(page, ">"+l) && !strings.Contains(page, "> "+l) {
+			t.Errorf("no control labelled %q on the page", l)
+		}
 	}
 }

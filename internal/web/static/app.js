@@ -51,7 +51,7 @@ function status(text) { $("status").textContent = text; }
 // page describes a file other than the one chosen now.
 function clearResult() {
   $("result").hidden = true;
-  for (const id of ["verdict", "idp", "attempts", "path", "findings", "messages"]) $(id).replaceChildren();
+  for (const id of ["verdict", "idp", "attempts", "path", "findings", "messages", "read"]) $(id).replaceChildren();
   $("error").hidden = true;
   $("error").replaceChildren();
 }
@@ -187,7 +187,7 @@ function renderPath(data) {
     if (state === "failed") {
       li.setAttribute("aria-current", "step");
       for (const sym of data.symptoms) {
-        for (const e of sym.evidence) li.append(el("blockquote", { text: "“" + e.value + "”" }));
+        for (const e of sym.evidence) li.append(el("blockquote", { text: "“" + e.value + "”", "data-input": "" }));
       }
     }
     path.append(li);
@@ -228,7 +228,16 @@ function renderFix(fix, label) {
   if (fix.idpSteps && fix.idpSteps.length) {
     box.append(el("p", {}, "In " + fix.idpProduct + " (", el("a", { href: fix.idpDocs, target: "_blank", rel: "noreferrer noopener", text: "documentation" }), "):"));
     const ol = el("ol");
-    for (const s of fix.idpSteps) ol.append(el("li", { text: s }));
+    fix.idpSteps.forEach((s, i) => {
+      // Configuration text in the product's language is shown as code.
+      if ((fix.idpCode || []).includes(i)) {
+        const li = el("li", {});
+        li.append(el("pre", { text: s }));
+        ol.append(li);
+      } else {
+        ol.append(el("li", { text: s }));
+      }
+    });
     box.append(ol);
   } else if (fix.idp) {
     box.append(el("p", { text: "At the identity provider: " + fix.idp }));
@@ -283,9 +292,11 @@ function renderMessages(data) {
   const sigs = data.signatures || [];
   data.messages.forEach((m, i) => {
     const t = el("table");
-    const row = (k, v, raw) => {
+    // Cells hold the message's own values (data-input), except those
+    // given as samldoctor's words.
+    const row = (k, v, raw, words) => {
       if (v === undefined || v === null || v === "") return;
-      const td = el("td");
+      const td = el("td", words ? {} : { "data-input": "" });
       const w = data.subject && data.subject.message === i ? wrong.get(k.replace(/ \d+$/, "")) : null;
       if (w && (raw || v) !== undefined && w.value.split("\n").includes(raw || v) && !w.expected.split("\n").includes(raw || v)) {
         td.append(el("span", { class: "wrong", text: v }));
@@ -295,7 +306,7 @@ function renderMessages(data) {
     };
     const s = m.saml || {};
     const a = (s.assertions || [])[0] || {};
-    row("Seen", m.seen.map((p) => p.where + " " + (p.url || p.file)).join("\n"));
+    row("Seen", ((data.words && data.words.seen[i]) || []).join("\n"), undefined, true);
     row("Issuer", s.issuer);
     if (s.status) row("Status", s.status.code.split(":").pop() + (s.status.message ? ": " + s.status.message : ""));
     if (a.subject && a.subject.nameId) row("NameID", a.subject.nameId.value);
@@ -311,9 +322,9 @@ function renderMessages(data) {
     if (a.subject) for (const c of a.subject.confirmations) row("Recipient", c.recipient);
     row("RelayState", m.relayState);
     if (data.subject && data.subject.message === i) {
-      for (const v of sigs) row("Signature on " + v.covers, v.status + (v.reason ? ": " + v.reason : "") + (v.certSource ? " (" + v.certSource + ")" : ""));
+      sigs.forEach((v, j) => row("Signature on " + v.covers, (data.words && data.words.signatures[j]) || "", undefined, true));
     }
-    if (m.decodeError) row("Decoding", m.decodeError);
+    if (m.decodeError) row("Decoding", m.decodeError, undefined, true);
     const xml = el("details", {}, el("summary", { text: "Full XML (signature values removed)" }), el("pre", { text: data.xml[i] || "" }));
     box.append(el("div", { class: "message" }, el("h3", { text: m.type + " #" + (i + 1) + " (" + m.binding + ")" }), t, xml));
   });
@@ -340,6 +351,13 @@ function renderAttempts(data) {
   box.append(el("p", { class: "muted", text: "What follows is about the last sign-in." }));
 }
 
+// renderRead lists what was read (the captures, the AWS data files and
+// what each was taken as, the files skipped and why).
+function renderRead(list, items) {
+  list.replaceChildren();
+  for (const r of items || []) list.append(el("li", { text: r }));
+}
+
 function render(data) {
   const v = $("verdict");
   v.textContent = data.verdict;
@@ -350,6 +368,7 @@ function render(data) {
   renderPath(data);
   renderFindings(data);
   renderMessages(data);
+  renderRead($("read"), data.words && data.words.read);
   $("result").hidden = false;
   v.focus();
 }
@@ -377,7 +396,7 @@ function renderAudit(data) {
     if (f.detail) card.append(el("p", { text: f.detail }));
     const names = f.affected.slice(0, 10).map((a) => a.name);
     if (f.count > 10) names.push("and " + (f.count - 10) + " more");
-    card.append(el("p", { class: "affected" }, el("strong", { text: "Affects " + f.count + ": " }), names.join(", ")));
+    card.append(el("p", { class: "affected" }, el("strong", { text: "Affects " + f.count + ": " }), el("span", { "data-input": "", text: names.join(", ") })));
     if (f.evidence.length) {
       const ul = el("ul", { class: "evidence" });
       for (const e of f.evidence) ul.append(el("li", {}, e.what + (e.value ? ": " : ""), e.value ? el("code", { text: e.value }) : null, el("span", { class: "where", text: e.where })));
@@ -386,28 +405,58 @@ function renderAudit(data) {
     if (f.fix) card.append(renderFix(f.fix, "Fix:"));
     box.append(card);
   }
+  renderRead($("audit-read"), data.scope);
   $("audit-result").hidden = false;
   h.focus();
+}
+
+// clearAudit removes the last audit and its error.
+function clearAudit() {
+  $("audit-result").hidden = true;
+  for (const id of ["audit-headline", "audit-findings", "audit-read"]) $(id).replaceChildren();
+  $("audit-error").hidden = true;
+  $("audit-error").replaceChildren();
 }
 
 async function runAudit(ev) {
   ev.preventDefault();
   const fd = new FormData();
-  for (const f of $("audit-aws").files) fd.append("aws", f, f.name);
+  // The options first: the server reads the files with them, as
+  // samldoctor audit reads its flags.
+  const field = $("session-name-field").value.trim();
+  if (field) fd.append("session-name-field", field);
+  fd.append("session-name-transform", $("session-name-transform").checked ? "lower" : "none");
+  const filter = $("idp-users-filter").value.trim();
+  if (filter) fd.append("idp-users-filter", filter);
+  const since = $("since").value.trim();
+  if (since) fd.append("since", since);
+  let files = 0;
+  const add = (name, f) => { fd.append(name, f, f.name); files++; };
+  for (const f of $("audit-aws").files) add("aws", f);
+  const md = $("audit-idp-metadata").files[0];
+  if (md) add("idp-metadata", md);
   const users = $("idp-users").files[0];
-  if (users) fd.append("idp-users", users, users.name);
-  for (const f of $("trail").files) fd.append("trail", f, f.name);
-  if (![...fd.keys()].length) { $("audit-status").textContent = "Choose AWS CLI outputs, the IdP's user export or CloudTrail log files first."; return; }
+  if (users) add("idp-users", users);
+  const assigned = $("idp-assignments").files[0];
+  if (assigned) add("idp-assignments", assigned);
+  for (const f of $("trail").files) add("trail", f);
+  if (!files) { $("audit-status").textContent = "Choose AWS CLI outputs, the IdP's user export or CloudTrail log files first."; return; }
   $("audit-status").textContent = "Auditing…";
   $("audit").disabled = true;
   try {
     const resp = await fetch("/api/audit", { method: "POST", body: fd });
     const data = await resp.json();
-    if (!resp.ok) { $("audit-status").textContent = data.error || ("Error " + resp.status); return; }
     $("audit-status").textContent = "";
+    clearAudit();
+    if (!resp.ok) {
+      showError($("audit-error"), data.error || ("Error " + resp.status), "Correct or replace the file or option named above, then press Audit again.");
+      return;
+    }
     renderAudit(data);
   } catch (e) {
-    $("audit-status").textContent = "The server did not answer: " + e;
+    $("audit-status").textContent = "";
+    clearAudit();
+    showError($("audit-error"), "The server did not answer: " + e, "Check that samldoctor serve is still running, then press Audit again.");
   } finally {
     $("audit").disabled = false;
   }

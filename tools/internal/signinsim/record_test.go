@@ -42,6 +42,7 @@ type diagnosis struct {
 		} `json:"evidence"`
 		Fix *struct {
 			Commands []string `json:"commands"`
+			Steps    []string `json:"steps"`
 		} `json:"fix"`
 	} `json:"findings"`
 }
@@ -263,6 +264,34 @@ func TestRecord(t *testing.T) {
 		if !app || len(targets) != 2 || len(h.Log.Pages) < 4 {
 			t.Errorf("app page recorded: %v; %d targets; pages %v", app, len(targets), h.Log.Pages)
 		}
+	})
+	// Streams' frame on the older domain, the popup's sign-in landing on
+	// the new one: told apart in record's HAR by the frame's
+	// Sec-Fetch-Dest and the popup's own tab.
+	t.Run("ccp-domain", func(t *testing.T) {
+		code, _, d, har := run(t, exe, "ccp-domain")
+		if code != 1 || len(d.Findings) == 0 || d.Findings[0].ID != "ccp.domain_mismatch" || slices.Contains(d.findingIDs(), "connect.ccp_no_session") {
+			t.Fatalf("exit %d, findings %v, symptoms %v", code, d.findingIDs(), d.symptomIDs())
+		}
+		if f := d.Findings[0]; !strings.Contains(strings.Join(f.Fix.Steps, "\n"), `ccpUrl: "`+signinsim.CCPURL+`"`) {
+			t.Errorf("fix steps %q", f.Fix.Steps)
+		}
+		c := readBack(t, har)
+		checkHAR(t, har)
+		windows := map[string]bool{}
+		framed := 0
+		for _, p := range c.Pages {
+			windows[p.Window] = true
+			if p.InFrame() && strings.HasPrefix(p.URL, "https://example-corp.awsapps.com/connect/") {
+				framed++
+			}
+		}
+		// The frame's three hops (the CCP, /auth/refresh, the login page);
+		// Chromium now and then reports no request headers for the last.
+		if len(windows) != 2 || windows[""] || framed < 2 || len(c.Windows) != 2 {
+			t.Errorf("page windows %v, %d framed CCP pages, windows %+v", windows, framed, c.Windows)
+		}
+		keep(t, har, "ccp-domain")
 	})
 	t.Run("ccp-refused", func(t *testing.T) {
 		code, progress, d, har := run(t, exe, "ccp-refused")

@@ -49,7 +49,12 @@ var Scenarios = map[string]string{
 	"idp-error":     "Entra ID shows its error page AADSTS50105 (user not assigned) and sends no SAML",
 	"popup":         "the agent application (" + AppURL + ") opens the sign-in in a popup, which reaches Connect's CCP",
 	"ccp-refused":   "the agent application (" + AppURL + ") embeds the CCP, whose frame-ancestors does not name it: the browser refuses the frame",
+	"ccp-domain":    "the agent application (" + AppURL + ") frames the CCP on the instance's older domain (" + OldCCPURL + ") and signs in in a popup, whose federation lands on the new one",
 }
+
+// OldCCPURL is the instance's CCP on its older domain, which the
+// ccp-domain scenario frames.
+const OldCCPURL = "https://example-corp.awsapps.com/connect/ccp-v2/"
 
 // AppURL is the agent application of the popup and ccp-refused scenarios:
 // a page that embeds the CCP (Amazon Connect Streams).
@@ -64,7 +69,7 @@ const ApprovedOrigin = "https://approved.example.com"
 // StartPage is the first page of a scenario.
 func StartPage(scenario string) string {
 	switch scenario {
-	case "popup", "ccp-refused":
+	case "popup", "ccp-refused", "ccp-domain":
 		return AppURL
 	}
 	return StartURL
@@ -159,7 +164,20 @@ func (s *Sim) handler() http.Handler {
 				page(w, `<!DOCTYPE html><html><head><title>Agent desktop</title></head><body>Agent desktop<script>setTimeout(function(){window.open(`+mustJSON(StartURL)+`,"connect-login","width=600,height=600")},`+ms()+`)</script></body></html>`)
 				return
 			}
+			if s.scenario == "ccp-domain" {
+				// Streams: the CCP's frame, then its login popup.
+				page(w, `<!DOCTYPE html><html><head><title>Agent desktop</title></head><body>Agent desktop<iframe src="`+OldCCPURL+`" style="width:400px;height:600px"></iframe>`+
+					`<script>setTimeout(function(){window.open(`+mustJSON(StartURL)+`,"connect-login","width=600,height=600")},`+ms()+`)</script></body></html>`)
+				return
+			}
 			page(w, `<!DOCTYPE html><html><head><title>Agent desktop</title></head><body>Agent desktop<iframe src="`+CCPURL+`" allow="microphone; autoplay" style="width:400px;height:600px"></iframe></body></html>`)
+		case r.Host == "example-corp.awsapps.com" && r.URL.Path == "/connect/ccp-v2/":
+			// No session on this host: Connect's refresh, then its login page.
+			http.Redirect(w, r, "/connect/auth/refresh?destination=%2Fconnect%2Fccp-v2%2F", http.StatusFound)
+		case r.Host == "example-corp.awsapps.com" && r.URL.Path == "/connect/auth/refresh":
+			http.Redirect(w, r, "/connect/login?landat=%2Fconnect%2Fccp-v2%2F", http.StatusTemporaryRedirect)
+		case r.Host == "example-corp.awsapps.com" && r.URL.Path == "/connect/login":
+			page(w, `<!DOCTYPE html><html><head><title>Amazon Connect</title></head><body><div id="root"></div></body></html>`)
 		case r.Host == "example-corp.my.connect.aws" && strings.HasPrefix(r.URL.Path, "/ccp-v2"):
 			// Connect sends the CCP with the instance's approved origins
 			// as its frame-ancestors.
@@ -184,7 +202,7 @@ func (s *Sim) handler() http.Handler {
 				return
 			}
 			http.Redirect(w, r, relay, http.StatusFound)
-		case strings.HasSuffix(r.Host, ".console.aws.amazon.com") && strings.HasPrefix(r.URL.Path, "/connect/federate/") && (s.scenario == "success" || s.scenario == "popup"):
+		case strings.HasSuffix(r.Host, ".console.aws.amazon.com") && strings.HasPrefix(r.URL.Path, "/connect/federate/") && (s.scenario == "success" || s.scenario == "popup" || s.scenario == "ccp-domain"):
 			http.Redirect(w, r, CCPURL, http.StatusFound)
 		case strings.HasSuffix(r.Host, ".console.aws.amazon.com") && strings.HasPrefix(r.URL.Path, "/connect/federate/"):
 			body := fixture.ConnectErrorPage(outcome.ConnectError[0], outcome.ConnectError[1])

@@ -1,0 +1,80 @@
+package capture_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/fixture"
+)
+
+// A page keeps what tells a frame from a tab and what the browser was
+// told about framing it: Sec-Fetch-Dest, the CSP's frame-ancestors,
+// X-Frame-Options, and the tab or popup it was loaded in (samldoctor
+// record's pages and targets).
+func TestPageFraming(t *testing.T) {
+	steps := []fixture.Step{
+		{Time: at, Method: "GET", URL: "https://agent.example.com/desk", Status: 200, Mime: "text/html", Body: "<html>desk</html>", Window: "TAB1", Type: "document",
+			ReqHeaders: [][2]string{{"sec-fetch-dest", "document"}}},
+		{Time: at.Add(1), Method: "GET", URL: "https://example-corp.my.connect.aws/ccp-v2/", Status: 200, Mime: "text/html", Body: "<html>ccp</html>", Window: "TAB1", Type: "document",
+			ReqHeaders:  [][2]string{{"Sec-Fetch-Dest", "iframe"}, {"Referer", "https://agent.example.com/"}},
+			RespHeaders: [][2]string{{"content-security-policy", "default-src 'self'; frame-ancestors 'self' https://agent.example.com https://*.crm.example.net:8443"}, {"content-security-policy-report-only", "frame-ancestors 'none'"}}},
+		{Time: at.Add(2), Method: "GET", URL: "https://signin.aws.amazon.com/saml", Status: 200, Mime: "text/html", Body: "<html>sign in</html>", Window: "POPUP7", Type: "document",
+			RespHeaders: [][2]string{{"X-Frame-Options", "deny"}}},
+	}
+	c := read(t, "frames.har", fixture.HAR(fixture.Chrome, steps))
+	if len(c.Pages) != 2 {
+		t.Fatalf("%d pages: %+v", len(c.Pages), c.Pages)
+	}
+	ccp, si := c.Pages[0], c.Pages[1]
+	if !ccp.InFrame() || ccp.Window != "TAB1" || si.Window != "POPUP7" || si.InFrame() || si.XFrameOptions != "DENY" {
+		t.Errorf("ccp %q in frame %v, window %q; sign-in window %q, XFO %q", ccp.FetchDest, ccp.InFrame(), ccp.Window, si.Window, si.XFrameOptions)
+	}
+	if want := [][]string{{"'self'", "https://agent.example.com", "https://*.crm.example.net:8443"}}; !reflect.DeepEqual(ccp.FrameAncestors, want) {
+		t.Errorf("frame-ancestors %q (the report-only policy is not enforced)", ccp.FrameAncestors)
+	}
+	for _, tt := range []struct {
+		origin      string
+		allowed, ok bool
+	}{
+		{"https://agent.example.com", true, true},
+		{"https://AGENT.example.com:443", true, true},
+		{"https://agent.example.com:8443", false, true}, // another port
+		{"http://agent.example.com", false, true},       // another scheme
+		{"https://agents.example.com", false, true},
+		{"https://desk.crm.example.net:8443", true, true},
+		{"https://crm.example.net:8443", false, true}, // *. needs a subdomain
+		{"https://example-corp.my.connect.aws", true, true},
+	} {
+		if a, ok := ccp.FrameAllowed(tt.origin); a != tt.allowed || ok != tt.ok {
+			t.Errorf("FrameAllowed(%s) = %v, %v; want %v, %v", tt.origin, a, ok, tt.allowed, tt.ok)
+		}
+	}
+	if _, ok := si.FrameAllowed("https://agent.example.com"); ok {
+		t.Error("a response without frame-ancestors judged by them")
+	}
+	for _, tt := range []struct {
+		csp    string
+		origin string
+		want   bool
+	}{
+		{"frame-ancestors 'none'", "https://a.example", false},
+		{"frame-ancestors *", "https://a.example", true},
+		{"frame-ancestors https:", "https://a.example", true},
+		{"frame-ancestors http://a.example", "https://a.example", true}, // upgrade
+		{"frame-ancestors a.example", "https://a.example", true},
+		{"frame-ancestors https://a.example, frame-ancestors https://b.example", "https://a.example", false}, // two policies: both must allow
+	} {
+		p := capture.Page{URL: "https://x.my.connect.aws/ccp-v2/"}
+		c := read(t, "csp.har", fixture.HAR(fixture.Chrome, []fixture.Step{{Time: at, Method: "GET", URL: p.URL, Status: 200, Mime: "text/html", Body: "<html></html>",
+			RespHeaders: [][2]string{{"Content-Security-Policy", tt.csp}}}}))
+		if got, _ := c.Pages[0].FrameAllowed(tt.origin); got != tt.want {
+			t.Errorf("%s for %s: %v, want %v", tt.csp, tt.origin, got, tt.want)
+		}
+	}
+	// A browser's own export names no window.
+	c = read(t, "export.har", fixture.HAR(fixture.Firefox, []fixture.Step{{Time: at, Method: "GET", URL: "https://signin.aws.amazon.com/saml", Status: 200, Mime: "text/html", Body: "<html></html>"}}))
+	if w := c.Pages[0].Window; w != "" {
+		t.Errorf("window %q", w)
+	}
+}
