@@ -65,8 +65,7 @@ func HAR(name string, in io.Reader, out io.Writer) (Stats, error) {
 		return r.stats, fmt.Errorf("%s: not a HAR (expected a JSON object)", name)
 	}
 	sawEntries := false
-	var log func() error
-	log = func() error {
+	log := func() error {
 		return streamObject(d, w, 1, map[string]func() error{
 			"entries": func() error {
 				sawEntries = true
