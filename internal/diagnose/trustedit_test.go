@@ -74,3 +74,22 @@ func TestTrustEditNamesTheStatement(t *testing.T) {
 		})
 	}
 }
+
+// A trust statement whose condition the assertion fails is quoted in the
+// denial's evidence by its place counted from 1, its key, operator and
+// values.
+func TestTrustDenialQuotesTheCondition(t *testing.T) {
+	s := base()
+	s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://eu-west-2.signin.aws.amazon.com/saml"), federationDoc(region))
+	f := find(s.run(t), "iam.trust_policy_denies")
+	if f == nil {
+		t.Fatal("no iam.trust_policy_denies")
+	}
+	want := "statement 1 requires SAML:aud StringEquals in [https://eu-west-2.signin.aws.amazon.com/saml]"
+	for _, e := range f.Evidence {
+		if strings.Contains(e.Value, want) {
+			return
+		}
+	}
+	t.Errorf("no evidence says %q: %+v", want, f.Evidence)
+}
