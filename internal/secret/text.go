@@ -154,6 +154,14 @@ var quotes = []string{`\\\"`, `\u0022`, `\u0027`, `\x22`, `\x27`, "&quot;", "&#3
 
 // quoteAt is the quote written at s[k], or "".
 func quoteAt(s string, k int) string {
+	if k >= len(s) {
+		return ""
+	}
+	switch s[k] {
+	case '\\', '&', '%', '"', '\'', '`':
+	default:
+		return "" // every quote starts with one of these
+	}
 	for _, q := range quotes {
 		if strings.HasPrefix(s[k:], q) {
 			return q
@@ -189,6 +197,9 @@ func delimiter(s string, j int) (k, n int) {
 	for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
 		k++
 	}
+	if k >= len(s) || s[k] != '=' && s[k] != ':' && s[k] != '%' && s[k] != '\\' {
+		return 0, 0 // every form of '=' and ':' starts with one of these
+	}
 	for _, e := range equals {
 		if strings.HasPrefix(s[k:], e) {
 			if e == "=" && strings.HasPrefix(s[k+1:], "=") {
@@ -207,6 +218,14 @@ func delimiter(s string, j int) (k, n int) {
 // first argument, written as a string ("(" and a quote before it, the
 // quote after it): the offset and length of the comma, or n == 0.
 func callArgument(s string, i, j int) (k, n int) {
+	if i == 0 || quoteAt(s, j) == "" {
+		return 0, 0
+	}
+	switch s[i-1] {
+	case '"', '\'', '`', ';', '2', '7':
+	default:
+		return 0, 0 // no quote ends right before the name
+	}
 	q := ""
 	for _, c := range quotes {
 		if i >= len(c) && s[i-len(c):i] == c {
