@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -205,7 +207,7 @@ func (a *run) concurrently(steps ...func(*run)) {
 }
 
 func (a *run) add(f Finding) {
-	if e, ok := diagnose.Lookup(f.ID); ok && f.Detail == "" {
+	if e, ok := catalog.Lookup(f.ID); ok && f.Detail == "" {
 		f.Detail = e.Detail
 	}
 	a.res.Findings = append(a.res.Findings, f)
@@ -294,8 +296,7 @@ func (a *run) providers() {
 					Detail:   detail,
 					Affected: []Affected{{Kind: "saml-provider", Name: name}},
 					Evidence: append([]diagnose.Evidence{{What: "signing certificate of " + e.EntityID, Value: fmt.Sprintf("%s, not after %s", c.Subject, c.NotAfter.UTC().Format(time.RFC3339)), Where: p.Source.String() + " SAMLMetadataDocument"}}, providerEvidence(p, arn, how)...),
-					Fix: notChecked(diagnose.NewFix(a.in.AWS, "Download the IdP's current metadata (with its new signing certificate) and upload it to the provider before the old certificate expires."+unsettled(arn),
-						diagnose.Change{Kind: diagnose.UpdateProviderMetadata, Provider: arn}), "the IdP's new metadata is not in the evidence: audit again with --idp-metadata")})
+					Fix:      notChecked(diagnose.NewFix(a.in.AWS, "Download the IdP's current metadata (with its new signing certificate) and upload it to the provider before the old certificate expires."+unsettled(arn), fix.UpdateProviderMetadata{Provider: arn}), "the IdP's new metadata is not in the evidence: audit again with --idp-metadata")})
 			}
 		}
 	}
@@ -332,7 +333,7 @@ func (a *run) instances() {
 			Affected: []Affected{{Kind: "instance", Name: i.ID}},
 			Evidence: []diagnose.Evidence{{What: "IdentityManagementType", Value: i.IdentityManagementType, Where: i.Source.String()}},
 			Fix: &diagnose.Fix{Summary: "An instance's identity management cannot be changed: SAML sign-in needs an instance created with SAML.",
-				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "creating an instance is not a change samldoctor can model"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "creating an instance is not a change samldoctor can model"}}})
 	}
 }
 
@@ -419,8 +420,7 @@ func (a *run) metadata() {
 					Affected: []Affected{{Kind: "saml-provider", Name: name}},
 					Evidence: append([]diagnose.Evidence{{What: "IdP metadata certificate", Value: fmt.Sprintf("%s, SHA-256 %s…, not after %s", c.Subject, c.SHA256[:min(16, len(c.SHA256))], c.NotAfter.UTC().Format("2006-01-02")), Where: "--idp-metadata " + e.EntityID},
 						{What: "provider's certificates", Value: fmt.Sprintf("%d, none with that fingerprint", len(have)), Where: p.Source.String()}}, providerEvidence(p, arn, how)...),
-					Fix: notChecked(diagnose.NewFix(a.in.AWS, "Upload the IdP's current metadata to the provider (it keeps the old certificate too, so nothing that works today stops)."+unsettled(arn),
-						diagnose.Change{Kind: diagnose.UpdateProviderMetadata, Provider: arn}), "the upload is the change; audit again with the provider's new get-saml-provider output")})
+					Fix: notChecked(diagnose.NewFix(a.in.AWS, "Upload the IdP's current metadata to the provider (it keeps the old certificate too, so nothing that works today stops)."+unsettled(arn), fix.UpdateProviderMetadata{Provider: arn}), "the upload is the change; audit again with the provider's new get-saml-provider output")})
 			}
 		}
 	}
@@ -439,8 +439,7 @@ func (a *run) encryption() {
 			Title:    fmt.Sprintf("SAML provider %s requires encrypted assertions but holds no private key to decrypt them: every sign-in through it fails", lastPart(name)),
 			Affected: []Affected{{Kind: "saml-provider", Name: name}},
 			Evidence: append([]diagnose.Evidence{{What: "AssertionEncryptionMode", Value: "Required", Where: p.Source.String()}, {What: "PrivateKeyList", Value: "empty", Where: p.Source.String()}}, providerEvidence(p, arn, how)...),
-			Fix: notChecked(diagnose.NewFix(a.in.AWS, "Upload the private key the IdP encrypts for, or set the provider's encryption mode to Allowed until it is uploaded."+unsettled(arn),
-				diagnose.Change{Kind: diagnose.AddPrivateKey, Provider: arn}), "the key is not in the evidence")})
+			Fix:      notChecked(diagnose.NewFix(a.in.AWS, "Upload the private key the IdP encrypts for, or set the provider's encryption mode to Allowed until it is uploaded."+unsettled(arn), fix.AddPrivateKey{Provider: arn}), "the key is not in the evidence")})
 	}
 }
 
@@ -608,6 +607,6 @@ func trustsSAML(ro *evidence.Role) bool {
 // notChecked marks a rendered fix whose change the audit cannot apply to
 // the evidence, with the reason.
 func notChecked(f *diagnose.Fix, why string) *diagnose.Fix {
-	f.Check = &diagnose.Check{Result: diagnose.CheckNotChecked, Why: why}
+	f.Check = &fix.Check{Result: fix.NotChecked, Why: why}
 	return f
 }

@@ -13,8 +13,10 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/audit"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
@@ -183,12 +185,12 @@ func TestCaseFixChecked(t *testing.T) {
 	if f == nil || !strings.Contains(f.Fix.Summary, "lower-case transformation") {
 		t.Fatalf("%+v", f)
 	}
-	if ck := f.Fix.Check; ck.Result != diagnose.CheckPasses || len(ck.Breaks) != 1 || !strings.Contains(ck.Breaks[0], `"mary.major@example.com"`) || !strings.Contains(ck.Breaks[0], "entra.csv line 3") {
+	if ck := f.Fix.Check; ck.Result != fix.Passes || len(ck.Breaks) != 1 || !strings.Contains(ck.Breaks[0], `"mary.major@example.com"`) || !strings.Contains(ck.Breaks[0], "entra.csv line 3") {
 		t.Errorf("check %+v", ck)
 	}
 	// Without Mary, it breaks no one.
 	u, _ = audit.ReadIdPUsers("entra.csv", strings.NewReader("userPrincipalName\nJane.Doe@example.com\n"), "", "none")
-	if ck := find(audit.Run(audit.Input{AWS: aws, IdPUsers: u, Now: now}), "connect.username_case_mismatch").Fix.Check; ck.Result != diagnose.CheckPasses || len(ck.Breaks) != 0 {
+	if ck := find(audit.Run(audit.Input{AWS: aws, IdPUsers: u, Now: now}), "connect.username_case_mismatch").Fix.Check; ck.Result != fix.Passes || len(ck.Breaks) != 0 {
 		t.Errorf("check %+v", ck)
 	}
 }
@@ -353,7 +355,7 @@ func TestFailureRules(t *testing.T) {
 			if f.ID != c.id || f.Severity != c.severity || len(f.Affected) != 1 || f.Affected[0].Name != "ann" {
 				t.Errorf("%s %s: %s, want %s %s", f.ID, f.Severity, f.Title, c.id, c.severity)
 			}
-			if _, ok := diagnose.Lookup(f.ID); !ok {
+			if _, ok := catalog.Lookup(f.ID); !ok {
 				t.Errorf("%s is not in the catalog", f.ID)
 			}
 			if f.Fix == nil || f.Fix.Summary == "" || !strings.HasPrefix(f.Detail, "CloudTrail recorded these failures: ") || len(f.Detail) < 60 {
@@ -540,7 +542,7 @@ func TestRolesFederation(t *testing.T) {
 			t.Errorf("%s: %+v", c.example, f)
 		}
 		// The fix is judged again with the corrected statement.
-		if f != nil && (f.Fix.Check.Result != diagnose.CheckPasses || !strings.Contains(f.Fix.Check.Why, "may call connect:GetFederationToken") || len(f.Fix.Check.Breaks) > 0) {
+		if f != nil && (f.Fix.Check.Result != fix.Passes || !strings.Contains(f.Fix.Check.Why, "may call connect:GetFederationToken") || len(f.Fix.Check.Breaks) > 0) {
 			t.Errorf("%s: check %+v", c.example, f.Fix.Check)
 		}
 	}
@@ -564,7 +566,7 @@ func TestRolesFederationFixChecked(t *testing.T) {
 	if f == nil || f.Fix == nil || f.Fix.Check == nil || !strings.Contains(f.Title, "names Region us-east-1") {
 		t.Fatalf("%+v", res.Findings)
 	}
-	if ck := f.Fix.Check; ck.Result != diagnose.CheckStillFails || !slices.Contains(ck.After, "iam.simulation_disagrees") || !strings.Contains(ck.Why, "service control policy") {
+	if ck := f.Fix.Check; ck.Result != fix.StillFails || !slices.Contains(ck.After, "iam.simulation_disagrees") || !strings.Contains(ck.Why, "service control policy") {
 		t.Errorf("a fix an SCP overrides: %+v", ck)
 	}
 }
@@ -602,7 +604,7 @@ func TestRolesTrust(t *testing.T) {
 			}
 			// Judged again with the corrected policy, it lets them in; the
 			// eu-west-2 endpoint it allowed still is.
-			if f != nil && (f.Fix.Check.Result != diagnose.CheckPasses || len(f.Fix.Check.Breaks) > 0 || !strings.Contains(f.Fix.Check.Why, "lets EntraID's agents in")) {
+			if f != nil && (f.Fix.Check.Result != fix.Passes || len(f.Fix.Check.Breaks) > 0 || !strings.Contains(f.Fix.Check.Why, "lets EntraID's agents in")) {
 				t.Errorf("check %+v", f.Fix.Check)
 			}
 		})
@@ -619,7 +621,7 @@ func TestRolesTrustGlobalResiliency(t *testing.T) {
 		"ReplicationConfiguration": map[string]any{"SourceRegion": "ap-southeast-2", "ReplicationStatusSummaryList": []any{map[string]any{"Region": "ap-northeast-1"}}}})
 	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
 	f := find(res, "iam.trust_policy_denies")
-	if f == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, `"StringLike"`) || !strings.Contains(f.Fix.Files[0].Content, base+"*") || f.Fix.Check.Result != diagnose.CheckPasses {
+	if f == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, `"StringLike"`) || !strings.Contains(f.Fix.Files[0].Content, base+"*") || f.Fix.Check.Result != fix.Passes {
 		t.Fatalf("%+v %+v", f, f.Fix.Check)
 	}
 	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now, ConnectRoles: agentsRole})

@@ -8,6 +8,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -160,7 +161,7 @@ func (a *run) notForConnect() {
 		Title:    fmt.Sprintf("%s a SAML provider but nothing shows %s used for Connect: not judged for Connect sign-in", plural(len(aff), "role trusts", "roles trust"), map[bool]string{true: "it", false: "them"}[len(aff) == 1]),
 		Affected: aff, Evidence: ev,
 		Fix: &diagnose.Fix{Summary: "Nothing to change for Connect. If one of these roles is meant for agents, say so with the evidence (CloudTrail with its GetFederationToken calls, a capture of an agent's sign-in, or the IdP's assignment export with its role column) and audit again.",
-			Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "a role's purpose is the administrator's to say; samldoctor proposes no access for a role without evidence it is meant for Connect"}}})
+			Check: &fix.Check{Result: fix.NotChecked, Why: "a role's purpose is the administrator's to say; samldoctor proposes no access for a role without evidence it is meant for Connect"}}})
 }
 
 func providerNames(arns []string) []string {

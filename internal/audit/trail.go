@@ -10,6 +10,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // Trail is what the CloudTrail records say of sign-ins, aggregated as they
@@ -384,7 +385,7 @@ func (a *run) trail() {
 			Affected: aff,
 			Evidence: []diagnose.Evidence{{What: g.event + " " + g.code, Value: orX(g.message, "(no message)"), Where: g.where.String() + eventIDNote(g.eventID) + " and others"}},
 			Fix: &diagnose.Fix{Summary: r.fix + ".",
-				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "a CloudTrail record does not hold the assertion; the fix is checked on a capture"}},
+				Check: &fix.Check{Result: fix.NotChecked, Why: "a CloudTrail record does not hold the assertion; the fix is checked on a capture"}},
 			past: true})
 	}
 	a.res.Summary.FailedAgents = len(failedAgents)
@@ -407,7 +408,7 @@ func (a *run) trail() {
 			Title:    fmt.Sprintf("%s with another role than the one Connect bound them to: they get \"Bad Request\"", plural(len(changed), "agent now signs in", "agents now sign in")),
 			Affected: changed, Evidence: ev,
 			Fix: &diagnose.Fix{Summary: "Send these agents the role Connect bound them to (their first GetFederationToken's), or recreate their Connect users so that the new role binds them.",
-				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which role each agent should use is the administrator's choice"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "which role each agent should use is the administrator's choice"}}})
 	}
 }
 

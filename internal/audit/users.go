@@ -9,6 +9,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // sessionNameRE is what STS accepts as RoleSessionName.
@@ -70,7 +71,7 @@ func (a *run) duplicates(ul *evidence.UserList) {
 		Title:    fmt.Sprintf("%d Connect users of instance %s have names that differ only by case from another's", len(aff), orX(ul.InstanceID, "(unnamed)")),
 		Affected: aff, Evidence: ev,
 		Fix: &diagnose.Fix{Summary: "Keep one user per agent, the one named exactly as the IdP's RoleSessionName, and delete the other after moving its settings.",
-			Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which of the two is in use is in CloudTrail (GetFederationToken), not in the user list"}}})
+			Check: &fix.Check{Result: fix.NotChecked, Why: "which of the two is in use is in CloudTrail (GetFederationToken), not in the user list"}}})
 }
 
 func sortedUserKeys(m map[string][]*evidence.User) []string {
@@ -88,7 +89,7 @@ func sortedUserKeys(m map[string][]*evidence.User) []string {
 // IdP user's name transformed is matched against the Connect users again.
 // It passes when every user that matched only up to case then matches;
 // users who sign in today and would no longer match are what it breaks.
-func checkTransform(idp *IdPUsers, caseOnly []IdPUser, exact map[string]*evidence.User, transform func(string) string, how string) *diagnose.Check {
+func checkTransform(idp *IdPUsers, caseOnly []IdPUser, exact map[string]*evidence.User, transform func(string) string, how string) *fix.Check {
 	var still, broken []string
 	nbroken := 0
 	for _, u := range caseOnly {
@@ -107,9 +108,9 @@ func checkTransform(idp *IdPUsers, caseOnly []IdPUser, exact map[string]*evidenc
 	if nbroken > len(broken) {
 		broken = append(broken, fmt.Sprintf("and %d more agents", nbroken-len(broken)))
 	}
-	ck := &diagnose.Check{Result: diagnose.CheckPasses, Why: fmt.Sprintf("every IdP user's name %s-cased and matched against the Connect users again: each of these agents then matches", how), Breaks: broken}
+	ck := &fix.Check{Result: fix.Passes, Why: fmt.Sprintf("every IdP user's name %s-cased and matched against the Connect users again: each of these agents then matches", how), Breaks: broken}
 	if len(still) > 0 {
-		ck.Result, ck.Why = diagnose.CheckStillFails, fmt.Sprintf("%s-cased, %s still match no Connect user exactly", how, plural(len(still), "name", "names"))
+		ck.Result, ck.Why = fix.StillFails, fmt.Sprintf("%s-cased, %s still match no Connect user exactly", how, plural(len(still), "name", "names"))
 	}
 	return ck
 }
@@ -156,7 +157,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 			Title:    fmt.Sprintf("%s a %s STS refuses as RoleSessionName (2 to 64 of letters, digits and +=,.@_-)", plural(len(invalid), "IdP user has", "IdP users have"), idp.Field),
 			Affected: agents(invalid), Evidence: ev,
 			Fix: &diagnose.Fix{Summary: "Map RoleSessionName to an attribute that holds the Connect user name (the user principal name or e-mail) for these users.",
-				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "which attribute holds their Connect user names is the IdP administrator's to say"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "which attribute holds their Connect user names is the IdP administrator's to say"}}})
 	}
 	if len(caseOnly) > 0 {
 		var ev []diagnose.Evidence
@@ -174,7 +175,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 			}
 		}
 		summary := "Make the IdP send each Connect user's name exactly (names are case-sensitive): map RoleSessionName to the attribute whose case matches, or recreate the Connect users under the names the IdP sends."
-		check := &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "no one transformation makes these names; to check another attribute, audit again with --session-name-field set to its column"}
+		check := &fix.Check{Result: fix.NotChecked, Why: "no one transformation makes these names; to check another attribute, audit again with --session-name-field set to its column"}
 		switch {
 		case allLower:
 			summary = "Every one of these Connect users is the lower-case form of what the IdP sends: apply a lower-case transformation to the RoleSessionName claim (Entra ID ToLowercase(), Okta String.toLowerCase(user.login))."
@@ -206,7 +207,7 @@ func (a *run) matchIdP(ul *evidence.UserList) {
 			Title:    fmt.Sprintf("%s no IdP user's RoleSessionName (instance %s): no one can sign in as them", plural(len(orphans), "Connect user matches", "Connect users match"), orX(ul.InstanceID, "(unnamed)")),
 			Affected: orphans, Evidence: oev,
 			Fix: &diagnose.Fix{Summary: "Delete the users no one uses any more, or correct their names to the RoleSessionName their agent's IdP user sends.",
-				Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "whether a user is still wanted (an admin, a new hire) is for the administrator to say"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "whether a user is still wanted (an admin, a new hire) is for the administrator to say"}}})
 	}
 }
 
@@ -291,7 +292,7 @@ func (a *run) noConnectUser(ul *evidence.UserList, missing []IdPUser, agents fun
 			Title:    fmt.Sprintf("%s no Connect user: for an agent, the sign-in fails (\"not onboarded\")", plural(len(part.users), "IdP user has", "IdP users have")),
 			Detail:   part.detail,
 			Affected: agents(part.users), Evidence: ev,
-			Fix: &diagnose.Fix{Summary: summary, Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: part.why}}})
+			Fix: &diagnose.Fix{Summary: summary, Check: &fix.Check{Result: fix.NotChecked, Why: part.why}}})
 	}
 }
 
@@ -403,5 +404,5 @@ func (a *run) twins(ul *evidence.UserList) {
 		Detail:   "An agent with two Connect users signs in as whichever one the IdP profile used sends: through the other, Connect finds the other user, or none.",
 		Affected: aff, Evidence: ev,
 		Fix: &diagnose.Fix{Summary: "Keep one Connect user per person and one RoleSessionName for that person in every IdP application; move the other user's settings and delete it.",
-			Check: &diagnose.Check{Result: diagnose.CheckNotChecked, Why: "whether two users are one person is for the administrator to say"}}})
+			Check: &fix.Check{Result: fix.NotChecked, Why: "whether two users are one person is for the administrator to say"}}})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -291,17 +292,17 @@ func twoProfiles(as []Attempt) *Finding {
 	if len(same) > 0 {
 		idpText += ", or make " + strings.Join(same, " and ")
 	}
-	fix := &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
+	fx := &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
 		IdP:   idpFix(idpText + "."),
-		Check: &Check{Result: CheckNotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}
+		Check: &fix.Check{Result: fix.NotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}
 	// The failing profile's product, in its own terms, when what it sends
 	// settles the source: its NameID is the working profile's
 	// RoleSessionName.
 	if d := bad.Result.IdP; d != nil && d.Product != idp.Unknown && x.RoleSessionName != y.RoleSessionName && y.NameID == x.RoleSessionName {
-		v := idp.Values{RoleSessionName: y.RoleSessionName, ConnectUser: x.RoleSessionName, Source: SourceNameID, SourceValue: y.NameID,
-			Scope: string(ScopeApplication), AgentValue: y.NameID, SPEntity: "urn:amazon:webservices"}
+		v := idp.Values{RoleSessionName: y.RoleSessionName, ConnectUser: x.RoleSessionName, Source: fix.SourceNameID, SourceValue: y.NameID,
+			Scope: string(fix.ScopeApplication), AgentValue: y.NameID, SPEntity: "urn:amazon:webservices"}
 		if steps, docs, ok := idp.Steps(d.Product, "rolesessionname", v); ok && configSafe(v) {
-			fix.IdPProduct, fix.IdPSteps, fix.IdPDocs = d.Name, steps, docs
+			fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
 		}
 	}
 	return &Finding{ID: "idp.multiple_profiles", Severity: Error,
@@ -310,7 +311,7 @@ func twoProfiles(as []Attempt) *Finding {
 			": two applications or two assignments at the identity provider. Connect matches RoleSessionName to one user, so only the profile that sends that user's name works.",
 		Evidence: []Evidence{ev(ok, "reached Connect"), ev(bad, "failed")},
 		Explains: bad.Symptoms,
-		Fix:      fix}
+		Fix:      fx}
 }
 
 // profilePair is the first pair (a, b), a before b, in the order of a

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/catalog"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -87,9 +89,9 @@ func (r *run) checkUnavailable() {
 	}
 	p := pages[0]
 	id, _ := unavailableSymptom(p.Stage)
-	what, stage := "AWS sign-in", StageAssumeRole
+	what, stage := "AWS sign-in", catalog.StageAssumeRole
 	if id == federationUnavailable {
-		what, stage = "Amazon Connect's federation", StageFederation
+		what, stage = "Amazon Connect's federation", catalog.StageFederation
 	}
 	ev := []Evidence{{What: what + " answered", Value: statusWords(p), Where: pageWhere(p)}}
 	if later[0] != nil {
@@ -111,5 +113,5 @@ func (r *run) checkUnavailable() {
 				"Regional sign-in endpoints: https://REGION.signin.aws.amazon.com/saml (" + regional + " for this instance's Region). To use one, set it as the IdP application's ACS (Reply) URL and allow its SAML:aud in the role's trust policy beside https://signin.aws.amazon.com/saml; the IdP can then fail over to another Region's endpoint.",
 				"If AWS Health shows no event, look for a proxy, firewall or TLS inspection between the agents' browsers and " + hostOfURL(p.URL) + "."},
 			Commands: []string{"aws health describe-events --region us-east-1 --filter eventStatusCodes=open,services=STS,CONNECT   # read-only; needs a Business, Enterprise On-Ramp or Enterprise support plan"},
-			Check:    &Check{Result: CheckNotChecked, Why: "an AWS service event is not a change to the identity provider, IAM or Connect: there is nothing to change"}}})
+			Check:    &fix.Check{Result: fix.NotChecked, Why: "an AWS service event is not a change to the identity provider, IAM or Connect: there is nothing to change"}}})
 }

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
@@ -20,24 +22,24 @@ func TestServiceUnavailable(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		edit  func([]fixture.Step) []fixture.Step
-		stage diagnose.Stage
+		stage catalog.Stage
 		sym   string
 	}{
 		{"sign-in 503", func(s []fixture.Step) []fixture.Step {
 			s[1].Status, s[1].Location, s[1].Mime, s[1].Body = 503, "", "text/html", "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
 			return s[:2]
-		}, diagnose.StageAssumeRole, "signin.unavailable"},
+		}, catalog.StageAssumeRole, "signin.unavailable"},
 		{"federation 502", func(s []fixture.Step) []fixture.Step {
 			s[2].Status, s[2].Mime, s[2].Body = 502, "text/html", "<html><body>Bad Gateway</body></html>"
 			return s[:3]
-		}, diagnose.StageFederation, "connect.federation_unavailable"},
+		}, catalog.StageFederation, "connect.federation_unavailable"},
 		{"federation silent while the IdP answers after it", func(s []fixture.Step) []fixture.Step {
 			s[2].Status, s[2].Mime, s[2].Body = -1, "", ""
 			back := s[0]
 			back.Time = s[2].Time.Add(40 * time.Second)
 			back.Body = "<html><body>My Apps</body></html>"
 			return append(s[:3], back)
-		}, diagnose.StageFederation, "connect.federation_unavailable"},
+		}, catalog.StageFederation, "connect.federation_unavailable"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := signIn(tt.edit)
@@ -54,7 +56,7 @@ func TestServiceUnavailable(t *testing.T) {
 					t.Errorf("fix lacks %q:\n%s", want, text)
 				}
 			}
-			if f.Fix.Check.Result != diagnose.CheckNotChecked || len(f.Fix.Changes) != 0 {
+			if f.Fix.Check.Result != fix.NotChecked || len(f.Fix.Changes) != 0 {
 				t.Errorf("check %+v, changes %v", f.Fix.Check, f.Fix.Changes)
 			}
 			for _, c := range f.Fix.Commands {

@@ -9,7 +9,9 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -112,7 +114,7 @@ func (r *run) checkAssumeRole() {
 			Explains: []string{"signin.issuer_not_in_provider", "signin.not_authorized_assume_role"},
 			Fix: &Fix{Summary: "Create a dedicated IAM role for Connect federation that trusts the IAM SAML provider, and send its ARN in the Role attribute.",
 				IdP:   "In IAM Identity Center, use a custom SAML 2.0 application for Amazon Connect whose Role attribute maps to that role and the IAM SAML provider made from the application's metadata.",
-				Check: &Check{Result: CheckNotChecked, Why: "the new role does not exist yet, so there is nothing to diagnose it against"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "the new role does not exist yet, so there is nothing to diagnose it against"}}})
 		return
 	}
 	if r.role == nil {
@@ -122,7 +124,7 @@ func (r *run) checkAssumeRole() {
 	if r.has("iam.provider_not_found") {
 		// AWS stops at the missing provider; a trust policy naming it
 		// would not help, and must not be proposed.
-		r.covered[StageAssumeRole] = true
+		r.covered[catalog.StageAssumeRole] = true
 		return
 	}
 	if r.role.Trust == nil {
@@ -141,7 +143,7 @@ func (r *run) roleNotFound(ra awsarn.Role) {
 	if r.aws.RolesComplete == nil && len(near) == 0 {
 		return
 	}
-	r.covered[StageAssumeRole] = true
+	r.covered[catalog.StageAssumeRole] = true
 	ev := []Evidence{{What: "role in the Role attribute", Value: r.roleUsed, Where: r.attrWhere(assertion.AttrRole)}}
 	detail := "AWS cannot assume a role that does not exist; role names are case-sensitive and the path is part of the ARN."
 	if r.aws.RolesComplete != nil {
@@ -154,10 +156,10 @@ func (r *run) roleNotFound(ra awsarn.Role) {
 		Title:  fmt.Sprintf("The role %s does not exist", r.roleUsed),
 		Detail: detail, Evidence: ev, Explains: []string{"signin.not_authorized_assume_role"}}
 	if len(near) > 0 {
-		f.Fix = r.newFix(fmt.Sprintf("Send the existing role's exact ARN, %s.", near[0]), Change{Kind: SendRoles, Roles: []string{rolePair(near[0], r.providerUsed)}})
+		f.Fix = r.newFix(fmt.Sprintf("Send the existing role's exact ARN, %s.", near[0]), fix.SendRoles{Roles: []string{rolePair(near[0], r.providerUsed)}})
 	} else {
 		f.Fix = &Fix{Summary: "Send the ARN of an existing role, exactly.", IdP: idpFix("set the Role value to the exact ARN of the Connect federation role, with " + r.providerUsed + "."),
-			Check: &Check{Result: CheckNotChecked, Why: "no role of the account is close to the one sent, so which role is meant is not in the evidence"}}
+			Check: &fix.Check{Result: fix.NotChecked, Why: "no role of the account is close to the one sent, so which role is meant is not in the evidence"}}
 	}
 	r.add(f)
 }
@@ -226,8 +228,7 @@ func (r *run) checkProvider() {
 			Evidence: []Evidence{{What: "Issuer", Value: iss, Where: r.at("/Response/Issuer")},
 				{What: "entityID in the provider's metadata", Value: strings.Join(ids, ", "), Where: p.Source.String() + " SAMLMetadataDocument"}},
 			Explains: []string{"signin.issuer_not_in_provider"},
-			Fix: r.newFix("Upload the metadata of the identity provider application that signs the agents in (each IdP application has its own issuer).",
-				Change{Kind: UpdateProviderMetadata, Provider: r.providerUsed})})
+			Fix:      r.newFix("Upload the metadata of the identity provider application that signs the agents in (each IdP application has its own issuer).", fix.UpdateProviderMetadata{Provider: r.providerUsed})})
 		break
 	}
 	r.checkProviderCerts(p)
@@ -252,9 +253,9 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 		own = awsarn.ProviderSignInURL(r.partition(), region, p.UUID)
 	}
 	download := "In the IAM console, open Identity providers > " + providerName(r.providerUsed) + ": download the provider's encryption certificate (SAML encryption section) and note its sign-in URL."
-	encryptChanges := []Change{{Kind: EncryptAssertion, Provider: r.providerUsed}}
+	encryptChanges := []fix.Change{fix.EncryptAssertion{Provider: r.providerUsed}}
 	if own != "" {
-		encryptChanges = append(encryptChanges, Change{Kind: SetACS, Value: own})
+		encryptChanges = append(encryptChanges, fix.SetACS{Value: own})
 	}
 	encryptFix := r.newFix("Make the IdP encrypt the assertion for the provider's encryption certificate.", encryptChanges...)
 	encryptFix.Steps = append([]string{download}, encryptFix.Steps...)
@@ -264,17 +265,16 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 			Title: fmt.Sprintf("The SAML provider %s requires encrypted assertions, and this one is not encrypted", providerName(r.providerUsed)),
 			Evidence: []Evidence{{What: "AssertionEncryptionMode", Value: p.AssertionEncryptionMode, Where: src},
 				{What: "Assertion", Value: "not encrypted (saml:Assertion, no saml:EncryptedAssertion)", Where: r.at(r.assert.Path)}},
-			Explains: []string{"signin.invalid_saml_response"},
-			Fix:      encryptFix,
-			Alternatives: []Fix{*r.newFix("Only if encryption is not required by your policy: allow unencrypted assertions.",
-				Change{Kind: SetEncryptionMode, Provider: r.providerUsed, Value: "Allowed"})}})
+			Explains:     []string{"signin.invalid_saml_response"},
+			Fix:          encryptFix,
+			Alternatives: []Fix{*r.newFix("Only if encryption is not required by your policy: allow unencrypted assertions.", fix.SetEncryptionMode{Provider: r.providerUsed, Value: "Allowed"})}})
 	case encrypted && p.PrivateKeysKnown && len(p.PrivateKeyIDs) == 0:
 		r.add(Finding{ID: "iam.no_decryption_key", Severity: Error,
 			Title: fmt.Sprintf("The assertion is encrypted, but the SAML provider %s holds no private key to decrypt it", providerName(r.providerUsed)),
 			Evidence: []Evidence{{What: "EncryptedAssertion", Value: "decrypted here with --sp-key", Where: r.where()},
 				{What: "PrivateKeyList", Value: "empty", Where: src}},
 			Explains: []string{"signin.invalid_saml_response"},
-			Fix:      r.newFix("Upload the private key whose certificate the IdP encrypts with to the SAML provider.", Change{Kind: AddPrivateKey, Provider: r.providerUsed})})
+			Fix:      r.newFix("Upload the private key whose certificate the IdP encrypts with to the SAML provider.", fix.AddPrivateKey{Provider: r.providerUsed})})
 	}
 	if p.UUID == "" || !strings.HasPrefix(p.UUID, "SAML") {
 		return // the sign-in URL's ID cannot be compared
@@ -307,7 +307,7 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 			Evidence: []Evidence{{What: u.what, Value: u.url, Where: u.where},
 				{What: "SAMLProviderUUID", Value: p.UUID, Where: src}},
 			Explains: []string{"signin.invalid_saml_response"},
-			Fix:      r.newFix(summary, Change{Kind: SetACS, Value: own})})
+			Fix:      r.newFix(summary, fix.SetACS{Value: own})})
 		return
 	}
 }
@@ -335,10 +335,10 @@ func (r *run) providerNotFound(ev []Evidence, existing, near []string) {
 			}
 		}
 	}
-	create := r.newFix("Create the provider "+providerName(r.providerUsed)+" from the IdP's metadata.", Change{Kind: CreateProvider, Provider: r.providerUsed})
+	create := r.newFix("Create the provider "+providerName(r.providerUsed)+" from the IdP's metadata.", fix.CreateProvider{Provider: r.providerUsed})
 	switch use := append(trusted, near...); {
 	case len(use) > 0:
-		f.Fix = r.newFix(fmt.Sprintf("Send the existing provider %s in the Role value instead.", use[0]), Change{Kind: SendRoles, Roles: []string{rolePair(r.roleUsed, use[0])}})
+		f.Fix = r.newFix(fmt.Sprintf("Send the existing provider %s in the Role value instead.", use[0]), fix.SendRoles{Roles: []string{rolePair(r.roleUsed, use[0])}})
 		f.Alternatives = []Fix{*create}
 	default:
 		f.Fix = create
@@ -378,7 +378,7 @@ func (r *run) checkProviderCerts(p *evidence.SAMLProvider) {
 				Evidence: []Evidence{{What: "signing certificate (KeyInfo)", Value: certName(c), Where: r.at(sig.Covers + "/Signature/KeyInfo")},
 					{What: "certificates in the provider's metadata", Value: strings.Join(list, "; "), Where: p.Source.String() + " SAMLMetadataDocument"}},
 				Explains: []string{"signin.signature_invalid"},
-				Fix:      r.newFix("Update the IAM SAML provider with the IdP's current metadata.", Change{Kind: UpdateProviderMetadata, Provider: r.providerUsed})})
+				Fix:      r.newFix("Update the IAM SAML provider with the IdP's current metadata.", fix.UpdateProviderMetadata{Provider: r.providerUsed})})
 			return
 		}
 	}
@@ -391,7 +391,7 @@ func (r *run) checkProviderCerts(p *evidence.SAMLProvider) {
 						Evidence: []Evidence{{What: "certificate in the IdP's metadata", Value: certName(c), Where: "--idp-metadata"},
 							{What: "certificates in the provider's metadata", Value: strings.Join(list, "; "), Where: p.Source.String() + " SAMLMetadataDocument"}},
 						Explains: []string{"signin.signature_invalid"},
-						Fix:      r.newFix("Update the provider before the IdP starts signing with the new certificate.", Change{Kind: UpdateProviderMetadata, Provider: r.providerUsed})})
+						Fix:      r.newFix("Update the provider before the IdP starts signing with the new certificate.", fix.UpdateProviderMetadata{Provider: r.providerUsed})})
 					return
 				}
 			}

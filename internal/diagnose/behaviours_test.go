@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
@@ -59,10 +60,10 @@ func TestCaseMismatchTransformsWhatIsSent(t *testing.T) {
 	if !slices.Equal(fx.IdPSteps, want) {
 		t.Errorf("steps:\n%s\nwant:\n%s", steps(fx), strings.Join(want, "\n"))
 	}
-	if fx.Check == nil || fx.Check.Result != diagnose.CheckPasses {
+	if fx.Check == nil || fx.Check.Result != fix.Passes {
 		t.Errorf("check %+v", fx.Check)
 	}
-	if c := fx.Changes[0]; c.Source != "https://aws.amazon.com/SAML/Attributes/RoleSessionName" || c.Transform != "lower" || c.Scope != diagnose.ScopeApplication {
+	if c := fx.Changes[0]; flat(c).Source != "https://aws.amazon.com/SAML/Attributes/RoleSessionName" || flat(c).Transform != "lower" || flat(c).Scope != fix.ScopeApplication {
 		t.Errorf("change %+v", c)
 	}
 	// Near miss: the names agree; nothing to change.
@@ -94,7 +95,7 @@ func TestMissingSessionNameCopiesASentAttribute(t *testing.T) {
 			t.Errorf("steps have %q:\n%s", bad, text)
 		}
 	}
-	if c := fx.Changes[0]; c.Source != "uid" || c.Transform != "" || fx.Check.Result != diagnose.CheckPasses {
+	if c := fx.Changes[0]; flat(c).Source != "uid" || flat(c).Transform != "" || fx.Check.Result != fix.Passes {
 		t.Errorf("change %+v checked %+v", c, fx.Check)
 	}
 	// Near miss: the Connect user is named like nothing the IdP sends:
@@ -106,7 +107,7 @@ func TestMissingSessionNameCopiesASentAttribute(t *testing.T) {
 	endAtSignIn(&s)
 	res = s.run(t)
 	_, fx = firstFix(t, res, "aws.session_name_missing")
-	if len(fx.Changes) > 0 && fx.Changes[0].Source != "" {
+	if len(fx.Changes) > 0 && flat(fx.Changes[0]).Source != "" {
 		t.Errorf("a source made up: %+v", fx.Changes[0])
 	}
 }
@@ -130,7 +131,7 @@ func TestRoleValuesReplaced(t *testing.T) {
 	_, fx := firstFix(t, s.run(t), "iam.role_not_found")
 	want := `'authproc' => [96 => ['class' => 'core:PHP', 'code' => 'if (($attributes["uid"][0] ?? null) === "JDoe") { $attributes["https://aws.amazon.com/SAML/Attributes/Role"] = ["arn:aws:iam::` + acct + `:role/connectagents,` + fixture.DefaultProvider + `"]; }']],`
 	text := steps(fx)
-	if !strings.Contains(text, want) || !strings.Contains(text, "Only this agent (JDoe) changes.") || fx.Changes[0].Scope != diagnose.ScopeAgent {
+	if !strings.Contains(text, want) || !strings.Contains(text, "Only this agent (JDoe) changes.") || flat(fx.Changes[0]).Scope != fix.ScopeAgent {
 		t.Errorf("agent-scoped replace:\n%s", text)
 	}
 	if strings.Contains(text, "'class' => 'core:AttributeAdd'") {
@@ -143,7 +144,7 @@ func TestRoleValuesReplaced(t *testing.T) {
 	endAtSignIn(&s)
 	_, fx = firstFix(t, s.run(t), "aws.role_missing")
 	text = steps(fx)
-	if c := fx.Changes[0]; c.Kind != diagnose.SendRoles || c.Scope != diagnose.ScopeApplication {
+	if c := fx.Changes[0]; c.Kind() != fix.KindSendRoles || flat(c).Scope != fix.ScopeApplication {
 		t.Errorf("change %+v", c)
 	}
 	if !strings.Contains(text, `'code' => '$attributes["https://aws.amazon.com/SAML/Attributes/Role"] = ["`+roleARN+","+fixture.DefaultProvider+`"];'`) || strings.Contains(text, "Only this agent") {
@@ -185,7 +186,7 @@ func TestExistingUserIsNotCreatedAgain(t *testing.T) {
 	s.aws["u.json"] = usersJSON(rsn, "someone.else@example.com")
 	res := s.run(t)
 	f, fx := firstFix(t, res, "connect.user_not_found")
-	if c := fx.Changes; len(c) != 1 || c[0].Kind != diagnose.SetAttribute || c[0].Value != rsn || c[0].Source != diagnose.SourceNameID {
+	if c := fx.Changes; len(c) != 1 || c[0].Kind() != fix.KindSetAttribute || flat(c[0]).Value != rsn || flat(c[0]).Source != fix.SourceNameID {
 		t.Errorf("first fix %+v", c)
 	}
 	for _, alt := range append([]diagnose.Fix{*fx}, f.Alternatives...) {
@@ -213,7 +214,7 @@ func TestBoundRoleDecidesTheFix(t *testing.T) {
 	s.aws["ct.json"] = eventsJSON("ConnectAgentsLegacy", "AROAYZ2EXAMPLE1LEGACY")
 	res := s.run(t)
 	f, fx := firstFix(t, res, "iam.federation_token_denied")
-	if c := fx.Changes; len(c) != 1 || c[0].Kind != diagnose.SendRoles || !strings.HasPrefix(c[0].Roles[0], legacyARN+",") {
+	if c := fx.Changes; len(c) != 1 || c[0].Kind() != fix.KindSendRoles || !strings.HasPrefix(flat(c[0]).Roles[0], legacyARN+",") {
 		t.Fatalf("first fix %+v", c)
 	}
 	if !strings.Contains(res.Verdict, fx.Summary) || strings.Contains(res.Verdict, "Add the permission") {
@@ -222,9 +223,9 @@ func TestBoundRoleDecidesTheFix(t *testing.T) {
 	seen := false
 	for _, alt := range f.Alternatives {
 		for _, c := range alt.Changes {
-			if c.Kind == diagnose.PutRolePolicy {
+			if c.Kind() == fix.KindPutRolePolicy {
 				seen = true
-				if alt.Check.Result == diagnose.CheckPasses {
+				if alt.Check.Result == fix.Passes {
 					t.Errorf("giving the picked role the permission passes although the user is bound to another: %+v", alt.Check)
 				}
 			}
@@ -239,7 +240,7 @@ func TestBoundRoleDecidesTheFix(t *testing.T) {
 	s.aws["iam.json"] = authJSON("ConnectAgents", trustDoc("https://signin.aws.amazon.com/saml"), nil)
 	res = s.run(t)
 	_, fx = firstFix(t, res, "iam.federation_token_denied")
-	if c := fx.Changes; len(c) != 1 || c[0].Kind != diagnose.PutRolePolicy || fx.Check.Result != diagnose.CheckPasses {
+	if c := fx.Changes; len(c) != 1 || c[0].Kind() != fix.KindPutRolePolicy || fx.Check.Result != fix.Passes {
 		t.Errorf("first fix %+v, check %+v", c, fx.Check)
 	}
 }
@@ -254,7 +255,7 @@ func TestRecreateUserIsSafeToPaste(t *testing.T) {
 		}
 		for i, alt := range f.Alternatives {
 			for _, c := range alt.Changes {
-				if c.Kind == diagnose.RecreateUser {
+				if c.Kind() == fix.KindRecreateUser {
 					return &f.Alternatives[i]
 				}
 			}
@@ -306,8 +307,8 @@ func TestNewPolicyNameIsUnused(t *testing.T) {
 		s.aws["iam.json"] = withInline(tt.existing)
 		_, fx := firstFix(t, s.run(t), "iam.federation_token_denied")
 		c := fx.Changes[0]
-		if c.Kind != diagnose.PutRolePolicy || c.Policy != tt.want || len(fx.Check.Breaks) != 0 || fx.Check.Result != diagnose.CheckPasses {
-			t.Errorf("with %s: change %s %s, check %+v", tt.existing, c.Kind, c.Policy, fx.Check)
+		if c.Kind() != fix.KindPutRolePolicy || flat(c).Policy != tt.want || len(fx.Check.Breaks) != 0 || fx.Check.Result != fix.Passes {
+			t.Errorf("with %s: change %s %s, check %+v", tt.existing, c.Kind(), flat(c).Policy, fx.Check)
 		}
 		if !strings.Contains(strings.Join(fx.Commands, "\n"), "--policy-name "+tt.want+" ") {
 			t.Errorf("with %s: commands %q", tt.existing, fx.Commands)
@@ -405,18 +406,14 @@ func TestCommandsQuoteTheEvidence(t *testing.T) {
 		}
 	}
 	// The renderer itself, given hostile values.
-	for _, c := range []diagnose.Change{
-		{Kind: diagnose.CreateUser, UserName: "jane doe;uname"},
-		{Kind: diagnose.AssociateApprovedOrigin, Value: "https://agent.example.com;uname;x"},
-		{Kind: diagnose.UpdateProviderMetadata, Provider: "arn:aws:iam::1:saml-provider/$(id)"},
-	} {
+	for _, c := range []fix.Change{fix.CreateUser{UserName: "jane doe;uname"}, fix.AssociateApprovedOrigin{Value: "https://agent.example.com;uname;x"}, fix.UpdateProviderMetadata{Provider: "arn:aws:iam::1:saml-provider/$(id)"}} {
 		fx := diagnose.NewFix(nil, "s", c)
 		if len(fx.Commands) == 0 {
-			t.Fatalf("%s: no command", c.Kind)
+			t.Fatalf("%s: no command", c.Kind())
 		}
 		for _, cmd := range fx.Commands {
 			if !shellSafe(cmd) || !strings.Contains(cmd, "'") {
-				t.Errorf("%s: %q", c.Kind, cmd)
+				t.Errorf("%s: %q", c.Kind(), cmd)
 			}
 		}
 	}
@@ -429,10 +426,10 @@ func TestCommandsQuoteTheEvidence(t *testing.T) {
 func TestNoCaseFunctionNoTransformation(t *testing.T) {
 	for _, tt := range []struct {
 		issuer, host string
-		scope        diagnose.Scope
+		scope        fix.Scope
 	}{
-		{"http://fs.example.com/adfs/services/trust", "fs.example.com", diagnose.ScopeAgent},
-		{fixture.DefaultIssuer, "login.microsoftonline.com", diagnose.ScopeApplication},
+		{"http://fs.example.com/adfs/services/trust", "fs.example.com", fix.ScopeAgent},
+		{fixture.DefaultIssuer, "login.microsoftonline.com", fix.ScopeApplication},
 	} {
 		s := base()
 		s.resp.Issuer = tt.issuer
@@ -440,7 +437,7 @@ func TestNoCaseFunctionNoTransformation(t *testing.T) {
 		s.aws["u.json"] = usersJSON(rsn)
 		s.steps = func(st []fixture.Step) []fixture.Step { st[0].URL = "https://" + tt.host + "/sso/saml"; return st }
 		_, fx := firstFix(t, s.run(t), "connect.username_case_mismatch")
-		if c := fx.Changes[0]; c.Scope != tt.scope || fx.Check.Result != diagnose.CheckPasses {
+		if c := fx.Changes[0]; flat(c).Scope != tt.scope || fx.Check.Result != fix.Passes {
 			t.Errorf("%s: first change %+v, check %+v", tt.host, c, fx.Check)
 		}
 	}
@@ -455,7 +452,7 @@ func TestExistingUserUpToCase(t *testing.T) {
 	s.aws["u.json"] = usersJSON(rsn, "someone.else@example.com")
 	_, fx := firstFix(t, s.run(t), "connect.user_not_found")
 	c := fx.Changes
-	if len(c) != 1 || c[0].Kind != diagnose.SetAttribute || c[0].Value != rsn || c[0].Source != diagnose.SourceNameID || c[0].Transform != "lower" || fx.Check.Result != diagnose.CheckPasses {
+	if len(c) != 1 || c[0].Kind() != fix.KindSetAttribute || flat(c[0]).Value != rsn || flat(c[0]).Source != fix.SourceNameID || flat(c[0]).Transform != "lower" || fx.Check.Result != fix.Passes {
 		t.Errorf("first fix %+v checked %+v", c, fx.Check)
 	}
 	if strings.Contains(fixText(fx), "create-user") {

@@ -10,6 +10,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 	"github.com/samldoctor/samldoctor/internal/signin"
@@ -112,11 +113,11 @@ func hasBreak(l []string, s string) bool {
 func TestTrustBreaks(t *testing.T) {
 	r := judged(t, authDetails(trustFor(fixture.DefaultProvider, oldADFS), allow(userRes(region, instance))),
 		events(event("AssumeRoleWithSAML", "john.smith@example.com", "ConnectAgents", oldADFS, "")))
-	narrower := Change{Kind: UpdateTrustPolicy, Role: "ConnectAgents", Document: doc(t, trustFor(fixture.DefaultProvider))}
+	narrower := fix.UpdateTrustPolicy{Role: "ConnectAgents", Document: doc(t, trustFor(fixture.DefaultProvider))}
 	if b := r.trustBreaks(narrower); !hasBreak(b, "through "+oldADFS) || !hasBreak(b, "CloudTrail shows 1") {
 		t.Errorf("dropping a provider in use: %v", b)
 	}
-	same := Change{Kind: UpdateTrustPolicy, Role: "ConnectAgents", Document: doc(t, trustFor(oldADFS, fixture.DefaultProvider))}
+	same := fix.UpdateTrustPolicy{Role: "ConnectAgents", Document: doc(t, trustFor(oldADFS, fixture.DefaultProvider))}
 	if b := r.trustBreaks(same); len(b) > 0 {
 		t.Errorf("keeping both providers breaks %v", b)
 	}
@@ -130,13 +131,20 @@ func TestFederationBreaks(t *testing.T) {
 	other := jsonOf(map[string]any{"Instance": map[string]any{"Id": otherInst, "Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + otherInst, "IdentityManagementType": "SAML"}})
 	r := judged(t, authDetails(trustFor(fixture.DefaultProvider), allow(userRes(region, otherInst))), other,
 		events(event("GetFederationToken", "john.smith@example.com", "ConnectAgents", "", "cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")))
-	check := func(name string, c Change, want ...string) {
+	check := func(name string, c fix.Change, want ...string) {
 		t.Helper()
 		w := r.newWorld()
-		if err := r.apply(w, c); err != nil {
+		if err := c.Apply(w); err != nil {
 			t.Fatal(err)
 		}
-		b := r.federationBreaks(c, w)
+		role := ""
+		switch c := c.(type) {
+		case fix.PutRolePolicy:
+			role = c.Role
+		case fix.EditStatement:
+			role = c.Role
+		}
+		b := r.federationBreaks(role, w)
 		for _, s := range want {
 			if !hasBreak(b, s) {
 				t.Errorf("%s: breaks %v, want %q", name, b, s)
@@ -146,20 +154,17 @@ func TestFederationBreaks(t *testing.T) {
 			t.Errorf("%s: breaks %v", name, b)
 		}
 	}
-	check("replacing the other instance", Change{Kind: EditStatement, Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Document: doc(t, allow(userRes(region, instance)))},
-		"on instance "+otherInst)
-	check("keeping it", Change{Kind: EditStatement, Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Document: doc(t, allow(userRes(region, otherInst), userRes(region, instance)))})
-	check("a wildcard", Change{Kind: PutRolePolicy, Role: "ConnectAgents", Policy: "Everything", Document: doc(t, allow("arn:aws:connect:*:"+acct+":instance/*/user/*"))},
-		"other Connect instances", "other users of the instance")
-	check("the documented policy", Change{Kind: PutRolePolicy, Role: "ConnectAgents", Policy: "AmazonConnectFederation", Document: doc(t, allow(userRes(region, instance)))})
+	check("replacing the other instance", fix.EditStatement{Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Document: doc(t, allow(userRes(region, instance)))}, "on instance "+otherInst)
+	check("keeping it", fix.EditStatement{Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Document: doc(t, allow(userRes(region, otherInst), userRes(region, instance)))})
+	check("a wildcard", fix.PutRolePolicy{Role: "ConnectAgents", Policy: "Everything", Document: doc(t, allow("arn:aws:connect:*:"+acct+":instance/*/user/*"))}, "other Connect instances", "other users of the instance")
+	check("the documented policy", fix.PutRolePolicy{Role: "ConnectAgents", Policy: "AmazonConnectFederation", Document: doc(t, allow(userRes(region, instance)))})
 
 	// CloudTrail shows john.smith federating into a third instance under
 	// a policy that allowed every instance; narrowing it to this one
 	// breaks that.
 	r = judged(t, authDetails(trustFor(fixture.DefaultProvider), allow("arn:aws:connect:"+region+":"+acct+":instance/*/user/${aws:userid}")),
 		events(event("GetFederationToken", "john.smith@example.com", "ConnectAgents", "", "cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")))
-	check("narrowing below CloudTrail", Change{Kind: EditStatement, Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Document: doc(t, allow(userRes(region, instance)))},
-		"john.smith@example.com on instance cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")
+	check("narrowing below CloudTrail", fix.EditStatement{Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Document: doc(t, allow(userRes(region, instance)))}, "john.smith@example.com on instance cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")
 }
 
 // Sending a role other than the one Connect bound the user to, or a case
@@ -167,26 +172,26 @@ func TestFederationBreaks(t *testing.T) {
 func TestIdPChangeBreaks(t *testing.T) {
 	r := judged(t, events(event("GetFederationToken", "jane.doe@example.com", "ConnectAgentsLegacy", "", instance),
 		event("GetFederationToken", "John.Smith@example.com", "ConnectAgents", "", instance)))
-	b := r.breaks(&Fix{Changes: []Change{{Kind: SendRoles, Roles: []string{"arn:aws:iam::" + acct + ":role/ConnectAgents," + fixture.DefaultProvider}}}}, r.newWorld())
+	b := r.breaks(&Fix{Changes: []fix.Change{fix.SendRoles{Roles: []string{"arn:aws:iam::" + acct + ":role/ConnectAgents," + fixture.DefaultProvider}}}}, r.newWorld())
 	if !hasBreak(b, "off role ConnectAgentsLegacy") {
 		t.Errorf("moving off the bound role: %v", b)
 	}
-	b = r.breaks(&Fix{Changes: []Change{{Kind: SendRoles, Roles: []string{"arn:aws:iam::" + acct + ":role/ConnectAgentsLegacy," + fixture.DefaultProvider}}}}, r.newWorld())
+	b = r.breaks(&Fix{Changes: []fix.Change{fix.SendRoles{Roles: []string{"arn:aws:iam::" + acct + ":role/ConnectAgentsLegacy," + fixture.DefaultProvider}}}}, r.newWorld())
 	if len(b) > 0 {
 		t.Errorf("sending the bound role breaks %v", b)
 	}
-	b = r.breaks(&Fix{Changes: []Change{{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: assertion.AttrRoleSessionName, Transform: "lower", Scope: ScopeApplication}}}, r.newWorld())
+	b = r.breaks(&Fix{Changes: []fix.Change{fix.SetAttribute{Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: assertion.AttrRoleSessionName, Transform: "lower", Scope: fix.ScopeApplication}}}, r.newWorld())
 	if !hasBreak(b, `would send "john.smith@example.com"`) {
 		t.Errorf("lower-casing John.Smith: %v", b)
 	}
 	// The same value for this agent alone stops no one.
-	b = r.breaks(&Fix{Changes: []Change{{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Scope: ScopeAgent}}}, r.newWorld())
+	b = r.breaks(&Fix{Changes: []fix.Change{fix.SetAttribute{Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Scope: fix.ScopeAgent}}}, r.newWorld())
 	if len(b) > 0 {
 		t.Errorf("an agent-only change breaks %v", b)
 	}
 	// A copy of an attribute for the whole application: what it holds for
 	// John is not in the evidence, so he may stop.
-	b = r.breaks(&Fix{Changes: []Change{{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: "uid", Scope: ScopeApplication}}}, r.newWorld())
+	b = r.breaks(&Fix{Changes: []fix.Change{fix.SetAttribute{Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: "uid", Scope: fix.ScopeApplication}}}, r.newWorld())
 	if !hasBreak(b, "what attribute uid holds for them is not in the evidence") {
 		t.Errorf("copying uid for everyone: %v", b)
 	}
@@ -202,8 +207,8 @@ func TestNameIDCopyBreaks(t *testing.T) {
 		return e
 	}
 	r := judged(t, events(saml("Bob.Smith@example.com", "bsmith"), saml("amy@example.com", "amy@example.com")))
-	c := Change{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: SourceNameID, Transform: "lower", Scope: ScopeApplication}
-	b := r.breaks(&Fix{Changes: []Change{c}}, r.newWorld())
+	c := fix.SetAttribute{Attribute: assertion.AttrRoleSessionName, Value: "jane.doe@example.com", Source: fix.SourceNameID, Transform: "lower", Scope: fix.ScopeApplication}
+	b := r.breaks(&Fix{Changes: []fix.Change{c}}, r.newWorld())
 	if !hasBreak(b, `agent bsmith signs in today as "bsmith" (CloudTrail); a lower-case transformation for the whole application would send "bob.smith@example.com"`) {
 		t.Errorf("Bob: %v", b)
 	}
@@ -220,7 +225,7 @@ func TestPutRolePolicyReplacing(t *testing.T) {
 		broke bool
 	}{{"ConnectFederation", true}, {"AmazonConnectFederation", false}} {
 		r := judgedAs(t, "jane.doe@example.com", authDetails(trustFor(fixture.DefaultProvider), allow(userRes("us-east-1", instance))))
-		fx := &Fix{Changes: []Change{{Kind: PutRolePolicy, Role: "ConnectAgents", Policy: tt.name, Document: doc(t, allow(userRes(region, instance)))}}}
+		fx := &Fix{Changes: []fix.Change{fix.PutRolePolicy{Role: "ConnectAgents", Policy: tt.name, Document: doc(t, allow(userRes(region, instance)))}}}
 		r.checkFix(fx)
 		if got := hasBreak(fx.Check.Breaks, "replaces role ConnectAgents's inline policy "+tt.name); got != tt.broke {
 			t.Errorf("%s: breaks %q", tt.name, fx.Check.Breaks)

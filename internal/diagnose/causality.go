@@ -1,27 +1,32 @@
 package diagnose
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/samldoctor/samldoctor/internal/catalog"
+	"github.com/samldoctor/samldoctor/internal/fix"
+)
 
 // stopOf is, for a symptom, the last stage the sign-in reached: AWS
 // sign-in refuses at S1–S3; Connect's pages come after the RelayState,
 // "Access denied" at GetFederationToken, "not onboarded" at the user,
 // "Bad Request" at the binding. A success passed every stage.
-var stopOf = map[string]Stage{
-	"connect.access_denied_admin": StageFederation,
-	"connect.not_onboarded":       StageUser,
-	"connect.bad_request":         StageBinding,
+var stopOf = map[string]catalog.Stage{
+	"connect.access_denied_admin": catalog.StageFederation,
+	"connect.not_onboarded":       catalog.StageUser,
+	"connect.bad_request":         catalog.StageBinding,
 	"signin.success":              "",
 }
 
 // stop is the stage the capture proves the sign-in stopped at, and the
 // symptom that proves it; ok is false when the capture shows no stop.
-func (r *run) stop() (stage Stage, symptom Symptom, ok bool) {
+func (r *run) stop() (stage catalog.Stage, symptom Symptom, ok bool) {
 	for _, s := range r.res.Symptoms {
 		if st, known := stopOf[s.ID]; known {
 			return st, s, true
 		}
 		if len(s.ID) > 7 && s.ID[:7] == "signin." {
-			return StageAssumeRole, s, true
+			return catalog.StageAssumeRole, s, true
 		}
 	}
 	return "", Symptom{}, false
@@ -52,7 +57,7 @@ func (r *run) acceptedAnyway(f *Finding, sym Symptom) {
 		Steps: []string{"Keep the capture file unchanged (do not redact the original); it is the evidence.",
 			"Find what produced the message between the identity provider and AWS: the browser and its extensions, a proxy, a custom auto-post page, or the IdP itself.",
 			"Review CloudTrail's AssumeRoleWithSAML and Connect GetFederationToken events around the capture's time for the names the message carries (the finding's evidence lists each assertion)."},
-		Check: &Check{Result: CheckNotChecked, Why: "who produced the message is outside the IdP, IAM and Connect configuration"}}
+		Check: &fix.Check{Result: fix.NotChecked, Why: "who produced the message is outside the IdP, IAM and Connect configuration"}}
 }
 
 // applyCausality keeps as errors only what can have stopped the sign-in
@@ -69,7 +74,7 @@ func (r *run) applyCausality() {
 		stopRank = stageRank(stage)
 	}
 	// AWS accepted the message when the sign-in got past AWS sign-in.
-	accepted := stage == "" || stageRank(stage) > stageRank(StageAssumeRole)
+	accepted := stage == "" || stageRank(stage) > stageRank(catalog.StageAssumeRole)
 	for i := range r.res.Findings {
 		f := &r.res.Findings[i]
 		rank := stageRank(f.Stage)
@@ -86,7 +91,7 @@ func (r *run) applyCausality() {
 		case rank > stopRank:
 			f.Severity = Warning
 			f.Downgraded = fmt.Sprintf("The capture shows the sign-in stopped before this stage (%q, at %s): this is not why it failed, but after fixing that, also fix this.", sym.Text, stage)
-		case rank < stopRank && (stage != StageAssumeRole):
+		case rank < stopRank && (stage != catalog.StageAssumeRole):
 			f.Severity = Warning
 			f.Downgraded = fmt.Sprintf("The capture shows the sign-in passed this stage (it reached %q): AWS accepted what samldoctor judges wrong here, so the evidence may be out of date or AWS's check is more lenient.", sym.Text)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -52,7 +53,7 @@ func unresolvedCCPChain(pages []capture.Page) []capture.Page {
 	}
 	first, last := chain[0], chain[len(chain)-1]
 	for _, p := range pages {
-		if p.Stage == signin.StageConnect && p.Time.After(last.Time) && p.Status == 200 && isCCPPath(pathOf(p.URL)) &&
+		if p.Stage == signin.StageConnect && p.Time.After(last.Time) && p.Status == 200 && fix.IsCCPPath(pathOf(p.URL)) &&
 			windowKey(p.File, p.Window) == windowKey(first.File, first.Window) && (p.InFrame() || first.FetchDest == "") && hostOfURL(p.URL) == hostOfURL(first.URL) {
 			return nil
 		}
@@ -120,19 +121,19 @@ func (r *run) checkCCP() {
 		Steps: []string{"Chrome and Edge: Settings > Privacy and security > Third-party cookies > Sites allowed to use third-party cookies: add the agent application's site, " + origin + ". Managed browsers: add \"https://" + hostOfURL(ccp.URL) + "," + origin + "\" to the CookiesAllowedForUrls policy (the CCP's site, allowed its cookies when embedded in the application's).",
 			"Firefox: Settings > Privacy & Security > Cookies and Site Data > Manage Exceptions: allow https://" + hostOfURL(ccp.URL) + ".",
 			"Safari: Settings > Privacy: turn off Prevent cross-site tracking for the agents' profile, or serve the agent application so that the CCP is not cross-site."},
-		Check: &Check{Result: CheckNotChecked, Why: "the browser's cookie settings are not in the evidence; capture again after the change"}}
+		Check: &fix.Check{Result: fix.NotChecked, Why: "the browser's cookie settings are not in the evidence; capture again after the change"}}
 	approved := *r.approveFix(fmt.Sprintf("Approve the origin of the page that embeds the CCP (%s) for instance %s.", origin, instance), origin, hostOfURL(ccp.URL))
-	approved.Check = &Check{Result: CheckNotChecked, Why: "the instance's approved origins are not in the evidence: list-approved-origins shows whether " + origin + " is among them"}
+	approved.Check = &fix.Check{Result: fix.NotChecked, Why: "the instance's approved origins are not in the evidence: list-approved-origins shows whether " + origin + " is among them"}
 	if l := r.aws.OriginsOf(inID); inID != "" && l != nil {
 		approved.Check.Why = "whether the browser withholds the frame's cookies is not in the evidence"
 		if l.Has(origin) {
-			approved.Check = &Check{Result: CheckStillFails, Why: origin + " is already an approved origin (" + l.Source.String() + "): approving it changes nothing"}
+			approved.Check = &fix.Check{Result: fix.StillFails, Why: origin + " is already an approved origin (" + l.Source.String() + "): approving it changes nothing"}
 		}
 	}
 	login := Fix{Summary: "Sign the agent in through the identity provider before the CCP loads: in Amazon Connect Streams, set loginUrl to the IdP's sign-in URL for the Amazon Connect application and loginPopup to true, so the CCP opens it when there is no session.",
 		Steps: []string{"In the page's connect.core.initCCP(container, {...}) call, set ccpUrl to https://" + hostOfURL(ccp.URL) + "/ccp-v2/, loginUrl to the IdP's user access URL for the Amazon Connect app, and loginPopup: true (loginPopupAutoClose: true).",
 			"Or have agents start from the IdP's app portal, then open the agent application in the same browser."},
-		Check: &Check{Result: CheckNotChecked, Why: "how the agent application starts the CCP is not in the evidence"}}
+		Check: &fix.Check{Result: fix.NotChecked, Why: "how the agent application starts the CCP is not in the evidence"}}
 	f := Finding{ID: "connect.ccp_no_session", Severity: Error, Evidence: ev, Explains: []string{errorpage.CCPNoSession, popupOpen}}
 	if signedIn {
 		f.Title = "The embedded CCP cannot use the agent's Connect session: the browser keeps it from the CCP's frame"
@@ -273,9 +274,9 @@ func (r *run) checkFrameRefused() {
 	if list != nil {
 		ev = append(ev, Evidence{What: "the instance's approved origins", Value: orX(strings.Join(list.Origins, ", "), "none"), Where: list.Source.String()})
 	}
-	fix := r.approveFix(fmt.Sprintf("Approve the origin of the page that embeds the CCP, %s, for instance %s.", origin, orX(instance, "INSTANCE-ID")), origin, host)
+	fx := r.approveFix(fmt.Sprintf("Approve the origin of the page that embeds the CCP, %s, for instance %s.", origin, orX(instance, "INSTANCE-ID")), origin, host)
 	if embed == "" {
-		fix.Check = &Check{Result: CheckNotChecked, Why: "the origin of the page embedding the CCP is not in the capture"}
+		fx.Check = &fix.Check{Result: fix.NotChecked, Why: "the origin of the page embedding the CCP is not in the capture"}
 	}
 	detail := "Amazon Connect sends the Contact Control Panel with a Content-Security-Policy whose frame-ancestors are the instance's approved origins. " +
 		"The browser compared the page embedding the CCP with them and refused the frame, so the CCP never loaded in the agent application. " +
@@ -287,5 +288,5 @@ func (r *run) checkFrameRefused() {
 		Title:    fmt.Sprintf("The browser refused to show the CCP inside %s: that origin is not an approved origin of the Connect instance", origin),
 		Detail:   detail,
 		Evidence: ev, Explains: []string{frameRefused, popupOpen},
-		Fix: fix})
+		Fix: fx})
 }

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -57,7 +59,7 @@ func TestCCPNoSession(t *testing.T) {
 		if !strings.Contains(f.Fix.Summary, "loginUrl") || len(f.Alternatives) != 2 {
 			t.Errorf("fix %q, %d alternatives", f.Fix.Summary, len(f.Alternatives))
 		}
-		if f.Stage != diagnose.StageEmbedded {
+		if f.Stage != catalog.StageEmbedded {
 			t.Errorf("stage %s", f.Stage)
 		}
 	})
@@ -104,14 +106,14 @@ func TestCCPFrameRefused(t *testing.T) {
 			t.Errorf("symptoms %+v", res.Symptoms)
 		}
 		f := res.Findings[0]
-		if f.Stage != diagnose.StageEmbedded || !slices.Equal(f.Explains, []string{"ccp.frame_refused"}) || !strings.Contains(f.Title, "https://agent.example.com") {
+		if f.Stage != catalog.StageEmbedded || !slices.Equal(f.Explains, []string{"ccp.frame_refused"}) || !strings.Contains(f.Title, "https://agent.example.com") {
 			t.Errorf("stage %s, explains %v, title %q", f.Stage, f.Explains, f.Title)
 		}
 		want := []string{"aws connect list-approved-origins --instance-id INSTANCE-ID --region REGION",
 			"aws connect associate-approved-origin --instance-id INSTANCE-ID --origin https://agent.example.com --region REGION"}
 		// Checked against the frame: approved, Connect's frame-ancestors
 		// name the origin and the browser shows the CCP.
-		if !slices.Equal(f.Fix.Commands, want) || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind != diagnose.AssociateApprovedOrigin {
+		if !slices.Equal(f.Fix.Commands, want) || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind() != fix.KindAssociateApprovedOrigin {
 			t.Errorf("fix %+v, check %+v", f.Fix, f.Fix.Check)
 		}
 		var ev []string
@@ -144,7 +146,7 @@ func TestCCPFrameRefused(t *testing.T) {
 		c.Reports = nil
 		res := diagnoseChecked(t, diagnose.Input{Capture: c})
 		f := find(res, "ccp.origin_not_approved")
-		if f == nil || len(res.Symptoms) != 1 || res.Symptoms[0].ID != "ccp.frame_refused" || f.Fix.Check.Result != diagnose.CheckPasses {
+		if f == nil || len(res.Symptoms) != 1 || res.Symptoms[0].ID != "ccp.frame_refused" || f.Fix.Check.Result != fix.Passes {
 			t.Fatalf("findings %v, symptoms %+v", ids(res), res.Symptoms)
 		}
 		if ev := res.Symptoms[0].Evidence[0]; ev.What != "the CCP's Content-Security-Policy" || !strings.Contains(ev.Value, "frame-ancestors 'self' https://approved.example.com (does not name https://agent.example.com)") {
@@ -175,7 +177,7 @@ func TestCCPFrameRefused(t *testing.T) {
 		}
 		res := diagnoseChecked(t, diagnose.Input{Capture: read(t), AWS: set})
 		f := find(res, "ccp.origin_not_approved")
-		if f == nil || !strings.Contains(fixText(f.Fix), "--origin https://agent.example.com") || f.Fix.Check.Result != diagnose.CheckPasses {
+		if f == nil || !strings.Contains(fixText(f.Fix), "--origin https://agent.example.com") || f.Fix.Check.Result != fix.Passes {
 			t.Fatalf("findings %v %+v", ids(res), f)
 		}
 		found := false

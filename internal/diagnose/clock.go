@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // maxIdPSkew is how far the IdP's clock may be from AWS's before it is a
@@ -115,7 +116,7 @@ func (r *run) checkIdPClock() {
 	if r.timesFail(skew) {
 		sev, explains = Error, []string{"signin.expired", "signin.redeem_window_passed"}
 	}
-	sync := Change{Kind: SyncIdPClock, Offset: skew}
+	sync := fix.SyncIdPClock{Offset: skew}
 	r.add(Finding{ID: "saml.idp_clock_skew", Severity: sev,
 		Title:    fmt.Sprintf("The identity provider's clock runs %s %s AWS's", roundDur(abs(skew)), dir),
 		Detail:   detail,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // This file is the one place that writes a command that changes AWS
@@ -71,7 +72,7 @@ func withoutControls(f *Fix) {
 // NewFix is a fix made of changes outside a diagnosis (the audit's): its
 // commands, policy files and steps are rendered by the same code as a
 // diagnosis's.
-func NewFix(aws *evidence.Set, summary string, changes ...Change) *Fix {
+func NewFix(aws *evidence.Set, summary string, changes ...fix.Change) *Fix {
 	if aws == nil {
 		aws = evidence.NewSet()
 	}
@@ -94,12 +95,12 @@ func (r *run) render(f *Fix) {
 	}
 	var idpSteps []string
 	for _, c := range f.Changes {
-		switch c.Kind {
-		case SetAttribute, SendRoles, SetAudience, SetACS, SetRelayState, EncryptAssertion, DropSessionTags:
+		switch c := c.(type) {
+		case fix.SetAttribute, fix.SendRoles, fix.SetAudience, fix.SetACS, fix.SetRelayState, fix.EncryptAssertion, fix.DropSessionTags:
 			idpSteps = append(idpSteps, strings.TrimSuffix(strings.TrimPrefix(r.describe(c), "At the IdP, "), "."))
-		case SyncIdPClock:
+		case fix.SyncIdPClock:
 			f.Steps = append(f.Steps, r.describe(c), clockByOS)
-		case EditStatement:
+		case fix.EditStatement:
 			name := file(slug(c.Policy), c.Document.Document())
 			if c.Managed {
 				f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-policy-version --policy-arn %s --policy-document file://%s --set-as-default", q(c.Policy), name))
@@ -107,50 +108,50 @@ func (r *run) render(f *Fix) {
 			} else {
 				f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", q(c.Role), q(c.Policy), name))
 			}
-		case PutRolePolicy:
+		case fix.PutRolePolicy:
 			name := file(slug(c.Policy), c.Document.Document())
-			if !r.inlineNamesKnown(c.Role) {
+			if !c.NameUnused {
 				f.Steps = append(f.Steps, fmt.Sprintf("First check that role %s has no inline policy named %s (aws iam list-role-policies --role-name %s): put-role-policy with a name in use replaces that policy and drops its statements; use another name if it is listed.", c.Role, c.Policy, c.Role))
 			}
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", q(c.Role), q(c.Policy), name))
-		case UpdateTrustPolicy:
+		case fix.UpdateTrustPolicy:
 			name := file("trust-policy-"+slug(c.Role), c.Document.Document())
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", q(c.Role), name))
-		case UpdateProviderMetadata:
+		case fix.UpdateProviderMetadata:
 			idpSteps = append(idpSteps, "download the application's current federation metadata XML and save it as idp-metadata.xml")
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", q(c.Provider)))
-		case CreateProvider:
+		case fix.CreateProvider:
 			idpSteps = append(idpSteps, "download the application's federation metadata XML and save it as idp-metadata.xml")
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", q(providerName(c.Provider))))
-		case SetEncryptionMode:
+		case fix.SetEncryptionMode:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode %s", q(c.Provider), q(c.Value)))
-		case AddPrivateKey:
+		case fix.AddPrivateKey:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", q(c.Provider)))
-		case CreateUser:
-			cmd := r.createUserCommand(c.User, c.UserName)
-			if c.Region != "" {
-				cmd = strings.Replace(cmd, "--region "+orX(r.subject.Region, "REGION")+" ", "--region "+c.Region+" ", 1)
+		case fix.CreateUser:
+			in := c.Connect
+			if c.Replica != "" {
+				in.Region = c.Replica
 			}
-			f.Commands = append(f.Commands, cmd)
+			f.Commands = append(f.Commands, createUserCommand(in, c.User, c.UserName))
 			if c.User == nil || !c.User.Detailed {
-				f.Steps = append(f.Steps, fmt.Sprintf("Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles --region %[1]s --instance-id %[2]s, and list-routing-profiles --region %[1]s --instance-id %[2]s).", orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID")))
+				f.Steps = append(f.Steps, fmt.Sprintf("Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles --region %[1]s --instance-id %[2]s, and list-routing-profiles --region %[1]s --instance-id %[2]s).", orX(c.Region, "REGION"), orX(c.Instance, "INSTANCE-ID")))
 			}
-		case RecreateUser:
-			cmds, steps, loss := r.recreateUser(c.User, c.UserName)
+		case fix.RecreateUser:
+			cmds, steps, loss := recreateUser(c)
 			f.Commands = append(f.Commands, cmds...)
 			f.Steps = append(f.Steps, steps...)
 			f.DataLoss = loss
-		case AddTrafficGroupUser:
+		case fix.AddTrafficGroupUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
-				q(r.subject.Region), q(r.subject.InstanceID), q(c.Value), q(c.User.ID)))
-		case AssociateApprovedOrigin, SetCCPURL, SetLoginPopup:
+				q(c.Region), q(c.Instance), q(c.Value), q(c.User.ID)))
+		case fix.AssociateApprovedOrigin, fix.SetCCPURL, fix.SetLoginPopup:
 			renderEmbedded(f, c)
-		case UpdateOrgPolicy:
-			name := file(r.orgPolicyFile(c), c.Document.Document())
+		case fix.UpdateOrgPolicy:
+			name := file(c.File, c.Document.Document())
 			f.Commands = append(f.Commands, fmt.Sprintf("aws organizations update-policy --policy-id %s --content file://%s", q(c.Policy), name))
 			f.Steps = append(f.Steps, "Run it with the organization's management account, or the account delegated to administer its policies; the change applies at once to every account the policy is attached to.")
-		case DeleteUser:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", q(r.subject.Region), q(r.subject.InstanceID), q(c.User.ID)))
+		case fix.DeleteUser:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", q(c.Region), q(c.Instance), q(c.User.ID)))
 			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)
 		}
 	}
@@ -162,15 +163,16 @@ func (r *run) render(f *Fix) {
 
 // recreateUser is the last-resort fix: create the user again under the
 // name the IdP sends, keeping its current settings, and delete the old one.
-func (r *run) recreateUser(u *evidence.User, newName string) (cmds, steps []string, loss string) {
-	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", q(r.subject.Region), q(r.subject.InstanceID), q(u.ID))
-	create := r.createUserCommand(u, newName)
+func recreateUser(c fix.RecreateUser) (cmds, steps []string, loss string) {
+	u := c.User
+	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", q(c.Region), q(c.Instance), q(u.ID))
+	create := createUserCommand(c.Connect, u, c.UserName)
 	loss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID, metrics and settings not copied). Prefer changing the IdP.", u.Username)
 	if !u.Detailed {
 		// The settings to copy are not in the evidence: the delete is not
 		// printed beside a create that still has placeholders; it comes
 		// in the steps, after them.
-		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json", q(r.subject.Region), q(r.subject.InstanceID), q(u.ID)))
+		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json", q(c.Region), q(c.Instance), q(u.ID)))
 		steps = append(steps, "Keep the user's settings first (describe-user above), then run samldoctor again with user.json in --aws-data: it prints the create-user with those settings, and the delete after it. Do not delete the user before that.")
 		return cmds, steps, loss
 	}
@@ -183,7 +185,7 @@ func (r *run) recreateUser(u *evidence.User, newName string) (cmds, steps []stri
 
 // createUserCommand writes aws connect create-user with the user's current
 // settings when known, else placeholders to fill in.
-func (r *run) createUserCommand(u *evidence.User, name string) string {
+func createUserCommand(in fix.Connect, u *evidence.User, name string) string {
 	first, last := "FIRST-NAME", "LAST-NAME"
 	phone := "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0"
 	sps, rp := "SECURITY-PROFILE-ID", "ROUTING-PROFILE-ID"
@@ -221,20 +223,20 @@ func (r *run) createUserCommand(u *evidence.User, name string) string {
 		}
 	}
 	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s",
-		q(orX(r.subject.Region, "REGION")), q(orX(r.subject.InstanceID, "INSTANCE-ID")), q(name),
+		q(orX(in.Region, "REGION")), q(orX(in.Instance, "INSTANCE-ID")), q(name),
 		q("FirstName="+first+",LastName="+last), q(phone), sps, q(rp), hier)
 }
 
 // renderEmbedded writes a change to the embedded CCP as the fix's
 // command or steps.
-func renderEmbedded(f *Fix, c Change) {
-	switch c.Kind {
-	case AssociateApprovedOrigin:
+func renderEmbedded(f *Fix, c fix.Change) {
+	switch c := c.(type) {
+	case fix.AssociateApprovedOrigin:
 		f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", q(orX(c.Instance, "INSTANCE-ID")), q(c.Value), q(orX(c.Region, "REGION"))))
-	case SetCCPURL:
+	case fix.SetCCPURL:
 		f.Steps = append(f.Steps, describeEmbedded(c),
 			fmt.Sprintf("In the page's connect.core.initCCP(container, {...}) call: ccpUrl: %q. The approved origins stay as they are: they belong to the instance, not to its domain.", c.Value))
-	case SetLoginPopup:
+	case fix.SetLoginPopup:
 		login := "the identity provider's sign-in URL for the Amazon Connect app (IdP-initiated: the app's user access URL or tile link, whose RelayState federates into the instance)"
 		if c.Value != "" {
 			login = fmt.Sprintf("%q", c.Value)

@@ -18,8 +18,10 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -45,7 +47,7 @@ type Fix struct {
 	Summary string
 	// Changes are what the fix changes; the commands, files and IdP steps
 	// below are rendered from them.
-	Changes []Change
+	Changes []fix.Change
 	// Steps are to be followed in order.
 	Steps []string
 	// Commands are shell commands (AWS CLI) with the real values.
@@ -65,14 +67,14 @@ type Fix struct {
 	// DataLoss warns that the fix loses data.
 	DataLoss string
 	// Check is the result of applying the changes and diagnosing again.
-	Check *Check
+	Check *fix.Check
 }
 
 // Finding is one judgement, with its evidence and fix.
 type Finding struct {
 	ID       string
 	Severity string
-	Stage    Stage
+	Stage    catalog.Stage
 	Title    string
 	Detail   string
 	Evidence []Evidence
@@ -138,7 +140,7 @@ type Result struct {
 	// FailedStage is where the sign-in stopped: the stage the capture
 	// proves it stopped at, else the first stage in error; FailedAt the
 	// page of the path it happens at (signin's stages).
-	FailedStage Stage
+	FailedStage catalog.Stage
 	FailedAt    string
 	Subject     *Subject
 	Symptoms    []Symptom
@@ -202,7 +204,7 @@ type run struct {
 	// changed copy of the evidence: no symptom is observed, no fix checked.
 	hypothetical bool
 	// covered are the stages the evidence let the diagnosis judge.
-	covered map[Stage]bool
+	covered map[catalog.Stage]bool
 	// roleUsed is the role ARN the sign-in used (the only Role value, or
 	// the role chooser's pick).
 	roleUsed     string
@@ -312,14 +314,14 @@ func newRun(in Input) *run {
 		in.AWS = evidence.NewSet()
 	}
 	return &run{in: in, aws: in.AWS, res: &Result{Symptoms: []Symptom{}, Findings: []Finding{}, Signatures: []assertion.Verification{}},
-		symptoms: map[string]bool{}, covered: map[Stage]bool{}}
+		symptoms: map[string]bool{}, covered: map[catalog.Stage]bool{}}
 }
 
 // stages judges the sign-in stage by stage.
 func (r *run) stages() {
 	r.checkIdPClock()
 	if r.checkSAML() {
-		r.covered[StageSAML], r.covered[StageAttributes], r.covered[StageRelayState] = true, true, true
+		r.covered[catalog.StageSAML], r.covered[catalog.StageAttributes], r.covered[catalog.StageRelayState] = true, true, true
 		r.checkAttributes()
 		r.checkGlobal()
 		r.checkAssumeRole()
@@ -653,13 +655,13 @@ func (r *run) noSAML() {
 			Title:    "The agent opened Amazon Connect directly instead of signing in through the identity provider",
 			Evidence: ev, Explains: []string{"connect.session_expired", errorpage.SessionExpired12h},
 			Fix: &Fix{Summary: "Sign in from the identity provider's app portal (IdP-initiated), or bookmark the IdP's sign-in URL for the Amazon Connect app, not the Connect URL.",
-				Check: &Check{Result: CheckNotChecked, Why: "how the agent starts the sign-in is not in the IdP, IAM or Connect configuration"},
+				Check: &fix.Check{Result: fix.NotChecked, Why: "how the agent starts the sign-in is not in the IdP, IAM or Connect configuration"},
 				Steps: []string{"Start at the identity provider (for example the Entra ID My Apps tile, the Okta dashboard tile) for the Amazon Connect application.", "Set the app's Relay State to the Connect federation URL so the agent lands in Connect."}}})
 		return
 	}
 	detail := "Without the SAML message nothing about the sign-in can be checked. The capture may have started after the identity provider posted it, or was saved without \"Preserve log\"."
-	fix := &Fix{Summary: "Capture the whole sign-in again, from the identity provider's page to the error.",
-		Check: &Check{Result: CheckNotChecked, Why: "a new capture is evidence, not a change to the sign-in"},
+	fx := &Fix{Summary: "Capture the whole sign-in again, from the identity provider's page to the error.",
+		Check: &fix.Check{Result: fix.NotChecked, Why: "a new capture is evidence, not a change to the sign-in"},
 		Steps: []string{"Open the browser's developer tools (F12) on the Network tab before signing in.",
 			"Tick \"Preserve log\" (Chrome, Edge) or \"Persist Logs\" (Firefox).",
 			"Sign in through the identity provider until the error shows.",
@@ -672,8 +674,8 @@ func (r *run) noSAML() {
 		if post.Status >= 300 && post.Status < 400 && post.Location != "" {
 			detail += fmt.Sprintf(" AWS answered %d and sent the browser on to %s, so AWS sign-in accepted the message; what failed came after it.", post.Status, post.Location)
 		}
-		fix = &Fix{Summary: "Capture the SAMLResponse itself: with SAML-tracer, or by copying it from the developer tools.",
-			Check: &Check{Result: CheckNotChecked, Why: "a new capture is evidence, not a change to the sign-in"},
+		fx = &Fix{Summary: "Capture the SAMLResponse itself: with SAML-tracer, or by copying it from the developer tools.",
+			Check: &fix.Check{Result: fix.NotChecked, Why: "a new capture is evidence, not a change to the sign-in"},
 			Steps: []string{"Install the SAML-tracer extension (Firefox or Chrome), sign in until the error shows, and export the trace (File > Export); samldoctor reads that file.",
 				"Or: in the developer tools' Network tab, select the POST to " + post.URL + ", open its Payload (Chrome, Edge) or Request (Firefox) tab, and copy the SAMLResponse value into a file.",
 				"Run samldoctor diagnose on the HAR and the value file together (samldoctor diagnose capture.har samlresponse.txt): the value gives the message, the HAR the error pages and times."}}
@@ -682,7 +684,7 @@ func (r *run) noSAML() {
 		Title:    "The capture holds no SAMLResponse",
 		Detail:   detail,
 		Evidence: ev, Explains: symptomIDs(r.res.Symptoms),
-		Fix: fix})
+		Fix: fx})
 }
 
 // bodilessSignInPost returns the first POST to AWS sign-in that the
@@ -770,7 +772,7 @@ func (r *run) checkTruncation() {
 			Fix: &Fix{Summary: "Save a HAR from the browser's developer tools during the same kind of sign-in, and run samldoctor on it (with the SAML-tracer export if you have both).",
 				Steps: []string{"Open the developer tools (F12) on the Network tab and tick Preserve log (Chrome, Edge) or Persist Logs (Firefox) before signing in.",
 					"Sign in until the error shows, then Export HAR / Save all as HAR with content."},
-				Check: &Check{Result: CheckNotChecked, Why: "a new capture is evidence, not a change to the sign-in"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "a new capture is evidence, not a change to the sign-in"}}})
 	}
 	for _, s := range r.in.Capture.Sources {
 		if s.Truncated == nil {
@@ -780,7 +782,7 @@ func (r *run) checkTruncation() {
 			Title:    fmt.Sprintf("The capture file %s ends early, at byte %d: what came after it is missing", s.File, s.Truncated.Offset),
 			Evidence: []Evidence{{What: "file ends early", Value: s.Truncated.Message, Where: fmt.Sprintf("%s byte %d (%s read)", s.File, s.Truncated.Offset, capture.CountEntries(s.Entries))}},
 			Fix: &Fix{Summary: "Export the capture again and let the browser finish writing it (wait for the download to complete), then run samldoctor on the new file.",
-				Check: &Check{Result: CheckNotChecked, Why: "a new capture is not a change to the sign-in's configuration"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "a new capture is not a change to the sign-in's configuration"}}})
 	}
 }
 
@@ -841,7 +843,7 @@ func (r *run) finish() {
 // S4–S7, Connect itself for a direct visit.
 func (r *run) failedAt() string {
 	for _, f := range r.res.Findings {
-		if f.Severity == Error && (f.ID == "saml.status_failed" || f.Stage == StageIdP) {
+		if f.Severity == Error && (f.ID == "saml.status_failed" || f.Stage == catalog.StageIdP) {
 			return signin.StageIdP
 		}
 		if f.ID == "connect.direct_login" {
@@ -849,9 +851,9 @@ func (r *run) failedAt() string {
 		}
 	}
 	switch r.res.FailedStage {
-	case StageSAML, StageAttributes, StageAssumeRole:
+	case catalog.StageSAML, catalog.StageAttributes, catalog.StageAssumeRole:
 		return signin.StageSignIn
-	case StageRelayState, StageFederation, StageUser, StageBinding:
+	case catalog.StageRelayState, catalog.StageFederation, catalog.StageUser, catalog.StageBinding:
 		return signin.StageFederation
 	}
 	return ""
@@ -865,8 +867,8 @@ func (r *run) wrongValues(f *Fix) []WrongValue {
 	}
 	var out []WrongValue
 	for _, c := range f.Changes {
-		switch c.Kind {
-		case SetAttribute:
+		switch c := c.(type) {
+		case fix.SetAttribute:
 			have := ""
 			if r.awsView != nil {
 				switch c.Attribute {
@@ -876,8 +878,8 @@ func (r *run) wrongValues(f *Fix) []WrongValue {
 					have = r.awsView.SessionDuration
 				}
 			}
-			out = append(out, WrongValue{Field: shortAttr(c.Attribute), Value: have, Expected: c.Value})
-		case SendRoles:
+			out = append(out, WrongValue{Field: fix.ShortAttr(c.Attribute), Value: have, Expected: c.Value})
+		case fix.SendRoles:
 			var have []string
 			if r.awsView != nil {
 				for _, ro := range r.awsView.Roles {
@@ -885,15 +887,15 @@ func (r *run) wrongValues(f *Fix) []WrongValue {
 				}
 			}
 			out = append(out, WrongValue{Field: "Role", Value: strings.Join(have, "\n"), Expected: strings.Join(c.Roles, "\n")})
-		case SetAudience:
+		case fix.SetAudience:
 			if r.assert != nil && r.assert.Conditions != nil {
 				out = append(out, WrongValue{Field: "Audience", Value: strings.Join(r.assert.Conditions.Audiences, ", "), Expected: c.Value})
 			}
-		case SetACS:
+		case fix.SetACS:
 			if b := r.bearer(); b != nil {
 				out = append(out, WrongValue{Field: "Recipient", Value: b.Recipient, Expected: c.Value})
 			}
-		case SetRelayState:
+		case fix.SetRelayState:
 			out = append(out, WrongValue{Field: "RelayState", Value: r.msg.RelayState, Expected: c.Value})
 		}
 	}
@@ -903,19 +905,19 @@ func (r *run) wrongValues(f *Fix) []WrongValue {
 // failedStage is where the sign-in stopped: the stage of the root cause of
 // what the agent saw, else the stage the capture proves it stopped at,
 // else the first stage in error.
-func (r *run) failedStage() Stage {
+func (r *run) failedStage() catalog.Stage {
 	if r.res.Outcome == "succeeded" {
 		return ""
 	}
 	for _, f := range r.res.Findings {
-		if f.Severity == Error && len(f.Explains) > 0 && f.Stage != StageCapture {
+		if f.Severity == Error && len(f.Explains) > 0 && f.Stage != catalog.StageCapture {
 			return f.Stage
 		}
 	}
 	if st, _, ok := r.stop(); ok {
 		return st
 	}
-	var first Stage
+	var first catalog.Stage
 	for _, f := range r.res.Findings {
 		if f.Severity == Error && stageRank(f.Stage) < len(stagesJudged) && (first == "" || stageRank(f.Stage) < stageRank(first)) {
 			first = f.Stage
@@ -966,7 +968,7 @@ func evidenceKey(ev []Evidence) string {
 
 // changesKey writes changes for comparison: every field of each, in
 // order.
-func changesKey(cs []Change) string {
+func changesKey(cs []fix.Change) string {
 	b, err := json.Marshal(cs)
 	if err != nil {
 		return fmt.Sprint(cs)

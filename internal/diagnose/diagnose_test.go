@@ -484,7 +484,7 @@ func TestHealthySignInHasNoError(t *testing.T) {
 func TestSeedErrors(t *testing.T) {
 	tests := []struct {
 		name, symptom, cause, needs string
-		fix, command                []string
+		fx, command                 []string
 		verdict                     string
 	}{
 		{"not-onboarded", "connect.not_onboarded", "connect.username_case_mismatch", "needs.connect_users",
@@ -511,15 +511,15 @@ func TestSeedErrors(t *testing.T) {
 			if res.Findings[0].ID != tt.cause || !contains(res.Findings[0].Explains, tt.symptom) {
 				t.Fatalf("first finding %s explaining %v, want %s: %v", res.Findings[0].ID, res.Findings[0].Explains, tt.cause, ids(res))
 			}
-			fix := fixText(res.Findings[0].Fix)
-			for _, want := range tt.fix {
-				if !strings.Contains(fix, want) {
-					t.Errorf("fix lacks %q:\n%s", want, fix)
+			fx := fixText(res.Findings[0].Fix)
+			for _, want := range tt.fx {
+				if !strings.Contains(fx, want) {
+					t.Errorf("fix lacks %q:\n%s", want, fx)
 				}
 			}
 			for _, bad := range []string{"—", "aws create-user", "REGION", "ACCOUNT-ID", "INSTANCE-ID"} {
-				if strings.Contains(fix, bad) {
-					t.Errorf("fix contains %q:\n%s", bad, fix)
+				if strings.Contains(fx, bad) {
+					t.Errorf("fix contains %q:\n%s", bad, fx)
 				}
 			}
 			if !strings.Contains(res.Verdict, tt.verdict) {

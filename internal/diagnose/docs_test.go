@@ -1,7 +1,6 @@
 package diagnose_test
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,29 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
-
-var update = flag.Bool("update", false, "rewrite docs/findings.md from the catalog")
-
-// docs/findings.md is generated from the catalog; it fails when stale.
-func TestFindingsDoc(t *testing.T) {
-	path := filepath.Join("..", "..", "docs", "findings.md")
-	want := diagnose.FindingsDoc()
-	if *update {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != want {
-		t.Errorf("docs/findings.md is stale: go test ./internal/diagnose -run TestFindingsDoc -update")
-	}
-}
 
 // Every id the code can produce is in the catalog, and every catalog
 // entry is produced somewhere.
@@ -52,7 +33,7 @@ func TestCatalogCoversFindings(t *testing.T) {
 				continue // a symptom, not a finding
 			}
 			emitted[m[1]] = true
-			if _, ok := diagnose.Lookup(m[1]); !ok {
+			if _, ok := catalog.Lookup(m[1]); !ok {
 				t.Errorf("%s emits %s, which the catalog (findings.json) does not define", f, m[1])
 			}
 		}
@@ -62,7 +43,7 @@ func TestCatalogCoversFindings(t *testing.T) {
 	for _, p := range idp.Products {
 		for _, e := range p.Errors {
 			emitted[e.ID] = true
-			if _, ok := diagnose.Lookup(e.ID); !ok {
+			if _, ok := catalog.Lookup(e.ID); !ok {
 				t.Errorf("idp product %s names the cause %s, which the catalog (findings.json) does not define", p.ID, e.ID)
 			}
 		}
@@ -70,11 +51,11 @@ func TestCatalogCoversFindings(t *testing.T) {
 	if len(emitted) < 40 {
 		t.Errorf("only %d ids found in the source; the pattern is stale", len(emitted))
 	}
-	kinds := map[diagnose.ChangeKind]bool{}
-	for _, k := range diagnose.ChangeKinds {
+	kinds := map[fix.Kind]bool{}
+	for _, k := range fix.Kinds {
 		kinds[k] = true
 	}
-	for _, e := range diagnose.Catalog {
+	for _, e := range catalog.Catalog {
 		if !emitted[e.ID] {
 			t.Errorf("catalog entry %s is produced nowhere", e.ID)
 		}
@@ -95,7 +76,7 @@ func TestCatalogCoversFindings(t *testing.T) {
 func checkAgainstCatalog(t *testing.T, res *diagnose.Result) {
 	t.Helper()
 	for _, f := range res.Findings {
-		e, ok := diagnose.Lookup(f.ID)
+		e, ok := catalog.Lookup(f.ID)
 		if !ok {
 			t.Errorf("%s is not in the catalog", f.ID)
 			continue
@@ -114,8 +95,8 @@ func checkAgainstCatalog(t *testing.T, res *diagnose.Result) {
 		}
 		for _, fx := range fixes {
 			for _, c := range fx.Changes {
-				if !slices.Contains(e.Changes, c.Kind) {
-					t.Errorf("%s has a fix with change %s, which the catalog does not list", f.ID, c.Kind)
+				if !slices.Contains(e.Changes, c.Kind()) {
+					t.Errorf("%s has a fix with change %s, which the catalog does not list", f.ID, c.Kind())
 				}
 			}
 		}

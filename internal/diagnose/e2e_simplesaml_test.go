@@ -11,6 +11,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/fixture/simplesaml"
 	"github.com/samldoctor/samldoctor/internal/signin"
@@ -236,7 +237,7 @@ func TestSimpleSAMLphpRenderedFixesPass(t *testing.T) {
 			if f == nil || f.ID != c.id || f.Fix == nil {
 				t.Fatalf("before: findings %v, want %s first", ids(res), c.id)
 			}
-			if f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses {
+			if f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes {
 				t.Errorf("before: the fix's own check %+v", f.Fix.Check)
 			}
 			sp.Extra = sspEntries(t, f.Fix)
@@ -269,12 +270,12 @@ func TestSimpleSAMLphpApplicationWideFixBreaksAnotherAgent(t *testing.T) {
 		t.Fatalf("before: findings %v", ids(res))
 	}
 	// First: this agent only, breaking no one.
-	if c := f.Fix.Changes; len(c) != 1 || c[0].Scope != diagnose.ScopeAgent || len(f.Fix.Check.Breaks) > 0 || f.Fix.Check.Result != diagnose.CheckPasses {
+	if c := f.Fix.Changes; len(c) != 1 || flat(c[0]).Scope != fix.ScopeAgent || len(f.Fix.Check.Breaks) > 0 || f.Fix.Check.Result != fix.Passes {
 		t.Fatalf("first fix %+v checked %+v", c, f.Fix.Check)
 	}
 	var wide *diagnose.Fix
 	for i, alt := range f.Alternatives {
-		if len(alt.Changes) == 1 && alt.Changes[0].Scope == diagnose.ScopeApplication && alt.Changes[0].Transform == "lower" {
+		if len(alt.Changes) == 1 && flat(alt.Changes[0]).Scope == fix.ScopeApplication && flat(alt.Changes[0]).Transform == "lower" {
 			wide = &f.Alternatives[i]
 		}
 	}

@@ -1,15 +1,13 @@
 package diagnose
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
-	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // The embedded CCP's causes are judged on an embedWorld made from the
@@ -17,32 +15,21 @@ import (
 // origin) are checked by making their changes in a copy of it and
 // judging again, as check.go does for the sign-in's stages.
 
-// embedWorld is what the embedded CCP's causes are judged on.
+// embedWorld is what the embedded CCP's causes are judged on: the frames
+// the capture shows, and the facts a change can make otherwise
+// (fix.Embedded).
 type embedWorld struct {
 	e *embedding
-	// host is the CCP's host the frames load (Streams' ccpUrl).
-	host  string
-	embed string
-	// csp are the frame-ancestors Connect answers the frame with: the
-	// instance's approved origins. reported: the browser's own reports
-	// refuse the frame.
-	csp      [][]string
-	reported bool
-	// approved are the instance's approved origins, when known.
-	approved *evidence.ApprovedOrigins
-	// popupLogin: the sign-in goes through Streams' login popup, never a
-	// frame; autoClose: Streams closes the popup once the frame has the
-	// session.
-	popupLogin, autoClose bool
+	fix.Embedded
 }
 
 func (r *run) embedWorldOf(e *embedding) *embedWorld {
-	w := &embedWorld{e: e, host: e.host, embed: e.embed, csp: e.csp, reported: len(e.refused) > 0}
+	w := &embedWorld{e: e, Embedded: fix.Embedded{Host: e.host, Origin: e.embed, CSP: e.csp, Reported: len(e.refused) > 0}}
 	if in, _ := r.ccpInstance(e.host); in != "" {
 		if l := r.aws.OriginsOf(in); l != nil {
 			c := *l
 			c.Origins = slices.Clone(l.Origins)
-			w.approved = &c
+			w.Approved = &c
 		}
 	}
 	return w
@@ -59,11 +46,11 @@ const (
 // mismatch is the federation landing, when the capture's sign-ins all
 // landed on another host than the CCP's frames load.
 func (w *embedWorld) mismatch() (landing, bool) {
-	if w.host == "" || len(w.e.landings) == 0 {
+	if w.Host == "" || len(w.e.landings) == 0 {
 		return landing{}, false
 	}
 	for _, l := range w.e.landings {
-		if l.host == w.host {
+		if l.host == w.Host {
 			return landing{}, false
 		}
 	}
@@ -71,16 +58,16 @@ func (w *embedWorld) mismatch() (landing, bool) {
 }
 
 func (w *embedWorld) refused() bool {
-	if w.embed == "" {
+	if w.Origin == "" {
 		return false
 	}
-	if w.reported {
+	if w.Reported {
 		return true
 	}
-	if w.csp == nil {
+	if w.CSP == nil {
 		return false
 	}
-	return (&embedding{embed: w.embed, csp: w.csp, cspPage: w.e.cspPage}).cspRefuses()
+	return (&embedding{embed: w.Origin, csp: w.CSP, cspPage: w.e.cspPage}).cspRefuses()
 }
 
 // causes are the ids of the embedded CCP's causes the world shows, for
@@ -89,7 +76,7 @@ func (r *run) embeddedCauses(w *embedWorld) []string {
 	var out []string
 	noSession := r.symptoms[errorpage.CCPNoSession] || r.symptoms[popupOpen]
 	if l, ok := w.mismatch(); ok && noSession {
-		if a, _ := alias(l.host); a == firstOf(alias(w.host)) {
+		if a, _ := alias(l.host); a == firstOf(alias(w.Host)) {
 			out = append(out, idDomainMismatch)
 		} else {
 			out = append(out, idPopupStuck)
@@ -98,55 +85,16 @@ func (r *run) embeddedCauses(w *embedWorld) []string {
 	if r.symptoms[frameRefused] && w.refused() {
 		out = append(out, idOriginRefused)
 	}
-	if r.symptoms[signinFramed] && !w.popupLogin {
+	if r.symptoms[signinFramed] && !w.PopupLogin {
 		out = append(out, idSigninInFrame)
 	}
-	if _, why := w.e.stuckPopup(); r.symptoms[popupOpen] && leftOpen(why) && !w.autoClose {
+	if _, why := w.e.stuckPopup(); r.symptoms[popupOpen] && leftOpen(why) && !w.AutoClose {
 		out = append(out, idPopupStuck)
 	}
 	return out
 }
 
 func firstOf(a, _ string) string { return a }
-
-// embeddedKind reports whether a change is made to the embedded CCP.
-func embeddedKind(k ChangeKind) bool {
-	return k == AssociateApprovedOrigin || k == SetCCPURL || k == SetLoginPopup
-}
-
-// applyEmbedded makes one change in the world.
-func applyEmbedded(w *embedWorld, c Change) error {
-	switch c.Kind {
-	case SetCCPURL:
-		u, err := url.Parse(c.Value)
-		if err != nil || u.Scheme != "https" || !isConnectApp(c.Value) || !isCCPPath(u.Path) {
-			return refused("%q is not the CCP's URL of an Amazon Connect instance (https://ALIAS.my.connect.aws/ccp-v2/)", c.Value)
-		}
-		w.host = strings.ToLower(u.Hostname())
-	case SetLoginPopup:
-		w.popupLogin, w.autoClose = true, true
-	case AssociateApprovedOrigin:
-		o, err := url.Parse(c.Value)
-		if err != nil || o.Host == "" || (o.Scheme != "https" && o.Scheme != "http") || strings.Trim(o.Path, "/") != "" || o.RawQuery != "" {
-			return notModelled("the origin %q is not the embedding page's scheme, host and port", c.Value)
-		}
-		origin := strings.ToLower(o.Scheme + "://" + o.Host)
-		if origin != w.embed {
-			return wrongChange("the origin approved, %s, is not the embedding page's, %s", origin, w.embed)
-		}
-		if w.approved != nil {
-			w.approved.Origins = append(w.approved.Origins, origin)
-		}
-		// Connect answers the frame with the approved origins as its
-		// frame-ancestors; the browser then shows it.
-		csp := make([][]string, len(w.csp))
-		for i, p := range w.csp {
-			csp[i] = append(slices.Clone(p), origin)
-		}
-		w.csp, w.reported = csp, false
-	}
-	return nil
-}
 
 // checkEmbeddedFix checks a fix made only of changes to the embedded CCP
 // against the frames the capture shows; false when the fix is not one.
@@ -155,31 +103,31 @@ func (r *run) checkEmbeddedFix(f *Fix) bool {
 		return false
 	}
 	for _, c := range f.Changes {
-		if !embeddedKind(c.Kind) {
+		if fix.Where(c) != "streams" && c.Kind() != fix.KindAssociateApprovedOrigin {
 			return false
 		}
 	}
 	e := readEmbedding(r.in.Capture)
 	if e == nil {
-		f.Check = &Check{Result: CheckNotChecked, Why: "the capture shows no CCP loaded in a frame to judge the change against"}
+		f.Check = &fix.Check{Result: fix.NotChecked, Why: "the capture shows no CCP loaded in a frame to judge the change against"}
 		return true
 	}
 	w := r.embedWorldOf(e)
 	before := r.embeddedCauses(w)
 	for _, c := range f.Changes {
-		if err := applyEmbedded(w, c); err != nil {
-			f.Check = r.changeCheck(err)
+		if err := c.Apply(&fix.World{Embedded: &w.Embedded}); err != nil {
+			f.Check = fix.Failed(err)
 			return true
 		}
 	}
 	after := r.embeddedCauses(w)
-	ck := &Check{After: after}
+	ck := &fix.Check{After: after}
 	switch {
 	case len(after) == 0:
-		ck.Result = CheckPasses
+		ck.Result = fix.Passes
 		ck.Why = "with this change, none of the causes the capture shows of the embedded CCP's failure remains (" + strings.Join(before, ", ") + " judged again on the frames, the federation's landing and the CCP's Content-Security-Policy)"
 	default:
-		ck.Result = CheckStillFails
+		ck.Result = fix.StillFails
 		ck.Why = "not enough alone: the embedded CCP still fails because of " + strings.Join(after, ", ")
 	}
 	if ck.After == nil {
@@ -187,17 +135,6 @@ func (r *run) checkEmbeddedFix(f *Fix) bool {
 	}
 	f.Check = ck
 	return true
-}
-
-// changeCheck is the check of a change that could not be made.
-func (*run) changeCheck(err error) *Check {
-	var ce *changeError
-	if errors.As(err, &ce) && ce.refused {
-		return &Check{Result: CheckStillFails, Why: "AWS would refuse this change: " + ce.why}
-	} else if errors.As(err, &ce) && ce.wrong {
-		return &Check{Result: CheckStillFails, Why: "the change does not do what it says: " + ce.why}
-	}
-	return &Check{Result: CheckNotChecked, Why: "not modelled: " + err.Error()}
 }
 
 // ccpInstance is the Connect instance whose CCP host is given: the
@@ -220,27 +157,27 @@ func (r *run) ccpInstance(host string) (string, string) {
 }
 
 // describeEmbedded is one line for a change to the embedded CCP.
-func describeEmbedded(c Change) string {
-	switch c.Kind {
-	case AssociateApprovedOrigin:
+func describeEmbedded(c fix.Change) string {
+	switch c := c.(type) {
+	case fix.AssociateApprovedOrigin:
 		return fmt.Sprintf("Approve the origin %s for the Connect instance %s.", c.Value, orX(c.Instance, "INSTANCE-ID"))
-	case SetCCPURL:
+	case fix.SetCCPURL:
 		return "In the agent application, set Amazon Connect Streams' ccpUrl to " + c.Value + "."
-	case SetLoginPopup:
+	case fix.SetLoginPopup:
 		s := "In the agent application, sign the agent in through Amazon Connect Streams' login popup (loginPopup: true, loginPopupAutoClose: true)"
 		if c.Value != "" {
 			s += " with loginUrl " + c.Value
 		}
 		return s + "."
 	}
-	return string(c.Kind)
+	return string(c.Kind())
 }
 
 // approveFix is the fix approving the embedding page's origin for the
 // instance of the CCP's host, after listing the approved origins.
 func (r *run) approveFix(summary, origin, host string) *Fix {
 	instance, region := r.ccpInstance(host)
-	f := r.newFix(summary, Change{Kind: AssociateApprovedOrigin, Value: origin, Instance: instance, Region: region})
+	f := r.newFix(summary, fix.AssociateApprovedOrigin{Value: origin, Connect: fix.Connect{Instance: instance, Region: region}})
 	f.Commands = append([]string{fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", q(orX(instance, "INSTANCE-ID")), q(orX(region, "REGION")))}, f.Commands...)
 	return f
 }
@@ -252,10 +189,4 @@ func regionalSignIn(partition, region string) string {
 		return awsarn.SignInURL(partition, "REGION")
 	}
 	return awsarn.SignInURL(partition, region)
-}
-
-func init() {
-	changeDoc[AssociateApprovedOrigin] = "approve the origin (scheme, host, port) of the page embedding the CCP (`associate-approved-origin`)"
-	changeDoc[SetCCPURL] = "set Amazon Connect Streams' `ccpUrl` in the agent application's `initCCP` call"
-	changeDoc[SetLoginPopup] = "sign in through Streams' login popup: `loginPopup: true`, `loginPopupAutoClose: true` (and `loginUrl`)"
 }

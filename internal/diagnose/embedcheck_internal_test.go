@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -37,16 +38,16 @@ func TestEmbeddedChangesChecked(t *testing.T) {
 	r.observeSymptoms()
 	for _, tt := range []struct {
 		name    string
-		changes []Change
+		changes []fix.Change
 		result  string
 		why     string
 	}{
-		{"the ccpUrl alone: the origin is still refused", []Change{{Kind: SetCCPURL, Value: "https://example-corp.my.connect.aws/ccp-v2/"}}, CheckStillFails, "ccp.origin_not_approved"},
-		{"both", []Change{{Kind: SetCCPURL, Value: "https://example-corp.my.connect.aws/ccp-v2/"}, {Kind: AssociateApprovedOrigin, Value: "https://agents.example.com"}}, CheckPasses, ""},
-		{"another host than Connect's", []Change{{Kind: SetCCPURL, Value: "https://agents.example.com/ccp-v2/"}}, CheckStillFails, "AWS would refuse"},
-		{"another origin approved", []Change{{Kind: AssociateApprovedOrigin, Value: "https://agents.example.com:8443"}}, CheckStillFails, "does not do what it says"},
-		{"an origin with a path", []Change{{Kind: AssociateApprovedOrigin, Value: "https://agents.example.com/desk"}}, CheckNotChecked, "scheme, host and port"},
-		{"mixed with a change elsewhere", []Change{{Kind: SetCCPURL, Value: "https://example-corp.my.connect.aws/ccp-v2/"}, {Kind: SetRelayState, Value: "x"}}, "", ""},
+		{"the ccpUrl alone: the origin is still refused", []fix.Change{fix.SetCCPURL{Value: "https://example-corp.my.connect.aws/ccp-v2/"}}, fix.StillFails, "ccp.origin_not_approved"},
+		{"both", []fix.Change{fix.SetCCPURL{Value: "https://example-corp.my.connect.aws/ccp-v2/"}, fix.AssociateApprovedOrigin{Value: "https://agents.example.com"}}, fix.Passes, ""},
+		{"another host than Connect's", []fix.Change{fix.SetCCPURL{Value: "https://agents.example.com/ccp-v2/"}}, fix.StillFails, "AWS would refuse"},
+		{"another origin approved", []fix.Change{fix.AssociateApprovedOrigin{Value: "https://agents.example.com:8443"}}, fix.StillFails, "does not do what it says"},
+		{"an origin with a path", []fix.Change{fix.AssociateApprovedOrigin{Value: "https://agents.example.com/desk"}}, fix.NotChecked, "scheme, host and port"},
+		{"mixed with a change elsewhere", []fix.Change{fix.SetCCPURL{Value: "https://example-corp.my.connect.aws/ccp-v2/"}, fix.SetRelayState{Value: "x"}}, "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &Fix{Changes: tt.changes}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -93,12 +94,6 @@ type embedding struct {
 
 func windowKey(file, id string) string { return file + "\x00" + id }
 
-// isCCPPath is the CCP's path: /ccp-v2 (…/connect/ccp-v2 on the older
-// domain), and the first CCP's /connect/ccp.
-func isCCPPath(path string) bool {
-	return strings.Contains(path, "/ccp-v2") || strings.HasSuffix(strings.TrimSuffix(path, "/"), "/connect/ccp")
-}
-
 // embedOrigin is the origin of the page that made a request, when it is
 // not on the sign-in path (an agent application, not the IdP, AWS or
 // Connect).
@@ -114,7 +109,7 @@ func embedOrigin(p capture.Page) string {
 // its Sec-Fetch-Dest says so, or, when the browser sent none, it came
 // from a page off the sign-in path.
 func framedCCP(p capture.Page) bool {
-	if p.Stage != signin.StageConnect || !isCCPPath(pathOf(p.URL)) {
+	if p.Stage != signin.StageConnect || !fix.IsCCPPath(pathOf(p.URL)) {
 		return false
 	}
 	return p.InFrame() || p.FetchDest == "" && embedOrigin(p) != ""
@@ -166,7 +161,7 @@ func readEmbedding(c *capture.Capture) *embedding {
 			cur = q
 		}
 		last := l.last()
-		l.session = last.Status == 200 && isCCPPath(pathOf(last.URL))
+		l.session = last.Status == 200 && fix.IsCCPPath(pathOf(last.URL))
 		l.noSession = isLoginPath(pathOf(last.URL)) || redirects(last) && isLoginPath(pathOf(last.Location))
 		for _, q := range l.pages {
 			if q.FrameAncestors != nil {
@@ -419,21 +414,21 @@ func (r *run) checkEmbedded() {
 		if l, ok := w.mismatch(); ok {
 			ev := append(loadEv(), Evidence{What: "the sign-in's federation sent the browser to", Value: l.page.Location, Where: pageWhere(l.page)})
 			ev = append(ev, popupEv()...)
-			fix := r.newFix(fmt.Sprintf("Load the CCP on the host the sign-in lands on: set ccpUrl to %s.", ccpURLOn(l.host)), Change{Kind: SetCCPURL, Value: ccpURLOn(l.host)})
+			fx := r.newFix(fmt.Sprintf("Load the CCP on the host the sign-in lands on: set ccpUrl to %s.", ccpURLOn(l.host)), fix.SetCCPURL{Value: ccpURLOn(l.host)})
 			if a, _ := alias(l.host); a == firstOf(alias(e.host)) {
 				r.add(Finding{ID: "ccp.domain_mismatch", Severity: Error,
 					Title: fmt.Sprintf("The agent application frames the CCP on %s, but the sign-in lands on %s: the Connect session is on the other domain", e.host, l.host),
 					Detail: "Amazon Connect serves an instance on ALIAS.my.connect.aws and, for instances created before 2022, on ALIAS.awsapps.com/connect as well. The SAML federation sets the session's cookies on the host it sends the browser to (ALIAS.my.connect.aws when the RelayState says new_domain=true), and cookies are per host: a CCP frame on the other domain has no session, goes to Connect's login page, and Streams signs in again, in a loop. " +
 						"Streams' ccpUrl must be on the domain the federation uses.",
-					Evidence: ev, Explains: explains, Fix: fix})
+					Evidence: ev, Explains: explains, Fix: fx})
 			} else {
-				fix.Summary = fmt.Sprintf("Load the CCP of the instance the sign-in lands on (ccpUrl %s), or sign in through the IdP application whose RelayState federates into the instance of %s.", ccpURLOn(l.host), e.host)
+				fx.Summary = fmt.Sprintf("Load the CCP of the instance the sign-in lands on (ccpUrl %s), or sign in through the IdP application whose RelayState federates into the instance of %s.", ccpURLOn(l.host), e.host)
 				r.add(Finding{ID: "ccp.login_popup_stuck", Severity: Error,
 					Title:    fmt.Sprintf("The login popup signs in to another Connect instance (%s) than the CCP the agent application frames (%s)", l.host, e.host),
 					Detail:   "Streams closes its login popup once the CCP's frame finds a Connect session. The sign-in in the popup (loginUrl: the IdP's app, its RelayState) federates into the instance at " + l.host + ", while ccpUrl names " + e.host + ": the frame never has that instance's session, so the popup stays open and Streams opens it again.",
-					Evidence: ev, Explains: explains, Fix: fix,
+					Evidence: ev, Explains: explains, Fix: fx,
 					Alternatives: []Fix{{Summary: "Or keep ccpUrl and set loginUrl to the IdP's sign-in URL for the application that federates into the instance of " + e.host + " (its RelayState https://REGION.console.aws.amazon.com/connect/federate/INSTANCE-ID).",
-						Check: &Check{Result: CheckNotChecked, Why: "which IdP application federates into the instance of " + e.host + " is not in the evidence"}}}})
+						Check: &fix.Check{Result: fix.NotChecked, Why: "which IdP application federates into the instance of " + e.host + " is not in the evidence"}}}})
 			}
 		}
 	}
@@ -453,7 +448,7 @@ func (r *run) checkEmbedded() {
 			Title:    "The sign-in was loaded inside a frame of the agent application, which AWS sign-in and the identity provider refuse",
 			Detail:   "AWS sign-in (X-Frame-Options: DENY) and identity providers refuse to be shown in another site's frame, so a sign-in started inside the CCP's frame or a hidden frame never completes. Amazon Connect Streams signs the agent in through a popup instead (loginPopup), with loginUrl the IdP's URL for the Connect app, and closes it once the CCP's frame has the session (loginPopupAutoClose).",
 			Evidence: ev, Explains: []string{signinFramed, errorpage.CCPNoSession},
-			Fix: r.newFix("Sign the agent in through Streams' login popup, not a frame: loginPopup: true and loginPopupAutoClose: true, with loginUrl the IdP's URL for the Amazon Connect app.", Change{Kind: SetLoginPopup})})
+			Fix: r.newFix("Sign the agent in through Streams' login popup, not a frame: loginPopup: true and loginPopupAutoClose: true, with loginUrl the IdP's URL for the Amazon Connect app.", fix.SetLoginPopup{})})
 	}
 	if _, why := e.stuckPopup(); slices.Contains(causes, idPopupStuck) && leftOpen(why) && !r.has(idPopupStuck) {
 		ev := append(popupEv(), Evidence{What: "the popup's federation sent it to", Value: e.popups[0].landings[0].page.Location, Where: pageWhere(e.popups[0].landings[0].page)})
@@ -467,6 +462,6 @@ func (r *run) checkEmbedded() {
 			Title:    "The login popup stayed open after the CCP's frame had the session: Streams' loginPopupAutoClose is not set",
 			Detail:   "Streams closes its login popup when the CCP's frame acknowledges that it loaded, but only with loginPopupAutoClose: true (or loginOptions.autoClose); without it, the popup stays open on Connect's page, a second CCP the agent must close by hand.",
 			Evidence: ev, Explains: []string{popupOpen},
-			Fix: r.newFix("Have Streams close the login popup: loginPopupAutoClose: true in the agent application's initCCP call.", Change{Kind: SetLoginPopup})})
+			Fix: r.newFix("Have Streams close the login popup: loginPopupAutoClose: true in the agent application's initCCP call.", fix.SetLoginPopup{})})
 	}
 }

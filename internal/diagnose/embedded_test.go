@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -95,10 +97,10 @@ func TestCCPDomainMismatch(t *testing.T) {
 			if f == nil || res.Findings[0].ID != "ccp.domain_mismatch" || find(res, "connect.ccp_no_session") != nil || !res.Failed() {
 				t.Fatalf("findings %v, symptoms %+v", ids(res), res.Symptoms)
 			}
-			if !slices.Contains(f.Explains, "connect.ccp_no_session") || !slices.Contains(f.Explains, "ccp.login_popup_open") || f.Stage != diagnose.StageEmbedded {
+			if !slices.Contains(f.Explains, "connect.ccp_no_session") || !slices.Contains(f.Explains, "ccp.login_popup_open") || f.Stage != catalog.StageEmbedded {
 				t.Errorf("explains %v, stage %s", f.Explains, f.Stage)
 			}
-			if len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind != diagnose.SetCCPURL || f.Fix.Changes[0].Value != tt.fix || f.Fix.Check.Result != diagnose.CheckPasses {
+			if len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind() != fix.KindSetCCPURL || flat(f.Fix.Changes[0]).Value != tt.fix || f.Fix.Check.Result != fix.Passes {
 				t.Errorf("fix %+v, check %+v", f.Fix.Changes, f.Fix.Check)
 			}
 			if !strings.Contains(fixText(f.Fix), `ccpUrl: "`+tt.fix+`"`) {
@@ -139,7 +141,7 @@ func TestLoginPopupStuck(t *testing.T) {
 		if f == nil || find(res, "ccp.domain_mismatch") != nil || find(res, "connect.ccp_no_session") != nil {
 			t.Fatalf("findings %v", ids(res))
 		}
-		if f.Fix.Changes[0].Value != "https://example-test.my.connect.aws/ccp-v2/" || f.Fix.Check.Result != diagnose.CheckPasses || len(f.Alternatives) != 1 || f.Alternatives[0].Check.Result != diagnose.CheckNotChecked {
+		if flat(f.Fix.Changes[0]).Value != "https://example-test.my.connect.aws/ccp-v2/" || f.Fix.Check.Result != fix.Passes || len(f.Alternatives) != 1 || f.Alternatives[0].Check.Result != fix.NotChecked {
 			t.Errorf("fix %+v %+v, alternatives %+v", f.Fix.Changes, f.Fix.Check, f.Alternatives)
 		}
 		if !strings.Contains(f.Title, "example-test.my.connect.aws") {
@@ -154,7 +156,7 @@ func TestLoginPopupStuck(t *testing.T) {
 		if f == nil || !slices.Equal(errorIDs(res), []string{"ccp.login_popup_stuck"}) || !slices.Equal(f.Explains, []string{"ccp.login_popup_open"}) {
 			t.Fatalf("findings %v", ids(res))
 		}
-		if !strings.Contains(f.Title, "loginPopupAutoClose") || f.Fix.Changes[0].Kind != diagnose.SetLoginPopup || f.Fix.Check.Result != diagnose.CheckPasses {
+		if !strings.Contains(f.Title, "loginPopupAutoClose") || f.Fix.Changes[0].Kind() != fix.KindSetLoginPopup || f.Fix.Check.Result != fix.Passes {
 			t.Errorf("title %q, fix %+v %+v", f.Title, f.Fix.Changes, f.Fix.Check)
 		}
 		if !strings.Contains(fixText(f.Fix), "loginPopupAutoClose: true") {
@@ -191,7 +193,7 @@ func TestSignInInFrame(t *testing.T) {
 			if f == nil || res.Findings[0].ID != "ccp.signin_in_frame" || find(res, "connect.ccp_no_session") != nil || find(res, "capture.no_saml") != nil {
 				t.Fatalf("findings %v, symptoms %+v", ids(res), res.Symptoms)
 			}
-			if !slices.Contains(f.Explains, "ccp.signin_framed") || f.Fix.Changes[0].Kind != diagnose.SetLoginPopup || f.Fix.Check.Result != diagnose.CheckPasses {
+			if !slices.Contains(f.Explains, "ccp.signin_framed") || f.Fix.Changes[0].Kind() != fix.KindSetLoginPopup || f.Fix.Check.Result != fix.Passes {
 				t.Errorf("explains %v, fix %+v %+v", f.Explains, f.Fix.Changes, f.Fix.Check)
 			}
 			if !strings.Contains(fixText(f.Fix), "loginPopup: true, loginPopupAutoClose: true") {
@@ -230,7 +232,7 @@ func TestCCPDomainMismatchRecorded(t *testing.T) {
 	if f == nil || !slices.Equal(errorIDs(res), []string{"ccp.domain_mismatch"}) || res.Outcome != "failed" {
 		t.Fatalf("findings %v, symptoms %+v", ids(res), res.Symptoms)
 	}
-	if f.Fix.Changes[0].Value != "https://example-corp.my.connect.aws/ccp-v2/" || f.Fix.Check.Result != diagnose.CheckPasses {
+	if flat(f.Fix.Changes[0]).Value != "https://example-corp.my.connect.aws/ccp-v2/" || f.Fix.Check.Result != fix.Passes {
 		t.Errorf("fix %+v %+v", f.Fix.Changes, f.Fix.Check)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 	"github.com/samldoctor/samldoctor/internal/nearname"
 )
@@ -122,7 +124,7 @@ func (r *run) checkFederation() {
 		}
 	}
 	if len(missing) == 0 {
-		r.covered[StageFederation] = true
+		r.covered[catalog.StageFederation] = true
 	}
 	defer func() { r.compareSimulation(res.Decision) }()
 	checked := Evidence{What: "identity policies evaluated for connect:GetFederationToken on " + r.userARN(roleID), Value: strings.Join(names, ", "), Where: ro.Source.String()}
@@ -155,14 +157,13 @@ func (r *run) checkFederation() {
 			Title:    fmt.Sprintf("Role %s may not call connect:GetFederationToken for instance %s", ro.Name, r.subject.InstanceID),
 			Detail:   "After AWS sign-in, Connect calls connect:GetFederationToken as the role on arn:...:instance/ID/user/${aws:userid}; no policy of the role allows it, so Connect answers \"Access denied, Please contact your AWS account administrator\".",
 			Evidence: []Evidence{checked}, Explains: []string{"connect.access_denied_admin"}}
-		add := r.newFix(fmt.Sprintf("Allow role %s to call connect:GetFederationToken for its users in instance %s.", ro.Name, r.subject.InstanceID),
-			Change{Kind: PutRolePolicy, Role: ro.Name, Policy: unusedPolicyName(ro), Document: r.federationPolicyDoc()})
+		add := r.newFix(fmt.Sprintf("Allow role %s to call connect:GetFederationToken for its users in instance %s.", ro.Name, r.subject.InstanceID), fix.PutRolePolicy{Role: ro.Name, Policy: unusedPolicyName(ro), Document: r.federationPolicyDoc()})
 		if pair, why, ok := r.preferredRole(); ok {
 			// Another role works, or Connect bound the user to it: adding
 			// the permission here would only move the failure to "Bad
 			// Request".
 			f.Evidence = append(f.Evidence, why)
-			f.Fix = r.newFix(fmt.Sprintf("Send the agent the role that works, %s, rather than giving role %s the permission.", pair, ro.Name), Change{Kind: SendRoles, Roles: []string{pair}})
+			f.Fix = r.newFix(fmt.Sprintf("Send the agent the role that works, %s, rather than giving role %s the permission.", pair, ro.Name), fix.SendRoles{Roles: []string{pair}})
 			f.Alternatives = []Fix{*add}
 		} else if nm, ok := r.federationNearMiss(policies, req); ok {
 			f.Title = fmt.Sprintf("Statement %d of %s would allow connect:GetFederationToken for instance %s, but it names %s", nm.change.Statement, nm.policy.label(), r.subject.InstanceID, nm.why)
@@ -197,7 +198,7 @@ func (r *run) checkFederation() {
 // nearMiss is an Allow statement that fails the request only on a detail.
 type nearMiss struct {
 	policy rolePolicy
-	change Change
+	change fix.EditStatement
 	was    string // the statement's Action and Resource as they are
 	why    string // what is wrong, e.g. "Region us-east-1, not ap-southeast-2"
 }
@@ -246,7 +247,7 @@ func (r *run) federationNearMiss(policies []rolePolicy, req iampolicy.Request) (
 			}
 			was := "Action " + strings.Join(st.Action, ", ") + "; Resource " + strings.Join(st.Resource, ", ")
 			return nearMiss{policy: p, was: was, why: strings.Join(whys, " and "),
-				change: Change{Kind: EditStatement, Role: r.role.Name, Policy: p.name, Managed: p.managed, Statement: i + 1, Edit: strings.Join(edits, "; "), Document: doc}}, true
+				change: fix.EditStatement{Role: r.role.Name, Policy: p.name, Managed: p.managed, Statement: i + 1, Edit: strings.Join(edits, "; "), Document: doc}}, true
 		}
 	}
 	return nearMiss{}, false
@@ -321,7 +322,7 @@ func (r *run) repairConnectResource(res string) (fixed, why, edit string, keepOl
 // policy decision left to the admin.
 func (r *run) denyFix(ro *evidence.Role, policies []rolePolicy, deny iampolicy.StatementRef, req iampolicy.Request) *Fix {
 	manual := &Fix{Summary: "Narrow the Deny statement named above so it no longer covers connect:GetFederationToken on this instance's users, and keep an Allow for it.",
-		Check: &Check{Result: CheckNotChecked, Why: "the Deny names the action by a wildcard; how to narrow it is a decision about what else it is meant to stop"}}
+		Check: &fix.Check{Result: fix.NotChecked, Why: "the Deny names the action by a wildcard; how to narrow it is a decision about what else it is meant to stop"}}
 	for _, p := range policies {
 		if p.label() != deny.Policy || deny.Index >= len(p.doc.Statements) {
 			continue
@@ -333,8 +334,7 @@ func (r *run) denyFix(ro *evidence.Role, policies []rolePolicy, deny iampolicy.S
 		}
 		doc := p.doc.Clone()
 		doc.Statements[deny.Index].Action = slices.Delete(doc.Statements[deny.Index].Action, j, j+1)
-		return r.newFix(fmt.Sprintf("Take connect:GetFederationToken out of statement %d of %s; its other actions stay denied.", deny.Index+1, p.label()),
-			Change{Kind: EditStatement, Role: ro.Name, Policy: p.name, Managed: p.managed, Statement: deny.Index + 1, Edit: "remove " + st.Action[j] + " from the Deny's actions", Document: doc})
+		return r.newFix(fmt.Sprintf("Take connect:GetFederationToken out of statement %d of %s; its other actions stay denied.", deny.Index+1, p.label()), fix.EditStatement{Role: ro.Name, Policy: p.name, Managed: p.managed, Statement: deny.Index + 1, Edit: "remove " + st.Action[j] + " from the Deny's actions", Document: doc})
 	}
 	return manual
 }

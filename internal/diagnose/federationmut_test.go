@@ -6,6 +6,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 const anotherInstance = "bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -100,8 +101,8 @@ func TestFederationNearAction(t *testing.T) {
 			t.Fatalf("%s: no fix", tt.action)
 		}
 		c := f.Fix.Changes[0]
-		if got := c.Kind == diagnose.EditStatement && c.Edit == "Action "+tt.action+" → connect:GetFederationToken"; got != tt.near {
-			t.Errorf("%s: change %s %q", tt.action, c.Kind, c.Edit)
+		if got := c.Kind() == fix.KindEditStatement && flat(c).Edit == "Action "+tt.action+" → connect:GetFederationToken"; got != tt.near {
+			t.Errorf("%s: change %s %q", tt.action, c.Kind(), flat(c).Edit)
 		}
 	}
 }
@@ -129,10 +130,10 @@ func TestFederationKeepsAnotherInstance(t *testing.T) {
 				s.aws["describe-instance-other.json"] = other
 			}
 			f := find(s.run(t), "iam.federation_token_denied")
-			if f == nil || f.Fix == nil || len(f.Fix.Changes) == 0 || f.Fix.Changes[0].Document == nil {
+			if f == nil || f.Fix == nil || len(f.Fix.Changes) == 0 || flat(f.Fix.Changes[0]).Document == nil {
 				t.Fatalf("no statement fix: %+v", f)
 			}
-			res := f.Fix.Changes[0].Document.Statements[0].Resource
+			res := flat(f.Fix.Changes[0]).Document.Statements[0].Resource
 			want := []string{usersOf(region, instance)}
 			if tt.kept {
 				want = []string{tt.resource, usersOf(region, instance)}

@@ -12,6 +12,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -87,7 +88,7 @@ func TestFieldFixtures(t *testing.T) {
 					t.Errorf("%s lacks %q:\n%s", tt.cause, want, all)
 				}
 			}
-			if got := f.Fix.Check.Result == diagnose.CheckPasses; got != tt.passes {
+			if got := f.Fix.Check.Result == fix.Passes; got != tt.passes {
 				t.Errorf("fix check %s (%s), want passes=%v", f.Fix.Check.Result, f.Fix.Check.Why, tt.passes)
 			}
 		})

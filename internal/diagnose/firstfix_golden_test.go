@@ -1,6 +1,7 @@
 package diagnose_test
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/report"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files from what is printed now")
 
 // The first fix of every failing scenario, as diagnose prints it (its
 // summary, the check line, what it breaks, the IdP product's steps, the

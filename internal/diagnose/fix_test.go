@@ -11,7 +11,9 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/capture"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -21,17 +23,14 @@ import (
 func TestExampleFixes(t *testing.T) {
 	tests := []struct {
 		name   string
-		change diagnose.Change
+		change fix.Change
 		// inFix must be in the fix's text (commands, files, IdP steps).
 		inFix    []string
 		notInFix []string
 	}{
-		{"not-onboarded", diagnose.Change{Kind: diagnose.SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: "Jane.Doe@example.com", Scope: diagnose.ScopeAgent},
-			[]string{`send "Jane.Doe@example.com"`}, []string{"delete-user"}},
-		{"access-denied", diagnose.Change{Kind: diagnose.EditStatement, Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Edit: "Region us-east-1 → ap-southeast-2"},
-			[]string{"--policy-name ConnectFederation", "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance + "/user/${aws:userid}"}, []string{"arn:aws:connect:us-east-1", "AmazonConnectFederation"}},
-		{"bad-request", diagnose.Change{Kind: diagnose.SendRoles, Scope: diagnose.ScopeAgent, Roles: []string{"arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"}},
-			// ConnectAgentsLegacy trusts the provider already: its trust
+		{"not-onboarded", fix.SetAttribute{Attribute: assertion.AttrRoleSessionName, Value: "Jane.Doe@example.com", Scope: fix.ScopeAgent}, []string{`send "Jane.Doe@example.com"`}, []string{"delete-user"}},
+		{"access-denied", fix.EditStatement{Role: "ConnectAgents", Policy: "ConnectFederation", Statement: 1, Edit: "Region us-east-1 → ap-southeast-2"}, []string{"--policy-name ConnectFederation", "arn:aws:connect:ap-southeast-2:111122223333:instance/" + instance + "/user/${aws:userid}"}, []string{"arn:aws:connect:us-east-1", "AmazonConnectFederation"}},
+		{"bad-request", fix.SendRoles{Scope: fix.ScopeAgent, Roles: []string{"arn:aws:iam::111122223333:role/ConnectAgentsLegacy,arn:aws:iam::111122223333:saml-provider/EntraID"}}, // ConnectAgentsLegacy trusts the provider already: its trust
 			// policy is not rewritten, and the IdP step names it.
 			[]string{"Value is arn:aws:iam::111122223333:role/ConnectAgentsLegacy,"}, []string{"update-assume-role-policy", "role/ConnectAgents,", "delete-user"}},
 	}
@@ -39,14 +38,13 @@ func TestExampleFixes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := diagnoseExample(t, readExample(t, tt.name+".har"), tt.name)
 			fx := res.Findings[0].Fix
-			if fx.Check == nil || fx.Check.Result != diagnose.CheckPasses || len(fx.Check.Breaks) > 0 {
+			if fx.Check == nil || fx.Check.Result != fix.Passes || len(fx.Check.Breaks) > 0 {
 				t.Fatalf("first fix's check: %+v", fx.Check)
 			}
 			if len(fx.Changes) != 1 {
 				t.Fatalf("changes %+v, want one", fx.Changes)
 			}
 			got := fx.Changes[0]
-			got.Document, got.User = nil, nil
 			if !sameChange(got, tt.change) {
 				t.Errorf("change %+v, want %+v", got, tt.change)
 			}
@@ -63,7 +61,7 @@ func TestExampleFixes(t *testing.T) {
 			}
 			// The fixes that delete a user come after, and say so.
 			for _, alt := range res.Findings[0].Alternatives {
-				if slices.ContainsFunc(alt.Changes, func(c diagnose.Change) bool { return c.Kind == diagnose.RecreateUser }) && len(alt.Check.Breaks) == 0 {
+				if slices.ContainsFunc(alt.Changes, func(c fix.Change) bool { return c.Kind() == fix.KindRecreateUser }) && len(alt.Check.Breaks) == 0 {
 					t.Errorf("recreating a user breaks nothing? %+v", alt.Check)
 				}
 			}
@@ -71,10 +69,15 @@ func TestExampleFixes(t *testing.T) {
 	}
 }
 
-func sameChange(a, b diagnose.Change) bool {
-	aj, _ := json.Marshal(a)
-	bj, _ := json.Marshal(b)
-	return string(aj) == string(bj)
+func sameChange(a, b fix.Change) bool {
+	fa, fb := flat(a), flat(b)
+	// The document and the user are the evidence's; the instance is the
+	// sign-in's.
+	fa.Document, fa.User, fa.Region, fa.Instance = nil, nil, "", ""
+	fb.Document, fb.User, fb.Region, fb.Instance = nil, nil, "", ""
+	aj, _ := json.Marshal(fa)
+	bj, _ := json.Marshal(fb)
+	return a.Kind() == b.Kind() && string(aj) == string(bj)
 }
 
 // The property: for every failing scenario, the first error's first fix is
@@ -103,13 +106,13 @@ func TestFirstFixesHold(t *testing.T) {
 				t.Fatalf("%s: no checked fix", root.ID)
 			}
 			switch fx.Check.Result {
-			case diagnose.CheckNotChecked:
+			case fix.NotChecked:
 				t.Logf("%s: not checked: %s", root.ID, fx.Check.Why)
 				if fx.Check.Why == "" {
 					t.Errorf("%s: not checked without a reason: %+v", root.ID, fx.Check)
 				}
 				return
-			case diagnose.CheckStillFails:
+			case fix.StillFails:
 				t.Fatalf("%s: the first fix does not pass its own check: %s", root.ID, fx.Check.Why)
 			}
 			if want, ok := firstChanges[tt.id]; !ok || changeKeys(fx.Changes) != want {
@@ -122,13 +125,13 @@ func TestFirstFixesHold(t *testing.T) {
 			}
 			for _, c := range fx.Changes {
 				if !applyToScenario(t, &after, c) {
-					t.Fatalf("%s: change %s cannot be made in the fixture", root.ID, c.Kind)
+					t.Fatalf("%s: change %s cannot be made in the fixture", root.ID, c.Kind())
 				}
 			}
 			endAtSignIn(&after)
 			again := after.run(t)
 			for _, f := range again.Findings {
-				if f.Severity == diagnose.Error && f.Stage != diagnose.StageCapture {
+				if f.Severity == diagnose.Error && f.Stage != catalog.StageCapture {
 					t.Errorf("%s: after %v the sign-in still has %s: %s", root.ID, kinds(fx.Changes), f.ID, f.Title)
 				}
 			}
@@ -163,41 +166,41 @@ var firstChanges = map[string]string{
 }
 
 // changeKeys writes changes in a few words each, for comparison.
-func changeKeys(cs []diagnose.Change) string {
+func changeKeys(cs []fix.Change) string {
 	var out []string
 	for _, c := range cs {
-		k := string(c.Kind) + " "
-		switch c.Kind {
-		case diagnose.SyncIdPClock:
+		k := string(c.Kind()) + " "
+		switch c := c.(type) {
+		case fix.SyncIdPClock:
 			k += c.Offset.Round(time.Minute).String()
-		case diagnose.SetAttribute:
+		case fix.SetAttribute:
 			k += strings.TrimPrefix(c.Attribute, "https://aws.amazon.com/SAML/Attributes/") + "=" + c.Value
-		case diagnose.SendRoles:
+		case fix.SendRoles:
 			k += strings.Join(c.Roles, " ")
-		case diagnose.UpdateTrustPolicy:
+		case fix.UpdateTrustPolicy:
 			k += c.Role + ": " + c.Edit
-		case diagnose.EditStatement:
+		case fix.EditStatement:
 			k += fmt.Sprintf("%s/%s#%d: %s", c.Role, c.Policy, c.Statement, c.Edit)
-		case diagnose.CreateUser, diagnose.RecreateUser:
-			k += c.UserName
-		case diagnose.UpdateProviderMetadata, diagnose.EncryptAssertion, diagnose.CreateProvider, diagnose.AddPrivateKey:
-			k += c.Provider
-		case diagnose.UpdateOrgPolicy:
+		case fix.CreateUser, fix.RecreateUser:
+			k += flat(c).UserName
+		case fix.UpdateProviderMetadata, fix.EncryptAssertion, fix.CreateProvider, fix.AddPrivateKey:
+			k += flat(c).Provider
+		case fix.UpdateOrgPolicy:
 			k += c.Policy + ": " + c.Edit
-		case diagnose.DropSessionTags:
+		case fix.DropSessionTags:
 			k += strings.Join(c.Tags, ",") + "/" + strings.Join(c.TransitiveKeys, ",")
 		default:
-			k += c.Value
+			k += flat(c).Value
 		}
 		out = append(out, k)
 	}
 	return strings.Join(out, "; ")
 }
 
-func kinds(cs []diagnose.Change) []diagnose.ChangeKind {
-	var out []diagnose.ChangeKind
+func kinds(cs []fix.Change) []fix.Kind {
+	var out []fix.Kind
 	for _, c := range cs {
-		out = append(out, c.Kind)
+		out = append(out, c.Kind())
 	}
 	return out
 }
@@ -224,10 +227,10 @@ func endAtSignIn(s *scenario) {
 // applyToScenario makes a change in the scenario's inputs, as the admin
 // would: at the IdP (the response it sends) or in AWS (the outputs that
 // describe the account afterwards).
-func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
+func applyToScenario(t *testing.T, s *scenario, c fix.Change) bool {
 	t.Helper()
-	switch c.Kind {
-	case diagnose.SetAttribute:
+	switch c := c.(type) {
+	case fix.SetAttribute:
 		switch c.Attribute {
 		case assertion.AttrRoleSessionName:
 			// The IdP sends its source's value through the transformation:
@@ -255,20 +258,20 @@ func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
 		default:
 			return false
 		}
-	case diagnose.SendRoles:
+	case fix.SendRoles:
 		s.resp.Roles, s.resp.RoleAttrName = c.Roles, ""
-	case diagnose.SetAudience:
+	case fix.SetAudience:
 		s.resp.Audience = c.Value
-	case diagnose.SetACS:
+	case fix.SetACS:
 		s.acs, s.resp.Recipient = c.Value, c.Value
-	case diagnose.SetRelayState:
+	case fix.SetRelayState:
 		s.relay = &c.Value
-	case diagnose.DropSessionTags:
+	case fix.DropSessionTags:
 		s.resp.Attributes = slices.DeleteFunc(slices.Clone(s.resp.Attributes), func(a [2]string) bool {
 			k, ok := strings.CutPrefix(a[0], assertion.AttrPrincipalTag)
 			return ok && slices.Contains(c.Tags, k) || a[0] == assertion.AttrTransitiveTagKeys && slices.Contains(c.TransitiveKeys, a[1])
 		})
-	case diagnose.UpdateOrgPolicy:
+	case fix.UpdateOrgPolicy:
 		for name, data := range s.aws {
 			var m map[string]any
 			if err := json.Unmarshal([]byte(data), &m); err != nil {
@@ -282,35 +285,35 @@ func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
 			}
 		}
 		return false
-	case diagnose.SyncIdPClock:
+	case fix.SyncIdPClock:
 		s.postAt -= c.Offset
-	case diagnose.EncryptAssertion:
+	case fix.EncryptAssertion:
 		k := fixture.NewKey("IAM SAML provider encryption key", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
 		s.resp.EncryptFor, s.spKey = k, k
-	case diagnose.EditStatement, diagnose.PutRolePolicy, diagnose.UpdateTrustPolicy:
-		if c.Managed {
+	case fix.EditStatement, fix.PutRolePolicy, fix.UpdateTrustPolicy:
+		if flat(c).Managed {
 			return false
 		}
 		var doc any
-		if err := json.Unmarshal([]byte(c.Document.Document()), &doc); err != nil {
+		if err := json.Unmarshal([]byte(flat(c).Document.Document()), &doc); err != nil {
 			t.Fatal(err)
 		}
 		return editAWS(t, s, "RoleDetailList", func(m map[string]any) {
 			for _, r := range m["RoleDetailList"].([]any) {
 				role := r.(map[string]any)
-				if role["RoleName"] != c.Role {
+				if role["RoleName"] != flat(c).Role {
 					continue
 				}
-				if c.Kind == diagnose.UpdateTrustPolicy {
+				if c.Kind() == fix.KindUpdateTrustPolicy {
 					role["AssumeRolePolicyDocument"] = doc
 					continue
 				}
 				list, _ := role["RolePolicyList"].([]any)
-				list = slices.DeleteFunc(list, func(p any) bool { return p.(map[string]any)["PolicyName"] == c.Policy })
-				role["RolePolicyList"] = append(list, map[string]any{"PolicyName": c.Policy, "PolicyDocument": doc})
+				list = slices.DeleteFunc(list, func(p any) bool { return p.(map[string]any)["PolicyName"] == flat(c).Policy })
+				role["RolePolicyList"] = append(list, map[string]any{"PolicyName": flat(c).Policy, "PolicyDocument": doc})
 			}
 		})
-	case diagnose.UpdateProviderMetadata:
+	case fix.UpdateProviderMetadata:
 		key := s.resp.Key
 		if key == nil {
 			key = fixture.TestKey()
@@ -320,29 +323,29 @@ func applyToScenario(t *testing.T, s *scenario, c diagnose.Change) bool {
 			issuer = fixture.DefaultIssuer
 		}
 		return editAWS(t, s, "SAMLMetadataDocument", func(m map[string]any) { m["SAMLMetadataDocument"] = fixture.IdPMetadata(issuer, key.DER) })
-	case diagnose.CreateProvider:
+	case fix.CreateProvider:
 		return editAWS(t, s, "SAMLProviderList", func(m map[string]any) {
 			m["SAMLProviderList"] = append(m["SAMLProviderList"].([]any), map[string]any{"Arn": c.Provider})
 		})
-	case diagnose.SetEncryptionMode:
+	case fix.SetEncryptionMode:
 		return editAWS(t, s, "SAMLMetadataDocument", func(m map[string]any) { m["AssertionEncryptionMode"] = c.Value })
-	case diagnose.AddPrivateKey:
+	case fix.AddPrivateKey:
 		return editAWS(t, s, "SAMLMetadataDocument", func(m map[string]any) {
 			m["PrivateKeyList"] = []any{map[string]any{"KeyId": "AKFIXTURE", "Timestamp": "2026-11-20T00:00:00Z"}}
 		})
-	case diagnose.CreateUser, diagnose.RecreateUser:
+	case fix.CreateUser, fix.RecreateUser:
 		ok := editAWS(t, s, "UserSummaryList", func(m map[string]any) {
 			list := m["UserSummaryList"].([]any)
-			if c.User != nil {
-				list = slices.DeleteFunc(list, func(u any) bool { return u.(map[string]any)["Username"] == c.User.Username })
+			if flat(c).User != nil {
+				list = slices.DeleteFunc(list, func(u any) bool { return u.(map[string]any)["Username"] == flat(c).User.Username })
 			}
-			m["UserSummaryList"] = append(list, map[string]any{"Id": "99999999-1a3d-4e5f-8a9b-0c1d2e3f4a5b", "Username": c.UserName,
+			m["UserSummaryList"] = append(list, map[string]any{"Id": "99999999-1a3d-4e5f-8a9b-0c1d2e3f4a5b", "Username": flat(c).UserName,
 				"Arn": "arn:aws:connect:" + region + ":" + acct + ":instance/" + instance + "/agent/99999999-1a3d-4e5f-8a9b-0c1d2e3f4a5b"})
 		})
-		if ok && c.Kind == diagnose.RecreateUser {
+		if ok && c.Kind() == fix.KindRecreateUser {
 			// The new user has no earlier federation.
 			editAWS(t, s, "Events", func(m map[string]any) {
-				m["Events"] = slices.DeleteFunc(m["Events"].([]any), func(e any) bool { return e.(map[string]any)["Username"] == c.User.Username })
+				m["Events"] = slices.DeleteFunc(m["Events"].([]any), func(e any) bool { return e.(map[string]any)["Username"] == flat(c).User.Username })
 			})
 		}
 		return ok
@@ -415,7 +418,7 @@ func allFixes(f diagnose.Finding) []diagnose.Fix {
 
 func mustPass(t *testing.T, f diagnose.Finding) diagnose.Fix {
 	t.Helper()
-	if f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses || len(f.Fix.Check.Breaks) > 0 {
+	if f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes || len(f.Fix.Check.Breaks) > 0 {
 		t.Fatalf("%s: first fix %+v, check %+v", f.ID, f.Fix, f.Fix.Check)
 	}
 	return *f.Fix
@@ -447,15 +450,15 @@ func TestFixBehaviours(t *testing.T) {
 			res := s.run(t)
 			f := firstError(t, res)
 			fx := mustPass(t, f)
-			if f.ID != "connect.role_changed" || fx.Changes[0].Kind != diagnose.SendRoles || fx.Changes[0].Roles[0] != legacyARN+","+fixture.DefaultProvider {
+			if f.ID != "connect.role_changed" || fx.Changes[0].Kind() != fix.KindSendRoles || flat(fx.Changes[0]).Roles[0] != legacyARN+","+fixture.DefaultProvider {
 				t.Fatalf("trusts=%v: %s %+v", trusts, f.ID, fx.Changes)
 			}
-			hasTrust := len(fx.Changes) == 2 && fx.Changes[1].Kind == diagnose.UpdateTrustPolicy && fx.Changes[1].Role == "ConnectAgentsLegacy"
+			hasTrust := len(fx.Changes) == 2 && fx.Changes[1].Kind() == fix.KindUpdateTrustPolicy && flat(fx.Changes[1]).Role == "ConnectAgentsLegacy"
 			if hasTrust == trusts {
 				t.Errorf("trusts=%v: changes %+v", trusts, kinds(fx.Changes))
 			}
 			if hasTrust {
-				doc := fx.Changes[1].Document.Document()
+				doc := flat(fx.Changes[1]).Document.Document()
 				if !strings.Contains(doc, "saml-provider/OldADFS") || !strings.Contains(doc, fixture.DefaultProvider) {
 					t.Errorf("the trust policy lost a provider or lacks the new one:\n%s", doc)
 				}
@@ -493,11 +496,11 @@ func TestFixBehaviours(t *testing.T) {
 			f := firstError(t, s.run(t))
 			fx := mustPass(t, f)
 			c := fx.Changes[0]
-			if f.ID != "iam.federation_token_denied" || c.Kind != diagnose.EditStatement || c.Policy != "ConnectFederation" || c.Statement != 1 || c.Edit != tt.edit {
+			if f.ID != "iam.federation_token_denied" || c.Kind() != fix.KindEditStatement || flat(c).Policy != "ConnectFederation" || flat(c).Statement != 1 || flat(c).Edit != tt.edit {
 				t.Errorf("%s: %s %+v", tt.name, f.ID, c)
 				continue
 			}
-			if got := c.Document.Statements[0].Resource; !slices.Equal(got, tt.wantResources) {
+			if got := flat(c).Document.Statements[0].Resource; !slices.Equal(got, tt.wantResources) {
 				t.Errorf("%s: resources %v, want %v", tt.name, got, tt.wantResources)
 			}
 		}
@@ -533,16 +536,16 @@ func TestFixBehaviours(t *testing.T) {
 			if f.ID != "iam.federation_token_denied" || !slices.Contains(f.Explains, "connect.access_denied_admin") {
 				t.Fatalf("bound=%v: %v", bound, ids(res))
 			}
-			sends := fx.Changes[0].Kind == diagnose.SendRoles
+			sends := fx.Changes[0].Kind() == fix.KindSendRoles
 			if sends != bound {
 				t.Errorf("bound=%v: first fix %+v", bound, kinds(fx.Changes))
 			}
 			if bound {
-				if fx.Changes[0].Roles[0] != roleARN+","+fixture.DefaultProvider {
-					t.Errorf("sends %v", fx.Changes[0].Roles)
+				if flat(fx.Changes[0]).Roles[0] != roleARN+","+fixture.DefaultProvider {
+					t.Errorf("sends %v", flat(fx.Changes[0]).Roles)
 				}
 				for _, alt := range f.Alternatives {
-					if alt.Changes[0].Kind == diagnose.PutRolePolicy && (alt.Check.Result != diagnose.CheckStillFails || !strings.Contains(alt.Check.Why, string(diagnose.StageBinding))) {
+					if alt.Changes[0].Kind() == fix.KindPutRolePolicy && (alt.Check.Result != fix.StillFails || !strings.Contains(alt.Check.Why, string(catalog.StageBinding))) {
 						t.Errorf("adding the permission to the picked role: %+v", alt.Check)
 					}
 				}
@@ -562,7 +565,7 @@ func TestFixBehaviours(t *testing.T) {
 		res := s.run(t)
 		f := firstError(t, res)
 		fx := mustPass(t, f)
-		if f.ID != "iam.provider_not_found" || fx.Changes[0].Kind != diagnose.SendRoles || fx.Changes[0].Roles[0] != roleARN+","+fixture.DefaultProvider {
+		if f.ID != "iam.provider_not_found" || fx.Changes[0].Kind() != fix.KindSendRoles || flat(fx.Changes[0]).Roles[0] != roleARN+","+fixture.DefaultProvider {
 			t.Fatalf("%s %+v", f.ID, fx.Changes)
 		}
 		for _, g := range res.Findings {
@@ -571,7 +574,7 @@ func TestFixBehaviours(t *testing.T) {
 			}
 			for _, x := range allFixes(g) {
 				for _, c := range x.Changes {
-					if c.Document != nil && strings.Contains(c.Document.Document(), missing) {
+					if flat(c).Document != nil && strings.Contains(flat(c).Document.Document(), missing) {
 						t.Errorf("%s: a fix writes the missing provider into a policy", g.ID)
 					}
 				}
@@ -595,7 +598,7 @@ func TestFixBehaviours(t *testing.T) {
 		res := s.run(t)
 		f := firstError(t, res)
 		fx := mustPass(t, f)
-		if f.ID != "aws.session_name_invalid" || fx.Changes[0].Kind != diagnose.SetAttribute || fx.Changes[0].Value != rsn {
+		if f.ID != "aws.session_name_invalid" || fx.Changes[0].Kind() != fix.KindSetAttribute || flat(fx.Changes[0]).Value != rsn {
 			t.Fatalf("%s %+v", f.ID, fx.Changes)
 		}
 		u := find(res, "connect.user_not_found")
@@ -604,8 +607,8 @@ func TestFixBehaviours(t *testing.T) {
 		}
 		for _, x := range allFixes(*u) {
 			for _, c := range x.Changes {
-				if c.Kind == diagnose.CreateUser {
-					t.Errorf("proposes creating user %q", c.UserName)
+				if c.Kind() == fix.KindCreateUser {
+					t.Errorf("proposes creating user %q", flat(c).UserName)
 				}
 			}
 		}
@@ -625,7 +628,7 @@ func TestFixBehaviours(t *testing.T) {
 		res := s.run(t)
 		f := firstError(t, res)
 		fx := mustPass(t, f)
-		if f.ID != "saml.idp_clock_skew" || fx.Changes[0].Kind != diagnose.SyncIdPClock || (fx.Changes[0].Offset-2*time.Hour).Abs() > 2*time.Second {
+		if f.ID != "saml.idp_clock_skew" || fx.Changes[0].Kind() != fix.KindSyncIdPClock || (flat(fx.Changes[0]).Offset-2*time.Hour).Abs() > 2*time.Second {
 			t.Fatalf("%v; first %s %+v", ids(res), f.ID, fx.Changes)
 		}
 		// The expiry is the clock's consequence: explained by it, its fix
@@ -635,7 +638,7 @@ func TestFixBehaviours(t *testing.T) {
 		}
 		n := 0
 		for _, f := range res.Findings {
-			if f.Fix != nil && len(f.Fix.Changes) > 0 && f.Fix.Changes[0].Kind == diagnose.SyncIdPClock {
+			if f.Fix != nil && len(f.Fix.Changes) > 0 && f.Fix.Changes[0].Kind() == fix.KindSyncIdPClock {
 				n++
 			}
 		}
@@ -700,7 +703,7 @@ func pickRole(role string) func([]fixture.Step) []fixture.Step {
 // (RoleSessionName or another), or the NameID.
 func scenarioSent(s *scenario, source string) (string, bool) {
 	switch source {
-	case diagnose.SourceNameID:
+	case fix.SourceNameID:
 		return s.resp.NameID, s.resp.NameID != ""
 	case assertion.AttrRoleSessionName:
 		if len(s.resp.RoleSessionName) == 1 {

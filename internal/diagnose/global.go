@@ -7,6 +7,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -34,7 +35,7 @@ func (r *run) checkGlobalAudience(auds []string, path string) {
 		Detail:   "With Amazon Connect Global Resiliency the IdP application's identifier (audience) and reply URL are the global sign-in endpoint of the source instance, not AWS's usual urn:amazon:webservices.",
 		Evidence: []Evidence{{What: "Audience", Value: val, Where: r.at(path)}, {What: "posted to", Value: r.subject.PostedTo, Where: r.where()}},
 		Explains: []string{"signin.audience_missing"},
-		Fix:      r.newFix("Set the application's audience (identifier, entity ID) to "+r.subject.PostedTo+".", Change{Kind: SetAudience, Value: r.subject.PostedTo})})
+		Fix:      r.newFix("Set the application's audience (identifier, entity ID) to "+r.subject.PostedTo+".", fix.SetAudience{Value: r.subject.PostedTo})})
 }
 
 // checkGlobal checks what the Global Resiliency URL names against the
@@ -74,7 +75,7 @@ func (r *run) checkGlobal() {
 		Detail:   "The global sign-in endpoint reads the role, the provider, the instance and the account from its query; they must be the Role attribute's role and provider (by name), the host's instance, and the role's account.",
 		Evidence: ev,
 		Explains: []string{"signin.invalid_saml_response", "signin.not_authorized_assume_role", "signin.role_not_in_assertion", "connect.not_onboarded"},
-		Fix:      r.newFix("Set the application's reply URL (ACS) to "+want+".", Change{Kind: SetACS, Value: want})})
+		Fix:      r.newFix("Set the application's reply URL (ACS) to "+want+".", fix.SetACS{Value: want})})
 }
 
 // globalAudEdit widens a trust statement's SAML:aud condition to the
@@ -162,16 +163,16 @@ func (r *run) checkTrafficGroup() {
 		}
 	}
 	id := orX(target.ID, trafficGroupPlaceholder)
-	fix := r.newFix(fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", u.Username, orX(target.Name, id)), Change{Kind: AddTrafficGroupUser, Value: id, User: u})
+	fx := r.newFix(fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", u.Username, orX(target.Name, id)), fix.AddTrafficGroupUser{Value: id, User: u})
 	if target.ID == "" {
-		fix.Steps = append(fix.Steps, "Replace "+trafficGroupPlaceholder+" with the group's ID: aws connect list-traffic-distribution-groups --instance-id "+r.subject.InstanceID+" --region "+orX(r.subject.Region, "REGION")+".")
+		fx.Steps = append(fx.Steps, "Replace "+trafficGroupPlaceholder+" with the group's ID: aws connect list-traffic-distribution-groups --instance-id "+r.subject.InstanceID+" --region "+orX(r.subject.Region, "REGION")+".")
 	}
 	r.add(Finding{ID: "connect.not_in_traffic_distribution_group", Severity: Error,
 		Title:    fmt.Sprintf("The Connect user %q is in no traffic distribution group: a Global Resiliency sign-in fails for it", u.Username),
 		Detail:   "With Amazon Connect Global Resiliency, agents must be associated with a traffic distribution group before they sign in; otherwise the sign-in fails (ResourceNotFoundException).",
 		Evidence: append([]Evidence{{What: "Connect user", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}}, ev...),
 		Explains: []string{"connect.not_onboarded", "connect.access_denied_admin", "connect.bad_request"},
-		Fix:      fix})
+		Fix:      fx})
 }
 
 // checkReplicas checks, for a Global Resiliency sign-in, that the Connect
@@ -226,6 +227,6 @@ func (r *run) checkReplicas() {
 				{What: "Connect user", Value: fmt.Sprintf("%s (%s), listed in %s", u.Username, u.ID, strings.Join(u.Regions, ", ")), Where: u.Source.String()},
 				{What: "absent from " + region, Value: how, Where: sourcesOf(ul)}},
 			Explains: []string{"connect.not_onboarded"},
-			Fix:      r.newFix(fmt.Sprintf("Create the Connect user %q in the replica in %s, with the same settings.", rsn, region), Change{Kind: CreateUser, UserName: rsn, User: u, Region: region})})
+			Fix:      r.newFix(fmt.Sprintf("Create the Connect user %q in the replica in %s, with the same settings.", rsn, region), fix.CreateUser{UserName: rsn, User: u, Replica: region})})
 	}
 }

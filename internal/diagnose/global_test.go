@@ -8,6 +8,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
@@ -63,7 +64,7 @@ func TestGlobalResiliency(t *testing.T) {
 		s.outcome = fixture.InvalidSAMLPage
 		res := s.run(t)
 		f := find(res, "iam.trust_policy_denies")
-		if f == nil || f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses {
+		if f == nil || f.Fix == nil || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes {
 			t.Fatalf("findings %v; %+v", ids(res), f)
 		}
 		doc := ""
@@ -85,7 +86,7 @@ func TestGlobalResiliency(t *testing.T) {
 		if f == nil || !strings.Contains(f.Title, `role is "ConnectAgentsOld", not "ConnectAgents"`) {
 			t.Fatalf("findings %v; %+v", ids(res), f)
 		}
-		if len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Value != gr || f.Fix.Check.Result != diagnose.CheckPasses {
+		if len(f.Fix.Changes) != 1 || flat(f.Fix.Changes[0]).Value != gr || f.Fix.Check.Result != fix.Passes {
 			t.Errorf("fix %+v, check %+v", f.Fix.Changes, f.Fix.Check)
 		}
 	})
@@ -136,7 +137,7 @@ func TestTrafficDistributionGroup(t *testing.T) {
 
 	res := run(map[string]string{"groups.json": groups, "members.json": members("00000001-1a3d-4e5f-8a9b-0c1d2e3f4a5b")})
 	f := find(res, "connect.not_in_traffic_distribution_group")
-	if f == nil || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses || !slices.Contains(f.Explains, "connect.not_onboarded") {
+	if f == nil || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes || !slices.Contains(f.Explains, "connect.not_onboarded") {
 		t.Fatalf("findings %v; %+v %+v", ids(res), f, f.Fix.Check)
 	}
 	want := "aws connect associate-traffic-distribution-group-user --region " + region + " --instance-id " + instance + " --traffic-distribution-group-id tdg-0001 --user-id " + userID
@@ -202,7 +203,7 @@ func TestUserInReplica(t *testing.T) {
 
 	res := run(list(replica, "john.smith@example.com"))
 	f := find(res, "connect.user_not_in_replica")
-	if f == nil || !slices.Contains(f.Explains, "connect.not_onboarded") || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses {
+	if f == nil || !slices.Contains(f.Explains, "connect.not_onboarded") || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes {
 		t.Fatalf("findings %v; %+v", ids(res), f)
 	}
 	if len(f.Fix.Commands) != 1 || !strings.HasPrefix(f.Fix.Commands[0], "aws connect create-user --region "+replica+" --instance-id "+instance+" --username "+rsn) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
@@ -117,8 +118,9 @@ func (r *run) detectIdP() {
 
 // cannotTransform reports whether the product the capture shows has no
 // case function for the change's transformation.
-func (r *run) cannotTransform(c Change) bool {
-	if c.Transform == "" || r.res.IdP == nil {
+func (r *run) cannotTransform(c fix.Change) bool {
+	sa, ok := c.(fix.SetAttribute)
+	if !ok || sa.Transform == "" || r.res.IdP == nil {
 		return false
 	}
 	p := idp.Lookup(r.res.IdP.Product)
@@ -153,11 +155,11 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 	docs, inProduct, clock := "", false, false
 	for _, c := range fx.Changes {
 		kind, ok := idpKind(c)
-		if c.Kind == SendRoles && len(c.Roles) != 1 {
+		if sr, isRoles := c.(fix.SendRoles); isRoles && len(sr.Roles) != 1 {
 			ok = false // the products' steps send one value; several keep the plain words
 		}
 		if !ok {
-			if c.Where() == "idp" {
+			if fix.Where(c) == "idp" {
 				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))
 			}
 			continue
@@ -168,7 +170,7 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 		}
 		ps, pdocs, found := idp.Steps(d.Product, kind, v)
 		if !found {
-			if c.Where() == "idp" {
+			if fix.Where(c) == "idp" {
 				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))
 			}
 			continue
@@ -196,7 +198,7 @@ func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
 func (r *run) idpValues() idp.Values {
 	fed := awsarn.FederationURL(r.partition(), orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"))
 	once := url.QueryEscape(fed)
-	agentAttr, agentValue := identityAttribute(r.assert)
+	agentAttr, agentValue := fix.IdentityAttribute(r.assert)
 	if agentAttr == "" && r.subject.RoleSessionName != "" {
 		// No attribute equals the NameID: the agent is told apart by the
 		// RoleSessionName the IdP sends them today.

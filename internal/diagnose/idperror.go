@@ -5,6 +5,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
@@ -12,37 +13,37 @@ import (
 // to change; the product's own steps come from package idp (the kinds in
 // manualIdPKinds).
 var idpRefusal = map[string]struct {
-	title, detail, fix string
-	steps              []string
+	title, detail, fx string
+	steps             []string
 }{
 	"idp.user_not_assigned": {
 		title:  "The agent is not assigned to the Amazon Connect application in %s, which refused the sign-in",
 		detail: "The identity provider only signs users in to an application they (or a group they are in) are assigned to.",
-		fix:    "Assign the agent, or a group the agent is in, to the Amazon Connect application at the identity provider (and to the app role that carries the AWS role).",
+		fx:     "Assign the agent, or a group the agent is in, to the Amazon Connect application at the identity provider (and to the app role that carries the AWS role).",
 		steps:  []string{"Assign the agent (or their group) to the Amazon Connect application and its AWS role.", "Sign in again from the identity provider's app portal."},
 	},
 	"idp.reply_url_mismatch": {
 		title:  "The reply URL the request asks for is not configured for the application in %s, which refused the sign-in",
 		detail: "The identity provider sends the SAMLResponse only to a reply URL (Assertion Consumer Service URL) configured for the application; for AWS it is the sign-in endpoint, https://signin.aws.amazon.com/saml or the Region's own.",
-		fix:    "Add the AWS sign-in endpoint the request asks for to the application's reply URLs (Assertion Consumer Service URLs).",
+		fx:     "Add the AWS sign-in endpoint the request asks for to the application's reply URLs (Assertion Consumer Service URLs).",
 		steps:  []string{"Add the AWS sign-in endpoint (https://signin.aws.amazon.com/saml, or https://REGION.signin.aws.amazon.com/saml for a Regional endpoint) to the application's reply URLs."},
 	},
 	"idp.app_not_found": {
 		title:  "No application in %s matches the request's identifier (entity ID), so it refused the sign-in",
 		detail: "The request named an application (its SP entity ID or app ID) the identity provider does not have, or does not have under that identifier.",
-		fix:    "Set the application's identifier (entity ID) to the one AWS uses (urn:amazon:webservices), or start the sign-in from the application's own sign-in URL.",
+		fx:     "Set the application's identifier (entity ID) to the one AWS uses (urn:amazon:webservices), or start the sign-in from the application's own sign-in URL.",
 		steps:  []string{"Set the application's identifier (entity ID) to urn:amazon:webservices.", "Start the sign-in from the application's own user access URL (the app portal tile)."},
 	},
 	"idp.authentication_required": {
 		title:  "A sign-in policy in %s asked for more than the agent gave (MFA, another method), so it stopped the sign-in",
 		detail: "A sign-in policy (Conditional Access, MFA, an authentication context) asked for more than the agent gave, so no SAMLResponse was sent.",
-		fix:    "Have the agent complete the sign-in the policy asks for (MFA), or adjust the policy for the Amazon Connect application; the IdP's sign-in log says which policy applied.",
+		fx:     "Have the agent complete the sign-in the policy asks for (MFA), or adjust the policy for the Amazon Connect application; the IdP's sign-in log says which policy applied.",
 		steps:  []string{"Open the identity provider's sign-in log entry for this attempt (its code or correlation ID is on the page) and read which policy stopped it.", "Have the agent complete that step, or change the policy's scope for the Amazon Connect application."},
 	},
 	"idp.error": {
 		title:  "The identity provider (%s) showed an error page instead of sending a SAMLResponse",
 		detail: "The identity provider stopped the sign-in itself; AWS and Connect were never reached.",
-		fix:    "Look the error up in the identity provider's log (the page's code, Activity ID or reference) and correct what it names.",
+		fx:     "Look the error up in the identity provider's log (the page's code, Activity ID or reference) and correct what it names.",
 		steps:  []string{"Find the attempt in the identity provider's log by the code or reference the page shows.", "Correct what it names, then sign in again from the identity provider's app portal."},
 	},
 }
@@ -97,7 +98,7 @@ func (r *run) idpError() bool {
 		Title:    fmt.Sprintf(why.title, name),
 		Detail:   detail + why.detail + " The identity provider sent no SAMLResponse, so AWS sign-in and Amazon Connect were never reached: nothing in IAM or Connect is at fault for this attempt.",
 		Evidence: ev, Explains: []string{errorpage.IdPErrorPage},
-		Fix: &Fix{Summary: why.fix, Steps: steps,
-			Check: &Check{Result: CheckNotChecked, Why: "the identity provider's configuration is not in the evidence; sign in again after the change and capture it"}}})
+		Fix: &Fix{Summary: why.fx, Steps: steps,
+			Check: &fix.Check{Result: fix.NotChecked, Why: "the identity provider's configuration is not in the evidence; sign in again after the change and capture it"}}})
 	return true
 }

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/catalog"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -34,13 +35,13 @@ func TestIdPErrorPage(t *testing.T) {
 			if f == nil {
 				t.Fatalf("no %s: %v", c.cause, ids(res))
 			}
-			if res.Findings[0].ID != c.cause || f.Stage != diagnose.StageIdP || !slices.Contains(f.Explains, "idp.error_page") {
+			if res.Findings[0].ID != c.cause || f.Stage != catalog.StageIdP || !slices.Contains(f.Explains, "idp.error_page") {
 				t.Errorf("first %s, stage %s, explains %v", res.Findings[0].ID, f.Stage, f.Explains)
 			}
 			if find(res, "capture.no_saml") != nil {
 				t.Error("capture.no_saml reported for a sign-in the IdP stopped")
 			}
-			if res.Outcome != "failed" || !res.Failed() || res.FailedAt != signin.StageIdP || res.FailedStage != diagnose.StageIdP {
+			if res.Outcome != "failed" || !res.Failed() || res.FailedAt != signin.StageIdP || res.FailedStage != catalog.StageIdP {
 				t.Errorf("outcome %s, failed at %q, stage %q", res.Outcome, res.FailedAt, res.FailedStage)
 			}
 			if res.IdP == nil || res.IdP.Product != c.product {
@@ -50,7 +51,7 @@ func TestIdPErrorPage(t *testing.T) {
 			if !strings.Contains(where, "entry 0") || !strings.Contains(where, "09:00:01") || f.Evidence[0].Value == "" {
 				t.Errorf("evidence %+v", f.Evidence)
 			}
-			if f.Fix == nil || f.Fix.Summary == "" || f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckNotChecked {
+			if f.Fix == nil || f.Fix.Summary == "" || f.Fix.Check == nil || f.Fix.Check.Result != fix.NotChecked {
 				t.Fatalf("fix %+v", f.Fix)
 			}
 			if c.steps && (len(f.Fix.IdPSteps) == 0 || f.Fix.IdPProduct == "") {

@@ -10,6 +10,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
@@ -106,8 +107,7 @@ func (r *run) oktaAWSApp(start string) {
 		}
 		if len(dropped) == 1 && (f.Fix == nil || len(f.Fix.Changes) == 0) {
 			if p := r.providerTrusted(dropped[0]); p != "" {
-				f.Fix = r.newFix(fmt.Sprintf("Make Okta send the role its Group Filter drops, %s: the Role value %s.", dropped[0].Name, rolePair(dropped[0].ARN, p)),
-					Change{Kind: SendRoles, Roles: []string{rolePair(dropped[0].ARN, p)}})
+				f.Fix = r.newFix(fmt.Sprintf("Make Okta send the role its Group Filter drops, %s: the Role value %s.", dropped[0].Name, rolePair(dropped[0].ARN, p)), fix.SendRoles{Roles: []string{rolePair(dropped[0].ARN, p)}})
 			}
 		}
 		oktaSteps(f.Fix, "In the Okta Admin Console, Applications > AWS Account Federation > Assignments: edit the agent's (or their group's) assignment and select the Connect role under SAML User Roles.",

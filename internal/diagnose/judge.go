@@ -7,6 +7,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -56,19 +57,19 @@ func (r *run) checkJudged(what string, judge func(*evidence.Set) []Finding) {
 			return // set where it was made: why it cannot be modelled
 		}
 		if len(f.Changes) == 0 {
-			f.Check = &Check{Result: CheckNotChecked, Why: "this fix is a manual step, not a change samldoctor can model"}
+			f.Check = &fix.Check{Result: fix.NotChecked, Why: "this fix is a manual step, not a change samldoctor can model"}
 			return
 		}
-		w := &world{aws: copyAWS(r.aws)}
-		if f.Check = r.applyAll(w, f.Changes); f.Check != nil {
+		w := fix.NewAWSWorld(r.aws)
+		if f.Check = fix.ApplyAll(w, f.Changes); f.Check != nil {
 			return
 		}
-		ck := &Check{Result: CheckPasses, Why: "judged again with the change, " + what}
-		for _, af := range judge(&w.aws) {
+		ck := &fix.Check{Result: fix.Passes, Why: "judged again with the change, " + what}
+		for _, af := range judge(&w.AWS) {
 			if af.Severity == Error {
 				ck.After = append(ck.After, af.ID)
-				if ck.Result == CheckPasses {
-					ck.Result, ck.Why = CheckStillFails, "not enough alone: judged again with the change, "+lowerFirst(af.Title)
+				if ck.Result == fix.Passes {
+					ck.Result, ck.Why = fix.StillFails, "not enough alone: judged again with the change, "+lowerFirst(af.Title)
 				}
 			}
 		}
@@ -137,9 +138,9 @@ func judgeTrust(aws *evidence.Set, roleArn, providerArn, region, globalURL strin
 		Detail:   "STS evaluates the role's trust policy with SAML:aud set to the sign-in endpoint the assertion was posted to; with neither the global nor the Regional endpoint does it allow sts:AssumeRoleWithSAML, so every sign-in with this role fails (\"Not authorized to perform sts:AssumeRoleWithSAML\").",
 		Evidence: ev}
 	if doc, edit, ok := r.trustEdit(ro.Trust, regional); ok {
-		f.Fix = r.newFix("Correct the role's trust policy in place, keeping every statement it has: "+edit+".", Change{Kind: UpdateTrustPolicy, Role: ro.Name, Edit: edit, Document: doc})
+		f.Fix = r.newFix("Correct the role's trust policy in place, keeping every statement it has: "+edit+".", fix.UpdateTrustPolicy{Role: ro.Name, Edit: edit, Document: doc})
 	} else {
-		f.Fix = &Fix{Summary: "A Deny in the trust policy blocks these sign-ins: remove or narrow it.", Check: &Check{Result: CheckNotChecked, Why: "which Deny to narrow is a decision about who else it is meant to stop"}}
+		f.Fix = &Fix{Summary: "A Deny in the trust policy blocks these sign-ins: remove or narrow it.", Check: &fix.Check{Result: fix.NotChecked, Why: "which Deny to narrow is a decision about who else it is meant to stop"}}
 	}
 	r.add(f)
 	if check {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/samldoctor/samldoctor/internal/catalog"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -44,7 +46,7 @@ func (r *run) checkLive() {
 				Evidence: []Evidence{{What: "SAML provider in the Role attribute", Value: r.providerUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")},
 					{What: "iam:GetSAMLProvider", Value: n.Error, Where: n.Source.String()}},
 				Explains: []string{"signin.provider_not_found"},
-				Fix:      r.newFix("Name an existing provider in the Role value, or create the provider from the IdP's metadata.", Change{Kind: CreateProvider, Provider: r.providerUsed})})
+				Fix:      r.newFix("Name an existing provider in the Role value, or create the provider from the IdP's metadata.", fix.CreateProvider{Provider: r.providerUsed})})
 		case n.Call == "connect:DescribeInstance" && n.Resource == r.subject.InstanceID:
 			r.add(Finding{ID: "connect.instance_not_found", Severity: Error,
 				Title:    fmt.Sprintf("Connect instance %s does not exist in %s", r.subject.InstanceID, r.subject.Region),
@@ -55,18 +57,18 @@ func (r *run) checkLive() {
 	}
 }
 
-func stageOfCall(call string) Stage {
+func stageOfCall(call string) catalog.Stage {
 	switch {
 	case strings.HasPrefix(call, "connect:"):
-		return StageUser
+		return catalog.StageUser
 	case strings.HasPrefix(call, "cloudtrail:"):
-		return StageBinding
+		return catalog.StageBinding
 	case strings.HasPrefix(call, "organizations:"):
-		return StageAssumeRole
+		return catalog.StageAssumeRole
 	case call == "iam:SimulatePrincipalPolicy", call == "iam:ListRolePolicies", call == "iam:GetRolePolicy", call == "iam:ListAttachedRolePolicies", call == "iam:GetPolicy", call == "iam:GetPolicyVersion":
-		return StageFederation
+		return catalog.StageFederation
 	}
-	return StageAssumeRole
+	return catalog.StageAssumeRole
 }
 
 // compareSimulation sets IAM's own verdict beside the offline one. The
@@ -89,8 +91,7 @@ func (r *run) compareSimulation(offline iampolicy.Decision) {
 					Title:    fmt.Sprintf("IAM's policy simulator denies connect:GetFederationToken to role %s (%s)", roleName(r.roleUsed), sim),
 					Evidence: []Evidence{{What: "iam:SimulatePrincipalPolicy on " + s.Resource, Value: sim, Where: s.Source.String()}},
 					Explains: []string{"connect.access_denied_admin"},
-					Fix: r.newFix("Allow the role connect:GetFederationToken on its users in the instance.",
-						Change{Kind: PutRolePolicy, Role: roleName(r.roleUsed), Policy: unusedPolicyName(r.role), Document: r.federationPolicyDoc()})})
+					Fix:      r.newFix("Allow the role connect:GetFederationToken on its users in the instance.", fix.PutRolePolicy{Role: roleName(r.roleUsed), Policy: unusedPolicyName(r.role), Document: r.federationPolicyDoc()})})
 			}
 			continue
 		}

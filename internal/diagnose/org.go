@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -260,7 +262,7 @@ func (r *run) checkRCPs() {
 	if len(denied) == 0 {
 		return
 	}
-	r.covered[StageAssumeRole] = true
+	r.covered[catalog.StageAssumeRole] = true
 	var acts []string
 	for _, c := range denied {
 		acts = append(acts, c.action)
@@ -500,18 +502,18 @@ func (r *run) orgFix(denied []*orgCheck) *Fix {
 			}
 		}
 	}
-	var changes []Change
+	var changes []fix.Change
 	var summary []string
 	for _, e := range edits {
 		if len(e.what) == 0 {
 			continue
 		}
-		changes = append(changes, Change{Kind: UpdateOrgPolicy, Policy: e.policy.ID, Value: e.policy.Type, Statement: e.stmt, Edit: strings.Join(e.what, "; "), Document: e.doc})
+		changes = append(changes, fix.UpdateOrgPolicy{Policy: e.policy.ID, Type: e.policy.Type, Statement: e.stmt, Edit: strings.Join(e.what, "; "), Document: e.doc})
 		summary = append(summary, orgPolicyName(e.policy)+" "+strings.Join(e.what, "; "))
 	}
 	if len(changes) == 0 {
 		return &Fix{Summary: "Change the organization's policy named above so that it no longer stops this sign-in.",
-			Check: &Check{Result: CheckNotChecked, Why: orX(why, "the statement cannot be narrowed without a decision about what else it stops")}}
+			Check: &fix.Check{Result: fix.NotChecked, Why: orX(why, "the statement cannot be narrowed without a decision about what else it stops")}}
 	}
 	return r.newFix(fmt.Sprintf("Correct the organization's %s in place, keeping every other statement: %s.", orgShort(denied[0].typ), strings.Join(summary, "; ")), changes...)
 }
@@ -570,39 +572,17 @@ func (r *run) exemptStatement(c *orgCheck, st *iampolicy.Statement) string {
 }
 
 // orgPolicyFile is the file an edited organization policy is written to.
-func (r *run) orgPolicyFile(c Change) string {
+func (r *run) orgPolicyFile(c fix.UpdateOrgPolicy) string {
 	name := c.Policy
 	if p := r.aws.Org.Policy(c.Policy); p != nil && p.Name != "" {
 		name = p.Name
 	}
-	return strings.ToLower(orgShort(c.Value)) + "-" + slug(name)
-}
-
-// applyOrgPolicy puts an edited organization policy in the world.
-func applyOrgPolicy(w *world, c Change) error {
-	p := w.aws.Org.Policy(c.Policy)
-	if p == nil {
-		return notModelled("the organization policy %s is not in the AWS data", c.Policy)
-	}
-	if p.AWSManaged {
-		return refused("Organizations refuses to change the AWS managed policy %s", c.Policy)
-	}
-	cp := *p
-	cp.Document = c.Document
-	w.aws.Org.Policies = maps.Clone(w.aws.Org.Policies)
-	w.aws.Org.Policies[c.Policy] = &cp
-	if c.Value == evidence.SCP {
-		// IAM's simulator judged the old SCPs.
-		w.aws.Simulations = slices.DeleteFunc(slices.Clone(w.aws.Simulations), func(s *evidence.Simulation) bool {
-			return s.AllowedByOrganizations != nil && !*s.AllowedByOrganizations
-		})
-	}
-	return nil
+	return strings.ToLower(orgShort(c.Type)) + "-" + slug(name)
 }
 
 // orgBreaks says how far the corrected policy reaches: every account
 // under the targets it is attached to.
-func (r *run) orgBreaks(c Change) []string {
+func (r *run) orgBreaks(c fix.UpdateOrgPolicy) []string {
 	var targets []string
 	for _, a := range r.aws.Org.Attachments {
 		if slices.Contains(a.IDs, c.Policy) {

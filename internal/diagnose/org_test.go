@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
@@ -164,7 +165,7 @@ func TestRCPDeniesSAML(t *testing.T) {
 		}
 	}
 	fx := f.Fix
-	if fx == nil || fx.Check == nil || fx.Check.Result != diagnose.CheckPasses {
+	if fx == nil || fx.Check == nil || fx.Check.Result != fix.Passes {
 		t.Fatalf("fix %+v", fx)
 	}
 	text := fixText(fx)
@@ -191,7 +192,7 @@ func TestRCPDeniesSAML(t *testing.T) {
 	// loses just that action.
 	s.aws["org-policy-p-rcpperimeter.json"] = describePolicyJSON("p-rcpperimeter", "rcpperimeter", rcpType, perimeterRCP(append([]string{"sts:AssumeRoleWithSAML"}, awsSampleActions...)))
 	f = find(s.run(t), "iam.rcp_denies")
-	if f == nil || f.Fix.Check.Result != diagnose.CheckPasses || !strings.Contains(f.Fix.Summary, "remove sts:AssumeRoleWithSAML from its actions") {
+	if f == nil || f.Fix.Check.Result != fix.Passes || !strings.Contains(f.Fix.Summary, "remove sts:AssumeRoleWithSAML from its actions") {
 		t.Fatalf("fix %+v", f)
 	}
 	if strings.Contains(fixText(f.Fix), "saml:doc") {
@@ -281,7 +282,7 @@ func TestSCPDeniesFederation(t *testing.T) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
 		}
 	}
-	if f.Fix.Check.Result != diagnose.CheckPasses || !strings.Contains(f.Fix.Summary, "add connect:GetFederationToken to the actions it exempts (NotAction)") {
+	if f.Fix.Check.Result != fix.Passes || !strings.Contains(f.Fix.Summary, "add connect:GetFederationToken to the actions it exempts (NotAction)") {
 		t.Fatalf("fix %s: %+v", f.Fix.Summary, f.Fix.Check)
 	}
 
@@ -296,7 +297,7 @@ func TestSCPDeniesFederation(t *testing.T) {
 	if f == nil || !strings.Contains(f.Title, "No service control policy attached to "+ouID+" allows") {
 		t.Fatalf("no implicit deny: %v %+v", ids(res), f)
 	}
-	if f.Fix.Check.Result != diagnose.CheckPasses || !strings.Contains(f.Fix.Summary, "statement 1: add connect:GetFederationToken to its actions") {
+	if f.Fix.Check.Result != fix.Passes || !strings.Contains(f.Fix.Summary, "statement 1: add connect:GetFederationToken to its actions") {
 		t.Fatalf("fix %s: %+v", f.Fix.Summary, f.Fix.Check)
 	}
 	// With the OU's SCPs unknown nothing is concluded.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/samlvalue"
 )
 
@@ -59,7 +60,7 @@ func (r *run) checkSAML() bool {
 			Evidence: []Evidence{{What: "SAMLResponse", Value: why, Where: r.where()}},
 			Explains: []string{"signin.invalid_saml_response", "signin.invalid_base64"},
 			Fix: &Fix{Summary: "Find what changes the SAMLResponse between the identity provider and AWS.",
-				Check: &Check{Result: CheckNotChecked, Why: "what alters the message (a proxy, an extension, a custom page) is outside the IdP, IAM and Connect configuration"},
+				Check: &fix.Check{Result: fix.NotChecked, Why: "what alters the message (a proxy, an extension, a custom page) is outside the IdP, IAM and Connect configuration"},
 				Steps: []string{"Check that nothing between the browser and AWS (a proxy, a browser extension, a custom auto-post page) re-encodes the form.",
 					"Decode the value the IdP produced (`samldoctor decode`) to see the document as sent."}}})
 		return false
@@ -123,7 +124,7 @@ func (r *run) checkSAML() bool {
 			Title:    "The identity provider refused the sign-in (" + st + ")",
 			Evidence: ev, Explains: []string{"signin.invalid_saml_response"},
 			Fix: &Fix{Summary: "Resolve the IdP's error first: its status message and its sign-in logs say why it refused.",
-				Check: &Check{Result: CheckNotChecked, Why: "why the IdP refused is in its own sign-in log, not in the capture"},
+				Check: &fix.Check{Result: fix.NotChecked, Why: "why the IdP refused is in its own sign-in log, not in the capture"},
 				IdP:   idpFix("check that the user is assigned to the application, and read the IdP's sign-in log for this attempt.")}})
 		return false
 	}
@@ -176,7 +177,7 @@ func (r *run) checkSigned() {
 		Evidence: []Evidence{{What: "ds:Signature", Value: "none in the message", Where: r.where()}},
 		Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
 		Fix: &Fix{Summary: "Turn signing on at the IdP.", IdP: idpFix("set the signing option to sign the assertion (or the response and the assertion)."),
-			Check: &Check{Result: CheckNotChecked, Why: "a signature made with the IdP's key cannot be modelled here"}}})
+			Check: &fix.Check{Result: fix.NotChecked, Why: "a signature made with the IdP's key cannot be modelled here"}}})
 }
 
 // checkTimes judges the validity window at the capture's time, never now.
@@ -283,13 +284,13 @@ func (r *run) checkAudience() {
 			}
 		}
 	}
-	fix := r.newFix("Set the application's audience (identifier, entity ID) to "+accepted[0]+" ("+accepted[1]+" is also accepted).", Change{Kind: SetAudience, Value: accepted[0]})
+	fx := r.newFix("Set the application's audience (identifier, entity ID) to "+accepted[0]+" ("+accepted[1]+" is also accepted).", fix.SetAudience{Value: accepted[0]})
 	if len(auds) == 0 {
 		r.add(Finding{ID: "saml.audience_invalid", Severity: Error,
 			Title:    "The assertion names no audience",
 			Detail:   "AWS requires an AudienceRestriction naming AWS: " + strings.Join(accepted, " or ") + ".",
 			Evidence: []Evidence{{What: "Audience", Value: "none", Where: r.at(a.Path + "/Conditions")}},
-			Explains: []string{"signin.audience_missing"}, Fix: fix})
+			Explains: []string{"signin.audience_missing"}, Fix: fx})
 		return
 	}
 	for _, au := range auds {
@@ -299,7 +300,7 @@ func (r *run) checkAudience() {
 				Title:    fmt.Sprintf("The audience %q keeps a #suffix", au),
 				Detail:   "Entra ID and others let an identifier carry a #suffix to tell several AWS apps apart; it must be stripped before sending. AWS does not accept the suffixed value.",
 				Evidence: []Evidence{{What: "Audience", Value: au, Where: r.at(path)}},
-				Explains: []string{"signin.audience_missing"}, Fix: fix})
+				Explains: []string{"signin.audience_missing"}, Fix: fx})
 			return
 		}
 		if s, ok := awsarn.ParseSignIn(au); ok && (s.Region != "" || s.ProviderID != "") {
@@ -311,7 +312,7 @@ func (r *run) checkAudience() {
 				Title:    fmt.Sprintf("The audience is the %s %s, which AWS does not document as an audience", kind, au),
 				Detail:   "AWS documents " + strings.Join(accepted, " and ") + " as audiences; regional endpoints and providers' own sign-in URLs belong in the Recipient and the ACS URL.",
 				Evidence: []Evidence{{What: "Audience", Value: au, Where: r.at(path)}},
-				Explains: []string{"signin.audience_missing"}, Fix: fix})
+				Explains: []string{"signin.audience_missing"}, Fix: fx})
 			return
 		}
 	}
@@ -319,7 +320,7 @@ func (r *run) checkAudience() {
 		Title:    fmt.Sprintf("The audience %q is not AWS", auds[0]),
 		Detail:   "AWS accepts only " + strings.Join(accepted, " or ") + " as the audience.",
 		Evidence: []Evidence{{What: "Audience", Value: strings.Join(auds, ", "), Where: r.at(path)}},
-		Explains: []string{"signin.audience_missing"}, Fix: fix})
+		Explains: []string{"signin.audience_missing"}, Fix: fx})
 }
 
 func (r *run) checkSubject() {
@@ -330,7 +331,7 @@ func (r *run) checkSubject() {
 			Evidence: []Evidence{{What: "Subject/NameID", Value: "missing", Where: r.at(a.Path + "/Subject")}},
 			Explains: []string{"signin.not_authorized_assume_role"},
 			Fix: &Fix{Summary: "Send a NameID.", IdP: idpFix("set the Name ID (Unique User Identifier) claim, for example to the user's e-mail or a persistent ID."),
-				Check: &Check{Result: CheckNotChecked, Why: "which identifier the IdP should send as NameID is its choice; the capture does not show it"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "which identifier the IdP should send as NameID is its choice; the capture does not show it"}}})
 	}
 	var bearer []assertion.SubjectConfirmation
 	if a.Subject != nil {
@@ -340,7 +341,7 @@ func (r *run) checkSubject() {
 			}
 		}
 	}
-	recipientFix := r.newFix("The SubjectConfirmationData must carry Recipient (the AWS sign-in endpoint) and NotOnOrAfter.", Change{Kind: SetACS, Value: r.acsURL()})
+	recipientFix := r.newFix("The SubjectConfirmationData must carry Recipient (the AWS sign-in endpoint) and NotOnOrAfter.", fix.SetACS{Value: r.acsURL()})
 	switch {
 	case len(bearer) == 0:
 		r.add(Finding{ID: "saml.recipient_invalid", Severity: Error,
@@ -461,7 +462,7 @@ func (r *run) checkAttributes() {
 		r.add(Finding{ID: "aws.role_malformed", Severity: Warning,
 			Title:    fmt.Sprintf("%d of the %d Role values are not valid role/provider pairs", len(bad), len(v.Roles)),
 			Evidence: bad,
-			Fix:      &Fix{Summary: "Remove or correct the broken values at the IdP.", Check: &Check{Result: CheckNotChecked, Why: "AWS ignores the broken values when a valid one is sent"}}})
+			Fix:      &Fix{Summary: "Remove or correct the broken values at the IdP.", Check: &fix.Check{Result: fix.NotChecked, Why: "AWS ignores the broken values when a valid one is sent"}}})
 	}
 	valid := 0
 	for _, ro := range v.Roles {
@@ -476,12 +477,12 @@ func (r *run) checkAttributes() {
 			Explains: []string{"connect.bad_request"}}
 		if pair, why, ok := r.preferredRole(); ok {
 			f.Evidence = append(f.Evidence, why)
-			f.Fix = r.newFix("Send agents exactly one Role value: the Connect federation role the agent is bound to, "+pair+".", Change{Kind: SendRoles, Roles: []string{pair}})
+			f.Fix = r.newFix("Send agents exactly one Role value: the Connect federation role the agent is bound to, "+pair+".", fix.SendRoles{Roles: []string{pair}})
 		} else if r.roleUsed != "" {
-			f.Fix = r.newFix("Send agents exactly one Role value: the Connect federation role, "+rolePair(r.roleUsed, r.providerUsed)+" (the one picked).", Change{Kind: SendRoles, Roles: []string{rolePair(r.roleUsed, r.providerUsed)}})
+			f.Fix = r.newFix("Send agents exactly one Role value: the Connect federation role, "+rolePair(r.roleUsed, r.providerUsed)+" (the one picked).", fix.SendRoles{Roles: []string{rolePair(r.roleUsed, r.providerUsed)}})
 		} else {
 			f.Fix = &Fix{Summary: "Send agents exactly one Role value: the Connect federation role.", IdP: idpFix("assign agents to one AWS role only."),
-				Check: &Check{Result: CheckNotChecked, Why: "which role the agent picked is not in the capture, and CloudTrail does not show the role the user is bound to"}}
+				Check: &fix.Check{Result: fix.NotChecked, Why: "which role the agent picked is not in the capture, and CloudTrail does not show the role the user is bound to"}}
 		}
 		if r.msg.RoleIndex != "" {
 			f.Evidence = append(f.Evidence, Evidence{What: "role picked in the role chooser (roleIndex)", Value: r.msg.RoleIndex, Where: r.roleIndexWhere()})
@@ -536,8 +537,7 @@ func (r *run) checkAttributes() {
 			r.add(Finding{ID: "aws.session_duration_invalid", Severity: Warning,
 				Title:    fmt.Sprintf("SessionDuration %q is not a whole number of seconds from 900 to 43200", d),
 				Evidence: []Evidence{{What: "SessionDuration", Value: d, Where: r.attrWhere(assertion.AttrSessionDuration)}},
-				Fix: r.newFix("Send a SessionDuration between 900 and 43200 seconds, or none (the default is one hour; Connect's own session lasts 12 hours).",
-					Change{Kind: SetAttribute, Attribute: assertion.AttrSessionDuration, Value: "3600"})})
+				Fix:      r.newFix("Send a SessionDuration between 900 and 43200 seconds, or none (the default is one hour; Connect's own session lasts 12 hours).", fix.SetAttribute{Attribute: assertion.AttrSessionDuration, Value: "3600"})})
 		}
 	}
 	if s := v.SourceIdentity; s != "" && (!stsSessionRE.MatchString(s) || strings.HasPrefix(strings.ToLower(s), "aws:")) {
@@ -546,7 +546,7 @@ func (r *run) checkAttributes() {
 			Evidence: []Evidence{{What: "SourceIdentity", Value: s, Where: r.attrWhere(assertion.AttrSourceIdentity)}},
 			Explains: []string{"signin.source_identity_invalid"},
 			Fix: &Fix{Summary: "Fix or remove the SourceIdentity attribute at the IdP.",
-				Check: &Check{Result: CheckNotChecked, Why: "what the SourceIdentity should be is the IdP's choice; the capture does not show it"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "what the SourceIdentity should be is the IdP's choice; the capture does not show it"}}})
 	}
 }
 
@@ -608,9 +608,9 @@ func (r *run) checkRelayState() {
 	}
 	m := r.msg
 	fedURL := awsarn.FederationURL(r.partition(), orX(r.subject.Region, "REGION"), orX(r.subject.InstanceID, "INSTANCE-ID"))
-	fix := r.newFix("Set the application's RelayState to the Connect federation URL: "+fedURL+" (for AD FS, in the RelayState of the IdP-initiated sign-on URL).", Change{Kind: SetRelayState, Value: fedURL})
+	fx := r.newFix("Set the application's RelayState to the Connect federation URL: "+fedURL+" (for AD FS, in the RelayState of the IdP-initiated sign-on URL).", fix.SetRelayState{Value: fedURL})
 	if r.subject.Region == "" || r.subject.InstanceID == "" {
-		fix.Check = &Check{Result: CheckNotChecked, Why: "the instance's ID and Region are not in the capture: pass aws connect describe-instance output"}
+		fx.Check = &fix.Check{Result: fix.NotChecked, Why: "the instance's ID and Region are not in the capture: pass aws connect describe-instance output"}
 	}
 	if m.RelayState == "" {
 		if !r.posted {
@@ -619,7 +619,7 @@ func (r *run) checkRelayState() {
 		r.add(Finding{ID: "aws.relay_state_missing", Severity: Error,
 			Title:    "No RelayState was posted, so the agent lands in the AWS console, not Connect",
 			Evidence: []Evidence{{What: "RelayState", Value: "none", Where: r.where()}},
-			Fix:      fix})
+			Fix:      fx})
 		return
 	}
 	rs := awsarn.ParseRelayState(m.RelayState)
@@ -632,13 +632,13 @@ func (r *run) checkRelayState() {
 		r.add(Finding{ID: "aws.relay_state_invalid", Severity: sev,
 			Title:    "The RelayState is not the documented Connect federation URL",
 			Detail:   strings.Join(rs.Problems, "; ") + ".",
-			Evidence: []Evidence{ev}, Fix: fix})
+			Evidence: []Evidence{ev}, Fix: fx})
 		return
 	}
 	if rs.Kind != "connect-federation" {
 		r.add(Finding{ID: "aws.relay_state_invalid", Severity: Error,
 			Title:    "The RelayState does not lead to Amazon Connect",
-			Evidence: []Evidence{ev}, Fix: fix})
+			Evidence: []Evidence{ev}, Fix: fx})
 		return
 	}
 	// The instance's own Region, when evidence has it.
@@ -649,8 +649,7 @@ func (r *run) checkRelayState() {
 				Detail:   "The console host in the RelayState must be the instance's Region.",
 				Evidence: []Evidence{ev, {What: "instance ARN", Value: in.ARN, Where: in.Source.String()}},
 				Explains: []string{"connect.access_denied_admin", "connect.not_onboarded"},
-				Fix: r.newFix("Use the instance's Region in the RelayState: "+awsarn.FederationURL(r.partition(), in.Region(), in.ID),
-					Change{Kind: SetRelayState, Value: awsarn.FederationURL(r.partition(), in.Region(), in.ID)})})
+				Fix:      r.newFix("Use the instance's Region in the RelayState: "+awsarn.FederationURL(r.partition(), in.Region(), in.ID), fix.SetRelayState{Value: awsarn.FederationURL(r.partition(), in.Region(), in.ID)})})
 		}
 	}
 }
@@ -665,7 +664,7 @@ func (r *run) timeFix(summary, idp string) *Fix {
 		}
 	}
 	return &Fix{Summary: summary, IdP: idp,
-		Check: &Check{Result: CheckNotChecked, Why: "a new sign-in makes a new assertion; nothing in the configuration is shown to be wrong"}}
+		Check: &fix.Check{Result: fix.NotChecked, Why: "a new sign-in makes a new assertion; nothing in the configuration is shown to be wrong"}}
 }
 
 // aheadFix synchronises the IdP's clock, which the assertion shows running
@@ -677,7 +676,7 @@ func (r *run) aheadFix(ahead time.Duration) *Fix {
 			return r.timeFix("", "")
 		}
 	}
-	return r.newFix("Synchronise the identity provider's clock with NTP: the assertion starts "+roundDur(ahead)+" after AWS received it.", Change{Kind: SyncIdPClock, Offset: -ahead})
+	return r.newFix("Synchronise the identity provider's clock with NTP: the assertion starts "+roundDur(ahead)+" after AWS received it.", fix.SyncIdPClock{Offset: -ahead})
 }
 
 // nearMissValues are the values of the attribute named almost like the
@@ -745,17 +744,17 @@ func (r *run) providerFor(role string) string {
 func (r *run) rolesFix(summary string, values []string) *Fix {
 	var pairs []string
 	for _, v := range values {
-		if ro, err := splitRolePair(v); err == nil {
+		if ro, err := fix.SplitRolePair(v); err == nil {
 			pairs = append(pairs, rolePair(ro.RoleArn, ro.ProviderArn))
 		}
 	}
 	if len(pairs) > 0 {
 		// The attribute's name or form is the application's mapping:
 		// every user gets it.
-		return r.newFix(summary, Change{Kind: SendRoles, Roles: pairs, Scope: ScopeApplication})
+		return r.newFix(summary, fix.SendRoles{Roles: pairs, Scope: fix.ScopeApplication})
 	}
 	return &Fix{Summary: summary, IdP: idpFix(fmt.Sprintf("send the attribute %s (exactly, case-sensitive) with the value %s.", assertion.AttrRole, r.rolePairExample())),
-		Check: &Check{Result: CheckNotChecked, Why: "which role and provider to send is not in the capture or the AWS data (pass get-account-authorization-details and list-saml-providers output)"}}
+		Check: &fix.Check{Result: fix.NotChecked, Why: "which role and provider to send is not in the capture or the AWS data (pass get-account-authorization-details and list-saml-providers output)"}}
 }
 
 // addSessionNameFinding adds a finding about RoleSessionName whose fix
@@ -771,7 +770,7 @@ func (r *run) addSessionNameFinding(f Finding, summary, idp string) {
 			why = "no Connect user of the instance is named as anything the IdP sends for this agent (NameID " + quoteOr(r.subject.NameID, "none") + "), so which user is theirs is not in the evidence: CloudTrail with the agent's earlier sign-ins would settle it"
 		}
 		f.Fix = &Fix{Summary: summary + ".", IdP: idp,
-			Check: &Check{Result: CheckNotChecked, Why: why}}
+			Check: &fix.Check{Result: fix.NotChecked, Why: why}}
 	}
 	r.add(f)
 }
@@ -798,6 +797,6 @@ func (r *run) valueEndsEarly() bool {
 		Detail:   "A value that stops before its XML ends is what an incomplete copy gives (a selection that missed the end, a field that cut it); AWS received the whole value, so nothing is judged from this part.",
 		Evidence: []Evidence{{What: m.Type, Value: what, Where: r.where()}},
 		Fix: &Fix{Summary: samlvalue.CopyWhole,
-			Check: &Check{Result: CheckNotChecked, Why: "a whole copy is evidence, not a change to the sign-in"}}})
+			Check: &fix.Check{Result: fix.NotChecked, Why: "a whole copy is evidence, not a change to the sign-in"}}})
 	return true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -58,7 +59,7 @@ func TestHundredThousandUsers(t *testing.T) {
 	}()
 	select {
 	case res := <-done:
-		if f := find(res, "connect.username_case_mismatch"); f == nil || res.Findings[0].ID != f.ID || f.Fix.Check.Result != diagnose.CheckPasses {
+		if f := find(res, "connect.username_case_mismatch"); f == nil || res.Findings[0].ID != f.ID || f.Fix.Check.Result != fix.Passes {
 			t.Fatalf("findings %v", ids(res))
 		}
 	case <-time.After(30 * time.Second):

@@ -9,6 +9,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // AWS evidence of another account or Connect instance than the sign-in's
@@ -677,7 +678,7 @@ func (r *run) elsewhereFinding() *Finding {
 	}
 	return &Finding{ID: "aws.evidence_other_account", Severity: Warning, Title: title, Detail: detail, Evidence: ev, Explains: []string{},
 		Fix: &Fix{Summary: summary, Commands: cmds,
-			Check: &Check{Result: CheckNotChecked, Why: "the sign-in's own AWS data is evidence to gather, not a change to the sign-in"}}}
+			Check: &fix.Check{Result: fix.NotChecked, Why: "the sign-in's own AWS data is evidence to gather, not a change to the sign-in"}}}
 }
 
 // Files are the files of a finding made by SetAsideElsewhere (its

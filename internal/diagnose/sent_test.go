@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // The source of a RoleSessionName change is what the IdP is seen to send,
@@ -25,7 +26,7 @@ func TestSessionNameSource(t *testing.T) {
 		ok                bool
 	}{
 		{"an attribute as it is", asrt("x", [2]string{"uid", "jdoe"}, [2]string{rsn, "JDoe"}), "jdoe", "uid", "", true},
-		{"the NameID as it is", asrt("jdoe", [2]string{rsn, "JDoe"}), "jdoe", SourceNameID, "", true},
+		{"the NameID as it is", asrt("jdoe", [2]string{rsn, "JDoe"}), "jdoe", fix.SourceNameID, "", true},
 		{"the value sent, lower-cased", asrt("x", [2]string{rsn, "JDoe"}), "jdoe", rsn, "lower", true},
 		// An attribute that holds the NameID's value comes before the
 		// NameID, which a product's filter cannot read.
@@ -37,7 +38,7 @@ func TestSessionNameSource(t *testing.T) {
 		{"nothing holds it", asrt("x", [2]string{"uid", "bob"}), "jdoe", "", "", false},
 	}
 	for _, tt := range tests {
-		src, tr, ok := sessionNameSource(tt.a, tt.value)
+		src, tr, ok := fix.SessionNameSource(tt.a, tt.value)
 		if src != tt.source || tr != tt.transform || ok != tt.ok {
 			t.Errorf("%s: %q %q %v, want %q %q %v", tt.name, src, tr, ok, tt.source, tt.transform, tt.ok)
 		}

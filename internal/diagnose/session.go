@@ -8,6 +8,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -123,7 +124,7 @@ func (r *run) checkSessionLength() {
 			Fix: &Fix{Summary: "Sign in again through the identity provider: sign out of the IdP first if it would reuse its own session, then open the Amazon Connect app from it (not Connect's page or a bookmark of it).",
 				Steps: []string{"Agents whose shifts are longer than " + roundDur(length) + " sign in again through the IdP before the session ends (between calls).",
 					"An embedded CCP: Amazon Connect Streams opens its login popup when the session ends (loginPopup, loginUrl the IdP's URL for the Connect app)."},
-				Check: &Check{Result: CheckNotChecked, Why: "the session's length is Connect's; a new sign-in is not a change to the identity provider, IAM or Connect"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "the session's length is Connect's; a new sign-in is not a change to the identity provider, IAM or Connect"}}})
 		return
 	}
 	// Ended early: what in the authentication profile signs an agent out.
@@ -156,7 +157,7 @@ func (r *run) checkSessionLength() {
 		Fix: &Fix{Summary: "Keep agents signed in while they work: an embedded CCP must report the agent's activity (Amazon Connect Streams handles session inactivity); raising SessionInactivityDuration or widening AllowedIps is a security decision for the instance's administrators.",
 			Commands: []string{profileCmd},
 			Steps:    []string{"In the Amazon Connect console: the instance > Security > Authentication profiles: the session inactivity timeout and the allowed and blocked IP ranges.", "Check the agent's IP address at the time of the sign-out against AllowedIps and BlockedIps (a VPN or a new egress address)."},
-			Check:    &Check{Result: CheckNotChecked, Why: "whether the agent was inactive or changed IP address is not in the capture"}}}
+			Check:    &fix.Check{Result: fix.NotChecked, Why: "whether the agent was inactive or changed IP address is not in the capture"}}}
 	if sev == Info {
 		f.Title = fmt.Sprintf("The agent's Connect session ended %s after the sign-in, before its %s: the instance's authentication profile would say whether it signed the agent out", roundDur(elapsed), roundDur(length))
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
@@ -56,7 +57,7 @@ func TestSessionMaxDuration(t *testing.T) {
 		if f == nil || res.Findings[0].ID != "connect.session_max_duration" || find(res, "connect.direct_login") != nil || !res.Failed() {
 			t.Fatalf("findings %v, symptoms %+v", ids(res), res.Symptoms)
 		}
-		if !strings.Contains(f.Title, "12h") || f.Fix.Check.Result != diagnose.CheckNotChecked || len(f.Explains) != 2 {
+		if !strings.Contains(f.Title, "12h") || f.Fix.Check.Result != fix.NotChecked || len(f.Explains) != 2 {
 			t.Errorf("title %q, explains %v, check %+v", f.Title, f.Explains, f.Fix.Check)
 		}
 	})

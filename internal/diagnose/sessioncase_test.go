@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // connectUsers is list-users output naming the users.
@@ -24,31 +25,31 @@ func connectUsers(names ...string) string {
 // for a case mismatch names the one that yields the Connect user name.
 func TestCaseTransformationIsApplied(t *testing.T) {
 	rsn := assertion.AttrRoleSessionName
-	set := func(value, source, how string, scope Scope) *Fix {
-		return &Fix{Changes: []Change{{Kind: SetAttribute, Attribute: rsn, Value: value, Source: source, Transform: how, Scope: scope}}}
+	set := func(value, source, how string, scope fix.Scope) *Fix {
+		return &Fix{Changes: []fix.Change{fix.SetAttribute{Attribute: rsn, Value: value, Source: source, Transform: how, Scope: scope}}}
 	}
-	app := ScopeApplication
+	app := fix.ScopeApplication
 	tests := []struct {
 		name, sent, user string
 		fix              *Fix
 		result, why      string
 	}{
-		{"lower, as needed", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "lower", app), CheckPasses, ""},
-		{"upper, as needed", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", set("JANE.DOE@EXAMPLE.COM", rsn, "upper", app), CheckPasses, ""},
-		{"upper said, lower needed", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "upper", app), CheckStillFails,
+		{"lower, as needed", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "lower", app), fix.Passes, ""},
+		{"upper, as needed", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", set("JANE.DOE@EXAMPLE.COM", rsn, "upper", app), fix.Passes, ""},
+		{"upper said, lower needed", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "upper", app), fix.StillFails,
 			`attribute RoleSessionName sends "Jane.Doe@example.com"; a upper-case transformation makes it "JANE.DOE@EXAMPLE.COM", not "jane.doe@example.com"`},
-		{"lower said, upper needed", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", set("JANE.DOE@EXAMPLE.COM", rsn, "lower", app), CheckStillFails,
+		{"lower said, upper needed", "Jane.Doe@example.com", "JANE.DOE@EXAMPLE.COM", set("JANE.DOE@EXAMPLE.COM", rsn, "lower", app), fix.StillFails,
 			`makes it "jane.doe@example.com", not "JANE.DOE@EXAMPLE.COM"`},
-		{"a transformation not modelled", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "title", app), CheckNotChecked, `"title" is not modelled`},
+		{"a transformation not modelled", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", rsn, "title", app), fix.NotChecked, `"title" is not modelled`},
 		// The source must be something the IdP sends.
-		{"a source not sent", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "mail", "lower", app), CheckStillFails,
+		{"a source not sent", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "mail", "lower", app), fix.StillFails,
 			`the IdP sends no attribute mail in this assertion`},
-		{"the NameID as source", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", SourceNameID, "lower", app), CheckPasses, ""},
+		{"the NameID as source", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", fix.SourceNameID, "lower", app), fix.Passes, ""},
 		// A value nothing sends is set on the agent's profile; for the whole
 		// application it is no mapping at all.
-		{"a value for this agent", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "", ScopeAgent), CheckPasses, ""},
-		{"a value for everyone", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "", app), CheckStillFails, "nothing the IdP sends holds it"},
-		{"a transformation of nothing", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "lower", app), CheckStillFails, "names no source"},
+		{"a value for this agent", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "", fix.ScopeAgent), fix.Passes, ""},
+		{"a value for everyone", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "", app), fix.StillFails, "nothing the IdP sends holds it"},
+		{"a transformation of nothing", "Jane.Doe@example.com", "jane.doe@example.com", set("jane.doe@example.com", "", "lower", app), fix.StillFails, "names no source"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +75,7 @@ func TestCaseTransformationIsApplied(t *testing.T) {
 		if f == nil || f.Fix == nil || len(f.Fix.Changes) == 0 {
 			t.Fatalf("%s: no case-mismatch fix: %+v", tt.user, r.res.Findings)
 		}
-		if c := f.Fix.Changes[0]; c.Transform != tt.how || c.Source != rsn || c.Value != tt.user || f.Fix.Check.Result != CheckPasses {
+		if c, _ := f.Fix.Changes[0].(fix.SetAttribute); c.Transform != tt.how || c.Source != rsn || c.Value != tt.user || f.Fix.Check.Result != fix.Passes {
 			t.Errorf("%s: fix %+v checked %+v, want a %s-case transformation that passes", tt.user, c, f.Fix.Check, tt.how)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // candidates are the certificates the message's signatures are checked
@@ -99,7 +100,7 @@ func (r *run) checkSignatures() {
 			case assertion.ReasonContentChanged, assertion.ReasonUndecodable:
 				f.Detail = "Something between the identity provider and AWS changed the signed XML (re-formatting, re-encoding, an edit); AWS rejects it as \"Response signature invalid\"."
 				f.Fix = &Fix{Summary: "Post the response exactly as the IdP produced it: check proxies, browser extensions and any custom auto-post page that rewrite it.",
-					Check: &Check{Result: CheckNotChecked, Why: "what altered the signed XML is outside the IdP, IAM and Connect configuration"}}
+					Check: &fix.Check{Result: fix.NotChecked, Why: "what altered the signed XML is outside the IdP, IAM and Connect configuration"}}
 			default:
 				f.Detail = "None of the certificates checked made this signature."
 				var srcs []string
@@ -110,7 +111,7 @@ func (r *run) checkSignatures() {
 				// Which certificate the IdP signs with now is evidence to
 				// get first: no change is offered before it is known.
 				f.Fix = &Fix{Summary: "Diagnose again with the IdP's current signing certificate (--idp-cert or --idp-metadata): if it verifies the response, samldoctor gives the provider update that passes.",
-					Check: &Check{Result: CheckNotChecked, Why: "no certificate known so far made this signature, so which one the provider should hold is not in the evidence"}}
+					Check: &fix.Check{Result: fix.NotChecked, Why: "no certificate known so far made this signature, so which one the provider should hold is not in the evidence"}}
 			}
 			r.add(f)
 		case v.Status == assertion.SigValid && len(fromProvider) > 0 && !fromProvider[v.CertSource] && !r.has("iam.cert_not_in_provider"):
@@ -119,7 +120,7 @@ func (r *run) checkSignatures() {
 				Detail:   "It verifies with " + v.CertSource + ", but with none of the provider's certificates: the IdP's signing certificate changed and the provider was not updated (\"Response signature invalid\").",
 				Evidence: append(ev, Evidence{What: "verified with", Value: certName(*v.Cert), Where: v.CertSource}),
 				Explains: []string{"signin.signature_invalid"},
-				Fix:      r.newFix("Update the IAM SAML provider with the IdP's current metadata.", Change{Kind: UpdateProviderMetadata, Provider: r.providerUsed})})
+				Fix:      r.newFix("Update the IAM SAML provider with the IdP's current metadata.", fix.UpdateProviderMetadata{Provider: r.providerUsed})})
 		case v.Status == assertion.SigValidEmbedded && trusted && len(fromProvider) == 0 && !r.has("saml.signature_invalid"):
 			r.add(Finding{ID: "saml.signature_invalid", Severity: Error,
 				Title:    fmt.Sprintf("The signature on %s is intact but was not made with the certificate you gave", v.Covers),
@@ -156,7 +157,7 @@ func (r *run) wrapping(detail string, ev ...Evidence) {
 		Detail:   detail + " samldoctor judges the sign-in on the assertion a valid signature covers, never on an unsigned one beside it.",
 		Evidence: ev, Explains: []string{"signin.invalid_saml_response", "signin.signature_invalid"},
 		Fix: &Fix{Summary: "Do not trust this message. Find what altered it between the identity provider and the browser, and capture a sign-in straight from the IdP.",
-			Check: &Check{Result: CheckNotChecked, Why: "what altered the message is outside the IdP, IAM and Connect configuration"}}})
+			Check: &fix.Check{Result: fix.NotChecked, Why: "what altered the message is outside the IdP, IAM and Connect configuration"}}})
 }
 
 // wrappedAssertions names, in a wrapped message's finding, the assertion
@@ -240,8 +241,8 @@ func uniq(l []string) []string {
 // new metadata: the upload is rendered from its change, the renewal is
 // the IdP's and is not modelled.
 func (r *run) renewedCertFix() *Fix {
-	f := r.newFix("Renew the IdP's signing certificate, then update the IAM SAML provider with the new metadata.", Change{Kind: UpdateProviderMetadata, Provider: orX(r.providerUsed, "PROVIDER-ARN")})
+	f := r.newFix("Renew the IdP's signing certificate, then update the IAM SAML provider with the new metadata.", fix.UpdateProviderMetadata{Provider: orX(r.providerUsed, "PROVIDER-ARN")})
 	f.Steps = append([]string{"Renew the signing certificate at the IdP first (the metadata to upload must hold the new one)."}, f.Steps...)
-	f.Check = &Check{Result: CheckNotChecked, Why: "the new certificate is not in the evidence yet"}
+	f.Check = &fix.Check{Result: fix.NotChecked, Why: "the new certificate is not in the evidence yet"}
 	return f
 }

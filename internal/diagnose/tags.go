@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -99,17 +100,17 @@ func (r *run) checkSessionTags() {
 		more, ok := r.excessTags(excess, drop)
 		if !ok {
 			f.Fix = &Fix{Summary: fmt.Sprintf("Send at most %d session tags: stop sending %d of the %d the IdP sends now%s.", maxSessionTags, excess+len(drop), len(v.PrincipalTags), dropNote(drop)),
-				Check: &Check{Result: CheckNotChecked, Why: "which session tags to stop sending is a choice: the role's policies, which show the tags they use, are not in the evidence (pass get-account-authorization-details or get-role and its policies)"}}
+				Check: &fix.Check{Result: fix.NotChecked, Why: "which session tags to stop sending is a choice: the role's policies, which show the tags they use, are not in the evidence (pass get-account-authorization-details or get-role and its policies)"}}
 			r.add(f)
 			return
 		}
 		drop = append(drop, more...)
 	}
-	c := Change{Kind: DropSessionTags, Tags: drop, TransitiveKeys: dropTransitive}
+	c := fix.DropSessionTags{Tags: drop, TransitiveKeys: dropTransitive}
 	f.Fix = r.newFix("Make the IdP send session tags STS accepts: "+dropTagsText(c)+".", c)
 	if len(drop) > 0 {
 		f.Alternatives = []Fix{{Summary: "Keep the tags and map each to an attribute whose value STS accepts (one value, at most 256 characters, letters, digits, spaces and _ . : / = + - @).",
-			Check: &Check{Result: CheckNotChecked, Why: "which attribute holds an acceptable value is in the IdP's directory, not in the evidence"}}}
+			Check: &fix.Check{Result: fix.NotChecked, Why: "which attribute holds an acceptable value is in the IdP's directory, not in the evidence"}}}
 	}
 	r.add(f)
 }
@@ -198,7 +199,7 @@ func policiesUsingTag(docs map[string]*iampolicy.Policy, key string) []string {
 }
 
 // dropTagsText says what a DropSessionTags change does.
-func dropTagsText(c Change) string {
+func dropTagsText(c fix.DropSessionTags) string {
 	var parts []string
 	if len(c.Tags) > 0 {
 		var names []string
@@ -220,21 +221,9 @@ func plural(n int) string {
 	return "s"
 }
 
-// dropSessionTags applies a DropSessionTags change to the assertion's view.
-func dropSessionTags(v *assertion.AWS, c Change) error {
-	for _, k := range c.Tags {
-		if !slices.ContainsFunc(v.PrincipalTags, func(t assertion.Tag) bool { return t.Key == k }) {
-			return wrongChange("the assertion sends no session tag %s to stop sending", k)
-		}
-	}
-	v.PrincipalTags = slices.DeleteFunc(slices.Clone(v.PrincipalTags), func(t assertion.Tag) bool { return slices.Contains(c.Tags, t.Key) })
-	v.TransitiveTagKeys = slices.DeleteFunc(slices.Clone(v.TransitiveTagKeys), func(k string) bool { return slices.Contains(c.TransitiveKeys, k) })
-	return nil
-}
-
 // tagBreaks names the role's policies that use a session tag the change
 // stops sending: what they allow or deny by it changes.
-func (r *run) tagBreaks(c Change) []string {
+func (r *run) tagBreaks(c fix.DropSessionTags) []string {
 	docs := r.rolePolicyDocs()
 	var out []string
 	for _, k := range c.Tags {

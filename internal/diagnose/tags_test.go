@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
-	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
 
@@ -91,7 +91,7 @@ func TestSessionTagsFix(t *testing.T) {
 	if !strings.Contains(evText(f), "value of PrincipalTag:GithubTeams, 302 characters (the limit is 256)") || !strings.Contains(evText(f), "… (302 characters)") {
 		t.Errorf("evidence:\n%s", evText(f))
 	}
-	if f.Fix.Check.Result != diagnose.CheckPasses || !strings.Contains(f.Fix.IdP, "stop sending the session tag PrincipalTag:GithubTeams") {
+	if f.Fix.Check.Result != fix.Passes || !strings.Contains(f.Fix.IdP, "stop sending the session tag PrincipalTag:GithubTeams") {
 		t.Errorf("fix %q %+v", f.Fix.IdP, f.Fix.Check)
 	}
 
@@ -109,10 +109,10 @@ func TestSessionTagsFix(t *testing.T) {
 	st["Condition"].(map[string]any)["StringLike"] = map[string]any{"aws:RequestTag/Tbz": "*"}
 	s.aws["iam.json"] = authJSON("ConnectAgents", trust, federationDoc(region))
 	f = find(s.run(t), "aws.session_tags_invalid")
-	if f == nil || f.Fix.Check.Result != diagnose.CheckPasses {
+	if f == nil || f.Fix.Check.Result != fix.Passes {
 		t.Fatalf("finding %+v, check %+v", f, f.Fix.Check)
 	}
-	if got := strings.Join(f.Fix.Changes[0].Tags, ","); got != "Tby,Tbx" && got != "Tbx,Tby" {
+	if got := strings.Join(flat(f.Fix.Changes[0]).Tags, ","); got != "Tby,Tbx" && got != "Tbx,Tby" {
 		t.Errorf("dropped %s, want the last two unused (Tbx, Tby)", got)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/catalog"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
 
@@ -45,7 +47,7 @@ func (r *run) trustDecisions(doc *iampolicy.Policy, name string) (denied []strin
 
 func (r *run) checkTrust() {
 	ro := r.role
-	r.covered[StageAssumeRole] = true
+	r.covered[catalog.StageAssumeRole] = true
 	name := "trust policy of " + ro.Name
 	denied, unknown, results := r.trustDecisions(ro.Trust, name)
 	ctx := r.samlContext()
@@ -60,11 +62,10 @@ func (r *run) checkTrust() {
 			Detail:   "The role's trust policy must allow sts:AssumeRoleWithSAML for the Federated principal " + r.providerUsed + ", with conditions the assertion meets (SAML:aud is the assertion's Recipient), plus sts:TagSession when session tags are sent and sts:SetSourceIdentity when a SourceIdentity is sent.",
 			Evidence: ev, Explains: []string{"signin.not_authorized_assume_role"}}
 		if doc, edit, ok := r.trustEdit(ro.Trust, results); ok {
-			f.Fix = r.newFix("Correct the role's trust policy in place, keeping every statement it has: "+edit+".",
-				Change{Kind: UpdateTrustPolicy, Role: ro.Name, Edit: edit, Document: doc})
+			f.Fix = r.newFix("Correct the role's trust policy in place, keeping every statement it has: "+edit+".", fix.UpdateTrustPolicy{Role: ro.Name, Edit: edit, Document: doc})
 		} else {
 			f.Fix = &Fix{Summary: "A Deny in the trust policy blocks the sign-in: " + results[denied[0]].Deny[0].String() + ". Remove or narrow it.",
-				Check: &Check{Result: CheckNotChecked, Why: "which Deny to narrow is a decision about who else it is meant to stop"}}
+				Check: &fix.Check{Result: fix.NotChecked, Why: "which Deny to narrow is a decision about who else it is meant to stop"}}
 		}
 		r.add(f)
 	} else if len(unknown) > 0 {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
-	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
@@ -64,10 +64,10 @@ func TestTrustNeedsTheActionsTheAssertionUses(t *testing.T) {
 			if strings.Contains(f.Title, "sts:AssumeRoleWithSAML") {
 				t.Errorf("title %q names AssumeRoleWithSAML, which the policy allows", f.Title)
 			}
-			if f.Fix == nil || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind != diagnose.UpdateTrustPolicy {
+			if f.Fix == nil || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind() != fix.KindUpdateTrustPolicy {
 				t.Fatalf("fix %+v is not one trust policy update", f.Fix)
 			}
-			doc := f.Fix.Changes[0].Document
+			doc := flat(f.Fix.Changes[0]).Document
 			if len(doc.Statements) != 1 {
 				t.Fatalf("the fix has %d statements, want the one statement edited", len(doc.Statements))
 			}
@@ -85,7 +85,7 @@ func TestTrustNeedsTheActionsTheAssertionUses(t *testing.T) {
 					t.Errorf("the fixed policy does not allow %s: %s", act, ev.Decision)
 				}
 			}
-			if f.Fix.Check == nil || f.Fix.Check.Result != diagnose.CheckPasses || slices.Contains(f.Fix.Check.After, "iam.trust_policy_denies") {
+			if f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes || slices.Contains(f.Fix.Check.After, "iam.trust_policy_denies") {
 				t.Errorf("the fix's check: %+v", f.Fix.Check)
 			}
 		})

@@ -57,7 +57,7 @@ func TestTrustEditNamesTheStatement(t *testing.T) {
 			if f == nil || f.Fix == nil || len(f.Fix.Changes) != 1 {
 				t.Fatalf("no trust fix: %v", ids(res))
 			}
-			if got := f.Fix.Changes[0].Edit; got != tt.edit {
+			if got := flat(f.Fix.Changes[0]).Edit; got != tt.edit {
 				t.Errorf("edit %q\nwant %q", got, tt.edit)
 			}
 			var ev []string

@@ -8,7 +8,9 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
 // users returns what is known of the sign-in instance's users.
@@ -54,7 +56,7 @@ func (r *run) checkUser() {
 			Evidence: []Evidence{{What: "IdentityManagementType", Value: in.IdentityManagementType, Where: in.Source.String()}},
 			Explains: []string{"connect.not_onboarded", "connect.access_denied_admin"},
 			Fix: &Fix{Summary: "Point the RelayState at an instance created with SAML identity management; an instance's identity management cannot be changed.",
-				Check: &Check{Result: CheckNotChecked, Why: "which SAML instance the agents should use is not in the evidence"}}})
+				Check: &fix.Check{Result: fix.NotChecked, Why: "which SAML instance the agents should use is not in the evidence"}}})
 	}
 	rsn := r.subject.RoleSessionName
 	ul := r.users()
@@ -79,7 +81,7 @@ func (r *run) checkUser() {
 	}
 	searched := ul.SearchedFor[rsn]
 	if ul.Complete || searched != "" || len(exact)+len(folded) > 0 {
-		r.covered[StageUser] = true
+		r.covered[catalog.StageUser] = true
 	}
 	if u := append(exact, folded...); len(u) > 0 {
 		r.checkTwin(ul, u[0])
@@ -99,8 +101,7 @@ func (r *run) checkUser() {
 			Evidence: []Evidence{rsnEv, {What: "Connect user differing only by case", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}},
 			Explains: []string{"connect.not_onboarded"}}
 		f.Fix = r.newFix(fmt.Sprintf("Make the IdP send %q exactly as RoleSessionName.", u.Username), r.setSessionName(u.Username))
-		recreate := r.newFix(fmt.Sprintf("Only if the IdP cannot send %q: recreate the Connect user as %q (Connect cannot rename a user).", u.Username, rsn),
-			Change{Kind: RecreateUser, User: u, UserName: rsn})
+		recreate := r.newFix(fmt.Sprintf("Only if the IdP cannot send %q: recreate the Connect user as %q (Connect cannot rename a user).", u.Username, rsn), fix.RecreateUser{User: u, UserName: rsn})
 		f.Alternatives = []Fix{*recreate}
 		r.add(f)
 		return
@@ -124,8 +125,7 @@ func (r *run) checkUser() {
 	f := Finding{ID: "connect.user_not_found", Severity: Error,
 		Title:    fmt.Sprintf("Amazon Connect instance %s has no user named %q", r.subject.InstanceID, rsn),
 		Evidence: ev, Explains: []string{"connect.not_onboarded"}}
-	create := r.newFix(fmt.Sprintf("Create the Connect user %q (or fix the IdP's RoleSessionName if the agent has a user under another name).", rsn),
-		Change{Kind: CreateUser, UserName: rsn})
+	create := r.newFix(fmt.Sprintf("Create the Connect user %q (or fix the IdP's RoleSessionName if the agent has a user under another name).", rsn), fix.CreateUser{UserName: rsn})
 	existing, existingWhy := r.existingUserOf()
 	switch {
 	case existing != "":
@@ -137,7 +137,7 @@ func (r *run) checkUser() {
 	case len(near) > 0:
 		f.Fix = r.newFix(fmt.Sprintf("The agent's user seems to be %q: make the IdP send that name as RoleSessionName.", near[0].Username), r.setSessionName(near[0].Username))
 		f.Alternatives = []Fix{*create}
-	case !validConnectUserName(rsn):
+	case !fix.ValidConnectUserName(rsn):
 		// Connect refuses such a user name: the IdP must send another.
 		if v, src := r.sessionNameCandidate(); v != "" {
 			f.Evidence = append(f.Evidence, src)
@@ -145,7 +145,7 @@ func (r *run) checkUser() {
 		} else {
 			f.Fix = &Fix{Summary: fmt.Sprintf("Connect cannot have a user named %q: map RoleSessionName to the attribute that holds the agent's Connect user name (the user principal name or e-mail).", rsn),
 				IdP:   idpFix("map RoleSessionName to the user principal name or e-mail."),
-				Check: &Check{Result: CheckNotChecked, Why: "which value the IdP should send is not in the evidence: pass the Connect user list, or CloudTrail with the agent's earlier sign-ins"}}
+				Check: &fix.Check{Result: fix.NotChecked, Why: "which value the IdP should send is not in the evidence: pass the Connect user list, or CloudTrail with the agent's earlier sign-ins"}}
 		}
 	default:
 		f.Fix = create
@@ -157,12 +157,12 @@ func (r *run) checkUser() {
 // what the IdP is seen to send (as it is, or with the case transformation
 // that yields it) for every user of the application, or, when nothing it
 // sends yields value, set on this agent's own profile.
-func (r *run) setSessionName(value string) Change {
-	c := Change{Kind: SetAttribute, Attribute: assertion.AttrRoleSessionName, Value: value}
-	if src, t, ok := sessionNameSource(r.assert, value); ok {
-		c.Source, c.Transform, c.Scope = src, t, ScopeApplication
+func (r *run) setSessionName(value string) fix.Change {
+	c := fix.SetAttribute{Attribute: assertion.AttrRoleSessionName, Value: value}
+	if src, t, ok := fix.SessionNameSource(r.assert, value); ok {
+		c.Source, c.Transform, c.Scope = src, t, fix.ScopeApplication
 	} else {
-		c.Scope = ScopeAgent
+		c.Scope = fix.ScopeAgent
 	}
 	return c
 }
@@ -217,7 +217,7 @@ func (r *run) sessionNameCandidate() (string, Evidence) {
 		for _, fold := range []bool{false, true} {
 			for _, sv := range sent {
 				for _, u := range ul.Users {
-					if u.Username == sv.Value && !fold || fold && strings.EqualFold(u.Username, sv.Value) && isASCII(sv.Value) {
+					if u.Username == sv.Value && !fold || fold && strings.EqualFold(u.Username, sv.Value) && fix.IsASCII(sv.Value) {
 						return u.Username, Evidence{What: "Connect user named as the IdP's " + sv.What, Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()}
 					}
 				}
@@ -225,7 +225,7 @@ func (r *run) sessionNameCandidate() (string, Evidence) {
 		}
 	}
 	for _, e := range r.aws.Events {
-		if e.Name == "AssumeRoleWithSAML" && e.ErrorCode == "" && nameID != "" && e.Username == nameID && e.RoleSessionName != "" && validConnectUserName(e.RoleSessionName) {
+		if e.Name == "AssumeRoleWithSAML" && e.ErrorCode == "" && nameID != "" && e.Username == nameID && e.RoleSessionName != "" && fix.ValidConnectUserName(e.RoleSessionName) {
 			return e.RoleSessionName, Evidence{What: "RoleSessionName of an earlier sign-in by NameID " + nameID, Value: e.RoleSessionName + " (" + e.Time.UTC().Format(time.RFC3339) + ", event " + e.ID + ")", Where: e.File.String()}
 		}
 	}
@@ -241,7 +241,7 @@ func (r *run) sessionNameCandidate() (string, Evidence) {
 		// NameID: sending it would not be onboarded either.
 		return "", Evidence{}
 	}
-	if nameID != "" && stsSessionRE.MatchString(nameID) && validConnectUserName(nameID) {
+	if nameID != "" && stsSessionRE.MatchString(nameID) && fix.ValidConnectUserName(nameID) {
 		return nameID, Evidence{What: "NameID (a valid user name)", Value: nameID, Where: r.at(r.assert.Path + "/Subject/NameID")}
 	}
 	return "", Evidence{}
@@ -298,7 +298,7 @@ func (r *run) checkBinding() {
 	if rsn == "" || len(r.aws.Events) == 0 && len(r.aws.EventSources) == 0 {
 		return
 	}
-	r.covered[StageBinding] = true
+	r.covered[catalog.StageBinding] = true
 	var earlier []*evidence.Event
 	var stsOther []*evidence.Event
 	for _, e := range r.aws.Events {
@@ -384,17 +384,17 @@ func (r *run) roleChanged(e *evidence.Event, oldRole, how string) {
 		Evidence: evs, Explains: []string{"connect.bad_request"}}
 	var recreate *Fix
 	if u := r.userNamed(rsn); u != nil {
-		recreate = r.newFix("Delete and recreate the Connect user, which binds it to the role of its next sign-in.", Change{Kind: RecreateUser, User: u, UserName: rsn})
+		recreate = r.newFix("Delete and recreate the Connect user, which binds it to the role of its next sign-in.", fix.RecreateUser{User: u, UserName: rsn})
 	} else {
 		recreate = &Fix{Summary: fmt.Sprintf("Delete the Connect user %s and create it again (aws connect describe-user first, to keep its settings); it is bound to the role of its next sign-in.", rsn),
 			DataLoss: "Deleting the user loses its history.",
-			Check:    &Check{Result: CheckNotChecked, Why: "the user is not in the AWS data (pass aws connect list-users output)", Breaks: []string{"deletes the Connect user " + rsn + " and its history"}}}
+			Check:    &fix.Check{Result: fix.NotChecked, Why: "the user is not in the AWS data (pass aws connect list-users output)", Breaks: []string{"deletes the Connect user " + rsn + " and its history"}}}
 	}
 	if how == "" && oldRole != "" && !awsarn.SameRole(oldRole, r.roleUsed) {
 		// Send the role the user is bound to, with the provider of this
 		// sign-in (or the one offered beside that role).
 		pair := r.offeredPair(oldRole)
-		changes := []Change{{Kind: SendRoles, Roles: []string{pair}}}
+		changes := []fix.Change{fix.SendRoles{Roles: []string{pair}}}
 		summary := fmt.Sprintf("Send the role %s, to which Connect bound %s, in the Role attribute again.", roleName(oldRole), rsn)
 		if c, ok := r.trustChangeFor(oldRole); ok {
 			changes = append(changes, c)
@@ -435,25 +435,25 @@ func (r *run) fullRoleARN(role string) string {
 
 // trustChangeFor is the trust-policy change another role needs to trust
 // this sign-in, when the evidence has its trust policy and it does not.
-func (r *run) trustChangeFor(role string) (Change, bool) {
+func (r *run) trustChangeFor(role string) (fix.Change, bool) {
 	for _, ro := range r.aws.Roles {
 		if !awsarn.SameRole(ro.ARN, role) || ro.Trust == nil {
 			continue
 		}
 		denied, _, results := r.trustDecisions(ro.Trust, "trust policy of "+ro.Name)
 		if len(denied) == 0 {
-			return Change{}, false
+			return nil, false
 		}
 		saved := r.role
 		r.role = ro
 		doc, edit, ok := r.trustEdit(ro.Trust, results)
 		r.role = saved
 		if !ok {
-			return Change{}, false
+			return nil, false
 		}
-		return Change{Kind: UpdateTrustPolicy, Role: ro.Name, Edit: edit, Document: doc}, true
+		return fix.UpdateTrustPolicy{Role: ro.Name, Edit: edit, Document: doc}, true
 	}
-	return Change{}, false
+	return nil, false
 }
 
 func roleName(arn string) string {
@@ -502,7 +502,7 @@ func (r *run) checkTwin(ul *evidence.UserList, u *evidence.User) {
 				{What: "Connect user with " + why, Value: v.Username + " (" + v.ID + ")", Where: v.Source.String()}},
 			Fix: &Fix{Summary: fmt.Sprintf("If %q is the same person, move what it holds (security profiles, routing profile, hierarchy) to %q and delete it; make every IdP application assigned to this agent send %q as RoleSessionName.", v.Username, u.Username, u.Username),
 				Commands: []string{fmt.Sprintf("aws connect describe-user --instance-id %s --user-id %s --region %s", q(r.subject.InstanceID), q(v.ID), q(orX(r.subject.Region, "REGION")))},
-				Check:    &Check{Result: CheckNotChecked, Why: "whether the two users are one person is for the administrator to say"}}})
+				Check:    &fix.Check{Result: fix.NotChecked, Why: "whether the two users are one person is for the administrator to say"}}})
 		return
 	}
 }

@@ -46,7 +46,11 @@ func imports(t *testing.T) map[string][]string {
 //   - only assertion parses XML and checks signatures (etree, goxmldsig);
 //     fixture builds signed test inputs and is exempt, as are the tools that
 //     record browser captures;
-//   - only awslive calls AWS (aws-sdk-go-v2).
+//   - only awslive calls AWS (aws-sdk-go-v2);
+//   - fix (the typed changes and the world they apply to) and catalog (the
+//     findings as data) sit under diagnose: they import neither diagnose
+//     nor anything that renders, so a change means the same to every
+//     caller.
 func TestImportRules(t *testing.T) {
 	awsKnowledge := []string{"awsarn", "errorpage", "evidence", "diagnose", "iampolicy", "idp", "awslive", "signin", "report"}
 	for pkg, imps := range imports(t) {
@@ -62,6 +66,12 @@ func TestImportRules(t *testing.T) {
 			if strings.HasPrefix(imp, "github.com/beevik/etree") || strings.HasPrefix(imp, "github.com/russellhaering/goxmldsig") {
 				if pkg != "internal/assertion" && pkg != "internal/fixture" && !strings.HasPrefix(pkg, "tools/") {
 					t.Errorf("%s imports %s; XML belongs to internal/assertion", pkg, imp)
+				}
+			}
+			if pkg == "internal/fix" || pkg == "internal/catalog" {
+				switch local {
+				case "diagnose", "report", "cli", "web", "audit", "idp", "signin":
+					t.Errorf("%s imports %s; the changes and the catalog sit under the stage decisions and the renderers", pkg, imp)
 				}
 			}
 			if strings.HasPrefix(imp, "github.com/aws/aws-sdk-go-v2") && pkg != "internal/awslive" {

@@ -8,6 +8,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
@@ -156,14 +157,14 @@ func WriteDiagnoseText(w io.Writer, c *capture.Capture, res *diagnose.Result, st
 }
 
 // checkLine is the one line that says what the fix's check found.
-func checkLine(c *diagnose.Check) string {
+func checkLine(c *fix.Check) string {
 	if c == nil {
 		return ""
 	}
 	switch c.Result {
-	case diagnose.CheckPasses:
+	case fix.Passes:
 		return "checked: " + c.Why
-	case diagnose.CheckStillFails:
+	case fix.StillFails:
 		return c.Why
 	}
 	return "not checked: " + c.Why
@@ -177,7 +178,7 @@ func writeFixText(bw *errWriter, st Style, label string, fx diagnose.Fix) {
 	bw.printf("  %s %s\n", st.Green(label), strings.TrimLeft(wrapText(fx.Summary, 100, pad), " "))
 	if l := checkLine(fx.Check); l != "" {
 		color := st.Dim
-		if fx.Check.Result == diagnose.CheckStillFails {
+		if fx.Check.Result == fix.StillFails {
 			color = st.Yellow
 		}
 		bw.printf("%s\n", color(wrapText(l, 100, "    ")))

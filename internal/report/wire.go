@@ -15,6 +15,8 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
+	"github.com/samldoctor/samldoctor/internal/iampolicy"
 	"github.com/samldoctor/samldoctor/internal/idp"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -703,16 +705,7 @@ func wireFix(f diagnose.Fix) Fix {
 	w := Fix{Summary: f.Summary, Changes: []Change{}, Steps: f.Steps, Commands: f.Commands, IdP: f.IdP, IdPProduct: f.IdPProduct, IdPSteps: f.IdPSteps, IdPCode: f.IdPCode,
 		IdPDocs: f.IdPDocs, DataLoss: f.DataLoss}
 	for _, c := range f.Changes {
-		wc := Change{Kind: string(c.Kind), Attribute: c.Attribute, Value: c.Value, Source: c.Source, Transform: c.Transform, Scope: string(c.Scope), Roles: c.Roles, OffsetSeconds: int64(c.Offset / time.Second),
-			Role: c.Role, Policy: c.Policy, Managed: c.Managed, Statement: c.Statement, Edit: c.Edit, Provider: c.Provider, UserName: c.UserName,
-			Tags: c.Tags, TransitiveKeys: c.TransitiveKeys}
-		if c.Document != nil {
-			wc.Document = json.RawMessage(c.Document.Document())
-		}
-		if c.User != nil {
-			wc.UserID = c.User.ID
-		}
-		w.Changes = append(w.Changes, wc)
+		w.Changes = append(w.Changes, wireChange(c))
 	}
 	for _, file := range f.Files {
 		w.Files = append(w.Files, File(file))
@@ -722,6 +715,77 @@ func wireFix(f diagnose.Fix) Fix {
 		for _, s := range c.Uncovered {
 			w.Check.Uncovered = append(w.Check.Uncovered, string(s))
 		}
+	}
+	return w
+}
+
+// wireChange writes a typed change with the fields its kind has.
+func wireChange(c fix.Change) Change {
+	w := Change{Kind: string(c.Kind()), Scope: string(fix.ScopeOf(c))}
+	doc := func(p *iampolicy.Policy) {
+		if p != nil {
+			w.Document = json.RawMessage(p.Document())
+		}
+	}
+	user := func(u *evidence.User) {
+		if u != nil {
+			w.UserID = u.ID
+		}
+	}
+	switch c := c.(type) {
+	case fix.SetAttribute:
+		w.Attribute, w.Value, w.Source, w.Transform = c.Attribute, c.Value, c.Source, c.Transform
+	case fix.SendRoles:
+		w.Roles = c.Roles
+	case fix.SetAudience:
+		w.Value = c.Value
+	case fix.SetACS:
+		w.Value = c.Value
+	case fix.SetRelayState:
+		w.Value = c.Value
+	case fix.SyncIdPClock:
+		w.OffsetSeconds = int64(c.Offset / time.Second)
+	case fix.EncryptAssertion:
+		w.Provider = c.Provider
+	case fix.DropSessionTags:
+		w.Tags, w.TransitiveKeys = c.Tags, c.TransitiveKeys
+	case fix.EditStatement:
+		w.Role, w.Policy, w.Managed, w.Statement, w.Edit = c.Role, c.Policy, c.Managed, c.Statement, c.Edit
+		doc(c.Document)
+	case fix.PutRolePolicy:
+		w.Role, w.Policy = c.Role, c.Policy
+		doc(c.Document)
+	case fix.UpdateTrustPolicy:
+		w.Role, w.Edit = c.Role, c.Edit
+		doc(c.Document)
+	case fix.UpdateProviderMetadata:
+		w.Provider = c.Provider
+	case fix.CreateProvider:
+		w.Provider = c.Provider
+	case fix.SetEncryptionMode:
+		w.Provider, w.Value = c.Provider, c.Value
+	case fix.AddPrivateKey:
+		w.Provider = c.Provider
+	case fix.CreateUser:
+		w.UserName = c.UserName
+		user(c.User)
+	case fix.RecreateUser:
+		w.UserName = c.UserName
+		user(c.User)
+	case fix.DeleteUser:
+		user(c.User)
+	case fix.AddTrafficGroupUser:
+		w.Value = c.Value
+		user(c.User)
+	case fix.AssociateApprovedOrigin:
+		w.Value = c.Value
+	case fix.SetCCPURL:
+		w.Value = c.Value
+	case fix.SetLoginPopup:
+		w.Value = c.Value
+	case fix.UpdateOrgPolicy:
+		w.Policy, w.Value, w.Statement, w.Edit = c.Policy, c.Type, c.Statement, c.Edit
+		doc(c.Document)
 	}
 	return w
 }

@@ -126,7 +126,7 @@ func TestEndToEndAttempts(t *testing.T) {
 func TestEndToEnd(t *testing.T) {
 	exe := fixture.Chromium(t)
 	tests := []struct {
-		scenario, stage, finding, verdict, fix, wrong string
+		scenario, stage, finding, verdict, fx, wrong string
 	}{
 		{"not-onboarded", "connect-federation", "connect.username_case_mismatch", "It has Jane.Doe@example.com, and user names are case sensitive.", "set the user attribute that the RoleSessionName claim is sourced from (Enterprise applications > the application > Single sign-on > Attributes & Claims shows it) to Jane.Doe@example.com", "jane.doe@example.comexpected Jane.Doe@example.com"},
 		{"access-denied", "connect-federation", "iam.federation_token_denied", "but it names Region us-east-1, not ap-southeast-2: correct that statement", "aws iam put-role-policy --role-name ConnectAgents --policy-name ConnectFederation", ""},
@@ -204,8 +204,8 @@ func TestEndToEnd(t *testing.T) {
 			if !strings.HasPrefix(findings, tt.finding) {
 				t.Errorf("findings on the page = %q", findings)
 			}
-			if !strings.Contains(fixes, tt.fix) {
-				t.Errorf("fix on the page lacks %q:\n%s", tt.fix, fixes)
+			if !strings.Contains(fixes, tt.fx) {
+				t.Errorf("fix on the page lacks %q:\n%s", tt.fx, fixes)
 			}
 			if !strings.HasPrefix(check, "Checked: with this change the sign-in passes") {
 				t.Errorf("check line under the first fix = %q", check)
@@ -420,22 +420,22 @@ func TestEndToEndNeedsInPageTerms(t *testing.T) {
 	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelT()
 	capture, _ := filepath.Abs(example(t, "not-onboarded.har"))
-	var fix, read, seen string
+	var fx, read, seen string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible("#drop", chromedp.ByQuery),
 		chromedp.SetUploadFiles("#capture", []string{capture}, chromedp.ByQuery),
 		chromedp.Click("#diagnose", chromedp.ByQuery),
 		chromedp.WaitVisible("#result", chromedp.ByQuery),
-		chromedp.Text(`article.finding[data-id="needs.connect_users"] .fix`, &fix, chromedp.ByQuery),
+		chromedp.Text(`article.finding[data-id="needs.connect_users"] .fix`, &fx, chromedp.ByQuery),
 		chromedp.Evaluate(`document.getElementById("read").textContent`, &read),
 		chromedp.Evaluate(`[...document.querySelectorAll(".message tr")].filter(r => r.querySelector("th").textContent === "Seen").map(r => r.querySelector("td").textContent).join(" | ")`, &seen),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(fix, "under “AWS CLI outputs”") || strings.Contains(fix, "--aws-data") || strings.Contains(fix, "Not checked") {
-		t.Errorf("the request for AWS data on the page: %q", fix)
+	if !strings.Contains(fx, "under “AWS CLI outputs”") || strings.Contains(fx, "--aws-data") || strings.Contains(fx, "Not checked") {
+		t.Errorf("the request for AWS data on the page: %q", fx)
 	}
 	if !strings.Contains(read, "not-onboarded.har (capture)") {
 		t.Errorf("Read list %q", read)

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/cli"
-	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/idp"
@@ -233,7 +233,7 @@ func TestEndToEndPageWords(t *testing.T) {
 	}
 	flags := samldoctorFlags(t)
 	ids := map[string]bool{"signin.success": true}
-	for _, e := range diagnose.Catalog {
+	for _, e := range catalog.Catalog {
 		ids[e.ID] = true
 	}
 	for _, s := range errorpage.Symptoms {

@@ -1,4 +1,4 @@
-package diagnose
+package fix
 
 import (
 	"strings"
@@ -32,10 +32,10 @@ const (
 	ScopeApplication Scope = "application"
 )
 
-// sentValue is the first value the IdP sent in source (an attribute name
+// SentValue is the first value the IdP sent in source (an attribute name
 // as sent, or SourceNameID) in the judged assertion; ok is false when it
 // sent none.
-func sentValue(a *assertion.Assertion, source string) (string, bool) {
+func SentValue(a *assertion.Assertion, source string) (string, bool) {
 	if a == nil {
 		return "", false
 	}
@@ -60,14 +60,14 @@ func sentValue(a *assertion.Assertion, source string) (string, bool) {
 	return found, true
 }
 
-// sessionNameSource is where an IdP can take value from, among what it is
+// SessionNameSource is where an IdP can take value from, among what it is
 // seen to send, and the case transformation that yields it ("" for none):
 // an attribute that sends it as it is (other than RoleSessionName itself),
 // the NameID, else a case transformation of what RoleSessionName sends
 // now, of the NameID, or of another attribute. ok is false when nothing
 // the IdP sends yields value: the value must then come from somewhere the
 // capture does not show (the agent's directory profile).
-func sessionNameSource(a *assertion.Assertion, value string) (source, transform string, ok bool) {
+func SessionNameSource(a *assertion.Assertion, value string) (source, transform string, ok bool) {
 	if a == nil || value == "" {
 		return "", "", false
 	}
@@ -92,7 +92,7 @@ func sessionNameSource(a *assertion.Assertion, value string) (source, transform 
 		cands = append(cands, cand{at.Name, at.Values[0]})
 	}
 	var nameID []cand
-	if v, ok := sentValue(a, SourceNameID); ok {
+	if v, ok := SentValue(a, SourceNameID); ok {
 		nameID = []cand{{SourceNameID, v}}
 	}
 	// As it is: an attribute first (its mapping copies without a
@@ -111,11 +111,11 @@ func sessionNameSource(a *assertion.Assertion, value string) (source, transform 
 		self = nil
 	}
 	for _, c := range append(append(self, cands...), nameID...) {
-		if !isASCII(c.value) {
+		if !IsASCII(c.value) {
 			continue
 		}
 		for _, t := range []string{"lower", "upper"} {
-			if tv, _ := caseTransform(c.value, t); tv == value && c.value != value {
+			if tv, _ := CaseTransform(c.value, t); tv == value && c.value != value {
 				return c.name, t, true
 			}
 		}
@@ -123,11 +123,11 @@ func sessionNameSource(a *assertion.Assertion, value string) (source, transform 
 	return "", "", false
 }
 
-// identityAttribute is an attribute the IdP sends whose value is this
+// IdentityAttribute is an attribute the IdP sends whose value is this
 // agent's NameID (the user's identifier, which a rule scoped to this agent
 // can test), or "" when none is.
-func identityAttribute(a *assertion.Assertion) (name, value string) {
-	id, ok := sentValue(a, SourceNameID)
+func IdentityAttribute(a *assertion.Assertion) (name, value string) {
+	id, ok := SentValue(a, SourceNameID)
 	if !ok {
 		return "", ""
 	}
@@ -139,7 +139,9 @@ func identityAttribute(a *assertion.Assertion) (name, value string) {
 	return "", id
 }
 
-func isASCII(s string) bool {
+// IsASCII reports whether s is ASCII: the products' case functions
+// agree only there.
+func IsASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false
