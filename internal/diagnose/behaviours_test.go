@@ -1,11 +1,17 @@
 package diagnose_test
 
 import (
+	"encoding/json"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 )
@@ -479,6 +485,81 @@ func TestOktaFederationAppCase(t *testing.T) {
 		text := steps(fx)
 		if !strings.Contains(text, tt.want) || strings.Contains(text, tt.not) {
 			t.Errorf("%s:\n%s", tt.path, text)
+		}
+	}
+}
+
+// 8b. A user created again keeps what describe-user shows of it: its
+// e-mail addresses, mobile number and tags as well as its profiles. The
+// printed command is run by bash against a stand-in aws that writes its
+// arguments, so what is pasted is what AWS would be sent. Near miss: a
+// plain name stays in the CLI's shorthand.
+func TestRecreateUserKeepsItsSettings(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash is needed to run the printed command: ", err)
+	}
+	dir := t.TempDir()
+	stand := filepath.Join(dir, "aws")
+	if err := os.WriteFile(stand, []byte("#!/bin/sh\nprintf '%s\\0' \"$@\" >> \"$ARGS\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	user := evidence.User{ID: "11111111-2222-4333-8444-555555555555", Username: "Jane.Doe@example.com", FirstName: "Jane", Detailed: true,
+		Email: "jane.doe@example.com", SecondaryEmail: "jd@example.org", Mobile: "+15555550100",
+		Tags:               map[string]string{"team": "billing", "cost center": "42"},
+		SecurityProfileIDs: []string{"sp-1"}, RoutingProfileID: "rp-1", PhoneConfig: map[string]any{"PhoneType": "SOFT_PHONE", "AutoAccept": false}}
+	for _, tt := range []struct {
+		last      string
+		shorthand bool
+	}{
+		{"Doe, Jr.", false},
+		{"Doe", true}, // near miss
+	} {
+		u := user
+		u.LastName = tt.last
+		fx := diagnose.NewFix(nil, "s", fix.RecreateUser{Connect: fix.Connect{Region: "us-east-1", Instance: "inst-1"}, User: &u, UserName: "jane.doe@example.com"})
+		if len(fx.Commands) != 1 {
+			t.Fatalf("commands %q", fx.Commands)
+		}
+		args := filepath.Join(dir, "args")
+		os.Remove(args)
+		cmd := exec.Command(bash, "-c", fx.Commands[0])
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "ARGS="+args)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		b, err := os.ReadFile(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		argv := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		flag := func(name string) string {
+			for i := 0; i+1 < len(argv); i++ {
+				if argv[i] == name && (i == 0 || argv[i-1] != "delete-user") {
+					return argv[i+1]
+				}
+			}
+			return ""
+		}
+		info := map[string]string{}
+		if raw := flag("--identity-info"); tt.shorthand {
+			for _, kv := range strings.Split(raw, ",") {
+				k, v, _ := strings.Cut(kv, "=")
+				info[k] = v
+			}
+		} else if err := json.Unmarshal([]byte(raw), &info); err != nil {
+			t.Fatalf("--identity-info %q is neither shorthand nor JSON: %v", raw, err)
+		}
+		want := map[string]string{"FirstName": "Jane", "LastName": tt.last, "Email": u.Email, "SecondaryEmail": u.SecondaryEmail, "Mobile": u.Mobile}
+		if !maps.Equal(info, want) {
+			t.Errorf("%s: identity %v, want %v", tt.last, info, want)
+		}
+		var tags map[string]string
+		if err := json.Unmarshal([]byte(flag("--tags")), &tags); err != nil || !maps.Equal(tags, u.Tags) {
+			t.Errorf("%s: tags %q, want %v", tt.last, flag("--tags"), u.Tags)
+		}
+		if argv[0] != "connect" || argv[1] != "create-user" || !slices.Contains(argv, "delete-user") {
+			t.Errorf("argv %q", argv)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -189,7 +190,8 @@ func createUserCommand(in fix.Connect, u *evidence.User, name string) string {
 	first, last := "FIRST-NAME", "LAST-NAME"
 	phone := "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0"
 	sps, rp := "SECURITY-PROFILE-ID", "ROUTING-PROFILE-ID"
-	hier := ""
+	hier, tags := "", ""
+	var more [][2]string // the identity's other fields, as describe-user shows them
 	if u != nil {
 		if u.FirstName != "" {
 			first = u.FirstName
@@ -197,7 +199,16 @@ func createUserCommand(in fix.Connect, u *evidence.User, name string) string {
 		if u.LastName != "" {
 			last = u.LastName
 		}
+		for _, kv := range [][2]string{{"Email", u.Email}, {"SecondaryEmail", u.SecondaryEmail}, {"Mobile", u.Mobile}} {
+			if kv[1] != "" {
+				more = append(more, kv)
+			}
+		}
 		if u.Detailed {
+			if len(u.Tags) > 0 {
+				b, _ := json.Marshal(u.Tags) // sorted keys
+				tags = " --tags " + q(string(b))
+			}
 			if len(u.PhoneConfig) > 0 {
 				var parts []string
 				for _, k := range slices.Sorted(maps.Keys(u.PhoneConfig)) {
@@ -222,9 +233,40 @@ func createUserCommand(in fix.Connect, u *evidence.User, name string) string {
 			}
 		}
 	}
-	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s",
+	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s%s",
 		q(orX(in.Region, "REGION")), q(orX(in.Instance, "INSTANCE-ID")), q(name),
-		q("FirstName="+first+",LastName="+last), q(phone), sps, q(rp), hier)
+		q(identityInfo(append([][2]string{{"FirstName", first}, {"LastName", last}}, more...))), q(phone), sps, q(rp), hier, tags)
+}
+
+// identityInfo writes --identity-info in the AWS CLI's shorthand
+// (FirstName=Jane,LastName=Doe) when no value holds a character the
+// shorthand reads as syntax, else as JSON, which holds any value.
+func identityInfo(fields [][2]string) string {
+	plain := true
+	for _, kv := range fields {
+		plain = plain && !strings.ContainsAny(kv[1], ",=\"'[]{}")
+	}
+	if plain {
+		var parts []string
+		for _, kv := range fields {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+		return strings.Join(parts, ",")
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, kv := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(kv[0])
+		v, _ := json.Marshal(kv[1])
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // renderEmbedded writes a change to the embedded CCP as the fix's

@@ -372,19 +372,23 @@ type apiUser struct {
 	Arn          string `json:"Arn"`
 	Username     string `json:"Username"`
 	IdentityInfo struct {
-		FirstName string `json:"FirstName"`
-		LastName  string `json:"LastName"`
-		Email     string `json:"Email"`
+		FirstName      string `json:"FirstName"`
+		LastName       string `json:"LastName"`
+		Email          string `json:"Email"`
+		SecondaryEmail string `json:"SecondaryEmail"`
+		Mobile         string `json:"Mobile"`
 	} `json:"IdentityInfo"`
-	PhoneConfig        map[string]any `json:"PhoneConfig"`
-	SecurityProfileIds []string       `json:"SecurityProfileIds"`
-	RoutingProfileID   string         `json:"RoutingProfileId"`
-	HierarchyGroupID   string         `json:"HierarchyGroupId"`
-	DirectoryUserID    string         `json:"DirectoryUserId"`
+	Tags               map[string]string `json:"Tags"`
+	PhoneConfig        map[string]any    `json:"PhoneConfig"`
+	SecurityProfileIds []string          `json:"SecurityProfileIds"`
+	RoutingProfileID   string            `json:"RoutingProfileId"`
+	HierarchyGroupID   string            `json:"HierarchyGroupId"`
+	DirectoryUserID    string            `json:"DirectoryUserId"`
 }
 
 func (u apiUser) user(src Source, detailed bool) *User {
 	return &User{ID: u.ID, ARN: u.Arn, Username: u.Username, FirstName: u.IdentityInfo.FirstName, LastName: u.IdentityInfo.LastName, Email: u.IdentityInfo.Email,
+		SecondaryEmail: u.IdentityInfo.SecondaryEmail, Mobile: u.IdentityInfo.Mobile, Tags: u.Tags,
 		Detailed: detailed, PhoneConfig: u.PhoneConfig, SecurityProfileIDs: u.SecurityProfileIds, RoutingProfileID: u.RoutingProfileID,
 		HierarchyGroupID: u.HierarchyGroupID, DirectoryUserID: u.DirectoryUserID, Source: src}
 }

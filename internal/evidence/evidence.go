@@ -190,6 +190,11 @@ type User struct {
 	FirstName string
 	LastName  string
 	Email     string
+	// SecondaryEmail, Mobile and Tags are known from describe-user
+	// (Detailed): a user created again keeps them.
+	SecondaryEmail string
+	Mobile         string
+	Tags           map[string]string
 	// Regions are the Regions whose outputs listed the user (from its
 	// ARNs): with Global Resiliency, a source and its replicas share the
 	// instance ID.
