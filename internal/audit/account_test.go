@@ -23,6 +23,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/trail"
 )
 
@@ -568,8 +569,8 @@ func checkProviderCommands(t *testing.T, res *audit.Result, how map[string]strin
 		if !strings.HasPrefix(arn, "arn:aws:iam::111122223333:saml-provider/") || !strings.Contains(f.Title, "SAML provider "+name) {
 			t.Errorf("%s names its provider %q: %s", f.ID, arn, f.Title)
 		}
-		if len(f.Fix.Commands) == 0 || !strings.Contains(f.Fix.Commands[0], "--saml-provider-arn "+arn+" ") {
-			t.Errorf("%s: command %q", f.ID, f.Fix.Commands)
+		if len(report.Render(*f.Fix).Commands) == 0 || !strings.Contains(report.Render(*f.Fix).Commands[0], "--saml-provider-arn "+arn+" ") {
+			t.Errorf("%s: command %q", f.ID, report.Render(*f.Fix).Commands)
 		}
 		var said string
 		for _, e := range f.Evidence {

@@ -18,6 +18,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 var now = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
@@ -119,7 +120,7 @@ func TestCertificates(t *testing.T) {
 				}
 				return
 			}
-			if f == nil || f.Severity != c.want || !strings.Contains(f.Fix.Commands[0], "--saml-provider-arn arn:aws:iam::111122223333:saml-provider/EntraID") || f.Affected[0].Kind != "saml-provider" {
+			if f == nil || f.Severity != c.want || !strings.Contains(report.Render(*f.Fix).Commands[0], "--saml-provider-arn arn:aws:iam::111122223333:saml-provider/EntraID") || f.Affected[0].Kind != "saml-provider" {
 				t.Fatalf("%+v", f)
 			}
 			if res.Failed() != (c.want == diagnose.Error) {
@@ -401,7 +402,7 @@ func TestMetadataAgainstProviders(t *testing.T) {
 			if (f != nil) != c.want {
 				t.Fatalf("found %v, want %v", f != nil, c.want)
 			}
-			if f != nil && (!strings.Contains(f.Evidence[0].Value, "CN=Next") || !strings.Contains(f.Fix.Commands[0], "saml-provider/EntraID")) {
+			if f != nil && (!strings.Contains(f.Evidence[0].Value, "CN=Next") || !strings.Contains(report.Render(*f.Fix).Commands[0], "saml-provider/EntraID")) {
 				t.Errorf("%+v", f)
 			}
 		})
@@ -538,7 +539,7 @@ func TestRolesFederation(t *testing.T) {
 			t.Fatalf("%s: found %v", c.example, f != nil)
 		}
 		if f != nil && (!strings.Contains(f.Title, "names Region us-east-1, not ap-southeast-2") || f.Affected[0].Name != "arn:aws:iam::111122223333:role/ConnectAgents" ||
-			!strings.Contains(f.Fix.Files[0].Content, "arn:aws:connect:ap-southeast-2:111122223333:instance/")) {
+			!strings.Contains(report.Render(*f.Fix).Files[0].Content, "arn:aws:connect:ap-southeast-2:111122223333:instance/")) {
 			t.Errorf("%s: %+v", c.example, f)
 		}
 		// The fix is judged again with the corrected statement.
@@ -598,8 +599,8 @@ func TestRolesTrust(t *testing.T) {
 			if (f != nil) != c.want {
 				t.Fatalf("found %v: %+v", f != nil, res.Findings)
 			}
-			if f != nil && (len(f.Evidence) != 3 || !strings.Contains(f.Evidence[2].Value, "the IdP sends it to Connect users (a capture)") || f.Fix == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, "https://ap-southeast-2.signin.aws.amazon.com/saml") ||
-				!strings.Contains(f.Fix.Files[0].Content, "https://eu-west-2.signin.aws.amazon.com/saml")) {
+			if f != nil && (len(f.Evidence) != 3 || !strings.Contains(f.Evidence[2].Value, "the IdP sends it to Connect users (a capture)") || f.Fix == nil || len(report.Render(*f.Fix).Files) == 0 || !strings.Contains(report.Render(*f.Fix).Files[0].Content, "https://ap-southeast-2.signin.aws.amazon.com/saml") ||
+				!strings.Contains(report.Render(*f.Fix).Files[0].Content, "https://eu-west-2.signin.aws.amazon.com/saml")) {
 				t.Errorf("%+v %+v", f, f.Fix)
 			}
 			// Judged again with the corrected policy, it lets them in; the
@@ -621,7 +622,7 @@ func TestRolesTrustGlobalResiliency(t *testing.T) {
 		"ReplicationConfiguration": map[string]any{"SourceRegion": "ap-southeast-2", "ReplicationStatusSummaryList": []any{map[string]any{"Region": "ap-northeast-1"}}}})
 	res := audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringEquals": map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}}), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
 	f := find(res, "iam.trust_policy_denies")
-	if f == nil || len(f.Fix.Files) == 0 || !strings.Contains(f.Fix.Files[0].Content, `"StringLike"`) || !strings.Contains(f.Fix.Files[0].Content, base+"*") || f.Fix.Check.Result != fix.Passes {
+	if f == nil || len(report.Render(*f.Fix).Files) == 0 || !strings.Contains(report.Render(*f.Fix).Files[0].Content, `"StringLike"`) || !strings.Contains(report.Render(*f.Fix).Files[0].Content, base+"*") || f.Fix.Check.Result != fix.Passes {
 		t.Fatalf("%+v %+v", f, f.Fix.Check)
 	}
 	res = audit.Run(audit.Input{AWS: load(t, map[string]string{"iam.json": trustingRole(map[string]any{"StringLike": map[string]any{"SAML:aud": base + "*"}}), "i.json": inst}), Now: now, ConnectRoles: agentsRole})
@@ -744,8 +745,8 @@ func TestProviderNamedFromEvidence(t *testing.T) {
 			if c.arn == "" {
 				wantARN, wantName = "PROVIDER-ARN", "p.json"
 			}
-			if f.Affected[0].Name != wantName || !strings.Contains(f.Fix.Commands[0], "--saml-provider-arn "+wantARN+" ") {
-				t.Errorf("affects %s, command %s", f.Affected[0].Name, f.Fix.Commands[0])
+			if f.Affected[0].Name != wantName || !strings.Contains(report.Render(*f.Fix).Commands[0], "--saml-provider-arn "+wantARN+" ") {
+				t.Errorf("affects %s, command %s", f.Affected[0].Name, report.Render(*f.Fix).Commands[0])
 			}
 		})
 	}

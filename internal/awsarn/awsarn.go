@@ -445,3 +445,12 @@ func ConnectUserARN(partition, region, account, instanceID, userID string) strin
 func ConnectInstanceARN(partition, region, account, instanceID string) string {
 	return "arn:" + partition + ":connect:" + region + ":" + account + ":instance/" + instanceID
 }
+
+// ProviderName is the name of an IAM SAML provider (the last part of its
+// ARN): Okta in arn:aws:iam::111122223333:saml-provider/Okta.
+func ProviderName(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}

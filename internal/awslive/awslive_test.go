@@ -29,6 +29,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -482,7 +483,7 @@ func TestTrafficGroupsLive(t *testing.T) {
 			f = &res.Findings[i]
 		}
 	}
-	if f == nil || len(f.Fix.Commands) != 1 || !strings.Contains(f.Fix.Commands[0], "--traffic-distribution-group-id tdg-0001 --user-id "+jane["Id"].(string)) {
+	if f == nil || len(report.Render(*f.Fix).Commands) != 1 || !strings.Contains(report.Render(*f.Fix).Commands[0], "--traffic-distribution-group-id tdg-0001 --user-id "+jane["Id"].(string)) {
 		t.Fatalf("findings %v; %+v", findings(res), f)
 	}
 	for _, call := range srv.Calls() {

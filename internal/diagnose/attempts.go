@@ -293,17 +293,15 @@ func twoProfiles(as []Attempt) *Finding {
 		idpText += ", or make " + strings.Join(same, " and ")
 	}
 	fx := &Fix{Summary: fmt.Sprintf("Remove the agent's extra assignment (the profile that sends %s), or make it send what the working one sends: %s.", describeProfile(y), describeProfile(x)),
-		IdP:   idpFix(idpText + "."),
-		Check: &fix.Check{Result: fix.NotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}
+		IdPText: (idpText + "."),
+		Check:   &fix.Check{Result: fix.NotChecked, Why: "which assignment to keep is the identity provider administrator's choice"}}
 	// The failing profile's product, in its own terms, when what it sends
 	// settles the source: its NameID is the working profile's
 	// RoleSessionName.
 	if d := bad.Result.IdP; d != nil && d.Product != idp.Unknown && x.RoleSessionName != y.RoleSessionName && y.NameID == x.RoleSessionName {
 		v := idp.Values{RoleSessionName: y.RoleSessionName, ConnectUser: x.RoleSessionName, Source: fix.SourceNameID, SourceValue: y.NameID,
 			Scope: string(fix.ScopeApplication), AgentValue: y.NameID, SPEntity: "urn:amazon:webservices"}
-		if steps, docs, ok := idp.Steps(d.Product, "rolesessionname", v); ok && configSafe(v) {
-			fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
-		}
+		fx.Product, fx.ProductKind, fx.IdPValues = d, "rolesessionname", v
 	}
 	return &Finding{ID: "idp.multiple_profiles", Severity: Error,
 		Title: fmt.Sprintf("The agent signs in through two IdP profiles: one sends %s and reaches Connect, the other fails", describeProfile(x)),

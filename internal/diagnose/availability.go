@@ -109,9 +109,9 @@ func (r *run) checkUnavailable() {
 			"A proxy or firewall between the browser and AWS can also drop the answer. The global endpoint https://signin.aws.amazon.com/saml is served from us-east-1; Regional endpoints keep sign-ins going when it fails.",
 		Evidence: ev, Explains: []string{signinUnavailable, federationUnavailable},
 		Fix: &Fix{Summary: "Sign in again in a few minutes and check AWS Health; to ride out the next event, post the SAMLResponse to a Regional sign-in endpoint (" + regional + ").",
-			Steps: []string{"Check AWS Health for STS, AWS sign-in and Amazon Connect events in the Region: https://health.aws.amazon.com/health/status (the Service Health Dashboard) and your account's Health Dashboard in the console.",
+			After: []string{"Check AWS Health for STS, AWS sign-in and Amazon Connect events in the Region: https://health.aws.amazon.com/health/status (the Service Health Dashboard) and your account's Health Dashboard in the console.",
 				"Regional sign-in endpoints: https://REGION.signin.aws.amazon.com/saml (" + regional + " for this instance's Region). To use one, set it as the IdP application's ACS (Reply) URL and allow its SAML:aud in the role's trust policy beside https://signin.aws.amazon.com/saml; the IdP can then fail over to another Region's endpoint.",
 				"If AWS Health shows no event, look for a proxy, firewall or TLS inspection between the agents' browsers and " + hostOfURL(p.URL) + "."},
-			Commands: []string{"aws health describe-events --region us-east-1 --filter eventStatusCodes=open,services=STS,CONNECT   # read-only; needs a Business, Enterprise On-Ramp or Enterprise support plan"},
-			Check:    &fix.Check{Result: fix.NotChecked, Why: "an AWS service event is not a change to the identity provider, IAM or Connect: there is nothing to change"}}})
+			Reads: []string{"aws health describe-events --region us-east-1 --filter eventStatusCodes=open,services=STS,CONNECT   # read-only; needs a Business, Enterprise On-Ramp or Enterprise support plan"},
+			Check: &fix.Check{Result: fix.NotChecked, Why: "an AWS service event is not a change to the identity provider, IAM or Connect: there is nothing to change"}}})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 // AWS sign-in or Connect's federation failing on AWS's side is
@@ -59,7 +60,7 @@ func TestServiceUnavailable(t *testing.T) {
 			if f.Fix.Check.Result != fix.NotChecked || len(f.Fix.Changes) != 0 {
 				t.Errorf("check %+v, changes %v", f.Fix.Check, f.Fix.Changes)
 			}
-			for _, c := range f.Fix.Commands {
+			for _, c := range report.Render(*f.Fix).Commands {
 				if !strings.HasPrefix(c, "aws health describe-events") {
 					t.Errorf("command %q", c)
 				}

@@ -113,7 +113,7 @@ func (r *run) checkAssumeRole() {
 			Evidence: []Evidence{{What: "role", Value: r.roleUsed, Where: r.attrWhere(assertion.AttrRole)}},
 			Explains: []string{"signin.issuer_not_in_provider", "signin.not_authorized_assume_role"},
 			Fix: &Fix{Summary: "Create a dedicated IAM role for Connect federation that trusts the IAM SAML provider, and send its ARN in the Role attribute.",
-				IdP:   "In IAM Identity Center, use a custom SAML 2.0 application for Amazon Connect whose Role attribute maps to that role and the IAM SAML provider made from the application's metadata.",
+				After: []string{"In IAM Identity Center, use a custom SAML 2.0 application for Amazon Connect whose Role attribute maps to that role and the IAM SAML provider made from the application's metadata."},
 				Check: &fix.Check{Result: fix.NotChecked, Why: "the new role does not exist yet, so there is nothing to diagnose it against"}}})
 		return
 	}
@@ -158,7 +158,7 @@ func (r *run) roleNotFound(ra awsarn.Role) {
 	if len(near) > 0 {
 		f.Fix = r.newFix(fmt.Sprintf("Send the existing role's exact ARN, %s.", near[0]), fix.SendRoles{Roles: []string{rolePair(near[0], r.providerUsed)}})
 	} else {
-		f.Fix = &Fix{Summary: "Send the ARN of an existing role, exactly.", IdP: idpFix("set the Role value to the exact ARN of the Connect federation role, with " + r.providerUsed + "."),
+		f.Fix = &Fix{Summary: "Send the ARN of an existing role, exactly.", IdPText: "set the Role value to the exact ARN of the Connect federation role, with " + r.providerUsed + ".",
 			Check: &fix.Check{Result: fix.NotChecked, Why: "no role of the account is close to the one sent, so which role is meant is not in the evidence"}}
 	}
 	r.add(f)
@@ -180,7 +180,7 @@ func (r *run) checkProvider() {
 		for _, a := range pl.ARNs {
 			if a == r.providerUsed {
 				found = true
-			} else if strings.EqualFold(providerName(a), providerName(r.providerUsed)) {
+			} else if strings.EqualFold(awsarn.ProviderName(a), awsarn.ProviderName(r.providerUsed)) {
 				near = append(near, a)
 			}
 		}
@@ -252,17 +252,17 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 		}
 		own = awsarn.ProviderSignInURL(r.partition(), region, p.UUID)
 	}
-	download := "In the IAM console, open Identity providers > " + providerName(r.providerUsed) + ": download the provider's encryption certificate (SAML encryption section) and note its sign-in URL."
+	download := "In the IAM console, open Identity providers > " + awsarn.ProviderName(r.providerUsed) + ": download the provider's encryption certificate (SAML encryption section) and note its sign-in URL."
 	encryptChanges := []fix.Change{fix.EncryptAssertion{Provider: r.providerUsed}}
 	if own != "" {
 		encryptChanges = append(encryptChanges, fix.SetACS{Value: own})
 	}
 	encryptFix := r.newFix("Make the IdP encrypt the assertion for the provider's encryption certificate.", encryptChanges...)
-	encryptFix.Steps = append([]string{download}, encryptFix.Steps...)
+	encryptFix.Before = append([]string{download}, encryptFix.Before...)
 	switch {
 	case strings.EqualFold(p.AssertionEncryptionMode, "Required") && !encrypted:
 		r.add(Finding{ID: "iam.encryption_required", Severity: Error,
-			Title: fmt.Sprintf("The SAML provider %s requires encrypted assertions, and this one is not encrypted", providerName(r.providerUsed)),
+			Title: fmt.Sprintf("The SAML provider %s requires encrypted assertions, and this one is not encrypted", awsarn.ProviderName(r.providerUsed)),
 			Evidence: []Evidence{{What: "AssertionEncryptionMode", Value: p.AssertionEncryptionMode, Where: src},
 				{What: "Assertion", Value: "not encrypted (saml:Assertion, no saml:EncryptedAssertion)", Where: r.at(r.assert.Path)}},
 			Explains:     []string{"signin.invalid_saml_response"},
@@ -270,7 +270,7 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 			Alternatives: []Fix{*r.newFix("Only if encryption is not required by your policy: allow unencrypted assertions.", fix.SetEncryptionMode{Provider: r.providerUsed, Value: "Allowed"})}})
 	case encrypted && p.PrivateKeysKnown && len(p.PrivateKeyIDs) == 0:
 		r.add(Finding{ID: "iam.no_decryption_key", Severity: Error,
-			Title: fmt.Sprintf("The assertion is encrypted, but the SAML provider %s holds no private key to decrypt it", providerName(r.providerUsed)),
+			Title: fmt.Sprintf("The assertion is encrypted, but the SAML provider %s holds no private key to decrypt it", awsarn.ProviderName(r.providerUsed)),
 			Evidence: []Evidence{{What: "EncryptedAssertion", Value: "decrypted here with --sp-key", Where: r.where()},
 				{What: "PrivateKeyList", Value: "empty", Where: src}},
 			Explains: []string{"signin.invalid_saml_response"},
@@ -292,7 +292,7 @@ func (r *run) checkEncryption(p *evidence.SAMLProvider) {
 		var title, detail, summary string
 		switch {
 		case si.ProviderID != "" && si.ProviderID != p.UUID:
-			title = fmt.Sprintf("The %s is the sign-in URL of another SAML provider (%s), not of %s (%s)", u.what, si.ProviderID, providerName(r.providerUsed), p.UUID)
+			title = fmt.Sprintf("The %s is the sign-in URL of another SAML provider (%s), not of %s (%s)", u.what, si.ProviderID, awsarn.ProviderName(r.providerUsed), p.UUID)
 			detail = "IAM gives each SAML provider its own sign-in URL, ending in the provider's SAMLProviderUUID. The Role attribute names one provider and the URL another; AWS does not document what it does then, and the provider's keys for encrypted assertions are tied to its own URL."
 			summary = "Post to the sign-in URL of the provider the Role attribute names: " + own + "."
 		case si.ProviderID == "" && encrypted:
@@ -335,7 +335,7 @@ func (r *run) providerNotFound(ev []Evidence, existing, near []string) {
 			}
 		}
 	}
-	create := r.newFix("Create the provider "+providerName(r.providerUsed)+" from the IdP's metadata.", fix.CreateProvider{Provider: r.providerUsed})
+	create := r.newFix("Create the provider "+awsarn.ProviderName(r.providerUsed)+" from the IdP's metadata.", fix.CreateProvider{Provider: r.providerUsed})
 	switch use := append(trusted, near...); {
 	case len(use) > 0:
 		f.Fix = r.newFix(fmt.Sprintf("Send the existing provider %s in the Role value instead.", use[0]), fix.SendRoles{Roles: []string{rolePair(r.roleUsed, use[0])}})
@@ -344,13 +344,6 @@ func (r *run) providerNotFound(ev []Evidence, existing, near []string) {
 		f.Fix = create
 	}
 	r.add(f)
-}
-
-func providerName(arn string) string {
-	if i := strings.LastIndex(arn, "/"); i >= 0 {
-		return arn[i+1:]
-	}
-	return arn
 }
 
 // checkProviderCerts compares the certificates the response was signed
@@ -425,7 +418,7 @@ func (r *run) samlContext() iampolicy.Context {
 	if r.subject.Issuer != "" {
 		ctx.Set("saml:iss", r.subject.Issuer)
 		if r.subject.Account != "" && r.providerUsed != "" {
-			sum := sha1.Sum([]byte(r.subject.Issuer + r.subject.Account + "/" + providerName(r.providerUsed)))
+			sum := sha1.Sum([]byte(r.subject.Issuer + r.subject.Account + "/" + awsarn.ProviderName(r.providerUsed)))
 			ctx.Set("saml:namequalifier", base64.StdEncoding.EncodeToString(sum[:]))
 		}
 	}
@@ -446,7 +439,7 @@ func (r *run) samlContext() iampolicy.Context {
 		}
 	}
 	if r.subject.Account != "" && r.providerUsed != "" {
-		ctx.Set("saml:doc", r.subject.Account+"/"+providerName(r.providerUsed))
+		ctx.Set("saml:doc", r.subject.Account+"/"+awsarn.ProviderName(r.providerUsed))
 	}
 	if r.awsView != nil {
 		for _, t := range r.awsView.PrincipalTags {

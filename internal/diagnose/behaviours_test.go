@@ -14,6 +14,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 // The behaviours of the issue on fixes as read (IdP steps built from what
@@ -46,7 +47,7 @@ func firstFix(t *testing.T, res *diagnose.Result, id string) (*diagnose.Finding,
 	return f, f.Fix
 }
 
-func steps(fx *diagnose.Fix) string { return strings.Join(fx.IdPSteps, "\n") }
+func steps(fx *diagnose.Fix) string { return strings.Join(report.Render(*fx).IdPSteps, "\n") }
 
 // 1. A case mismatch transforms the value already sent, only where it is
 // present, and never an attribute the IdP does not send.
@@ -55,15 +56,15 @@ func TestCaseMismatchTransformsWhatIsSent(t *testing.T) {
 	s.aws["u.json"] = usersJSON("jdoe")
 	res := s.run(t)
 	_, fx := firstFix(t, res, "connect.username_case_mismatch")
-	if fx.IdPProduct != "SimpleSAMLphp" {
-		t.Fatalf("product %q", fx.IdPProduct)
+	if report.Render(*fx).IdPProduct != "SimpleSAMLphp" {
+		t.Fatalf("product %q", report.Render(*fx).IdPProduct)
 	}
 	want := []string{
 		"In metadata/saml20-sp-remote.php, in the entry 'urn:amazon:webservices' (the AWS application: the filter runs for every user who signs in to it), add to its 'authproc' array a core:PHP filter, after the filters that build the attributes, that lower-cases the value of https://aws.amazon.com/SAML/Attributes/RoleSessionName (JDoe for this agent) into RoleSessionName, only where that value is present:",
 		`'authproc' => [95 => ['class' => 'core:PHP', 'code' => 'if (isset($attributes["https://aws.amazon.com/SAML/Attributes/RoleSessionName"][0])) { $attributes["https://aws.amazon.com/SAML/Attributes/RoleSessionName"] = [strtolower($attributes["https://aws.amazon.com/SAML/Attributes/RoleSessionName"][0])]; }']],`,
 		"It then sends jdoe for this agent.",
 	}
-	if !slices.Equal(fx.IdPSteps, want) {
+	if !slices.Equal(report.Render(*fx).IdPSteps, want) {
 		t.Errorf("steps:\n%s\nwant:\n%s", steps(fx), strings.Join(want, "\n"))
 	}
 	if fx.Check == nil || fx.Check.Result != fix.Passes {
@@ -173,7 +174,7 @@ func TestAudienceKeepsTheEntryAndItsLink(t *testing.T) {
 		"Keep the entry 'urn:amazon:connect' as it is (its key is the entity ID in the IdP-initiated link the agent started from, https://idp.example.com/simplesaml/saml2/idp/SSOService.php?spentityid=urn:amazon:connect): add to it 'audience' => ['urn:amazon:webservices'], so that its assertions' AudienceRestriction names urn:amazon:webservices as well as 'urn:amazon:connect'.",
 		"Renaming the entry instead would break that link and every bookmark of it.",
 	}
-	if !slices.Equal(fx.IdPSteps, want) {
+	if !slices.Equal(report.Render(*fx).IdPSteps, want) {
 		t.Errorf("steps:\n%s", steps(fx))
 	}
 	// Near miss: AWS's own audience is not a problem.
@@ -273,24 +274,24 @@ func TestRecreateUserIsSafeToPaste(t *testing.T) {
 	s := base()
 	s.aws["u.json"] = usersJSON("Jane.Doe@example.com")
 	fx := recreate(s.run(t))
-	for _, cmd := range fx.Commands {
+	for _, cmd := range report.Render(*fx).Commands {
 		if strings.Contains(cmd, "delete-user") {
-			t.Errorf("delete-user printed before the settings are known: %q", fx.Commands)
+			t.Errorf("delete-user printed before the settings are known: %q", report.Render(*fx).Commands)
 		}
 	}
-	if len(fx.Commands) != 1 || !strings.Contains(fx.Commands[0], "describe-user") {
-		t.Errorf("commands %q, want describe-user alone", fx.Commands)
+	if len(report.Render(*fx).Commands) != 1 || !strings.Contains(report.Render(*fx).Commands[0], "describe-user") {
+		t.Errorf("commands %q, want describe-user alone", report.Render(*fx).Commands)
 	}
 	// Near miss: describe-user given: the create is filled, and it comes
 	// first, chained to the delete.
 	res := diagnoseExample(t, readExample(t, "not-onboarded.har"), "not-onboarded")
 	fx = recreate(res)
-	if len(fx.Commands) != 1 {
-		t.Fatalf("commands %q", fx.Commands)
+	if len(report.Render(*fx).Commands) != 1 {
+		t.Fatalf("commands %q", report.Render(*fx).Commands)
 	}
-	create, del, ok := strings.Cut(fx.Commands[0], " && ")
+	create, del, ok := strings.Cut(report.Render(*fx).Commands[0], " && ")
 	if !ok || !strings.HasPrefix(create, "aws connect create-user ") || !strings.HasPrefix(del, "aws connect delete-user ") || strings.Contains(create, "-ID") {
-		t.Errorf("command %q, want a filled create-user && delete-user", fx.Commands[0])
+		t.Errorf("command %q, want a filled create-user && delete-user", report.Render(*fx).Commands[0])
 	}
 }
 
@@ -316,8 +317,8 @@ func TestNewPolicyNameIsUnused(t *testing.T) {
 		if c.Kind() != fix.KindPutRolePolicy || flat(c).Policy != tt.want || len(fx.Check.Breaks) != 0 || fx.Check.Result != fix.Passes {
 			t.Errorf("with %s: change %s %s, check %+v", tt.existing, c.Kind(), flat(c).Policy, fx.Check)
 		}
-		if !strings.Contains(strings.Join(fx.Commands, "\n"), "--policy-name "+tt.want+" ") {
-			t.Errorf("with %s: commands %q", tt.existing, fx.Commands)
+		if !strings.Contains(strings.Join(report.Render(*fx).Commands, "\n"), "--policy-name "+tt.want+" ") {
+			t.Errorf("with %s: commands %q", tt.existing, report.Render(*fx).Commands)
 		}
 	}
 }
@@ -337,7 +338,7 @@ func TestCommandsAreCommands(t *testing.T) {
 				fixes = append([]diagnose.Fix{*f.Fix}, fixes...)
 			}
 			for _, fx := range fixes {
-				for _, c := range fx.Commands {
+				for _, c := range report.Render(fx).Commands {
 					n++
 					if !strings.HasPrefix(c, "aws ") && !strings.HasPrefix(c, "samldoctor ") {
 						t.Errorf("%s: %s: not a command: %q", tt.id, f.ID, c)
@@ -346,7 +347,7 @@ func TestCommandsAreCommands(t *testing.T) {
 						t.Errorf("%s: %s: a Connect command without --region: %q", tt.id, f.ID, c)
 					}
 				}
-				for _, st := range fx.Steps {
+				for _, st := range report.Render(fx).Steps {
 					if strings.Contains(st, "aws connect ") && !strings.Contains(st, "--region") {
 						t.Errorf("%s: %s: a Connect command without --region in a step: %q", tt.id, f.ID, st)
 					}
@@ -400,7 +401,7 @@ func TestCommandsQuoteTheEvidence(t *testing.T) {
 				fixes = append([]diagnose.Fix{*f.Fix}, fixes...)
 			}
 			for _, fx := range fixes {
-				for _, c := range fx.Commands {
+				for _, c := range report.Render(fx).Commands {
 					if !shellSafe(c) {
 						t.Errorf("%q: %s: a command that runs more than itself: %q", name, f.ID, c)
 					}
@@ -414,10 +415,10 @@ func TestCommandsQuoteTheEvidence(t *testing.T) {
 	// The renderer itself, given hostile values.
 	for _, c := range []fix.Change{fix.CreateUser{UserName: "jane doe;uname"}, fix.AssociateApprovedOrigin{Value: "https://agent.example.com;uname;x"}, fix.UpdateProviderMetadata{Provider: "arn:aws:iam::1:saml-provider/$(id)"}} {
 		fx := diagnose.NewFix(nil, "s", c)
-		if len(fx.Commands) == 0 {
+		if len(report.Render(*fx).Commands) == 0 {
 			t.Fatalf("%s: no command", c.Kind())
 		}
-		for _, cmd := range fx.Commands {
+		for _, cmd := range report.Render(*fx).Commands {
 			if !shellSafe(cmd) || !strings.Contains(cmd, "'") {
 				t.Errorf("%s: %q", c.Kind(), cmd)
 			}
@@ -518,12 +519,12 @@ func TestRecreateUserKeepsItsSettings(t *testing.T) {
 		u := user
 		u.LastName = tt.last
 		fx := diagnose.NewFix(nil, "s", fix.RecreateUser{Connect: fix.Connect{Region: "us-east-1", Instance: "inst-1"}, User: &u, UserName: "jane.doe@example.com"})
-		if len(fx.Commands) != 1 {
-			t.Fatalf("commands %q", fx.Commands)
+		if len(report.Render(*fx).Commands) != 1 {
+			t.Fatalf("commands %q", report.Render(*fx).Commands)
 		}
 		args := filepath.Join(dir, "args")
 		os.Remove(args)
-		cmd := exec.Command(bash, "-c", fx.Commands[0])
+		cmd := exec.Command(bash, "-c", report.Render(*fx).Commands[0])
 		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "ARGS="+args)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v", out, err)

@@ -54,7 +54,7 @@ func (r *run) acceptedAnyway(f *Finding, sym Symptom) {
 		f.Detail = fmt.Sprintf("The capture shows the sign-in got past AWS sign-in (it reached %q), but AWS requires a signed assertion: the message AWS checked was not this one, or its check was bypassed.", sym.Text)
 	}
 	f.Fix = &Fix{Summary: "Treat this as a possible attack: keep the capture as evidence, find who produced this message, and review the sign-ins made with it.",
-		Steps: []string{"Keep the capture file unchanged (do not redact the original); it is the evidence.",
+		After: []string{"Keep the capture file unchanged (do not redact the original); it is the evidence.",
 			"Find what produced the message between the identity provider and AWS: the browser and its extensions, a proxy, a custom auto-post page, or the IdP itself.",
 			"Review CloudTrail's AssumeRoleWithSAML and Connect GetFederationToken events around the capture's time for the names the message carries (the finding's evidence lists each assertion)."},
 		Check: &fix.Check{Result: fix.NotChecked, Why: "who produced the message is outside the IdP, IAM and Connect configuration"}}

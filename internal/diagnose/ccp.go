@@ -118,7 +118,7 @@ func (r *run) checkCCP() {
 	instance := orX(inID, "INSTANCE-ID")
 	origin := orX(embed, "https://YOUR-APP-ORIGIN")
 	cookies := Fix{Summary: "Let the CCP's frame use its session: allow third-party cookies for the Connect domain (" + hostOfURL(ccp.URL) + ") in the agents' browsers, by policy where the browsers are managed.",
-		Steps: []string{"Chrome and Edge: Settings > Privacy and security > Third-party cookies > Sites allowed to use third-party cookies: add the agent application's site, " + origin + ". Managed browsers: add \"https://" + hostOfURL(ccp.URL) + "," + origin + "\" to the CookiesAllowedForUrls policy (the CCP's site, allowed its cookies when embedded in the application's).",
+		After: []string{"Chrome and Edge: Settings > Privacy and security > Third-party cookies > Sites allowed to use third-party cookies: add the agent application's site, " + origin + ". Managed browsers: add \"https://" + hostOfURL(ccp.URL) + "," + origin + "\" to the CookiesAllowedForUrls policy (the CCP's site, allowed its cookies when embedded in the application's).",
 			"Firefox: Settings > Privacy & Security > Cookies and Site Data > Manage Exceptions: allow https://" + hostOfURL(ccp.URL) + ".",
 			"Safari: Settings > Privacy: turn off Prevent cross-site tracking for the agents' profile, or serve the agent application so that the CCP is not cross-site."},
 		Check: &fix.Check{Result: fix.NotChecked, Why: "the browser's cookie settings are not in the evidence; capture again after the change"}}
@@ -131,7 +131,7 @@ func (r *run) checkCCP() {
 		}
 	}
 	login := Fix{Summary: "Sign the agent in through the identity provider before the CCP loads: in Amazon Connect Streams, set loginUrl to the IdP's sign-in URL for the Amazon Connect application and loginPopup to true, so the CCP opens it when there is no session.",
-		Steps: []string{"In the page's connect.core.initCCP(container, {...}) call, set ccpUrl to https://" + hostOfURL(ccp.URL) + "/ccp-v2/, loginUrl to the IdP's user access URL for the Amazon Connect app, and loginPopup: true (loginPopupAutoClose: true).",
+		After: []string{"In the page's connect.core.initCCP(container, {...}) call, set ccpUrl to https://" + hostOfURL(ccp.URL) + "/ccp-v2/, loginUrl to the IdP's user access URL for the Amazon Connect app, and loginPopup: true (loginPopupAutoClose: true).",
 			"Or have agents start from the IdP's app portal, then open the agent application in the same browser."},
 		Check: &fix.Check{Result: fix.NotChecked, Why: "how the agent application starts the CCP is not in the evidence"}}
 	f := Finding{ID: "connect.ccp_no_session", Severity: Error, Evidence: ev, Explains: []string{errorpage.CCPNoSession, popupOpen}}

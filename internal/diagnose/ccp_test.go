@@ -13,6 +13,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -33,11 +34,11 @@ func TestCCPNoSession(t *testing.T) {
 		if !strings.Contains(f.Fix.Summary, "third-party cookies") || len(f.Alternatives) != 1 {
 			t.Errorf("fix %q, %d alternatives", f.Fix.Summary, len(f.Alternatives))
 		}
-		steps := strings.Join(f.Fix.Steps, "\n")
+		steps := strings.Join(report.Render(*f.Fix).Steps, "\n")
 		if !strings.Contains(steps, `"https://example-corp.my.connect.aws,`+embed+`"`) {
 			t.Errorf("cookie policy entry lacks the CCP's site and the application's: %s", steps)
 		}
-		cmds := strings.Join(f.Alternatives[0].Commands, "\n")
+		cmds := strings.Join(report.Render(f.Alternatives[0]).Commands, "\n")
 		if !strings.Contains(cmds, "associate-approved-origin --instance-id "+fixture.DefaultInstance+" --origin "+embed+" --region "+fixture.DefaultRegion) {
 			t.Errorf("approved origin command: %s", cmds)
 		}
@@ -113,7 +114,7 @@ func TestCCPFrameRefused(t *testing.T) {
 			"aws connect associate-approved-origin --instance-id INSTANCE-ID --origin https://agent.example.com --region REGION"}
 		// Checked against the frame: approved, Connect's frame-ancestors
 		// name the origin and the browser shows the CCP.
-		if !slices.Equal(f.Fix.Commands, want) || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind() != fix.KindAssociateApprovedOrigin {
+		if !slices.Equal(report.Render(*f.Fix).Commands, want) || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind() != fix.KindAssociateApprovedOrigin {
 			t.Errorf("fix %+v, check %+v", f.Fix, f.Fix.Check)
 		}
 		var ev []string
@@ -135,7 +136,7 @@ func TestCCPFrameRefused(t *testing.T) {
 		}
 		res := diagnose.Run(diagnose.Input{Capture: read(t), AWS: set})
 		f := find(res, "ccp.origin_not_approved")
-		if f == nil || !slices.Contains(f.Fix.Commands, "aws connect associate-approved-origin --instance-id "+fixture.DefaultInstance+" --origin https://agent.example.com --region "+fixture.DefaultRegion) {
+		if f == nil || !slices.Contains(report.Render(*f.Fix).Commands, "aws connect associate-approved-origin --instance-id "+fixture.DefaultInstance+" --origin https://agent.example.com --region "+fixture.DefaultRegion) {
 			t.Errorf("findings %v, fix %+v", ids(res), f)
 		}
 	})

@@ -40,31 +40,41 @@ type Evidence struct {
 	Where string
 }
 
-// Fix is how to repair a finding: typed changes, and what is rendered
-// from them (commands, policy files, the IdP step in general terms and in
-// the recognised product's own terms), checked before it is shown.
+// Fix is how to repair a finding: typed changes, checked before it is
+// shown, and the facts of this sign-in they are rendered with.
+// internal/report renders what the admin reads (the summary's steps, the
+// AWS CLI commands, the policy files, the IdP's steps in general terms and
+// in the recognised product's own) from them; nothing here is a command
+// that changes AWS.
 type Fix struct {
 	Summary string
-	// Changes are what the fix changes; the commands, files and IdP steps
-	// below are rendered from them.
+	// Changes are what the fix changes.
 	Changes []fix.Change
-	// Steps are to be followed in order.
-	Steps []string
-	// Commands are shell commands (AWS CLI) with the real values.
-	Commands []string
-	// Files are files the commands read (policy documents).
-	Files []File
-	// IdP is the change to make at the identity provider, in general terms.
-	IdP string
-	// IdPSteps are the same change in the recognised product's own words
-	// and places (IdPProduct), from its documentation (IdPDocs).
-	IdPProduct string
-	IdPSteps   []string
-	IdPDocs    string
-	// IdPCode are the indexes of IdPSteps that are configuration text in
-	// the product's language, to be pasted as they are.
-	IdPCode []int
-	// DataLoss warns that the fix loses data.
+	// Reads are read-only commands to run first: they gather what the
+	// fix needs (the approved origins, a user's settings).
+	Reads []string
+	// Before are steps to take before the changes; After steps to take
+	// after them (a placeholder to fill, what to watch for).
+	Before, After []string
+	// IdPText is the change to make at the identity provider in general
+	// terms, for a fix whose IdP step is not one of Changes.
+	IdPText string
+	// ProductSteps are the IdP's steps in the product's own words
+	// (ProductName) for a cause of the product's own, which no change
+	// models, from its documentation (ProductDocs).
+	ProductName  string
+	ProductSteps []string
+	ProductDocs  string
+	// Product is the identity-provider product the capture shows, when
+	// known: its steps are rendered with IdPValues, this sign-in's values,
+	// and Sent, what the IdP sent in each source a change names.
+	// ProductKind is the kind of product steps a fix without changes
+	// takes (a manual step at the IdP).
+	Product     *idp.Detection
+	IdPValues   idp.Values
+	Sent        map[string]string
+	ProductKind string
+	// DataLoss warns that a fix whose changes are not modelled loses data.
 	DataLoss string
 	// Check is the result of applying the changes and diagnosing again.
 	Check *fix.Check
@@ -656,13 +666,13 @@ func (r *run) noSAML() {
 			Evidence: ev, Explains: []string{"connect.session_expired", errorpage.SessionExpired12h},
 			Fix: &Fix{Summary: "Sign in from the identity provider's app portal (IdP-initiated), or bookmark the IdP's sign-in URL for the Amazon Connect app, not the Connect URL.",
 				Check: &fix.Check{Result: fix.NotChecked, Why: "how the agent starts the sign-in is not in the IdP, IAM or Connect configuration"},
-				Steps: []string{"Start at the identity provider (for example the Entra ID My Apps tile, the Okta dashboard tile) for the Amazon Connect application.", "Set the app's Relay State to the Connect federation URL so the agent lands in Connect."}}})
+				After: []string{"Start at the identity provider (for example the Entra ID My Apps tile, the Okta dashboard tile) for the Amazon Connect application.", "Set the app's Relay State to the Connect federation URL so the agent lands in Connect."}}})
 		return
 	}
 	detail := "Without the SAML message nothing about the sign-in can be checked. The capture may have started after the identity provider posted it, or was saved without \"Preserve log\"."
 	fx := &Fix{Summary: "Capture the whole sign-in again, from the identity provider's page to the error.",
 		Check: &fix.Check{Result: fix.NotChecked, Why: "a new capture is evidence, not a change to the sign-in"},
-		Steps: []string{"Open the browser's developer tools (F12) on the Network tab before signing in.",
+		After: []string{"Open the browser's developer tools (F12) on the Network tab before signing in.",
 			"Tick \"Preserve log\" (Chrome, Edge) or \"Persist Logs\" (Firefox).",
 			"Sign in through the identity provider until the error shows.",
 			"Save with \"Export HAR\" / \"Save all as HAR with content\", and run samldoctor on that file."}}
@@ -676,7 +686,7 @@ func (r *run) noSAML() {
 		}
 		fx = &Fix{Summary: "Capture the SAMLResponse itself: with SAML-tracer, or by copying it from the developer tools.",
 			Check: &fix.Check{Result: fix.NotChecked, Why: "a new capture is evidence, not a change to the sign-in"},
-			Steps: []string{"Install the SAML-tracer extension (Firefox or Chrome), sign in until the error shows, and export the trace (File > Export); samldoctor reads that file.",
+			After: []string{"Install the SAML-tracer extension (Firefox or Chrome), sign in until the error shows, and export the trace (File > Export); samldoctor reads that file.",
 				"Or: in the developer tools' Network tab, select the POST to " + post.URL + ", open its Payload (Chrome, Edge) or Request (Firefox) tab, and copy the SAMLResponse value into a file.",
 				"Run samldoctor diagnose on the HAR and the value file together (samldoctor diagnose capture.har samlresponse.txt): the value gives the message, the HAR the error pages and times."}}
 	}
@@ -770,7 +780,7 @@ func (r *run) checkTruncation() {
 			Title:    fmt.Sprintf("The SAML-tracer export %s may have lost requests: it does not chain", w.File),
 			Evidence: []Evidence{{What: "export", Value: w.Message, Where: fmt.Sprintf("%s entry %d", w.File, w.Entry)}},
 			Fix: &Fix{Summary: "Save a HAR from the browser's developer tools during the same kind of sign-in, and run samldoctor on it (with the SAML-tracer export if you have both).",
-				Steps: []string{"Open the developer tools (F12) on the Network tab and tick Preserve log (Chrome, Edge) or Persist Logs (Firefox) before signing in.",
+				After: []string{"Open the developer tools (F12) on the Network tab and tick Preserve log (Chrome, Edge) or Persist Logs (Firefox) before signing in.",
 					"Sign in until the error shows, then Export HAR / Save all as HAR with content."},
 				Check: &fix.Check{Result: fix.NotChecked, Why: "a new capture is evidence, not a change to the sign-in"}}})
 	}

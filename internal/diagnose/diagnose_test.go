@@ -16,6 +16,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -573,11 +574,11 @@ func fixText(f *diagnose.Fix) string {
 	if f == nil {
 		return ""
 	}
-	out := append([]string{f.Summary, f.IdP}, f.Commands...)
-	for _, file := range f.Files {
+	out := append([]string{f.Summary, report.Render(*f).IdP}, report.Render(*f).Commands...)
+	for _, file := range report.Render(*f).Files {
 		out = append(out, file.Content)
 	}
-	return strings.Join(append(out, f.Steps...), "\n")
+	return strings.Join(append(out, report.Render(*f).Steps...), "\n")
 }
 
 // diagnoseExample diagnoses a shipped example capture with its AWS data.

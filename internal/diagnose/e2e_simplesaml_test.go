@@ -14,6 +14,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/fixture/simplesaml"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -117,11 +118,11 @@ func TestSimpleSAMLphpSignInPasses(t *testing.T) {
 // verbatim, for simplesaml.SP.Extra: what an administrator would paste.
 func sspEntries(t *testing.T, fx *diagnose.Fix) string {
 	t.Helper()
-	if fx.IdPProduct != "SimpleSAMLphp" {
-		t.Fatalf("the fix's steps are for %q, not SimpleSAMLphp:\n%s", fx.IdPProduct, fixText(fx))
+	if report.Render(*fx).IdPProduct != "SimpleSAMLphp" {
+		t.Fatalf("the fix's steps are for %q, not SimpleSAMLphp:\n%s", report.Render(*fx).IdPProduct, fixText(fx))
 	}
 	var out []string
-	for _, step := range fx.IdPSteps {
+	for _, step := range report.Render(*fx).IdPSteps {
 		for _, key := range []string{"'authproc' => [", "'audience' => ["} {
 			for rest := step; ; {
 				i := strings.Index(rest, key)
@@ -138,7 +139,7 @@ func sspEntries(t *testing.T, fx *diagnose.Fix) string {
 		}
 	}
 	if len(out) == 0 {
-		t.Fatalf("no SP entry options in the steps:\n%s", strings.Join(fx.IdPSteps, "\n"))
+		t.Fatalf("no SP entry options in the steps:\n%s", strings.Join(report.Render(*fx).IdPSteps, "\n"))
 	}
 	return strings.Join(out, "\n")
 }
@@ -299,8 +300,8 @@ func TestSimpleSAMLphpApplicationWideFixBreaksAnotherAgent(t *testing.T) {
 
 	// The agent-only change, as its step says: this agent's value in the
 	// user store becomes the Connect user name.
-	if !strings.Contains(strings.Join(f.Fix.IdPSteps, " "), "give this agent (JDoe) the value jdoe") {
-		t.Errorf("agent-only steps: %q", f.Fix.IdPSteps)
+	if !strings.Contains(strings.Join(report.Render(*f.Fix).IdPSteps, " "), "give this agent (JDoe) the value jdoe") {
+		t.Errorf("agent-only steps: %q", report.Render(*f.Fix).IdPSteps)
 	}
 	jdoe := sspAgent("jdoe", "JDoe")
 	jdoe.Attributes["https://aws.amazon.com/SAML/Attributes/RoleSessionName"] = []string{"jdoe"}

@@ -156,29 +156,12 @@ func (r *run) ccpInstance(host string) (string, string) {
 	return "", ""
 }
 
-// describeEmbedded is one line for a change to the embedded CCP.
-func describeEmbedded(c fix.Change) string {
-	switch c := c.(type) {
-	case fix.AssociateApprovedOrigin:
-		return fmt.Sprintf("Approve the origin %s for the Connect instance %s.", c.Value, orX(c.Instance, "INSTANCE-ID"))
-	case fix.SetCCPURL:
-		return "In the agent application, set Amazon Connect Streams' ccpUrl to " + c.Value + "."
-	case fix.SetLoginPopup:
-		s := "In the agent application, sign the agent in through Amazon Connect Streams' login popup (loginPopup: true, loginPopupAutoClose: true)"
-		if c.Value != "" {
-			s += " with loginUrl " + c.Value
-		}
-		return s + "."
-	}
-	return string(c.Kind())
-}
-
 // approveFix is the fix approving the embedding page's origin for the
 // instance of the CCP's host, after listing the approved origins.
 func (r *run) approveFix(summary, origin, host string) *Fix {
 	instance, region := r.ccpInstance(host)
 	f := r.newFix(summary, fix.AssociateApprovedOrigin{Value: origin, Connect: fix.Connect{Instance: instance, Region: region}})
-	f.Commands = append([]string{fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", q(orX(instance, "INSTANCE-ID")), q(orX(region, "REGION")))}, f.Commands...)
+	f.Reads = append(f.Reads, fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", q(orX(instance, "INSTANCE-ID")), q(orX(region, "REGION"))))
 	return f
 }
 

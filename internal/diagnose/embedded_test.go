@@ -14,6 +14,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -104,7 +105,7 @@ func TestCCPDomainMismatch(t *testing.T) {
 				t.Errorf("fix %+v, check %+v", f.Fix.Changes, f.Fix.Check)
 			}
 			if !strings.Contains(fixText(f.Fix), `ccpUrl: "`+tt.fix+`"`) {
-				t.Errorf("steps %q", f.Fix.Steps)
+				t.Errorf("steps %q", report.Render(*f.Fix).Steps)
 			}
 			var ev []string
 			for _, e := range f.Evidence {
@@ -160,7 +161,7 @@ func TestLoginPopupStuck(t *testing.T) {
 			t.Errorf("title %q, fix %+v %+v", f.Title, f.Fix.Changes, f.Fix.Check)
 		}
 		if !strings.Contains(fixText(f.Fix), "loginPopupAutoClose: true") {
-			t.Errorf("steps %q", f.Fix.Steps)
+			t.Errorf("steps %q", report.Render(*f.Fix).Steps)
 		}
 	})
 	// Near misses: closed within Streams' acknowledgement (healthy), and a
@@ -197,7 +198,7 @@ func TestSignInInFrame(t *testing.T) {
 				t.Errorf("explains %v, fix %+v %+v", f.Explains, f.Fix.Changes, f.Fix.Check)
 			}
 			if !strings.Contains(fixText(f.Fix), "loginPopup: true, loginPopupAutoClose: true") {
-				t.Errorf("steps %q", f.Fix.Steps)
+				t.Errorf("steps %q", report.Render(*f.Fix).Steps)
 			}
 		})
 	}

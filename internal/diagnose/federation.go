@@ -150,7 +150,7 @@ func (r *run) checkFederation() {
 				Evidence: []Evidence{checked, {What: "not in the evidence", Value: strings.Join(missing, "; "), Where: "--aws-data"}},
 				Explains: []string{"connect.access_denied_admin"},
 				Fix: &Fix{Summary: "Pass every policy of the role so the check can be settled.",
-					Commands: rolePolicyCommands(ro.ARN)}})
+					Reads: rolePolicyCommands(ro.ARN)}})
 			return
 		}
 		f := Finding{ID: "iam.federation_token_denied", Severity: Error,

@@ -14,6 +14,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -82,7 +83,7 @@ func TestFieldFixtures(t *testing.T) {
 			if f == nil || f.ID != tt.cause {
 				t.Fatalf("first error is not %s: %v", tt.cause, ids(res))
 			}
-			all := f.Title + "\n" + f.Detail + "\n" + evText(f) + "\n" + fixText(f.Fix) + "\n" + strings.Join(f.Fix.IdPSteps, "\n")
+			all := f.Title + "\n" + f.Detail + "\n" + evText(f) + "\n" + fixText(f.Fix) + "\n" + strings.Join(report.Render(*f.Fix).IdPSteps, "\n")
 			for _, want := range tt.text {
 				if !strings.Contains(all, want) {
 					t.Errorf("%s lacks %q:\n%s", tt.cause, want, all)
@@ -203,7 +204,7 @@ func TestOktaRoleValuePattern(t *testing.T) {
 		return st
 	}
 	f := find(s.run(t), "aws.role_malformed")
-	if f == nil || !strings.Contains(f.Detail, "placeholder of the Role Value Pattern left in it") || !strings.Contains(strings.Join(f.Fix.IdPSteps, " "), "Identity Provider ARN") {
+	if f == nil || !strings.Contains(f.Detail, "placeholder of the Role Value Pattern left in it") || !strings.Contains(strings.Join(report.Render(*f.Fix).IdPSteps, " "), "Identity Provider ARN") {
 		t.Fatalf("finding %+v", f)
 	}
 	s.resp.Roles = []string{"arn:aws:iam::" + acct + ":saml-provider/Okta,arn:aws:iam::" + acct + ":role/ConnectAgents"}

@@ -15,6 +15,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -48,7 +49,7 @@ func TestExampleFixes(t *testing.T) {
 			if !sameChange(got, tt.change) {
 				t.Errorf("change %+v, want %+v", got, tt.change)
 			}
-			text := fixText(fx) + "\n" + strings.Join(fx.IdPSteps, "\n")
+			text := fixText(fx) + "\n" + strings.Join(report.Render(*fx).IdPSteps, "\n")
 			for _, want := range tt.inFix {
 				if !strings.Contains(text, want) {
 					t.Errorf("fix lacks %q:\n%s", want, text)

@@ -60,7 +60,7 @@ func (r *run) checkGlobal() {
 		}
 	}
 	check("role", g.RoleName, roleName(r.roleUsed))
-	check("idp", g.ProviderName, providerName(r.providerUsed))
+	check("idp", g.ProviderName, awsarn.ProviderName(r.providerUsed))
 	check("instanceId", g.QueryInstanceID, g.InstanceID)
 	if account != "" {
 		check("accountId", g.AccountID, account)
@@ -69,7 +69,7 @@ func (r *run) checkGlobal() {
 		return
 	}
 	ev = append(ev, Evidence{What: "Role attribute", Value: r.roleUsed + "," + r.providerUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")})
-	want := awsarn.GlobalSignInURL(g.InstanceID, g.Region, orX(account, g.AccountID), roleName(r.roleUsed), providerName(r.providerUsed), g.Destination)
+	want := awsarn.GlobalSignInURL(g.InstanceID, g.Region, orX(account, g.AccountID), roleName(r.roleUsed), awsarn.ProviderName(r.providerUsed), g.Destination)
 	r.add(Finding{ID: "aws.global_resiliency_mismatch", Severity: Error,
 		Title:    "The Global Resiliency sign-in URL does not name what the assertion carries: " + strings.Join(wrong, "; "),
 		Detail:   "The global sign-in endpoint reads the role, the provider, the instance and the account from its query; they must be the Role attribute's role and provider (by name), the host's instance, and the role's account.",
@@ -165,7 +165,7 @@ func (r *run) checkTrafficGroup() {
 	id := orX(target.ID, trafficGroupPlaceholder)
 	fx := r.newFix(fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", u.Username, orX(target.Name, id)), fix.AddTrafficGroupUser{Value: id, User: u})
 	if target.ID == "" {
-		fx.Steps = append(fx.Steps, "Replace "+trafficGroupPlaceholder+" with the group's ID: aws connect list-traffic-distribution-groups --instance-id "+r.subject.InstanceID+" --region "+orX(r.subject.Region, "REGION")+".")
+		fx.After = append(fx.After, "Replace "+trafficGroupPlaceholder+" with the group's ID: aws connect list-traffic-distribution-groups --instance-id "+r.subject.InstanceID+" --region "+orX(r.subject.Region, "REGION")+".")
 	}
 	r.add(Finding{ID: "connect.not_in_traffic_distribution_group", Severity: Error,
 		Title:    fmt.Sprintf("The Connect user %q is in no traffic distribution group: a Global Resiliency sign-in fails for it", u.Username),

@@ -10,6 +10,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 // globalScenario is a sign-in through Amazon Connect Global Resiliency's
@@ -68,7 +69,7 @@ func TestGlobalResiliency(t *testing.T) {
 			t.Fatalf("findings %v; %+v", ids(res), f)
 		}
 		doc := ""
-		for _, file := range f.Fix.Files {
+		for _, file := range report.Render(*f.Fix).Files {
 			doc += file.Content
 		}
 		if !strings.Contains(doc, `"StringLike"`) || !strings.Contains(doc, `"`+grBase+`*"`) || !strings.Contains(doc, `"https://signin.aws.amazon.com/saml"`) || strings.Contains(doc, `"StringEquals"`) {
@@ -141,8 +142,8 @@ func TestTrafficDistributionGroup(t *testing.T) {
 		t.Fatalf("findings %v; %+v %+v", ids(res), f, f.Fix.Check)
 	}
 	want := "aws connect associate-traffic-distribution-group-user --region " + region + " --instance-id " + instance + " --traffic-distribution-group-id tdg-0001 --user-id " + userID
-	if len(f.Fix.Commands) != 1 || f.Fix.Commands[0] != want {
-		t.Errorf("commands %q, want %q", f.Fix.Commands, want)
+	if len(report.Render(*f.Fix).Commands) != 1 || report.Render(*f.Fix).Commands[0] != want {
+		t.Errorf("commands %q, want %q", report.Render(*f.Fix).Commands, want)
 	}
 
 	if res := run(map[string]string{"groups.json": groups, "members.json": members(userID)}); find(res, "connect.not_in_traffic_distribution_group") != nil {
@@ -151,7 +152,7 @@ func TestTrafficDistributionGroup(t *testing.T) {
 	// The AWS CLI's output does not name its group: the command says
 	// where to find the ID.
 	res = run(map[string]string{"members.json": members()})
-	if f := find(res, "connect.not_in_traffic_distribution_group"); f == nil || !strings.Contains(f.Fix.Commands[0], "TRAFFIC-DISTRIBUTION-GROUP-ID") || len(f.Fix.Steps) == 0 {
+	if f := find(res, "connect.not_in_traffic_distribution_group"); f == nil || !strings.Contains(report.Render(*f.Fix).Commands[0], "TRAFFIC-DISTRIBUTION-GROUP-ID") || len(report.Render(*f.Fix).Steps) == 0 {
 		t.Errorf("findings %v", ids(res))
 	}
 	// Not a Global Resiliency sign-in: groups do not matter.
@@ -206,8 +207,8 @@ func TestUserInReplica(t *testing.T) {
 	if f == nil || !slices.Contains(f.Explains, "connect.not_onboarded") || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes {
 		t.Fatalf("findings %v; %+v", ids(res), f)
 	}
-	if len(f.Fix.Commands) != 1 || !strings.HasPrefix(f.Fix.Commands[0], "aws connect create-user --region "+replica+" --instance-id "+instance+" --username "+rsn) {
-		t.Errorf("commands %q", f.Fix.Commands)
+	if len(report.Render(*f.Fix).Commands) != 1 || !strings.HasPrefix(report.Render(*f.Fix).Commands[0], "aws connect create-user --region "+replica+" --instance-id "+instance+" --username "+rsn) {
+		t.Errorf("commands %q", report.Render(*f.Fix).Commands)
 	}
 	// In both: quiet. The replica's users not read: not known, quiet.
 	for name, replicaUsers := range map[string]string{"in both": list(replica, rsn, "john.smith@example.com"), "replica not read": ""} {

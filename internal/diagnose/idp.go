@@ -2,7 +2,6 @@ package diagnose
 
 import (
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
@@ -100,10 +99,37 @@ func (r *run) applyIdP() {
 	for i := range r.res.Findings {
 		f := &r.res.Findings[i]
 		if f.Fix != nil {
-			r.productSteps(d, f.ID, f.Fix)
+			r.productFacts(d, f.ID, f.Fix)
 		}
 		for j := range f.Alternatives {
-			r.productSteps(d, f.ID, &f.Alternatives[j])
+			r.productFacts(d, f.ID, &f.Alternatives[j])
+		}
+	}
+}
+
+// productFacts gives a fix what its IdP steps are rendered with in the
+// product's terms: the product, this sign-in's values, what the IdP sent
+// in each source its changes name, and for a manual step at the IdP the
+// kind of steps it takes.
+func (r *run) productFacts(d idp.Detection, id string, fx *Fix) {
+	if r.subject == nil {
+		return // no sign-in to fill the steps with
+	}
+	if fx.Product != nil {
+		return // made with its own values (another attempt's)
+	}
+	fx.Product, fx.IdPValues = &d, r.idpValues()
+	if len(fx.Changes) == 0 {
+		fx.ProductKind = manualIdPKinds[id]
+	}
+	for _, c := range fx.Changes {
+		if sa, ok := c.(fix.SetAttribute); ok && sa.Source != "" {
+			if v, sent := fix.SentValue(r.assert, sa.Source); sent {
+				if fx.Sent == nil {
+					fx.Sent = map[string]string{}
+				}
+				fx.Sent[sa.Source] = v
+			}
 		}
 	}
 }
@@ -125,74 +151,6 @@ func (r *run) cannotTransform(c fix.Change) bool {
 	}
 	p := idp.Lookup(r.res.IdP.Product)
 	return p != nil && p.NoCaseTransform
-}
-
-// productSteps writes the fix's IdP change in the product's own terms,
-// with the values the change sets (or, for a manual fix, this sign-in's).
-func (r *run) productSteps(d idp.Detection, id string, fx *Fix) {
-	if len(fx.IdPSteps) > 0 {
-		return // already in the product's terms: a pitfall of its own app (idpproducts.go)
-	}
-	if len(fx.Changes) == 0 {
-		kind, ok := manualIdPKinds[id]
-		if !ok {
-			return
-		}
-		v := r.idpValues()
-		if !configSafe(v) {
-			return
-		}
-		if steps, docs, found := idp.Steps(d.Product, kind, v); found {
-			fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
-			fx.IdPCode = idp.CodeSteps(d.Product, kind)
-		}
-		return
-	}
-	// Every change made at the IdP, in order, in the product's terms; a
-	// change the product's data has no steps for keeps its plain words.
-	var steps []string
-	var code []int
-	docs, inProduct, clock := "", false, false
-	for _, c := range fx.Changes {
-		kind, ok := idpKind(c)
-		if sr, isRoles := c.(fix.SendRoles); isRoles && len(sr.Roles) != 1 {
-			ok = false // the products' steps send one value; several keep the plain words
-		}
-		if !ok {
-			if fix.Where(c) == "idp" {
-				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))
-			}
-			continue
-		}
-		v, kind := r.idpValuesFor(d.Product, c, kind)
-		if !configSafe(v) {
-			return // a value that would break out of the product's syntax: the generic step stays
-		}
-		ps, pdocs, found := idp.Steps(d.Product, kind, v)
-		if !found {
-			if fix.Where(c) == "idp" {
-				steps = append(steps, capitalise(strings.TrimPrefix(r.describe(c), "At the IdP, ")))
-			}
-			continue
-		}
-		for _, k := range idp.CodeSteps(d.Product, kind) {
-			code = append(code, len(steps)+k)
-		}
-		steps = append(steps, ps...)
-		inProduct = true
-		clock = clock || kind == "clock"
-		if docs == "" {
-			docs = pdocs
-		}
-	}
-	if !inProduct {
-		return
-	}
-	fx.IdPProduct, fx.IdPSteps, fx.IdPDocs, fx.IdPCode = d.Name, steps, docs, code
-	if clock {
-		// The product's own steps say how its server keeps time.
-		fx.Steps = slices.DeleteFunc(fx.Steps, func(s string) bool { return s == clockByOS })
-	}
 }
 
 func (r *run) idpValues() idp.Values {
@@ -257,30 +215,4 @@ func (r *run) idpVariant() string {
 		}
 	}
 	return ""
-}
-
-// configSafe reports whether the values drawn from the capture can be
-// written into a product's configuration text (PHP strings, claim rules,
-// expressions) as they are: no quote, backslash, dollar or control
-// character that would end the string or run code there.
-func configSafe(v idp.Values) bool {
-	for _, s := range []string{v.Source, v.SourceValue, v.AgentAttr, v.AgentValue, v.SPEntity, v.ConnectUser, v.RolePair} {
-		if strings.ContainsAny(s, "'\"\\$`\x00\r\n") {
-			return false
-		}
-		for _, c := range s {
-			if c < 0x20 || c == 0x7f {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// capitalise starts a sentence with a capital letter.
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

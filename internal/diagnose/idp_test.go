@@ -12,6 +12,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/idp"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -119,19 +120,19 @@ func TestProductSpecificFixes(t *testing.T) {
 				t.Fatalf("no case mismatch: %v", ids(res))
 			}
 			if tt.product == idp.Unknown {
-				if len(f.Fix.IdPSteps) != 0 || f.Fix.IdP == "" {
+				if len(report.Render(*f.Fix).IdPSteps) != 0 || report.Render(*f.Fix).IdP == "" {
 					t.Errorf("an unknown IdP must keep the generic fix: %+v", f.Fix)
 				}
 				return
 			}
-			text := strings.Join(f.Fix.IdPSteps, "\n")
+			text := strings.Join(report.Render(*f.Fix).IdPSteps, "\n")
 			for _, w := range tt.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("steps lack %q:\n%s", w, text)
 				}
 			}
-			if f.Fix.IdPDocs == "" || !strings.HasPrefix(f.Fix.IdPDocs, "https://") {
-				t.Errorf("no documentation link: %q", f.Fix.IdPDocs)
+			if report.Render(*f.Fix).IdPDocs == "" || !strings.HasPrefix(report.Render(*f.Fix).IdPDocs, "https://") {
+				t.Errorf("no documentation link: %q", report.Render(*f.Fix).IdPDocs)
 			}
 			if strings.Contains(text, "<no value>") || strings.Contains(text, "}}") || strings.Contains(text, "{{") {
 				t.Errorf("an unfilled value:\n%s", text)
@@ -180,7 +181,7 @@ func TestCaseTransformation(t *testing.T) {
 	if f == nil || res.IdP.Product != "entra" {
 		t.Fatalf("%s: %v", res.IdP.Product, ids(res))
 	}
-	if text := strings.Join(f.Fix.IdPSteps, "\n"); !strings.Contains(text, "Transformation to ToLowercase()") || !strings.Contains(text, "yields jane.doe@example.com") {
+	if text := strings.Join(report.Render(*f.Fix).IdPSteps, "\n"); !strings.Contains(text, "Transformation to ToLowercase()") || !strings.Contains(text, "yields jane.doe@example.com") {
 		t.Errorf("steps:\n%s", text)
 	}
 }

@@ -98,7 +98,7 @@ func (r *run) idpError() bool {
 		Title:    fmt.Sprintf(why.title, name),
 		Detail:   detail + why.detail + " The identity provider sent no SAMLResponse, so AWS sign-in and Amazon Connect were never reached: nothing in IAM or Connect is at fault for this attempt.",
 		Evidence: ev, Explains: []string{errorpage.IdPErrorPage},
-		Fix: &Fix{Summary: why.fx, Steps: steps,
+		Fix: &Fix{Summary: why.fx, After: steps,
 			Check: &fix.Check{Result: fix.NotChecked, Why: "the identity provider's configuration is not in the evidence; sign in again after the change and capture it"}}})
 	return true
 }

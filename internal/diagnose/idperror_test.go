@@ -9,6 +9,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/catalog"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -54,7 +55,7 @@ func TestIdPErrorPage(t *testing.T) {
 			if f.Fix == nil || f.Fix.Summary == "" || f.Fix.Check == nil || f.Fix.Check.Result != fix.NotChecked {
 				t.Fatalf("fix %+v", f.Fix)
 			}
-			if c.steps && (len(f.Fix.IdPSteps) == 0 || f.Fix.IdPProduct == "") {
+			if c.steps && (len(report.Render(*f.Fix).IdPSteps) == 0 || report.Render(*f.Fix).IdPProduct == "") {
 				t.Errorf("no %s steps: %+v", c.product, f.Fix)
 			}
 		})

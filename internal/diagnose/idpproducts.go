@@ -74,8 +74,8 @@ func addSteps(f *Fix, steps ...string) {
 		return
 	}
 	for _, s := range steps {
-		if !slices.Contains(f.Steps, s) {
-			f.Steps = append(f.Steps, s)
+		if !slices.Contains(f.After, s) {
+			f.After = append(f.After, s)
 		}
 	}
 }
@@ -141,10 +141,10 @@ func oktaSteps(f *Fix, steps ...string) {
 	if f == nil {
 		return
 	}
-	f.IdPProduct, f.IdPDocs = "Okta (AWS Account Federation app)", oktaAWSDocs
+	f.ProductName, f.ProductDocs = "Okta (AWS Account Federation app)", oktaAWSDocs
 	for _, s := range steps {
-		if !slices.Contains(f.IdPSteps, s) {
-			f.IdPSteps = append(f.IdPSteps, s)
+		if !slices.Contains(f.ProductSteps, s) {
+			f.ProductSteps = append(f.ProductSteps, s)
 		}
 	}
 }

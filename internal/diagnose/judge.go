@@ -134,7 +134,7 @@ func judgeTrust(aws *evidence.Set, roleArn, providerArn, region, globalURL strin
 		regional = results
 	}
 	f := Finding{ID: "iam.trust_policy_denies", Severity: Error,
-		Title:    "The trust policy of role " + ro.Name + " lets " + providerName(providerArn) + "'s agents in through no AWS sign-in endpoint",
+		Title:    "The trust policy of role " + ro.Name + " lets " + awsarn.ProviderName(providerArn) + "'s agents in through no AWS sign-in endpoint",
 		Detail:   "STS evaluates the role's trust policy with SAML:aud set to the sign-in endpoint the assertion was posted to; with neither the global nor the Regional endpoint does it allow sts:AssumeRoleWithSAML, so every sign-in with this role fails (\"Not authorized to perform sts:AssumeRoleWithSAML\").",
 		Evidence: ev}
 	if doc, edit, ok := r.trustEdit(ro.Trust, regional); ok {
@@ -144,7 +144,7 @@ func judgeTrust(aws *evidence.Set, roleArn, providerArn, region, globalURL strin
 	}
 	r.add(f)
 	if check {
-		r.checkJudged(fmt.Sprintf("the trust policy of role %s lets %s's agents in through %s", ro.Name, providerName(providerArn), strings.Join(endpoints, " or ")),
+		r.checkJudged(fmt.Sprintf("the trust policy of role %s lets %s's agents in through %s", ro.Name, awsarn.ProviderName(providerArn), strings.Join(endpoints, " or ")),
 			func(aws *evidence.Set) []Finding {
 				return judgeTrust(aws, roleArn, providerArn, region, globalURL, false)
 			})

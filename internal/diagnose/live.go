@@ -39,7 +39,7 @@ func (r *run) checkLive() {
 				Evidence: []Evidence{{What: "role in the Role attribute", Value: r.roleUsed, Where: r.attrWhere("https://aws.amazon.com/SAML/Attributes/Role")},
 					{What: "iam:GetRole", Value: n.Error, Where: n.Source.String()}},
 				Explains: []string{"signin.not_authorized_assume_role"},
-				Fix:      &Fix{Summary: "Send the ARN of an existing role, exactly.", IdP: idpFix("set the Role value to an existing role's exact ARN.")}})
+				Fix:      &Fix{Summary: "Send the ARN of an existing role, exactly.", IdPText: "set the Role value to an existing role's exact ARN."}})
 		case n.Call == "iam:GetSAMLProvider" && n.Resource == r.providerUsed && !r.has("iam.provider_not_found"):
 			r.add(Finding{ID: "iam.provider_not_found", Severity: Error,
 				Title: fmt.Sprintf("The SAML provider %s does not exist", r.providerUsed),

@@ -75,7 +75,7 @@ func (r *run) orgLevels(typ string) (c *orgCheck, known bool) {
 		l := iampolicy.Level{Target: target}
 		att, ok := o.Attached(target, typ, acct)
 		if !ok {
-			l.Missing = fmt.Sprintf("which %ss are attached to %s is not known (aws organizations list-policies-for-target --target-id %s --filter %s)", orgShort(typ), target, target, typ)
+			l.Missing = fmt.Sprintf("which %ss are attached to %s is not known (aws organizations list-policies-for-target --target-id %s --filter %s)", evidence.PolicyShort(typ), target, target, typ)
 			c.levels = append(c.levels, l)
 			continue
 		}
@@ -98,13 +98,6 @@ func (r *run) orgLevels(typ string) (c *orgCheck, known bool) {
 		c.levels = append(c.levels, l)
 	}
 	return c, known
-}
-
-func orgShort(typ string) string {
-	if typ == evidence.RCP {
-		return "RCP"
-	}
-	return "SCP"
 }
 
 // evaluate runs the check for one request.
@@ -351,7 +344,7 @@ func (r *run) checkSCPs() {
 // why its conditions hold, or the level where nothing allows.
 func (r *run) orgEvidence(c *orgCheck) []Evidence {
 	var ev []Evidence
-	verdict := fmt.Sprintf("%s verdict for %s on %s", orgShort(c.typ), c.action, orX(c.req.Resource, "the request"))
+	verdict := fmt.Sprintf("%s verdict for %s on %s", evidence.PolicyShort(c.typ), c.action, orX(c.req.Resource, "the request"))
 	if c.res.Decision == iampolicy.ImplicitDeny {
 		var names []string
 		for _, l := range c.res.Levels {
@@ -368,7 +361,7 @@ func (r *run) orgEvidence(c *orgCheck) []Evidence {
 		if att, ok := r.aws.Org.Attached(c.res.Blocking, c.typ, r.subject.Account); ok {
 			where = att.Source.String()
 		}
-		return append(ev, Evidence{What: verdict, Value: fmt.Sprintf("implicitDeny: none of the %ss attached to %s allows it (%s)", orgShort(c.typ), c.res.Blocking, orX(strings.Join(names, ", "), "none")), Where: where})
+		return append(ev, Evidence{What: verdict, Value: fmt.Sprintf("implicitDeny: none of the %ss attached to %s allows it (%s)", evidence.PolicyShort(c.typ), c.res.Blocking, orX(strings.Join(names, ", "), "none")), Where: where})
 	}
 	for _, d := range c.res.Deny {
 		p := c.policies[d.Policy]
@@ -485,7 +478,7 @@ func (r *run) orgFix(denied []*orgCheck) *Fix {
 				}
 			}
 			if name == "" || c.typ == evidence.RCP {
-				why = fmt.Sprintf("no %s attached to %s has an Allow statement to add %s to; which policy should allow it is a decision about the organization's controls", orgShort(c.typ), c.res.Blocking, c.action)
+				why = fmt.Sprintf("no %s attached to %s has an Allow statement to add %s to; which policy should allow it is a decision about the organization's controls", evidence.PolicyShort(c.typ), c.res.Blocking, c.action)
 				if c.typ == evidence.RCP {
 					why = "only the AWS managed RCPFullAWSAccess may Allow in an RCP, and Organizations attaches it to every level; read the level's RCPs again"
 				}
@@ -515,7 +508,7 @@ func (r *run) orgFix(denied []*orgCheck) *Fix {
 		return &Fix{Summary: "Change the organization's policy named above so that it no longer stops this sign-in.",
 			Check: &fix.Check{Result: fix.NotChecked, Why: orX(why, "the statement cannot be narrowed without a decision about what else it stops")}}
 	}
-	return r.newFix(fmt.Sprintf("Correct the organization's %s in place, keeping every other statement: %s.", orgShort(denied[0].typ), strings.Join(summary, "; ")), changes...)
+	return r.newFix(fmt.Sprintf("Correct the organization's %s in place, keeping every other statement: %s.", evidence.PolicyShort(denied[0].typ), strings.Join(summary, "; ")), changes...)
 }
 
 // negatedOps are the condition operators whose values exempt: adding a
@@ -539,7 +532,7 @@ func (r *run) exemptStatement(c *orgCheck, st *iampolicy.Statement) string {
 		st.NotAction = append(st.NotAction, act)
 		return "add " + act + " to the actions it exempts (NotAction)"
 	}
-	key, value := "saml:doc", r.subject.Account+"/"+providerName(r.providerUsed)
+	key, value := "saml:doc", r.subject.Account+"/"+awsarn.ProviderName(r.providerUsed)
 	op := "StringNotEqualsIfExists"
 	if c.typ == evidence.SCP {
 		key, value, op = "aws:PrincipalArn", r.roleUsed, "ArnNotEquals"
@@ -566,18 +559,9 @@ func (r *run) exemptStatement(c *orgCheck, st *iampolicy.Statement) string {
 	}
 	st.Condition[op][key] = append(st.Condition[op][key], value)
 	if c.typ == evidence.RCP {
-		return fmt.Sprintf("exempt SAML sign-ins through %s with the condition %s saml:doc %s (saml:doc is ACCOUNT/PROVIDER-NAME of the IAM SAML provider)", providerName(r.providerUsed), op, value)
+		return fmt.Sprintf("exempt SAML sign-ins through %s with the condition %s saml:doc %s (saml:doc is ACCOUNT/PROVIDER-NAME of the IAM SAML provider)", awsarn.ProviderName(r.providerUsed), op, value)
 	}
 	return fmt.Sprintf("exempt role %s with the condition %s aws:PrincipalArn %s", roleName(r.roleUsed), op, value)
-}
-
-// orgPolicyFile is the file an edited organization policy is written to.
-func (r *run) orgPolicyFile(c fix.UpdateOrgPolicy) string {
-	name := c.Policy
-	if p := r.aws.Org.Policy(c.Policy); p != nil && p.Name != "" {
-		name = p.Name
-	}
-	return strings.ToLower(orgShort(c.Type)) + "-" + slug(name)
 }
 
 // orgBreaks says how far the corrected policy reaches: every account
@@ -601,7 +585,7 @@ func (r *run) orgBreaks(c fix.UpdateOrgPolicy) []string {
 // from the organization's root to the sign-in's account.
 func (r *run) orgCommands(typ string) []string {
 	acct := orX(r.subject.Account, "ACCOUNT-ID")
-	short := strings.ToLower(orgShort(typ))
+	short := strings.ToLower(evidence.PolicyShort(typ))
 	return []string{
 		fmt.Sprintf("aws organizations list-parents --child-id %s > org-parents-%s.json", q(acct), q(acct)),
 		fmt.Sprintf("aws organizations list-policies-for-target --target-id %s --filter %s > org-%s-for-target-%s.json", q(acct), q(typ), q(short), q(acct)),

@@ -8,6 +8,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 // AWS Organizations outputs, shaped as the AWS CLI prints them
@@ -243,7 +244,7 @@ func TestRCPNearMisses(t *testing.T) {
 				t.Errorf("needs.org_policies %v, want %v: %v", got, tc.needs, ids(res))
 			}
 			if n != nil {
-				for _, c := range n.Fix.Commands {
+				for _, c := range report.Render(*n.Fix).Commands {
 					if !strings.HasPrefix(c, "aws organizations ") {
 						t.Errorf("not a command: %q", c)
 					}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 // profileSteps is a sign-in by the person nameID through one IdP profile:
@@ -38,8 +39,8 @@ func TestMultipleProfiles(t *testing.T) {
 			t.Errorf("fix %q, evidence %+v", f.Fix.Summary, f.Evidence)
 		}
 		// In the failing profile's product's terms (both are Entra ID here).
-		if f.Fix.IdPProduct == "" || !strings.Contains(strings.Join(f.Fix.IdPSteps, " "), jane) {
-			t.Errorf("IdP steps %q (%s)", f.Fix.IdPSteps, f.Fix.IdPProduct)
+		if report.Render(*f.Fix).IdPProduct == "" || !strings.Contains(strings.Join(report.Render(*f.Fix).IdPSteps, " "), jane) {
+			t.Errorf("IdP steps %q (%s)", report.Render(*f.Fix).IdPSteps, report.Render(*f.Fix).IdPProduct)
 		}
 	})
 	t.Run("fails through one, then works through the other", func(t *testing.T) {

@@ -34,11 +34,6 @@ func (r *run) attrWhere(name string) string {
 	return r.at(a + "/AttributeStatement/Attribute[@Name='" + name + "']")
 }
 
-// idpFix names the change at the IdP in generic terms.
-func idpFix(what string) string {
-	return "In the identity provider's Amazon Connect (AWS) application, " + what
-}
-
 // checkSAML judges the message itself (S1). It returns false when the
 // message cannot be read far enough to check the AWS attributes.
 func (r *run) checkSAML() bool {
@@ -61,7 +56,7 @@ func (r *run) checkSAML() bool {
 			Explains: []string{"signin.invalid_saml_response", "signin.invalid_base64"},
 			Fix: &Fix{Summary: "Find what changes the SAMLResponse between the identity provider and AWS.",
 				Check: &fix.Check{Result: fix.NotChecked, Why: "what alters the message (a proxy, an extension, a custom page) is outside the IdP, IAM and Connect configuration"},
-				Steps: []string{"Check that nothing between the browser and AWS (a proxy, a browser extension, a custom auto-post page) re-encodes the form.",
+				After: []string{"Check that nothing between the browser and AWS (a proxy, a browser extension, a custom auto-post page) re-encodes the form.",
 					"Decode the value the IdP produced (`samldoctor decode`) to see the document as sent."}}})
 		return false
 	}
@@ -75,7 +70,7 @@ func (r *run) checkSAML() bool {
 					Detail:   "AWS reads elements by namespace; a Response without the SAML namespaces is not a SAML Response to it.",
 					Evidence: []Evidence{{What: "root element", Value: a.Message, Where: r.at(a.Path)}},
 					Explains: []string{"signin.invalid_saml_response"},
-					Fix:      &Fix{Summary: "The IdP (or something after it) strips namespaces; send the Response as the IdP generates it.", IdP: idpFix("check that the SAML response is not transformed after signing.")}})
+					Fix:      &Fix{Summary: "The IdP (or something after it) strips namespaces; send the Response as the IdP generates it.", IdPText: "check that the SAML response is not transformed after signing."}})
 				return false
 			}
 			r.add(Finding{ID: "saml.foreign_namespace", Severity: Warning,
@@ -103,7 +98,7 @@ func (r *run) checkSAML() bool {
 			Title:    fmt.Sprintf("The SAMLResponse is a %s, not a Response", x.Kind),
 			Evidence: []Evidence{{What: "root element", Value: x.Kind, Where: r.where()}},
 			Explains: []string{"signin.invalid_saml_response"},
-			Fix:      &Fix{Summary: "AWS sign-in expects a samlp:Response carrying one Assertion.", IdP: idpFix("send a SAML 2.0 Response (HTTP-POST binding) to the AWS sign-in endpoint.")}})
+			Fix:      &Fix{Summary: "AWS sign-in expects a samlp:Response carrying one Assertion.", IdPText: "send a SAML 2.0 Response (HTTP-POST binding) to the AWS sign-in endpoint."}})
 		if x.Kind != "Assertion" {
 			return false
 		}
@@ -124,8 +119,8 @@ func (r *run) checkSAML() bool {
 			Title:    "The identity provider refused the sign-in (" + st + ")",
 			Evidence: ev, Explains: []string{"signin.invalid_saml_response"},
 			Fix: &Fix{Summary: "Resolve the IdP's error first: its status message and its sign-in logs say why it refused.",
-				Check: &fix.Check{Result: fix.NotChecked, Why: "why the IdP refused is in its own sign-in log, not in the capture"},
-				IdP:   idpFix("check that the user is assigned to the application, and read the IdP's sign-in log for this attempt.")}})
+				Check:   &fix.Check{Result: fix.NotChecked, Why: "why the IdP refused is in its own sign-in log, not in the capture"},
+				IdPText: ("check that the user is assigned to the application, and read the IdP's sign-in log for this attempt.")}})
 		return false
 	}
 	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 && r.msg.DecryptError != "" {
@@ -134,7 +129,7 @@ func (r *run) checkSAML() bool {
 			Detail:   "The key passed with --sp-key is not the one the IdP encrypted for. IAM decrypts with the private keys uploaded to the SAML provider; if none matches, sign-in fails.",
 			Evidence: []Evidence{{What: "decryption", Value: r.msg.DecryptError, Where: r.at(x.EncryptedAssertions[0].Path)}},
 			Fix: &Fix{Summary: "Make the IdP encrypt with the certificate of a private key the IAM SAML provider holds (or upload the IdP's key to the provider), or pass that key to --sp-key.",
-				Commands: []string{fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s   # PrivateKeyList shows the keys IAM holds", q(orX(r.providerUsed, "PROVIDER-ARN")))}}})
+				Reads: []string{fmt.Sprintf("aws iam get-saml-provider --saml-provider-arn %s   # PrivateKeyList shows the keys IAM holds", q(orX(r.providerUsed, "PROVIDER-ARN")))}}})
 		return false
 	}
 	if len(x.Assertions) == 0 && len(x.EncryptedAssertions) > 0 {
@@ -150,7 +145,7 @@ func (r *run) checkSAML() bool {
 			Title:    "The Response carries no Assertion",
 			Evidence: []Evidence{{What: "Response", Value: "no saml:Assertion element", Where: r.where()}},
 			Explains: []string{"signin.invalid_saml_response"},
-			Fix:      &Fix{Summary: "The IdP must send one signed Assertion with the AWS attributes.", IdP: idpFix("check the application's SAML configuration.")}})
+			Fix:      &Fix{Summary: "The IdP must send one signed Assertion with the AWS attributes.", IdPText: "check the application's SAML configuration."}})
 		return false
 	}
 	r.checkSigned()
@@ -176,7 +171,7 @@ func (r *run) checkSigned() {
 		Title:    "Neither the Response nor the Assertion is signed",
 		Evidence: []Evidence{{What: "ds:Signature", Value: "none in the message", Where: r.where()}},
 		Explains: []string{"signin.signature_invalid", "signin.invalid_saml_response"},
-		Fix: &Fix{Summary: "Turn signing on at the IdP.", IdP: idpFix("set the signing option to sign the assertion (or the response and the assertion)."),
+		Fix: &Fix{Summary: "Turn signing on at the IdP.", IdPText: "set the signing option to sign the assertion (or the response and the assertion).",
 			Check: &fix.Check{Result: fix.NotChecked, Why: "a signature made with the IdP's key cannot be modelled here"}}})
 }
 
@@ -214,7 +209,7 @@ func (r *run) checkTimes() {
 				Evidence: []Evidence{{What: "NotOnOrAfter", Value: e.t.Raw, Where: r.at(e.path)}, atEv},
 				Explains: []string{"signin.expired"},
 				Fix: r.timeFix("Sign in again straight from the IdP. If it happens again, lengthen the assertion's validity at the IdP (5 minutes is usual) and check the IdP server's clock.",
-					idpFix("check the assertion validity / clock skew settings."))})
+					"check the assertion validity / clock skew settings.")})
 			break
 		}
 	}
@@ -330,7 +325,7 @@ func (r *run) checkSubject() {
 			Title:    "The assertion's Subject has no NameID",
 			Evidence: []Evidence{{What: "Subject/NameID", Value: "missing", Where: r.at(a.Path + "/Subject")}},
 			Explains: []string{"signin.not_authorized_assume_role"},
-			Fix: &Fix{Summary: "Send a NameID.", IdP: idpFix("set the Name ID (Unique User Identifier) claim, for example to the user's e-mail or a persistent ID."),
+			Fix: &Fix{Summary: "Send a NameID.", IdPText: "set the Name ID (Unique User Identifier) claim, for example to the user's e-mail or a persistent ID.",
 				Check: &fix.Check{Result: fix.NotChecked, Why: "which identifier the IdP should send as NameID is its choice; the capture does not show it"}}})
 	}
 	var bearer []assertion.SubjectConfirmation
@@ -481,7 +476,7 @@ func (r *run) checkAttributes() {
 		} else if r.roleUsed != "" {
 			f.Fix = r.newFix("Send agents exactly one Role value: the Connect federation role, "+rolePair(r.roleUsed, r.providerUsed)+" (the one picked).", fix.SendRoles{Roles: []string{rolePair(r.roleUsed, r.providerUsed)}})
 		} else {
-			f.Fix = &Fix{Summary: "Send agents exactly one Role value: the Connect federation role.", IdP: idpFix("assign agents to one AWS role only."),
+			f.Fix = &Fix{Summary: "Send agents exactly one Role value: the Connect federation role.", IdPText: "assign agents to one AWS role only.",
 				Check: &fix.Check{Result: fix.NotChecked, Why: "which role the agent picked is not in the capture, and CloudTrail does not show the role the user is bound to"}}
 		}
 		if r.msg.RoleIndex != "" {
@@ -500,7 +495,7 @@ func (r *run) checkAttributes() {
 			Title:    "The RoleSessionName attribute is missing or empty",
 			Detail:   "AWS needs " + assertion.AttrRoleSessionName + " (case-sensitive), and Amazon Connect matches its value to the Connect user name.",
 			Evidence: ev, Explains: []string{"signin.role_session_name_required"}}, "Send RoleSessionName with the agent's Connect user name",
-			idpFix("add the claim/attribute "+assertion.AttrRoleSessionName+" mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it."))
+			"add the claim/attribute "+assertion.AttrRoleSessionName+" mapped to the user attribute that equals the Connect user name (usually the user principal name or e-mail); make sure every agent has a value for it.")
 	case v.RoleSessionNameAttributes > 1:
 		// A second attribute is no spare: AWS refuses the assertion or
 		// reads one of them, and which is not documented.
@@ -508,12 +503,12 @@ func (r *run) checkAttributes() {
 			Title:    fmt.Sprintf("RoleSessionName is sent in %d attributes; AWS expects one attribute with one value", v.RoleSessionNameAttributes),
 			Detail:   "AWS refuses an assertion with several RoleSessionName values or reads only one of them, so the session name (and the Connect user it must match) is not what the IdP meant for every agent.",
 			Evidence: []Evidence{{What: "RoleSessionName values, in document order", Value: strings.Join(v.RoleSessionNameValues, ", "), Where: r.attrWhere(assertion.AttrRoleSessionName)}},
-			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"}}, "Send RoleSessionName once, from a single-valued user attribute", idpFix("keep one claim/attribute named "+assertion.AttrRoleSessionName+" (remove the duplicate mapping), mapped to a single-valued attribute."))
+			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"}}, "Send RoleSessionName once, from a single-valued user attribute", "keep one claim/attribute named "+assertion.AttrRoleSessionName+" (remove the duplicate mapping), mapped to a single-valued attribute.")
 	case len(v.RoleSessionNameValues) > 1:
 		r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Error,
 			Title:    fmt.Sprintf("RoleSessionName has %d values; AWS expects one", len(v.RoleSessionNameValues)),
 			Evidence: []Evidence{{What: "RoleSessionName values", Value: strings.Join(v.RoleSessionNameValues, ", "), Where: r.attrWhere(assertion.AttrRoleSessionName)}},
-			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"}}, "Map RoleSessionName to a single-valued user attribute", idpFix("map RoleSessionName to a single-valued attribute (not a group or multi-valued field)."))
+			Explains: []string{"signin.role_session_name_invalid", "connect.not_onboarded"}}, "Map RoleSessionName to a single-valued user attribute", "map RoleSessionName to a single-valued attribute (not a group or multi-valued field).")
 	default:
 		rsn := v.RoleSessionName
 		if !stsSessionRE.MatchString(rsn) {
@@ -522,13 +517,13 @@ func (r *run) checkAttributes() {
 				Detail:   sessionNameProblem(rsn) + " STS refuses it: \"RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}\".",
 				Evidence: []Evidence{{What: "RoleSessionName", Value: rsn, Where: r.attrWhere(assertion.AttrRoleSessionName)}},
 				Explains: []string{"signin.role_session_name_invalid"}}, "Map RoleSessionName to an attribute without spaces or other characters outside [a-zA-Z_0-9+=,.@-], 2 to 64 long (the user principal name or e-mail, not the display name)",
-				idpFix("map RoleSessionName to the user principal name / e-mail, not the display name."))
+				"map RoleSessionName to the user principal name / e-mail, not the display name.")
 		} else if !connectUserRE.MatchString(rsn) || (strings.Contains(rsn, "@") && !emailRE.MatchString(rsn)) {
 			r.addSessionNameFinding(Finding{ID: "aws.session_name_invalid", Severity: Warning,
 				Title:    fmt.Sprintf("RoleSessionName %q passes STS but cannot be an Amazon Connect user name", rsn),
 				Detail:   "Connect user names for SAML instances use only letters, digits and _ . @ -, and '@' only in an e-mail address; no Connect user can match this value.",
 				Evidence: []Evidence{{What: "RoleSessionName", Value: rsn, Where: r.attrWhere(assertion.AttrRoleSessionName)}},
-				Explains: []string{"connect.not_onboarded"}}, "Map RoleSessionName to a value that is also a valid Connect user name", idpFix("map RoleSessionName to the user principal name or e-mail."))
+				Explains: []string{"connect.not_onboarded"}}, "Map RoleSessionName to a value that is also a valid Connect user name", "map RoleSessionName to the user principal name or e-mail.")
 		}
 	}
 	if d := v.SessionDuration; d != "" {
@@ -663,7 +658,7 @@ func (r *run) timeFix(summary, idp string) *Fix {
 			return r.newFix("The identity provider's clock is off (see saml.idp_clock_skew): synchronise it; signing in again fails the same way until then.", f.Fix.Changes...)
 		}
 	}
-	return &Fix{Summary: summary, IdP: idp,
+	return &Fix{Summary: summary, IdPText: idp,
 		Check: &fix.Check{Result: fix.NotChecked, Why: "a new sign-in makes a new assertion; nothing in the configuration is shown to be wrong"}}
 }
 
@@ -753,7 +748,7 @@ func (r *run) rolesFix(summary string, values []string) *Fix {
 		// every user gets it.
 		return r.newFix(summary, fix.SendRoles{Roles: pairs, Scope: fix.ScopeApplication})
 	}
-	return &Fix{Summary: summary, IdP: idpFix(fmt.Sprintf("send the attribute %s (exactly, case-sensitive) with the value %s.", assertion.AttrRole, r.rolePairExample())),
+	return &Fix{Summary: summary, IdPText: fmt.Sprintf("send the attribute %s (exactly, case-sensitive) with the value %s.", assertion.AttrRole, r.rolePairExample()),
 		Check: &fix.Check{Result: fix.NotChecked, Why: "which role and provider to send is not in the capture or the AWS data (pass get-account-authorization-details and list-saml-providers output)"}}
 }
 
@@ -769,7 +764,7 @@ func (r *run) addSessionNameFinding(f Finding, summary, idp string) {
 		if ul := r.users(); ul != nil && ul.Complete {
 			why = "no Connect user of the instance is named as anything the IdP sends for this agent (NameID " + quoteOr(r.subject.NameID, "none") + "), so which user is theirs is not in the evidence: CloudTrail with the agent's earlier sign-ins would settle it"
 		}
-		f.Fix = &Fix{Summary: summary + ".", IdP: idp,
+		f.Fix = &Fix{Summary: summary + ".", IdPText: idp,
 			Check: &fix.Check{Result: fix.NotChecked, Why: why}}
 	}
 	r.add(f)

@@ -677,7 +677,7 @@ func (r *run) elsewhereFinding() *Finding {
 		summary += fmt.Sprintf(" Or run samldoctor again with --aws --profile PROFILE (or AWS_PROFILE), a profile of account %s.", el.account)
 	}
 	return &Finding{ID: "aws.evidence_other_account", Severity: Warning, Title: title, Detail: detail, Evidence: ev, Explains: []string{},
-		Fix: &Fix{Summary: summary, Commands: cmds,
+		Fix: &Fix{Summary: summary, Reads: cmds,
 			Check: &fix.Check{Result: fix.NotChecked, Why: "the sign-in's own AWS data is evidence to gather, not a change to the sign-in"}}}
 }
 

@@ -122,7 +122,7 @@ func (r *run) checkSessionLength() {
 			Detail:   "Amazon Connect signs an agent out when the session's length has passed since the sign-in through the identity provider, even during a call, and shows \"Session expired\". The sign-in was not wrong: the session is over. With SAML, a new session only comes from a new sign-in through the identity provider; Connect's own page cannot start one.",
 			Evidence: ev, Explains: explains,
 			Fix: &Fix{Summary: "Sign in again through the identity provider: sign out of the IdP first if it would reuse its own session, then open the Amazon Connect app from it (not Connect's page or a bookmark of it).",
-				Steps: []string{"Agents whose shifts are longer than " + roundDur(length) + " sign in again through the IdP before the session ends (between calls).",
+				After: []string{"Agents whose shifts are longer than " + roundDur(length) + " sign in again through the IdP before the session ends (between calls).",
 					"An embedded CCP: Amazon Connect Streams opens its login popup when the session ends (loginPopup, loginUrl the IdP's URL for the Connect app)."},
 				Check: &fix.Check{Result: fix.NotChecked, Why: "the session's length is Connect's; a new sign-in is not a change to the identity provider, IAM or Connect"}}})
 		return
@@ -155,9 +155,9 @@ func (r *run) checkSessionLength() {
 		Detail:   "An instance's authentication profile signs agents out after a time without activity (session inactivity) and when their IP address leaves the allowed ranges; Connect then shows \"Session expired\". " + strings.Join(causes, "; ") + ".",
 		Evidence: ev, Explains: explains,
 		Fix: &Fix{Summary: "Keep agents signed in while they work: an embedded CCP must report the agent's activity (Amazon Connect Streams handles session inactivity); raising SessionInactivityDuration or widening AllowedIps is a security decision for the instance's administrators.",
-			Commands: []string{profileCmd},
-			Steps:    []string{"In the Amazon Connect console: the instance > Security > Authentication profiles: the session inactivity timeout and the allowed and blocked IP ranges.", "Check the agent's IP address at the time of the sign-out against AllowedIps and BlockedIps (a VPN or a new egress address)."},
-			Check:    &fix.Check{Result: fix.NotChecked, Why: "whether the agent was inactive or changed IP address is not in the capture"}}}
+			Reads: []string{profileCmd},
+			After: []string{"In the Amazon Connect console: the instance > Security > Authentication profiles: the session inactivity timeout and the allowed and blocked IP ranges.", "Check the agent's IP address at the time of the sign-out against AllowedIps and BlockedIps (a VPN or a new egress address)."},
+			Check: &fix.Check{Result: fix.NotChecked, Why: "whether the agent was inactive or changed IP address is not in the capture"}}}
 	if sev == Info {
 		f.Title = fmt.Sprintf("The agent's Connect session ended %s after the sign-in, before its %s: the instance's authentication profile would say whether it signed the agent out", roundDur(elapsed), roundDur(length))
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 // expiredStep is Connect's "Session expired" page (AWS Knowledge Center,
@@ -114,7 +115,7 @@ func TestAuthProfileSignout(t *testing.T) {
 	t.Run("no profile", func(t *testing.T) {
 		res := diagnoseSteps(t, nil, steps()...)
 		f := find(res, "connect.auth_profile_signout")
-		if f == nil || f.Severity != diagnose.Info || !strings.Contains(strings.Join(f.Fix.Commands, "\n"), "aws connect list-authentication-profiles --instance-id "+instance) {
+		if f == nil || f.Severity != diagnose.Info || !strings.Contains(strings.Join(report.Render(*f.Fix).Commands, "\n"), "aws connect list-authentication-profiles --instance-id "+instance) {
 			t.Fatalf("findings %v %+v", ids(res), f)
 		}
 	})

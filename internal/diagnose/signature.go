@@ -242,7 +242,7 @@ func uniq(l []string) []string {
 // the IdP's and is not modelled.
 func (r *run) renewedCertFix() *Fix {
 	f := r.newFix("Renew the IdP's signing certificate, then update the IAM SAML provider with the new metadata.", fix.UpdateProviderMetadata{Provider: orX(r.providerUsed, "PROVIDER-ARN")})
-	f.Steps = append([]string{"Renew the signing certificate at the IdP first (the metadata to upload must hold the new one)."}, f.Steps...)
+	f.Before = append([]string{"Renew the signing certificate at the IdP first (the metadata to upload must hold the new one)."}, f.Before...)
 	f.Check = &fix.Check{Result: fix.NotChecked, Why: "the new certificate is not in the evidence yet"}
 	return f
 }

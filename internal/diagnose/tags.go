@@ -107,7 +107,7 @@ func (r *run) checkSessionTags() {
 		drop = append(drop, more...)
 	}
 	c := fix.DropSessionTags{Tags: drop, TransitiveKeys: dropTransitive}
-	f.Fix = r.newFix("Make the IdP send session tags STS accepts: "+dropTagsText(c)+".", c)
+	f.Fix = r.newFix("Make the IdP send session tags STS accepts: "+c.What()+".", c)
 	if len(drop) > 0 {
 		f.Alternatives = []Fix{{Summary: "Keep the tags and map each to an attribute whose value STS accepts (one value, at most 256 characters, letters, digits, spaces and _ . : / = + - @).",
 			Check: &fix.Check{Result: fix.NotChecked, Why: "which attribute holds an acceptable value is in the IdP's directory, not in the evidence"}}}
@@ -196,29 +196,6 @@ func policiesUsingTag(docs map[string]*iampolicy.Policy, key string) []string {
 		}
 	}
 	return out
-}
-
-// dropTagsText says what a DropSessionTags change does.
-func dropTagsText(c fix.DropSessionTags) string {
-	var parts []string
-	if len(c.Tags) > 0 {
-		var names []string
-		for _, k := range c.Tags {
-			names = append(names, "PrincipalTag:"+k)
-		}
-		parts = append(parts, "stop sending the session tag"+plural(len(names))+" "+strings.Join(names, ", "))
-	}
-	if len(c.TransitiveKeys) > 0 {
-		parts = append(parts, "remove "+strings.Join(c.TransitiveKeys, ", ")+" from TransitiveTagKeys")
-	}
-	return strings.Join(parts, ", and ")
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // tagBreaks names the role's policies that use a session tag the change

@@ -7,6 +7,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 )
 
 // tagsInvalid is STS's answer to session tags it refuses, as AWS sign-in
@@ -91,8 +92,8 @@ func TestSessionTagsFix(t *testing.T) {
 	if !strings.Contains(evText(f), "value of PrincipalTag:GithubTeams, 302 characters (the limit is 256)") || !strings.Contains(evText(f), "… (302 characters)") {
 		t.Errorf("evidence:\n%s", evText(f))
 	}
-	if f.Fix.Check.Result != fix.Passes || !strings.Contains(f.Fix.IdP, "stop sending the session tag PrincipalTag:GithubTeams") {
-		t.Errorf("fix %q %+v", f.Fix.IdP, f.Fix.Check)
+	if f.Fix.Check.Result != fix.Passes || !strings.Contains(report.Render(*f.Fix).IdP, "stop sending the session tag PrincipalTag:GithubTeams") {
+		t.Errorf("fix %q %+v", report.Render(*f.Fix).IdP, f.Fix.Check)
 	}
 
 	// 52 tags, one used by the trust policy: the two dropped are unused.

@@ -144,8 +144,8 @@ func (r *run) checkUser() {
 			f.Fix = r.newFix(fmt.Sprintf("Make the IdP send %q as RoleSessionName; Connect cannot have a user named %q.", v, rsn), r.setSessionName(v))
 		} else {
 			f.Fix = &Fix{Summary: fmt.Sprintf("Connect cannot have a user named %q: map RoleSessionName to the attribute that holds the agent's Connect user name (the user principal name or e-mail).", rsn),
-				IdP:   idpFix("map RoleSessionName to the user principal name or e-mail."),
-				Check: &fix.Check{Result: fix.NotChecked, Why: "which value the IdP should send is not in the evidence: pass the Connect user list, or CloudTrail with the agent's earlier sign-ins"}}
+				IdPText: ("map RoleSessionName to the user principal name or e-mail."),
+				Check:   &fix.Check{Result: fix.NotChecked, Why: "which value the IdP should send is not in the evidence: pass the Connect user list, or CloudTrail with the agent's earlier sign-ins"}}
 		}
 	default:
 		f.Fix = create
@@ -501,8 +501,8 @@ func (r *run) checkTwin(ul *evidence.UserList, u *evidence.User) {
 			Evidence: []Evidence{{What: "Connect user the sign-in names", Value: u.Username + " (" + u.ID + ")", Where: u.Source.String()},
 				{What: "Connect user with " + why, Value: v.Username + " (" + v.ID + ")", Where: v.Source.String()}},
 			Fix: &Fix{Summary: fmt.Sprintf("If %q is the same person, move what it holds (security profiles, routing profile, hierarchy) to %q and delete it; make every IdP application assigned to this agent send %q as RoleSessionName.", v.Username, u.Username, u.Username),
-				Commands: []string{fmt.Sprintf("aws connect describe-user --instance-id %s --user-id %s --region %s", q(r.subject.InstanceID), q(v.ID), q(orX(r.subject.Region, "REGION")))},
-				Check:    &fix.Check{Result: fix.NotChecked, Why: "whether the two users are one person is for the administrator to say"}}})
+				Reads: []string{fmt.Sprintf("aws connect describe-user --instance-id %s --user-id %s --region %s", q(r.subject.InstanceID), q(v.ID), q(orX(r.subject.Region, "REGION")))},
+				Check: &fix.Check{Result: fix.NotChecked, Why: "whether the two users are one person is for the administrator to say"}}})
 		return
 	}
 }

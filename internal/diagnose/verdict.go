@@ -60,7 +60,7 @@ func (r *run) needs() {
 		r.add(Finding{ID: id, Severity: Info, Title: title, Detail: detail,
 			Evidence: []Evidence{{What: "observed", Value: strings.Join(explains, ", "), Where: r.symptomWhere(explains)}},
 			Explains: explains,
-			Fix:      &Fix{Summary: "Run these with read access to the account and pass the files, or their folder, with --aws-data. Or let samldoctor do it: diagnose --aws reads them from AWS itself, and collect --script bash|powershell prints every command it needs as one script.", Commands: cmds}})
+			Fix:      &Fix{Summary: "Run these with read access to the account and pass the files, or their folder, with --aws-data. Or let samldoctor do it: diagnose --aws reads them from AWS itself, and collect --script bash|powershell prints every command it needs as one script.", Reads: cmds}})
 	}
 	for _, sym := range r.res.Symptoms {
 		if r.explained(sym.ID) {
@@ -148,7 +148,7 @@ func (r *run) partialUsers(ul *evidence.UserList, symptom, region, inst string) 
 			{What: "users read", Value: fmt.Sprintf("%d, on a page with a NextToken", len(ul.Users)), Where: sourcesOf(ul)}},
 		Explains: []string{symptom},
 		Fix: &Fix{Summary: "Run list-users again without --max-items (the AWS CLI reads every page itself) and pass that file with --aws-data instead.",
-			Commands: []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", q(region), q(inst))}}})
+			Reads: []string{fmt.Sprintf("aws connect list-users --region %s --instance-id %s --output json > users.json", q(region), q(inst))}}})
 }
 
 // rolePolicyCommands are the AWS CLI commands that read one role's trust

@@ -11,6 +11,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/report"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
@@ -43,7 +44,7 @@ func mentions(res *diagnose.Result, s, skip string) []string {
 		}
 		text := f.Title + " " + f.Detail
 		if f.Fix != nil {
-			text += " " + f.Fix.Summary + " " + f.Fix.IdP + " " + strings.Join(f.Fix.Commands, " ") + " " + strings.Join(f.Fix.Steps, " ")
+			text += " " + f.Fix.Summary + " " + report.Render(*f.Fix).IdP + " " + strings.Join(report.Render(*f.Fix).Commands, " ") + " " + strings.Join(report.Render(*f.Fix).Steps, " ")
 		}
 		if strings.Contains(text, s) {
 			out = append(out, f.ID)
@@ -87,7 +88,7 @@ func TestWrappedMessageJudgedOnSignedAssertion(t *testing.T) {
 				if got := strings.Contains(f.Title, "may be an attack"); got != o.accepted {
 					t.Errorf("possible attack said %v, want %v: %q", got, o.accepted, f.Title)
 				}
-				if o.accepted && (f.Fix == nil || !strings.Contains(strings.Join(f.Fix.Steps, " "), "Keep the capture")) {
+				if o.accepted && (f.Fix == nil || !strings.Contains(strings.Join(report.Render(*f.Fix).Steps, " "), "Keep the capture")) {
 					t.Errorf("accepted wrapping: fix %+v", f.Fix)
 				}
 				if m := mentions(res, evilName, "saml.signature_wrapping"); len(m) > 0 {
@@ -115,7 +116,7 @@ func TestWrappedMessageJudgedOnSignedAssertion(t *testing.T) {
 		t.Errorf("a genuine success: failed %v, %v", res.Failed(), ids(res))
 	}
 	res = diagnoseXML(t, signedResp.XML(), fixture.NotOnboarded, aws)
-	if f := find(res, "connect.user_not_found"); f == nil || res.Findings[0].ID != "connect.user_not_found" || !strings.Contains(strings.Join(f.Fix.Commands, " "), rsn) {
+	if f := find(res, "connect.user_not_found"); f == nil || res.Findings[0].ID != "connect.user_not_found" || !strings.Contains(strings.Join(report.Render(*f.Fix).Commands, " "), rsn) {
 		t.Errorf("genuine not onboarded: %v", ids(res))
 	}
 }
@@ -159,7 +160,7 @@ func TestChangedAfterSigningIsNotARotation(t *testing.T) {
 	if f == nil || len(res.Signatures) != 1 || res.Signatures[0].Reason != assertion.ReasonContentChanged {
 		t.Fatalf("tampered: %v, %+v", ids(res), res.Signatures)
 	}
-	if !strings.Contains(f.Detail, "changed the signed XML") || len(f.Fix.Commands) > 0 || find(res, "iam.cert_not_in_provider") != nil {
+	if !strings.Contains(f.Detail, "changed the signed XML") || len(report.Render(*f.Fix).Commands) > 0 || find(res, "iam.cert_not_in_provider") != nil {
 		t.Errorf("a change after signing reported as a rotation: %q, %+v, %v", f.Detail, f.Fix, ids(res))
 	}
 	// Near miss: signed with a rotated key the provider does not hold.

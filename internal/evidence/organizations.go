@@ -322,3 +322,11 @@ func (s *Set) loadListParents(name string, top map[string]json.RawMessage) error
 	}
 	return nil
 }
+
+// PolicyShort is a policy type's short name: "SCP" or "RCP".
+func PolicyShort(typ string) string {
+	if typ == RCP {
+		return "RCP"
+	}
+	return "SCP"
+}

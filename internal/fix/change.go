@@ -11,6 +11,7 @@
 package fix
 
 import (
+	"strings"
 	"time"
 
 	"github.com/samldoctor/samldoctor/internal/evidence"
@@ -183,15 +184,15 @@ type SetLoginPopup struct{ Value string }
 // UpdateOrgPolicy corrects statement Statement of the organization's
 // policy Policy (its ID; Type evidence.SCP or evidence.RCP) in place, with
 // Organizations' UpdatePolicy: Edit says what changes, Document is the
-// whole new content. File is the name of the file the content is
-// written to.
+// whole new content. Name is the policy's name, as Organizations shows
+// it, when the evidence has it.
 type UpdateOrgPolicy struct {
 	Policy    string
 	Type      string
 	Statement int
 	Edit      string
 	Document  *iampolicy.Policy
-	File      string
+	Name      string
 }
 
 func (SetAttribute) Kind() Kind            { return KindSetAttribute }
@@ -277,4 +278,24 @@ func Scoped(c Change) Change {
 		return x
 	}
 	return c
+}
+
+// What says what the change stops sending, in a few words.
+func (c DropSessionTags) What() string {
+	var parts []string
+	if len(c.Tags) > 0 {
+		var names []string
+		for _, k := range c.Tags {
+			names = append(names, "PrincipalTag:"+k)
+		}
+		s := "stop sending the session tag"
+		if len(names) > 1 {
+			s += "s"
+		}
+		parts = append(parts, s+" "+strings.Join(names, ", "))
+	}
+	if len(c.TransitiveKeys) > 0 {
+		parts = append(parts, "remove "+strings.Join(c.TransitiveKeys, ", ")+" from TransitiveTagKeys")
+	}
+	return strings.Join(parts, ", and ")
 }

@@ -17,8 +17,8 @@ import (
 var mutating = regexp.MustCompile(`\baws (iam|connect|organizations|sts|sso-admin|identitystore|cloudtrail) (create|update|put|delete|associate|disassociate|attach|detach|tag|untag|set|add|remove|enable|disable|replace|upload|start|stop)-[a-z-]+`)
 
 // renderer is the one file that writes such commands, from typed changes
-// (see internal/diagnose/commands.go).
-const renderer = "internal/diagnose/commands.go"
+// (see internal/report/render.go).
+const renderer = "internal/report/render.go"
 
 // Every mutating AWS CLI command is rendered from a typed change in one
 // place: a string literal holding one anywhere else in the code (or in the

@@ -174,6 +174,7 @@ func checkLine(c *fix.Check) string {
 // break, the IdP steps, the data-loss warning before the commands that
 // lose data, the files and commands, then further steps.
 func writeFixText(bw *errWriter, st Style, label string, fx diagnose.Fix) {
+	rf := Render(fx)
 	pad := strings.Repeat(" ", len(label)+3)
 	bw.printf("  %s %s\n", st.Green(label), strings.TrimLeft(wrapText(fx.Summary, 100, pad), " "))
 	if l := checkLine(fx.Check); l != "" {
@@ -187,34 +188,35 @@ func writeFixText(bw *errWriter, st Style, label string, fx diagnose.Fix) {
 		}
 	}
 	switch {
-	case len(fx.IdPSteps) > 0:
-		bw.printf("    %s\n", st.Dim("in "+fx.IdPProduct+":"))
-		for i, s := range fx.IdPSteps {
+	case len(rf.IdPSteps) > 0:
+		bw.printf("    %s\n", st.Dim("in "+rf.IdPProduct+":"))
+		for i, s := range rf.IdPSteps {
 			bw.printf("      %d. %s\n", i+1, s)
 		}
-		bw.printf("      %s\n", st.Dim("("+fx.IdPDocs+")"))
-	case fx.IdP != "":
-		bw.printf("    %s %s\n", st.Dim("at the IdP:"), fx.IdP)
+		bw.printf("      %s\n", st.Dim("("+rf.IdPDocs+")"))
+	case rf.IdP != "":
+		bw.printf("    %s %s\n", st.Dim("at the IdP:"), rf.IdP)
 	}
-	if fx.DataLoss != "" {
-		bw.printf("    %s %s\n", st.Red("data loss:"), fx.DataLoss)
+	if rf.DataLoss != "" {
+		bw.printf("    %s %s\n", st.Red("data loss:"), rf.DataLoss)
 	}
-	for _, f := range fx.Files {
+	for _, f := range rf.Files {
 		bw.printf("    %s\n", st.Dim("save as "+f.Name+":"))
 		for _, l := range strings.Split(f.Content, "\n") {
 			bw.printf("      %s\n", l)
 		}
 	}
-	for _, cmd := range fx.Commands {
+	for _, cmd := range rf.Commands {
 		bw.printf("    $ %s\n", cmd)
 	}
-	for _, s := range fx.Steps {
+	for _, s := range rf.Steps {
 		bw.printf("    - %s\n", s)
 	}
 }
 
 // writeFixMarkdown writes one fix for a ticket.
 func writeFixMarkdown(bw *errWriter, label string, fx diagnose.Fix) {
+	rf := Render(fx)
 	bw.printf("**%s** %s\n\n", label, mdEscape(fx.Summary))
 	if l := checkLine(fx.Check); l != "" {
 		bw.printf("_%s_\n\n", mdEscape(l))
@@ -226,10 +228,10 @@ func writeFixMarkdown(bw *errWriter, label string, fx diagnose.Fix) {
 		}
 	}
 	switch {
-	case len(fx.IdPSteps) > 0:
-		bw.printf("In %s ([documentation](%s)):\n\n", mdEscape(fx.IdPProduct), fx.IdPDocs)
-		for i, s := range fx.IdPSteps {
-			if slices.Contains(fx.IdPCode, i) {
+	case len(rf.IdPSteps) > 0:
+		bw.printf("In %s ([documentation](%s)):\n\n", mdEscape(rf.IdPProduct), rf.IdPDocs)
+		for i, s := range rf.IdPSteps {
+			if slices.Contains(rf.IdPCode, i) {
 				// Configuration to paste: a code block, as it is.
 				fence := "```"
 				for strings.Contains(s, fence) {
@@ -241,22 +243,22 @@ func writeFixMarkdown(bw *errWriter, label string, fx diagnose.Fix) {
 			bw.printf("%d. %s\n", i+1, mdEscape(s))
 		}
 		bw.printf("\n")
-	case fx.IdP != "":
-		bw.printf("At the identity provider: %s\n\n", mdEscape(fx.IdP))
+	case rf.IdP != "":
+		bw.printf("At the identity provider: %s\n\n", mdEscape(rf.IdP))
 	}
-	if fx.DataLoss != "" {
-		bw.printf("> **Data loss:** %s\n\n", mdEscape(fx.DataLoss))
+	if rf.DataLoss != "" {
+		bw.printf("> **Data loss:** %s\n\n", mdEscape(rf.DataLoss))
 	}
-	for _, f := range fx.Files {
+	for _, f := range rf.Files {
 		bw.printf("`%s`:\n\n```json\n%s\n```\n\n", f.Name, f.Content)
 	}
-	if len(fx.Commands) > 0 {
-		bw.printf("```sh\n%s\n```\n\n", strings.Join(fx.Commands, "\n"))
+	if len(rf.Commands) > 0 {
+		bw.printf("```sh\n%s\n```\n\n", strings.Join(rf.Commands, "\n"))
 	}
-	for _, s := range fx.Steps {
+	for _, s := range rf.Steps {
 		bw.printf("- %s\n", mdEscape(s))
 	}
-	if len(fx.Steps) > 0 {
+	if len(rf.Steps) > 0 {
 		bw.printf("\n")
 	}
 }

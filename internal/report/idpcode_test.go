@@ -5,15 +5,27 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/fix"
+	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
 // A product's configuration step (PHP, a claim rule) reaches Markdown as a
 // code block, as it is to be pasted; a step of words stays escaped text.
 func TestIdPCodeInMarkdown(t *testing.T) {
-	php := `'authproc' => [90 => ['class' => 'core:AttributeCopy', 'uid' => 'https://aws.amazon.com/SAML/Attributes/RoleSessionName']],`
-	fx := diagnose.Fix{Summary: "s", IdPProduct: "SimpleSAMLphp", IdPDocs: "https://simplesamlphp.org/",
-		IdPSteps: []string{"In the entry <urn:amazon:webservices> add:", php}, IdPCode: []int{1}}
+	fx := diagnose.Fix{Summary: "s",
+		Changes:   []fix.Change{fix.SetAttribute{Attribute: assertion.AttrRoleSessionName, Value: "jane", Source: "uid", Scope: fix.ScopeApplication}},
+		Product:   &idp.Detection{Product: "simplesamlphp", Name: "SimpleSAMLphp"},
+		IdPValues: idp.Values{SPEntity: "urn:amazon:webservices<b>"}, Sent: map[string]string{"uid": "jane"}}
+	rf := Render(fx)
+	if len(rf.IdPCode) == 0 {
+		t.Fatalf("no configuration step: %+v", rf)
+	}
+	php := rf.IdPSteps[rf.IdPCode[0]]
+	if !strings.Contains(php, "core:AttributeCopy") || !strings.Contains(php, "=>") {
+		t.Fatalf("configuration step %q, want SimpleSAMLphp's AttributeCopy", php)
+	}
 	var b bytes.Buffer
 	bw := &errWriter{w: &b}
 	writeFixMarkdown(bw, "Fix", fx)
@@ -25,7 +37,7 @@ func TestIdPCodeInMarkdown(t *testing.T) {
 		t.Errorf("configuration escaped as HTML:\n%s", out)
 	}
 	// Near miss: the words around it are escaped.
-	if !strings.Contains(out, "&lt;urn:amazon:webservices&gt;") {
+	if !strings.Contains(out, "urn:amazon:webservices&lt;b&gt;") || strings.Contains(out, "<b>") {
 		t.Errorf("a step of words not escaped:\n%s", out)
 	}
 }

@@ -702,14 +702,13 @@ func wireFindings(l []diagnose.Finding) []Finding {
 }
 
 func wireFix(f diagnose.Fix) Fix {
-	w := Fix{Summary: f.Summary, Changes: []Change{}, Steps: f.Steps, Commands: f.Commands, IdP: f.IdP, IdPProduct: f.IdPProduct, IdPSteps: f.IdPSteps, IdPCode: f.IdPCode,
-		IdPDocs: f.IdPDocs, DataLoss: f.DataLoss}
+	rf := Render(f)
+	w := Fix{Summary: f.Summary, Changes: []Change{}, Steps: rf.Steps, Commands: rf.Commands, IdP: rf.IdP, IdPProduct: rf.IdPProduct, IdPSteps: rf.IdPSteps, IdPCode: rf.IdPCode,
+		IdPDocs: rf.IdPDocs, DataLoss: rf.DataLoss}
 	for _, c := range f.Changes {
 		w.Changes = append(w.Changes, wireChange(c))
 	}
-	for _, file := range f.Files {
-		w.Files = append(w.Files, File(file))
-	}
+	w.Files = rf.Files
 	if c := f.Check; c != nil {
 		w.Check = Check{Result: c.Result, After: orEmpty(c.After), Why: c.Why, Breaks: c.Breaks}
 		for _, s := range c.Uncovered {

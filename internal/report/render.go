@@ -1,0 +1,633 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samldoctor/samldoctor/internal/assertion"
+	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/diagnose"
+	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
+	"github.com/samldoctor/samldoctor/internal/idp"
+	"github.com/samldoctor/samldoctor/internal/shell"
+)
+
+// This file is the one renderer of a fix: the steps, the AWS CLI
+// commands, the policy files and the IdP's steps (in general terms and in
+// the product's own) are written here from the fix's typed changes, the
+// same changes the check applied to a copy of the evidence, so what the
+// admin pastes is what was checked. It is also the one place that writes
+// a command that changes AWS (create-, update-, put-, delete-,
+// associate- ...): TestMutatingCommandsAreRendered fails on such a
+// command written anywhere else.
+
+// Rendered is a fix as the administrator reads it.
+type Rendered struct {
+	// Steps are to be followed in order.
+	Steps []string
+	// Commands are shell commands (AWS CLI) with the real values.
+	Commands []string
+	// Files are files the commands read (policy documents).
+	Files []File
+	// IdP is the change to make at the identity provider, in general terms.
+	IdP string
+	// IdPSteps are the same change in the recognised product's own words
+	// and places (IdPProduct), from its documentation (IdPDocs); IdPCode
+	// are the indexes of the steps that are configuration text in the
+	// product's language, to be pasted as they are.
+	IdPProduct string
+	IdPSteps   []string
+	IdPDocs    string
+	IdPCode    []int
+	// DataLoss warns that the fix loses data.
+	DataLoss string
+}
+
+// Render writes a fix as the administrator reads it: the read-only
+// commands first, then the changes' commands; the steps before the
+// changes, the changes' own, and the steps after; the IdP's steps in the
+// product's terms when the product is known.
+func Render(f diagnose.Fix) Rendered {
+	var out Rendered
+	out.Commands = slices.Clone(f.Reads)
+	out.Steps = slices.Clone(f.Before)
+	out.changes(f.Changes)
+	out.Steps = append(out.Steps, f.After...)
+	if out.DataLoss == "" {
+		out.DataLoss = f.DataLoss
+	}
+	if out.IdP == "" && f.IdPText != "" {
+		out.IdP = idpFix(f.IdPText)
+	}
+	withoutControls(&out)
+	if len(f.ProductSteps) > 0 {
+		out.IdPProduct, out.IdPSteps, out.IdPDocs = f.ProductName, slices.Clone(f.ProductSteps), f.ProductDocs
+	} else {
+		productSteps(f, &out)
+	}
+	return out
+}
+
+// idpFix says where at the identity provider a change is made.
+func idpFix(what string) string {
+	return "In the identity provider's Amazon Connect (AWS) application, " + what
+}
+
+// roundDur writes a duration to the minute past an hour, else to the
+// second.
+func roundDur(d time.Duration) string {
+	if d >= time.Hour {
+		return d.Round(time.Minute).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+func orX(s, x string) string {
+	if s == "" {
+		return x
+	}
+	return s
+}
+
+// clockByOS is how to synchronise a server's clock when the IdP product is
+// not known; a known product's own steps replace it.
+const clockByOS = "On Windows (AD FS): w32tm /config /syncfromflags:domhier /update, then w32tm /resync; on Linux (Keycloak, Shibboleth, SimpleSAMLphp, PingFederate): enable chrony or systemd-timesyncd (timedatectl set-ntp true)."
+
+// phoneValue writes a phone-config value as the CLI's shorthand takes it:
+// whole numbers as integers (JSON decodes 1000000 as a float64 that %v
+// would write 1e+06).
+func phoneValue(v any) string {
+	if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return fmt.Sprint(v)
+}
+
+// withoutControls drops the commands of a fix that hold a control
+// character from the evidence (a newline in a user name): quoted, it could
+// run nothing, but it is not a value AWS takes, and a line that spans
+// lines is not pasted whole.
+func withoutControls(f *Rendered) {
+	kept := f.Commands[:0]
+	dropped := false
+	for _, c := range f.Commands {
+		if shell.HasControl(c) {
+			dropped = true
+			continue
+		}
+		kept = append(kept, c)
+	}
+	f.Commands = kept
+	if dropped {
+		f.Steps = append(f.Steps, "A value this change would use holds a control character (a line break, an escape), which AWS does not take: samldoctor prints no command with it. Correct the value at its source first.")
+	}
+}
+
+// render writes the fix's commands, files and generic IdP step from its
+// changes.
+func (f *Rendered) changes(changes []fix.Change) {
+	files := map[string]bool{}
+	file := func(base, content string) string {
+		name := base + ".json"
+		for i := 2; files[name]; i++ {
+			name = fmt.Sprintf("%s-%d.json", base, i)
+		}
+		files[name] = true
+		f.Files = append(f.Files, File{Name: name, Content: content})
+		return name
+	}
+	var idpSteps []string
+	for _, c := range changes {
+		switch c := c.(type) {
+		case fix.SetAttribute, fix.SendRoles, fix.SetAudience, fix.SetACS, fix.SetRelayState, fix.EncryptAssertion, fix.DropSessionTags:
+			idpSteps = append(idpSteps, strings.TrimSuffix(strings.TrimPrefix(describe(c), "At the IdP, "), "."))
+		case fix.SyncIdPClock:
+			f.Steps = append(f.Steps, describe(c), clockByOS)
+		case fix.EditStatement:
+			name := file(slug(c.Policy), c.Document.Document())
+			if c.Managed {
+				f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-policy-version --policy-arn %s --policy-document file://%s --set-as-default", shell.Quote(c.Policy), name))
+				f.Steps = append(f.Steps, "A managed policy keeps at most five versions: if create-policy-version says LimitExceeded, delete the oldest non-default one (aws iam list-policy-versions, aws iam delete-policy-version).")
+			} else {
+				f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", shell.Quote(c.Role), shell.Quote(c.Policy), name))
+			}
+		case fix.PutRolePolicy:
+			name := file(slug(c.Policy), c.Document.Document())
+			if !c.NameUnused {
+				f.Steps = append(f.Steps, fmt.Sprintf("First check that role %s has no inline policy named %s (aws iam list-role-policies --role-name %s): put-role-policy with a name in use replaces that policy and drops its statements; use another name if it is listed.", c.Role, c.Policy, c.Role))
+			}
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", shell.Quote(c.Role), shell.Quote(c.Policy), name))
+		case fix.UpdateTrustPolicy:
+			name := file("trust-policy-"+slug(c.Role), c.Document.Document())
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", shell.Quote(c.Role), name))
+		case fix.UpdateProviderMetadata:
+			idpSteps = append(idpSteps, "download the application's current federation metadata XML and save it as idp-metadata.xml")
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", shell.Quote(c.Provider)))
+		case fix.CreateProvider:
+			idpSteps = append(idpSteps, "download the application's federation metadata XML and save it as idp-metadata.xml")
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", shell.Quote(awsarn.ProviderName(c.Provider))))
+		case fix.SetEncryptionMode:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode %s", shell.Quote(c.Provider), shell.Quote(c.Value)))
+		case fix.AddPrivateKey:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", shell.Quote(c.Provider)))
+		case fix.CreateUser:
+			in := c.Connect
+			if c.Replica != "" {
+				in.Region = c.Replica
+			}
+			f.Commands = append(f.Commands, createUserCommand(in, c.User, c.UserName))
+			if c.User == nil || !c.User.Detailed {
+				f.Steps = append(f.Steps, fmt.Sprintf("Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles --region %[1]s --instance-id %[2]s, and list-routing-profiles --region %[1]s --instance-id %[2]s).", orX(c.Region, "REGION"), orX(c.Instance, "INSTANCE-ID")))
+			}
+		case fix.RecreateUser:
+			cmds, steps, loss := recreateUser(c)
+			f.Commands = append(f.Commands, cmds...)
+			f.Steps = append(f.Steps, steps...)
+			f.DataLoss = loss
+		case fix.AddTrafficGroupUser:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
+				shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(c.Value), shell.Quote(c.User.ID)))
+		case fix.AssociateApprovedOrigin, fix.SetCCPURL, fix.SetLoginPopup:
+			renderEmbedded(f, c)
+		case fix.UpdateOrgPolicy:
+			name := file(strings.ToLower(evidence.PolicyShort(c.Type))+"-"+slug(orX(c.Name, c.Policy)), c.Document.Document())
+			f.Commands = append(f.Commands, fmt.Sprintf("aws organizations update-policy --policy-id %s --content file://%s", shell.Quote(c.Policy), name))
+			f.Steps = append(f.Steps, "Run it with the organization's management account, or the account delegated to administer its policies; the change applies at once to every account the policy is attached to.")
+		case fix.DeleteUser:
+			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(c.User.ID)))
+			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)
+		}
+	}
+	if len(idpSteps) > 0 {
+		f.IdP = idpFix(strings.Join(idpSteps, "; then ") + ".")
+	}
+	withoutControls(f)
+}
+
+// recreateUser is the last-resort fix: create the user again under the
+// name the IdP sends, keeping its current settings, and delete the old one.
+func recreateUser(c fix.RecreateUser) (cmds, steps []string, loss string) {
+	u := c.User
+	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(u.ID))
+	create := createUserCommand(c.Connect, u, c.UserName)
+	loss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID, metrics and settings not copied). Prefer changing the IdP.", u.Username)
+	if !u.Detailed {
+		// The settings to copy are not in the evidence: the delete is not
+		// printed beside a create that still has placeholders; it comes
+		// in the steps, after them.
+		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json", shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(u.ID)))
+		steps = append(steps, "Keep the user's settings first (describe-user above), then run samldoctor again with user.json in --aws-data: it prints the create-user with those settings, and the delete after it. Do not delete the user before that.")
+		return cmds, steps, loss
+	}
+	// Create first, and delete only once the new user exists: pasted as
+	// one line, a create that fails deletes nothing.
+	cmds = append(cmds, create+" && "+del)
+	steps = append(steps, "If create-user answers that the user name exists (Connect may hold names that differ only in case as one), run the delete-user part first and then the create-user part: the settings in it are the old user's.")
+	return cmds, steps, loss
+}
+
+// createUserCommand writes aws connect create-user with the user's current
+// settings when known, else placeholders to fill in.
+func createUserCommand(in fix.Connect, u *evidence.User, name string) string {
+	first, last := "FIRST-NAME", "LAST-NAME"
+	phone := "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0"
+	sps, rp := "SECURITY-PROFILE-ID", "ROUTING-PROFILE-ID"
+	hier, tags := "", ""
+	var more [][2]string // the identity's other fields, as describe-user shows them
+	if u != nil {
+		if u.FirstName != "" {
+			first = u.FirstName
+		}
+		if u.LastName != "" {
+			last = u.LastName
+		}
+		for _, kv := range [][2]string{{"Email", u.Email}, {"SecondaryEmail", u.SecondaryEmail}, {"Mobile", u.Mobile}} {
+			if kv[1] != "" {
+				more = append(more, kv)
+			}
+		}
+		if u.Detailed {
+			if len(u.Tags) > 0 {
+				b, _ := json.Marshal(u.Tags) // sorted keys
+				tags = " --tags " + shell.Quote(string(b))
+			}
+			if len(u.PhoneConfig) > 0 {
+				var parts []string
+				for _, k := range slices.Sorted(maps.Keys(u.PhoneConfig)) {
+					if v := u.PhoneConfig[k]; v != nil {
+						parts = append(parts, k+"="+phoneValue(v))
+					}
+				}
+				phone = strings.Join(parts, ",")
+			}
+			if len(u.SecurityProfileIDs) > 0 {
+				var ids []string
+				for _, id := range u.SecurityProfileIDs {
+					ids = append(ids, shell.Quote(id))
+				}
+				sps = strings.Join(ids, " ")
+			}
+			if u.RoutingProfileID != "" {
+				rp = u.RoutingProfileID
+			}
+			if u.HierarchyGroupID != "" {
+				hier = " --hierarchy-group-id " + shell.Quote(u.HierarchyGroupID)
+			}
+		}
+	}
+	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s%s",
+		shell.Quote(orX(in.Region, "REGION")), shell.Quote(orX(in.Instance, "INSTANCE-ID")), shell.Quote(name),
+		shell.Quote(identityInfo(append([][2]string{{"FirstName", first}, {"LastName", last}}, more...))), shell.Quote(phone), sps, shell.Quote(rp), hier, tags)
+}
+
+// identityInfo writes --identity-info in the AWS CLI's shorthand
+// (FirstName=Jane,LastName=Doe) when no value holds a character the
+// shorthand reads as syntax, else as JSON, which holds any value.
+func identityInfo(fields [][2]string) string {
+	plain := true
+	for _, kv := range fields {
+		plain = plain && !strings.ContainsAny(kv[1], ",=\"'[]{}")
+	}
+	if plain {
+		var parts []string
+		for _, kv := range fields {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+		return strings.Join(parts, ",")
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, kv := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(kv[0])
+		v, _ := json.Marshal(kv[1])
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// renderEmbedded writes a change to the embedded CCP as the fix's
+// command or steps.
+func renderEmbedded(f *Rendered, c fix.Change) {
+	switch c := c.(type) {
+	case fix.AssociateApprovedOrigin:
+		f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", shell.Quote(orX(c.Instance, "INSTANCE-ID")), shell.Quote(c.Value), shell.Quote(orX(c.Region, "REGION"))))
+	case fix.SetCCPURL:
+		f.Steps = append(f.Steps, describeEmbedded(c),
+			fmt.Sprintf("In the page's connect.core.initCCP(container, {...}) call: ccpUrl: %q. The approved origins stay as they are: they belong to the instance, not to its domain.", c.Value))
+	case fix.SetLoginPopup:
+		login := "the identity provider's sign-in URL for the Amazon Connect app (IdP-initiated: the app's user access URL or tile link, whose RelayState federates into the instance)"
+		if c.Value != "" {
+			login = fmt.Sprintf("%q", c.Value)
+		}
+		f.Steps = append(f.Steps, describeEmbedded(c),
+			"In the page's connect.core.initCCP(container, {...}) call: loginPopup: true, loginPopupAutoClose: true (or loginOptions: {autoClose: true}), loginUrl: "+login+". Do not load the identity provider or AWS sign-in in a frame: both refuse it (X-Frame-Options), and Streams closes its popup once the CCP's frame has the session.")
+	}
+}
+
+// describe is one line for a change, as a person would say it.
+func describe(c fix.Change) string {
+	switch c := c.(type) {
+	case fix.SetAttribute:
+		s := fmt.Sprintf("At the IdP, make the %s attribute send %q", fix.ShortAttr(c.Attribute), c.Value)
+		switch {
+		case c.Source != "" && c.Transform != "":
+			s += fmt.Sprintf(" (the %s case of what %s sends now)", c.Transform, fix.SourceLabel(c.Source))
+		case c.Source != "":
+			s += fmt.Sprintf(" (what %s sends now)", fix.SourceLabel(c.Source))
+		case c.Attribute == assertion.AttrRoleSessionName:
+			s += " (no attribute the IdP sends has this value: set it on the agent's profile)"
+		}
+		return s + scopeLabel(c.Scope) + "."
+	case fix.SendRoles:
+		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other" + scopeLabel(c.Scope) + "."
+	case fix.SetAudience:
+		return "At the IdP, set the audience (identifier, entity ID) to " + c.Value + "."
+	case fix.SetACS:
+		return "At the IdP, set the ACS (Reply) URL and the Recipient to " + c.Value + "."
+	case fix.SetRelayState:
+		return "At the IdP, set the RelayState to " + c.Value + "."
+	case fix.SyncIdPClock:
+		return "Synchronise the identity provider server's clock with NTP: it runs " + clockOffset(c.Offset) + "."
+	case fix.EncryptAssertion:
+		return "At the IdP, turn on assertion encryption with the encryption certificate of SAML provider " + awsarn.ProviderName(c.Provider) + "."
+	case fix.EditStatement:
+		return fmt.Sprintf("In %s of role %s, correct statement %d in place: %s.", policyLabel(c), c.Role, c.Statement, c.Edit)
+	case fix.PutRolePolicy:
+		return fmt.Sprintf("Add the inline policy %s to role %s.", c.Policy, c.Role)
+	case fix.UpdateTrustPolicy:
+		return fmt.Sprintf("In the trust policy of role %s, %s.", c.Role, c.Edit)
+	case fix.UpdateProviderMetadata:
+		return "Upload the IdP's current metadata to the IAM SAML provider " + awsarn.ProviderName(c.Provider) + "."
+	case fix.CreateProvider:
+		return "Create the IAM SAML provider " + awsarn.ProviderName(c.Provider) + " from the IdP's metadata."
+	case fix.SetEncryptionMode:
+		return "Set the assertion encryption mode of SAML provider " + awsarn.ProviderName(c.Provider) + " to " + c.Value + "."
+	case fix.AddPrivateKey:
+		return "Upload the private key the IdP encrypts for to SAML provider " + awsarn.ProviderName(c.Provider) + "."
+	case fix.CreateUser:
+		if c.Replica != "" {
+			return fmt.Sprintf("Create the Connect user %q in the replica in %s.", c.UserName, c.Replica)
+		}
+		return fmt.Sprintf("Create the Connect user %q.", c.UserName)
+	case fix.RecreateUser:
+		return fmt.Sprintf("Delete the Connect user %q and create it again as %q.", c.User.Username, c.UserName)
+	case fix.DeleteUser:
+		return fmt.Sprintf("Delete the Connect user %q.", c.User.Username)
+	case fix.AddTrafficGroupUser:
+		return fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", c.User.Username, c.Value)
+	case fix.UpdateOrgPolicy:
+		return fmt.Sprintf("In the organization's %s %s, correct %s.", evidence.PolicyShort(c.Type), c.Policy, c.Edit)
+	case fix.DropSessionTags:
+		return "At the IdP, " + c.What() + "."
+	case fix.AssociateApprovedOrigin, fix.SetCCPURL, fix.SetLoginPopup:
+		return describeEmbedded(c)
+	}
+	return string(c.Kind())
+}
+
+// scopeLabel says whom an IdP change reaches.
+func scopeLabel(s fix.Scope) string {
+	switch s {
+	case fix.ScopeAgent:
+		return ", for this agent only"
+	case fix.ScopeGroup:
+		return ", for the agents' group"
+	case fix.ScopeApplication:
+		return ", for every user of the application"
+	}
+	return ""
+}
+
+func policyLabel(c fix.EditStatement) string {
+	if c.Managed {
+		return "managed policy " + c.Policy
+	}
+	return "inline policy " + c.Policy
+}
+
+// slug makes a file name from a policy or role name: ConnectFederation
+// becomes connect-federation.
+func slug(s string) string {
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		s = s[i+1:]
+	}
+	var b strings.Builder
+	prevLower := false
+	for _, c := range s {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			if prevLower {
+				b.WriteByte('-')
+			}
+			b.WriteRune(c + 'a' - 'A')
+			prevLower = false
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+			prevLower = true
+		default:
+			b.WriteByte('-')
+			prevLower = false
+		}
+	}
+	return b.String()
+}
+
+// idpKind is the kind of product steps a change calls for (see
+// internal/idp), when the products' data has steps for it.
+func idpKind(c fix.Change) (string, bool) {
+	switch c := c.(type) {
+	case fix.SetAttribute:
+		if c.Attribute == assertion.AttrRoleSessionName {
+			return "rolesessionname", true
+		}
+	case fix.SendRoles:
+		return "role", true
+	case fix.SetAudience:
+		return "audience", true
+	case fix.SetACS:
+		return "acs", true
+	case fix.SetRelayState:
+		return "relaystate", true
+	case fix.UpdateProviderMetadata, fix.CreateProvider:
+		return "metadata", true
+	case fix.SyncIdPClock:
+		return "clock", true
+	}
+	return "", false
+}
+
+// idpValuesFor fills the product steps' values from the change, so the
+// steps name exactly what the change sets.
+func idpValuesFor(f diagnose.Fix, product string, c fix.Change, kind string) (idp.Values, string) {
+	v := f.IdPValues
+	v.Scope = string(fix.ScopeOf(c))
+	switch c := c.(type) {
+	case fix.SetAttribute:
+		v.ConnectUser = c.Value
+		v.CaseTransform = c.Transform
+		v.Source, v.Scope = c.Source, string(c.Scope)
+		v.SourceValue = f.Sent[c.Source]
+		if p := idp.Lookup(product); p != nil {
+			v.SourceExpr = p.Sources[c.Source]
+		}
+		switch {
+		case c.Source == "":
+			kind = "rolesessionname-profile"
+		case c.Transform != "":
+			kind = "rolesessionname-case"
+		}
+	case fix.SendRoles:
+		v.RolePair = c.Roles[0]
+		if ro, err := fix.SplitRolePair(c.Roles[0]); err == nil {
+			v.RoleArn, v.ProviderArn = ro.RoleArn, ro.ProviderArn
+			if a, err := awsarn.Parse(ro.RoleArn); err == nil {
+				v.Account = a.Account
+			}
+		}
+	case fix.SyncIdPClock:
+		v.ClockOffset = clockOffset(c.Offset)
+	case fix.SetAudience:
+		v.Audience = c.Value
+	case fix.SetACS:
+		v.ACS = c.Value
+	case fix.SetRelayState:
+		v.RelayState = c.Value
+		v.RelayStateEncoded = url.QueryEscape(c.Value)
+		v.RelayStateDoubleEncoded = url.QueryEscape(v.RelayStateEncoded)
+	}
+	return v, kind
+}
+
+// clockOffset says how far a clock is off AWS's: "2h0m0s behind AWS's".
+func clockOffset(d time.Duration) string {
+	if d < 0 {
+		return roundDur(-d) + " ahead of AWS's"
+	}
+	return roundDur(d) + " behind AWS's"
+}
+
+// productSteps writes the fix's IdP change in the product's own terms,
+// with the values the change sets (or, for a manual fix, this sign-in's).
+func productSteps(f diagnose.Fix, fx *Rendered) {
+	if f.Product == nil || f.Product.Product == idp.Unknown || len(f.ProductSteps) > 0 {
+		return // no product, or already in the product's terms: a pitfall of its own app
+	}
+	d := *f.Product
+	if len(f.Changes) == 0 {
+		kind := f.ProductKind
+		if kind == "" {
+			return
+		}
+		v := f.IdPValues
+		if !configSafe(v) {
+			return
+		}
+		if steps, docs, found := idp.Steps(d.Product, kind, v); found {
+			fx.IdPProduct, fx.IdPSteps, fx.IdPDocs = d.Name, steps, docs
+			fx.IdPCode = idp.CodeSteps(d.Product, kind)
+		}
+		return
+	}
+	// Every change made at the IdP, in order, in the product's terms; a
+	// change the product's data has no steps for keeps its plain words.
+	var steps []string
+	var code []int
+	docs, inProduct, clock := "", false, false
+	for _, c := range f.Changes {
+		kind, ok := idpKind(c)
+		if sr, isRoles := c.(fix.SendRoles); isRoles && len(sr.Roles) != 1 {
+			ok = false // the products' steps send one value; several keep the plain words
+		}
+		if !ok {
+			if fix.Where(c) == "idp" {
+				steps = append(steps, capitalise(strings.TrimPrefix(describe(c), "At the IdP, ")))
+			}
+			continue
+		}
+		v, kind := idpValuesFor(f, d.Product, c, kind)
+		if !configSafe(v) {
+			return // a value that would break out of the product's syntax: the generic step stays
+		}
+		ps, pdocs, found := idp.Steps(d.Product, kind, v)
+		if !found {
+			if fix.Where(c) == "idp" {
+				steps = append(steps, capitalise(strings.TrimPrefix(describe(c), "At the IdP, ")))
+			}
+			continue
+		}
+		for _, k := range idp.CodeSteps(d.Product, kind) {
+			code = append(code, len(steps)+k)
+		}
+		steps = append(steps, ps...)
+		inProduct = true
+		clock = clock || kind == "clock"
+		if docs == "" {
+			docs = pdocs
+		}
+	}
+	if !inProduct {
+		return
+	}
+	fx.IdPProduct, fx.IdPSteps, fx.IdPDocs, fx.IdPCode = d.Name, steps, docs, code
+	if clock {
+		// The product's own steps say how its server keeps time.
+		fx.Steps = slices.DeleteFunc(fx.Steps, func(s string) bool { return s == clockByOS })
+	}
+}
+
+// configSafe reports whether the values drawn from the capture can be
+// written into a product's configuration text (PHP strings, claim rules,
+// expressions) as they are: no quote, backslash, dollar or control
+// character that would end the string or run code there.
+func configSafe(v idp.Values) bool {
+	for _, s := range []string{v.Source, v.SourceValue, v.AgentAttr, v.AgentValue, v.SPEntity, v.ConnectUser, v.RolePair} {
+		if strings.ContainsAny(s, "'\"\\$`\x00\r\n") {
+			return false
+		}
+		for _, c := range s {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// capitalise starts a sentence with a capital letter.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// describeEmbedded is one line for a change to the embedded CCP.
+func describeEmbedded(c fix.Change) string {
+	switch c := c.(type) {
+	case fix.AssociateApprovedOrigin:
+		return fmt.Sprintf("Approve the origin %s for the Connect instance %s.", c.Value, orX(c.Instance, "INSTANCE-ID"))
+	case fix.SetCCPURL:
+		return "In the agent application, set Amazon Connect Streams' ccpUrl to " + c.Value + "."
+	case fix.SetLoginPopup:
+		s := "In the agent application, sign the agent in through Amazon Connect Streams' login popup (loginPopup: true, loginPopupAutoClose: true)"
+		if c.Value != "" {
+			s += " with loginUrl " + c.Value
+		}
+		return s + "."
+	}
+	return string(c.Kind())
+}
