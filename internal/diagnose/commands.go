@@ -12,6 +12,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // This file is the one place that writes a command that changes AWS
@@ -77,7 +78,7 @@ func NewFix(aws *evidence.Set, summary string, changes ...fix.Change) *Fix {
 	if aws == nil {
 		aws = evidence.NewSet()
 	}
-	r := &run{aws: aws, subject: &Subject{}}
+	r := &run{aws: aws, subject: &signin.Subject{}}
 	return r.newFix(summary, changes...)
 }
 
