@@ -1,7 +1,8 @@
 // Package diagnose judges an Amazon Connect SAML sign-in stage by stage
 // (the SAML message, its AWS attributes, AssumeRoleWithSAML, the
 // RelayState, connect:GetFederationToken, the Connect user, and the user's
-// earlier sign-ins) from the evidence at hand, and explains each failure
+// earlier sign-ins) from the evidence at hand, each attempt and the
+// message AWS judged as package signin gives them, and explains each failure
 // with a finding: what was seen, what it means, and the fix with the real
 // values filled in. Where evidence is missing it says which input would
 // settle the question, and never guesses.
