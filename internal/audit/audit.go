@@ -20,6 +20,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // Input is what an audit reads.
@@ -45,7 +46,7 @@ type Input struct {
 	// SignIn is the sign-in of a capture (--capture), when given, and
 	// SignInWhere names it: AWS data of another account or instance than
 	// its own is set aside, as diagnose does (aws.evidence_other_account).
-	SignIn      *diagnose.Subject
+	SignIn      *signin.Subject
 	SignInWhere string
 }
 

@@ -57,7 +57,7 @@ func readCapture(t testing.TB, path string) *capture.Capture {
 
 // target is what the CLI fills in from the capture.
 func target(c *capture.Capture) awslive.Target {
-	s := diagnose.SubjectOf(c)
+	s := signin.SubjectOf(c)
 	return awslive.Target{Region: s.Region, InstanceID: s.InstanceID, RoleArn: s.RoleArn, ProviderArn: s.ProviderArn,
 		RoleSessionName: s.RoleSessionName, SignInRegion: "us-east-1", Since: s.At.AddDate(0, 0, -90)}
 }

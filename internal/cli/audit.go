@@ -14,10 +14,10 @@ import (
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/audit"
 	"github.com/samldoctor/samldoctor/internal/awslive"
-	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/inputfile"
 	"github.com/samldoctor/samldoctor/internal/report"
+	"github.com/samldoctor/samldoctor/internal/signin"
 	"github.com/samldoctor/samldoctor/internal/trail"
 )
 
@@ -175,7 +175,7 @@ policies, CloudTrail's event history for --since; read-only calls). Exit status:
 				if err != nil {
 					return err
 				}
-				s := diagnose.SubjectOf(c)
+				s := signin.SubjectOf(c)
 				if s == nil || s.RoleSessionName == "" && s.RoleArn == "" {
 					return fmt.Errorf("%s: no RoleSessionName or Role in the capture's sign-in", capturePath)
 				}

@@ -12,8 +12,8 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/awslive"
 	"github.com/samldoctor/samldoctor/internal/capture"
-	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // awsFlags are the flags of commands that call AWS.
@@ -36,7 +36,7 @@ func targetFrom(c *capture.Capture) awslive.Target {
 	if c == nil {
 		return t
 	}
-	if s := diagnose.SubjectOf(c); s != nil {
+	if s := signin.SubjectOf(c); s != nil {
 		t.Region, t.InstanceID = s.Region, s.InstanceID
 		t.RoleArn, t.ProviderArn, t.RoleSessionName = s.RoleArn, s.ProviderArn, s.RoleSessionName
 		if si, ok := awsarn.ParseSignIn(s.PostedTo); ok {

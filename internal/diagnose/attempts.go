@@ -2,211 +2,41 @@ package diagnose
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/samldoctor/samldoctor/internal/capture"
-	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
-// Attempt is one sign-in in a capture: a SAMLResponse posted to AWS
-// sign-in, with the pages that led to it and the answers that followed,
-// up to the next attempt.
+// Attempt is the diagnosis of one sign-in of a capture that holds several
+// (signin.Attempts cuts the capture).
 type Attempt struct {
 	Index   int // from 1
 	Started time.Time
 	// Outcome is "reached_connect", "failed" or "unknown".
 	Outcome  string
-	Subject  *Subject
+	Subject  *signin.Subject
 	Symptoms []string
 	Verdict  string
 	// Result is the attempt's own diagnosis.
 	Result *Result
 }
 
-// position orders pages and places in the capture.
-type position struct {
-	file  string
-	time  time.Time
-	entry int
-}
-
-func (p position) before(q position) bool {
-	if !p.time.IsZero() && !q.time.IsZero() && !p.time.Equal(q.time) {
-		return p.time.Before(q.time)
-	}
-	if p.file != q.file {
-		return p.file < q.file
-	}
-	return p.entry < q.entry
-}
-
-func pagePos(p capture.Page) position   { return position{p.File, p.Time, p.Entry} }
-func placePos(p capture.Place) position { return position{p.File, p.Time, p.Entry} }
-
-// end is what ends one sign-in: a SAMLResponse posted to AWS sign-in, or
-// an identity provider's error page (the IdP stopped it; no SAML follows).
-type end struct {
-	msg   *capture.Message // nil for an error page
-	place capture.Place
-	at    position
-}
-
-// splitAttempts cuts a capture into its sign-ins: one per SAMLResponse
-// POST to AWS sign-in (a role chooser's second POST of the same response
-// is the same sign-in), and one per IdP error page. Each holds the IdP
-// pages since the previous sign-in's answers, its POST or error page, and
-// the answers up to the next sign-in. A capture with at most one such end
-// is one attempt: nil.
-func splitAttempts(c *capture.Capture) []*capture.Capture {
-	var ends []end
-	for _, m := range c.Messages {
-		if m.Type != "SAMLResponse" {
-			continue
-		}
-		for _, p := range m.Seen {
-			if p.Where == "post" && p.SignIn && p.RoleIndex == "" {
-				ends = append(ends, end{msg: m, place: p, at: placePos(p)})
-			}
-		}
-	}
-	for _, p := range c.Pages {
-		if p.Stage == signin.StageIdP && hasIdPError(p) {
-			ends = append(ends, end{at: pagePos(p)})
-		}
-	}
-	if len(ends) < 2 {
-		return nil
-	}
-	slices.SortStableFunc(ends, func(a, b end) int { return cmpPos(a.at, b.at) })
-	// Where each attempt starts: at the first IdP page after the previous
-	// end, else at its own end. The IdP pages are sorted once by
-	// position; the pages between two ends are a run of them, and the
-	// runs of different attempts do not overlap, so this is linear.
-	type idpPage struct {
-		at    position
-		index int // in c.Pages: the first in the capture's order wins
-	}
-	var idps []idpPage
-	for i, p := range c.Pages {
-		if p.Stage == signin.StageIdP {
-			idps = append(idps, idpPage{pagePos(p), i})
-		}
-	}
-	slices.SortStableFunc(idps, func(a, b idpPage) int { return cmpPos(a.at, b.at) })
-	starts := make([]position, len(ends))
-	starts[0] = position{}
-	for k := 1; k < len(ends); k++ {
-		starts[k] = ends[k].at
-		prev := ends[k-1].at
-		lo, _ := slices.BinarySearchFunc(idps, prev, func(p idpPage, t position) int {
-			if prev.before(p.at) {
-				return 1
-			}
-			return -1
-		})
-		best := -1
-		for _, p := range idps[lo:] {
-			if !p.at.before(starts[k]) {
-				break
-			}
-			if prev.before(p.at) && (best < 0 || p.index < idps[best].index) {
-				best = lo
-			}
-			lo++
-		}
-		if best >= 0 {
-			starts[k] = idps[best].at
-		}
-	}
-	// attemptOf is the attempt a position falls in: the last whose start
-	// is not after it.
-	attemptOf := func(at position) int {
-		k, _ := slices.BinarySearchFunc(starts[1:], at, func(s, t position) int {
-			if t.before(s) {
-				return 1
-			}
-			return -1
-		})
-		return k
-	}
-	out := make([]*capture.Capture, len(ends))
-	for k, e := range ends {
-		out[k] = &capture.Capture{Sources: c.Sources, Warnings: c.Warnings, Pages: []capture.Page{}, Messages: []*capture.Message{}}
-		if e.msg != nil {
-			m := *e.msg
-			m.Seen = nil
-			out[k].Messages = append(out[k].Messages, &m)
-		}
-	}
-	for _, p := range c.Pages {
-		k := attemptOf(pagePos(p))
-		out[k].Pages = append(out[k].Pages, p)
-	}
-	// Each end's message keeps the places that fall in its attempt; the
-	// other messages go to the attempt of their first place.
-	ended := map[*capture.Message]bool{}
-	for _, e := range ends {
-		if e.msg != nil {
-			ended[e.msg] = true
-		}
-	}
-	for _, m := range c.Messages {
-		if ended[m] {
-			for _, p := range m.Seen {
-				k := attemptOf(placePos(p))
-				if ends[k].msg == m {
-					own := out[k].Messages[0]
-					own.Seen = append(own.Seen, p)
-				}
-			}
-			continue
-		}
-		if m.Type != "SAMLResponse" && len(m.Seen) > 0 {
-			k := attemptOf(placePos(m.Seen[0]))
-			out[k].Messages = append(out[k].Messages, m)
-		}
-	}
-	return out
-}
-
-// cmpPos orders positions as before does.
-func cmpPos(a, b position) int {
-	if a.before(b) {
-		return -1
-	}
-	if b.before(a) {
-		return 1
-	}
-	return 0
-}
-
-func hasIdPError(p capture.Page) bool {
-	for _, e := range p.Errors {
-		if e.ID == errorpage.IdPErrorPage {
-			return true
-		}
-	}
-	return false
-}
-
 // runAttempts diagnoses each sign-in of a capture that holds several, and
 // returns the last one's result with the others summarised.
-func runAttempts(in Input, subs []*capture.Capture) *Result {
+func runAttempts(in Input, subs []signin.Attempt) *Result {
 	var attempts []Attempt
 	var last *Result
 	for i, sub := range subs {
 		sin := in
-		sin.Capture = sub
+		sin.Capture = sub.Capture
 		res := runOne(sin)
 		a := Attempt{Index: i + 1, Result: res, Subject: res.Subject, Verdict: res.Verdict}
 		if res.Subject != nil {
 			a.Started = res.Subject.At
-		} else if p, _, ok := lastIdPError(sub.Pages); ok {
+		} else if p, _, ok := lastIdPError(sub.Capture.Pages); ok {
 			a.Started = p.Time
 		}
 		switch res.Outcome {
@@ -243,7 +73,7 @@ func runAttempts(in Input, subs []*capture.Capture) *Result {
 // fix made in between, nor is a different issuer; a success after a
 // failure with the same issuer is (attemptsLine says what changed).
 func twoProfiles(as []Attempt) *Finding {
-	person := func(s *Subject) string {
+	person := func(s *signin.Subject) string {
 		if s.NameID != "" {
 			return "nameid:" + strings.ToLower(s.NameID)
 		}
@@ -319,7 +149,7 @@ func twoProfiles(as []Attempt) *Finding {
 // end: for each person, the earliest later failure of each profile and
 // success of each issuer are kept two at a time (the earliest, and the
 // earliest that differs from it), which is all a pair needs.
-func profilePair(as []Attempt, person func(*Subject) string) (a, b Attempt, found bool) {
+func profilePair(as []Attempt, person func(*signin.Subject) string) (a, b Attempt, found bool) {
 	type later struct{ failed, reached earliest2 }
 	byPerson := map[string]*later{}
 	best := [2]int{-1, -1}
@@ -381,7 +211,7 @@ func (e *earliest2) other(key string) int {
 	return -1
 }
 
-func describeProfile(s *Subject) string {
+func describeProfile(s *signin.Subject) string {
 	return fmt.Sprintf("RoleSessionName %q (issuer %s)", s.RoleSessionName, s.Issuer)
 }
 
@@ -416,7 +246,7 @@ func attemptsLine(as []Attempt) string {
 }
 
 // changed says what differs between two sign-ins' subjects.
-func changed(a, b *Subject) string {
+func changed(a, b *signin.Subject) string {
 	if a == nil || b == nil {
 		return ""
 	}

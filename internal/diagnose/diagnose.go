@@ -1,7 +1,8 @@
 // Package diagnose judges an Amazon Connect SAML sign-in stage by stage
 // (the SAML message, its AWS attributes, AssumeRoleWithSAML, the
 // RelayState, connect:GetFederationToken, the Connect user, and the user's
-// earlier sign-ins) from the evidence at hand, and explains each failure
+// earlier sign-ins) from the evidence at hand, each attempt and the
+// message AWS judged as package signin gives them, and explains each failure
 // with a finding: what was seen, what it means, and the fix with the real
 // values filled in. Where evidence is missing it says which input would
 // settle the question, and never guesses.
@@ -122,26 +123,6 @@ type Symptom struct {
 	Evidence []Evidence
 }
 
-// Subject is the sign-in under diagnosis, as the capture tells it.
-type Subject struct {
-	// Message is the index in the capture's messages.
-	Message         int
-	Issuer          string
-	NameID          string
-	RoleSessionName string
-	RoleArn         string
-	ProviderArn     string
-	Partition       string
-	Account         string
-	Region          string
-	InstanceID      string
-	// PostedTo is the AWS sign-in endpoint the message was posted to.
-	PostedTo string
-	// At is the time the sign-in is judged at: AWS's Date header on the
-	// POST's response when the capture has it, else the POST's start time.
-	At time.Time
-}
-
 // Result is a diagnosis.
 type Result struct {
 	// Verdict is one or two plain sentences for a contact-center admin.
@@ -152,7 +133,7 @@ type Result struct {
 	// page of the path it happens at (signin's stages).
 	FailedStage catalog.Stage
 	FailedAt    string
-	Subject     *Subject
+	Subject     *signin.Subject
 	Symptoms    []Symptom
 	Findings    []Finding
 	// Signatures are the verdicts on the sign-in message's signatures.
@@ -204,7 +185,7 @@ type run struct {
 	parsed   *assertion.Message
 	assert   *assertion.Assertion
 	awsView  *assertion.AWS
-	subject  *Subject
+	subject  *signin.Subject
 	post     capture.Place
 	posted   bool
 	symptoms map[string]bool
@@ -247,7 +228,7 @@ type run struct {
 // the attempts listed.
 func Run(in Input) *Result {
 	if in.Capture != nil {
-		if subs := splitAttempts(in.Capture); subs != nil {
+		if subs := signin.Attempts(in.Capture); subs != nil {
 			return runAttempts(in, subs)
 		}
 	}
@@ -296,18 +277,6 @@ func runOne(in Input) *Result {
 	r.applyIdP()
 	r.finish()
 	return r.res
-}
-
-// SubjectOf is the sign-in a diagnosis of the capture would judge (the
-// last SAMLResponse posted to AWS sign-in), found without judging it: what
-// live AWS checks are made about. nil when the capture has no
-// SAMLResponse.
-func SubjectOf(c *capture.Capture) *Subject {
-	r := newRun(Input{Capture: c})
-	if !r.chooseMessage() {
-		return nil
-	}
-	return r.subject
 }
 
 // canceled reports (and records) that the caller no longer wants the
@@ -459,99 +428,27 @@ func isConnectApp(u string) bool {
 	return awsarn.IsConnectAppHost(host)
 }
 
-// chooseMessage picks the sign-in to diagnose: the last SAMLResponse
-// posted to AWS sign-in, else the last SAMLResponse seen.
+// chooseMessage picks the sign-in to diagnose: the one AWS judged
+// (signin.Judge), with the instances of the AWS evidence.
 func (r *run) chooseMessage() bool {
-	idx := -1
-	for i, m := range r.in.Capture.Messages {
-		if m.Type != "SAMLResponse" {
-			continue
-		}
-		if _, ok := m.PostedToSignIn(); ok {
-			idx = i
-		}
+	known := make([]signin.Instance, len(r.aws.Instances))
+	for k, i := range r.aws.Instances {
+		known[k] = signin.Instance{ID: i.ID, Region: i.Region(), Account: i.Account()}
 	}
-	if idx < 0 {
-		for i, m := range r.in.Capture.Messages {
-			if _, toIIC := postedToIdentityCenter(m); m.Type == "SAMLResponse" && !toIIC {
-				// (An external IdP's response to IAM Identity Center is
-				// its leg of the sign-in, not AWS sign-in's.)
-				idx = i
-			}
-		}
-	}
-	if idx < 0 {
+	j := signin.Judge(r.in.Capture, known)
+	if j == nil {
 		return false
 	}
-	m := r.in.Capture.Messages[idx]
-	r.msg = m
-	r.subject = &Subject{Message: idx}
+	r.msg, r.subject = j.Message, j.Subject
 	r.res.Subject = r.subject
-	if p, ok := m.PostedToSignIn(); ok {
-		r.post, r.posted = p, true
-		r.subject.PostedTo = stripQuery(p.URL)
-		if si, ok := awsarn.ParseSignIn(p.URL); ok && si.Global != nil {
-			// Its query names the instance, account, role and
-			// provider: part of the endpoint, kept.
-			r.global, r.subject.PostedTo = si.Global, p.URL
-		}
-		r.subject.At = p.Time
-		if !p.ServerDate.IsZero() {
-			r.subject.At = p.ServerDate
-		}
-	} else if len(m.Seen) > 0 {
-		r.subject.At = m.Seen[0].Time
-	}
-	r.parsed = m.Parsed
+	r.post, r.posted, r.global = j.Post, j.Posted, j.Global
+	r.instanceFromEvidence = j.InstanceFromEvidence
+	r.parsed = j.Message.Parsed
 	if r.parsed != nil {
 		// The assertion a signature covers, by the document's shape;
 		// checkSignatures settles it once the signatures are verified.
-		r.judgeOn(r.parsed.Consumed(), r.parsed.AWS)
-	}
-	if rs := signin.RelayState(m); rs != nil && rs.Kind == "connect-federation" {
-		r.subject.InstanceID, r.subject.Region = rs.InstanceID, rs.Region
-		if rs.Region == "" && rs.Partition == "aws-us-gov" {
-			r.subject.Region = "us-gov-west-1"
-		}
-	}
-	// A Global Resiliency sign-in needs no RelayState: its URL names the
-	// instance.
-	if g := r.global; g != nil {
-		if r.subject.InstanceID == "" {
-			r.subject.InstanceID, r.subject.Region = g.InstanceID, g.Region
-		}
-		if r.subject.Account == "" {
-			r.subject.Account = g.AccountID
-		}
-	}
-	// Evidence may name the instance when the capture does not.
-	if r.subject.InstanceID == "" && len(r.aws.Instances) == 1 {
-		i := r.aws.Instances[0]
-		r.subject.InstanceID, r.subject.Region = i.ID, i.Region()
-		r.instanceFromEvidence = true
-	}
-	if r.subject.Account == "" {
-		for _, i := range r.aws.Instances {
-			if i.ID == r.subject.InstanceID {
-				r.subject.Account = i.Account()
-			}
-		}
-	}
-	if r.subject.Partition == "" {
-		// Connect's own pages name GovCloud when nothing else does
-		// (ALIAS.govcloud.connect.aws; Connect there is in us-gov-west-1
-		// only).
-		for _, p := range r.in.Capture.Pages {
-			if part := awsarn.ConnectAppPartition(hostOfURL(p.URL)); part != "" {
-				r.subject.Partition = part
-				if r.subject.Region == "" {
-					r.subject.Region = "us-gov-west-1"
-				}
-			}
-		}
-	}
-	if r.subject.Partition == "" {
-		r.subject.Partition = "aws"
+		r.assert, r.awsView = r.parsed.Consumed(), r.parsed.AWS
+		r.roleUsed, r.providerUsed = r.subject.RoleArn, r.subject.ProviderArn
 	}
 	return true
 }
@@ -560,78 +457,8 @@ func (r *run) chooseMessage() bool {
 // view of it): the subject's names and the role come from it.
 func (r *run) judgeOn(a *assertion.Assertion, v *assertion.AWS) {
 	r.assert, r.awsView = a, v
-	r.subject.Issuer, r.subject.NameID, r.subject.RoleSessionName = r.parsed.Issuer, "", ""
-	r.roleUsed, r.providerUsed, r.subject.RoleArn, r.subject.ProviderArn = "", "", "", ""
-	if a != nil {
-		if a.Issuer != "" && r.subject.Issuer == "" {
-			r.subject.Issuer = a.Issuer
-		}
-		if s := a.Subject; s != nil && s.NameID != nil {
-			r.subject.NameID = s.NameID.Value
-		}
-	}
-	if v != nil {
-		r.subject.RoleSessionName = v.RoleSessionName
-		r.pickRole()
-	}
-}
-
-// pickRole settles which Role value the sign-in used.
-func (r *run) pickRole() {
-	var valid []assertion.Role
-	for _, ro := range r.awsView.Roles {
-		if ro.Problem == "" || ro.RoleArn != "" && ro.ProviderArn != "" {
-			valid = append(valid, ro)
-		}
-	}
-	pick := func(ro assertion.Role) {
-		r.roleUsed, r.providerUsed = ro.RoleArn, ro.ProviderArn
-		r.subject.RoleArn, r.subject.ProviderArn = ro.RoleArn, ro.ProviderArn
-		if a, err := awsarn.Parse(ro.RoleArn); err == nil {
-			r.subject.Partition, r.subject.Account = a.Partition, a.Account
-		}
-	}
-	switch {
-	case len(valid) == 1:
-		pick(valid[0])
-	case r.msg.RoleIndex != "":
-		for _, ro := range valid {
-			if ro.RoleArn == r.msg.RoleIndex {
-				pick(ro)
-			}
-		}
-	}
-	if r.roleUsed == "" && len(valid) > 0 {
-		// Several roles and no pick seen: when every value names the
-		// same provider, the provider is known all the same (its
-		// certificates judge the signature).
-		prov := valid[0].ProviderArn
-		for _, ro := range valid {
-			if ro.ProviderArn != prov {
-				prov = ""
-			}
-		}
-		if prov != "" {
-			r.providerUsed, r.subject.ProviderArn = prov, prov
-		}
-	}
-	if r.roleUsed == "" && len(valid) > 0 {
-		// Several roles and no pick seen: the account is still known
-		// when every value agrees.
-		acct := ""
-		for _, ro := range valid {
-			a, _ := awsarn.Parse(ro.RoleArn)
-			if acct == "" {
-				acct = a.Account
-			} else if acct != a.Account {
-				acct = "-"
-			}
-		}
-		if acct != "-" {
-			a, _ := awsarn.Parse(valid[0].RoleArn)
-			r.subject.Account, r.subject.Partition = a.Account, a.Partition
-		}
-	}
+	r.subject.JudgedOn(r.msg, a, v)
+	r.roleUsed, r.providerUsed = r.subject.RoleArn, r.subject.ProviderArn
 }
 
 func stripQuery(u string) string {

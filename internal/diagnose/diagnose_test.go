@@ -757,17 +757,17 @@ func TestEncryptedAssertion(t *testing.T) {
 	}
 }
 
-// SubjectOf finds the sign-in a diagnosis would judge, without judging it.
+// signin.SubjectOf finds the sign-in a diagnosis would judge, without judging it.
 func TestSubjectOf(t *testing.T) {
 	c := readExample(t, "bad-request.har")
-	s := diagnose.SubjectOf(c)
+	s := signin.SubjectOf(c)
 	full := diagnose.Run(diagnose.Input{Capture: c}).Subject
 	if s == nil || *s != *full || s.RoleSessionName != rsn || s.InstanceID != instance || s.Region != region {
 		t.Errorf("SubjectOf %+v, the diagnosis's %+v", s, full)
 	}
 	r := signin.NewReader(capture.Options{})
 	r.Read("empty.har", strings.NewReader(`{"log":{"entries":[]}}`))
-	if diagnose.SubjectOf(r.Finish()) != nil {
+	if signin.SubjectOf(r.Finish()) != nil {
 		t.Error("a subject without a SAMLResponse")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // idpRefusal is what each cause an IdP's error code means says, and what
@@ -79,7 +80,7 @@ func (r *run) idpError() bool {
 	if r.subject == nil {
 		// No message: the product's steps are filled in with AWS's
 		// defaults (the sign-in endpoint, the audience).
-		r.subject = &Subject{}
+		r.subject = &signin.Subject{}
 	}
 	name, steps := "the identity provider", why.steps
 	if prod := idp.Lookup(m.Product); prod != nil {

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/awsarn"
-	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/idp"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // The IdP products' own pitfalls, each a known cause of a finding the
@@ -320,22 +320,6 @@ func (r *run) urlWhere(u string) string {
 	return "the capture"
 }
 
-// identityCenterACSRE is IAM Identity Center's own SAML endpoint, where an
-// external IdP (its identity source) posts: the ACS URL its settings show,
-// https://REGION.signin.aws.amazon.com/platform/saml/acs/ID.
-var identityCenterACSRE = regexp.MustCompile(`^https://(?:[a-z0-9-]+\.)?signin\.(?:aws\.amazon\.com|aws)/platform/saml/acs/`)
-
-// postedToIdentityCenter reports whether a message went to IAM Identity
-// Center's ACS: the external IdP's leg of the sign-in, not AWS sign-in's.
-func postedToIdentityCenter(m *capture.Message) (capture.Place, bool) {
-	for _, p := range m.Seen {
-		if p.Where == "post" && identityCenterACSRE.MatchString(p.URL) {
-			return p, true
-		}
-	}
-	return capture.Place{}, false
-}
-
 const identityCenterIdPDocs = "https://docs.aws.amazon.com/singlesignon/latest/userguide/troubleshooting.html"
 
 var portalStoreRE = regexp.MustCompile(`^(d-[0-9a-f]{10})\.awsapps\.com$`)
@@ -350,7 +334,7 @@ func (r *run) identityCenterNameID() {
 		return
 	}
 	for _, m := range r.in.Capture.Messages {
-		post, ok := postedToIdentityCenter(m)
+		post, ok := signin.PostedToIdentityCenter(m)
 		if !ok || m.Parsed == nil {
 			continue
 		}

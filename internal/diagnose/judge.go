@@ -9,6 +9,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // AuditAgent is the session name JudgeFederation judges for: any agent's,
@@ -32,7 +33,7 @@ func judgeFederation(aws *evidence.Set, roleArn, instanceID, region string, chec
 	}
 	r := newRun(Input{Capture: &capture.Capture{}, AWS: aws})
 	r.hypothetical = true // no symptom: there is no sign-in
-	r.subject = &Subject{RoleArn: roleArn, InstanceID: instanceID, Region: region, Account: ra.Account, Partition: ra.Partition, RoleSessionName: AuditAgent}
+	r.subject = &signin.Subject{RoleArn: roleArn, InstanceID: instanceID, Region: region, Account: ra.Account, Partition: ra.Partition, RoleSessionName: AuditAgent}
 	r.roleUsed = roleArn
 	r.resolveRole()
 	if r.role == nil {
@@ -109,7 +110,7 @@ func judgeTrust(aws *evidence.Set, roleArn, providerArn, region, globalURL strin
 	}
 	r := newRun(Input{Capture: &capture.Capture{}, AWS: aws})
 	r.hypothetical = true
-	r.subject = &Subject{RoleArn: roleArn, ProviderArn: providerArn, Region: region, Account: ra.Account, Partition: ra.Partition, RoleSessionName: AuditAgent}
+	r.subject = &signin.Subject{RoleArn: roleArn, ProviderArn: providerArn, Region: region, Account: ra.Account, Partition: ra.Partition, RoleSessionName: AuditAgent}
 	r.roleUsed, r.providerUsed = roleArn, providerArn
 	r.resolveRole()
 	if r.role == nil || r.role.Trust == nil {

@@ -4,6 +4,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/shell"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // q writes a value from the evidence as one shell word, for the
@@ -18,6 +19,6 @@ func NewFix(aws *evidence.Set, summary string, changes ...fix.Change) *Fix {
 	if aws == nil {
 		aws = evidence.NewSet()
 	}
-	r := &run{aws: aws, subject: &Subject{}}
+	r := &run{aws: aws, subject: &signin.Subject{}}
 	return r.newFix(summary, changes...)
 }

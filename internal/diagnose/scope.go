@@ -10,6 +10,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsarn"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
+	"github.com/samldoctor/samldoctor/internal/signin"
 )
 
 // AWS evidence of another account or Connect instance than the sign-in's
@@ -546,7 +547,7 @@ func (r *run) checkElsewhere() {
 // set aside) and the finding that says what was, with what to run
 // instead; nil when nothing was, or when what was is also given for s.
 // where says where s comes from ("the capture FILE").
-func SetAsideElsewhere(aws *evidence.Set, s Subject, where string) (*evidence.Set, *Finding) {
+func SetAsideElsewhere(aws *evidence.Set, s signin.Subject, where string) (*evidence.Set, *Finding) {
 	r := newRun(Input{AWS: aws})
 	r.subject, r.res.Subject = &s, &s
 	r.roleUsed, r.providerUsed = s.RoleArn, s.ProviderArn

@@ -1,5 +1,5 @@
 // Package layout holds the rules of samldoctor's package layout as a test:
-// one way through the code, capture → signin → assertion → evidence →
+// one way through the code, capture → assertion → signin → evidence →
 // diagnose → report → cli and web.
 package layout
 
@@ -82,7 +82,7 @@ func TestImportRules(t *testing.T) {
 }
 
 // The README's layout paragraph names the packages in the order a
-// diagnosis flows (capture → signin → assertion → evidence → diagnose →
+// diagnosis flows (capture → assertion → signin → evidence → diagnose →
 // report → cli and web): no package imports one named after it in that
 // chain, so the paragraph is true of the imports.
 func TestREADMEOrder(t *testing.T) {
@@ -119,7 +119,7 @@ func TestREADMEOrder(t *testing.T) {
 	if last := stepsOf(para); len(last) > 0 && strings.Contains(last[len(last)-1], "`internal/web`") {
 		chain[len(chain)-1] = append(chain[len(chain)-1], "internal/web")
 	}
-	want := []string{"internal/capture", "internal/signin", "internal/assertion", "internal/evidence", "internal/diagnose", "internal/report", "internal/cli"}
+	want := []string{"internal/capture", "internal/assertion", "internal/signin", "internal/evidence", "internal/diagnose", "internal/report", "internal/cli"}
 	var got []string
 	for _, c := range chain {
 		got = append(got, c[0])

@@ -797,7 +797,7 @@ func wireSymptoms(l []diagnose.Symptom) []Symptom {
 	return out
 }
 
-func wireSubject(s *diagnose.Subject) *Subject {
+func wireSubject(s *signin.Subject) *Subject {
 	if s == nil {
 		return nil
 	}

@@ -1,10 +1,12 @@
 // Package signin knows the Amazon Connect sign-in path as AWS runs it:
 // which URLs are AWS sign-in, the console's Connect federation, Connect
 // itself and the console; the error texts each shows; where SAML messages
-// are posted; what a RelayState says. It gives package capture, which
-// reads formats only, the rules to keep that path while it streams a
-// capture, and reads a captured message's RelayState for diagnose and the
-// reports.
+// are posted; what a RelayState says; the sign-ins (attempts) a capture
+// holds, and which message of one AWS judged, with its subject (the
+// issuer, names, role, instance and Region). It gives package capture,
+// which reads formats only, the rules to keep that path while it streams a
+// capture; it gives diagnose the attempts and the subject to judge, and
+// the CLI what to ask AWS about, without a diagnosis.
 package signin
 
 import (

@@ -20,9 +20,9 @@ import (
 	"github.com/samldoctor/samldoctor/internal/awsfake"
 	"github.com/samldoctor/samldoctor/internal/awslive"
 	"github.com/samldoctor/samldoctor/internal/capture"
-	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fixture"
+	"github.com/samldoctor/samldoctor/internal/signin"
 	"github.com/samldoctor/samldoctor/internal/web"
 )
 
@@ -210,7 +210,7 @@ func TestLiveAWS(t *testing.T) {
 	cfg := aws.Config{Region: "ap-southeast-2", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), BaseEndpoint: aws.String(fake.URL)}
 	srv, addr := start(t, func(s *web.Server) {
 		s.Live = func(ctx context.Context, c *capture.Capture) (*evidence.Bundle, error) {
-			sub := diagnose.SubjectOf(c)
+			sub := signin.SubjectOf(c)
 			t := awslive.Target{Region: sub.Region, InstanceID: sub.InstanceID, RoleArn: sub.RoleArn, ProviderArn: sub.ProviderArn, RoleSessionName: sub.RoleSessionName, SignInRegion: "us-east-1", Since: sub.At.AddDate(0, 0, -90)}
 			return (&awslive.Collector{Clients: awslive.NewClients(cfg, awslive.Options{MaxBackoff: 10 * time.Millisecond})}).Collect(ctx, t), nil
 		}
