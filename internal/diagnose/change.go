@@ -4,7 +4,6 @@ import (
 	"github.com/samldoctor/samldoctor/internal/fix"
 )
 
-
 // newFix is a fix made of changes: its commands, policy files and IdP
 // step are rendered from them.
 func (r *run) newFix(summary string, changes ...fix.Change) *Fix {
