@@ -393,21 +393,41 @@ func (c CreateUser) Apply(w *World) error {
 		}
 		return NotModelled("the user %s is not in the evidence", c.UserName)
 	}
+	if err := validUser(c.UserName); err != nil {
+		return err
+	}
 	return w.replaceUser(nil, c.UserName, c.User)
 }
 
 // Apply deletes the user and creates the new one.
-func (c RecreateUser) Apply(w *World) error { return w.replaceUser(c.User, c.UserName, c.User) }
+func (c RecreateUser) Apply(w *World) error {
+	if c.User == nil {
+		return NotModelled("the user to delete is not named")
+	}
+	if err := validUser(c.UserName); err != nil {
+		return err
+	}
+	return w.replaceUser(c.User, c.UserName, c.User)
+}
+
+func validUser(name string) error {
+	if !ValidConnectUserName(name) {
+		return Refused("Amazon Connect refuses the user name %q (letters, digits and _ . @ - only, '@' only in an e-mail address)", name)
+	}
+	return nil
+}
 
 // Apply deletes the user.
-func (c DeleteUser) Apply(w *World) error { return w.replaceUser(c.User, "", nil) }
+func (c DeleteUser) Apply(w *World) error {
+	if c.User == nil {
+		return NotModelled("the user to delete is not named")
+	}
+	return w.replaceUser(c.User, "", nil)
+}
 
 // replaceUser deletes old (when set) and creates name (when set) with
 // like's names.
 func (w *World) replaceUser(old *evidence.User, name string, like *evidence.User) error {
-	if name != "" && !ValidConnectUserName(name) {
-		return Refused("Amazon Connect refuses the user name %q (letters, digits and _ . @ - only, '@' only in an e-mail address)", name)
-	}
 	ul, err := w.users()
 	if err != nil {
 		return err
