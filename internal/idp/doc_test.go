@@ -86,6 +86,15 @@ text of a product that matches is the finding, under the cause it names: ` + "`i
 			for _, s := range f.Steps {
 				fmt.Fprintf(&b, "  - %s\n", strings.ReplaceAll(s, "|", `\|`))
 			}
+			if f.Expr != "" {
+				fmt.Fprintf(&b, "  - the expression printed and checked (%s): `%s`\n", p.Language, strings.ReplaceAll(f.Expr, "|", `\|`))
+			}
+		}
+		if vars := p.variables(); p.Language != "" && len(vars) > 0 {
+			b.WriteString("\nExpression variables, bound to what the capture shows for the check:\n\n| variable | its value is | variant | assumes |\n|---|---|---|---|\n")
+			for _, vr := range vars {
+				fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", vr.Name, sourceWords(vr.Source), orAny(vr.Variant), vr.Assumes)
+			}
 		}
 	}
 	want := b.String()
@@ -128,4 +137,11 @@ func TestDetectNeedsEnoughEvidence(t *testing.T) {
 			t.Errorf("%d: unknown without a reason", i)
 		}
 	}
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "any"
+	}
+	return s
 }

@@ -166,6 +166,12 @@ func (v Values) field(name string) (string, error) {
 		return v.StartLink, nil
 	case ".Variant":
 		return v.Variant, nil
+	case ".SourceVar":
+		return v.SourceVar, nil
+	case ".Expr":
+		return v.Expr, nil
+	case ".ExprForm":
+		return v.ExprForm, nil
 	}
 	return "", fmt.Errorf("no field %s in the step's values", name)
 }

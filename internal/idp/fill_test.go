@@ -3,6 +3,7 @@ package idp
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"text/template"
@@ -28,11 +29,18 @@ func TestFillMatchesTextTemplate(t *testing.T) {
 			sets = append(sets, v)
 		}
 	}
+	for _, ct := range []string{"lower", "upper"} {
+		v := full
+		v.CaseTransform, v.Source, v.SourceValue, v.SourceVar, v.Expr, v.ExprForm = ct, "NameID", "JDoe", "user.login", "String.toLowerCase(user.login)", "Source to Transformation"
+		sets = append(sets, v)
+		v.Variant = "aws-account-federation"
+		sets = append(sets, v)
+	}
 	sets = append(sets, Values{}, Values{ConnectUser: "x", CaseTransform: "upper"})
 	n := 0
 	for _, p := range load() {
 		for kind, f := range p.Fixes {
-			for i, s := range f.Steps {
+			for i, s := range append(slices.Clone(f.Steps), f.Expr) {
 				tt := template.Must(template.New("step").Option("missingkey=error").Parse(s))
 				for _, v := range sets {
 					var want bytes.Buffer

@@ -42,6 +42,14 @@ type Product struct {
 	// no case function (AD FS's claim rule language, Google's SAML
 	// attribute mapping): a case transformation cannot be made there.
 	NoCaseTransform bool `json:"noCaseTransform,omitempty"`
+	// Language is the language of the product's expressions (a Fix's
+	// Expr): "entra" (claim transformations) or "okta" (Okta Expression
+	// Language); see package expr.
+	Language string `json:"language,omitempty"`
+	// Variables bind the product's expression variables to the sources
+	// in the capture that show their values (with Sources, each of which
+	// binds a default claim's source attribute); see Bind.
+	Variables []Variable `json:"variables,omitempty"`
 }
 
 // ErrorPage is one error the product shows, recognised by its text.
@@ -138,6 +146,11 @@ type Rule struct {
 type Fix struct {
 	Docs  string   `json:"docs"`
 	Steps []string `json:"steps"`
+	// Expr is, for a step that has the admin type an expression, that
+	// expression as a template filled from the same Values; the steps
+	// print it as {{.Expr}} and the check evaluates it (WithExpression,
+	// Evaluate).
+	Expr string `json:"expr,omitempty"`
 }
 
 // Kinds of fix made at the IdP.
@@ -342,6 +355,15 @@ type Values struct {
 	// Variant is the product's application variant when the capture
 	// settles it: "aws-account-federation" (Okta's catalog app).
 	Variant string
+	// SourceVar is the product's expression variable that holds the
+	// source's value (Entra's user.userprincipalname, Okta's
+	// appuser.userName); Expr the expression the step has the admin type,
+	// rendered from the product's Expr template; ExprForm the same as the
+	// product's form fields, where its console builds it from fields
+	// (Entra's Manage transformation). Set by WithExpression.
+	SourceVar string
+	Expr      string
+	ExprForm  string
 }
 
 // CodePrefix marks a step of a product's data that is configuration text

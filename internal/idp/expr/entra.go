@@ -194,32 +194,30 @@ func (a EntraArg) String() string {
 	return strconv.Quote(a.Constant)
 }
 
-// Form says how the portal's fields are set for the chain: "Source
-// Attribute, Source attribute user.mail", or, for a transformation,
-// "Source Transformation; Transformation ToLowercase(), Parameter 1
-// user.userprincipalname".
+// Form says how the portal's fields are set for the chain, in the words
+// of its Manage claim page: "Source to Attribute, Source attribute to
+// user.mail", or "Source to Transformation, Transformation to
+// ToLowercase(), Parameter 1 to user.userprincipalname".
 func (e *Entra) Form() string {
 	if len(e.Steps) == 0 {
-		return "Source Attribute, Source attribute " + e.Attribute
+		return "Source to Attribute, Source attribute to " + e.Attribute
 	}
-	var parts []string
+	s := "Source to Transformation"
 	for i, st := range e.Steps {
-		s := "Transformation " + st.Func + "()"
 		if i == 0 {
-			s += ", Parameter 1 " + e.Attribute
+			s += ", Transformation to " + st.Func + "(), Parameter 1 to " + e.Attribute
 		} else {
-			s = "then Add transformation: " + s + ", Parameter 1 the output of the first"
+			s += "; then Add transformation: Transformation to " + st.Func + "() (its Parameter 1 is the first's output)"
 		}
 		for j, a := range st.Params {
 			v := a.Attribute
 			if v == "" {
 				v = a.Constant
 			}
-			s += ", " + entraFuncs[st.Func][j] + " " + v
+			s += ", " + entraFuncs[st.Func][j] + " to " + v
 		}
-		parts = append(parts, s)
 	}
-	return "Source Transformation; " + strings.Join(parts, "; ")
+	return s
 }
 
 // Vars are the attributes the chain reads.

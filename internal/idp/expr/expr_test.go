@@ -111,9 +111,9 @@ func TestEntraDocumentedExamples(t *testing.T) {
 // The portal's fields for a chain, as the step prints them.
 func TestEntraForm(t *testing.T) {
 	for _, tt := range []struct{ expr, want string }{
-		{"user.mail", "Source Attribute, Source attribute user.mail"},
-		{"ToLowercase(user.userprincipalname)", "Source Transformation; Transformation ToLowercase(), Parameter 1 user.userprincipalname"},
-		{`ToUppercase(Join(user.givenname, ".", user.surname))`, "Source Transformation; Transformation Join(), Parameter 1 user.givenname, Separator ., Parameter 2 user.surname; then Add transformation: Transformation ToUppercase(), Parameter 1 the output of the first"},
+		{"user.mail", "Source to Attribute, Source attribute to user.mail"},
+		{"ToLowercase(user.userprincipalname)", "Source to Transformation, Transformation to ToLowercase(), Parameter 1 to user.userprincipalname"},
+		{`ToUppercase(Join(user.givenname, ".", user.surname))`, "Source to Transformation, Transformation to Join(), Parameter 1 to user.givenname, Separator to ., Parameter 2 to user.surname; then Add transformation: Transformation to ToUppercase() (its Parameter 1 is the first's output)"},
 	} {
 		e, err := ParseEntra(tt.expr)
 		if err != nil || e.Form() != tt.want {
