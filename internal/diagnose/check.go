@@ -86,7 +86,7 @@ func (r *run) checkFix(f *Fix) {
 		return
 	}
 	w := r.newWorld()
-	if f.Check = fix.ApplyAll(w, f.Changes); f.Check != nil {
+	if f.Check = r.applyChecked(w, f); f.Check != nil { // fix.ApplyAll, then the product's own expressions (productexpr.go)
 		return
 	}
 	in := Input{Capture: &capture.Capture{Sources: r.in.Capture.Sources, Messages: []*capture.Message{&w.Msg}, Pages: w.Pages}, AWS: &w.AWS, Certs: r.in.Certs}

@@ -68,7 +68,8 @@ type Fix struct {
 	ProductDocs  string
 	// Product is the identity-provider product the capture shows, when
 	// known: its steps are rendered with IdPValues, this sign-in's values,
-	// and Sent, what the IdP sent in each source a change names.
+	// and Sent, what the IdP sent (the NameID and each single-valued
+	// attribute, when a change names a source).
 	// ProductKind is the kind of product steps a fix without changes
 	// takes (a manual step at the IdP).
 	Product     *idp.Detection

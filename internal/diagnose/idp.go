@@ -109,7 +109,7 @@ func (r *run) applyIdP() {
 
 // productFacts gives a fix what its IdP steps are rendered with in the
 // product's terms: the product, this sign-in's values, what the IdP sent
-// in each source its changes name, and for a manual step at the IdP the
+// (every source, when a change names one), and for a manual step at the IdP the
 // kind of steps it takes.
 func (r *run) productFacts(d idp.Detection, id string, fx *Fix) {
 	if r.subject == nil {
@@ -124,12 +124,10 @@ func (r *run) productFacts(d idp.Detection, id string, fx *Fix) {
 	}
 	for _, c := range fx.Changes {
 		if sa, ok := c.(fix.SetAttribute); ok && sa.Source != "" {
-			if v, sent := fix.SentValue(r.assert, sa.Source); sent {
-				if fx.Sent == nil {
-					fx.Sent = map[string]string{}
-				}
-				fx.Sent[sa.Source] = v
-			}
+			// Every source, not only the one named: a product's
+			// expression binds its variables from all of them
+			// (idp.WithExpression).
+			fx.Sent = r.sentValues()
 		}
 	}
 }

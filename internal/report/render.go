@@ -559,6 +559,7 @@ func productSteps(f diagnose.Fix, fx *Rendered) {
 			continue
 		}
 		v, kind := idpValuesFor(f, d.Product, c, kind)
+		v = idp.WithExpression(d.Product, kind, v, f.Sent) // the expression diagnose's check evaluates (productexpr.go)
 		if !configSafe(v) {
 			return // a value that would break out of the product's syntax: the generic step stays
 		}
