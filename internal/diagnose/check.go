@@ -225,7 +225,7 @@ func (r *run) breaks(f *Fix, w *fix.World) []string {
 	for _, c := range f.Changes {
 		switch c := c.(type) {
 		case fix.RecreateUser:
-			out = append(out, deletesUser(c.User))
+			out = append(out, fmt.Sprintf("deletes the Connect user %s (%s): its contact history and metrics stay with the old user ID, and what describe-user does not show (its proficiencies) is not carried over", c.User.Username, c.User.ID))
 		case fix.DeleteUser:
 			out = append(out, deletesUser(c.User))
 		case fix.UpdateTrustPolicy:

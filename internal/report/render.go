@@ -218,7 +218,7 @@ func recreateUser(c fix.RecreateUser) (cmds, steps []string, loss string) {
 	u := c.User
 	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(u.ID))
 	create := createUserCommand(c.Connect, u, c.UserName)
-	loss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID, metrics and settings not copied). Prefer changing the IdP.", u.Username)
+	loss = fmt.Sprintf("Deleting user %s loses its history: contact records keep the old user ID and its metrics do not move to the new user. The create-user copies what describe-user shows (names, e-mail, mobile, phone settings, security and routing profiles, hierarchy group, tags), not its proficiencies. Prefer changing the IdP.", u.Username)
 	if !u.Detailed {
 		// The settings to copy are not in the evidence: the delete is not
 		// printed beside a create that still has placeholders; it comes
