@@ -49,6 +49,10 @@ var referrerPolicies = map[string]bool{
 	"strict-origin": true, "origin-when-cross-origin": true, "strict-origin-when-cross-origin": true, "unsafe-url": true,
 }
 
+// IsReferrerPolicy reports whether v is one of the Referrer Policy
+// specification's tokens.
+func IsReferrerPolicy(v string) bool { return referrerPolicies[v] }
+
 // headerPolicy reads a Referrer-Policy header (every line of it, joined
 // by commas): the last token that is a policy wins, unknown tokens are
 // ignored, so that a site may name a new policy before an older one.
