@@ -340,7 +340,7 @@ func (r *run) withheldOrigin(e *embedding, list *evidence.ApprovedOrigins, ev []
 		// Whether the origin is approved is not in the evidence: both
 		// changes together are the checked fix.
 		instance, region := r.ccpInstance(host)
-		both := r.newFix(fmt.Sprintf("Or set the Referrer-Policy and approve %s for instance %s as well.", origin, orX(instance, "INSTANCE-ID")),
+		both := r.newFix(fmt.Sprintf("Set the Referrer-Policy and approve %s for instance %s as well: both together whatever the approved origins hold.", origin, orX(instance, "INSTANCE-ID")),
 			fix.SetReferrerPolicy{Value: referrerFix}, fix.AssociateApprovedOrigin{Value: origin, Connect: fix.Connect{Instance: instance, Region: region}})
 		alts = append(alts, *both)
 	}
