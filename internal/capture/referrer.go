@@ -82,7 +82,9 @@ var legacyMeta = map[string]string{"never": "no-referrer", "default": "strict-or
 // document's policy as it is parsed, before the page's scripts make the
 // frame.
 func metaPolicy(body []byte) (policy, value string) {
-	if !bytes.Contains(bytes.ToLower(body), []byte("referrer")) {
+	// No copy of the body to lower its case: "referrer" in any case but
+	// a capital E is found by its tail.
+	if !bytes.Contains(body, []byte("eferrer")) && !bytes.Contains(body, []byte("EFERRER")) {
 		return "", ""
 	}
 	z := html.NewTokenizer(bytes.NewReader(body))
