@@ -12,6 +12,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/diagnose"
 	"github.com/samldoctor/samldoctor/internal/evidence"
+	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/fixture"
 	"github.com/samldoctor/samldoctor/internal/signin"
 )
@@ -73,7 +74,7 @@ func TestEmbeddedCCPLive(t *testing.T) {
 			t.Errorf("calls %v", srv.Calls())
 		}
 		f := finding(res, "ccp.origin_not_approved")
-		if f == nil || f.Fix == nil || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind != diagnose.AssociateApprovedOrigin || f.Fix.Check.Result != diagnose.CheckPasses {
+		if f == nil || f.Fix == nil || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind() != fix.KindAssociateApprovedOrigin || f.Fix.Check.Result != fix.Passes {
 			t.Fatalf("findings %v: %+v", findings(res), f)
 		}
 		found := false
@@ -99,7 +100,7 @@ func TestEmbeddedCCPLive(t *testing.T) {
 		})
 		res, _ := diagnoseLive(t, c, []string{agentApp})
 		f := finding(res, "ccp.origin_not_approved")
-		if f == nil || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind != diagnose.SetReferrerPolicy || f.Fix.Check.Result != diagnose.CheckPasses ||
+		if f == nil || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind() != fix.KindSetReferrerPolicy || f.Fix.Check.Result != fix.Passes ||
 			len(f.Alternatives) != 0 || !strings.Contains(f.Detail, "approving it again changes nothing") {
 			t.Fatalf("findings %v: %+v", findings(res), f)
 		}
