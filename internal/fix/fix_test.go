@@ -163,7 +163,9 @@ func TestSetReferrerPolicy(t *testing.T) {
 	mk := func(approval int) *World {
 		return &World{Embedded: &Embedded{Origin: "https://agents.example.com", CSP: [][]string{{"'self'"}}, Withheld: true, Approval: approval}}
 	}
-	named := func(w *World) bool { return len(w.Embedded.CSP[0]) == 2 && w.Embedded.CSP[0][1] == "https://agents.example.com" }
+	named := func(w *World) bool {
+		return len(w.Embedded.CSP[0]) == 2 && w.Embedded.CSP[0][1] == "https://agents.example.com"
+	}
 	for _, tt := range []struct {
 		name             string
 		approval         int
