@@ -159,7 +159,7 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case strings.HasPrefix(r.URL.Path, "/instance/") || strings.HasPrefix(r.URL.Path, "/users") || r.URL.Path == "/search-users" || strings.HasPrefix(r.URL.Path, "/traffic-distribution-group"):
+	case strings.HasPrefix(r.URL.Path, "/instance/") || strings.HasPrefix(r.URL.Path, "/users") || r.URL.Path == "/search-users" || strings.HasPrefix(r.URL.Path, "/traffic-distribution-group") || strings.HasPrefix(r.URL.Path, "/authentication-profiles"):
 		s.connect(rw, r, body)
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSOrganizationsV20161128."):
 		s.organizations(rw, r, body)
@@ -221,8 +221,14 @@ func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	var action string
 	switch {
-	case parts[0] == "instance" && r.Method == http.MethodGet:
+	case parts[0] == "instance" && len(parts) == 3 && parts[2] == "approved-origins" && r.Method == http.MethodGet:
+		action = "connect:ListApprovedOrigins"
+	case parts[0] == "instance" && len(parts) == 2 && r.Method == http.MethodGet:
 		action = "connect:DescribeInstance"
+	case parts[0] == "authentication-profiles-summary" && len(parts) == 2 && r.Method == http.MethodGet:
+		action = "connect:ListAuthenticationProfiles"
+	case parts[0] == "authentication-profiles" && len(parts) == 3 && r.Method == http.MethodGet:
+		action = "connect:DescribeAuthenticationProfile"
 	case parts[0] == "search-users":
 		action = "connect:SearchUsers"
 	case parts[0] == "users-summary":
@@ -327,6 +333,63 @@ func (s *Server) connect(rw http.ResponseWriter, r *http.Request, body []byte) {
 			out["NextToken"] = next
 		}
 		writeJSON(rw, out)
+	case "connect:ListApprovedOrigins":
+		// GET /instance/{InstanceId}/approved-origins?maxResults&nextToken:
+		// {"Origins":[...],"NextToken":...}, at most 25 a page.
+		if !instanceOK(parts[1]) {
+			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
+			return
+		}
+		max, _ := strconv.Atoi(r.URL.Query().Get("maxResults"))
+		if max > 25 {
+			connectError(rw, 400, "InvalidParameterException", "maxResults must be at most 25")
+			return
+		}
+		page, next := paginate(len(w.ApprovedOrigins), max, 25, r.URL.Query().Get("nextToken"))
+		out := map[string]any{"Origins": append([]string{}, w.ApprovedOrigins[page[0]:page[1]]...)}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		writeJSON(rw, out)
+	case "connect:ListAuthenticationProfiles":
+		// GET /authentication-profiles-summary/{InstanceId}:
+		// {"AuthenticationProfileSummaryList":[{Arn, Id, IsDefault,
+		// LastModifiedRegion, LastModifiedTime, Name}],"NextToken":...}.
+		if !instanceOK(parts[1]) {
+			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
+			return
+		}
+		max, _ := strconv.Atoi(r.URL.Query().Get("maxResults"))
+		page, next := paginate(len(w.AuthProfiles), max, 100, r.URL.Query().Get("nextToken"))
+		sum := []map[string]any{}
+		for _, p := range w.AuthProfiles[page[0]:page[1]] {
+			s := map[string]any{}
+			for _, k := range []string{"Arn", "Id", "IsDefault", "LastModifiedRegion", "LastModifiedTime", "Name"} {
+				if v, ok := p[k]; ok {
+					s[k] = v
+				}
+			}
+			sum = append(sum, s)
+		}
+		out := map[string]any{"AuthenticationProfileSummaryList": sum}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		writeJSON(rw, out)
+	case "connect:DescribeAuthenticationProfile":
+		// GET /authentication-profiles/{InstanceId}/{AuthenticationProfileId}:
+		// {"AuthenticationProfile":{...}}.
+		if !instanceOK(parts[1]) {
+			connectError(rw, 404, "ResourceNotFoundException", "Instance not found")
+			return
+		}
+		for _, p := range w.AuthProfiles {
+			if str(p["Id"]) == parts[2] {
+				writeJSON(rw, map[string]any{"AuthenticationProfile": p})
+				return
+			}
+		}
+		connectError(rw, 404, "ResourceNotFoundException", "Authentication profile not found")
 	case "connect:DescribeUser":
 		for _, u := range w.Users {
 			if str(u["Id"]) == parts[2] && instanceOK(parts[1]) {

@@ -46,6 +46,13 @@ type World struct {
 	ReplicaUsers map[string][]map[string]any
 	// Org is the organization the account is in; nil when it is in none.
 	Org *Org
+	// ApprovedOrigins are the instance's approved origins
+	// (list-approved-origins' Origins); none when no output was loaded, as
+	// an instance that approved none answers.
+	ApprovedOrigins []string
+	// AuthProfiles are the instance's authentication profiles
+	// (describe-authentication-profile's AuthenticationProfile).
+	AuthProfiles []map[string]any
 }
 
 // Role is an IAM role.
@@ -191,6 +198,15 @@ func (w *World) load(b []byte) error {
 		}
 	case top["SAMLProviderList"] != nil:
 		// The providers are known from get-saml-provider outputs.
+	case top["Origins"] != nil:
+		for _, o := range list("Origins") {
+			w.ApprovedOrigins = append(w.ApprovedOrigins, str(o))
+		}
+	case top["AuthenticationProfile"] != nil:
+		w.AuthProfiles = append(w.AuthProfiles, top["AuthenticationProfile"].(map[string]any))
+	case top["AuthenticationProfileSummaryList"] != nil:
+		// The profiles are known from describe-authentication-profile
+		// outputs; the fake lists those.
 	case top["SAMLMetadataDocument"] != nil:
 		arn := str(top["SAMLProviderArn"])
 		if arn == "" {

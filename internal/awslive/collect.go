@@ -311,7 +311,8 @@ func (c *Collector) parallel(steps ...func(*Collector)) {
 
 func (c *Collector) connect(ctx context.Context, t Target) {
 	opt := func(o *connect.Options) { o.Region = t.Region }
-	steps := []func(*Collector){func(s *Collector) { s.instance(ctx, t, opt) }}
+	steps := []func(*Collector){func(s *Collector) { s.instance(ctx, t, opt) },
+		func(s *Collector) { s.approvedOrigins(ctx, t, opt) }, func(s *Collector) { s.authProfiles(ctx, t, opt) }}
 	if t.RoleSessionName != "" {
 		steps = append(steps, func(s *Collector) { s.findUser(ctx, t, opt) })
 	}

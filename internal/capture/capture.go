@@ -49,6 +49,10 @@ type Capture struct {
 	// with the time of its first and last request (of every kind, not
 	// only pages): how long a popup stayed open.
 	Windows []Window
+	// ReferrerPolicies are the referrer policies of the documents off the
+	// sign-in path that set one (an agent application's page framing the
+	// CCP), in the order read.
+	ReferrerPolicies []ReferrerPolicy
 }
 
 // Window is one tab or popup of a capture file (Page.Window).
@@ -1018,6 +1022,9 @@ func (r *Reader) Finish() *Capture {
 	}
 	if c.Reports == nil {
 		c.Reports = []BrowserReport{}
+	}
+	if c.ReferrerPolicies == nil {
+		c.ReferrerPolicies = []ReferrerPolicy{}
 	}
 	if c.Windows == nil {
 		c.Windows = []Window{}

@@ -125,6 +125,7 @@ func (r *Reader) process(file string, e *entry) {
 			page.Errors = append(page.Errors, ms...)
 		}
 	}
+	r.seeReferrerPolicy(file, e, stage, body)
 	if page == nil && r.isPathResponse(e, stage) {
 		page = r.newPage(file, e, stage)
 	}

@@ -78,3 +78,52 @@ func TestPageFraming(t *testing.T) {
 		t.Errorf("window %q", w)
 	}
 }
+
+// The referrer policy of a document off the sign-in path is kept as the
+// browser reads it: the header's last known token, overridden by the
+// last <meta name="referrer"> whose content is a policy (legacy values
+// mapped); documents that set none, subresources and pages on the
+// sign-in path are not kept.
+func TestReferrerPolicies(t *testing.T) {
+	doc := func(url string, hdrs [][2]string, body string) fixture.Step {
+		return fixture.Step{Time: at, Method: "GET", URL: url, Status: 200, Mime: "text/html", Body: body, Window: "TAB1", Type: "document",
+			ReqHeaders: [][2]string{{"Sec-Fetch-Dest", "document"}}, RespHeaders: hdrs}
+	}
+	tests := []struct {
+		name       string
+		step       fixture.Step
+		policy     string
+		from       string
+		sendsOrgin bool
+	}{
+		{"header", doc("https://agent.example.com/desk", [][2]string{{"Referrer-Policy", "no-referrer"}}, "<html></html>"), "no-referrer", "header", false},
+		{"last known token", doc("https://agent.example.com/desk", [][2]string{{"referrer-policy", "no-referrer, strict-origin-when-cross-origin, not-a-policy"}}, "<html></html>"), "strict-origin-when-cross-origin", "header", true},
+		{"two header lines", doc("https://agent.example.com/desk", [][2]string{{"Referrer-Policy", "origin"}, {"Referrer-Policy", "Same-Origin"}}, "<html></html>"), "same-origin", "header", false},
+		{"meta overrides the header", doc("https://agent.example.com/desk", [][2]string{{"Referrer-Policy", "origin"}}, `<html><head><META NAME="Referrer" content="no-referrer"></head></html>`), "no-referrer", "meta", false},
+		{"legacy meta", doc("https://agent.example.com/desk", nil, `<html><head><meta name="referrer" content="never"/></head></html>`), "no-referrer", "meta", false},
+		{"unknown meta ignored", doc("https://agent.example.com/desk", [][2]string{{"Referrer-Policy", "no-referrer"}}, `<html><head><meta name="referrer" content="bogus"></head></html>`), "no-referrer", "header", false},
+		{"origin sends it", doc("https://agent.example.com/desk", nil, `<meta name="referrer" content="origin">`), "origin", "meta", true},
+		{"none set", doc("https://agent.example.com/desk", nil, `<html><head><meta name="description" content="no-referrer"></head></html>`), "", "", true},
+		{"on the sign-in path", doc("https://signin.aws.amazon.com/saml", [][2]string{{"Referrer-Policy", "no-referrer"}}, "<html></html>"), "", "", true},
+		{"a script", fixture.Step{Time: at, Method: "GET", URL: "https://agent.example.com/app.js", Status: 200, Mime: "application/javascript", Body: "x", Type: "script",
+			RespHeaders: [][2]string{{"Referrer-Policy", "no-referrer"}}}, "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := read(t, "rp.har", fixture.HAR(fixture.Chrome, []fixture.Step{tt.step}))
+			if tt.policy == "" {
+				if len(c.ReferrerPolicies) != 0 {
+					t.Errorf("kept %+v", c.ReferrerPolicies)
+				}
+				return
+			}
+			if len(c.ReferrerPolicies) != 1 {
+				t.Fatalf("policies %+v", c.ReferrerPolicies)
+			}
+			p := c.ReferrerPolicies[0]
+			if p.Policy != tt.policy || p.From != tt.from || p.SendsOrigin() != tt.sendsOrgin || p.Origin() != "https://agent.example.com" || p.Window != "TAB1" || p.FetchDest != "document" || p.File != "rp.har" {
+				t.Errorf("policy %+v (sends origin %v)", p, p.SendsOrigin())
+			}
+		})
+	}
+}

@@ -174,10 +174,13 @@ func TestScripts(t *testing.T) {
 			// agent application embedding the CCP (fixture.Streams): CASE
 			// is healthy (the frame gets the session, the fac 400),
 			// mismatch (ccpUrl on awsapps.com, the sign-in landing on
-			// my.connect.aws) or open (the popup left open).
+			// my.connect.aws), open (the popup left open) or noreferrer
+			// (the application's page sets Referrer-Policy: no-referrer:
+			// the frame's request has no Referer, Connect's frame-ancestors
+			// 'self').
 			"genstreams": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
-					ts.Fatalf("usage: genstreams FILE healthy|mismatch|open")
+					ts.Fatalf("usage: genstreams FILE healthy|mismatch|open|noreferrer")
 				}
 				at := time.Date(2026, 11, 20, 9, 0, 1, 0, time.UTC)
 				xml := fixture.Response{NameID: "jane.doe@example.com", RoleSessionName: []string{"jane.doe@example.com"}, IssueInstant: at.Add(-time.Second), SignAssertion: true}.XML()
@@ -190,6 +193,8 @@ func TestScripts(t *testing.T) {
 					s.SignIn = fixture.LandOn(s.SignIn, "https://example-corp.my.connect.aws/ccp-v2/")
 				case "open":
 					s.PopupOpen = time.Minute
+				case "noreferrer":
+					s.FrameAncestors, s.NoReferer, s.AppHeaders = "'self'", true, [][2]string{{"Referrer-Policy", "no-referrer"}}
 				default:
 					ts.Fatalf("genstreams: no case %s", args[1])
 				}

@@ -258,9 +258,12 @@ func (r *run) checkFrameRefused() {
 	}
 	if embed != "" {
 		where := ""
-		if len(reps) > 0 {
+		switch {
+		case len(reps) > 0:
 			where = reportWhere(reps[0])
-		} else if e != nil {
+		case e != nil && e.withheld:
+			where = policyWhere(e.policy)
+		case e != nil:
 			where = pageWhere(e.loads[0].first())
 		}
 		ev = append(ev, Evidence{What: "origin of the page embedding the CCP", Value: embed, Where: where})
@@ -281,6 +284,10 @@ func (r *run) checkFrameRefused() {
 	detail := "Amazon Connect sends the Contact Control Panel with a Content-Security-Policy whose frame-ancestors are the instance's approved origins. " +
 		"The browser compared the page embedding the CCP with them and refused the frame, so the CCP never loaded in the agent application. " +
 		"The origin must be approved exactly as the browser sees it: scheme, host and port, without a path."
+	if e != nil && e.withheld {
+		r.withheldOrigin(e, list, ev, fx, origin, host)
+		return
+	}
 	if list != nil && list.Has(origin) {
 		detail += " The approved origins read include it: the list may be another instance's, or Connect did not know the embedding page's origin (its Referrer-Policy: no-referrer sends none; strict-origin-when-cross-origin does)."
 	}
@@ -289,4 +296,64 @@ func (r *run) checkFrameRefused() {
 		Detail:   detail,
 		Evidence: ev, Explains: []string{frameRefused, popupOpen},
 		Fix: fx})
+}
+
+// policyWhere is where a referrer policy was seen: the document's entry.
+func policyWhere(p *capture.ReferrerPolicy) string {
+	s := fmt.Sprintf("%s entry %d (GET %s", p.File, p.Entry, p.URL)
+	if !p.Time.IsZero() {
+		s += ", " + p.Time.UTC().Format(time.RFC3339)
+	}
+	return s + ")"
+}
+
+// referrerFix is the policy the fix sets: it sends the origin, never the
+// path, cross-origin, and is the browsers' default.
+const referrerFix = "strict-origin-when-cross-origin"
+
+// withheldOrigin explains a refused CCP frame whose embedding page's
+// referrer policy sent Connect no origin: Connect matches the frame's
+// Referer against the approved origins, and without one its
+// frame-ancestors cannot name the page, approved or not
+// (amazon-connect-streams#1026). The fix is the page's policy, with the
+// origin approved too when the approved origins read lack it.
+func (r *run) withheldOrigin(e *embedding, list *evidence.ApprovedOrigins, ev []Evidence, approve *Fix, origin, host string) {
+	p := e.policy
+	policyWhere := policyWhere(p)
+	ev = append(ev, Evidence{What: "the embedding page's referrer policy", Value: fmt.Sprintf("%s (%s %q)", p.Policy, map[string]string{"header": "Referrer-Policy header", "meta": "<meta name=\"referrer\"> content"}[p.From], p.Value), Where: policyWhere},
+		Evidence{What: "the CCP frame's request", Value: "sent without Referer or Origin", Where: pageWhere(e.loads[0].first())})
+	summary := fmt.Sprintf("Answer the page that embeds the CCP (%s) with Referrer-Policy: %s, so that the CCP frame's request tells Connect its origin.", p.URL, referrerFix)
+	changes := []fix.Change{fix.SetReferrerPolicy{Value: referrerFix}}
+	approved := list != nil && list.Has(origin)
+	if list != nil && !approved {
+		instance, region := r.ccpInstance(host)
+		summary = fmt.Sprintf("Answer the page that embeds the CCP (%s) with Referrer-Policy: %s, and approve its origin, %s, for instance %s.", p.URL, referrerFix, origin, orX(instance, "INSTANCE-ID"))
+		changes = append(changes, fix.AssociateApprovedOrigin{Value: origin, Connect: fix.Connect{Instance: instance, Region: region}})
+	}
+	fx := r.newFix(summary, changes...)
+	if list == nil {
+		instance, region := r.ccpInstance(host)
+		fx.Reads = append(fx.Reads, fmt.Sprintf("aws connect list-approved-origins --instance-id %s --region %s", q(orX(instance, "INSTANCE-ID")), q(orX(region, "REGION"))))
+	}
+	var alts []Fix
+	if list == nil {
+		// Whether the origin is approved is not in the evidence: both
+		// changes together are the checked fix.
+		instance, region := r.ccpInstance(host)
+		both := r.newFix(fmt.Sprintf("Set the Referrer-Policy and approve %s for instance %s as well: both together whatever the approved origins hold.", origin, orX(instance, "INSTANCE-ID")),
+			fix.SetReferrerPolicy{Value: referrerFix}, fix.AssociateApprovedOrigin{Value: origin, Connect: fix.Connect{Instance: instance, Region: region}})
+		alts = append(alts, *both)
+	}
+	if !approved {
+		alts = append(alts, *approve)
+	}
+	title := fmt.Sprintf("The browser refused to show the CCP inside %s: the page's referrer policy (%s) sends Connect no origin to match with the approved origins", origin, p.Policy)
+	detail := "Amazon Connect answers the CCP's frame with a Content-Security-Policy whose frame-ancestors name the embedding page's origin only when the frame's request tells it that origin (its Referer) and the origin is approved. " +
+		"The page that embeds the CCP sets the referrer policy " + p.Policy + ", with which the browser sends no Referer with a cross-origin request (" + map[string]string{"no-referrer": "no-referrer sends none at all", "same-origin": "same-origin sends one to its own origin only"}[p.Policy] + "), so Connect cannot match it and the browser refuses the frame. " +
+		"strict-origin-when-cross-origin (the browsers' default), strict-origin or origin send the origin, never the path."
+	if approved {
+		detail += " The approved origins read include " + origin + ": approving it again changes nothing."
+	}
+	r.add(Finding{ID: "ccp.origin_not_approved", Severity: Error, Title: title, Detail: detail,
+		Evidence: ev, Explains: []string{frameRefused, popupOpen}, Fix: fx, Alternatives: alts})
 }

@@ -24,12 +24,16 @@ type embedWorld struct {
 }
 
 func (r *run) embedWorldOf(e *embedding) *embedWorld {
-	w := &embedWorld{e: e, Embedded: fix.Embedded{Host: e.host, Origin: e.embed, CSP: e.csp, Reported: len(e.refused) > 0}}
+	w := &embedWorld{e: e, Embedded: fix.Embedded{Host: e.host, Origin: e.embed, CSP: e.csp, Reported: len(e.refused) > 0, Withheld: e.withheld}}
 	if in, _ := r.ccpInstance(e.host); in != "" {
 		if l := r.aws.OriginsOf(in); l != nil {
 			c := *l
 			c.Origins = slices.Clone(l.Origins)
 			w.Approved = &c
+			w.Approval = -1
+			if e.embed != "" && l.Has(e.embed) {
+				w.Approval = 1
+			}
 		}
 	}
 	return w
@@ -103,7 +107,7 @@ func (r *run) checkEmbeddedFix(f *Fix) bool {
 		return false
 	}
 	for _, c := range f.Changes {
-		if fix.Where(c) != "streams" && c.Kind() != fix.KindAssociateApprovedOrigin {
+		if fix.Where(c) != "streams" && c.Kind() != fix.KindAssociateApprovedOrigin && c.Kind() != fix.KindSetReferrerPolicy {
 			return false
 		}
 	}
@@ -123,6 +127,10 @@ func (r *run) checkEmbeddedFix(f *Fix) bool {
 	after := r.embeddedCauses(w)
 	ck := &fix.Check{After: after}
 	switch {
+	case w.Unsettled:
+		ck.Result = fix.NotChecked
+		ck.Why = "the browser would send Connect the page's origin, " + w.Origin + "; whether the instance approves it is not in the evidence (aws connect list-approved-origins shows it)"
+		ck.After = nil
 	case len(after) == 0:
 		ck.Result = fix.Passes
 		ck.Why = "with this change, none of the causes the capture shows of the embedded CCP's failure remains (" + strings.Join(before, ", ") + " judged again on the frames, the federation's landing and the CCP's Content-Security-Policy)"

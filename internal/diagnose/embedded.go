@@ -90,6 +90,12 @@ type embedding struct {
 	// refused; framedReports the browser's reports of it.
 	framed        []capture.Page
 	framedReports []capture.BrowserReport
+	// policy is the referrer policy the page embedding the CCP set, when
+	// the capture shows one; withheld says it sent Connect no origin: the
+	// frame's requests carried no Referer, and the policy sends none
+	// cross-origin (no-referrer, same-origin).
+	policy   *capture.ReferrerPolicy
+	withheld bool
 }
 
 func windowKey(file, id string) string { return file + "\x00" + id }
@@ -225,7 +231,48 @@ func readEmbedding(c *capture.Capture) *embedding {
 		}
 	}
 	e.refused = refusedCCP(c)
+	if e.embed == "" {
+		// The frames told no origin: the browser's report names the page
+		// that framed the CCP.
+		for _, b := range e.refused {
+			if o := originOf(b.FrameURL); o != "" && !isConnectApp(o) {
+				e.embed = o
+				break
+			}
+		}
+	}
+	e.readPolicy(c)
 	return e
+}
+
+// readPolicy finds the referrer policy of the page embedding the CCP:
+// the latest document of the frames' tab, loaded before the first frame,
+// that set one (of the embedding origin, when known); and whether it sent
+// Connect no origin.
+func (e *embedding) readPolicy(c *capture.Capture) {
+	first := e.loads[0]
+	for i := range c.ReferrerPolicies {
+		p := &c.ReferrerPolicies[i]
+		if windowKey(p.File, p.Window) != first.window || p.FetchDest == "iframe" || p.FetchDest == "frame" ||
+			!p.Time.IsZero() && !first.first().Time.IsZero() && p.Time.After(first.first().Time) || e.embed != "" && p.Origin() != e.embed {
+			continue
+		}
+		if e.policy == nil || !p.Time.Before(e.policy.Time) {
+			e.policy = p
+		}
+	}
+	if e.policy == nil || e.policy.SendsOrigin() {
+		return
+	}
+	for _, l := range e.loads {
+		for _, p := range l.pages {
+			if p.ReferrerOrigin != "" {
+				return // the frame's request told Connect the origin after all
+			}
+		}
+	}
+	e.withheld = true
+	e.embed = orX(e.embed, e.policy.Origin())
 }
 
 // framingRefused says why the browser refuses to show a page in a frame

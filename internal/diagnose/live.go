@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/samldoctor/samldoctor/internal/catalog"
+	"github.com/samldoctor/samldoctor/internal/errorpage"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
@@ -19,10 +20,20 @@ func (r *run) checkLive() {
 			what = "what it would have told"
 		}
 		sev := Warning
-		if strings.HasPrefix(d.Call, "organizations:") && !r.orgMayExplain() {
+		switch {
+		case strings.HasPrefix(d.Call, "organizations:") && !r.orgMayExplain():
 			// Organizations answers only its management account (or a
 			// delegate): from the account of the instance it refuses, and
 			// nothing unexplained needs its policies.
+			sev = Info
+		case d.Call == "connect:ListApprovedOrigins" && !r.symptoms[frameRefused] && !r.symptoms[errorpage.CCPNoSession] && !r.symptoms[popupOpen],
+			strings.Contains(d.Call, "AuthenticationProfile") && !r.symptoms["connect.session_expired"] && !r.symptoms[errorpage.SessionExpired12h]:
+			// The approved origins matter to an embedded CCP, the
+			// authentication profile to a session that ended: without
+			// them in the capture, nothing waits on the answer (and
+			// Connect's API reference says the authentication-profile
+			// calls answer only accounts that asked AWS Support into
+			// their preview).
 			sev = Info
 		}
 		r.add(Finding{ID: "aws.call_denied", Severity: sev, Stage: stageOfCall(d.Call),
@@ -59,6 +70,8 @@ func (r *run) checkLive() {
 
 func stageOfCall(call string) catalog.Stage {
 	switch {
+	case call == "connect:ListApprovedOrigins":
+		return catalog.StageEmbedded
 	case strings.HasPrefix(call, "connect:"):
 		return catalog.StageUser
 	case strings.HasPrefix(call, "cloudtrail:"):

@@ -34,7 +34,7 @@ var Commands = []string{
 	"aws cloudtrail lookup-events", "aws iam simulate-principal-policy", "aws iam list-roles",
 	"aws organizations list-policies-for-target", "aws organizations describe-policy", "aws organizations list-parents",
 	"aws organizations list-policies",
-	"aws connect describe-authentication-profile", "aws connect list-approved-origins",
+	"aws connect describe-authentication-profile", "aws connect list-approved-origins", "aws connect list-authentication-profiles",
 }
 
 // LoadPaths reads AWS CLI JSON outputs from files, or from every *.json file
@@ -279,6 +279,8 @@ func (s *Set) Load(name string, b []byte) error {
 		err = s.loadLookupEvents(name, b, top)
 	case has("Roles"):
 		err = s.loadListRoles(name, b, top)
+	case has("AuthenticationProfileSummaryList"):
+		err = s.loadAuthProfileList(name, top)
 	case has("AuthenticationProfile"):
 		err = s.loadAuthProfile(name, top)
 	case has("Origins"):

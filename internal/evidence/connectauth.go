@@ -53,6 +53,61 @@ func (a *ApprovedOrigins) Has(origin string) bool {
 	return false
 }
 
+// AuthProfileList is a list-authentication-profiles output: an
+// instance's profiles by name, and which is its default. The AWS CLI's
+// output does not name the instance; samldoctor collect adds it, and the
+// profiles' ARNs name it too.
+type AuthProfileList struct {
+	InstanceID string
+	Profiles   []AuthProfileSummary
+	// Partial is set when the output holds a NextToken.
+	Partial bool
+	Source  Source
+}
+
+// AuthProfileSummary is one profile of a list.
+type AuthProfileSummary struct {
+	ID, ARN, Name string
+	IsDefault     bool
+}
+
+// loadAuthProfileList reads aws connect list-authentication-profiles.
+func (s *Set) loadAuthProfileList(name string, top map[string]json.RawMessage) error {
+	l := &AuthProfileList{Source: s.source(name, "aws connect list-authentication-profiles")}
+	var sums []struct {
+		ID        string `json:"Id"`
+		Arn       string `json:"Arn"`
+		Name      string `json:"Name"`
+		IsDefault bool   `json:"IsDefault"`
+	}
+	if err := json.Unmarshal(top["AuthenticationProfileSummaryList"], &sums); err != nil {
+		return fmt.Errorf("list-authentication-profiles output: %w", err)
+	}
+	for _, p := range sums {
+		l.Profiles = append(l.Profiles, AuthProfileSummary{ID: p.ID, ARN: p.Arn, Name: p.Name, IsDefault: p.IsDefault})
+		if l.InstanceID == "" {
+			l.InstanceID = profileInstance(p.Arn)
+		}
+	}
+	json.Unmarshal(top["InstanceId"], &l.InstanceID)
+	var next string
+	json.Unmarshal(top["NextToken"], &next)
+	l.Partial = next != ""
+	s.AuthProfileLists = append(s.AuthProfileLists, l)
+	return nil
+}
+
+// profileInstance is the instance an authentication profile's ARN names:
+// arn:aws:connect:REGION:ACCOUNT:instance/INSTANCE-ID/authentication-profile/ID.
+func profileInstance(arn string) string {
+	rest, ok := strings.CutPrefix(arnPart(arn, 5), "instance/")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	return id
+}
+
 // loadAuthProfile reads aws connect describe-authentication-profile.
 func (s *Set) loadAuthProfile(name string, top map[string]json.RawMessage) error {
 	var p struct {
@@ -79,10 +134,7 @@ func (s *Set) loadAuthProfile(name string, top map[string]json.RawMessage) error
 		ap.Inactivity = time.Duration(*p.SessionInactivityDuration) * time.Minute
 	}
 	ap.LastModified = awsTime(p.LastModifiedTime)
-	// arn:aws:connect:REGION:ACCOUNT:instance/INSTANCE-ID/authentication-profile/ID
-	if rest, ok := strings.CutPrefix(arnPart(p.Arn, 5), "instance/"); ok {
-		ap.InstanceID, _, _ = strings.Cut(rest, "/")
-	}
+	ap.InstanceID = profileInstance(p.Arn)
 	s.AuthProfiles = append(s.AuthProfiles, ap)
 	return nil
 }

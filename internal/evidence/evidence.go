@@ -48,6 +48,9 @@ type Set struct {
 	// the instances' approved origins (who may embed the CCP).
 	AuthProfiles    []*AuthProfile
 	ApprovedOrigins []*ApprovedOrigins
+	// AuthProfileLists are list-authentication-profiles outputs: which
+	// profiles an instance has and which is its default.
+	AuthProfileLists []*AuthProfileList
 	// Denied and NotFound are calls of a live collection that AWS refused
 	// or that found nothing.
 	Denied   []Denied
@@ -99,7 +102,7 @@ func NewSet() *Set {
 // Empty reports whether no AWS fact is known.
 func (s *Set) Empty() bool {
 	return len(s.Instances) == 0 && len(s.Users) == 0 && len(s.Simulations) == 0 && len(s.Denied) == 0 && len(s.NotFound) == 0 && len(s.Roles) == 0 && len(s.Policies) == 0 &&
-		len(s.Providers) == 0 && s.ProviderList == nil && len(s.EventSources) == 0 && len(s.AuthProfiles) == 0 && len(s.ApprovedOrigins) == 0 &&
+		len(s.Providers) == 0 && s.ProviderList == nil && len(s.EventSources) == 0 && len(s.AuthProfiles) == 0 && len(s.ApprovedOrigins) == 0 && len(s.AuthProfileLists) == 0 &&
 		len(s.Unattributed.AttachedPolicies) == 0 && len(s.Unattributed.InlineNames) == 0 &&
 		len(s.Unattributed.PolicyVersions) == 0 && len(s.Unattributed.Providers) == 0 && s.Org.Empty()
 }

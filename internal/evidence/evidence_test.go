@@ -27,6 +27,7 @@ func TestRecognisesAWSCLIOutputs(t *testing.T) {
 		{"aws iam list-saml-providers", `{"SAMLProviderList":[{"Arn":"arn:aws:iam::111122223333:saml-provider/P","ValidUntil":"2124-01-01T00:00:00Z","CreateDate":"2024-01-01T00:00:00Z"}]}`},
 		{"aws connect describe-authentication-profile", `{"AuthenticationProfile":{"Id":"ap1","Arn":"arn:aws:connect:eu-west-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/authentication-profile/ap1","Name":"Default","IsDefault":true,"MaxSessionDuration":720}}`},
 		{"aws connect list-approved-origins", `{"Origins":["https://agent.example.com"]}`},
+		{"aws connect list-authentication-profiles", `{"AuthenticationProfileSummaryList":[{"Id":"ap1","Arn":"arn:aws:connect:eu-west-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/authentication-profile/ap1","Name":"Default","IsDefault":true,"LastModifiedTime":"2026-01-01T00:00:00Z"}]}`},
 		{"aws cloudtrail lookup-events", `{"Events":[{"EventId":"e","EventName":"AssumeRoleWithSAML","EventTime":"2026-10-01T00:00:00Z","EventSource":"sts.amazonaws.com","CloudTrailEvent":"{\"eventName\":\"AssumeRoleWithSAML\",\"requestParameters\":{\"roleArn\":\"arn:aws:iam::111122223333:role/R\",\"roleSessionName\":\"jane\"}}"}]}`},
 	}
 	for _, tt := range tests {
@@ -145,5 +146,16 @@ func TestConnectAuthSettings(t *testing.T) {
 	s.Load("origins-2.json", []byte(`{"Origins":[]}`))
 	if s.OriginsOf(inst) != nil {
 		t.Error("two lists that name no instance: neither is known to be its")
+	}
+
+	// list-authentication-profiles: the instance from the profiles' ARNs,
+	// or as collect names it; a page with NextToken is partial.
+	if err := s.Load("profiles.json", []byte(`{"AuthenticationProfileSummaryList":[{"Id":"ap1","Arn":"arn:aws:connect:eu-west-2:111122223333:instance/`+inst+`/authentication-profile/ap1","Name":"Agents","IsDefault":true,"LastModifiedTime":1763000000}],"NextToken":"n"}`)); err != nil {
+		t.Fatal(err)
+	}
+	s.Load("profiles-2.json", []byte(`{"AuthenticationProfileSummaryList":[],"InstanceId":"11111111-2222-4333-8444-555555555555"}`))
+	if l := s.AuthProfileLists; len(l) != 2 || l[0].InstanceID != inst || !l[0].Partial || len(l[0].Profiles) != 1 || !l[0].Profiles[0].IsDefault ||
+		l[1].InstanceID != "11111111-2222-4333-8444-555555555555" || l[1].Partial || l[1].Source.Kind != "aws connect list-authentication-profiles" {
+		t.Errorf("profile lists %+v", l)
 	}
 }

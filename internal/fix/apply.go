@@ -10,6 +10,7 @@ import (
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
+	"github.com/samldoctor/samldoctor/internal/capture"
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
 )
@@ -546,11 +547,36 @@ func (c AssociateApprovedOrigin) Apply(w *World) error {
 	if e.Approved != nil {
 		e.Approved.Origins = append(e.Approved.Origins, origin)
 	}
-	csp := make([][]string, len(e.CSP))
-	for i, p := range e.CSP {
-		csp[i] = append(slices.Clone(p), origin)
+	e.Approval, e.Unsettled = 1, false
+	// Connect names an approved origin when the frame's request tells it
+	// the origin (its Referer).
+	if !e.Withheld {
+		e.nameOrigin()
 	}
-	e.CSP, e.Reported = csp, false
+	return nil
+}
+
+// Apply sets the embedding page's referrer policy: with one that sends
+// the origin cross-origin, the frame's request tells Connect the origin,
+// which it names in frame-ancestors when it is approved.
+func (c SetReferrerPolicy) Apply(w *World) error {
+	e, err := w.embedded()
+	if err != nil {
+		return err
+	}
+	if p := (capture.ReferrerPolicy{Policy: c.Value}); !capture.IsReferrerPolicy(c.Value) || !p.SendsOrigin() {
+		return Wrong("the Referrer-Policy %q does not send the page's origin with a cross-origin request", c.Value)
+	}
+	if !e.Withheld {
+		return nil
+	}
+	e.Withheld = false
+	switch e.Approval {
+	case 1:
+		e.nameOrigin()
+	case 0:
+		e.Unsettled = true
+	}
 	return nil
 }
 

@@ -181,6 +181,10 @@ type SetCCPURL struct{ Value string }
 // loginPopupAutoClose), at loginUrl Value when it is set.
 type SetLoginPopup struct{ Value string }
 
+// SetReferrerPolicy makes the agent application answer the page that
+// embeds the CCP with the Referrer-Policy Value.
+type SetReferrerPolicy struct{ Value string }
+
 // UpdateOrgPolicy corrects statement Statement of the organization's
 // policy Policy (its ID; Type evidence.SCP or evidence.RCP) in place, with
 // Organizations' UpdatePolicy: Edit says what changes, Document is the
@@ -217,6 +221,7 @@ func (AddTrafficGroupUser) Kind() Kind     { return KindAddTrafficGroupUser }
 func (AssociateApprovedOrigin) Kind() Kind { return KindAssociateApprovedOrigin }
 func (SetCCPURL) Kind() Kind               { return KindSetCCPURL }
 func (SetLoginPopup) Kind() Kind           { return KindSetLoginPopup }
+func (SetReferrerPolicy) Kind() Kind       { return KindSetReferrerPolicy }
 func (UpdateOrgPolicy) Kind() Kind         { return KindUpdateOrgPolicy }
 
 func (SetAttribute) isChange()            {}
@@ -241,6 +246,7 @@ func (AddTrafficGroupUser) isChange()     {}
 func (AssociateApprovedOrigin) isChange() {}
 func (SetCCPURL) isChange()               {}
 func (SetLoginPopup) isChange()           {}
+func (SetReferrerPolicy) isChange()       {}
 func (UpdateOrgPolicy) isChange()         {}
 
 // ScopeOf is whom a change reaches. An IdP change says it when its maker

@@ -103,7 +103,7 @@ func TestKinds(t *testing.T) {
 			t.Errorf("%s has no documentation line", k)
 		}
 		switch k.Where() {
-		case "idp", "iam", "connect", "streams", "organizations":
+		case "idp", "iam", "connect", "streams", "app", "organizations":
 		default:
 			t.Errorf("%s is made in %q", k, k.Where())
 		}
@@ -152,6 +152,52 @@ func TestAssociateApprovedOrigin(t *testing.T) {
 	}
 	if err := (AssociateApprovedOrigin{Value: "https://agents.example.com"}).Apply(&World{}); err == nil {
 		t.Error("no frames: the change was modelled")
+	}
+}
+
+// The embedding page's referrer policy: one that sends the origin lets
+// Connect name an approved origin; approving an origin Connect is not
+// told changes nothing; whether an origin not known approved is named is
+// unsettled; a policy that withholds the origin is a wrong change.
+func TestSetReferrerPolicy(t *testing.T) {
+	mk := func(approval int) *World {
+		return &World{Embedded: &Embedded{Origin: "https://agents.example.com", CSP: [][]string{{"'self'"}}, Withheld: true, Approval: approval}}
+	}
+	named := func(w *World) bool {
+		return len(w.Embedded.CSP[0]) == 2 && w.Embedded.CSP[0][1] == "https://agents.example.com"
+	}
+	for _, tt := range []struct {
+		name             string
+		approval         int
+		changes          []Change
+		named, unsettled bool
+	}{
+		{"approved, policy set", 1, []Change{SetReferrerPolicy{Value: "strict-origin-when-cross-origin"}}, true, false},
+		{"approved, origin approved again", 1, []Change{AssociateApprovedOrigin{Value: "https://agents.example.com"}}, false, false},
+		{"not approved, policy set", -1, []Change{SetReferrerPolicy{Value: "origin"}}, false, false},
+		{"not approved, both", -1, []Change{AssociateApprovedOrigin{Value: "https://agents.example.com"}, SetReferrerPolicy{Value: "strict-origin"}}, true, false},
+		{"unknown, policy set", 0, []Change{SetReferrerPolicy{Value: "strict-origin-when-cross-origin"}}, false, true},
+		{"unknown, both", 0, []Change{SetReferrerPolicy{Value: "strict-origin-when-cross-origin"}, AssociateApprovedOrigin{Value: "https://agents.example.com"}}, true, false},
+	} {
+		w := mk(tt.approval)
+		if ck := ApplyAll(w, tt.changes); ck != nil {
+			t.Fatalf("%s: %+v", tt.name, ck)
+		}
+		if named(w) != tt.named || w.Embedded.Unsettled != tt.unsettled || w.Embedded.Reported {
+			t.Errorf("%s: %+v", tt.name, w.Embedded)
+		}
+	}
+	for _, v := range []string{"no-referrer", "same-origin", "bogus"} {
+		var e *Error
+		if err := (SetReferrerPolicy{Value: v}).Apply(mk(1)); !errors.As(err, &e) || !e.Wrong {
+			t.Errorf("%s: %v, want a wrong change", v, err)
+		}
+	}
+	// Connect was told the origin already: the policy changes nothing.
+	w := mk(1)
+	w.Embedded.Withheld = false
+	if err := (SetReferrerPolicy{Value: "origin"}).Apply(w); err != nil || named(w) {
+		t.Errorf("not withheld: %v %+v", err, w.Embedded)
 	}
 }
 

@@ -35,6 +35,8 @@ const (
 	// In the agent application, Amazon Connect Streams' initCCP.
 	KindSetCCPURL     Kind = "streams.set_ccp_url"
 	KindSetLoginPopup Kind = "streams.set_login_popup"
+	// In the agent application's web server.
+	KindSetReferrerPolicy Kind = "app.set_referrer_policy"
 	// In AWS Organizations.
 	KindUpdateOrgPolicy Kind = "organizations.update_policy"
 )
@@ -42,10 +44,11 @@ const (
 // Kinds are every kind, in the order docs/findings.md lists them.
 var Kinds = []Kind{KindSetAttribute, KindSendRoles, KindSetAudience, KindSetACS, KindSetRelayState, KindSyncIdPClock, KindEncryptAssertion,
 	KindEditStatement, KindPutRolePolicy, KindUpdateTrustPolicy, KindUpdateProviderMetadata, KindCreateProvider, KindSetEncryptionMode, KindAddPrivateKey,
-	KindCreateUser, KindRecreateUser, KindDeleteUser, KindAddTrafficGroupUser, KindAssociateApprovedOrigin, KindSetCCPURL, KindSetLoginPopup, KindUpdateOrgPolicy, KindDropSessionTags}
+	KindCreateUser, KindRecreateUser, KindDeleteUser, KindAddTrafficGroupUser, KindAssociateApprovedOrigin, KindSetCCPURL, KindSetLoginPopup, KindSetReferrerPolicy, KindUpdateOrgPolicy, KindDropSessionTags}
 
 // Where is the system a kind of change is made in: "idp", "iam",
-// "connect", "streams" (the agent application) or "organizations".
+// "connect", "streams" (the agent application's Streams settings), "app"
+// (its web server) or "organizations".
 func (k Kind) Where() string {
 	s, _, _ := strings.Cut(string(k), ".")
 	return s
@@ -74,6 +77,7 @@ var Doc = map[Kind]string{
 	KindAssociateApprovedOrigin: "approve the origin (scheme, host, port) of the page embedding the CCP (`associate-approved-origin`)",
 	KindSetCCPURL:               "set Amazon Connect Streams' `ccpUrl` in the agent application's `initCCP` call",
 	KindSetLoginPopup:           "sign in through Streams' login popup: `loginPopup: true`, `loginPopupAutoClose: true` (and `loginUrl`)",
+	KindSetReferrerPolicy:       "answer the page embedding the CCP with a `Referrer-Policy` that sends its origin cross-origin (`strict-origin-when-cross-origin`)",
 	KindUpdateOrgPolicy:         "correct one statement of the organization's SCP or RCP in place (Organizations' UpdatePolicy with the corrected content, from the management account)",
 	KindDropSessionTags:         "stop sending session tags (`PrincipalTag:KEY` attributes) or naming keys in `TransitiveTagKeys`",
 }

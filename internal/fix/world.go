@@ -53,6 +53,25 @@ type Embedded struct {
 	// frame; AutoClose: Streams closes the popup once the frame has the
 	// session.
 	PopupLogin, AutoClose bool
+	// Withheld: the embedding page's referrer policy sends Connect no
+	// origin with the frame's request, so Connect's frame-ancestors cannot
+	// name it, approved or not. Approval says whether the origin is
+	// approved: 1 yes, -1 no, 0 not in the evidence. Unsettled: a change
+	// made the origin reach Connect, and whether Connect approves it is
+	// not in the evidence.
+	Withheld  bool
+	Approval  int
+	Unsettled bool
+}
+
+// nameOrigin is Connect answering the frame with frame-ancestors that
+// name the embedding origin: the browser then shows it.
+func (e *Embedded) nameOrigin() {
+	csp := make([][]string, len(e.CSP))
+	for i, p := range e.CSP {
+		csp[i] = append(slices.Clone(p), e.Origin)
+	}
+	e.CSP, e.Reported = csp, false
 }
 
 // NewWorld is a world made from a copy of msg (whose parsed message the

@@ -195,7 +195,7 @@ func (f *Rendered) changes(changes []fix.Change) {
 		case fix.AddTrafficGroupUser:
 			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
 				shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(c.Value), shell.Quote(c.User.ID)))
-		case fix.AssociateApprovedOrigin, fix.SetCCPURL, fix.SetLoginPopup:
+		case fix.AssociateApprovedOrigin, fix.SetCCPURL, fix.SetLoginPopup, fix.SetReferrerPolicy:
 			renderEmbedded(f, c)
 		case fix.UpdateOrgPolicy:
 			name := file(strings.ToLower(evidence.PolicyShort(c.Type))+"-"+slug(orX(c.Name, c.Policy)), c.Document.Document())
@@ -335,6 +335,9 @@ func renderEmbedded(f *Rendered, c fix.Change) {
 		}
 		f.Steps = append(f.Steps, describeEmbedded(c),
 			"In the page's connect.core.initCCP(container, {...}) call: loginPopup: true, loginPopupAutoClose: true (or loginOptions: {autoClose: true}), loginUrl: "+login+". Do not load the identity provider or AWS sign-in in a frame: both refuse it (X-Frame-Options), and Streams closes its popup once the CCP's frame has the session.")
+	case fix.SetReferrerPolicy:
+		f.Steps = append(f.Steps, describeEmbedded(c),
+			fmt.Sprintf("In the web server, proxy or framework that serves the page (nginx: add_header Referrer-Policy %q always;), and remove any <meta name=\"referrer\"> from the page that withholds the origin. With %s the browser sends the page's origin, not its path, with the CCP frame's request.", c.Value, c.Value))
 	}
 }
 
@@ -393,7 +396,7 @@ func describe(c fix.Change) string {
 		return fmt.Sprintf("In the organization's %s %s, correct %s.", evidence.PolicyShort(c.Type), c.Policy, c.Edit)
 	case fix.DropSessionTags:
 		return "At the IdP, " + c.What() + "."
-	case fix.AssociateApprovedOrigin, fix.SetCCPURL, fix.SetLoginPopup:
+	case fix.AssociateApprovedOrigin, fix.SetCCPURL, fix.SetLoginPopup, fix.SetReferrerPolicy:
 		return describeEmbedded(c)
 	}
 	return string(c.Kind())
@@ -629,6 +632,8 @@ func describeEmbedded(c fix.Change) string {
 			s += " with loginUrl " + c.Value
 		}
 		return s + "."
+	case fix.SetReferrerPolicy:
+		return "Answer the agent application's page that embeds the CCP with the response header Referrer-Policy: " + c.Value + "."
 	}
 	return string(c.Kind())
 }

@@ -782,6 +782,8 @@ func wireChange(c fix.Change) Change {
 		w.Value = c.Value
 	case fix.SetLoginPopup:
 		w.Value = c.Value
+	case fix.SetReferrerPolicy:
+		w.Value = c.Value
 	case fix.UpdateOrgPolicy:
 		w.Policy, w.Value, w.Statement, w.Edit = c.Policy, c.Type, c.Statement, c.Edit
 		doc(c.Document)
