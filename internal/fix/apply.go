@@ -393,19 +393,19 @@ func (c CreateUser) Apply(w *World) error {
 		}
 		return NotModelled("the user %s is not in the evidence", c.UserName)
 	}
-	return w.replaceUser(nil, c.UserName, c.User)
+	return w.replaceUser(nil, true, c.UserName, c.User)
 }
 
 // Apply deletes the user and creates the new one.
-func (c RecreateUser) Apply(w *World) error { return w.replaceUser(c.User, c.UserName, c.User) }
+func (c RecreateUser) Apply(w *World) error { return w.replaceUser(c.User, true, c.UserName, c.User) }
 
 // Apply deletes the user.
-func (c DeleteUser) Apply(w *World) error { return w.replaceUser(c.User, "", nil) }
+func (c DeleteUser) Apply(w *World) error { return w.replaceUser(c.User, false, "", nil) }
 
-// replaceUser deletes old (when set) and creates name (when set) with
-// like's names.
-func (w *World) replaceUser(old *evidence.User, name string, like *evidence.User) error {
-	if name != "" && !ValidConnectUserName(name) {
+// replaceUser deletes old (when set) and, when create, creates name with
+// like's names: a name Connect refuses (the empty one too) is refused.
+func (w *World) replaceUser(old *evidence.User, create bool, name string, like *evidence.User) error {
+	if create && !ValidConnectUserName(name) {
 		return Refused("Amazon Connect refuses the user name %q (letters, digits and _ . @ - only, '@' only in an e-mail address)", name)
 	}
 	ul, err := w.users()
@@ -420,7 +420,7 @@ func (w *World) replaceUser(old *evidence.User, name string, like *evidence.User
 			return e.Name == "GetFederationToken" && sessionOf(e.IdentityARN) == old.Username
 		})
 	}
-	if name != "" {
+	if create {
 		nu := &evidence.User{ID: "(created by the fix)", Username: name, Source: evidence.Source{Kind: "the fix"}}
 		if like != nil {
 			nu.FirstName, nu.LastName = like.FirstName, like.LastName

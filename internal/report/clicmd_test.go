@@ -18,6 +18,7 @@ import (
 	"github.com/samldoctor/samldoctor/internal/evidence"
 	"github.com/samldoctor/samldoctor/internal/fix"
 	"github.com/samldoctor/samldoctor/internal/iampolicy"
+	"github.com/samldoctor/samldoctor/internal/idp"
 )
 
 // runArgv runs a printed command in bash with a stand-in aws on PATH and
@@ -352,6 +353,38 @@ func TestDashValueIsNoOption(t *testing.T) {
 		}
 		if plain := slices.Contains(argv, "--username"); plain != (name == "agent") {
 			t.Errorf("%s: argv %q", name, argv)
+		}
+	}
+}
+
+// A change whose maker gave no scope renders as fix.Scoped makes it (the
+// scope the check and the JSON use): the words and the product's steps
+// name whom it reaches. An agent-scoped change says so.
+func TestUnscopedChangeRendersItsScope(t *testing.T) {
+	c := fix.SetAttribute{Attribute: "https://aws.amazon.com/SAML/Attributes/RoleSessionName", Value: "jane", Source: "uid"}
+	mk := func(c fix.Change) Rendered {
+		return Render(diagnose.Fix{Changes: []fix.Change{c}, Product: &idp.Detection{Product: "simplesamlphp", Name: "SimpleSAMLphp"}, Sent: map[string]string{"uid": "jane"}})
+	}
+	bare, scoped := mk(c), mk(fix.Scoped(c))
+	if !reflect.DeepEqual(bare, scoped) || !strings.Contains(bare.IdP, "for every user of the application") {
+		t.Errorf("unscoped %+v\nscoped %+v", bare, scoped)
+	}
+	c.Scope = fix.ScopeAgent
+	if agent := mk(c); !strings.Contains(agent.IdP, "for this agent only") {
+		t.Errorf("agent %+v", agent)
+	}
+}
+
+// The read-only commands written into steps take their values as one
+// shell word too.
+func TestStepCommandsQuoteTheirValues(t *testing.T) {
+	for role, want := range map[string]string{
+		"Connect Agents;rm -rf": "aws iam list-role-policies --role-name 'Connect Agents;rm -rf'",
+		"ConnectAgents":         "aws iam list-role-policies --role-name ConnectAgents", // near miss
+	} {
+		r := Render(diagnose.Fix{Changes: []fix.Change{fix.PutRolePolicy{Role: role, Policy: "P", Document: &iampolicy.Policy{}}}})
+		if !slices.ContainsFunc(r.Steps, func(s string) bool { return strings.Contains(s, want) }) {
+			t.Errorf("%s: steps %q", role, r.Steps)
 		}
 	}
 }

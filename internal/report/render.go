@@ -168,7 +168,7 @@ func (f *Rendered) changes(changes []fix.Change) {
 		case fix.PutRolePolicy:
 			name := file(slug(c.Policy), c.Document.Document())
 			if !c.NameUnused {
-				f.Steps = append(f.Steps, fmt.Sprintf("First check that role %s has no inline policy named %s (aws iam list-role-policies --role-name %s): put-role-policy with a name in use replaces that policy and drops its statements; use another name if it is listed.", c.Role, c.Policy, c.Role))
+				f.Steps = append(f.Steps, fmt.Sprintf("First check that role %s has no inline policy named %s (aws iam list-role-policies %s): put-role-policy with a name in use replaces that policy and drops its statements; use another name if it is listed.", c.Role, c.Policy, arg("--role-name", c.Role)))
 			}
 			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy %s %s --policy-document file://%s", arg("--role-name", c.Role), arg("--policy-name", c.Policy), name))
 		case fix.UpdateTrustPolicy:
@@ -191,7 +191,7 @@ func (f *Rendered) changes(changes []fix.Change) {
 			}
 			f.Commands = append(f.Commands, createUserCommand(in, c.User, c.UserName))
 			if c.User == nil || !c.User.Detailed {
-				f.Steps = append(f.Steps, fmt.Sprintf("Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles --region %[1]s --instance-id %[2]s, and list-routing-profiles --region %[1]s --instance-id %[2]s).", orX(c.Region, "REGION"), orX(c.Instance, "INSTANCE-ID")))
+				f.Steps = append(f.Steps, fmt.Sprintf("Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles %[1]s %[2]s, and list-routing-profiles %[1]s %[2]s).", arg("--region", orX(c.Region, "REGION")), arg("--instance-id", orX(c.Instance, "INSTANCE-ID"))))
 			}
 		case fix.RecreateUser:
 			cmds, steps, loss := recreateUser(c)
@@ -496,9 +496,9 @@ func describe(c fix.Change) string {
 		case c.Attribute == assertion.AttrRoleSessionName:
 			s += " (no attribute the IdP sends has this value: set it on the agent's profile)"
 		}
-		return s + scopeLabel(c.Scope) + "."
+		return s + scopeLabel(fix.ScopeOf(c)) + "."
 	case fix.SendRoles:
-		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other" + scopeLabel(c.Scope) + "."
+		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other" + scopeLabel(fix.ScopeOf(c)) + "."
 	case fix.SetAudience:
 		return "At the IdP, set the audience (identifier, entity ID) to " + c.Value + "."
 	case fix.SetACS:
@@ -624,7 +624,7 @@ func idpValuesFor(f diagnose.Fix, product string, c fix.Change, kind string) (id
 	case fix.SetAttribute:
 		v.ConnectUser = c.Value
 		v.CaseTransform = c.Transform
-		v.Source, v.Scope = c.Source, string(c.Scope)
+		v.Source = c.Source
 		v.SourceValue = f.Sent[c.Source]
 		if p := idp.Lookup(product); p != nil {
 			v.SourceExpr = p.Sources[c.Source]
