@@ -113,8 +113,8 @@ func (r *run) checkAssumeRole() {
 			Evidence: []Evidence{{What: "role", Value: r.roleUsed, Where: r.attrWhere(assertion.AttrRole)}},
 			Explains: []string{"signin.issuer_not_in_provider", "signin.not_authorized_assume_role"},
 			Fix: &Fix{Summary: "Create a dedicated IAM role for Connect federation that trusts the IAM SAML provider, and send its ARN in the Role attribute.",
-				After: []string{"In IAM Identity Center, use a custom SAML 2.0 application for Amazon Connect whose Role attribute maps to that role and the IAM SAML provider made from the application's metadata."},
-				Check: &fix.Check{Result: fix.NotChecked, Why: "the new role does not exist yet, so there is nothing to diagnose it against"}}})
+				IdPText: "send that role's ARN in the Role attribute, with the IAM SAML provider made from the application's metadata (in IAM Identity Center: a custom SAML 2.0 application for Amazon Connect, not a permission set).",
+				Check:   &fix.Check{Result: fix.NotChecked, Why: "the new role does not exist yet, so there is nothing to diagnose it against"}}})
 		return
 	}
 	if r.role == nil {

@@ -39,7 +39,7 @@ func TestCCPNoSession(t *testing.T) {
 			t.Errorf("cookie policy entry lacks the CCP's site and the application's: %s", steps)
 		}
 		cmds := strings.Join(report.Render(f.Alternatives[0]).Commands, "\n")
-		if !strings.Contains(cmds, "associate-approved-origin --instance-id "+fixture.DefaultInstance+" --origin "+embed+" --region "+fixture.DefaultRegion) {
+		if !strings.Contains(cmds, "associate-approved-origin --instance-id "+fixture.DefaultInstance+" --region "+fixture.DefaultRegion+` --cli-input-json '{"Origin":"`+embed+`"}'`) {
 			t.Errorf("approved origin command: %s", cmds)
 		}
 		var ev []string
@@ -111,7 +111,7 @@ func TestCCPFrameRefused(t *testing.T) {
 			t.Errorf("stage %s, explains %v, title %q", f.Stage, f.Explains, f.Title)
 		}
 		want := []string{"aws connect list-approved-origins --instance-id INSTANCE-ID --region REGION",
-			"aws connect associate-approved-origin --instance-id INSTANCE-ID --origin https://agent.example.com --region REGION"}
+			`aws connect associate-approved-origin --instance-id INSTANCE-ID --region REGION --cli-input-json '{"Origin":"https://agent.example.com"}'`}
 		// Checked against the frame: approved, Connect's frame-ancestors
 		// name the origin and the browser shows the CCP.
 		if !slices.Equal(report.Render(*f.Fix).Commands, want) || f.Fix.Check == nil || f.Fix.Check.Result != fix.Passes || len(f.Fix.Changes) != 1 || f.Fix.Changes[0].Kind() != fix.KindAssociateApprovedOrigin {
@@ -136,7 +136,7 @@ func TestCCPFrameRefused(t *testing.T) {
 		}
 		res := diagnose.Run(diagnose.Input{Capture: read(t), AWS: set})
 		f := find(res, "ccp.origin_not_approved")
-		if f == nil || !slices.Contains(report.Render(*f.Fix).Commands, "aws connect associate-approved-origin --instance-id "+fixture.DefaultInstance+" --origin https://agent.example.com --region "+fixture.DefaultRegion) {
+		if f == nil || !slices.Contains(report.Render(*f.Fix).Commands, "aws connect associate-approved-origin --instance-id "+fixture.DefaultInstance+" --region "+fixture.DefaultRegion+` --cli-input-json '{"Origin":"https://agent.example.com"}'`) {
 			t.Errorf("findings %v, fix %+v", ids(res), f)
 		}
 	})
@@ -178,7 +178,7 @@ func TestCCPFrameRefused(t *testing.T) {
 		}
 		res := diagnoseChecked(t, diagnose.Input{Capture: read(t), AWS: set})
 		f := find(res, "ccp.origin_not_approved")
-		if f == nil || !strings.Contains(fixText(f.Fix), "--origin https://agent.example.com") || f.Fix.Check.Result != fix.Passes {
+		if f == nil || !strings.Contains(fixText(f.Fix), `{"Origin":"https://agent.example.com"}`) || f.Fix.Check.Result != fix.Passes {
 			t.Fatalf("findings %v %+v", ids(res), f)
 		}
 		found := false

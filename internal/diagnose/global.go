@@ -165,7 +165,7 @@ func (r *run) checkTrafficGroup() {
 	id := orX(target.ID, trafficGroupPlaceholder)
 	fx := r.newFix(fmt.Sprintf("Add the Connect user %q to the traffic distribution group %s.", u.Username, orX(target.Name, id)), fix.AddTrafficGroupUser{Value: id, User: u})
 	if target.ID == "" {
-		fx.After = append(fx.After, "Replace "+trafficGroupPlaceholder+" with the group's ID: aws connect list-traffic-distribution-groups --instance-id "+r.subject.InstanceID+" --region "+orX(r.subject.Region, "REGION")+".")
+		fx.After = append(fx.After, "Replace "+trafficGroupPlaceholder+" with the group's ID: aws connect list-traffic-distribution-groups --instance-id "+q(orX(r.subject.InstanceID, "INSTANCE-ID"))+" --region "+q(orX(r.subject.Region, "REGION"))+".")
 	}
 	r.add(Finding{ID: "connect.not_in_traffic_distribution_group", Severity: Error,
 		Title:    fmt.Sprintf("The Connect user %q is in no traffic distribution group: a Global Resiliency sign-in fails for it", u.Username),

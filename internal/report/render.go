@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/samldoctor/samldoctor/internal/assertion"
 	"github.com/samldoctor/samldoctor/internal/awsarn"
@@ -146,6 +148,10 @@ func (f *Rendered) changes(changes []fix.Change) {
 	}
 	var idpSteps []string
 	for _, c := range changes {
+		if v := loadsFile(c); v != "" {
+			f.Steps = append(f.Steps, fmt.Sprintf("%s No command is printed for it: the value %s, from the evidence, starts with what makes the AWS CLI read a file or fetch a URL and send its content instead (file://, fileb://, http://, https://). Check the value at its source first.", describe(c), shell.Quote(v)))
+			continue
+		}
 		switch c := c.(type) {
 		case fix.SetAttribute, fix.SendRoles, fix.SetAudience, fix.SetACS, fix.SetRelayState, fix.EncryptAssertion, fix.DropSessionTags:
 			idpSteps = append(idpSteps, strings.TrimSuffix(strings.TrimPrefix(describe(c), "At the IdP, "), "."))
@@ -154,30 +160,30 @@ func (f *Rendered) changes(changes []fix.Change) {
 		case fix.EditStatement:
 			name := file(slug(c.Policy), c.Document.Document())
 			if c.Managed {
-				f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-policy-version --policy-arn %s --policy-document file://%s --set-as-default", shell.Quote(c.Policy), name))
+				f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-policy-version %s --policy-document file://%s --set-as-default", arg("--policy-arn", c.Policy), name))
 				f.Steps = append(f.Steps, "A managed policy keeps at most five versions: if create-policy-version says LimitExceeded, delete the oldest non-default one (aws iam list-policy-versions, aws iam delete-policy-version).")
 			} else {
-				f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", shell.Quote(c.Role), shell.Quote(c.Policy), name))
+				f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy %s %s --policy-document file://%s", arg("--role-name", c.Role), arg("--policy-name", c.Policy), name))
 			}
 		case fix.PutRolePolicy:
 			name := file(slug(c.Policy), c.Document.Document())
 			if !c.NameUnused {
-				f.Steps = append(f.Steps, fmt.Sprintf("First check that role %s has no inline policy named %s (aws iam list-role-policies --role-name %s): put-role-policy with a name in use replaces that policy and drops its statements; use another name if it is listed.", c.Role, c.Policy, c.Role))
+				f.Steps = append(f.Steps, fmt.Sprintf("First check that role %s has no inline policy named %s (aws iam list-role-policies %s): put-role-policy with a name in use replaces that policy and drops its statements; use another name if it is listed.", c.Role, c.Policy, arg("--role-name", c.Role)))
 			}
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name %s --policy-document file://%s", shell.Quote(c.Role), shell.Quote(c.Policy), name))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam put-role-policy %s %s --policy-document file://%s", arg("--role-name", c.Role), arg("--policy-name", c.Policy), name))
 		case fix.UpdateTrustPolicy:
 			name := file("trust-policy-"+slug(c.Role), c.Document.Document())
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", shell.Quote(c.Role), name))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-assume-role-policy %s --policy-document file://%s", arg("--role-name", c.Role), name))
 		case fix.UpdateProviderMetadata:
 			idpSteps = append(idpSteps, "download the application's current federation metadata XML and save it as idp-metadata.xml")
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --saml-metadata-document file://idp-metadata.xml", shell.Quote(c.Provider)))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider %s --saml-metadata-document file://idp-metadata.xml", arg("--saml-provider-arn", c.Provider)))
 		case fix.CreateProvider:
 			idpSteps = append(idpSteps, "download the application's federation metadata XML and save it as idp-metadata.xml")
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml", shell.Quote(awsarn.ProviderName(c.Provider))))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam create-saml-provider %s --saml-metadata-document file://idp-metadata.xml", arg("--name", awsarn.ProviderName(c.Provider))))
 		case fix.SetEncryptionMode:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --assertion-encryption-mode %s", shell.Quote(c.Provider), shell.Quote(c.Value)))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider %s %s", arg("--saml-provider-arn", c.Provider), arg("--assertion-encryption-mode", c.Value)))
 		case fix.AddPrivateKey:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider --saml-provider-arn %s --add-private-key file://private-key.pem", shell.Quote(c.Provider)))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws iam update-saml-provider %s --add-private-key file://private-key.pem", arg("--saml-provider-arn", c.Provider)))
 		case fix.CreateUser:
 			in := c.Connect
 			if c.Replica != "" {
@@ -185,7 +191,7 @@ func (f *Rendered) changes(changes []fix.Change) {
 			}
 			f.Commands = append(f.Commands, createUserCommand(in, c.User, c.UserName))
 			if c.User == nil || !c.User.Detailed {
-				f.Steps = append(f.Steps, fmt.Sprintf("Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles --region %[1]s --instance-id %[2]s, and list-routing-profiles --region %[1]s --instance-id %[2]s).", orX(c.Region, "REGION"), orX(c.Instance, "INSTANCE-ID")))
+				f.Steps = append(f.Steps, fmt.Sprintf("Replace the security profile and routing profile IDs with the agent's (aws connect list-security-profiles %[1]s %[2]s, and list-routing-profiles %[1]s %[2]s).", arg("--region", orX(c.Region, "REGION")), arg("--instance-id", orX(c.Instance, "INSTANCE-ID"))))
 			}
 		case fix.RecreateUser:
 			cmds, steps, loss := recreateUser(c)
@@ -193,16 +199,16 @@ func (f *Rendered) changes(changes []fix.Change) {
 			f.Steps = append(f.Steps, steps...)
 			f.DataLoss = loss
 		case fix.AddTrafficGroupUser:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user --region %s --instance-id %s --traffic-distribution-group-id %s --user-id %s",
-				shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(c.Value), shell.Quote(c.User.ID)))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-traffic-distribution-group-user %s %s %s %s",
+				arg("--region", c.Region), arg("--instance-id", c.Instance), arg("--traffic-distribution-group-id", c.Value), arg("--user-id", c.User.ID)))
 		case fix.AssociateApprovedOrigin, fix.SetCCPURL, fix.SetLoginPopup, fix.SetReferrerPolicy:
 			renderEmbedded(f, c)
 		case fix.UpdateOrgPolicy:
 			name := file(strings.ToLower(evidence.PolicyShort(c.Type))+"-"+slug(orX(c.Name, c.Policy)), c.Document.Document())
-			f.Commands = append(f.Commands, fmt.Sprintf("aws organizations update-policy --policy-id %s --content file://%s", shell.Quote(c.Policy), name))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws organizations update-policy %s --content file://%s", arg("--policy-id", c.Policy), name))
 			f.Steps = append(f.Steps, "Run it with the organization's management account, or the account delegated to administer its policies; the change applies at once to every account the policy is attached to.")
 		case fix.DeleteUser:
-			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(c.User.ID)))
+			f.Commands = append(f.Commands, fmt.Sprintf("aws connect delete-user %s %s %s", arg("--region", c.Region), arg("--instance-id", c.Instance), arg("--user-id", c.User.ID)))
 			f.DataLoss = fmt.Sprintf("Deleting user %s loses its history (contact records keep the old user ID; metrics and settings are gone).", c.User.Username)
 		}
 	}
@@ -216,14 +222,14 @@ func (f *Rendered) changes(changes []fix.Change) {
 // name the IdP sends, keeping its current settings, and delete the old one.
 func recreateUser(c fix.RecreateUser) (cmds, steps []string, loss string) {
 	u := c.User
-	del := fmt.Sprintf("aws connect delete-user --region %s --instance-id %s --user-id %s", shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(u.ID))
+	del := fmt.Sprintf("aws connect delete-user %s %s %s", arg("--region", c.Region), arg("--instance-id", c.Instance), arg("--user-id", u.ID))
 	create := createUserCommand(c.Connect, u, c.UserName)
 	loss = fmt.Sprintf("Deleting user %s loses its history: contact records keep the old user ID and its metrics do not move to the new user. The create-user copies what describe-user shows (names, e-mail, mobile, phone settings, security and routing profiles, hierarchy group, tags), not its proficiencies. Prefer changing the IdP.", u.Username)
 	if !u.Detailed {
 		// The settings to copy are not in the evidence: the delete is not
 		// printed beside a create that still has placeholders; it comes
 		// in the steps, after them.
-		cmds = append(cmds, fmt.Sprintf("aws connect describe-user --region %s --instance-id %s --user-id %s > user.json", shell.Quote(c.Region), shell.Quote(c.Instance), shell.Quote(u.ID)))
+		cmds = append(cmds, fmt.Sprintf("aws connect describe-user %s %s %s > user.json", arg("--region", c.Region), arg("--instance-id", c.Instance), arg("--user-id", u.ID)))
 		steps = append(steps, "Keep the user's settings first (describe-user above), then run samldoctor again with user.json in --aws-data: it prints the create-user with those settings, and the delete after it. Do not delete the user before that.")
 		return cmds, steps, loss
 	}
@@ -238,10 +244,10 @@ func recreateUser(c fix.RecreateUser) (cmds, steps []string, loss string) {
 // settings when known, else placeholders to fill in.
 func createUserCommand(in fix.Connect, u *evidence.User, name string) string {
 	first, last := "FIRST-NAME", "LAST-NAME"
-	phone := "PhoneType=SOFT_PHONE,AutoAccept=false,AfterContactWorkTimeLimit=0"
-	sps, rp := "SECURITY-PROFILE-ID", "ROUTING-PROFILE-ID"
+	phone := []field{{"PhoneType", "SOFT_PHONE"}, {"AutoAccept", false}, {"AfterContactWorkTimeLimit", 0.0}}
+	sps, rp := []string{"SECURITY-PROFILE-ID"}, "ROUTING-PROFILE-ID"
 	hier, tags := "", ""
-	var more [][2]string // the identity's other fields, as describe-user shows them
+	var more []field // the identity's other fields, as describe-user shows them
 	if u != nil {
 		if u.FirstName != "" {
 			first = u.FirstName
@@ -249,8 +255,8 @@ func createUserCommand(in fix.Connect, u *evidence.User, name string) string {
 		if u.LastName != "" {
 			last = u.LastName
 		}
-		for _, kv := range [][2]string{{"Email", u.Email}, {"SecondaryEmail", u.SecondaryEmail}, {"Mobile", u.Mobile}} {
-			if kv[1] != "" {
+		for _, kv := range []field{{"Email", u.Email}, {"SecondaryEmail", u.SecondaryEmail}, {"Mobile", u.Mobile}} {
+			if kv.value != "" {
 				more = append(more, kv)
 			}
 		}
@@ -260,47 +266,54 @@ func createUserCommand(in fix.Connect, u *evidence.User, name string) string {
 				tags = " --tags " + shell.Quote(string(b))
 			}
 			if len(u.PhoneConfig) > 0 {
-				var parts []string
+				phone = nil
 				for _, k := range slices.Sorted(maps.Keys(u.PhoneConfig)) {
 					if v := u.PhoneConfig[k]; v != nil {
-						parts = append(parts, k+"="+phoneValue(v))
+						phone = append(phone, field{k, v})
 					}
 				}
-				phone = strings.Join(parts, ",")
 			}
 			if len(u.SecurityProfileIDs) > 0 {
-				var ids []string
-				for _, id := range u.SecurityProfileIDs {
-					ids = append(ids, shell.Quote(id))
-				}
-				sps = strings.Join(ids, " ")
+				sps = u.SecurityProfileIDs
 			}
 			if u.RoutingProfileID != "" {
 				rp = u.RoutingProfileID
 			}
 			if u.HierarchyGroupID != "" {
-				hier = " --hierarchy-group-id " + shell.Quote(u.HierarchyGroupID)
+				hier = " " + arg("--hierarchy-group-id", u.HierarchyGroupID)
 			}
 		}
 	}
-	return fmt.Sprintf("aws connect create-user --region %s --instance-id %s --username %s --identity-info %s --phone-config %s --security-profile-ids %s --routing-profile-id %s%s%s",
-		shell.Quote(orX(in.Region, "REGION")), shell.Quote(orX(in.Instance, "INSTANCE-ID")), shell.Quote(name),
-		shell.Quote(identityInfo(append([][2]string{{"FirstName", first}, {"LastName", last}}, more...))), shell.Quote(phone), sps, shell.Quote(rp), hier, tags)
+	return fmt.Sprintf("aws connect create-user %s %s %s --identity-info %s --phone-config %s --security-profile-ids %s %s%s%s",
+		arg("--region", orX(in.Region, "REGION")), arg("--instance-id", orX(in.Instance, "INSTANCE-ID")), arg("--username", name),
+		shell.Quote(structArg(append([]field{{"FirstName", first}, {"LastName", last}}, more...))), shell.Quote(structArg(phone)), listArg(sps), arg("--routing-profile-id", rp), hier, tags)
 }
 
-// identityInfo writes --identity-info in the AWS CLI's shorthand
-// (FirstName=Jane,LastName=Doe) when no value holds a character the
-// shorthand reads as syntax, else as JSON, which holds any value.
-func identityInfo(fields [][2]string) string {
+// A field is one member of a structure parameter: a string, a bool or a
+// number, as describe-user gives it.
+type field struct {
+	key   string
+	value any
+}
+
+// structArg writes a structure parameter (--identity-info,
+// --phone-config) in the AWS CLI's shorthand (FirstName=Jane,LastName=Doe)
+// when the CLI reads every key and value back as written, else as JSON,
+// which holds any value. The shorthand cannot hold a comma, '=', a quote,
+// a bracket or a brace; it strips the blanks around a value, reads a
+// backslash before a comma as an escaped comma (so a value ending in one
+// swallows the next field), and stops at a character beyond U+FFFF (an
+// emoji); a value that is not a string, a bool or a number has no
+// shorthand.
+func structArg(fields []field) string {
 	plain := true
+	var parts []string
 	for _, kv := range fields {
-		plain = plain && !strings.ContainsAny(kv[1], ",=\"'[]{}")
+		v, ok := shorthandValue(kv.value)
+		plain = plain && ok && shorthandKey(kv.key)
+		parts = append(parts, kv.key+"="+v)
 	}
 	if plain {
-		var parts []string
-		for _, kv := range fields {
-			parts = append(parts, kv[0]+"="+kv[1])
-		}
 		return strings.Join(parts, ",")
 	}
 	var b strings.Builder
@@ -309,8 +322,11 @@ func identityInfo(fields [][2]string) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(kv[0])
-		v, _ := json.Marshal(kv[1])
+		k, _ := json.Marshal(kv.key)
+		v, err := json.Marshal(kv.value)
+		if err != nil {
+			v = []byte("null")
+		}
 		b.Write(k)
 		b.WriteByte(':')
 		b.Write(v)
@@ -319,12 +335,141 @@ func identityInfo(fields [][2]string) string {
 	return b.String()
 }
 
+// shorthandKey reports whether the CLI's shorthand reads k as a key.
+func shorthandKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// shorthandValue writes v as the CLI's shorthand reads it back; ok is
+// false when it cannot (see structArg).
+func shorthandValue(v any) (string, bool) {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case bool:
+		return strconv.FormatBool(v), true
+	case float64:
+		return phoneValue(v), true
+	default:
+		return fmt.Sprint(v), false
+	}
+	if s == "" || strings.ContainsAny(s, ",=\"'[]{}\\") {
+		return s, false
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	l, _ := utf8.DecodeLastRuneInString(s)
+	if unicode.IsSpace(r) || unicode.IsSpace(l) {
+		return s, false
+	}
+	for _, c := range s {
+		if c > 0xffff || c < 0x20 || c == 0x7f {
+			return s, false
+		}
+	}
+	return s, true
+}
+
+// arg writes an option with a value from the evidence as one shell word:
+// --user-id ID, or --user-id=ID when the value starts with '-', which the
+// CLI would otherwise take for an option of its own.
+func arg(flag, v string) string {
+	if strings.HasPrefix(v, "-") {
+		return flag + "=" + shell.Quote(v)
+	}
+	return flag + " " + shell.Quote(v)
+}
+
+// listArg writes a list of strings from the evidence: one shell word
+// each, or the list in JSON when one of them could be read otherwise (a
+// value starting with '-', '[' or a blank, where the CLI sees an option,
+// a JSON list or nothing).
+func listArg(l []string) string {
+	var words []string
+	for _, v := range l {
+		if v == "" || strings.HasPrefix(strings.TrimLeftFunc(v, unicode.IsSpace), "[") || strings.HasPrefix(v, "-") {
+			b, _ := json.Marshal(l)
+			return shell.Quote(string(b))
+		}
+		words = append(words, shell.Quote(v))
+	}
+	return strings.Join(words, " ")
+}
+
+// paramFile are the prefixes that make the AWS CLI read an option's value
+// from a file (and, in version 1, fetch it from a URL) instead of taking
+// it as written: a value from the evidence with one of them would send
+// that file's content to AWS.
+var paramFile = []string{"file://", "fileb://", "http://", "https://"}
+
+// loadsFile is the first value of a change's command that the AWS CLI
+// would read as a file or a URL ("" when none is): the values from the
+// evidence that the command passes as a whole option.
+func loadsFile(c fix.Change) string {
+	var vals []string
+	user := func(u *evidence.User) {
+		if u != nil {
+			vals = append(vals, u.ID, u.RoutingProfileID, u.HierarchyGroupID)
+			vals = append(vals, u.SecurityProfileIDs...)
+		}
+	}
+	switch c := c.(type) {
+	case fix.EditStatement:
+		vals = append(vals, c.Role, c.Policy)
+	case fix.PutRolePolicy:
+		vals = append(vals, c.Role, c.Policy)
+	case fix.UpdateTrustPolicy:
+		vals = append(vals, c.Role)
+	case fix.UpdateProviderMetadata:
+		vals = append(vals, c.Provider)
+	case fix.SetEncryptionMode:
+		vals = append(vals, c.Provider, c.Value)
+	case fix.AddPrivateKey:
+		vals = append(vals, c.Provider)
+	case fix.CreateUser:
+		vals = append(vals, c.Region, c.Instance, c.Replica, c.UserName)
+		user(c.User)
+	case fix.RecreateUser:
+		vals = append(vals, c.Region, c.Instance, c.UserName)
+		user(c.User)
+	case fix.DeleteUser:
+		vals = append(vals, c.Region, c.Instance)
+		user(c.User)
+	case fix.AddTrafficGroupUser:
+		vals = append(vals, c.Region, c.Instance, c.Value)
+		user(c.User)
+	case fix.AssociateApprovedOrigin:
+		vals = append(vals, c.Region, c.Instance) // the origin goes in JSON
+	case fix.UpdateOrgPolicy:
+		vals = append(vals, c.Policy)
+	}
+	for _, v := range vals {
+		for _, p := range paramFile {
+			if strings.HasPrefix(v, p) {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
 // renderEmbedded writes a change to the embedded CCP as the fix's
 // command or steps.
 func renderEmbedded(f *Rendered, c fix.Change) {
 	switch c := c.(type) {
 	case fix.AssociateApprovedOrigin:
-		f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-approved-origin --instance-id %s --origin %s --region %s", shell.Quote(orX(c.Instance, "INSTANCE-ID")), shell.Quote(c.Value), shell.Quote(orX(c.Region, "REGION"))))
+		// The origin goes in JSON: AWS CLI version 1 fetches an option's
+		// value that starts with https:// and sends the page it gets.
+		origin, _ := json.Marshal(map[string]string{"Origin": c.Value})
+		f.Commands = append(f.Commands, fmt.Sprintf("aws connect associate-approved-origin %s %s --cli-input-json %s", arg("--instance-id", orX(c.Instance, "INSTANCE-ID")), arg("--region", orX(c.Region, "REGION")), shell.Quote(string(origin))))
 	case fix.SetCCPURL:
 		f.Steps = append(f.Steps, describeEmbedded(c),
 			fmt.Sprintf("In the page's connect.core.initCCP(container, {...}) call: ccpUrl: %q. The approved origins stay as they are: they belong to the instance, not to its domain.", c.Value))
@@ -354,9 +499,9 @@ func describe(c fix.Change) string {
 		case c.Attribute == assertion.AttrRoleSessionName:
 			s += " (no attribute the IdP sends has this value: set it on the agent's profile)"
 		}
-		return s + scopeLabel(c.Scope) + "."
+		return s + scopeLabel(fix.ScopeOf(c)) + "."
 	case fix.SendRoles:
-		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other" + scopeLabel(c.Scope) + "."
+		return "At the IdP, send the Role value " + strings.Join(c.Roles, " and ") + " and no other" + scopeLabel(fix.ScopeOf(c)) + "."
 	case fix.SetAudience:
 		return "At the IdP, set the audience (identifier, entity ID) to " + c.Value + "."
 	case fix.SetACS:
@@ -482,7 +627,7 @@ func idpValuesFor(f diagnose.Fix, product string, c fix.Change, kind string) (id
 	case fix.SetAttribute:
 		v.ConnectUser = c.Value
 		v.CaseTransform = c.Transform
-		v.Source, v.Scope = c.Source, string(c.Scope)
+		v.Source = c.Source
 		v.SourceValue = f.Sent[c.Source]
 		if p := idp.Lookup(product); p != nil {
 			v.SourceExpr = p.Sources[c.Source]

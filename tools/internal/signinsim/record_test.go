@@ -302,7 +302,7 @@ func TestRecord(t *testing.T) {
 			t.Fatalf("findings %v, symptoms %v", d.findingIDs(), d.symptomIDs())
 		}
 		f := d.Findings[0]
-		if cmds := strings.Join(f.Fix.Commands, "\n"); !strings.Contains(cmds, "aws connect associate-approved-origin --instance-id INSTANCE-ID --origin https://agent.example.com --region REGION") {
+		if cmds := strings.Join(f.Fix.Commands, "\n"); !strings.Contains(cmds, `aws connect associate-approved-origin --instance-id INSTANCE-ID --region REGION --cli-input-json '{"Origin":"https://agent.example.com"}'`) {
 			t.Errorf("fix commands:\n%s", cmds)
 		}
 		var ev []string
